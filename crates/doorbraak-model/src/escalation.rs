@@ -1,0 +1,979 @@
+//! Escalation between organisations (Bouwsteen 6): the ladder of three steps.
+//!
+//! | step | allowed for | invoked by |
+//! |---|---|---|
+//! | 1 behavioural scientists | situation 1 only | professionals |
+//! | 2 management | situation 1 after step 1 ended unbridged; situations 2 and 3 from the start | professionals, behavioural scientists |
+//! | 3 administrative | after step 2 ended with insufficient result | team managers, directors |
+//!
+//! The organisation that opens an escalation is its *home*: it keeps the authoritative log.
+//! Every other party's request is decided here, with the requesting person's organisation
+//! and role, exactly like a local command.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Timestamp;
+use crate::event::{Aggregate, Event, ReplayError, check_version};
+use crate::identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role};
+use crate::learning::BottleneckClassification;
+use crate::policy::{DeadlinePolicy, add_days};
+use crate::text::{self, MAX_SHORT, MAX_TEXT};
+use crate::violation::RuleViolation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EscalationId(pub Uuid);
+
+impl fmt::Display for EscalationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Exactly one of three situations applies to an escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Situation {
+    /// 1. Professional dilemma: a difference of view on the case.
+    ProfessionalDilemma,
+    /// 2. Agreements not kept (e.g. a waiting list keeps needed help from starting).
+    AgreementsNotKept,
+    /// 3. Conduct of a colleague of another organisation is negligent or worrying.
+    Conduct,
+}
+
+impl Situation {
+    pub const ALL: [Situation; 3] = [
+        Situation::ProfessionalDilemma,
+        Situation::AgreementsNotKept,
+        Situation::Conduct,
+    ];
+
+    pub fn number(self) -> u8 {
+        match self {
+            Situation::ProfessionalDilemma => 1,
+            Situation::AgreementsNotKept => 2,
+            Situation::Conduct => 3,
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Situation::ProfessionalDilemma => "situatie 1 (professioneel dilemma)",
+            Situation::AgreementsNotKept => "situatie 2 (afspraken niet nagekomen)",
+            Situation::Conduct => "situatie 3 (professioneel handelen)",
+        }
+    }
+}
+
+/// The three steps of the ladder, in order (`Ord` follows the ladder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Step 1: behavioural scientists (gedragswetenschappers).
+    BehaviouralScientists,
+    /// Step 2: management (managers and directors).
+    Management,
+    /// Step 3: administrative (bestuurlijk): board members and aldermen.
+    Administrative,
+}
+
+impl Step {
+    pub const ALL: [Step; 3] = [
+        Step::BehaviouralScientists,
+        Step::Management,
+        Step::Administrative,
+    ];
+
+    pub fn number(self) -> u8 {
+        match self {
+            Step::BehaviouralScientists => 1,
+            Step::Management => 2,
+            Step::Administrative => 3,
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Step::BehaviouralScientists => "stap 1 (gedragswetenschappers)",
+            Step::Management => "stap 2 (management)",
+            Step::Administrative => "stap 3 (bestuurlijk)",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Step::BehaviouralScientists => "step 1 (behavioural scientists)",
+            Step::Management => "step 2 (management)",
+            Step::Administrative => "step 3 (administrative)",
+        }
+    }
+
+    /// Who may invoke this step (the ladder table's "who may invoke it").
+    pub fn invokers(self) -> &'static [Role] {
+        match self {
+            Step::BehaviouralScientists => &[Role::Professional],
+            Step::Management => &[Role::Professional, Role::BehaviouralScientist],
+            Step::Administrative => &[Role::TeamManager, Role::Director],
+        }
+    }
+
+    /// Who takes part in this step (the ladder table's "who acts", plus those who invoke it).
+    pub fn participant_roles(self) -> &'static [Role] {
+        match self {
+            Step::BehaviouralScientists => &[Role::Professional, Role::BehaviouralScientist],
+            Step::Management => &[
+                Role::Professional,
+                Role::BehaviouralScientist,
+                Role::TeamManager,
+                Role::Director,
+            ],
+            Step::Administrative => &[
+                Role::TeamManager,
+                Role::Director,
+                Role::BoardMember,
+                Role::Alderman,
+                Role::CivilServant,
+                Role::RegionalMediator,
+            ],
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_en())
+    }
+}
+
+/// A person taking part in a step, with the role in which they act.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    pub person: PersonId,
+    /// Display name, shown to the parties of the escalation only.
+    pub name: String,
+    pub role: Role,
+    pub org: Oin,
+}
+
+/// Whether and when the family was informed about a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FamilyInformed {
+    /// The family was taken along beforehand.
+    Before { at: Timestamp },
+    /// The family was informed afterwards; the professional explains why.
+    After { at: Timestamp, explanation: String },
+}
+
+impl FamilyInformed {
+    pub fn at(&self) -> Timestamp {
+        match self {
+            FamilyInformed::Before { at } | FamilyInformed::After { at, .. } => *at,
+        }
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepOutcome {
+    /// Difference bridged, stagnation lifted, or decision recorded.
+    Resolved { summary: String },
+    /// Not bridged / insufficient result: the next step may be invoked.
+    Unresolved { summary: String },
+}
+
+impl StepOutcome {
+    pub fn is_resolved(&self) -> bool {
+        matches!(self, StepOutcome::Resolved { .. })
+    }
+
+    fn summary(&self) -> &str {
+        match self {
+            StepOutcome::Resolved { summary } | StepOutcome::Unresolved { summary } => summary,
+        }
+    }
+}
+
+/// One step as it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub step: Step,
+    pub invoked_by: Actor,
+    pub invoked_at: Timestamp,
+    pub reason: String,
+    pub pickup_deadline: Timestamp,
+    pub participants: Vec<Participant>,
+    pub picked_up: Option<(Actor, Timestamp)>,
+    pub overdue_since: Option<Timestamp>,
+    pub family: Option<FamilyInformed>,
+    pub outcome: Option<(StepOutcome, Timestamp)>,
+}
+
+impl StepRecord {
+    /// Overdue when `now` is past the pickup deadline and nobody picked the step up.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.picked_up.is_none() && self.outcome.is_none() && now > self.pickup_deadline
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SituationChange {
+    pub from: Situation,
+    pub to: Situation,
+    pub reason: String,
+    pub at: Timestamp,
+    pub by: Actor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EscalationStatus {
+    Open,
+    Closed {
+        at: Timestamp,
+        classification: BottleneckClassification,
+    },
+}
+
+/// The shared state of one escalation, identical at the home node and every party's replica.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub id: EscalationId,
+    pub home: OrgRef,
+    /// Every party other than the home, in the order they joined.
+    pub counterparts: Vec<OrgRef>,
+    pub case_ref: CaseRef,
+    pub situation: Situation,
+    pub situation_history: Vec<SituationChange>,
+    pub question: String,
+    pub needs: String,
+    pub opened_by: Actor,
+    pub opened_at: Timestamp,
+    pub policy: DeadlinePolicy,
+    pub steps: Vec<StepRecord>,
+    pub status: EscalationStatus,
+}
+
+impl Escalation {
+    pub fn is_closed(&self) -> bool {
+        matches!(self.status, EscalationStatus::Closed { .. })
+    }
+
+    pub fn current(&self) -> Option<&StepRecord> {
+        self.steps.last()
+    }
+
+    pub fn current_step(&self) -> Option<Step> {
+        self.current().map(|s| s.step)
+    }
+
+    fn current_mut(&mut self) -> Option<&mut StepRecord> {
+        self.steps.last_mut()
+    }
+
+    fn step_mut(&mut self, step: Step) -> Option<&mut StepRecord> {
+        self.steps.iter_mut().find(|s| s.step == step)
+    }
+
+    pub fn step(&self, step: Step) -> Option<&StepRecord> {
+        self.steps.iter().find(|s| s.step == step)
+    }
+
+    /// Every organisation that is a party: the home first, then the counterparts.
+    pub fn parties(&self) -> impl Iterator<Item = &OrgRef> {
+        std::iter::once(&self.home).chain(self.counterparts.iter())
+    }
+
+    pub fn is_party(&self, oin: &Oin) -> bool {
+        self.parties().any(|p| &p.oin == oin)
+    }
+
+    fn party_kind(&self, oin: &Oin) -> Option<OrgKind> {
+        self.parties().find(|p| &p.oin == oin).map(|p| p.kind)
+    }
+
+    /// Is the current step past its pickup deadline without pickup?
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        !self.is_closed() && self.current().is_some_and(|s| s.is_overdue(now))
+    }
+
+    /// The next moment at which time alone changes something (for the durable deadline
+    /// sweeper): the current step's pickup deadline, until it is picked up or marked overdue.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        if self.is_closed() {
+            return None;
+        }
+        self.current()
+            .filter(|s| s.picked_up.is_none() && s.outcome.is_none() && s.overdue_since.is_none())
+            .map(|s| s.pickup_deadline)
+    }
+}
+
+/// What a person (or the deadline sweeper) asks of an escalation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EscalationCommand {
+    /// Open an escalation at its first step.
+    Open {
+        id: EscalationId,
+        home: OrgRef,
+        counterparts: Vec<OrgRef>,
+        case_ref: CaseRef,
+        situation: Situation,
+        first_step: Step,
+        participants: Vec<Participant>,
+        /// What is asked of whom.
+        question: String,
+        /// What the child or family needs.
+        needs: String,
+        /// The ask is "I cannot reach the local team while seeking youth help".
+        #[serde(default)]
+        seeking_youth_help_access: bool,
+        policy: DeadlinePolicy,
+    },
+    /// Invoke the next step of the ladder. `joining` names organisations that become parties
+    /// at this step (typically the municipality at step 3).
+    InvokeStep {
+        step: Step,
+        participants: Vec<Participant>,
+        #[serde(default)]
+        joining: Vec<OrgRef>,
+        reason: String,
+    },
+    /// The counterpart picks up the current step.
+    PickUp,
+    AddParticipant {
+        participant: Participant,
+    },
+    RecordFamilyInformed {
+        step: Step,
+        informed: FamilyInformed,
+    },
+    RecordOutcome {
+        outcome: StepOutcome,
+    },
+    /// Changing the situation is an explicit, recorded act with a reason.
+    ChangeSituation {
+        to: Situation,
+        reason: String,
+    },
+    /// The deadline sweeper records that the current step's pickup deadline passed.
+    MarkOverdue,
+    Close {
+        classification: BottleneckClassification,
+    },
+}
+
+impl EscalationCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EscalationCommand::Open { .. } => "open",
+            EscalationCommand::InvokeStep { .. } => "invoke_step",
+            EscalationCommand::PickUp => "pick_up",
+            EscalationCommand::AddParticipant { .. } => "add_participant",
+            EscalationCommand::RecordFamilyInformed { .. } => "record_family_informed",
+            EscalationCommand::RecordOutcome { .. } => "record_outcome",
+            EscalationCommand::ChangeSituation { .. } => "change_situation",
+            EscalationCommand::MarkOverdue => "mark_overdue",
+            EscalationCommand::Close { .. } => "close",
+        }
+    }
+}
+
+/// Facts about an escalation. Every party's replica folds the same facts in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EscalationEvent {
+    Opened {
+        id: EscalationId,
+        home: OrgRef,
+        counterparts: Vec<OrgRef>,
+        case_ref: CaseRef,
+        situation: Situation,
+        question: String,
+        needs: String,
+        policy: DeadlinePolicy,
+    },
+    StepInvoked {
+        step: Step,
+        participants: Vec<Participant>,
+        joining: Vec<OrgRef>,
+        reason: String,
+        pickup_deadline: Timestamp,
+    },
+    StepPickedUp {
+        step: Step,
+    },
+    ParticipantAdded {
+        step: Step,
+        participant: Participant,
+    },
+    FamilyInformedRecorded {
+        step: Step,
+        informed: FamilyInformed,
+    },
+    OutcomeRecorded {
+        step: Step,
+        outcome: StepOutcome,
+    },
+    SituationChanged {
+        from: Situation,
+        to: Situation,
+        reason: String,
+    },
+    StepOverdue {
+        step: Step,
+        deadline: Timestamp,
+    },
+    Closed {
+        classification: BottleneckClassification,
+    },
+}
+
+impl EscalationEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EscalationEvent::Opened { .. } => "opened",
+            EscalationEvent::StepInvoked { .. } => "step_invoked",
+            EscalationEvent::StepPickedUp { .. } => "step_picked_up",
+            EscalationEvent::ParticipantAdded { .. } => "participant_added",
+            EscalationEvent::FamilyInformedRecorded { .. } => "family_informed_recorded",
+            EscalationEvent::OutcomeRecorded { .. } => "outcome_recorded",
+            EscalationEvent::SituationChanged { .. } => "situation_changed",
+            EscalationEvent::StepOverdue { .. } => "step_overdue",
+            EscalationEvent::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// Roles that may take part in the daily handling (pickup aside) of an open escalation.
+const HANDLING_ROLES: [Role; 4] = [
+    Role::Professional,
+    Role::BehaviouralScientist,
+    Role::TeamManager,
+    Role::Director,
+];
+
+/// Roles that may close an escalation at its home.
+const CLOSING_ROLES: [Role; 4] = [
+    Role::Professional,
+    Role::TeamManager,
+    Role::Director,
+    Role::BoardMember,
+];
+
+/// The checks every step invocation (at opening, or later) must pass.
+struct StepCheck<'a> {
+    situation: Situation,
+    previous: Option<&'a StepRecord>,
+    step: Step,
+    actor: &'a Actor,
+    participants: &'a [Participant],
+    reason: &'a str,
+}
+
+impl StepCheck<'_> {
+    fn run(&self, parties: &[&OrgRef]) -> Result<(), RuleViolation> {
+        // who may invoke the step
+        let role = self.actor.role();
+        if !role.is_some_and(|r| self.step.invokers().contains(&r)) {
+            return Err(RuleViolation::RoleMayNotInvokeStep {
+                step: self.step,
+                role,
+            });
+        }
+        // order: never back, the current step must have ended unresolved
+        if let Some(prev) = self.previous {
+            if self.step <= prev.step {
+                return Err(RuleViolation::StepNeverGoesBack {
+                    current: prev.step,
+                    requested: self.step,
+                });
+            }
+            match &prev.outcome {
+                None => return Err(RuleViolation::CurrentStepNotEnded { step: prev.step }),
+                Some((o, _)) if o.is_resolved() => return Err(RuleViolation::EscalationResolved),
+                Some(_) => {}
+            }
+        }
+        // the ladder per situation
+        let prev_step = self.previous.map(|p| p.step);
+        match self.step {
+            Step::BehaviouralScientists => {
+                if self.situation != Situation::ProfessionalDilemma {
+                    return Err(RuleViolation::Step1OnlySituation1);
+                }
+            }
+            Step::Management => {
+                if self.situation == Situation::ProfessionalDilemma
+                    && prev_step != Some(Step::BehaviouralScientists)
+                {
+                    return Err(RuleViolation::Step2NeedsStep1Unbridged);
+                }
+            }
+            Step::Administrative => {
+                if prev_step != Some(Step::Management) {
+                    return Err(RuleViolation::Step3NeedsStep2Insufficient);
+                }
+                text::require("reason", self.reason, MAX_TEXT)?;
+            }
+        }
+        check_participants(self.step, self.participants, &[], parties)?;
+        if self.step == Step::Administrative
+            && !self
+                .participants
+                .iter()
+                .any(|p| p.role == Role::CivilServant)
+        {
+            return Err(RuleViolation::Step3NeedsCivilServant);
+        }
+        Ok(())
+    }
+}
+
+/// Participants must have a role of the step, belong to a party, appear once; an alderman
+/// acts for a municipality that is a party.
+fn check_participants(
+    step: Step,
+    new: &[Participant],
+    existing: &[Participant],
+    parties: &[&OrgRef],
+) -> Result<(), RuleViolation> {
+    for (i, p) in new.iter().enumerate() {
+        text::require("participant.name", &p.name, MAX_SHORT)?;
+        text::require("participant.person", &p.person.0, MAX_SHORT)?;
+        if !step.participant_roles().contains(&p.role) {
+            return Err(RuleViolation::ParticipantRoleNotInStep { step, role: p.role });
+        }
+        let Some(party) = parties.iter().find(|o| o.oin == p.org) else {
+            return Err(RuleViolation::ParticipantNotOfParty);
+        };
+        if p.role == Role::Alderman && party.kind != OrgKind::Municipality {
+            return Err(RuleViolation::AldermanOnlyAtMunicipality);
+        }
+        let same = |q: &Participant| q.person == p.person && q.org == p.org;
+        if existing.iter().any(same) || new[..i].iter().any(same) {
+            return Err(RuleViolation::DuplicateParticipant);
+        }
+    }
+    Ok(())
+}
+
+fn check_party_actor(esc: &Escalation, actor: &Actor) -> Result<(), RuleViolation> {
+    if esc.is_party(actor.org()) {
+        Ok(())
+    } else {
+        Err(RuleViolation::NotAParty)
+    }
+}
+
+fn check_family(informed: &FamilyInformed, now: Timestamp) -> Result<(), RuleViolation> {
+    if informed.at() > now {
+        return Err(RuleViolation::InvalidField {
+            field: "informed.at",
+            reason: "lies in the future",
+        });
+    }
+    if let FamilyInformed::After { explanation, .. } = informed {
+        if explanation.trim().is_empty() {
+            return Err(RuleViolation::FamilyAfterNeedsExplanation);
+        }
+        text::check("informed.explanation", explanation, MAX_TEXT)?;
+    }
+    Ok(())
+}
+
+fn decide_open(
+    state: Option<&Escalation>,
+    cmd: &EscalationCommand,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Vec<Event<EscalationEvent>>, RuleViolation> {
+    let EscalationCommand::Open {
+        id,
+        home,
+        counterparts,
+        case_ref,
+        situation,
+        first_step,
+        participants,
+        question,
+        needs,
+        seeking_youth_help_access,
+        policy,
+    } = cmd
+    else {
+        return Err(RuleViolation::NotFound { what: "Escalation" });
+    };
+    if state.is_some() {
+        return Err(RuleViolation::AlreadyExists { what: "Escalation" });
+    }
+    if actor.org() != &home.oin {
+        return Err(RuleViolation::OpenerIsHome);
+    }
+    if counterparts.is_empty() || counterparts.iter().any(|c| c.oin == home.oin) {
+        return Err(RuleViolation::NeedsCounterpart);
+    }
+    for (i, c) in counterparts.iter().enumerate() {
+        if counterparts[..i].iter().any(|d| d.oin == c.oin) {
+            return Err(RuleViolation::InvalidField {
+                field: "counterparts",
+                reason: "an organisation is named twice",
+            });
+        }
+    }
+    if *seeking_youth_help_access && counterparts.iter().any(|c| c.kind == OrgKind::LocalTeam) {
+        return Err(RuleViolation::ReferralRouteNotEscalation);
+    }
+    text::require("question", question, MAX_TEXT)?;
+    text::require("needs", needs, MAX_TEXT)?;
+    let policy = policy.validate()?;
+    let parties: Vec<&OrgRef> = std::iter::once(home).chain(counterparts.iter()).collect();
+    StepCheck {
+        situation: *situation,
+        previous: None,
+        step: *first_step,
+        actor,
+        participants,
+        reason: "",
+    }
+    .run(&parties)?;
+    Ok(vec![
+        Event::new(
+            now,
+            actor.clone(),
+            EscalationEvent::Opened {
+                id: *id,
+                home: home.clone(),
+                counterparts: counterparts.clone(),
+                case_ref: case_ref.clone(),
+                situation: *situation,
+                question: question.clone(),
+                needs: needs.clone(),
+                policy,
+            },
+        ),
+        Event::new(
+            now,
+            actor.clone(),
+            EscalationEvent::StepInvoked {
+                step: *first_step,
+                participants: participants.clone(),
+                joining: Vec::new(),
+                reason: String::new(),
+                pickup_deadline: add_days(now, policy.step_pickup_days),
+            },
+        ),
+    ])
+}
+
+impl Aggregate for Escalation {
+    type Command = EscalationCommand;
+    type Body = EscalationEvent;
+
+    fn decide(
+        state: Option<&Self>,
+        cmd: &EscalationCommand,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<Event<EscalationEvent>>, RuleViolation> {
+        use EscalationCommand as C;
+        use EscalationEvent as E;
+        if matches!(cmd, C::Open { .. }) {
+            return decide_open(state, cmd, actor, now);
+        }
+        let esc = state.ok_or(RuleViolation::NotFound { what: "Escalation" })?;
+        check_party_actor(esc, actor)?;
+        if esc.is_closed() {
+            return Err(RuleViolation::EscalationClosed);
+        }
+        let current = esc
+            .current()
+            .ok_or(RuleViolation::NotFound { what: "Step" })?;
+        let event = |body| Ok(vec![Event::new(now, actor.clone(), body)]);
+        match cmd {
+            C::Open { .. } => Err(RuleViolation::AlreadyExists { what: "Escalation" }),
+            C::InvokeStep {
+                step,
+                participants,
+                joining,
+                reason,
+            } => {
+                for j in joining {
+                    if esc.is_party(&j.oin) || joining.iter().filter(|k| k.oin == j.oin).count() > 1
+                    {
+                        return Err(RuleViolation::InvalidField {
+                            field: "joining",
+                            reason: "the organisation is already a party",
+                        });
+                    }
+                }
+                text::check("reason", reason, MAX_TEXT)?;
+                let parties: Vec<&OrgRef> = esc.parties().chain(joining.iter()).collect();
+                StepCheck {
+                    situation: esc.situation,
+                    previous: Some(current),
+                    step: *step,
+                    actor,
+                    participants,
+                    reason,
+                }
+                .run(&parties)?;
+                event(E::StepInvoked {
+                    step: *step,
+                    participants: participants.clone(),
+                    joining: joining.clone(),
+                    reason: reason.clone(),
+                    pickup_deadline: add_days(now, esc.policy.step_pickup_days),
+                })
+            }
+            C::PickUp => {
+                actor.require_role(current.step.participant_roles(), "pick_up")?;
+                if current.outcome.is_some() {
+                    return Err(RuleViolation::StepAlreadyEnded { step: current.step });
+                }
+                if current.picked_up.is_some() {
+                    return Err(RuleViolation::AlreadyPickedUp);
+                }
+                if current.invoked_by.org() == actor.org() {
+                    return Err(RuleViolation::PickupByCounterpart);
+                }
+                event(E::StepPickedUp { step: current.step })
+            }
+            C::AddParticipant { participant } => {
+                actor.require_role(&HANDLING_ROLES, "add_participant")?;
+                if current.outcome.is_some() {
+                    return Err(RuleViolation::StepAlreadyEnded { step: current.step });
+                }
+                let parties: Vec<&OrgRef> = esc.parties().collect();
+                check_participants(
+                    current.step,
+                    std::slice::from_ref(participant),
+                    &current.participants,
+                    &parties,
+                )?;
+                event(E::ParticipantAdded {
+                    step: current.step,
+                    participant: participant.clone(),
+                })
+            }
+            C::RecordFamilyInformed { step, informed } => {
+                actor.require_role(&HANDLING_ROLES, "record_family_informed")?;
+                let rec = esc
+                    .step(*step)
+                    .ok_or(RuleViolation::StepNotReached { step: *step })?;
+                if rec.family.is_some() {
+                    return Err(RuleViolation::FamilyAlreadyRecorded { step: *step });
+                }
+                check_family(informed, now)?;
+                event(E::FamilyInformedRecorded {
+                    step: *step,
+                    informed: informed.clone(),
+                })
+            }
+            C::RecordOutcome { outcome } => {
+                actor.require_role(current.step.participant_roles(), "record_outcome")?;
+                if current.outcome.is_some() {
+                    return Err(RuleViolation::StepAlreadyEnded { step: current.step });
+                }
+                if current.picked_up.is_none() {
+                    return Err(RuleViolation::StepNotPickedUp { step: current.step });
+                }
+                text::require("outcome.summary", outcome.summary(), MAX_TEXT)?;
+                event(E::OutcomeRecorded {
+                    step: current.step,
+                    outcome: outcome.clone(),
+                })
+            }
+            C::ChangeSituation { to, reason } => {
+                actor.require_role(&HANDLING_ROLES, "change_situation")?;
+                if *to == esc.situation {
+                    return Err(RuleViolation::SituationUnchanged);
+                }
+                if current.step == Step::BehaviouralScientists
+                    && current.outcome.is_none()
+                    && *to != Situation::ProfessionalDilemma
+                {
+                    return Err(RuleViolation::SituationConflictsWithStep1);
+                }
+                text::require("reason", reason, MAX_TEXT)?;
+                event(E::SituationChanged {
+                    from: esc.situation,
+                    to: *to,
+                    reason: reason.clone(),
+                })
+            }
+            C::MarkOverdue => {
+                if current.overdue_since.is_some() {
+                    return Err(RuleViolation::AlreadyMarkedOverdue);
+                }
+                if current.picked_up.is_some() {
+                    return Err(RuleViolation::AlreadyPickedUp);
+                }
+                if current.outcome.is_some() {
+                    return Err(RuleViolation::StepAlreadyEnded { step: current.step });
+                }
+                if !current.is_overdue(now) {
+                    return Err(RuleViolation::NotYetOverdue {
+                        deadline: current.pickup_deadline,
+                    });
+                }
+                event(E::StepOverdue {
+                    step: current.step,
+                    deadline: current.pickup_deadline,
+                })
+            }
+            C::Close { classification } => {
+                actor.require_role(&CLOSING_ROLES, "close")?;
+                if actor.org() != &esc.home.oin {
+                    return Err(RuleViolation::CloseOnlyAtHome);
+                }
+                if current.outcome.is_none() {
+                    return Err(RuleViolation::CloseNeedsEndedStep);
+                }
+                if let Some(missing) = esc.steps.iter().find(|s| s.family.is_none()) {
+                    return Err(RuleViolation::FamilyInformedMissing { step: missing.step });
+                }
+                classification.validate()?;
+                event(E::Closed {
+                    classification: classification.clone(),
+                })
+            }
+        }
+    }
+
+    fn apply(state: Option<Self>, event: &Event<EscalationEvent>) -> Result<Self, ReplayError> {
+        use EscalationEvent as E;
+        check_version(event)?;
+        let incons = |reason| ReplayError::Inconsistent {
+            event: event.body.name(),
+            reason,
+        };
+        if let E::Opened {
+            id,
+            home,
+            counterparts,
+            case_ref,
+            situation,
+            question,
+            needs,
+            policy,
+        } = &event.body
+        {
+            if state.is_some() {
+                return Err(ReplayError::AlreadyCreated("opened"));
+            }
+            return Ok(Escalation {
+                id: *id,
+                home: home.clone(),
+                counterparts: counterparts.clone(),
+                case_ref: case_ref.clone(),
+                situation: *situation,
+                situation_history: Vec::new(),
+                question: question.clone(),
+                needs: needs.clone(),
+                opened_by: event.by.clone(),
+                opened_at: event.at,
+                policy: *policy,
+                steps: Vec::new(),
+                status: EscalationStatus::Open,
+            });
+        }
+        let mut esc = state.ok_or(ReplayError::NotACreation(event.body.name()))?;
+        if esc.is_closed() {
+            return Err(incons("the escalation is closed"));
+        }
+        match &event.body {
+            E::Opened { .. } => return Err(ReplayError::AlreadyCreated("opened")),
+            E::StepInvoked {
+                step,
+                participants,
+                joining,
+                reason,
+                pickup_deadline,
+            } => {
+                if esc.current_step().is_some_and(|c| c >= *step) {
+                    return Err(incons("a step never goes back"));
+                }
+                esc.counterparts.extend(joining.iter().cloned());
+                esc.steps.push(StepRecord {
+                    step: *step,
+                    invoked_by: event.by.clone(),
+                    invoked_at: event.at,
+                    reason: reason.clone(),
+                    pickup_deadline: *pickup_deadline,
+                    participants: participants.clone(),
+                    picked_up: None,
+                    overdue_since: None,
+                    family: None,
+                    outcome: None,
+                });
+            }
+            E::StepPickedUp { step } => {
+                let cur = esc
+                    .current_mut()
+                    .filter(|c| c.step == *step)
+                    .ok_or(incons("not the current step"))?;
+                cur.picked_up = Some((event.by.clone(), event.at));
+            }
+            E::ParticipantAdded { step, participant } => {
+                let cur = esc
+                    .current_mut()
+                    .filter(|c| c.step == *step)
+                    .ok_or(incons("not the current step"))?;
+                cur.participants.push(participant.clone());
+            }
+            E::FamilyInformedRecorded { step, informed } => {
+                let rec = esc.step_mut(*step).ok_or(incons("step not reached"))?;
+                rec.family = Some(informed.clone());
+            }
+            E::OutcomeRecorded { step, outcome } => {
+                let cur = esc
+                    .current_mut()
+                    .filter(|c| c.step == *step)
+                    .ok_or(incons("not the current step"))?;
+                cur.outcome = Some((outcome.clone(), event.at));
+            }
+            E::SituationChanged { from, to, reason } => {
+                if esc.situation != *from {
+                    return Err(incons("the situation changed from another value"));
+                }
+                esc.situation = *to;
+                esc.situation_history.push(SituationChange {
+                    from: *from,
+                    to: *to,
+                    reason: reason.clone(),
+                    at: event.at,
+                    by: event.by.clone(),
+                });
+            }
+            E::StepOverdue { step, .. } => {
+                let cur = esc
+                    .current_mut()
+                    .filter(|c| c.step == *step)
+                    .ok_or(incons("not the current step"))?;
+                cur.overdue_since = Some(event.at);
+            }
+            E::Closed { classification } => {
+                esc.status = EscalationStatus::Closed {
+                    at: event.at,
+                    classification: classification.clone(),
+                };
+            }
+        }
+        Ok(esc)
+    }
+}
+
+impl Escalation {
+    /// The kinds of organisation at this escalation's parties, for aggregate figures.
+    pub fn org_kind(&self, oin: &Oin) -> Option<OrgKind> {
+        self.party_kind(oin)
+    }
+}

@@ -1,0 +1,119 @@
+//! The event envelope and the shape every aggregate shares.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+use crate::identity::Actor;
+use crate::violation::RuleViolation;
+
+/// Version of the event encoding. Stored and sent with every event; `apply` refuses any other.
+pub const EVENT_VERSION: u16 = 1;
+
+/// One recorded fact: what happened (`body`), when, and who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event<B> {
+    /// Encoding version, always [`EVENT_VERSION`] for events made by this code.
+    pub v: u16,
+    pub at: Timestamp,
+    pub by: Actor,
+    pub body: B,
+}
+
+impl<B> Event<B> {
+    pub fn new(at: Timestamp, by: Actor, body: B) -> Self {
+        Self {
+            v: EVENT_VERSION,
+            at,
+            by,
+            body,
+        }
+    }
+}
+
+/// Why a log cannot be folded into state. These are never business refusals: they mean the
+/// log itself is inconsistent (a bug, a corrupt store, or a peer sending nonsense).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    #[error("event version {0} is not supported (expected {EVENT_VERSION})")]
+    UnsupportedVersion(u16),
+    #[error("the first event of a log must create the aggregate, got {0}")]
+    NotACreation(&'static str),
+    #[error("a creation event ({0}) cannot follow an existing aggregate")]
+    AlreadyCreated(&'static str),
+    #[error("inconsistent event {event}: {reason}")]
+    Inconsistent {
+        event: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// The command → events → state shape of every aggregate.
+pub trait Aggregate: Sized + Clone {
+    type Command;
+    type Body: Clone;
+
+    /// Decide a command against the current state (`None` before creation). Pure: the same
+    /// inputs always give the same output.
+    fn decide(
+        state: Option<&Self>,
+        command: &Self::Command,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<Event<Self::Body>>, RuleViolation>;
+
+    /// Fold one event into state.
+    fn apply(state: Option<Self>, event: &Event<Self::Body>) -> Result<Self, ReplayError>;
+
+    /// Decide and apply in one go: the new state and the events that lead to it.
+    fn execute(
+        state: Option<&Self>,
+        command: &Self::Command,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Executed<Self>, ExecuteError> {
+        let events = Self::decide(state, command, actor, now)?;
+        let mut next = state.cloned();
+        for e in &events {
+            next = Some(Self::apply(next, e)?);
+        }
+        match next {
+            Some(s) => Ok((s, events)),
+            None => Err(ExecuteError::Replay(ReplayError::NotACreation("none"))),
+        }
+    }
+}
+
+/// The new state and the events that lead to it.
+pub type Executed<A> = (A, Vec<Event<<A as Aggregate>::Body>>);
+
+/// Either a refusal or (a bug) an inconsistent log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecuteError {
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+}
+
+/// Rebuild state from a whole log.
+pub fn replay<'a, A: Aggregate + 'a>(
+    events: impl IntoIterator<Item = &'a Event<A::Body>>,
+) -> Result<Option<A>, ReplayError>
+where
+    A::Body: 'a,
+{
+    let mut state = None;
+    for e in events {
+        state = Some(A::apply(state, e)?);
+    }
+    Ok(state)
+}
+
+pub(crate) fn check_version<B>(e: &Event<B>) -> Result<(), ReplayError> {
+    if e.v == EVENT_VERSION {
+        Ok(())
+    } else {
+        Err(ReplayError::UnsupportedVersion(e.v))
+    }
+}

@@ -1,0 +1,390 @@
+//! Who is who: organisations (by OIN), people, roles, and pseudonymous case references.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::privacy;
+use crate::violation::RuleViolation;
+
+/// OIN prefixes accepted by [`Oin::parse`]: the Logius register's prefixes for organisations
+/// identified by RSIN (`00000001`), KvK number (`00000003`), the OIN register itself
+/// (`00000004`), and the test range (`00000099`).
+pub const KNOWN_OIN_PREFIXES: [&str; 4] = ["00000001", "00000003", "00000004", "00000099"];
+
+/// Organisatie-identificatienummer: 20 digits with a known prefix. The sender of a federation
+/// message is the OIN in its peer certificate, never one written in the message.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Oin(String);
+
+impl Oin {
+    pub fn parse(s: &str) -> Result<Self, RuleViolation> {
+        let ok = s.len() == 20
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && KNOWN_OIN_PREFIXES.iter().any(|p| s.starts_with(p));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(RuleViolation::InvalidOin {
+                value: s.chars().take(40).collect(),
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Oin {
+    type Error = RuleViolation;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Oin> for String {
+    fn from(o: Oin) -> String {
+        o.0
+    }
+}
+
+impl FromStr for Oin {
+    type Err = RuleViolation;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for Oin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The kind of organisation a node belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// gemeente
+    Municipality,
+    /// Lokaal Team, wijkteam, jeugdteam
+    LocalTeam,
+    /// Veilig Thuis
+    VeiligThuis,
+    /// Gecertificeerde Instelling (GI): youth protection
+    CertifiedInstitution,
+    /// zorgaanbieder
+    CareProvider,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 5] = [
+        OrgKind::Municipality,
+        OrgKind::LocalTeam,
+        OrgKind::VeiligThuis,
+        OrgKind::CertifiedInstitution,
+        OrgKind::CareProvider,
+    ];
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            OrgKind::Municipality => "gemeente",
+            OrgKind::LocalTeam => "lokaal team",
+            OrgKind::VeiligThuis => "Veilig Thuis",
+            OrgKind::CertifiedInstitution => "gecertificeerde instelling",
+            OrgKind::CareProvider => "zorgaanbieder",
+        }
+    }
+}
+
+/// An organisation as named in a command: its OIN and its kind (from the directory).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OrgRef {
+    pub oin: Oin,
+    pub kind: OrgKind,
+}
+
+/// A person's id within their organisation (an opaque, non-personal identifier such as the
+/// subject of the organisation's identity provider).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PersonId(pub String);
+
+impl PersonId {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+}
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The roles of a person within an organisation (DOMAIN.md, "People and organisations").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Professional,
+    BehaviouralScientist,
+    TeamManager,
+    Director,
+    BoardMember,
+    Alderman,
+    CivilServant,
+    RegionalMediator,
+    QualityOfficer,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 10] = [
+        Role::Professional,
+        Role::BehaviouralScientist,
+        Role::TeamManager,
+        Role::Director,
+        Role::BoardMember,
+        Role::Alderman,
+        Role::CivilServant,
+        Role::RegionalMediator,
+        Role::QualityOfficer,
+        Role::Admin,
+    ];
+
+    /// The code used in configuration, the API and the wire (`behavioural_scientist`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Professional => "professional",
+            Role::BehaviouralScientist => "behavioural_scientist",
+            Role::TeamManager => "team_manager",
+            Role::Director => "director",
+            Role::BoardMember => "board_member",
+            Role::Alderman => "alderman",
+            Role::CivilServant => "civil_servant",
+            Role::RegionalMediator => "regional_mediator",
+            Role::QualityOfficer => "quality_officer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Role::Professional => "uitvoerend professional",
+            Role::BehaviouralScientist => "gedragswetenschapper",
+            Role::TeamManager => "teammanager",
+            Role::Director => "directeur",
+            Role::BoardMember => "bestuurder",
+            Role::Alderman => "wethouder",
+            Role::CivilServant => "ambtelijk medewerker",
+            Role::RegionalMediator => "regionaal adviseur",
+            Role::QualityOfficer => "kwaliteitsmedewerker",
+            Role::Admin => "functioneel beheerder",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Professional => "professional",
+            Role::BehaviouralScientist => "behavioural scientist",
+            Role::TeamManager => "team manager",
+            Role::Director => "director",
+            Role::BoardMember => "board member",
+            Role::Alderman => "alderman",
+            Role::CivilServant => "civil servant",
+            Role::RegionalMediator => "regional mediator",
+            Role::QualityOfficer => "quality officer",
+            Role::Admin => "administrator",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = RuleViolation;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or(RuleViolation::InvalidField {
+                field: "role",
+                reason: "unknown role",
+            })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Who acts: a person with a role at an organisation, or the node itself (the deadline
+/// sweeper), which may only record facts that follow from time passing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    Person {
+        person: PersonId,
+        role: Role,
+        org: Oin,
+    },
+    System {
+        org: Oin,
+    },
+}
+
+impl Actor {
+    pub fn person(person: impl Into<String>, role: Role, org: Oin) -> Self {
+        Actor::Person {
+            person: PersonId(person.into()),
+            role,
+            org,
+        }
+    }
+
+    pub fn system(org: Oin) -> Self {
+        Actor::System { org }
+    }
+
+    pub fn org(&self) -> &Oin {
+        match self {
+            Actor::Person { org, .. } | Actor::System { org } => org,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Actor::Person { role, .. } => Some(*role),
+            Actor::System { .. } => None,
+        }
+    }
+
+    pub fn person_id(&self) -> Option<&PersonId> {
+        match self {
+            Actor::Person { person, .. } => Some(person),
+            Actor::System { .. } => None,
+        }
+    }
+
+    /// The role if it is one of `allowed`, otherwise the violation naming `action`.
+    pub(crate) fn require_role(
+        &self,
+        allowed: &[Role],
+        action: &'static str,
+    ) -> Result<Role, RuleViolation> {
+        match self.role() {
+            Some(r) if allowed.contains(&r) => Ok(r),
+            role => Err(RuleViolation::RoleNotAllowed {
+                action,
+                role,
+                allowed: allowed.to_vec(),
+            }),
+        }
+    }
+}
+
+/// A pseudonymous case reference (`zaakreferentie`): how a case is named inside and across
+/// nodes. 1–64 characters of `[A-Za-z0-9._-]`, and never a BSN: anything containing a
+/// 9-digit number that passes the 11-check is refused.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseRef(String);
+
+impl CaseRef {
+    pub fn parse(s: &str) -> Result<Self, RuleViolation> {
+        if s.is_empty()
+            || s.len() > 64
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        {
+            return Err(RuleViolation::InvalidField {
+                field: "case_ref",
+                reason: "1-64 characters: letters, digits, '.', '_' or '-'",
+            });
+        }
+        if privacy::find_bsn_like(s).is_some() {
+            return Err(RuleViolation::BsnNotAllowed { field: "case_ref" });
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CaseRef {
+    type Error = RuleViolation;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<CaseRef> for String {
+    fn from(c: CaseRef) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for CaseRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oin_needs_twenty_digits_and_known_prefix() {
+        assert!(Oin::parse("00000001823288444000").is_ok());
+        assert!(Oin::parse("00000099000000000001").is_ok());
+        for bad in [
+            "",
+            "0000000182328844400",   // 19 digits
+            "000000018232884440001", // 21 digits
+            "0000000182328844400a",  // letter
+            "00000007823288444000",  // unknown prefix
+        ] {
+            let err = Oin::parse(bad).unwrap_err();
+            assert_eq!(err.rule(), "identity.oin_format", "{bad}");
+        }
+    }
+
+    #[test]
+    fn oin_deserialisation_validates() {
+        let ok: Oin = serde_json::from_str("\"00000003123456780000\"").unwrap();
+        assert_eq!(ok.as_str(), "00000003123456780000");
+        assert!(serde_json::from_str::<Oin>("\"12345\"").is_err());
+    }
+
+    #[test]
+    fn case_ref_refuses_bsn_but_allows_pseudonyms() {
+        assert!(CaseRef::parse("LT-2026-0042").is_ok());
+        // 123456782 passes the 11-check: a BSN shape.
+        let err = CaseRef::parse("case-123456782").unwrap_err();
+        assert_eq!(err.rule(), "privacy.no_bsn");
+        // 123456789 fails the 11-check: just a number.
+        assert!(CaseRef::parse("case-123456789").is_ok());
+        assert_eq!(
+            CaseRef::parse("has space").unwrap_err().rule(),
+            "input.invalid_field"
+        );
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.code().parse::<Role>().unwrap(), r);
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.code())
+            );
+        }
+    }
+}

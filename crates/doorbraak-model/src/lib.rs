@@ -1,0 +1,55 @@
+//! # doorbraak-model
+//!
+//! The rules of `DOMAIN.md` as plain types and pure functions, in the sans-IO style of
+//! quinn-proto and rustls. Nothing in this crate reads a clock, touches a socket or a
+//! database: time is passed in, and every decision is a function of its inputs.
+//!
+//! Each aggregate (an [`Escalation`], a [`Kwestie`], a set of [`Minutes`], a
+//! [`Recommendation`]) follows the same shape, captured by [`Aggregate`]:
+//!
+//! ```text
+//!   decide(state, command, actor, now) -> Result<Vec<Event>, RuleViolation>
+//!   apply(state, &event)               -> Result<state, ReplayError>
+//! ```
+//!
+//! `decide` is where every rule lives; `apply` only folds facts that were already decided
+//! (or received from the home node of an escalation) into state, and never refuses a fact
+//! for a business reason — only for an inconsistent log.
+//!
+//! Events are wrapped in an [`Event`] envelope that carries the encoding version, the time
+//! and the actor. Their canonical encoding (RFC 8785 JSON, see [`canonical`]) is what is
+//! stored, sent and signed.
+#![forbid(unsafe_code)]
+
+pub mod canonical;
+pub mod escalation;
+pub mod event;
+pub mod identity;
+pub mod kwestie;
+pub mod learning;
+pub mod minutes;
+pub mod policy;
+pub mod privacy;
+pub mod text;
+pub mod violation;
+
+pub use escalation::{
+    Escalation, EscalationCommand, EscalationEvent, EscalationId, EscalationStatus, FamilyInformed,
+    Participant, Situation, Step, StepOutcome, StepRecord,
+};
+pub use event::{Aggregate, EVENT_VERSION, Event, ReplayError, replay};
+pub use identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role};
+pub use kwestie::{Kwestie, KwestieCategory, KwestieCommand, KwestieEvent, KwestieId};
+pub use learning::{
+    Bottleneck, BottleneckClassification, Recommendation, RecommendationCommand,
+    RecommendationEvent, RecommendationId, RecommendationOrigin, RecommendationStatus, RootCause,
+    RootCauseAnswer, SolutionScope, SystemNature,
+};
+pub use minutes::{
+    DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesEvent, MinutesId,
+};
+pub use policy::DeadlinePolicy;
+pub use violation::RuleViolation;
+
+/// Timestamps are UTC instants; their serde form is RFC 3339 (`2026-11-25T09:00:00Z`).
+pub type Timestamp = jiff::Timestamp;

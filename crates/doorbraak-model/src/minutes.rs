@@ -1,0 +1,569 @@
+//! Meetings (overleg) within an escalation step, and their minutes (verslag) for approval.
+//!
+//! One participant drafts; the draft is circulated; each participant approves or asks for
+//! changes. A change makes a new revision and voids every earlier approval. The minutes are
+//! final when every participant approved the same revision; final minutes never change. A
+//! correction is an addendum that goes through the same approval.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Timestamp;
+use crate::canonical::sha256_hex;
+use crate::escalation::{EscalationId, Participant, Step};
+use crate::event::{Aggregate, Event, ReplayError, check_version};
+use crate::identity::{Actor, Oin, PersonId, Role};
+use crate::text::{self, MAX_SHORT, MAX_TEXT};
+use crate::violation::RuleViolation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MeetingId(pub Uuid);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MinutesId(pub Uuid);
+
+impl fmt::Display for MinutesId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A meeting of one escalation step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub escalation: EscalationId,
+    pub step: Step,
+    pub date: Timestamp,
+    pub participants: Vec<Participant>,
+    pub agenda: String,
+}
+
+/// The SHA-256 (hex) of minutes content, as approvals name it.
+pub fn content_hash(content: &str) -> String {
+    sha256_hex(content.as_bytes())
+}
+
+/// Which document of the minutes: the main text or one of its addenda (numbered from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "number", rename_all = "snake_case")]
+pub enum DocTarget {
+    Main,
+    Addendum(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub number: u32,
+    pub content: String,
+    pub content_hash: String,
+    pub author: Actor,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub revision: u32,
+    pub content_hash: String,
+    pub role: Role,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRequest {
+    pub revision: u32,
+    pub by: Actor,
+    pub comment: String,
+    pub at: Timestamp,
+}
+
+/// One approvable text: the minutes proper, or an addendum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doc {
+    pub revisions: Vec<Revision>,
+    /// Approvals of the current revision, keyed by (organisation, person).
+    pub approvals: BTreeMap<(Oin, PersonId), Approval>,
+    pub change_requests: Vec<ChangeRequest>,
+    pub circulated: Option<u32>,
+    pub final_revision: Option<u32>,
+    pub final_at: Option<Timestamp>,
+}
+
+impl Doc {
+    fn new(rev: Revision) -> Self {
+        Self {
+            revisions: vec![rev],
+            approvals: BTreeMap::new(),
+            change_requests: Vec::new(),
+            circulated: None,
+            final_revision: None,
+            final_at: None,
+        }
+    }
+
+    pub fn current(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+
+    pub fn current_number(&self) -> u32 {
+        self.current().map_or(0, |r| r.number)
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.final_revision.is_some()
+    }
+
+    /// The final text, if any.
+    pub fn final_text(&self) -> Option<&Revision> {
+        let n = self.final_revision?;
+        self.revisions.iter().find(|r| r.number == n)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Minutes {
+    pub id: MinutesId,
+    pub meeting: Meeting,
+    pub scheduled_by: Actor,
+    pub main: Option<Doc>,
+    pub addenda: Vec<Doc>,
+}
+
+impl Minutes {
+    pub fn doc(&self, target: DocTarget) -> Option<&Doc> {
+        match target {
+            DocTarget::Main => self.main.as_ref(),
+            DocTarget::Addendum(n) => self.addenda.get((n as usize).checked_sub(1)?),
+        }
+    }
+
+    fn doc_mut(&mut self, target: DocTarget) -> Option<&mut Doc> {
+        match target {
+            DocTarget::Main => self.main.as_mut(),
+            DocTarget::Addendum(n) => self.addenda.get_mut((n as usize).checked_sub(1)?),
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.main.as_ref().is_some_and(Doc::is_final)
+    }
+
+    pub fn participant(&self, actor: &Actor) -> Option<&Participant> {
+        let person = actor.person_id()?;
+        self.meeting
+            .participants
+            .iter()
+            .find(|p| &p.person == person && &p.org == actor.org())
+    }
+
+    /// Organisations taking part: those that keep the final text and nobody else.
+    pub fn organisations(&self) -> Vec<Oin> {
+        let mut v: Vec<Oin> = self
+            .meeting
+            .participants
+            .iter()
+            .map(|p| p.org.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Participants who have not yet approved the current revision of `target`.
+    pub fn awaiting(&self, target: DocTarget) -> Vec<&Participant> {
+        let Some(doc) = self.doc(target) else {
+            return Vec::new();
+        };
+        if doc.is_final() {
+            return Vec::new();
+        }
+        self.meeting
+            .participants
+            .iter()
+            .filter(|p| {
+                !doc.approvals
+                    .contains_key(&(p.org.clone(), p.person.clone()))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MinutesCommand {
+    Schedule {
+        id: MinutesId,
+        meeting: Meeting,
+    },
+    Draft {
+        content: String,
+    },
+    Revise {
+        target: DocTarget,
+        content: String,
+    },
+    Circulate {
+        target: DocTarget,
+    },
+    Approve {
+        target: DocTarget,
+        revision: u32,
+        content_hash: String,
+    },
+    RequestChanges {
+        target: DocTarget,
+        revision: u32,
+        comment: String,
+    },
+    AddAddendum {
+        content: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MinutesEvent {
+    Scheduled {
+        id: MinutesId,
+        meeting: Meeting,
+    },
+    RevisionMade {
+        target: DocTarget,
+        number: u32,
+        content: String,
+        content_hash: String,
+    },
+    Circulated {
+        target: DocTarget,
+        revision: u32,
+    },
+    Approved {
+        target: DocTarget,
+        revision: u32,
+        content_hash: String,
+        role: Role,
+    },
+    ChangesRequested {
+        target: DocTarget,
+        revision: u32,
+        comment: String,
+    },
+    Finalised {
+        target: DocTarget,
+        revision: u32,
+        content_hash: String,
+    },
+}
+
+impl MinutesEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            MinutesEvent::Scheduled { .. } => "scheduled",
+            MinutesEvent::RevisionMade { .. } => "revision_made",
+            MinutesEvent::Circulated { .. } => "circulated",
+            MinutesEvent::Approved { .. } => "approved",
+            MinutesEvent::ChangesRequested { .. } => "changes_requested",
+            MinutesEvent::Finalised { .. } => "finalised",
+        }
+    }
+}
+
+fn open_doc(m: &Minutes, target: DocTarget) -> Result<&Doc, RuleViolation> {
+    let doc = m.doc(target).ok_or(RuleViolation::NotFound {
+        what: match target {
+            DocTarget::Main => "Minutes draft",
+            DocTarget::Addendum(_) => "Addendum",
+        },
+    })?;
+    if doc.is_final() {
+        return Err(RuleViolation::MinutesFinal);
+    }
+    Ok(doc)
+}
+
+fn check_revision(doc: &Doc, given: u32) -> Result<(), RuleViolation> {
+    let current = doc.current_number();
+    if doc.circulated != Some(current) {
+        return Err(RuleViolation::NotCirculated);
+    }
+    if given != current {
+        return Err(RuleViolation::StaleRevision { given, current });
+    }
+    Ok(())
+}
+
+impl Aggregate for Minutes {
+    type Command = MinutesCommand;
+    type Body = MinutesEvent;
+
+    fn decide(
+        state: Option<&Self>,
+        cmd: &MinutesCommand,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<Event<MinutesEvent>>, RuleViolation> {
+        use MinutesCommand as C;
+        use MinutesEvent as E;
+        let ev = |body| Event::new(now, actor.clone(), body);
+        if let C::Schedule { id, meeting } = cmd {
+            if state.is_some() {
+                return Err(RuleViolation::AlreadyExists { what: "Meeting" });
+            }
+            text::require("agenda", &meeting.agenda, MAX_TEXT)?;
+            for (i, p) in meeting.participants.iter().enumerate() {
+                text::require("participant.name", &p.name, MAX_SHORT)?;
+                if meeting.participants[..i]
+                    .iter()
+                    .any(|q| q.person == p.person && q.org == p.org)
+                {
+                    return Err(RuleViolation::DuplicateParticipant);
+                }
+            }
+            let mut orgs: Vec<&Oin> = meeting.participants.iter().map(|p| &p.org).collect();
+            orgs.sort();
+            orgs.dedup();
+            if orgs.len() < 2 {
+                return Err(RuleViolation::MeetingNeedsTwoOrganisations);
+            }
+            let is_participant = meeting
+                .participants
+                .iter()
+                .any(|p| Some(&p.person) == actor.person_id() && &p.org == actor.org());
+            if !is_participant {
+                return Err(RuleViolation::NotAMeetingParticipant);
+            }
+            return Ok(vec![ev(E::Scheduled {
+                id: *id,
+                meeting: meeting.clone(),
+            })]);
+        }
+        let m = state.ok_or(RuleViolation::NotFound { what: "Meeting" })?;
+        let me = m
+            .participant(actor)
+            .ok_or(RuleViolation::NotAMeetingParticipant)?;
+        match cmd {
+            C::Schedule { .. } => Err(RuleViolation::AlreadyExists { what: "Meeting" }),
+            C::Draft { content } => {
+                if m.main.is_some() {
+                    return Err(RuleViolation::MinutesAlreadyDrafted);
+                }
+                text::require("content", content, MAX_TEXT)?;
+                Ok(vec![ev(E::RevisionMade {
+                    target: DocTarget::Main,
+                    number: 1,
+                    content: content.clone(),
+                    content_hash: content_hash(content),
+                })])
+            }
+            C::Revise { target, content } => {
+                let doc = open_doc(m, *target)?;
+                text::require("content", content, MAX_TEXT)?;
+                Ok(vec![ev(E::RevisionMade {
+                    target: *target,
+                    number: doc.current_number() + 1,
+                    content: content.clone(),
+                    content_hash: content_hash(content),
+                })])
+            }
+            C::Circulate { target } => {
+                let doc = open_doc(m, *target)?;
+                if doc.circulated == Some(doc.current_number()) {
+                    return Err(RuleViolation::AlreadyExists {
+                        what: "Circulation of this revision",
+                    });
+                }
+                Ok(vec![ev(E::Circulated {
+                    target: *target,
+                    revision: doc.current_number(),
+                })])
+            }
+            C::Approve {
+                target,
+                revision,
+                content_hash: hash,
+            } => {
+                let doc = open_doc(m, *target)?;
+                check_revision(doc, *revision)?;
+                let cur = doc.current().ok_or(RuleViolation::NotCirculated)?;
+                if &cur.content_hash != hash {
+                    return Err(RuleViolation::ContentHashMismatch);
+                }
+                let key = (me.org.clone(), me.person.clone());
+                if doc.approvals.contains_key(&key) {
+                    return Err(RuleViolation::AlreadyApproved {
+                        revision: *revision,
+                    });
+                }
+                let mut out = vec![ev(E::Approved {
+                    target: *target,
+                    revision: *revision,
+                    content_hash: hash.clone(),
+                    role: me.role,
+                })];
+                let all = m.meeting.participants.iter().all(|p| {
+                    (p.org == me.org && p.person == me.person)
+                        || doc
+                            .approvals
+                            .contains_key(&(p.org.clone(), p.person.clone()))
+                });
+                if all {
+                    out.push(ev(E::Finalised {
+                        target: *target,
+                        revision: *revision,
+                        content_hash: hash.clone(),
+                    }));
+                }
+                Ok(out)
+            }
+            C::RequestChanges {
+                target,
+                revision,
+                comment,
+            } => {
+                let doc = open_doc(m, *target)?;
+                check_revision(doc, *revision)?;
+                text::require("comment", comment, MAX_TEXT)?;
+                Ok(vec![ev(E::ChangesRequested {
+                    target: *target,
+                    revision: *revision,
+                    comment: comment.clone(),
+                })])
+            }
+            C::AddAddendum { content } => {
+                if !m.is_final() {
+                    return Err(RuleViolation::AddendumOnlyWhenFinal);
+                }
+                text::require("content", content, MAX_TEXT)?;
+                let n = u32::try_from(m.addenda.len() + 1).map_err(|_| {
+                    RuleViolation::InvalidField {
+                        field: "addenda",
+                        reason: "too many addenda",
+                    }
+                })?;
+                Ok(vec![ev(E::RevisionMade {
+                    target: DocTarget::Addendum(n),
+                    number: 1,
+                    content: content.clone(),
+                    content_hash: content_hash(content),
+                })])
+            }
+        }
+    }
+
+    fn apply(state: Option<Self>, event: &Event<MinutesEvent>) -> Result<Self, ReplayError> {
+        use MinutesEvent as E;
+        check_version(event)?;
+        let incons = |reason| ReplayError::Inconsistent {
+            event: event.body.name(),
+            reason,
+        };
+        if let E::Scheduled { id, meeting } = &event.body {
+            if state.is_some() {
+                return Err(ReplayError::AlreadyCreated("scheduled"));
+            }
+            return Ok(Minutes {
+                id: *id,
+                meeting: meeting.clone(),
+                scheduled_by: event.by.clone(),
+                main: None,
+                addenda: Vec::new(),
+            });
+        }
+        let mut m = state.ok_or(ReplayError::NotACreation(event.body.name()))?;
+        match &event.body {
+            E::Scheduled { .. } => return Err(ReplayError::AlreadyCreated("scheduled")),
+            E::RevisionMade {
+                target,
+                number,
+                content,
+                content_hash,
+            } => {
+                let rev = Revision {
+                    number: *number,
+                    content: content.clone(),
+                    content_hash: content_hash.clone(),
+                    author: event.by.clone(),
+                    at: event.at,
+                };
+                match (target, m.doc_mut(*target)) {
+                    (_, Some(doc)) => {
+                        if doc.is_final() {
+                            return Err(incons("final minutes never change"));
+                        }
+                        if *number != doc.current_number() + 1 {
+                            return Err(incons("revision numbers are consecutive"));
+                        }
+                        doc.revisions.push(rev);
+                        doc.approvals.clear();
+                    }
+                    (DocTarget::Main, None) => m.main = Some(Doc::new(rev)),
+                    (DocTarget::Addendum(n), None) => {
+                        if *n as usize != m.addenda.len() + 1 {
+                            return Err(incons("addenda are numbered consecutively"));
+                        }
+                        m.addenda.push(Doc::new(rev));
+                    }
+                }
+            }
+            E::Circulated { target, revision } => {
+                let doc = m.doc_mut(*target).ok_or(incons("no such document"))?;
+                doc.circulated = Some(*revision);
+            }
+            E::Approved {
+                target,
+                revision,
+                content_hash,
+                role,
+            } => {
+                let person = event
+                    .by
+                    .person_id()
+                    .cloned()
+                    .ok_or(incons("approvals are made by people"))?;
+                let doc = m.doc_mut(*target).ok_or(incons("no such document"))?;
+                if doc.is_final() {
+                    return Err(incons("final minutes never change"));
+                }
+                doc.approvals.insert(
+                    (event.by.org().clone(), person),
+                    Approval {
+                        revision: *revision,
+                        content_hash: content_hash.clone(),
+                        role: *role,
+                        at: event.at,
+                    },
+                );
+            }
+            E::ChangesRequested {
+                target,
+                revision,
+                comment,
+            } => {
+                let doc = m.doc_mut(*target).ok_or(incons("no such document"))?;
+                doc.change_requests.push(ChangeRequest {
+                    revision: *revision,
+                    by: event.by.clone(),
+                    comment: comment.clone(),
+                    at: event.at,
+                });
+            }
+            E::Finalised {
+                target, revision, ..
+            } => {
+                let doc = m.doc_mut(*target).ok_or(incons("no such document"))?;
+                if doc.is_final() {
+                    return Err(incons("already final"));
+                }
+                doc.final_revision = Some(*revision);
+                doc.final_at = Some(event.at);
+            }
+        }
+        Ok(m)
+    }
+}

@@ -1,0 +1,482 @@
+//! Every way a command can be refused. Each variant names its rule (a stable code such as
+//! `ladder.step1_only_situation1`, used by the API and the UI) and explains itself in Dutch
+//! and in English, in words a professional understands.
+
+use crate::Timestamp;
+use crate::escalation::Step;
+use crate::identity::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rule}: {msg}", rule = self.rule(), msg = self.message_en())]
+pub enum RuleViolation {
+    // ---- input and identity
+    InvalidOin {
+        value: String,
+    },
+    InvalidField {
+        field: &'static str,
+        reason: &'static str,
+    },
+    MissingField {
+        field: &'static str,
+    },
+    BsnNotAllowed {
+        field: &'static str,
+    },
+    RoleNotAllowed {
+        action: &'static str,
+        role: Option<Role>,
+        allowed: Vec<Role>,
+    },
+    NotAParty,
+    NotFound {
+        what: &'static str,
+    },
+    AlreadyExists {
+        what: &'static str,
+    },
+
+    // ---- escalation (Bouwsteen 6)
+    NeedsCounterpart,
+    OpenerIsHome,
+    ReferralRouteNotEscalation,
+    Step1OnlySituation1,
+    Step2NeedsStep1Unbridged,
+    Step3NeedsStep2Insufficient,
+    StepNeverGoesBack {
+        current: Step,
+        requested: Step,
+    },
+    CurrentStepNotEnded {
+        step: Step,
+    },
+    EscalationResolved,
+    RoleMayNotInvokeStep {
+        step: Step,
+        role: Option<Role>,
+    },
+    Step3NeedsCivilServant,
+    ParticipantRoleNotInStep {
+        step: Step,
+        role: Role,
+    },
+    ParticipantNotOfParty,
+    AldermanOnlyAtMunicipality,
+    DuplicateParticipant,
+    PickupByCounterpart,
+    AlreadyPickedUp,
+    StepAlreadyEnded {
+        step: Step,
+    },
+    StepNotPickedUp {
+        step: Step,
+    },
+    NotYetOverdue {
+        deadline: Timestamp,
+    },
+    AlreadyMarkedOverdue,
+    StepNotReached {
+        step: Step,
+    },
+    FamilyAlreadyRecorded {
+        step: Step,
+    },
+    FamilyAfterNeedsExplanation,
+    FamilyInformedMissing {
+        step: Step,
+    },
+    SituationUnchanged,
+    SituationConflictsWithStep1,
+    CloseOnlyAtHome,
+    CloseNeedsEndedStep,
+    EscalationClosed,
+
+    // ---- kwestie
+    KwestieNeedsCategory,
+    PreparationIncomplete {
+        missing: &'static str,
+    },
+    KwestieNeedsRoute,
+    KwestieIsLocal,
+    KwestieClosed,
+    BoardEscalationNotDue {
+        deadline: Timestamp,
+    },
+    BoardEscalationNeedsBoth,
+    AlreadyEscalatedToBoard,
+
+    // ---- meetings and minutes
+    NotAMeetingParticipant,
+    MeetingNeedsTwoOrganisations,
+    MinutesAlreadyDrafted,
+    MinutesFinal,
+    NotCirculated,
+    StaleRevision {
+        given: u32,
+        current: u32,
+    },
+    ContentHashMismatch,
+    AlreadyApproved {
+        revision: u32,
+    },
+    AddendumOnlyWhenFinal,
+
+    // ---- system learning and the recommendations register
+    RootCauseNeedsWhy,
+    RecommendationClosed,
+    InvalidStatusTransition {
+        from: &'static str,
+        to: &'static str,
+    },
+}
+
+fn roles_nl(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.label_nl())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn roles_en(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.label_en())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn role_nl(role: Option<Role>) -> &'static str {
+    role.map_or("het systeem", Role::label_nl)
+}
+
+fn role_en(role: Option<Role>) -> &'static str {
+    role.map_or("the system", Role::label_en)
+}
+
+impl RuleViolation {
+    /// The stable code of the rule, e.g. `ladder.step1_only_situation1`.
+    pub fn rule(&self) -> &'static str {
+        use RuleViolation::*;
+        match self {
+            InvalidOin { .. } => "identity.oin_format",
+            InvalidField { .. } => "input.invalid_field",
+            MissingField { .. } => "input.missing_field",
+            BsnNotAllowed { .. } => "privacy.no_bsn",
+            RoleNotAllowed { .. } => "access.role_not_allowed",
+            NotAParty => "access.not_a_party",
+            NotFound { .. } => "state.not_found",
+            AlreadyExists { .. } => "state.already_exists",
+            NeedsCounterpart => "escalation.needs_counterpart",
+            OpenerIsHome => "escalation.opener_is_home",
+            ReferralRouteNotEscalation => "escalation.referral_route",
+            Step1OnlySituation1 => "ladder.step1_only_situation1",
+            Step2NeedsStep1Unbridged => "ladder.step2_after_step1",
+            Step3NeedsStep2Insufficient => "ladder.step3_after_step2",
+            StepNeverGoesBack { .. } => "ladder.no_step_back",
+            CurrentStepNotEnded { .. } => "ladder.step_not_ended",
+            EscalationResolved => "ladder.already_resolved",
+            RoleMayNotInvokeStep { .. } => "ladder.invoke_role",
+            Step3NeedsCivilServant => "ladder.step3_civil_servant",
+            ParticipantRoleNotInStep { .. } => "ladder.participant_role",
+            ParticipantNotOfParty => "escalation.participant_not_party",
+            AldermanOnlyAtMunicipality => "ladder.alderman_municipality",
+            DuplicateParticipant => "escalation.duplicate_participant",
+            PickupByCounterpart => "deadline.pickup_by_counterpart",
+            AlreadyPickedUp => "deadline.already_picked_up",
+            StepAlreadyEnded { .. } => "ladder.step_ended",
+            StepNotPickedUp { .. } => "ladder.step_not_picked_up",
+            NotYetOverdue { .. } => "deadline.not_overdue",
+            AlreadyMarkedOverdue => "deadline.already_overdue",
+            StepNotReached { .. } => "ladder.step_not_reached",
+            FamilyAlreadyRecorded { .. } => "family.already_recorded",
+            FamilyAfterNeedsExplanation => "family.after_needs_explanation",
+            FamilyInformedMissing { .. } => "family.record_required",
+            SituationUnchanged => "situation.unchanged",
+            SituationConflictsWithStep1 => "situation.conflicts_with_step1",
+            CloseOnlyAtHome => "escalation.close_at_home",
+            CloseNeedsEndedStep => "escalation.close_needs_ended_step",
+            EscalationClosed => "escalation.closed",
+            KwestieNeedsCategory => "kwestie.category_required",
+            PreparationIncomplete { .. } => "kwestie.preparation",
+            KwestieNeedsRoute => "kwestie.route_required",
+            KwestieIsLocal => "kwestie.local",
+            KwestieClosed => "kwestie.closed",
+            BoardEscalationNotDue { .. } => "kwestie.board_not_due",
+            BoardEscalationNeedsBoth => "kwestie.board_needs_professional_and_manager",
+            AlreadyEscalatedToBoard => "kwestie.already_at_board",
+            NotAMeetingParticipant => "minutes.not_participant",
+            MeetingNeedsTwoOrganisations => "minutes.two_organisations",
+            MinutesAlreadyDrafted => "minutes.already_drafted",
+            MinutesFinal => "minutes.final_never_changes",
+            NotCirculated => "minutes.not_circulated",
+            StaleRevision { .. } => "minutes.stale_revision",
+            ContentHashMismatch => "minutes.content_hash",
+            AlreadyApproved { .. } => "minutes.already_approved",
+            AddendumOnlyWhenFinal => "minutes.addendum_after_final",
+            RootCauseNeedsWhy => "learning.root_cause_why",
+            RecommendationClosed => "register.closed",
+            InvalidStatusTransition { .. } => "register.status_transition",
+        }
+    }
+
+    /// Is this refusal about who is asking (403) rather than about the request (409/422)?
+    pub fn is_access(&self) -> bool {
+        matches!(
+            self,
+            RuleViolation::RoleNotAllowed { .. }
+                | RuleViolation::NotAParty
+                | RuleViolation::RoleMayNotInvokeStep { .. }
+                | RuleViolation::KwestieIsLocal
+                | RuleViolation::NotAMeetingParticipant
+                | RuleViolation::CloseOnlyAtHome
+        )
+    }
+
+    /// Is this refusal about malformed input rather than a business rule?
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            RuleViolation::InvalidOin { .. }
+                | RuleViolation::InvalidField { .. }
+                | RuleViolation::MissingField { .. }
+                | RuleViolation::BsnNotAllowed { .. }
+        )
+    }
+
+    /// The explanation in Dutch.
+    pub fn message_nl(&self) -> String {
+        use RuleViolation::*;
+        match self {
+            InvalidOin { value } => format!(
+                "'{value}' is geen geldig OIN: een OIN heeft 20 cijfers en begint met een bekend voorvoegsel (zoals 00000001, 00000003, 00000004 of 00000099)"
+            ),
+            InvalidField { field, reason } => format!("Het veld '{field}' is ongeldig: {reason}"),
+            MissingField { field } => format!("Het veld '{field}' is verplicht"),
+            BsnNotAllowed { field } => format!(
+                "Het veld '{field}' bevat een nummer dat op een BSN lijkt; gebruik de pseudonieme zaakreferentie, nooit een BSN"
+            ),
+            RoleNotAllowed { action, role, allowed } => format!(
+                "Als {} mag u '{action}' niet uitvoeren; dat mag: {}",
+                role_nl(*role),
+                roles_nl(allowed)
+            ),
+            NotAParty => "Uw organisatie is geen partij bij deze escalatie".into(),
+            NotFound { what } => format!("{what} bestaat niet"),
+            AlreadyExists { what } => format!("{what} bestaat al"),
+            NeedsCounterpart => {
+                "Een escalatie heeft ten minste één andere organisatie als tegenpartij nodig".into()
+            }
+            OpenerIsHome => {
+                "Een escalatie wordt geopend door een medewerker van de eigen organisatie (de thuisorganisatie)".into()
+            }
+            ReferralRouteNotEscalation => "Dit is geen escalatie: als een jeugdbeschermer het lokaal team niet bereikt bij het zoeken van jeugdhulp, gebruik dan de aanmeldroutes (verwijsroutes) van het lokaal team".into(),
+            Step1OnlySituation1 => {
+                "Stap 1 (gedragswetenschappers) is alleen mogelijk bij situatie 1 (professioneel dilemma)".into()
+            }
+            Step2NeedsStep1Unbridged => "Bij situatie 1 (professioneel dilemma) kan stap 2 (management) pas als stap 1 (gedragswetenschappers) is afgesloten zonder dat het verschil is overbrugd".into(),
+            Step3NeedsStep2Insufficient => "Stap 3 (bestuurlijk) kan alleen uitzonderlijk: als stap 2 (management) is afgesloten zonder voldoende resultaat".into(),
+            StepNeverGoesBack { current, requested } => format!(
+                "De escalatie staat op {}; een escalatie gaat nooit terug naar {}",
+                current.label_nl(),
+                requested.label_nl()
+            ),
+            CurrentStepNotEnded { step } => format!(
+                "{} is nog niet afgesloten; leg eerst de uitkomst vast",
+                step.label_nl()
+            ),
+            EscalationResolved => "De stagnatie is opgelost in de laatste stap; sluit de escalatie af in plaats van op te schalen".into(),
+            RoleMayNotInvokeStep { step, role } => format!(
+                "Als {} mag u {} niet inzetten; dat mogen: {}",
+                role_nl(*role),
+                step.label_nl(),
+                roles_nl(step.invokers())
+            ),
+            Step3NeedsCivilServant => "Bij stap 3 (bestuurlijk) moet ten minste één ambtelijk medewerker deelnemen".into(),
+            ParticipantRoleNotInStep { step, role } => format!(
+                "Een {} neemt niet deel aan {}; deelnemers zijn: {}",
+                role.label_nl(),
+                step.label_nl(),
+                roles_nl(step.participant_roles())
+            ),
+            ParticipantNotOfParty => {
+                "Een deelnemer moet werken bij een organisatie die partij is bij de escalatie".into()
+            }
+            AldermanOnlyAtMunicipality => "Een wethouder neemt deel namens een gemeente die partij is bij de escalatie".into(),
+            DuplicateParticipant => "Deze persoon neemt al deel aan deze stap".into(),
+            PickupByCounterpart => "Deze stap wordt opgepakt door de tegenpartij, niet door de organisatie die hem inzette".into(),
+            AlreadyPickedUp => "Dit is al opgepakt".into(),
+            StepAlreadyEnded { step } => format!("{} is al afgesloten", step.label_nl()),
+            StepNotPickedUp { step } => format!(
+                "{} is nog niet opgepakt door de tegenpartij; een uitkomst kan pas daarna",
+                step.label_nl()
+            ),
+            NotYetOverdue { deadline } => format!(
+                "De termijn voor oppakken loopt nog tot {deadline}; dit kan pas als de termijn verstreken is"
+            ),
+            AlreadyMarkedOverdue => "De termijn is al als verstreken gemarkeerd".into(),
+            StepNotReached { step } => format!("De escalatie heeft {} nog niet bereikt", step.label_nl()),
+            FamilyAlreadyRecorded { step } => format!(
+                "Voor {} is al vastgelegd of en wanneer de familie is geïnformeerd",
+                step.label_nl()
+            ),
+            FamilyAfterNeedsExplanation => "Is de familie achteraf geïnformeerd, geef dan de uitleg waarom niet vooraf".into(),
+            FamilyInformedMissing { step } => format!(
+                "De escalatie kan niet worden afgesloten: voor {} is niet vastgelegd of en wanneer de familie is geïnformeerd",
+                step.label_nl()
+            ),
+            SituationUnchanged => "De escalatie heeft deze situatie al".into(),
+            SituationConflictsWithStep1 => "Stap 1 (gedragswetenschappers) hoort bij situatie 1; sluit stap 1 eerst af voordat u de situatie wijzigt".into(),
+            CloseOnlyAtHome => "Alleen de organisatie die de escalatie opende, sluit haar af".into(),
+            CloseNeedsEndedStep => "Leg eerst de uitkomst van de huidige stap vast; daarna kan de escalatie worden afgesloten".into(),
+            EscalationClosed => "Deze escalatie is afgesloten en verandert niet meer".into(),
+            KwestieNeedsCategory => "Kies ten minste één categorie voor de kwestie".into(),
+            PreparationIncomplete { missing } => format!(
+                "De voorbereiding is niet compleet: {}",
+                match *missing {
+                    "own_reach" => "doe eerst wat binnen uw eigen bereik ligt",
+                    "discussed" => "bespreek de kwestie eerst (team, gedragsdeskundige, teammanager, servicedesk, zorgbemiddeling of juristen)",
+                    _ => "weet wat u vraagt en aan wie",
+                }
+            ),
+            KwestieNeedsRoute => "Een kwestie gaat naar de teammanager en/of op de agenda van het basisteamoverleg".into(),
+            KwestieIsLocal => "Een kwestie is intern: alleen medewerkers van de eigen organisatie behandelen haar".into(),
+            KwestieClosed => "Deze kwestie is afgesloten en verandert niet meer".into(),
+            BoardEscalationNotDue { deadline } => format!(
+                "Opschalen naar het bestuur kan pas als de kwestie niet binnen de termijn is opgepakt (termijn tot {deadline})"
+            ),
+            BoardEscalationNeedsBoth => "De professional schaalt samen met de teammanager op naar het bestuur: beiden moeten meedoen".into(),
+            AlreadyEscalatedToBoard => "Deze kwestie is al naar het bestuur opgeschaald".into(),
+            NotAMeetingParticipant => "U bent geen deelnemer van dit overleg".into(),
+            MeetingNeedsTwoOrganisations => "Een overleg heeft deelnemers van ten minste twee organisaties".into(),
+            MinutesAlreadyDrafted => "Voor dit overleg is al een verslag opgesteld; maak een nieuwe versie".into(),
+            MinutesFinal => "Dit verslag is definitief en verandert niet meer; een correctie is een addendum".into(),
+            NotCirculated => "Deze versie is nog niet rondgestuurd ter goedkeuring".into(),
+            StaleRevision { given, current } => format!(
+                "U reageert op versie {given}, maar de actuele versie is {current}; lees de nieuwe versie"
+            ),
+            ContentHashMismatch => "De tekst die u goedkeurt is niet de tekst van deze versie".into(),
+            AlreadyApproved { revision } => format!("U hebt versie {revision} al goedgekeurd"),
+            AddendumOnlyWhenFinal => "Een addendum kan alleen bij een definitief verslag; pas anders het concept aan".into(),
+            RootCauseNeedsWhy => "Beantwoord bij elke grondoorzaak de vraag 'waarom is dat zo?'".into(),
+            RecommendationClosed => "Deze aanbeveling is afgerond en verandert niet meer".into(),
+            InvalidStatusTransition { from, to } => {
+                format!("Een aanbeveling gaat niet van status '{from}' naar '{to}'")
+            }
+        }
+    }
+
+    /// The explanation in English.
+    pub fn message_en(&self) -> String {
+        use RuleViolation::*;
+        match self {
+            InvalidOin { value } => format!(
+                "'{value}' is not a valid OIN: an OIN has 20 digits and starts with a known prefix (such as 00000001, 00000003, 00000004 or 00000099)"
+            ),
+            InvalidField { field, reason } => format!("The field '{field}' is invalid: {reason}"),
+            MissingField { field } => format!("The field '{field}' is required"),
+            BsnNotAllowed { field } => format!(
+                "The field '{field}' contains a number shaped like a BSN; use the pseudonymous case reference, never a BSN"
+            ),
+            RoleNotAllowed { action, role, allowed } => format!(
+                "As {} you may not '{action}'; allowed: {}",
+                role_en(*role),
+                roles_en(allowed)
+            ),
+            NotAParty => "Your organisation is not a party to this escalation".into(),
+            NotFound { what } => format!("{what} does not exist"),
+            AlreadyExists { what } => format!("{what} already exists"),
+            NeedsCounterpart => "An escalation needs at least one other organisation as counterpart".into(),
+            OpenerIsHome => "An escalation is opened by a person of the organisation that will be its home".into(),
+            ReferralRouteNotEscalation => "This is not an escalation: when a youth protector cannot reach the local team while seeking youth help, use the local team's referral routes (aanmeldroutes)".into(),
+            Step1OnlySituation1 => "Step 1 (behavioural scientists) is only possible in situation 1 (professional dilemma)".into(),
+            Step2NeedsStep1Unbridged => "In situation 1 (professional dilemma) step 2 (management) comes only after step 1 (behavioural scientists) ended without bridging the difference".into(),
+            Step3NeedsStep2Insufficient => "Step 3 (administrative) is exceptional: only after step 2 (management) ended with insufficient result".into(),
+            StepNeverGoesBack { current, requested } => format!(
+                "The escalation is at {}; an escalation never goes back to {}",
+                current.label_en(),
+                requested.label_en()
+            ),
+            CurrentStepNotEnded { step } => format!(
+                "{} has not ended yet; record its outcome first",
+                step.label_en()
+            ),
+            EscalationResolved => "The stagnation was lifted in the last step; close the escalation instead of escalating further".into(),
+            RoleMayNotInvokeStep { step, role } => format!(
+                "As {} you may not invoke {}; allowed: {}",
+                role_en(*role),
+                step.label_en(),
+                roles_en(step.invokers())
+            ),
+            Step3NeedsCivilServant => "Step 3 (administrative) needs at least one civil servant among its participants".into(),
+            ParticipantRoleNotInStep { step, role } => format!(
+                "A {} does not take part in {}; participants are: {}",
+                role.label_en(),
+                step.label_en(),
+                roles_en(step.participant_roles())
+            ),
+            ParticipantNotOfParty => "A participant must work for an organisation that is a party to the escalation".into(),
+            AldermanOnlyAtMunicipality => "An alderman takes part on behalf of a municipality that is a party to the escalation".into(),
+            DuplicateParticipant => "This person already takes part in this step".into(),
+            PickupByCounterpart => "A step is picked up by the counterpart, not by the organisation that invoked it".into(),
+            AlreadyPickedUp => "This has already been picked up".into(),
+            StepAlreadyEnded { step } => format!("{} has already ended", step.label_en()),
+            StepNotPickedUp { step } => format!(
+                "{} has not been picked up by the counterpart yet; an outcome comes after that",
+                step.label_en()
+            ),
+            NotYetOverdue { deadline } => format!(
+                "The pickup deadline runs until {deadline}; this is possible only once it has passed"
+            ),
+            AlreadyMarkedOverdue => "The deadline has already been marked as passed".into(),
+            StepNotReached { step } => format!("The escalation has not reached {} yet", step.label_en()),
+            FamilyAlreadyRecorded { step } => format!(
+                "Whether and when the family was informed has already been recorded for {}",
+                step.label_en()
+            ),
+            FamilyAfterNeedsExplanation => "If the family was informed afterwards, explain why not beforehand".into(),
+            FamilyInformedMissing { step } => format!(
+                "The escalation cannot close: for {} it is not recorded whether and when the family was informed",
+                step.label_en()
+            ),
+            SituationUnchanged => "The escalation already has this situation".into(),
+            SituationConflictsWithStep1 => "Step 1 (behavioural scientists) belongs to situation 1; end step 1 before changing the situation".into(),
+            CloseOnlyAtHome => "Only the organisation that opened the escalation closes it".into(),
+            CloseNeedsEndedStep => "Record the outcome of the current step first; then the escalation can close".into(),
+            EscalationClosed => "This escalation is closed and no longer changes".into(),
+            KwestieNeedsCategory => "Choose at least one category for the kwestie".into(),
+            PreparationIncomplete { missing } => format!(
+                "The preparation is incomplete: {}",
+                match *missing {
+                    "own_reach" => "first do what is within your own reach",
+                    "discussed" => "first discuss the kwestie (team, behavioural expert, team manager, service desk, care mediation or lawyers)",
+                    _ => "know what you ask and of whom",
+                }
+            ),
+            KwestieNeedsRoute => "A kwestie goes to the team manager and/or onto the agenda of the team meeting (basisteamoverleg)".into(),
+            KwestieIsLocal => "A kwestie is internal: only people of the own organisation handle it".into(),
+            KwestieClosed => "This kwestie is closed and no longer changes".into(),
+            BoardEscalationNotDue { deadline } => format!(
+                "Escalating to the board is possible only when the kwestie was not picked up in time (deadline {deadline})"
+            ),
+            BoardEscalationNeedsBoth => "The professional escalates to the board together with the team manager: both must take part".into(),
+            AlreadyEscalatedToBoard => "This kwestie has already been escalated to the board".into(),
+            NotAMeetingParticipant => "You are not a participant of this meeting".into(),
+            MeetingNeedsTwoOrganisations => "A meeting has participants of at least two organisations".into(),
+            MinutesAlreadyDrafted => "Minutes have already been drafted for this meeting; make a new revision".into(),
+            MinutesFinal => "These minutes are final and never change; a correction is an addendum".into(),
+            NotCirculated => "This revision has not been circulated for approval yet".into(),
+            StaleRevision { given, current } => format!(
+                "You respond to revision {given}, but the current revision is {current}; read the new revision"
+            ),
+            ContentHashMismatch => "The text you approve is not the text of this revision".into(),
+            AlreadyApproved { revision } => format!("You already approved revision {revision}"),
+            AddendumOnlyWhenFinal => "An addendum is possible only on final minutes; otherwise revise the draft".into(),
+            RootCauseNeedsWhy => "Answer 'why is that so?' for every root cause".into(),
+            RecommendationClosed => "This recommendation is finished and no longer changes".into(),
+            InvalidStatusTransition { from, to } => {
+                format!("A recommendation does not go from status '{from}' to '{to}'")
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Minutes rules of DOMAIN.md §3, from both sides.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use doorbraak_model::minutes::content_hash;
+use doorbraak_model::*;
+
+use MinutesCommand as C;
+
+fn meeting(participants: Vec<Participant>) -> Meeting {
+    Meeting {
+        id: MeetingId(uuid::Uuid::from_u128(7)),
+        escalation: EscalationId(uuid::Uuid::from_u128(0xE5C)),
+        step: Step::Management,
+        date: day(3),
+        participants,
+        agenda: "1. Wachtlijst\n2. Afspraken".into(),
+    }
+}
+
+fn three() -> Vec<Participant> {
+    vec![
+        part("eva", Role::TeamManager, LT),
+        part("gerda", Role::Director, VT),
+        part("ilse", Role::CivilServant, GEM),
+    ]
+}
+
+fn eva() -> Actor {
+    tm_lt()
+}
+fn gerda() -> Actor {
+    dir_vt()
+}
+fn ilse() -> Actor {
+    actor("ilse", Role::CivilServant, GEM)
+}
+
+fn scheduled() -> Minutes {
+    ok::<Minutes>(
+        None,
+        C::Schedule {
+            id: MinutesId(uuid::Uuid::from_u128(9)),
+            meeting: meeting(three()),
+        },
+        &eva(),
+        day(3),
+    )
+}
+
+fn circulated(text: &str) -> Minutes {
+    let m = ok(
+        Some(&scheduled()),
+        C::Draft {
+            content: text.into(),
+        },
+        &eva(),
+        day(3),
+    );
+    ok(
+        Some(&m),
+        C::Circulate {
+            target: DocTarget::Main,
+        },
+        &eva(),
+        day(3),
+    )
+}
+
+fn approve(rev: u32, text: &str) -> C {
+    C::Approve {
+        target: DocTarget::Main,
+        revision: rev,
+        content_hash: content_hash(text),
+    }
+}
+
+#[test]
+fn a_meeting_has_participants_of_two_organisations() {
+    let one_org = vec![
+        part("eva", Role::TeamManager, LT),
+        part("frank", Role::Director, LT),
+    ];
+    let cmd = C::Schedule {
+        id: MinutesId(uuid::Uuid::from_u128(9)),
+        meeting: meeting(one_org),
+    };
+    assert_eq!(
+        refused::<Minutes>(None, cmd, &eva(), day(3)),
+        "minutes.two_organisations"
+    );
+    assert_eq!(scheduled().organisations().len(), 3);
+}
+
+#[test]
+fn only_participants_draft_and_approve() {
+    let m = scheduled();
+    let outsider = actor("otto", Role::Director, GI);
+    assert_eq!(
+        refused(
+            Some(&m),
+            C::Draft {
+                content: "x".into()
+            },
+            &outsider,
+            day(3)
+        ),
+        "minutes.not_participant"
+    );
+    let m = circulated("Verslag v1");
+    assert_eq!(
+        refused(Some(&m), approve(1, "Verslag v1"), &outsider, day(4)),
+        "minutes.not_participant"
+    );
+}
+
+#[test]
+fn approval_needs_a_circulated_revision_and_its_exact_text() {
+    let m = ok(
+        Some(&scheduled()),
+        C::Draft {
+            content: "Verslag v1".into(),
+        },
+        &eva(),
+        day(3),
+    );
+    assert_eq!(
+        refused(Some(&m), approve(1, "Verslag v1"), &gerda(), day(4)),
+        "minutes.not_circulated"
+    );
+    let m = circulated("Verslag v1");
+    assert_eq!(
+        refused(Some(&m), approve(1, "Verslag v2"), &gerda(), day(4)),
+        "minutes.content_hash"
+    );
+    let m = ok(Some(&m), approve(1, "Verslag v1"), &gerda(), day(4));
+    assert_eq!(
+        refused(Some(&m), approve(1, "Verslag v1"), &gerda(), day(4)),
+        "minutes.already_approved"
+    );
+}
+
+#[test]
+fn final_only_when_every_participant_approved_the_same_revision() {
+    let m = circulated("Verslag v1");
+    let m = ok(Some(&m), approve(1, "Verslag v1"), &eva(), day(4));
+    let m = ok(Some(&m), approve(1, "Verslag v1"), &gerda(), day(4));
+    assert!(!m.is_final(), "two of three approved");
+    assert_eq!(m.awaiting(DocTarget::Main).len(), 1);
+    // ilse asks for changes: a new revision voids the approvals
+    let m = ok(
+        Some(&m),
+        C::RequestChanges {
+            target: DocTarget::Main,
+            revision: 1,
+            comment: "Afspraak 2 ontbreekt".into(),
+        },
+        &ilse(),
+        day(5),
+    );
+    let m = ok(
+        Some(&m),
+        C::Revise {
+            target: DocTarget::Main,
+            content: "Verslag v2".into(),
+        },
+        &eva(),
+        day(5),
+    );
+    assert!(
+        m.main.as_ref().unwrap().approvals.is_empty(),
+        "a new revision voids approvals"
+    );
+    let m = ok(
+        Some(&m),
+        C::Circulate {
+            target: DocTarget::Main,
+        },
+        &eva(),
+        day(5),
+    );
+    // approving the old revision is refused, naming the rule
+    let err = Minutes::decide(Some(&m), &approve(1, "Verslag v1"), &gerda(), day(6)).unwrap_err();
+    assert_eq!(
+        err,
+        RuleViolation::StaleRevision {
+            given: 1,
+            current: 2
+        }
+    );
+    let m = ok(Some(&m), approve(2, "Verslag v2"), &eva(), day(6));
+    let m = ok(Some(&m), approve(2, "Verslag v2"), &gerda(), day(6));
+    let m = ok(Some(&m), approve(2, "Verslag v2"), &ilse(), day(6));
+    assert!(m.is_final());
+    assert_eq!(
+        m.main.as_ref().unwrap().final_text().unwrap().content,
+        "Verslag v2"
+    );
+}
+
+fn final_minutes() -> Minutes {
+    let mut m = circulated("Verslag v1");
+    for a in [eva(), gerda(), ilse()] {
+        m = ok(Some(&m), approve(1, "Verslag v1"), &a, day(4));
+    }
+    assert!(m.is_final());
+    m
+}
+
+#[test]
+fn final_minutes_never_change_corrections_are_addenda() {
+    let m = final_minutes();
+    let revise = C::Revise {
+        target: DocTarget::Main,
+        content: "Stilletjes anders".into(),
+    };
+    assert_eq!(
+        refused(Some(&m), revise, &eva(), day(5)),
+        "minutes.final_never_changes"
+    );
+    let changes = C::RequestChanges {
+        target: DocTarget::Main,
+        revision: 1,
+        comment: "te laat".into(),
+    };
+    assert_eq!(
+        refused(Some(&m), changes, &ilse(), day(5)),
+        "minutes.final_never_changes"
+    );
+    // an addendum goes through the same approval
+    let m = ok(
+        Some(&m),
+        C::AddAddendum {
+            content: "Correctie: datum is 5 nov".into(),
+        },
+        &gerda(),
+        day(6),
+    );
+    let add1 = DocTarget::Addendum(1);
+    let m = ok(Some(&m), C::Circulate { target: add1 }, &gerda(), day(6));
+    let mut m = m;
+    for a in [eva(), gerda(), ilse()] {
+        assert!(!m.doc(add1).unwrap().is_final());
+        m = ok(
+            Some(&m),
+            C::Approve {
+                target: add1,
+                revision: 1,
+                content_hash: content_hash("Correctie: datum is 5 nov"),
+            },
+            &a,
+            day(7),
+        );
+    }
+    assert!(m.doc(add1).unwrap().is_final());
+    assert_eq!(
+        m.main.as_ref().unwrap().final_text().unwrap().content,
+        "Verslag v1"
+    );
+}
+
+#[test]
+fn an_addendum_only_on_final_minutes() {
+    let m = circulated("Verslag v1");
+    let cmd = C::AddAddendum {
+        content: "x".into(),
+    };
+    assert_eq!(
+        refused(Some(&m), cmd, &eva(), day(4)),
+        "minutes.addendum_after_final"
+    );
+}
+
+#[test]
+fn a_change_request_needs_a_comment() {
+    let m = circulated("Verslag v1");
+    let cmd = C::RequestChanges {
+        target: DocTarget::Main,
+        revision: 1,
+        comment: "  ".into(),
+    };
+    assert_eq!(
+        refused(Some(&m), cmd, &gerda(), day(4)),
+        "input.missing_field"
+    );
+}
