@@ -1,0 +1,901 @@
+//! # doorbraak-store
+//!
+//! Persistence of one organisation's node with sqlx, on SQLite (the embedded default: one file,
+//! WAL) or PostgreSQL, chosen by the database URL at start-up. Both have their own migrations,
+//! embedded in the binary and applied by [`Store::connect`]. All queries are runtime queries
+//! (`sqlx::query`): a build never needs a live database.
+//!
+//! The unit of work is a [`Tx`]: one command's events, the projection of the new state, the
+//! outbox rows for the parties that must hear of it, and its access-log row commit together or
+//! not at all.
+#![forbid(unsafe_code)]
+
+mod stream;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use doorbraak_model::{Event, Timestamp, canonical};
+use serde::{Deserialize, Serialize};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
+use uuid::Uuid;
+
+pub use stream::{Stream, Summary};
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "unsupported database URL '{0}': use sqlite://PATH or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+    #[error("stored {what} could not be read: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("the {kind} {id} was changed concurrently (expected version {expected})")]
+    Conflict {
+        kind: &'static str,
+        id: String,
+        expected: i64,
+    },
+}
+
+impl From<canonical::CanonicalError> for StoreError {
+    fn from(e: canonical::CanonicalError) -> Self {
+        StoreError::Corrupt {
+            what: "event",
+            detail: e.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact(url)))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A URL without its password, for error messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn from_ms(v: i64) -> Result<Timestamp> {
+    Timestamp::from_millisecond(v).map_err(|e| StoreError::Corrupt {
+        what: "timestamp",
+        detail: e.to_string(),
+    })
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let init = match backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0001_init.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0001_init.sql"),
+    };
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        AssertSqlSafe(init).into_sql_str(),
+        false,
+    )])
+}
+
+use sqlx::SqlSafeStr;
+
+/// The database of one node.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A stream's current state and its version (the sequence number of its last event).
+#[derive(Debug, Clone)]
+pub struct Loaded<A> {
+    pub state: A,
+    pub version: i64,
+}
+
+/// One stored event with its position in the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEvent<B> {
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub event: Event<B>,
+}
+
+/// A projection row: the query columns and the state as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectionRow {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub status: String,
+    pub home_oin: Option<String>,
+    pub case_ref: Option<String>,
+    pub step: Option<i64>,
+    pub situation: Option<i64>,
+    pub next_deadline: Option<Timestamp>,
+    pub overdue: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub state: serde_json::Value,
+}
+
+/// Which projections to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub case_ref: Option<String>,
+    pub overdue_only: bool,
+    pub limit: i64,
+}
+
+/// The NEN 7513 action codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccessAction {
+    /// Create
+    C,
+    /// Read
+    R,
+    /// Update
+    U,
+    /// Delete
+    D,
+    /// Execute (e.g. an export, a refused attempt that changed nothing)
+    E,
+}
+
+impl AccessAction {
+    fn code(self) -> &'static str {
+        match self {
+            AccessAction::C => "C",
+            AccessAction::R => "R",
+            AccessAction::U => "U",
+            AccessAction::D => "D",
+            AccessAction::E => "E",
+        }
+    }
+}
+
+impl FromStr for AccessAction {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "C" => AccessAction::C,
+            "R" => AccessAction::R,
+            "U" => AccessAction::U,
+            "D" => AccessAction::D,
+            "E" => AccessAction::E,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    what: "access_log.action",
+                    detail: s.to_owned(),
+                });
+            }
+        })
+    }
+}
+
+/// One access-log entry (NEN 7513): who did what to which object, when, why, with what result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    pub event_id: Uuid,
+    pub action: AccessAction,
+    pub at: Timestamp,
+    pub user_id: String,
+    pub user_role: String,
+    /// The responsible user on whose behalf the action was done, if not the user.
+    pub on_behalf_of: Option<String>,
+    pub org_oin: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub purpose: String,
+    /// `success`, or `refused:<rule>`.
+    pub outcome: String,
+    /// The node (OIN) where the action was done.
+    pub source_node: String,
+}
+
+/// An outbox row to be written in a command's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbox {
+    pub message_id: Uuid,
+    pub destination: String,
+    pub kind: String,
+    pub stream_kind: Option<String>,
+    pub stream_id: Option<String>,
+    pub payload: String,
+    pub created_at: Timestamp,
+}
+
+/// An outbox row as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxRow {
+    pub message_id: String,
+    pub destination: String,
+    pub kind: String,
+    pub stream_kind: Option<String>,
+    pub stream_id: Option<String>,
+    pub payload: String,
+    pub attempts: i64,
+    pub next_attempt_ms: i64,
+    pub last_error: Option<String>,
+    pub delivered: bool,
+}
+
+/// A local case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub case_ref: String,
+    pub title: String,
+    pub responsible: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+/// A reminder for the people of this node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: Uuid,
+    pub created_at: Timestamp,
+    pub recipient_role: String,
+    pub stream_kind: String,
+    pub stream_id: String,
+    pub kind: String,
+    pub message_nl: String,
+    pub message_en: String,
+}
+
+impl Store {
+    /// Connect, create the SQLite file if needed, and apply the embedded migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let opts = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // durability first: a commit survives power loss, not only a crash
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = opts.connect(&url).await?;
+        if backend == Backend::Sqlite {
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        migrator(backend).run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begin a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a read-then-write never fails half-way with a busy snapshot.
+    pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
+    }
+
+    /// The current state of a stream, from its projection.
+    pub async fn load<A: Stream>(&self, id: &str) -> Result<Option<Loaded<A>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let row = sqlx::query(
+            "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2",
+        )
+        .bind(A::KIND)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| loaded::<A>(&r)).transpose()
+    }
+
+    /// The events of a stream after sequence number `after` (0: all), in order.
+    pub async fn events<A: Stream>(&self, id: &str, after: i64) -> Result<Vec<StoredEvent<A::Body>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, payload FROM events \
+             WHERE stream_kind = $1 AND stream_id = $2 AND seq > $3 ORDER BY seq",
+        )
+        .bind(A::KIND)
+        .bind(id)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let event_id: String = r.try_get("event_id")?;
+                let payload: String = r.try_get("payload")?;
+                Ok(StoredEvent {
+                    seq: r.try_get("seq")?,
+                    event_id: Uuid::parse_str(&event_id).map_err(|e| StoreError::Corrupt {
+                        what: "event id",
+                        detail: e.to_string(),
+                    })?,
+                    event: canonical::from_slice(payload.as_bytes())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Projections of one kind: overdue first, then by next deadline, then newest first.
+    pub async fn list(&self, kind: &str, filter: &ListFilter) -> Result<Vec<ProjectionRow>> {
+        let limit = if filter.limit <= 0 { 500 } else { filter.limit.min(5000) };
+        let rows = sqlx::query(
+            "SELECT * FROM projections WHERE stream_kind = $1 \
+             AND ($2 = '' OR status = $2) AND ($3 = '' OR case_ref = $3) AND ($4 = 0 OR overdue = 1) \
+             ORDER BY overdue DESC, CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END, \
+             next_deadline_ms, created_at_ms DESC LIMIT $5",
+        )
+        .bind(kind)
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(filter.case_ref.clone().unwrap_or_default())
+        .bind(i64::from(filter.overdue_only))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(projection_row).collect()
+    }
+
+    /// Streams whose next deadline has passed at `now`: work for the deadline sweeper.
+    pub async fn due(&self, now: Timestamp, limit: i64) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT stream_kind, stream_id FROM projections \
+             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1 \
+             ORDER BY next_deadline_ms LIMIT $2",
+        )
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("stream_kind")?, r.try_get("stream_id")?)))
+            .collect()
+    }
+
+    /// Streams whose deadline passed more than `grace` ago without the overdue event: what an
+    /// auditor checks to find lost timers.
+    pub async fn missed_deadlines(&self, now: Timestamp, grace: Duration) -> Result<i64> {
+        let cutoff = ms(now) - i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM projections \
+             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1",
+        )
+        .bind(cutoff)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn cases(&self) -> Result<Vec<CaseRow>> {
+        let rows = sqlx::query("SELECT * FROM cases ORDER BY created_at_ms DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(case_row).collect()
+    }
+
+    pub async fn case(&self, case_ref: &str) -> Result<Option<CaseRow>> {
+        let row = sqlx::query("SELECT * FROM cases WHERE case_ref = $1")
+            .bind(case_ref)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(case_row).transpose()
+    }
+
+    /// Access-log entries, newest first, optionally for one object.
+    pub async fn access_log(
+        &self,
+        object_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AccessEntry>> {
+        let rows = sqlx::query(
+            "SELECT * FROM access_log WHERE ($1 = '' OR object_id = $1) \
+             ORDER BY at_ms DESC, event_id DESC LIMIT $2",
+        )
+        .bind(object_id.unwrap_or_default())
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let event_id: String = r.try_get("event_id")?;
+                let action: String = r.try_get("action")?;
+                Ok(AccessEntry {
+                    event_id: Uuid::parse_str(&event_id).map_err(|e| StoreError::Corrupt {
+                        what: "access_log.event_id",
+                        detail: e.to_string(),
+                    })?,
+                    action: action.parse()?,
+                    at: from_ms(r.try_get("at_ms")?)?,
+                    user_id: r.try_get("user_id")?,
+                    user_role: r.try_get("user_role")?,
+                    on_behalf_of: r.try_get("on_behalf_of")?,
+                    org_oin: r.try_get("org_oin")?,
+                    object_type: r.try_get("object_type")?,
+                    object_id: r.try_get("object_id")?,
+                    purpose: r.try_get("purpose")?,
+                    outcome: r.try_get("outcome")?,
+                    source_node: r.try_get("source_node")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Outbox rows, optionally for one stream (for status views and tests).
+    pub async fn outbox(&self, stream_id: Option<&str>) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM outbox WHERE ($1 = '' OR stream_id = $1) ORDER BY created_at_ms, message_id",
+        )
+        .bind(stream_id.unwrap_or_default())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    message_id: r.try_get("message_id")?,
+                    destination: r.try_get("destination")?,
+                    kind: r.try_get("kind")?,
+                    stream_kind: r.try_get("stream_kind")?,
+                    stream_id: r.try_get("stream_id")?,
+                    payload: r.try_get("payload")?,
+                    attempts: r.try_get("attempts")?,
+                    next_attempt_ms: r.try_get("next_attempt_ms")?,
+                    last_error: r.try_get("last_error")?,
+                    delivered: r.try_get::<Option<i64>, _>("delivered_at_ms")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn notifications(&self, role: &str) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT * FROM notifications WHERE recipient_role = $1 ORDER BY created_at_ms DESC LIMIT 500",
+        )
+        .bind(role)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(Notification {
+                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
+                        what: "notification id",
+                        detail: e.to_string(),
+                    })?,
+                    created_at: from_ms(r.try_get("created_at_ms")?)?,
+                    recipient_role: r.try_get("recipient_role")?,
+                    stream_kind: r.try_get("stream_kind")?,
+                    stream_id: r.try_get("stream_id")?,
+                    kind: r.try_get("kind")?,
+                    message_nl: r.try_get("message_nl")?,
+                    message_en: r.try_get("message_en")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of rows in one of the node's tables (for health, metrics and tests).
+    pub async fn count(&self, table: Table) -> Result<i64> {
+        let sql = match table {
+            Table::Events => "SELECT COUNT(*) AS n FROM events",
+            Table::Projections => "SELECT COUNT(*) AS n FROM projections",
+            Table::Outbox => "SELECT COUNT(*) AS n FROM outbox",
+            Table::OutboxPending => "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at_ms IS NULL",
+            Table::AccessLog => "SELECT COUNT(*) AS n FROM access_log",
+            Table::Cases => "SELECT COUNT(*) AS n FROM cases",
+        };
+        Ok(sqlx::query(sql).fetch_one(&self.pool).await?.try_get("n")?)
+    }
+}
+
+/// Tables that [`Store::count`] can count.
+#[derive(Debug, Clone, Copy)]
+pub enum Table {
+    Events,
+    Projections,
+    Outbox,
+    OutboxPending,
+    AccessLog,
+    Cases,
+}
+
+fn loaded<A: Stream>(r: &AnyRow) -> Result<Loaded<A>>
+where
+    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+{
+    let state: String = r.try_get("state")?;
+    Ok(Loaded {
+        version: r.try_get("version")?,
+        state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+            what: "projection",
+            detail: e.to_string(),
+        })?,
+    })
+}
+
+fn projection_row(r: &AnyRow) -> Result<ProjectionRow> {
+    let state: String = r.try_get("state")?;
+    Ok(ProjectionRow {
+        kind: r.try_get("stream_kind")?,
+        id: r.try_get("stream_id")?,
+        version: r.try_get("version")?,
+        status: r.try_get("status")?,
+        home_oin: r.try_get("home_oin")?,
+        case_ref: r.try_get("case_ref")?,
+        step: r.try_get("step")?,
+        situation: r.try_get("situation")?,
+        next_deadline: r
+            .try_get::<Option<i64>, _>("next_deadline_ms")?
+            .map(from_ms)
+            .transpose()?,
+        overdue: r.try_get::<i64, _>("overdue")? != 0,
+        created_at: from_ms(r.try_get("created_at_ms")?)?,
+        updated_at: from_ms(r.try_get("updated_at_ms")?)?,
+        state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+            what: "projection",
+            detail: e.to_string(),
+        })?,
+    })
+}
+
+fn case_row(r: &AnyRow) -> Result<CaseRow> {
+    Ok(CaseRow {
+        case_ref: r.try_get("case_ref")?,
+        title: r.try_get("title")?,
+        responsible: r.try_get("responsible")?,
+        created_by: r.try_get("created_by")?,
+        created_at: from_ms(r.try_get("created_at_ms")?)?,
+    })
+}
+
+/// One unit of work: commit writes everything, dropping it writes nothing.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+}
+
+impl Tx {
+    /// The current state of a stream, locked for this transaction.
+    pub async fn load<A: Stream>(&mut self, id: &str) -> Result<Option<Loaded<A>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2"
+            }
+            Backend::Postgres => {
+                "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2 FOR UPDATE"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(A::KIND)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|r| loaded::<A>(&r)).transpose()
+    }
+
+    /// Append `events` to the stream at `expected` version and store `state` as its
+    /// projection. Returns the stored events with their sequence numbers.
+    pub async fn append<A: Stream>(
+        &mut self,
+        id: &str,
+        expected: i64,
+        events: &[Event<A::Body>],
+        state: &A,
+        now: Timestamp,
+    ) -> Result<Vec<StoredEvent<A::Body>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let mut stored = Vec::with_capacity(events.len());
+        let mut seq = expected;
+        for e in events {
+            seq += 1;
+            let event_id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO events (stream_kind, stream_id, seq, event_id, at_ms, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(A::KIND)
+            .bind(id)
+            .bind(seq)
+            .bind(event_id.to_string())
+            .bind(ms(e.at))
+            .bind(canonical::to_string(e)?)
+            .execute(&mut *self.tx)
+            .await?;
+            stored.push(StoredEvent {
+                seq,
+                event_id,
+                event: e.clone(),
+            });
+        }
+        let s = state.summary();
+        let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt {
+            what: "projection",
+            detail: e.to_string(),
+        })?;
+        let created = s.created_at.unwrap_or(now);
+        let result = if expected == 0 {
+            sqlx::query(
+                "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
+                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(A::KIND)
+            .bind(id)
+            .bind(seq)
+            .bind(s.status)
+            .bind(s.home_oin)
+            .bind(s.case_ref)
+            .bind(s.step)
+            .bind(s.situation)
+            .bind(s.next_deadline.map(ms))
+            .bind(i64::from(s.overdue))
+            .bind(ms(created))
+            .bind(ms(now))
+            .bind(json)
+            .execute(&mut *self.tx)
+            .await?
+        } else {
+            sqlx::query(
+                "UPDATE projections SET version = $3, status = $4, home_oin = $5, case_ref = $6, \
+                 step = $7, situation = $8, next_deadline_ms = $9, overdue = $10, updated_at_ms = $11, \
+                 state = $12 WHERE stream_kind = $1 AND stream_id = $2 AND version = $13",
+            )
+            .bind(A::KIND)
+            .bind(id)
+            .bind(seq)
+            .bind(s.status)
+            .bind(s.home_oin)
+            .bind(s.case_ref)
+            .bind(s.step)
+            .bind(s.situation)
+            .bind(s.next_deadline.map(ms))
+            .bind(i64::from(s.overdue))
+            .bind(ms(now))
+            .bind(json)
+            .bind(expected)
+            .execute(&mut *self.tx)
+            .await?
+        };
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict {
+                kind: A::KIND,
+                id: id.to_owned(),
+                expected,
+            });
+        }
+        for party in state.parties() {
+            sqlx::query(
+                "INSERT INTO stream_parties (stream_kind, stream_id, oin) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(A::KIND)
+            .bind(id)
+            .bind(party.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(stored)
+    }
+
+    pub async fn enqueue(&mut self, msg: &NewOutbox) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO outbox (message_id, destination, kind, stream_kind, stream_id, payload, \
+             created_at_ms, attempts, next_attempt_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $7)",
+        )
+        .bind(msg.message_id.to_string())
+        .bind(&msg.destination)
+        .bind(&msg.kind)
+        .bind(msg.stream_kind.clone())
+        .bind(msg.stream_id.clone())
+        .bind(&msg.payload)
+        .bind(ms(msg.created_at))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn log_access(&mut self, e: &AccessEntry) -> Result<()> {
+        insert_access(&mut *self.tx, e).await
+    }
+
+    pub async fn insert_case(&mut self, c: &CaseRow) -> Result<bool> {
+        let r = sqlx::query(
+            "INSERT INTO cases (case_ref, title, responsible, created_by, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&c.case_ref)
+        .bind(&c.title)
+        .bind(&c.responsible)
+        .bind(&c.created_by)
+        .bind(ms(c.created_at))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn case_exists(&mut self, case_ref: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM cases WHERE case_ref = $1")
+            .bind(case_ref)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn notify(&mut self, n: &Notification) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO notifications (id, created_at_ms, recipient_role, stream_kind, stream_id, \
+             kind, message_nl, message_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(n.id.to_string())
+        .bind(ms(n.created_at))
+        .bind(&n.recipient_role)
+        .bind(&n.stream_kind)
+        .bind(&n.stream_id)
+        .bind(&n.kind)
+        .bind(&n.message_nl)
+        .bind(&n.message_en)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_access<'e, E>(ex: E, e: &AccessEntry) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
+         object_type, object_id, purpose, outcome, source_node) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(e.event_id.to_string())
+    .bind(e.action.code())
+    .bind(ms(e.at))
+    .bind(&e.user_id)
+    .bind(&e.user_role)
+    .bind(e.on_behalf_of.clone())
+    .bind(&e.org_oin)
+    .bind(&e.object_type)
+    .bind(&e.object_id)
+    .bind(&e.purpose)
+    .bind(&e.outcome)
+    .bind(&e.source_node)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Write one access-log entry on its own (reads, refusals).
+    pub async fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        insert_access(&self.pool, e).await
+    }
+}
+
+/// Helpers for test suites that must run on both databases.
+pub mod testing {
+    use sqlx::{AnyConnection, Connection, Executor};
+
+    /// The variable that names the PostgreSQL server for tests (set by `.ci/postgres.sh`).
+    pub const POSTGRES_ENV: &str = "DOORBRAAK_TEST_POSTGRES_URL";
+
+    /// A URL of a fresh, empty PostgreSQL database, or `None` (with a message saying why the
+    /// PostgreSQL half is skipped) when no server is configured. CI always configures one;
+    /// with `DOORBRAAK_REQUIRE_POSTGRES=1` a missing server is an error instead of a skip.
+    pub async fn fresh_postgres() -> Option<String> {
+        let Ok(admin) = std::env::var(POSTGRES_ENV) else {
+            assert!(
+                std::env::var("DOORBRAAK_REQUIRE_POSTGRES").is_err(),
+                "{POSTGRES_ENV} is not set but DOORBRAAK_REQUIRE_POSTGRES is"
+            );
+            eprintln!(
+                "SKIPPED the PostgreSQL half: {POSTGRES_ENV} is not set \
+                 (run `eval \"$(.ci/postgres.sh)\"` to start one; CI always does)"
+            );
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("doorbraak_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = AnyConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin}: {e}"));
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
+        let _ = conn.close().await;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Some(format!("{base}/{name}"))
+    }
+
+    /// A URL for a fresh SQLite file in `dir`.
+    pub fn fresh_sqlite(dir: &std::path::Path) -> String {
+        format!("sqlite://{}/node.db", dir.display())
+    }
+}

@@ -1,0 +1,211 @@
+//! The store's behaviour, run on SQLite and (when configured) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use doorbraak_model::escalation::EscalationCommand as C;
+use doorbraak_model::*;
+use doorbraak_store::*;
+
+const LT: &str = "00000001000000000010";
+const VT: &str = "00000001000000000020";
+
+fn day(d: i64) -> Timestamp {
+    let t0: Timestamp = "2026-11-02T09:00:00Z".parse().unwrap();
+    t0.checked_add(jiff::SignedDuration::from_hours(24 * d)).unwrap()
+}
+
+fn prof() -> Actor {
+    Actor::person("anna", Role::Professional, Oin::parse(LT).unwrap())
+}
+
+fn open(id: u128) -> C {
+    C::Open {
+        id: EscalationId(uuid::Uuid::from_u128(id)),
+        home: OrgRef { oin: Oin::parse(LT).unwrap(), kind: OrgKind::LocalTeam },
+        counterparts: vec![OrgRef { oin: Oin::parse(VT).unwrap(), kind: OrgKind::VeiligThuis }],
+        case_ref: CaseRef::parse("LT-1").unwrap(),
+        situation: Situation::AgreementsNotKept,
+        first_step: Step::Management,
+        participants: vec![],
+        question: "Start het onderzoek".into(),
+        needs: "Veiligheid".into(),
+        seeking_youth_help_access: false,
+        policy: DeadlinePolicy::default(),
+    }
+}
+
+/// Run `f` against a fresh SQLite store and, if configured, a fresh PostgreSQL store.
+async fn on_both<F, Fut>(f: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempdir();
+    let sqlite = Store::connect(&testing::fresh_sqlite(&dir), 4).await.unwrap();
+    assert_eq!(sqlite.backend(), Backend::Sqlite);
+    f(sqlite).await;
+    if let Some(url) = testing::fresh_postgres().await {
+        let pg = Store::connect(&url, 4).await.unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        f(pg).await;
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("doorbraak-store-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+async fn open_escalation(store: &Store, id: u128, now: Timestamp) -> Escalation {
+    let (state, events) = Escalation::execute(None, &open(id), &prof(), now).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.append(&state.stream_id(), 0, &events, &state, now).await.unwrap();
+    tx.commit().await.unwrap();
+    state
+}
+
+#[tokio::test]
+async fn events_and_projection_round_trip() {
+    on_both(|store| async move {
+        let state = open_escalation(&store, 1, day(0)).await;
+        let id = state.stream_id();
+        let loaded = store.load::<Escalation>(&id).await.unwrap().unwrap();
+        assert_eq!(loaded.version, 2, "opened + step invoked");
+        assert_eq!(loaded.state, state);
+        let events = store.events::<Escalation>(&id, 0).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(replay::<Escalation>(events.iter().map(|e| &e.event)).unwrap(), Some(state));
+        assert_eq!(store.events::<Escalation>(&id, 1).await.unwrap().len(), 1, "events after a seq");
+        let rows = store.list("escalation", &ListFilter::default()).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].step, Some(2));
+        assert_eq!(rows[0].situation, Some(2));
+        assert_eq!(rows[0].next_deadline, Some(day(14)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_version_is_a_conflict_and_writes_nothing() {
+    on_both(|store| async move {
+        let state = open_escalation(&store, 2, day(0)).await;
+        let id = state.stream_id();
+        let vt = Actor::person("bram", Role::Director, Oin::parse(VT).unwrap());
+        let (next, events) = Escalation::execute(Some(&state), &C::PickUp, &vt, day(1)).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let err = tx.append(&id, 1, &events, &next, day(1)).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { .. } | StoreError::Database(_)),
+            "{err}"
+        );
+        drop(tx);
+        assert_eq!(store.load::<Escalation>(&id).await.unwrap().unwrap().version, 2);
+        assert_eq!(store.count(Table::Events).await.unwrap(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_uncommitted_transaction_leaves_no_trace() {
+    on_both(|store| async move {
+        let now = day(0);
+        let (state, events) = Escalation::execute(None, &open(3), &prof(), now).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        tx.append(&state.stream_id(), 0, &events, &state, now).await.unwrap();
+        tx.enqueue(&NewOutbox {
+            message_id: uuid::Uuid::now_v7(),
+            destination: VT.into(),
+            kind: "events".into(),
+            stream_kind: Some("escalation".into()),
+            stream_id: Some(state.stream_id()),
+            payload: "{}".into(),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+        drop(tx); // e.g. the access-log write failed
+        for t in [Table::Events, Table::Projections, Table::Outbox, Table::AccessLog] {
+            assert_eq!(store.count(t).await.unwrap(), 0, "{t:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn overdue_first_and_due_deadlines_for_the_sweeper() {
+    on_both(|store| async move {
+        let early = open_escalation(&store, 10, day(0)).await;
+        let late = open_escalation(&store, 11, day(5)).await;
+        assert!(store.due(day(10), 100).await.unwrap().is_empty());
+        let due = store.due(day(15), 100).await.unwrap();
+        assert_eq!(due, vec![("escalation".to_string(), early.stream_id())]);
+        // mark the later one overdue: it sorts first
+        let sys = Actor::system(Oin::parse(LT).unwrap());
+        let (next, events) = Escalation::execute(Some(&late), &C::MarkOverdue, &sys, day(20)).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        tx.append(&late.stream_id(), 2, &events, &next, day(20)).await.unwrap();
+        tx.commit().await.unwrap();
+        let rows = store.list("escalation", &ListFilter::default()).await.unwrap();
+        assert_eq!(rows[0].id, late.stream_id());
+        assert!(rows[0].overdue);
+        assert_eq!(rows[0].next_deadline, None, "marked: no longer due");
+        let only = store
+            .list("escalation", &ListFilter { overdue_only: true, ..ListFilter::default() })
+            .await
+            .unwrap();
+        assert_eq!(only.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn access_log_and_cases() {
+    on_both(|store| async move {
+        let entry = AccessEntry {
+            event_id: uuid::Uuid::now_v7(),
+            action: AccessAction::R,
+            at: day(1),
+            user_id: "anna".into(),
+            user_role: "professional".into(),
+            on_behalf_of: None,
+            org_oin: LT.into(),
+            object_type: "escalation".into(),
+            object_id: "x".into(),
+            purpose: "escalation_handling".into(),
+            outcome: "success".into(),
+            source_node: LT.into(),
+        };
+        store.log_access(&entry).await.unwrap();
+        assert_eq!(store.access_log(Some("x"), 10).await.unwrap(), vec![entry]);
+        assert!(store.access_log(Some("y"), 10).await.unwrap().is_empty());
+        let case = CaseRow {
+            case_ref: "LT-9".into(),
+            title: "Gezin A".into(),
+            responsible: "anna".into(),
+            created_by: "anna".into(),
+            created_at: day(0),
+        };
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.insert_case(&case).await.unwrap());
+        assert!(!tx.insert_case(&case).await.unwrap(), "a case reference is unique");
+        tx.commit().await.unwrap();
+        assert_eq!(store.case("LT-9").await.unwrap(), Some(case));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reconnecting_keeps_data_and_does_not_remigrate() {
+    let dir = tempdir();
+    let url = testing::fresh_sqlite(&dir);
+    let store = Store::connect(&url, 2).await.unwrap();
+    open_escalation(&store, 20, day(0)).await;
+    store.close().await;
+    let again = Store::connect(&url, 2).await.unwrap();
+    assert_eq!(again.count(Table::Events).await.unwrap(), 2);
+    assert!(matches!(
+        Store::connect("mysql://x", 1).await.unwrap_err(),
+        StoreError::UnsupportedUrl(_)
+    ));
+    assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+}
