@@ -23,6 +23,7 @@ use crate::policy::{DeadlinePolicy, add_days};
 use crate::text::{self, MAX_SHORT, MAX_TEXT};
 use crate::violation::RuleViolation;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EscalationId(pub Uuid);
@@ -34,6 +35,7 @@ impl fmt::Display for EscalationId {
 }
 
 /// Exactly one of three situations applies to an escalation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Situation {
@@ -70,6 +72,7 @@ impl Situation {
 }
 
 /// The three steps of the ladder, in order (`Ord` follows the ladder).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
@@ -150,6 +153,7 @@ impl fmt::Display for Step {
 }
 
 /// A person taking part in a step, with the role in which they act.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Participant {
@@ -161,13 +165,21 @@ pub struct Participant {
 }
 
 /// Whether and when the family was informed about a step.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FamilyInformed {
     /// The family was taken along beforehand.
-    Before { at: Timestamp },
+    Before {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        at: Timestamp,
+    },
     /// The family was informed afterwards; the professional explains why.
-    After { at: Timestamp, explanation: String },
+    After {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        at: Timestamp,
+        explanation: String,
+    },
 }
 
 impl FamilyInformed {
@@ -179,6 +191,7 @@ impl FamilyInformed {
 }
 
 /// How a step ended.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepOutcome {

@@ -15,6 +15,7 @@ pub const KNOWN_OIN_PREFIXES: [&str; 4] = ["00000001", "00000003", "00000004", "
 
 /// Organisatie-identificatienummer: 20 digits with a known prefix. The sender of a federation
 /// message is the OIN in its peer certificate, never one written in the message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Oin(String);
@@ -65,6 +66,7 @@ impl fmt::Display for Oin {
 }
 
 /// The kind of organisation a node belongs to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
@@ -101,6 +103,7 @@ impl OrgKind {
 }
 
 /// An organisation as named in a command: its OIN and its kind (from the directory).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OrgRef {
     pub oin: Oin,
@@ -109,6 +112,7 @@ pub struct OrgRef {
 
 /// A person's id within their organisation (an opaque, non-personal identifier such as the
 /// subject of the organisation's identity provider).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PersonId(pub String);
@@ -126,6 +130,7 @@ impl fmt::Display for PersonId {
 }
 
 /// The roles of a person within an organisation (DOMAIN.md, "People and organisations").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -289,6 +294,7 @@ impl Actor {
 /// A pseudonymous case reference (`zaakreferentie`): how a case is named inside and across
 /// nodes. 1–64 characters of `[A-Za-z0-9._-]`, and never a BSN: anything containing a
 /// 9-digit number that passes the 11-check is refused.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CaseRef(String);

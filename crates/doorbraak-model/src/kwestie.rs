@@ -15,6 +15,7 @@ use crate::policy::{DeadlinePolicy, add_days};
 use crate::text::{self, MAX_TEXT};
 use crate::violation::RuleViolation;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct KwestieId(pub Uuid);
@@ -26,6 +27,7 @@ impl fmt::Display for KwestieId {
 }
 
 /// The categories of DOMAIN.md §1 (one or more per kwestie).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KwestieCategory {
@@ -72,6 +74,7 @@ impl KwestieCategory {
 }
 
 /// Whom the professional consulted before raising the kwestie.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Consulted {
@@ -85,6 +88,7 @@ pub enum Consulted {
 }
 
 /// The preparation checklist.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preparation {
@@ -117,6 +121,7 @@ impl Preparation {
 }
 
 /// Where the kwestie goes: to the team manager and/or onto the team meeting's agenda.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KwestieRoute {

@@ -15,6 +15,7 @@ use crate::text::{self, MAX_SHORT, MAX_TEXT};
 use crate::violation::RuleViolation;
 
 /// The nature of a system bottleneck.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SystemNature {
@@ -26,6 +27,7 @@ pub enum SystemNature {
 }
 
 /// The bottleneck (knelpunt) behind a kwestie or escalation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "nature", rename_all = "snake_case")]
 pub enum Bottleneck {
@@ -51,6 +53,7 @@ impl Bottleneck {
 }
 
 /// Whether a solution or finding holds for this case only, or structurally.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SolutionScope {
@@ -59,6 +62,7 @@ pub enum SolutionScope {
 }
 
 /// The root-cause questions of the analysis frame.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RootCause {
@@ -70,6 +74,7 @@ pub enum RootCause {
 }
 
 /// A root cause followed by its chain of "why is that so?" answers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootCauseAnswer {
@@ -78,6 +83,7 @@ pub struct RootCauseAnswer {
 }
 
 /// The classification every closed kwestie and escalation carries.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BottleneckClassification {
@@ -116,6 +122,7 @@ impl BottleneckClassification {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RecommendationId(pub Uuid);
@@ -127,6 +134,7 @@ impl fmt::Display for RecommendationId {
 }
 
 /// Where a recommendation came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum RecommendationOrigin {
@@ -136,6 +144,7 @@ pub enum RecommendationOrigin {
     Evaluation(String),
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationStatus {

@@ -19,10 +19,12 @@ use crate::identity::{Actor, Oin, PersonId, Role};
 use crate::text::{self, MAX_SHORT, MAX_TEXT};
 use crate::violation::RuleViolation;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MeetingId(pub Uuid);
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MinutesId(pub Uuid);
@@ -51,6 +53,7 @@ pub fn content_hash(content: &str) -> String {
 }
 
 /// Which document of the minutes: the main text or one of its addenda (numbered from 1).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "number", rename_all = "snake_case")]
 pub enum DocTarget {

@@ -31,9 +31,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error(
-        "unsupported database URL '{0}': use sqlite://PATH or postgres://USER@HOST/DB"
-    )]
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
     #[error("stored {what} could not be read: {detail}")]
     Corrupt { what: &'static str, detail: String },
@@ -396,7 +394,11 @@ impl Store {
 
     /// Projections of one kind: overdue first, then by next deadline, then newest first.
     pub async fn list(&self, kind: &str, filter: &ListFilter) -> Result<Vec<ProjectionRow>> {
-        let limit = if filter.limit <= 0 { 500 } else { filter.limit.min(5000) };
+        let limit = if filter.limit <= 0 {
+            500
+        } else {
+            filter.limit.min(5000)
+        };
         let rows = sqlx::query(
             "SELECT * FROM projections WHERE stream_kind = $1 \
              AND ($2 = '' OR status = $2) AND ($3 = '' OR case_ref = $3) AND ($4 = 0 OR overdue = 1) \
@@ -556,11 +558,58 @@ impl Store {
             Table::Events => "SELECT COUNT(*) AS n FROM events",
             Table::Projections => "SELECT COUNT(*) AS n FROM projections",
             Table::Outbox => "SELECT COUNT(*) AS n FROM outbox",
-            Table::OutboxPending => "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at_ms IS NULL",
+            Table::OutboxPending => {
+                "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at_ms IS NULL"
+            }
             Table::AccessLog => "SELECT COUNT(*) AS n FROM access_log",
             Table::Cases => "SELECT COUNT(*) AS n FROM cases",
         };
         Ok(sqlx::query(sql).fetch_one(&self.pool).await?.try_get("n")?)
+    }
+}
+
+/// What an auditor checks: every count here is zero on a healthy node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Audit {
+    /// Projections whose version differs from the number of their events.
+    pub version_mismatches: i64,
+    /// Streams with events but no projection.
+    pub streams_without_projection: i64,
+    /// Streams whose creation has no access-log entry.
+    pub unlogged_creations: i64,
+    /// Escalations with other parties but no outbox row.
+    pub escalations_without_outbox: i64,
+}
+
+impl Store {
+    /// Cross-table consistency checks ("nothing half-written").
+    pub async fn audit(&self) -> Result<Audit> {
+        let one = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+            Ok::<i64, StoreError>(row.try_get("n")?)
+        };
+        Ok(Audit {
+            version_mismatches: one(
+                "SELECT COUNT(*) AS n FROM projections p WHERE p.version <> \
+                 (SELECT COUNT(*) FROM events e WHERE e.stream_kind = p.stream_kind AND e.stream_id = p.stream_id)",
+            )
+            .await?,
+            streams_without_projection: one(
+                "SELECT COUNT(*) AS n FROM (SELECT DISTINCT stream_kind, stream_id FROM events) e \
+                 WHERE NOT EXISTS (SELECT 1 FROM projections p WHERE p.stream_kind = e.stream_kind AND p.stream_id = e.stream_id)",
+            )
+            .await?,
+            unlogged_creations: one(
+                "SELECT COUNT(*) AS n FROM projections p WHERE NOT EXISTS (SELECT 1 FROM access_log a \
+                 WHERE a.object_type = p.stream_kind AND a.object_id = p.stream_id AND a.action = 'C')",
+            )
+            .await?,
+            escalations_without_outbox: one(
+                "SELECT COUNT(*) AS n FROM projections p WHERE p.stream_kind = 'escalation' AND \
+                 NOT EXISTS (SELECT 1 FROM outbox o WHERE o.stream_id = p.stream_id)",
+            )
+            .await?,
+        })
     }
 }
 

@@ -10,7 +10,8 @@ const VT: &str = "00000001000000000020";
 
 fn day(d: i64) -> Timestamp {
     let t0: Timestamp = "2026-11-02T09:00:00Z".parse().unwrap();
-    t0.checked_add(jiff::SignedDuration::from_hours(24 * d)).unwrap()
+    t0.checked_add(jiff::SignedDuration::from_hours(24 * d))
+        .unwrap()
 }
 
 fn prof() -> Actor {
@@ -20,8 +21,14 @@ fn prof() -> Actor {
 fn open(id: u128) -> C {
     C::Open {
         id: EscalationId(uuid::Uuid::from_u128(id)),
-        home: OrgRef { oin: Oin::parse(LT).unwrap(), kind: OrgKind::LocalTeam },
-        counterparts: vec![OrgRef { oin: Oin::parse(VT).unwrap(), kind: OrgKind::VeiligThuis }],
+        home: OrgRef {
+            oin: Oin::parse(LT).unwrap(),
+            kind: OrgKind::LocalTeam,
+        },
+        counterparts: vec![OrgRef {
+            oin: Oin::parse(VT).unwrap(),
+            kind: OrgKind::VeiligThuis,
+        }],
         case_ref: CaseRef::parse("LT-1").unwrap(),
         situation: Situation::AgreementsNotKept,
         first_step: Step::Management,
@@ -40,7 +47,9 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let dir = tempdir();
-    let sqlite = Store::connect(&testing::fresh_sqlite(&dir), 4).await.unwrap();
+    let sqlite = Store::connect(&testing::fresh_sqlite(&dir), 4)
+        .await
+        .unwrap();
     assert_eq!(sqlite.backend(), Backend::Sqlite);
     f(sqlite).await;
     if let Some(url) = testing::fresh_postgres().await {
@@ -59,7 +68,9 @@ fn tempdir() -> std::path::PathBuf {
 async fn open_escalation(store: &Store, id: u128, now: Timestamp) -> Escalation {
     let (state, events) = Escalation::execute(None, &open(id), &prof(), now).unwrap();
     let mut tx = store.begin().await.unwrap();
-    tx.append(&state.stream_id(), 0, &events, &state, now).await.unwrap();
+    tx.append(&state.stream_id(), 0, &events, &state, now)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     state
 }
@@ -74,9 +85,19 @@ async fn events_and_projection_round_trip() {
         assert_eq!(loaded.state, state);
         let events = store.events::<Escalation>(&id, 0).await.unwrap();
         assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(replay::<Escalation>(events.iter().map(|e| &e.event)).unwrap(), Some(state));
-        assert_eq!(store.events::<Escalation>(&id, 1).await.unwrap().len(), 1, "events after a seq");
-        let rows = store.list("escalation", &ListFilter::default()).await.unwrap();
+        assert_eq!(
+            replay::<Escalation>(events.iter().map(|e| &e.event)).unwrap(),
+            Some(state)
+        );
+        assert_eq!(
+            store.events::<Escalation>(&id, 1).await.unwrap().len(),
+            1,
+            "events after a seq"
+        );
+        let rows = store
+            .list("escalation", &ListFilter::default())
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].step, Some(2));
         assert_eq!(rows[0].situation, Some(2));
@@ -99,7 +120,15 @@ async fn a_stale_version_is_a_conflict_and_writes_nothing() {
             "{err}"
         );
         drop(tx);
-        assert_eq!(store.load::<Escalation>(&id).await.unwrap().unwrap().version, 2);
+        assert_eq!(
+            store
+                .load::<Escalation>(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            2
+        );
         assert_eq!(store.count(Table::Events).await.unwrap(), 2);
     })
     .await;
@@ -111,7 +140,9 @@ async fn an_uncommitted_transaction_leaves_no_trace() {
         let now = day(0);
         let (state, events) = Escalation::execute(None, &open(3), &prof(), now).unwrap();
         let mut tx = store.begin().await.unwrap();
-        tx.append(&state.stream_id(), 0, &events, &state, now).await.unwrap();
+        tx.append(&state.stream_id(), 0, &events, &state, now)
+            .await
+            .unwrap();
         tx.enqueue(&NewOutbox {
             message_id: uuid::Uuid::now_v7(),
             destination: VT.into(),
@@ -124,7 +155,12 @@ async fn an_uncommitted_transaction_leaves_no_trace() {
         .await
         .unwrap();
         drop(tx); // e.g. the access-log write failed
-        for t in [Table::Events, Table::Projections, Table::Outbox, Table::AccessLog] {
+        for t in [
+            Table::Events,
+            Table::Projections,
+            Table::Outbox,
+            Table::AccessLog,
+        ] {
             assert_eq!(store.count(t).await.unwrap(), 0, "{t:?}");
         }
     })
@@ -141,16 +177,28 @@ async fn overdue_first_and_due_deadlines_for_the_sweeper() {
         assert_eq!(due, vec![("escalation".to_string(), early.stream_id())]);
         // mark the later one overdue: it sorts first
         let sys = Actor::system(Oin::parse(LT).unwrap());
-        let (next, events) = Escalation::execute(Some(&late), &C::MarkOverdue, &sys, day(20)).unwrap();
+        let (next, events) =
+            Escalation::execute(Some(&late), &C::MarkOverdue, &sys, day(20)).unwrap();
         let mut tx = store.begin().await.unwrap();
-        tx.append(&late.stream_id(), 2, &events, &next, day(20)).await.unwrap();
+        tx.append(&late.stream_id(), 2, &events, &next, day(20))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        let rows = store.list("escalation", &ListFilter::default()).await.unwrap();
+        let rows = store
+            .list("escalation", &ListFilter::default())
+            .await
+            .unwrap();
         assert_eq!(rows[0].id, late.stream_id());
         assert!(rows[0].overdue);
         assert_eq!(rows[0].next_deadline, None, "marked: no longer due");
         let only = store
-            .list("escalation", &ListFilter { overdue_only: true, ..ListFilter::default() })
+            .list(
+                "escalation",
+                &ListFilter {
+                    overdue_only: true,
+                    ..ListFilter::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(only.len(), 1);
@@ -187,7 +235,10 @@ async fn access_log_and_cases() {
         };
         let mut tx = store.begin().await.unwrap();
         assert!(tx.insert_case(&case).await.unwrap());
-        assert!(!tx.insert_case(&case).await.unwrap(), "a case reference is unique");
+        assert!(
+            !tx.insert_case(&case).await.unwrap(),
+            "a case reference is unique"
+        );
         tx.commit().await.unwrap();
         assert_eq!(store.case("LT-9").await.unwrap(), Some(case));
     })

@@ -1,0 +1,1178 @@
+//! The JSON API under `/api/v1`, plus `/healthz`, `/readyz`, `/metrics` and the OpenAPI
+//! document at `/api/v1/openapi.json` (generated from these handlers with utoipa).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant, StepOutcome};
+use doorbraak_model::kwestie::{KwestieCommand, KwestieRoute, Preparation};
+use doorbraak_model::{
+    BottleneckClassification, CaseRef, DocTarget, Escalation, EscalationId, Kwestie,
+    KwestieCategory, KwestieId, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId, Oin,
+    PersonId, Role, RuleViolation, Situation, SolutionScope, Step,
+};
+use doorbraak_store::{ListFilter, Stream};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::app::{Applied, Node, User, actor_may, event_names};
+use crate::error::{ApiError, ApiErrorBody};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Shared state of the HTTP side.
+pub struct Api {
+    pub node: Arc<Node>,
+    tokens: HashMap<String, User>,
+}
+
+impl Api {
+    pub fn new(node: Arc<Node>) -> Self {
+        let tokens = node
+            .settings
+            .dev_users
+            .iter()
+            .map(|u| {
+                (
+                    u.token.clone(),
+                    User {
+                        id: u.id.clone(),
+                        name: u.name.clone(),
+                        role: u.role,
+                    },
+                )
+            })
+            .collect();
+        Self { node, tokens }
+    }
+}
+
+/// The person behind the request's bearer token.
+pub struct AuthUser(pub User);
+
+impl FromRequestParts<Arc<Api>> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthenticated)?;
+        api.tokens
+            .get(token.trim())
+            .cloned()
+            .map(AuthUser)
+            .ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+    b.map(|Json(t)| t).map_err(ApiError::from)
+}
+
+fn uuid(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| ApiError::bad_id(&s.chars().take(64).collect::<String>()))
+}
+
+fn oin(field: &'static str, s: &str) -> ApiResult<Oin> {
+    Oin::parse(s).map_err(|_| {
+        RuleViolation::InvalidField {
+            field,
+            reason: "not a valid OIN (20 digits with a known prefix)",
+        }
+        .into()
+    })
+}
+
+/// What a command returns: the new version, the events it recorded, and the new state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommandResponse {
+    pub id: String,
+    pub version: i64,
+    /// The types of the events recorded, e.g. `["step_invoked"]`.
+    pub events: Vec<String>,
+    #[schema(value_type = Object)]
+    pub state: serde_json::Value,
+}
+
+fn applied<A: Stream>(a: Applied<A>) -> ApiResult<Json<CommandResponse>>
+where
+    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+{
+    Ok(Json(CommandResponse {
+        events: event_names(&a.events),
+        id: a.id,
+        version: a.version,
+        state: serde_json::to_value(&a.state).map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "node.internal",
+                "Interne fout",
+                "Internal error",
+            )
+        })?,
+    }))
+}
+
+fn created(r: ApiResult<Json<CommandResponse>>) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    r.map(|j| (StatusCode::CREATED, j))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this status (e.g. `open`, `closed`, `raised`, `picked_up`).
+    pub status: Option<String>,
+    /// Only overdue items.
+    pub overdue: Option<bool>,
+    pub case_ref: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl ListQuery {
+    fn filter(self) -> ListFilter {
+        ListFilter {
+            status: self.status,
+            case_ref: self.case_ref,
+            overdue_only: self.overdue.unwrap_or(false),
+            limit: self.limit.unwrap_or(500),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ health and metrics
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(api): State<Arc<Api>>) -> Response {
+    match api.node.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(api): State<Arc<Api>>) -> Response {
+    use doorbraak_store::Table;
+    let node = &api.node;
+    for (table, name) in [
+        (Table::Events, "events"),
+        (Table::OutboxPending, "outbox_pending"),
+        (Table::AccessLog, "access_log"),
+    ] {
+        if let Ok(n) = node.store.count(table).await {
+            node.metrics
+                .rows
+                .get_or_create(&crate::metrics::TableLabels { table: name })
+                .set(n);
+        }
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        node.metrics.encode(),
+    )
+        .into_response()
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+// ------------------------------------------------------------------ me and cases
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    #[schema(value_type = String)]
+    pub organisation: Oin,
+    pub organisation_name: String,
+}
+
+/// Who am I (the user behind the token, and this node's organisation).
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeResponse), (status = 401, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn me(State(api): State<Arc<Api>>, AuthUser(u): AuthUser) -> Json<MeResponse> {
+    Json(MeResponse {
+        id: u.id,
+        name: u.name,
+        role: u.role,
+        organisation: api.node.oin().clone(),
+        organisation_name: api.node.settings.name.clone(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCaseRequest {
+    /// Pseudonymous case reference (never a BSN).
+    pub case_ref: String,
+    pub title: String,
+}
+
+/// Register a local case.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = CreateCaseRequest, responses((status = 201, body = Object), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn create_case(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    b: Result<Json<CreateCaseRequest>, JsonRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let req = body(b)?;
+    let row = api.node.create_case(&u, &req.case_ref, &req.title).await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// The cases of this node.
+#[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn list_cases(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    api.node.log_read(&u, "case", "*").await?;
+    let rows = api
+        .node
+        .store
+        .cases()
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+/// One case.
+#[utoipa::path(get, path = "/api/v1/cases/{case_ref}", params(("case_ref" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn get_case(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(case_ref): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let case_ref = CaseRef::parse(&case_ref)?;
+    api.node.log_read(&u, "case", case_ref.as_str()).await?;
+    let row = api
+        .node
+        .store
+        .case(case_ref.as_str())
+        .await
+        .map_err(crate::app::NodeError::from)?
+        .ok_or(RuleViolation::NotFound { what: "Case" })?;
+    Ok(Json(row))
+}
+
+// ------------------------------------------------------------------ kwesties
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseKwestieRequest {
+    pub case_ref: Option<String>,
+    pub obstacle: String,
+    pub categories: BTreeSet<KwestieCategory>,
+    pub preparation: Preparation,
+    #[serde(default)]
+    pub child_needs: String,
+    #[serde(default)]
+    pub facilities_needed: String,
+    pub route: KwestieRoute,
+}
+
+/// Raise a kwestie (to the team manager and/or the team meeting's agenda).
+#[utoipa::path(post, path = "/api/v1/kwesties", request_body = RaiseKwestieRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn raise_kwestie(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    b: Result<Json<RaiseKwestieRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let case_ref = match r.case_ref.as_deref() {
+        Some(c) => Some(known_case(&api, c).await?),
+        None => None,
+    };
+    let id = KwestieId(Uuid::now_v7());
+    let cmd = KwestieCommand::Raise {
+        id,
+        case_ref,
+        obstacle: r.obstacle,
+        categories: r.categories,
+        preparation: r.preparation,
+        child_needs: r.child_needs,
+        facilities_needed: r.facilities_needed,
+        route: r.route,
+        policy: api.node.settings.policy,
+    };
+    let a = api
+        .node
+        .execute::<Kwestie>(&api.node.actor(&u), &id.to_string(), &cmd, "raise", vec![])
+        .await?;
+    created(applied(a))
+}
+
+async fn known_case(api: &Api, case_ref: &str) -> ApiResult<CaseRef> {
+    let c = CaseRef::parse(case_ref)?;
+    match api
+        .node
+        .store
+        .case(c.as_str())
+        .await
+        .map_err(crate::app::NodeError::from)?
+    {
+        Some(_) => Ok(c),
+        None => Err(RuleViolation::InvalidField {
+            field: "case_ref",
+            reason: "no such case on this node",
+        }
+        .into()),
+    }
+}
+
+/// The team's kwesties: overdue first, then by deadline.
+#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn list_kwesties(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(q) = q?;
+    api.node.log_read(&u, "kwestie", "*").await?;
+    let rows = api
+        .node
+        .store
+        .list("kwestie", &q.filter())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+/// One kwestie.
+#[utoipa::path(get, path = "/api/v1/kwesties/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn get_kwestie(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    let k = api.node.read::<Kwestie>(&u, &id).await?;
+    Ok(Json(serde_json::json!({
+        "version": k.version,
+        "overdue": k.state.is_overdue(api.node.now()),
+        "offers_board_escalation": k.state.offers_board_escalation(api.node.now()),
+        "state": k.state,
+    })))
+}
+
+async fn kwestie_cmd(
+    api: &Api,
+    u: &User,
+    id: &str,
+    cmd: KwestieCommand,
+    name: &'static str,
+) -> ApiResult<Json<CommandResponse>> {
+    let id = uuid(id)?.to_string();
+    let a = api
+        .node
+        .execute::<Kwestie>(&api.node.actor(u), &id, &cmd, name, vec![])
+        .await?;
+    applied(a)
+}
+
+/// The team manager (or, once escalated to the board, a board member) picks up a kwestie.
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn kwestie_pick_up(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CommandResponse>> {
+    kwestie_cmd(&api, &u, &id, KwestieCommand::PickUp, "pick_up").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateToBoardRequest {
+    /// The other person taking this step (the team manager when a professional asks, or the
+    /// professional when the team manager asks).
+    pub co_signer: String,
+    pub co_signer_role: Role,
+}
+
+/// Escalate an overdue kwestie to the board (professional together with team manager).
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/escalate-to-board", params(("id" = String, Path)), request_body = EscalateToBoardRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn kwestie_to_board(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<EscalateToBoardRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = KwestieCommand::EscalateToBoard {
+        co_signer: PersonId::new(r.co_signer),
+        co_signer_role: r.co_signer_role,
+    };
+    kwestie_cmd(&api, &u, &id, cmd, "escalate_to_board").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveKwestieRequest {
+    pub solution: String,
+    pub scope: SolutionScope,
+    pub solved_for_family: bool,
+    pub classification: BottleneckClassification,
+}
+
+/// Record how a kwestie was solved; it is then closed.
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/resolve", params(("id" = String, Path)), request_body = ResolveKwestieRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn kwestie_resolve(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<ResolveKwestieRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = KwestieCommand::Resolve {
+        solution: r.solution,
+        scope: r.scope,
+        solved_for_family: r.solved_for_family,
+        classification: r.classification,
+    };
+    kwestie_cmd(&api, &u, &id, cmd, "resolve").await
+}
+
+// ------------------------------------------------------------------ escalations
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenEscalationRequest {
+    /// A case of this node.
+    pub case_ref: String,
+    pub situation: Situation,
+    /// Step 1 for situation 1; step 2 for situations 2 and 3.
+    pub first_step: Step,
+    /// OINs of the counterpart organisations (members of the federation directory).
+    pub counterparts: Vec<String>,
+    /// Participants of the first step; the opener is added if missing.
+    #[serde(default)]
+    pub participants: Vec<Participant>,
+    /// What is asked of whom.
+    pub question: String,
+    /// What the child or family needs.
+    pub needs: String,
+    /// The ask is "I cannot reach the local team while seeking youth help" (refused: use the
+    /// referral routes).
+    #[serde(default)]
+    pub seeking_youth_help_access: bool,
+}
+
+/// Open an escalation at its first step.
+#[utoipa::path(post, path = "/api/v1/escalations", request_body = OpenEscalationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn open_escalation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    b: Result<Json<OpenEscalationRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let node = &api.node;
+    let case_ref = known_case(&api, &r.case_ref).await?;
+    if r.counterparts.len() > 16 {
+        return Err(RuleViolation::InvalidField {
+            field: "counterparts",
+            reason: "at most 16 organisations",
+        }
+        .into());
+    }
+    let mut counterparts = Vec::with_capacity(r.counterparts.len());
+    for c in &r.counterparts {
+        let o = oin("counterparts", c)?;
+        counterparts.push(
+            node.directory
+                .org_ref(&o)
+                .ok_or(RuleViolation::InvalidField {
+                    field: "counterparts",
+                    reason: "not a member of the federation directory",
+                })?,
+        );
+    }
+    let mut participants = r.participants;
+    if participants.len() > 64 {
+        return Err(RuleViolation::InvalidField {
+            field: "participants",
+            reason: "at most 64 participants",
+        }
+        .into());
+    }
+    let me = PersonId::new(u.id.clone());
+    if r.first_step.participant_roles().contains(&u.role)
+        && !participants
+            .iter()
+            .any(|p| p.person == me && &p.org == node.oin())
+    {
+        participants.insert(
+            0,
+            Participant {
+                person: me,
+                name: u.name.clone(),
+                role: u.role,
+                org: node.oin().clone(),
+            },
+        );
+    }
+    let id = EscalationId(Uuid::now_v7());
+    let home = doorbraak_model::OrgRef {
+        oin: node.oin().clone(),
+        kind: node.settings.kind,
+    };
+    let cmd = EscalationCommand::Open {
+        id,
+        home,
+        counterparts,
+        case_ref,
+        situation: r.situation,
+        first_step: r.first_step,
+        participants,
+        question: r.question,
+        needs: r.needs,
+        seeking_youth_help_access: r.seeking_youth_help_access,
+        policy: node.settings.policy,
+    };
+    let a = node
+        .execute::<Escalation>(&node.actor(&u), &id.to_string(), &cmd, "open", vec![])
+        .await?;
+    created(applied(a))
+}
+
+/// Escalations of this node: overdue first, then by deadline.
+#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn list_escalations(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(q) = q?;
+    api.node.log_read(&u, "escalation", "*").await?;
+    let rows = api
+        .node
+        .store
+        .list("escalation", &q.filter())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+/// One escalation, with whether it is overdue now.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn get_escalation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    let e = api.node.read::<Escalation>(&u, &id).await?;
+    let now = api.node.now();
+    Ok(Json(serde_json::json!({
+        "version": e.version,
+        "overdue": e.state.is_overdue(now),
+        "current_step": e.state.current_step(),
+        "state": e.state,
+    })))
+}
+
+/// The ordered event log of an escalation.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/events", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn escalation_events(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    api.node.read::<Escalation>(&u, &id).await?;
+    let events = api
+        .node
+        .store
+        .events::<Escalation>(&id, 0)
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(events))
+}
+
+async fn esc_cmd(
+    api: &Api,
+    u: &User,
+    id: &str,
+    cmd: EscalationCommand,
+    name: &'static str,
+) -> ApiResult<Json<CommandResponse>> {
+    let id = uuid(id)?.to_string();
+    let a = api
+        .node
+        .execute::<Escalation>(&api.node.actor(u), &id, &cmd, name, vec![])
+        .await?;
+    applied(a)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeStepRequest {
+    pub step: Step,
+    pub participants: Vec<Participant>,
+    /// OINs of organisations joining at this step (e.g. the municipality at step 3).
+    #[serde(default)]
+    pub joining: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Invoke the next step of the ladder.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/steps", params(("id" = String, Path)), request_body = InvokeStepRequest, responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn invoke_step(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<InvokeStepRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let mut joining = Vec::new();
+    for j in &r.joining {
+        let o = oin("joining", j)?;
+        joining.push(
+            api.node
+                .directory
+                .org_ref(&o)
+                .ok_or(RuleViolation::InvalidField {
+                    field: "joining",
+                    reason: "not a member of the federation directory",
+                })?,
+        );
+    }
+    let cmd = EscalationCommand::InvokeStep {
+        step: r.step,
+        participants: r.participants,
+        joining,
+        reason: r.reason,
+    };
+    esc_cmd(&api, &u, &id, cmd, "invoke_step").await
+}
+
+/// The counterpart picks up the current step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn esc_pick_up(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CommandResponse>> {
+    esc_cmd(&api, &u, &id, EscalationCommand::PickUp, "pick_up").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddParticipantRequest {
+    pub participant: Participant,
+}
+
+/// Add a participant to the current step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/participants", params(("id" = String, Path)), request_body = AddParticipantRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn add_participant(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<AddParticipantRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    esc_cmd(
+        &api,
+        &u,
+        &id,
+        EscalationCommand::AddParticipant {
+            participant: r.participant,
+        },
+        "add_participant",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyInformedRequest {
+    pub step: Step,
+    pub informed: FamilyInformed,
+}
+
+/// Record whether and when the family was informed about a step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/family-informed", params(("id" = String, Path)), request_body = FamilyInformedRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn family_informed(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<FamilyInformedRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = EscalationCommand::RecordFamilyInformed {
+        step: r.step,
+        informed: r.informed,
+    };
+    esc_cmd(&api, &u, &id, cmd, "record_family_informed").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    pub outcome: StepOutcome,
+}
+
+/// Record the outcome of the current step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/outcome", params(("id" = String, Path)), request_body = OutcomeRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn record_outcome(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<OutcomeRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    esc_cmd(
+        &api,
+        &u,
+        &id,
+        EscalationCommand::RecordOutcome { outcome: r.outcome },
+        "record_outcome",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SituationRequest {
+    pub to: Situation,
+    pub reason: String,
+}
+
+/// Change the situation (an explicit, recorded act with a reason).
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/situation", params(("id" = String, Path)), request_body = SituationRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn change_situation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<SituationRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = EscalationCommand::ChangeSituation {
+        to: r.to,
+        reason: r.reason,
+    };
+    esc_cmd(&api, &u, &id, cmd, "change_situation").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    pub classification: BottleneckClassification,
+}
+
+/// Close the escalation (needs a family-informed record for every step).
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/close", params(("id" = String, Path)), request_body = CloseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn close_escalation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<CloseRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    esc_cmd(
+        &api,
+        &u,
+        &id,
+        EscalationCommand::Close {
+            classification: r.classification,
+        },
+        "close",
+    )
+    .await
+}
+
+// ------------------------------------------------------------------ meetings and minutes
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleMeetingRequest {
+    /// The escalation this meeting belongs to.
+    pub escalation: String,
+    pub step: Step,
+    /// RFC 3339 date and time of the meeting.
+    pub date: String,
+    pub participants: Vec<Participant>,
+    pub agenda: String,
+}
+
+/// Schedule a meeting (overleg) within a step of an escalation.
+#[utoipa::path(post, path = "/api/v1/meetings", request_body = ScheduleMeetingRequest, responses((status = 201, body = CommandResponse), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn schedule_meeting(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    b: Result<Json<ScheduleMeetingRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let esc_id = uuid(&r.escalation)?;
+    let esc = api
+        .node
+        .escalation(&esc_id.to_string())
+        .await?
+        .ok_or(RuleViolation::NotFound { what: "Escalation" })?;
+    if !esc.is_party(api.node.oin()) {
+        return Err(RuleViolation::NotAParty.into());
+    }
+    if esc.step(r.step).is_none() {
+        return Err(RuleViolation::StepNotReached { step: r.step }.into());
+    }
+    if r.participants.iter().any(|p| !esc.is_party(&p.org)) {
+        return Err(RuleViolation::ParticipantNotOfParty.into());
+    }
+    let date: doorbraak_model::Timestamp =
+        r.date.parse().map_err(|_| RuleViolation::InvalidField {
+            field: "date",
+            reason: "not an RFC 3339 date-time",
+        })?;
+    let id = MinutesId(Uuid::now_v7());
+    let cmd = MinutesCommand::Schedule {
+        id,
+        meeting: Meeting {
+            id: MeetingId(Uuid::now_v7()),
+            escalation: EscalationId(esc_id),
+            step: r.step,
+            date,
+            participants: r.participants,
+            agenda: r.agenda,
+        },
+    };
+    let a = api
+        .node
+        .execute::<Minutes>(
+            &api.node.actor(&u),
+            &id.to_string(),
+            &cmd,
+            "schedule",
+            vec![],
+        )
+        .await?;
+    created(applied(a))
+}
+
+/// A meeting with its minutes, revisions and approvals.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn get_meeting(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    let m = api.node.read::<Minutes>(&u, &id).await?;
+    Ok(Json(
+        serde_json::json!({ "version": m.version, "state": m.state }),
+    ))
+}
+
+async fn minutes_cmd(
+    api: &Api,
+    u: &User,
+    id: &str,
+    cmd: MinutesCommand,
+    name: &'static str,
+) -> ApiResult<Json<CommandResponse>> {
+    let id = uuid(id)?.to_string();
+    let a = api
+        .node
+        .execute::<Minutes>(&api.node.actor(u), &id, &cmd, name, vec![])
+        .await?;
+    applied(a)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentRequest {
+    pub content: String,
+}
+
+/// Draft the minutes (revision 1).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn draft_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<ContentRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    minutes_cmd(
+        &api,
+        &u,
+        &id,
+        MinutesCommand::Draft { content: r.content },
+        "draft",
+    )
+    .await
+}
+
+fn main_doc() -> DocTarget {
+    DocTarget::Main
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+    pub content: String,
+}
+
+/// Make a new revision (voids earlier approvals).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/revisions", params(("id" = String, Path)), request_body = ReviseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn revise_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<ReviseRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = MinutesCommand::Revise {
+        target: r.target,
+        content: r.content,
+    };
+    minutes_cmd(&api, &u, &id, cmd, "revise").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CirculateRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+}
+
+/// Circulate the current revision for approval.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/circulate", params(("id" = String, Path)), request_body = CirculateRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn circulate_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<CirculateRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    minutes_cmd(
+        &api,
+        &u,
+        &id,
+        MinutesCommand::Circulate { target: r.target },
+        "circulate",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+    pub revision: u32,
+    /// SHA-256 (hex) of the text being approved.
+    pub content_hash: String,
+}
+
+/// Approve a revision (naming its number and content hash).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/approve", params(("id" = String, Path)), request_body = ApproveRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn approve_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<ApproveRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = MinutesCommand::Approve {
+        target: r.target,
+        revision: r.revision,
+        content_hash: r.content_hash,
+    };
+    minutes_cmd(&api, &u, &id, cmd, "approve").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestChangesRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+    pub revision: u32,
+    pub comment: String,
+}
+
+/// Ask for changes to a revision, with a comment.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/request-changes", params(("id" = String, Path)), request_body = RequestChangesRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn request_changes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<RequestChangesRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = MinutesCommand::RequestChanges {
+        target: r.target,
+        revision: r.revision,
+        comment: r.comment,
+    };
+    minutes_cmd(&api, &u, &id, cmd, "request_changes").await
+}
+
+/// Add an addendum (a correction) to final minutes.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/addenda", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn add_addendum(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<ContentRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    minutes_cmd(
+        &api,
+        &u,
+        &id,
+        MinutesCommand::AddAddendum { content: r.content },
+        "add_addendum",
+    )
+    .await
+}
+
+// ------------------------------------------------------------------ access log, reminders
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccessLogQuery {
+    /// Only entries about this object id.
+    pub object_id: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// The access log (NEN 7513), for the functional administrator and quality officer.
+#[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn access_log(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<AccessLogQuery>, QueryRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(q) = q?;
+    actor_may(
+        &api.node.actor(&u),
+        &[Role::Admin, Role::QualityOfficer],
+        "read_access_log",
+    )?;
+    api.node.log_read(&u, "access_log", "*").await?;
+    let rows = api
+        .node
+        .store
+        .access_log(q.object_id.as_deref(), q.limit.unwrap_or(500))
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+/// Reminders for my role (e.g. a pickup deadline passed).
+#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn notifications(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    let rows = api
+        .node
+        .store
+        .notifications(u.role.code())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "http.not_found",
+        "Deze pagina of dit endpoint bestaat niet",
+        "No such page or endpoint",
+    )
+}
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Doorbraak node API", description = "The JSON API of one organisation's Doorbraak node. Errors are `{code, rule, message_nl, message_en}`."),
+    paths(
+        me, create_case, list_cases, get_case,
+        raise_kwestie, list_kwesties, get_kwestie, kwestie_pick_up, kwestie_to_board, kwestie_resolve,
+        open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
+        add_participant, family_informed, record_outcome, change_situation, close_escalation,
+        schedule_meeting, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
+        approve_minutes, request_changes, add_addendum, access_log, notifications,
+    ),
+    modifiers(&SecurityAddon)
+)]
+pub struct ApiDoc;
+
+/// The node's HTTP router.
+pub fn router(api: Arc<Api>) -> Router {
+    let limit = api.node.settings.max_body_bytes;
+    let v1 = Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(me))
+        .route("/cases", post(create_case).get(list_cases))
+        .route("/cases/{case_ref}", get(get_case))
+        .route("/kwesties", post(raise_kwestie).get(list_kwesties))
+        .route("/kwesties/{id}", get(get_kwestie))
+        .route("/kwesties/{id}/pick-up", post(kwestie_pick_up))
+        .route("/kwesties/{id}/escalate-to-board", post(kwestie_to_board))
+        .route("/kwesties/{id}/resolve", post(kwestie_resolve))
+        .route("/escalations", post(open_escalation).get(list_escalations))
+        .route("/escalations/{id}", get(get_escalation))
+        .route("/escalations/{id}/events", get(escalation_events))
+        .route("/escalations/{id}/steps", post(invoke_step))
+        .route("/escalations/{id}/pick-up", post(esc_pick_up))
+        .route("/escalations/{id}/participants", post(add_participant))
+        .route("/escalations/{id}/family-informed", post(family_informed))
+        .route("/escalations/{id}/outcome", post(record_outcome))
+        .route("/escalations/{id}/situation", post(change_situation))
+        .route("/escalations/{id}/close", post(close_escalation))
+        .route("/meetings", post(schedule_meeting))
+        .route("/meetings/{id}", get(get_meeting))
+        .route("/meetings/{id}/minutes", post(draft_minutes))
+        .route("/meetings/{id}/revisions", post(revise_minutes))
+        .route("/meetings/{id}/circulate", post(circulate_minutes))
+        .route("/meetings/{id}/approve", post(approve_minutes))
+        .route("/meetings/{id}/request-changes", post(request_changes))
+        .route("/meetings/{id}/addenda", post(add_addendum))
+        .route("/access-log", get(access_log))
+        .route("/notifications", get(notifications))
+        .fallback(not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", v1)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(api)
+}

@@ -1,0 +1,470 @@
+//! The node configuration (`node.toml`), with environment overrides.
+//!
+//! Every key can be overridden by an environment variable named `DOORBRAAK__` followed by the
+//! key path in upper case with `__` between levels: `DOORBRAAK__DATABASE__URL` sets
+//! `[database] url`, `DOORBRAAK__HTTP__LISTEN` sets `[http] listen`. Values are parsed as TOML
+//! when they can be (numbers, booleans), else taken as strings.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use doorbraak_model::{DeadlinePolicy, Oin, OrgKind, Role};
+use serde::Deserialize;
+
+/// Why a configuration could not be used. Messages name the bad key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key '{key}': {message}")]
+    Invalid { key: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub node: NodeSection,
+    #[serde(default)]
+    pub http: HttpSection,
+    #[serde(default)]
+    pub grpc: GrpcSection,
+    #[serde(default)]
+    pub database: DatabaseSection,
+    #[serde(default)]
+    pub tls: TlsSection,
+    #[serde(default)]
+    pub directory: DirectorySection,
+    #[serde(default)]
+    pub deadlines: DeadlinesSection,
+    #[serde(default)]
+    pub sweeper: SweeperSection,
+    #[serde(default)]
+    pub dev: DevSection,
+    #[serde(default)]
+    pub dev_users: Vec<DevUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    pub oin: String,
+    pub name: String,
+    pub kind: OrgKind,
+    /// Where the node keeps its files (the SQLite database by default). Relative paths are
+    /// relative to the config file.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    #[serde(default = "default_http")]
+    pub listen: SocketAddr,
+    /// Largest accepted request body.
+    #[serde(default = "default_body")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: default_http(),
+            max_body_bytes: default_body(),
+        }
+    }
+}
+
+fn default_http() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_body() -> usize {
+    64 * 1024
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcSection {
+    #[serde(default = "default_grpc")]
+    pub listen: SocketAddr,
+}
+
+impl Default for GrpcSection {
+    fn default() -> Self {
+        Self {
+            listen: default_grpc(),
+        }
+    }
+}
+
+fn default_grpc() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9443))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// `sqlite://PATH` or `postgres://...`; empty: a SQLite file `node.db` in the data dir.
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub max_connections: Option<u32>,
+}
+
+/// Certificate paths for the federation's mutual TLS.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub crl: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySection {
+    /// The federation's directory manifest (members, their kinds and endpoints).
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesSection {
+    #[serde(default = "d14")]
+    pub step_pickup_days: u32,
+    #[serde(default = "d14")]
+    pub kwestie_pickup_days: u32,
+    #[serde(default = "d5")]
+    pub minutes_approval_working_days: u32,
+}
+
+fn d14() -> u32 {
+    14
+}
+fn d5() -> u32 {
+    5
+}
+
+impl Default for DeadlinesSection {
+    fn default() -> Self {
+        Self {
+            step_pickup_days: 14,
+            kwestie_pickup_days: 14,
+            minutes_approval_working_days: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweeperSection {
+    /// How often the deadline sweeper looks for passed deadlines.
+    #[serde(default = "d30")]
+    pub interval_secs: u64,
+}
+
+fn d30() -> u64 {
+    30
+}
+
+impl Default for SweeperSection {
+    fn default() -> Self {
+        Self { interval_secs: 30 }
+    }
+}
+
+/// Development settings. Never set these in production.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevSection {
+    /// Shift the node's clock by this many days (to demonstrate and test deadlines).
+    #[serde(default)]
+    pub clock_offset_days: i64,
+}
+
+/// A development account: a bearer token that acts as this person in this role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevUser {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub token: String,
+}
+
+/// The configuration after validation, with paths resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub oin: Oin,
+    pub name: String,
+    pub kind: OrgKind,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub max_connections: u32,
+    pub http_listen: SocketAddr,
+    pub grpc_listen: SocketAddr,
+    pub max_body_bytes: usize,
+    pub policy: DeadlinePolicy,
+    pub sweeper_interval: std::time::Duration,
+    pub clock_offset_days: i64,
+    pub tls: TlsSection,
+    pub directory_manifest: Option<PathBuf>,
+    pub dev_users: Vec<DevUser>,
+}
+
+impl NodeConfig {
+    /// Read `path`, apply `DOORBRAAK__*` overrides from `env`, and validate.
+    pub fn load(
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::from_toml(&text, path, base, env)
+    }
+
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        base: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut value: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix("DOORBRAAK__") else {
+                continue;
+            };
+            let keys: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            set_path(&mut value, &keys, parse_env_value(&v)).map_err(|message| {
+                ConfigError::Invalid {
+                    key: keys.join("."),
+                    message,
+                }
+            })?;
+        }
+        let cfg: NodeConfig = NodeConfig::deserialize(value).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        cfg.validate(base)
+    }
+
+    fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: key.to_owned(),
+            message,
+        };
+        let oin = Oin::parse(&self.node.oin).map_err(|e| invalid("node.oin", e.message_en()))?;
+        if self.node.name.trim().is_empty() {
+            return Err(invalid("node.name", "must not be empty".into()));
+        }
+        let data_dir = if self.node.data_dir.is_absolute() {
+            self.node.data_dir.clone()
+        } else {
+            base.join(&self.node.data_dir)
+        };
+        let database_url = if self.database.url.trim().is_empty() {
+            format!("sqlite://{}", data_dir.join("node.db").display())
+        } else {
+            doorbraak_store::Backend::from_url(&self.database.url)
+                .map_err(|e| invalid("database.url", e.to_string()))?;
+            self.database.url.clone()
+        };
+        let policy = DeadlinePolicy {
+            step_pickup_days: self.deadlines.step_pickup_days,
+            kwestie_pickup_days: self.deadlines.kwestie_pickup_days,
+            minutes_approval_working_days: self.deadlines.minutes_approval_working_days,
+        }
+        .validate()
+        .map_err(|e| match e {
+            doorbraak_model::RuleViolation::InvalidField { field, reason } => {
+                invalid(&format!("deadlines.{field}"), reason.into())
+            }
+            other => invalid("deadlines", other.message_en()),
+        })?;
+        if self.http.max_body_bytes < 1024 || self.http.max_body_bytes > 16 * 1024 * 1024 {
+            return Err(invalid(
+                "http.max_body_bytes",
+                "must be between 1024 and 16777216".into(),
+            ));
+        }
+        if self.sweeper.interval_secs == 0 {
+            return Err(invalid(
+                "sweeper.interval_secs",
+                "must be at least 1".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, u) in self.dev_users.iter().enumerate() {
+            if u.token.len() < 8 {
+                return Err(invalid(
+                    &format!("dev_users[{i}].token"),
+                    "must be at least 8 characters".into(),
+                ));
+            }
+            if !seen.insert(u.token.clone()) {
+                return Err(invalid(
+                    &format!("dev_users[{i}].token"),
+                    "is used by another user".into(),
+                ));
+            }
+            if u.id.trim().is_empty() {
+                return Err(invalid(
+                    &format!("dev_users[{i}].id"),
+                    "must not be empty".into(),
+                ));
+            }
+        }
+        let resolve =
+            |p: Option<PathBuf>| p.map(|p| if p.is_absolute() { p } else { base.join(p) });
+        Ok(Settings {
+            oin,
+            name: self.node.name,
+            kind: self.node.kind,
+            data_dir,
+            database_url,
+            max_connections: self.database.max_connections.unwrap_or(8).clamp(1, 100),
+            http_listen: self.http.listen,
+            grpc_listen: self.grpc.listen,
+            max_body_bytes: self.http.max_body_bytes,
+            policy,
+            sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),
+            clock_offset_days: self.dev.clock_offset_days,
+            tls: TlsSection {
+                ca: resolve(self.tls.ca),
+                cert: resolve(self.tls.cert),
+                key: resolve(self.tls.key),
+                crl: resolve(self.tls.crl),
+            },
+            directory_manifest: resolve(self.directory.manifest),
+            dev_users: self.dev_users,
+        })
+    }
+}
+
+fn parse_env_value(v: &str) -> toml::Value {
+    // numbers and booleans as such; everything else (addresses, URLs, paths) as a string
+    if let Ok(i) = v.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    match v {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(v.to_owned()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], v: toml::Value) -> Result<(), String> {
+    match keys {
+        [] => Err("empty key".into()),
+        [last] => {
+            table.insert(last.clone(), v);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => set_path(t, rest, v),
+                _ => Err(format!("'{first}' is not a section")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"
+[node]
+oin = "00000001000000000010"
+name = "Lokaal Team"
+kind = "local_team"
+"#;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        NodeConfig::from_toml(
+            text,
+            Path::new("node.toml"),
+            Path::new("/srv/doorbraak"),
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn defaults_give_a_sqlite_file_in_the_data_dir() {
+        let s = load(MIN, &[]).unwrap();
+        assert_eq!(s.database_url, "sqlite:///srv/doorbraak/data/node.db");
+        assert_eq!(s.policy, DeadlinePolicy::default());
+        assert_eq!(s.http_listen.port(), 8080);
+    }
+
+    #[test]
+    fn environment_overrides_name_their_key() {
+        let s = load(
+            MIN,
+            &[
+                ("DOORBRAAK__HTTP__LISTEN", "127.0.0.1:9999"),
+                ("DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS", "7"),
+                ("OTHER", "x"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.http_listen.port(), 9999);
+        assert_eq!(s.policy.step_pickup_days, 7);
+        let err = load(MIN, &[("DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS", "0")]).unwrap_err();
+        assert!(
+            err.to_string().contains("deadlines.step_pickup_days"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_bad_key() {
+        let bad_oin = MIN.replace("00000001000000000010", "123");
+        assert!(
+            load(&bad_oin, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("node.oin")
+        );
+        let unknown = format!("{MIN}\n[http]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n");
+        let err = load(&unknown, &[]).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let bad_url = format!("{MIN}\n[database]\nurl = \"mysql://x\"\n");
+        assert!(
+            load(&bad_url, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("database.url")
+        );
+        let short = format!(
+            "{MIN}\n[[dev_users]]\nid = \"a\"\nname = \"A\"\nrole = \"professional\"\ntoken = \"x\"\n"
+        );
+        assert!(
+            load(&short, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("dev_users[0].token")
+        );
+    }
+}

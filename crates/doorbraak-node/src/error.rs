@@ -1,0 +1,185 @@
+//! Errors as the JSON API shows them: `{code, rule, message_nl, message_en}` with a 4xx/5xx.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use doorbraak_model::RuleViolation;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::NodeError;
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// The HTTP status code.
+    pub code: u16,
+    /// The rule or check that refused the request, e.g. `ladder.step1_only_situation1`.
+    pub rule: String,
+    pub message_nl: String,
+    pub message_en: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub rule: String,
+    pub message_nl: String,
+    pub message_en: String,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        rule: &str,
+        nl: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            rule: rule.to_owned(),
+            message_nl: nl.into(),
+            message_en: en.into(),
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.unauthenticated",
+            "Log in: een geldig bearer-token is nodig",
+            "Log in: a valid bearer token is required",
+        )
+    }
+
+    pub fn bad_id(what: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "input.invalid_id",
+            format!("'{what}' is geen geldige id (UUID)"),
+            format!("'{what}' is not a valid id (UUID)"),
+        )
+    }
+}
+
+impl From<RuleViolation> for ApiError {
+    fn from(v: RuleViolation) -> Self {
+        let status = if v.is_access() {
+            StatusCode::FORBIDDEN
+        } else if v.is_input() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else if matches!(v, RuleViolation::NotFound { .. }) {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::CONFLICT
+        };
+        Self {
+            status,
+            rule: v.rule().to_owned(),
+            message_nl: v.message_nl(),
+            message_en: v.message_en(),
+        }
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        match e {
+            NodeError::Rule(v) => v.into(),
+            NodeError::Busy => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "node.busy",
+                "Het lukte niet de wijziging vast te leggen; probeer het opnieuw",
+                "The change could not be committed; try again",
+            ),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "node.internal",
+                    "Interne fout in de node; niets is vastgelegd",
+                    "Internal error in the node; nothing was recorded",
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let detail = r.body_text();
+        match r {
+            JsonRejection::JsonDataError(_) => {
+                let rule = if detail.contains("unknown field") {
+                    "input.unknown_field"
+                } else {
+                    "input.invalid_json"
+                };
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    rule,
+                    format!("De gegevens kloppen niet: {detail}"),
+                    format!("The request body does not fit: {detail}"),
+                )
+            }
+            JsonRejection::JsonSyntaxError(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "input.malformed_json",
+                format!("Geen geldige JSON: {detail}"),
+                format!("Not valid JSON: {detail}"),
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "input.content_type",
+                "Stuur JSON met Content-Type: application/json",
+                "Send JSON with Content-Type: application/json",
+            ),
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "input.body_too_large",
+                "Het verzoek is te groot",
+                "The request body is too large",
+            ),
+            _ => Self::new(
+                r.status(),
+                "input.body",
+                format!("Het verzoek kon niet worden gelezen: {detail}"),
+                format!("The request body could not be read: {detail}"),
+            ),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "input.path",
+            format!("Ongeldig pad: {}", r.body_text()),
+            format!("Invalid path: {}", r.body_text()),
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "input.query",
+            format!("Ongeldige zoekparameters: {}", r.body_text()),
+            format!("Invalid query parameters: {}", r.body_text()),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ApiErrorBody {
+            code: self.status.as_u16(),
+            rule: self.rule,
+            message_nl: self.message_nl,
+            message_en: self.message_en,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}

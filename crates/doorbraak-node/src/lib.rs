@@ -1,0 +1,17 @@
+//! # doorbraak-node
+//!
+//! One organisation's node: people's commands go through `doorbraak-model` and are committed
+//! by `doorbraak-store` in one transaction each (events, projection, outbox, access log). The
+//! HTTP side (JSON API) is axum; the deadline sweeper runs beside it.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod metrics;
+pub mod server;
+
+pub use app::{Node, NodeError, User};
+pub use config::{NodeConfig, Settings};

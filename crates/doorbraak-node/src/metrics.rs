@@ -1,0 +1,71 @@
+//! Prometheus metrics of the node, served at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CommandLabels {
+    pub kind: &'static str,
+    pub command: &'static str,
+    /// `ok`, `refused` or `error`
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TableLabels {
+    pub table: &'static str,
+}
+
+pub struct Metrics {
+    pub registry: Registry,
+    pub commands: Family<CommandLabels, Counter>,
+    pub command_seconds: Histogram,
+    pub overdue_marked: Counter,
+    pub rows: Family<TableLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("doorbraak");
+        let commands = Family::<CommandLabels, Counter>::default();
+        registry.register(
+            "commands",
+            "Commands decided by this node, by aggregate, command and outcome",
+            commands.clone(),
+        );
+        let command_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
+        registry.register(
+            "command_duration_seconds",
+            "Time from receiving a command to its commit",
+            command_seconds.clone(),
+        );
+        let overdue_marked = Counter::default();
+        registry.register(
+            "deadlines_overdue_marked",
+            "Pickup deadlines the sweeper marked as passed",
+            overdue_marked.clone(),
+        );
+        let rows = Family::<TableLabels, Gauge>::default();
+        registry.register("rows", "Rows in the node's tables", rows.clone());
+        Self {
+            registry,
+            commands,
+            command_seconds,
+            overdue_marked,
+            rows,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // encoding into a String cannot fail
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,403 @@
+//! The node's JSON API against the real binary, on SQLite and PostgreSQL: what is allowed
+//! works, what is forbidden is refused with the rule's name, malformed input gets a precise
+//! 4xx, reads and refusals are in the access log, deadlines survive a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::*;
+
+fn rule(v: &Value) -> &str {
+    v["rule"].as_str().unwrap_or("<no rule>")
+}
+
+#[tokio::test]
+async fn the_api_decides_with_the_model_and_refuses_by_rule() {
+    let dir = tempdir("api");
+    for (db, url) in databases(&dir).await {
+        let sub = dir.join(&db);
+        std::fs::create_dir_all(&sub).unwrap();
+        let node = NodeProc::start(&write_config(&sub, &url), &[]);
+        scenario(&node, &url, &sub).await;
+        eprintln!("api scenario passed on {db}");
+    }
+}
+
+async fn scenario(node: &NodeProc, url: &str, dir: &std::path::Path) {
+    // authentication
+    let (s, b) = node.call("GET", "/api/v1/me", None, None).await;
+    assert_eq!((s, rule(&b)), (401, "auth.unauthenticated"));
+    let (s, b) = node
+        .call("GET", "/api/v1/me", Some("wrong-token"), None)
+        .await;
+    assert_eq!((s, rule(&b)), (401, "auth.unauthenticated"));
+    let (s, me) = node.get("/api/v1/me", ANNA).await;
+    assert_eq!(s, 200);
+    assert_eq!(me["role"], "professional");
+    assert_eq!(me["organisation"], LT);
+
+    // cases
+    let (s, _) = node.post("/api/v1/cases", ANNA, case("LT-2026-0042")).await;
+    assert_eq!(s, 201);
+    let (s, b) = node.post("/api/v1/cases", ANNA, case("LT-2026-0042")).await;
+    assert_eq!((s, rule(&b)), (409, "state.already_exists"));
+    let (s, b) = node.post("/api/v1/cases", ANNA, case("123456782")).await;
+    assert_eq!((s, rule(&b)), (422, "privacy.no_bsn"));
+
+    // opening: allowed, and refused by rule
+    let (s, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-2026-0042"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["events"], json!(["opened", "step_invoked"]));
+    let esc = b["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        b["state"]["steps"][0]["participants"][0]["person"], "anna",
+        "the opener takes part"
+    );
+
+    let mut step1 = open_sit2("LT-2026-0042");
+    step1["first_step"] = json!("behavioural_scientists");
+    let (s, b) = node.post("/api/v1/escalations", ANNA, step1).await;
+    assert_eq!((s, rule(&b)), (409, "ladder.step1_only_situation1"));
+    assert_eq!(
+        b["message_nl"],
+        "Stap 1 (gedragswetenschappers) is alleen mogelijk bij situatie 1 (professioneel dilemma)"
+    );
+    let (s, b) = node
+        .post("/api/v1/escalations", BEHEER, open_sit2("LT-2026-0042"))
+        .await;
+    assert_eq!((s, rule(&b)), (403, "ladder.invoke_role"));
+    let mut stranger = open_sit2("LT-2026-0042");
+    stranger["counterparts"] = json!(["00000001999999999999"]);
+    let (s, b) = node.post("/api/v1/escalations", ANNA, stranger).await;
+    assert_eq!((s, rule(&b)), (422, "input.invalid_field"));
+    assert!(b["message_en"].as_str().unwrap().contains("directory"));
+    let (s, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-unknown"))
+        .await;
+    assert_eq!((s, rule(&b)), (422, "input.invalid_field"));
+
+    // the ladder from the home's side
+    let step3 = json!({
+        "step": "administrative",
+        "participants": [{ "person": "frank", "name": "Frank Visser", "role": "director", "org": LT }],
+        "reason": "Beleid schiet tekort",
+    });
+    let (s, b) = node
+        .post(&format!("/api/v1/escalations/{esc}/steps"), FRANK, step3)
+        .await;
+    assert_eq!((s, rule(&b)), (409, "ladder.step_not_ended"));
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/escalations/{esc}/pick-up"),
+            FRANK,
+            json!({}),
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (409, "deadline.pickup_by_counterpart"));
+    let fam = json!({ "step": "management", "informed": { "type": "before", "at": "2026-01-05T10:00:00Z" } });
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/escalations/{esc}/family-informed"),
+            ANNA,
+            fam.clone(),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/escalations/{esc}/family-informed"),
+            ANNA,
+            fam,
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (409, "family.already_recorded"));
+    let close = json!({ "classification": { "bottleneck": { "type": "system", "nature": "organisational" }, "scope": "structural" } });
+    let (s, b) = node
+        .post(&format!("/api/v1/escalations/{esc}/close"), EVA, close)
+        .await;
+    assert_eq!((s, rule(&b)), (409, "escalation.close_needs_ended_step"));
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/escalations/{esc}/situation"),
+            ANNA,
+            json!({ "to": "conduct", "reason": "Het gaat om het handelen" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["state"]["situation"], "conduct");
+
+    // reads show state and are logged; refusals are logged
+    let (s, b) = node.get(&format!("/api/v1/escalations/{esc}"), EVA).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["current_step"], "management");
+    assert_eq!(b["overdue"], false);
+    let (s, b) = node
+        .get(&format!("/api/v1/escalations/{esc}/events"), EVA)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(b.as_array().unwrap().len(), 4);
+    let (s, b) = node
+        .get(&format!("/api/v1/access-log?object_id={esc}"), ANNA)
+        .await;
+    assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    let (s, log) = node
+        .get(&format!("/api/v1/access-log?object_id={esc}"), BEHEER)
+        .await;
+    assert_eq!(s, 200);
+    let entries: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["user_id"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        entries.contains(&("C".into(), "anna".into(), "success".into())),
+        "{entries:?}"
+    );
+    assert!(
+        entries.contains(&("R".into(), "eva".into(), "success".into())),
+        "{entries:?}"
+    );
+    assert!(
+        entries.contains(&(
+            "E".into(),
+            "frank".into(),
+            "refused:ladder.step_not_ended".into()
+        )),
+        "{entries:?}"
+    );
+
+    // the outbox holds the events for the counterpart, written with the command
+    let store_url = if url.is_empty() {
+        format!("sqlite://{}/data/node.db", dir.display())
+    } else {
+        url.to_owned()
+    };
+    let store = doorbraak_store::Store::connect(&store_url, 1)
+        .await
+        .unwrap();
+    let outbox = store.outbox(Some(&esc)).await.unwrap();
+    assert_eq!(
+        outbox.len(),
+        3,
+        "one row for Veilig Thuis per committed command"
+    );
+    assert!(
+        outbox
+            .iter()
+            .all(|o| o.destination == VT && o.kind == "events")
+    );
+    let first: Value = serde_json::from_str(&outbox[0].payload).unwrap();
+    assert_eq!(first["events"].as_array().unwrap().len(), 2);
+    assert_eq!(first["home"], LT);
+    store.close().await;
+
+    // kwesties: the local path
+    let (s, b) = node.post("/api/v1/kwesties", EVA, raise_kwestie()).await;
+    assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    let (s, b) = node.post("/api/v1/kwesties", ANNA, raise_kwestie()).await;
+    assert_eq!(s, 201, "{b}");
+    let kw = b["id"].as_str().unwrap().to_owned();
+    let mut no_cat = raise_kwestie();
+    no_cat["categories"] = json!([]);
+    let (s, b) = node.post("/api/v1/kwesties", ANNA, no_cat).await;
+    assert_eq!((s, rule(&b)), (409, "kwestie.category_required"));
+    let (s, b) = node
+        .post(&format!("/api/v1/kwesties/{kw}/pick-up"), ANNA, json!({}))
+        .await;
+    assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    let (s, _) = node
+        .post(&format!("/api/v1/kwesties/{kw}/pick-up"), EVA, json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let resolve = json!({
+        "solution": "Tijdelijke inhuur en structureel extra formatie",
+        "scope": "structural",
+        "solved_for_family": true,
+        "classification": { "bottleneck": { "type": "system", "nature": "financial" }, "scope": "structural",
+            "root_causes": [{ "cause": "lack_of_usable_budget", "why": ["Budget is per kwartaal vastgelegd"] }] },
+    });
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/kwesties/{kw}/resolve"),
+            EVA,
+            resolve.clone(),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = node
+        .post(&format!("/api/v1/kwesties/{kw}/resolve"), EVA, resolve)
+        .await;
+    assert_eq!((s, rule(&b)), (409, "kwestie.closed"));
+    let (s, b) = node.get("/api/v1/kwesties?status=resolved", EVA).await;
+    assert_eq!(s, 200);
+    assert_eq!(b.as_array().unwrap().len(), 1);
+
+    // malformed input: precise 4xx, nothing written
+    let before = node
+        .get("/api/v1/escalations", EVA)
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    let raw = |body: &'static str, ct: &'static str| {
+        node.client
+            .post(format!("{}/api/v1/escalations", node.base))
+            .bearer_auth(ANNA)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let r = raw("{\"case_ref\": ", "application/json").await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        rule(&r.json::<Value>().await.unwrap()),
+        "input.malformed_json"
+    );
+    let r = raw("{}", "text/plain").await.unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let mut extra = open_sit2("LT-2026-0042");
+    extra["bsn"] = json!("123456782");
+    let (s, b) = node.post("/api/v1/escalations", ANNA, extra).await;
+    assert_eq!((s, rule(&b)), (422, "input.unknown_field"));
+    let mut huge = open_sit2("LT-2026-0042");
+    huge["question"] = json!("x".repeat(200_000));
+    let (s, b) = node.post("/api/v1/escalations", ANNA, huge).await;
+    assert_eq!((s, rule(&b)), (413, "input.body_too_large"));
+    let mut long = open_sit2("LT-2026-0042");
+    long["question"] = json!("x".repeat(30_000));
+    let (s, b) = node.post("/api/v1/escalations", ANNA, long).await;
+    assert_eq!((s, rule(&b)), (422, "input.invalid_field"));
+    let (s, b) = node.get("/api/v1/escalations/not-a-uuid", EVA).await;
+    assert_eq!((s, rule(&b)), (400, "input.invalid_id"));
+    let (s, b) = node
+        .get(
+            &format!("/api/v1/escalations/{}", uuid::Uuid::now_v7()),
+            EVA,
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (404, "state.not_found"));
+    let (s, b) = node.get("/api/v1/escalations?bogus=1", EVA).await;
+    assert_eq!((s, rule(&b)), (400, "input.query"));
+    let (s, b) = node.get("/api/v1/nope", EVA).await;
+    assert_eq!((s, rule(&b)), (404, "http.not_found"));
+    let after = node
+        .get("/api/v1/escalations", EVA)
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "refused requests wrote nothing");
+
+    // operations endpoints
+    let (s, _) = node.call("GET", "/readyz", None, None).await;
+    assert_eq!(s, 200);
+    let (s, m) = node.call("GET", "/metrics", None, None).await;
+    assert_eq!(s, 200);
+    let m = m.as_str().unwrap();
+    assert!(
+        m.contains(
+            "doorbraak_commands_total{kind=\"escalation\",command=\"open\",outcome=\"ok\"} 1"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("outcome=\"refused\""));
+    let (s, doc) = node.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(s, 200);
+    assert!(doc["paths"]["/api/v1/escalations/{id}/steps"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["OpenEscalationRequest"].is_object());
+}
+
+#[tokio::test]
+async fn deadlines_are_durable_and_swept_after_a_restart() {
+    let dir = tempdir("deadlines");
+    for (db, url) in databases(&dir).await {
+        let sub = dir.join(&db);
+        std::fs::create_dir_all(&sub).unwrap();
+        let config = write_config(&sub, &url);
+        let (esc, kw) = {
+            let node = NodeProc::start(&config, &[]);
+            node.post("/api/v1/cases", ANNA, case("LT-7")).await;
+            let (s, b) = node
+                .post("/api/v1/escalations", ANNA, open_sit2("LT-7"))
+                .await;
+            assert_eq!(s, 201);
+            let esc = b["id"].as_str().unwrap().to_owned();
+            let (s, b) = node.post("/api/v1/kwesties", ANNA, raise_kwestie()).await;
+            assert_eq!(s, 201);
+            let kw = b["id"].as_str().unwrap().to_owned();
+            // before the deadline the board step is refused
+            let (s, b) = node
+                .post(
+                    &format!("/api/v1/kwesties/{kw}/escalate-to-board"),
+                    ANNA,
+                    json!({ "co_signer": "eva", "co_signer_role": "team_manager" }),
+                )
+                .await;
+            assert_eq!((s, rule(&b)), (409, "kwestie.board_not_due"));
+            (esc, kw)
+        }; // the node is killed here: no timer survives in memory
+
+        // fifteen days later (a development clock offset), a fresh process
+        let node = NodeProc::start(&config, &[("DOORBRAAK__DEV__CLOCK_OFFSET_DAYS", "15")]);
+        let mut marked = false;
+        for _ in 0..100 {
+            let (_, b) = node
+                .get(&format!("/api/v1/escalations/{esc}/events"), EVA)
+                .await;
+            if b.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["event"]["body"]["type"] == "step_overdue")
+            {
+                marked = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            marked,
+            "the sweeper marked the passed step deadline after restart ({db})"
+        );
+        let (_, b) = node.get(&format!("/api/v1/escalations/{esc}"), EVA).await;
+        assert_eq!(b["overdue"], true);
+        let (_, b) = node.get("/api/v1/escalations?overdue=true", EVA).await;
+        assert_eq!(b.as_array().unwrap().len(), 1);
+        let (_, b) = node.get(&format!("/api/v1/kwesties/{kw}"), ANNA).await;
+        assert_eq!(b["offers_board_escalation"], true);
+        let (_, notes) = node.get("/api/v1/notifications", EVA).await;
+        assert_eq!(notes.as_array().unwrap().len(), 2, "{notes}");
+        let (s, b) = node
+            .post(
+                &format!("/api/v1/kwesties/{kw}/escalate-to-board"),
+                ANNA,
+                json!({ "co_signer": "eva", "co_signer_role": "team_manager" }),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(b["state"]["board"]["co_signer"], "eva");
+        // the sweep happened once: a second pass finds nothing more
+        let (_, events) = node
+            .get(&format!("/api/v1/escalations/{esc}/events"), EVA)
+            .await;
+        let overdue = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"]["body"]["type"] == "step_overdue")
+            .count();
+        assert_eq!(overdue, 1);
+        eprintln!("deadline test passed on {db}");
+    }
+}

@@ -1,0 +1,174 @@
+//! Test support: start the real `doorbraak` binary with a temp dir and a free port, talk to it
+//! over HTTP, stop it (gracefully or with SIGKILL).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const LT: &str = "00000001000000000010";
+pub const VT: &str = "00000001000000000020";
+pub const GI: &str = "00000001000000000030";
+pub const GEM: &str = "00000001000000000040";
+
+pub const ANNA: &str = "dev-anna-professional";
+pub const CARLA: &str = "dev-carla-gedragswetenschapper";
+pub const EVA: &str = "dev-eva-teammanager";
+pub const FRANK: &str = "dev-frank-directeur";
+pub const BEHEER: &str = "dev-beheer-admin";
+
+pub fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("doorbraak-{tag}-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The databases a test runs on: a SQLite file always; PostgreSQL when configured.
+pub async fn databases(dir: &Path) -> Vec<(String, String)> {
+    let mut v = vec![("sqlite".to_string(), String::new())];
+    if let Some(url) = doorbraak_store::testing::fresh_postgres().await {
+        v.push(("postgres".to_string(), url));
+    }
+    let _ = dir;
+    v
+}
+
+/// Write a local team node config into `dir` (the example config's users and directory).
+pub fn write_config(dir: &Path, database_url: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = std::fs::read_to_string(root.join("deploy/examples/node.toml")).unwrap();
+    std::fs::copy(
+        root.join("deploy/examples/directory.json"),
+        dir.join("directory.json"),
+    )
+    .unwrap();
+    let mut text = example
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"")
+        .replace("interval_secs = 30", "interval_secs = 1");
+    if !database_url.is_empty() {
+        text = text.replace(
+            "# url = \"postgres://doorbraak:secret@127.0.0.1/doorbraak\"",
+            &format!("url = \"{database_url}\""),
+        );
+    }
+    let path = dir.join("node.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A running node process.
+pub struct NodeProc {
+    pub child: Child,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl NodeProc {
+    pub fn start(config: &Path, env: &[(&str, &str)]) -> NodeProc {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_doorbraak"));
+        cmd.args(["node", "--config"])
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env("RUST_LOG", "warn");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start doorbraak node");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("READY http=") {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("node did not become ready");
+        NodeProc {
+            child,
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Stop with SIGTERM-like graceful shutdown is not portable from std; kill (SIGKILL on
+    /// Unix) is what the crash tests want, and for the others it is harmless too.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{}", self.base, path);
+        let mut req = match method {
+            "GET" => self.client.get(url),
+            _ => self.client.post(url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call("GET", path, Some(token), None).await
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn case(case_ref: &str) -> Value {
+    json!({ "case_ref": case_ref, "title": "Gezin in zorg" })
+}
+
+pub fn open_sit2(case_ref: &str) -> Value {
+    json!({
+        "case_ref": case_ref,
+        "situation": "agreements_not_kept",
+        "first_step": "management",
+        "counterparts": [VT],
+        "question": "Wij vragen Veilig Thuis het onderzoek binnen 5 dagen te starten.",
+        "needs": "Een veilige plek en traumabehandeling.",
+    })
+}
+
+pub fn raise_kwestie() -> Value {
+    json!({
+        "obstacle": "Te weinig gezinsmanagers voor de instroom",
+        "categories": ["too_few_family_managers"],
+        "preparation": { "own_reach_done": true, "discussed_with": ["team"], "knows_what_and_whom": true },
+        "route": { "to_team_manager": true, "on_team_agenda": false },
+    })
+}
