@@ -13,6 +13,7 @@
 mod stream;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use doorbraak_model::{Event, Timestamp, canonical};
@@ -126,6 +127,9 @@ use sqlx::SqlSafeStr;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time; writers queue here (fair, FIFO) instead of sleeping in
+    /// SQLite's busy handler, which made tail latency jump under concurrency.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A stream's current state and its version (the sequence number of its last event).
@@ -317,7 +321,11 @@ impl Store {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
         migrator(backend).run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            write_lock: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -337,13 +345,17 @@ impl Store {
     /// Begin a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a read-then-write never fails half-way with a busy snapshot.
     pub async fn begin(&self) -> Result<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let (tx, guard) = match self.backend {
+            Backend::Sqlite => {
+                let guard = self.write_lock.clone().lock_owned().await;
+                (self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(guard))
+            }
+            Backend::Postgres => (self.pool.begin().await?, None),
         };
         Ok(Tx {
             tx,
             backend: self.backend,
+            _writer: guard,
         })
     }
 
@@ -677,6 +689,7 @@ fn case_row(r: &AnyRow) -> Result<CaseRow> {
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {

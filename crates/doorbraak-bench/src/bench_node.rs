@@ -1,0 +1,255 @@
+//! Node command throughput and latency: "open escalation" and "invoke next step", each one
+//! store transaction (events + projection + outbox + access log), on SQLite and PostgreSQL.
+//!
+//! Usage: `cargo run --release -p doorbraak-bench --bin bench-node -- [N] [CONCURRENCY...]`
+//! PostgreSQL is measured when `DOORBRAAK_TEST_POSTGRES_URL` is set (see `.ci/postgres.sh`).
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use doorbraak_model::escalation::{EscalationCommand as C, StepOutcome};
+use doorbraak_model::{
+    Actor, CaseRef, DeadlinePolicy, Escalation, EscalationId, Oin, OrgKind, OrgRef, Participant,
+    PersonId, Role, Situation, Step,
+};
+use doorbraak_node::Node;
+
+const LT: &str = "00000001000000000010";
+const VT: &str = "00000001000000000020";
+
+fn oin(s: &str) -> anyhow::Result<Oin> {
+    Oin::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn open_cmd(id: EscalationId) -> anyhow::Result<C> {
+    Ok(C::Open {
+        id,
+        home: OrgRef {
+            oin: oin(LT)?,
+            kind: OrgKind::LocalTeam,
+        },
+        counterparts: vec![OrgRef {
+            oin: oin(VT)?,
+            kind: OrgKind::VeiligThuis,
+        }],
+        case_ref: CaseRef::parse("LT-BENCH-1").map_err(|e| anyhow::anyhow!("{e}"))?,
+        situation: Situation::ProfessionalDilemma,
+        first_step: Step::BehaviouralScientists,
+        participants: vec![Participant {
+            person: PersonId::new("anna"),
+            name: "Anna".into(),
+            role: Role::Professional,
+            org: oin(LT)?,
+        }],
+        question: "Wij verschillen van inzicht over de volgende stap.".into(),
+        needs: "Veiligheid binnen twee weken".into(),
+        seeking_youth_help_access: false,
+        policy: DeadlinePolicy::default(),
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+struct Row {
+    backend: &'static str,
+    op: &'static str,
+    concurrency: usize,
+    n: usize,
+    per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn node(url: &str, dir: &Path) -> anyhow::Result<Arc<Node>> {
+    let toml = format!(
+        "[node]\noin = \"{LT}\"\nname = \"Bench\"\nkind = \"local_team\"\ndata_dir = \"{}\"\n[database]\nurl = \"{url}\"\nmax_connections = 16\n",
+        dir.display()
+    );
+    let settings =
+        doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), dir, Vec::new())?;
+    Ok(doorbraak_node::server::open(settings).await?)
+}
+
+/// Run `op` for ids `0..n` with `concurrency` tasks; returns wall time and latencies.
+async fn drive<F, Fut>(
+    n: usize,
+    concurrency: usize,
+    op: F,
+) -> anyhow::Result<(Duration, Vec<Duration>)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (op, next) = (op.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, anyhow::Error>(lat);
+                }
+                let t = Instant::now();
+                op(i).await?;
+                lat.push(t.elapsed());
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let wall = started.elapsed();
+    all.sort();
+    Ok((wall, all))
+}
+
+async fn bench_backend(
+    backend: &'static str,
+    url: &str,
+    dir: &Path,
+    n: usize,
+    conc: &[usize],
+) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for &c in conc {
+        let sub = dir.join(format!("{backend}-{c}"));
+        std::fs::create_dir_all(&sub)?;
+        let url = if url.is_empty() {
+            format!("sqlite://{}/node.db", sub.display())
+        } else {
+            doorbraak_store::testing::fresh_postgres()
+                .await
+                .context("postgres")?
+        };
+        let node = node(&url, &sub).await?;
+        let anna = Actor::person("anna", Role::Professional, oin(LT)?);
+        let bram = Actor::person("bram", Role::BehaviouralScientist, oin(VT)?);
+        let ids: Arc<Vec<EscalationId>> =
+            Arc::new((0..n).map(|_| EscalationId(uuid::Uuid::now_v7())).collect());
+
+        // open escalation
+        let (nd, a, ids2) = (node.clone(), anna.clone(), ids.clone());
+        let (wall, lat) = drive(n, c, move |i| {
+            let (nd, a, ids2) = (nd.clone(), a.clone(), ids2.clone());
+            async move {
+                let id = ids2[i];
+                nd.execute::<Escalation>(&a, &id.to_string(), &open_cmd(id)?, "open", vec![])
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?;
+        rows.push(Row {
+            backend,
+            op: "open escalation",
+            concurrency: c,
+            n,
+            per_sec: n as f64 / wall.as_secs_f64(),
+            p50: percentile(&lat, 0.5),
+            p99: percentile(&lat, 0.99),
+        });
+
+        // prepare: the counterpart picks up step 1 and it ends unbridged (not measured)
+        for id in ids.iter() {
+            let id = id.to_string();
+            node.execute::<Escalation>(&bram, &id, &C::PickUp, "pick_up", vec![])
+                .await?;
+            let outcome = C::RecordOutcome {
+                outcome: StepOutcome::Unresolved {
+                    summary: "niet overbrugd".into(),
+                },
+            };
+            node.execute::<Escalation>(&bram, &id, &outcome, "record_outcome", vec![])
+                .await?;
+        }
+
+        // invoke next step
+        let (nd, a, ids2) = (node.clone(), anna.clone(), ids.clone());
+        let (wall, lat) = drive(n, c, move |i| {
+            let (nd, a, ids2) = (nd.clone(), a.clone(), ids2.clone());
+            async move {
+                let cmd = C::InvokeStep {
+                    step: Step::Management,
+                    participants: vec![Participant {
+                        person: PersonId::new("eva"),
+                        name: "Eva".into(),
+                        role: Role::TeamManager,
+                        org: oin(LT)?,
+                    }],
+                    joining: vec![],
+                    reason: String::new(),
+                };
+                nd.execute::<Escalation>(&a, &ids2[i].to_string(), &cmd, "invoke_step", vec![])
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?;
+        rows.push(Row {
+            backend,
+            op: "invoke next step",
+            concurrency: c,
+            n,
+            per_sec: n as f64 / wall.as_secs_f64(),
+            p50: percentile(&lat, 0.5),
+            p99: percentile(&lat, 0.99),
+        });
+        node.store.close().await;
+    }
+    Ok(rows)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args.first().map(|s| s.parse()).transpose()?.unwrap_or(2000);
+    let conc: Vec<usize> = if args.len() > 1 {
+        args[1..]
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![1, 16]
+    };
+    let dir = std::env::temp_dir().join(format!("doorbraak-bench-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir)?;
+    let mut rows = bench_backend("sqlite", "", &dir, n, &conc).await?;
+    if std::env::var(doorbraak_store::testing::POSTGRES_ENV).is_ok() {
+        rows.extend(bench_backend("postgres", "pg", &dir, n, &conc).await?);
+    } else {
+        eprintln!(
+            "PostgreSQL skipped: {} not set",
+            doorbraak_store::testing::POSTGRES_ENV
+        );
+    }
+    println!("| backend | command | concurrency | commands | commands/s | p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms |",
+            r.backend,
+            r.op,
+            r.concurrency,
+            r.n,
+            r.per_sec,
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
