@@ -401,3 +401,155 @@ async fn deadlines_are_durable_and_swept_after_a_restart() {
         eprintln!("deadline test passed on {db}");
     }
 }
+
+#[tokio::test]
+async fn meetings_and_minutes_through_the_api() {
+    let dir = tempdir("minutes");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    node.post("/api/v1/cases", ANNA, case("LT-M")).await;
+    let (_, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-M"))
+        .await;
+    let esc = b["id"].as_str().unwrap().to_owned();
+    let participants = json!([
+        { "person": "eva", "name": "Eva Bakker", "role": "team_manager", "org": LT },
+        { "person": "frank", "name": "Frank Visser", "role": "director", "org": LT },
+        { "person": "gerda", "name": "Gerda de Boer", "role": "director", "org": VT },
+    ]);
+    let meeting = |step: &str| {
+        json!({ "escalation": esc, "step": step, "date": "2026-11-20T10:00:00Z",
+                "participants": participants, "agenda": "1. Wachtlijst" })
+    };
+    let (s, b) = node
+        .post("/api/v1/meetings", EVA, meeting("administrative"))
+        .await;
+    assert_eq!((s, rule(&b)), (409, "ladder.step_not_reached"));
+    let (s, b) = node
+        .post("/api/v1/meetings", ANNA, meeting("management"))
+        .await;
+    assert_eq!((s, rule(&b)), (403, "minutes.not_participant"));
+    let (s, b) = node
+        .post("/api/v1/meetings", EVA, meeting("management"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let m = b["id"].as_str().unwrap().to_owned();
+    let (s, _) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/minutes"),
+            EVA,
+            json!({ "content": "Verslag v1" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let hash = |t: &str| doorbraak_model::minutes::content_hash(t);
+    let approve = |rev: u32, text: &str| json!({ "revision": rev, "content_hash": hash(text) });
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/approve"),
+            FRANK,
+            approve(1, "Verslag v1"),
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (409, "minutes.not_circulated"));
+    node.post(&format!("/api/v1/meetings/{m}/circulate"), EVA, json!({}))
+        .await;
+    let (s, _) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/approve"),
+            FRANK,
+            approve(1, "Verslag v1"),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/request-changes"),
+            EVA,
+            json!({ "revision": 1, "comment": "Punt 2 mist" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/revisions"),
+            EVA,
+            json!({ "content": "Verslag v2" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        b["state"]["main"]["approvals"],
+        json!([]),
+        "a new revision voids approvals"
+    );
+    node.post(&format!("/api/v1/meetings/{m}/circulate"), EVA, json!({}))
+        .await;
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/approve"),
+            FRANK,
+            approve(1, "Verslag v1"),
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (409, "minutes.stale_revision"));
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/meetings/{m}/approve"),
+            FRANK,
+            approve(2, "Verslag v2"),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = node.get(&format!("/api/v1/meetings/{m}"), EVA).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["state"]["main"]["revisions"].as_array().unwrap().len(), 2);
+    assert_eq!(b["state"]["main"]["approvals"][0]["person"], "frank");
+    let (s, b) = node.get("/api/v1/meetings/not-a-uuid", EVA).await;
+    assert_eq!((s, rule(&b)), (400, "input.invalid_id"));
+    // the minutes go to the other participating organisation (Veilig Thuis) only
+    let store =
+        doorbraak_store::Store::connect(&format!("sqlite://{}/data/node.db", dir.display()), 1)
+            .await
+            .unwrap();
+    let rows = store.outbox(Some(&m)).await.unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.destination == VT));
+}
+
+#[test]
+fn a_bad_config_is_refused_naming_the_key_and_logs_can_be_json() {
+    let dir = tempdir("badconfig");
+    let config = write_config(&dir, "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("step_pickup_days = 14", "step_pickup_days = 0");
+    std::fs::write(&config, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .args(["--log-format", "json", "node", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("deadlines.step_pickup_days"), "{err}");
+
+    // a good config with JSON logs: every log line is a JSON object
+    let good = write_config(&dir, "");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .args(["--log-format", "json", "node", "--config"])
+        .arg(&good)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.starts_with("READY http="), "{line}");
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let first = logs.lines().next().expect("a log line");
+    let v: Value = serde_json::from_str(first).unwrap_or_else(|e| panic!("not JSON: {first}: {e}"));
+    assert_eq!(v["fields"]["message"], "node ready");
+}

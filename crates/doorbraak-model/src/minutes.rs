@@ -5,7 +5,6 @@
 //! final when every participant approved the same revision; final minutes never change. A
 //! correction is an addendum that goes through the same approval.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -72,6 +71,8 @@ pub struct Revision {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
+    pub org: Oin,
+    pub person: PersonId,
     pub revision: u32,
     pub content_hash: String,
     pub role: Role,
@@ -90,8 +91,8 @@ pub struct ChangeRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Doc {
     pub revisions: Vec<Revision>,
-    /// Approvals of the current revision, keyed by (organisation, person).
-    pub approvals: BTreeMap<(Oin, PersonId), Approval>,
+    /// Approvals of the current revision, in the order they were given.
+    pub approvals: Vec<Approval>,
     pub change_requests: Vec<ChangeRequest>,
     pub circulated: Option<u32>,
     pub final_revision: Option<u32>,
@@ -102,7 +103,7 @@ impl Doc {
     fn new(rev: Revision) -> Self {
         Self {
             revisions: vec![rev],
-            approvals: BTreeMap::new(),
+            approvals: Vec::new(),
             change_requests: Vec::new(),
             circulated: None,
             final_revision: None,
@@ -120,6 +121,13 @@ impl Doc {
 
     pub fn is_final(&self) -> bool {
         self.final_revision.is_some()
+    }
+
+    /// Has this person (of this organisation) approved the current revision?
+    pub fn approved_by(&self, org: &Oin, person: &PersonId) -> bool {
+        self.approvals
+            .iter()
+            .any(|a| &a.org == org && &a.person == person)
     }
 
     /// The final text, if any.
@@ -189,10 +197,7 @@ impl Minutes {
         self.meeting
             .participants
             .iter()
-            .filter(|p| {
-                !doc.approvals
-                    .contains_key(&(p.org.clone(), p.person.clone()))
-            })
+            .filter(|p| !doc.approved_by(&p.org, &p.person))
             .collect()
     }
 }
@@ -397,8 +402,7 @@ impl Aggregate for Minutes {
                 if &cur.content_hash != hash {
                     return Err(RuleViolation::ContentHashMismatch);
                 }
-                let key = (me.org.clone(), me.person.clone());
-                if doc.approvals.contains_key(&key) {
+                if doc.approved_by(&me.org, &me.person) {
                     return Err(RuleViolation::AlreadyApproved {
                         revision: *revision,
                     });
@@ -410,10 +414,7 @@ impl Aggregate for Minutes {
                     role: me.role,
                 })];
                 let all = m.meeting.participants.iter().all(|p| {
-                    (p.org == me.org && p.person == me.person)
-                        || doc
-                            .approvals
-                            .contains_key(&(p.org.clone(), p.person.clone()))
+                    (p.org == me.org && p.person == me.person) || doc.approved_by(&p.org, &p.person)
                 });
                 if all {
                     out.push(ev(E::Finalised {
@@ -533,15 +534,14 @@ impl Aggregate for Minutes {
                 if doc.is_final() {
                     return Err(incons("final minutes never change"));
                 }
-                doc.approvals.insert(
-                    (event.by.org().clone(), person),
-                    Approval {
-                        revision: *revision,
-                        content_hash: content_hash.clone(),
-                        role: *role,
-                        at: event.at,
-                    },
-                );
+                doc.approvals.push(Approval {
+                    org: event.by.org().clone(),
+                    person,
+                    revision: *revision,
+                    content_hash: content_hash.clone(),
+                    role: *role,
+                    at: event.at,
+                });
             }
             E::ChangesRequested {
                 target,

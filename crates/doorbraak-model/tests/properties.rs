@@ -146,7 +146,9 @@ proptest! {
             .iter()
             .map(|e| canonical::from_slice(&canonical::to_vec(e).unwrap()).unwrap())
             .collect();
-        prop_assert_eq!(replay::<Escalation>(&decoded).unwrap(), state);
+        prop_assert_eq!(replay::<Escalation>(&decoded).unwrap(), state.clone());
+        let json = serde_json::to_string(&state).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Option<Escalation>>(&json).unwrap(), state);
     }
 
     #[test]
@@ -198,6 +200,8 @@ proptest! {
             }
             prop_assert_eq!(&replay::<Kwestie>(&log).unwrap(), &state);
         }
+        let json = serde_json::to_string(&state).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Option<Kwestie>>(&json).unwrap(), state);
     }
 
     #[test]
@@ -250,7 +254,7 @@ proptest! {
                     prop_assert_eq!(f, &now_final, "final minutes never change");
                 }
                 // every participant approved exactly the final revision
-                prop_assert!(doc.approvals.values().all(|a| a.revision == text.number && a.content_hash == text.content_hash));
+                prop_assert!(doc.approvals.iter().all(|a| a.revision == text.number && a.content_hash == text.content_hash));
                 prop_assert_eq!(doc.approvals.len(), 3);
                 frozen = Some(now_final);
             }
@@ -259,6 +263,9 @@ proptest! {
         for e in &log {
             replayed = Some(Minutes::apply(replayed.take(), e).unwrap());
         }
+        // the state (what projections store) survives JSON
+        let json = serde_json::to_string(&state).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Option<Minutes>>(&json).unwrap(), state.clone());
         prop_assert_eq!(replayed, state);
     }
 }
