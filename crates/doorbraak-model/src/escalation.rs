@@ -450,6 +450,47 @@ pub enum EscalationEvent {
 }
 
 impl EscalationEvent {
+    /// The free text in this event, by field: what the BSN check looks at before the event
+    /// may go to another organisation.
+    pub fn free_text(&self) -> Vec<(&'static str, &str)> {
+        use EscalationEvent as E;
+        match self {
+            E::Opened {
+                question, needs, ..
+            } => vec![("question", question), ("needs", needs)],
+            E::StepInvoked {
+                reason,
+                participants,
+                ..
+            } => {
+                let mut v = vec![("reason", reason.as_str())];
+                v.extend(
+                    participants
+                        .iter()
+                        .map(|p| ("participant.name", p.name.as_str())),
+                );
+                v
+            }
+            E::ParticipantAdded { participant, .. } => {
+                vec![("participant.name", participant.name.as_str())]
+            }
+            E::FamilyInformedRecorded {
+                informed: FamilyInformed::After { explanation, .. },
+                ..
+            } => vec![("informed.explanation", explanation)],
+            E::OutcomeRecorded { outcome, .. } => vec![("outcome.summary", outcome.summary())],
+            E::SituationChanged { reason, .. } => vec![("reason", reason)],
+            E::Closed { classification } => classification
+                .root_causes
+                .iter()
+                .flat_map(|r| r.why.iter().map(|w| ("root_causes.why", w.as_str())))
+                .collect(),
+            E::FamilyInformedRecorded { .. } | E::StepPickedUp { .. } | E::StepOverdue { .. } => {
+                Vec::new()
+            }
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             EscalationEvent::Opened { .. } => "opened",

@@ -270,6 +270,27 @@ pub enum MinutesEvent {
 }
 
 impl MinutesEvent {
+    /// The free text in this event, by field (for the BSN check before it leaves the node).
+    pub fn free_text(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            MinutesEvent::Scheduled { meeting, .. } => {
+                let mut v = vec![("agenda", meeting.agenda.as_str())];
+                v.extend(
+                    meeting
+                        .participants
+                        .iter()
+                        .map(|p| ("participant.name", p.name.as_str())),
+                );
+                v
+            }
+            MinutesEvent::RevisionMade { content, .. } => vec![("content", content)],
+            MinutesEvent::ChangesRequested { comment, .. } => vec![("comment", comment)],
+            MinutesEvent::Circulated { .. }
+            | MinutesEvent::Approved { .. }
+            | MinutesEvent::Finalised { .. } => Vec::new(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             MinutesEvent::Scheduled { .. } => "scheduled",

@@ -25,6 +25,18 @@ pub fn find_bsn_like(text: &str) -> Option<usize> {
     None
 }
 
+/// The first field whose text contains a BSN-shaped number, as a violation naming the field.
+pub fn check_free_text<'a>(
+    fields: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Result<(), crate::RuleViolation> {
+    for (field, text) in fields {
+        if find_bsn_like(text).is_some() {
+            return Err(crate::RuleViolation::BsnNotAllowed { field });
+        }
+    }
+    Ok(())
+}
+
 /// The BSN 11-check over exactly nine ASCII digits.
 pub fn passes_eleven_check(digits: &[u8]) -> bool {
     if digits.len() != 9 || !digits.iter().all(u8::is_ascii_digit) {

@@ -498,7 +498,7 @@ async fn open_escalation(
     for c in &r.counterparts {
         let o = oin("counterparts", c)?;
         counterparts.push(
-            node.directory
+            node.directory()
                 .org_ref(&o)
                 .ok_or(RuleViolation::InvalidField {
                     field: "counterparts",
@@ -649,7 +649,7 @@ async fn invoke_step(
         let o = oin("joining", j)?;
         joining.push(
             api.node
-                .directory
+                .directory()
                 .org_ref(&o)
                 .ok_or(RuleViolation::InvalidField {
                     field: "joining",

@@ -18,6 +18,13 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use std::sync::{Arc, RwLock};
+
+use doorbraak_federation::tls::TlsMaterial;
+use doorbraak_federation::transport::Peers;
+use doorbraak_proto::v1;
+use tokio::sync::Notify;
+
 use crate::config::Settings;
 use crate::directory::Directory;
 use crate::metrics::{CommandLabels, Metrics};
@@ -43,6 +50,34 @@ pub enum NodeError {
     Replay(#[from] ReplayError),
     #[error("the change could not be committed after retries; try again")]
     Busy,
+    /// Something about the federation (a peer, the wire, the home) went wrong.
+    #[error(transparent)]
+    Federation(#[from] FedError),
+}
+
+/// Federation failures of a node operation.
+#[derive(Debug, thiserror::Error)]
+pub enum FedError {
+    #[error("only the home of a stream delivers its events ({home} is its home, not {from})")]
+    NotHome { home: String, from: String },
+    #[error("this organisation is not a party to the stream")]
+    NotAParty,
+    #[error("missing events: have up to {have}, got from {got}")]
+    Gap { have: i64, got: i64 },
+    #[error("invalid message: {0}")]
+    Wire(String),
+    #[error("the home node {home} could not be reached: {detail}")]
+    Unreachable { home: String, detail: String },
+    /// The home refused the command by a rule.
+    #[error("{rule}: {message_en}")]
+    Remote {
+        status: u16,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
+    #[error("this node has no federation configured (no [tls] section)")]
+    NotConfigured,
 }
 
 /// The result of a committed command.
@@ -76,21 +111,64 @@ fn purpose(kind: &str) -> &'static str {
     }
 }
 
+/// The federation side of a node: its TLS material and its channels to peers.
+pub struct Federation {
+    pub tls: TlsMaterial,
+    pub peers: Arc<Peers>,
+}
+
 pub struct Node {
     pub settings: Settings,
     pub store: Store,
-    pub directory: Directory,
+    directory: Arc<RwLock<Arc<Directory>>>,
     pub metrics: Metrics,
+    pub federation: Option<Federation>,
+    /// Notified after every commit that added outbox rows: wakes the delivery loop.
+    pub wake: Arc<Notify>,
 }
 
 impl Node {
-    pub fn new(settings: Settings, store: Store, directory: Directory) -> Self {
+    pub fn new(
+        settings: Settings,
+        store: Store,
+        directory: Directory,
+        tls: Option<TlsMaterial>,
+    ) -> Self {
+        let directory = Arc::new(RwLock::new(Arc::new(directory)));
+        let federation = tls.map(|tls| Federation {
+            peers: Arc::new(Peers::new(&tls, directory.clone())),
+            tls,
+        });
         Self {
             settings,
             store,
             directory,
             metrics: Metrics::default(),
+            federation,
+            wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// The current directory.
+    pub fn directory(&self) -> Arc<Directory> {
+        self.directory
+            .read()
+            .map(|d| d.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Replace the directory (after a verified reload).
+    pub fn set_directory(&self, d: Directory) {
+        if let Ok(mut g) = self.directory.write() {
+            *g = Arc::new(d);
+        }
+        if let Some(f) = &self.federation {
+            f.peers.reset();
+        }
+    }
+
+    pub fn directory_handle(&self) -> Arc<RwLock<Arc<Directory>>> {
+        self.directory.clone()
     }
 
     pub fn oin(&self) -> &Oin {
@@ -156,7 +234,7 @@ impl Node {
     where
         A: Stream,
         A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Sync,
+        A::Command: Serialize + Sync,
     {
         let span = tracing::info_span!(
             "command",
@@ -168,7 +246,7 @@ impl Node {
         );
         let started = Instant::now();
         let result = self
-            .execute_inner::<A>(actor, id, cmd, notifications)
+            .execute_inner::<A>(actor, id, cmd, notifications, None)
             .instrument(span.clone())
             .await;
         let outcome = match &result {
@@ -202,14 +280,22 @@ impl Node {
         id: &str,
         cmd: &A::Command,
         notifications: Vec<Notification>,
+        at: Option<Timestamp>,
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
         A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Sync,
+        A::Command: Serialize + Sync,
     {
+        // A replica does not decide: the home of the stream does (one writer per stream).
+        if let Some(local) = self.store.load::<A>(id).await? {
+            let home = local.state.home();
+            if &home != self.oin() {
+                return self.forward::<A>(actor, id, cmd, local).await;
+            }
+        }
         for _attempt in 0..5 {
-            let now = self.now();
+            let now = at.unwrap_or_else(|| self.now());
             let mut tx = self.store.begin().await?;
             let current = tx.load::<A>(id).await?;
             let (state, version) = match current {
@@ -247,6 +333,23 @@ impl Node {
             let own = self.oin().clone();
             let recipients: Vec<Oin> = next.parties().into_iter().filter(|p| p != &own).collect();
             if !recipients.is_empty() {
+                // nothing BSN-shaped leaves the node; refused before anything is stored
+                let texts = events.iter().flat_map(|e| A::free_text(&e.body));
+                if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
+                    drop(tx);
+                    let entry = self.entry(
+                        actor,
+                        AccessAction::E,
+                        A::KIND,
+                        id,
+                        format!("refused:{}", v.rule()),
+                        now,
+                    );
+                    self.store.log_access(&entry).await?;
+                    return Err(v.into());
+                }
+            }
+            if !recipients.is_empty() {
                 let payload = canonical::to_string(&EventBatch {
                     stream_kind: A::KIND,
                     stream_id: id,
@@ -254,7 +357,7 @@ impl Node {
                     events: &stored,
                 })
                 .map_err(StoreError::from)?;
-                for to in recipients {
+                for to in &recipients {
                     tx.enqueue(&NewOutbox {
                         message_id: Uuid::now_v7(),
                         destination: to.to_string(),
@@ -278,6 +381,9 @@ impl Node {
                 tx.notify(n).await?;
             }
             tx.commit().await?;
+            if !recipients.is_empty() {
+                self.wake.notify_one();
+            }
             return Ok(Applied {
                 id: id.to_owned(),
                 version: version + i64::try_from(stored.len()).unwrap_or(0),
@@ -387,6 +493,10 @@ impl Node {
         for (kind, id) in due {
             let result = match kind.as_str() {
                 "escalation" => {
+                    // only the home marks its steps; replicas receive the event
+                    if !self.is_home::<Escalation>(&id).await? {
+                        continue;
+                    }
                     let note = self.reminder(&kind, &id, Role::TeamManager, now);
                     self.execute::<Escalation>(
                         &system,
@@ -446,6 +556,103 @@ impl Node {
             message_nl: nl.into(),
             message_en: en.into(),
         }
+    }
+
+    /// Execute a command as if at `at` (seeding the demo with history, e.g. an escalation
+    /// opened weeks ago). Development only; the API never calls this.
+    pub async fn execute_at<A>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        cmd: &A::Command,
+        at: Timestamp,
+    ) -> Result<Applied<A>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+        A::Command: Serialize + Sync,
+    {
+        self.execute_inner::<A>(actor, id, cmd, Vec::new(), Some(at))
+            .await
+    }
+
+    async fn is_home<A>(&self, id: &str) -> Result<bool, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        Ok(self
+            .store
+            .load::<A>(id)
+            .await?
+            .is_some_and(|l| &l.state.home() == self.oin()))
+    }
+
+    /// Send a person's command on a replica to the stream's home, and apply the events the
+    /// home appended (the home also delivers them through its outbox; duplicates are skipped).
+    async fn forward<A>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        cmd: &A::Command,
+        local: Loaded<A>,
+    ) -> Result<Applied<A>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+        A::Command: Serialize + Sync,
+    {
+        let home = local.state.home();
+        let fed = self.federation.as_ref().ok_or(FedError::NotConfigured)?;
+        let Actor::Person { person, role, .. } = actor else {
+            return Err(FedError::Wire("only people's commands are forwarded".into()).into());
+        };
+        // The BSN check happens before anything leaves: on what the replica would decide.
+        if let Ok(events) = A::decide(Some(&local.state), cmd, actor, self.now()) {
+            let texts = events.iter().flat_map(|e| A::free_text(&e.body));
+            if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
+                let entry = self.entry(
+                    actor,
+                    AccessAction::E,
+                    A::KIND,
+                    id,
+                    format!("refused:{}", v.rule()),
+                    self.now(),
+                );
+                self.store.log_access(&entry).await?;
+                return Err(v.into());
+            }
+        }
+        let command = canonical::to_vec(cmd).map_err(|e| FedError::Wire(e.to_string()))?;
+        let mut client = fed.peers.client(&home).map_err(|s| FedError::Unreachable {
+            home: home.to_string(),
+            detail: s.message().to_owned(),
+        })?;
+        let resp = client
+            .request(v1::CommandRequest {
+                stream_kind: A::KIND.into(),
+                stream_id: id.to_owned(),
+                person: Some(v1::Person {
+                    id: person.0.clone(),
+                    role: role.code().into(),
+                }),
+                command,
+            })
+            .await
+            .map_err(|s| crate::federation::remote_error(&home, s))?
+            .into_inner();
+        let events: Vec<StoredEvent<A::Body>> =
+            doorbraak_proto::from_wire(&resp.events).map_err(|e| FedError::Wire(e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        let applied =
+            crate::federation::apply_in_tx::<A>(self, &mut tx, &home, id, events.clone()).await?;
+        tx.commit().await?;
+        Ok(Applied {
+            id: id.to_owned(),
+            version: applied.1,
+            state: applied.0,
+            events,
+        })
     }
 
     /// Loaded state of an escalation, for checks that span aggregates (meetings).

@@ -92,6 +92,33 @@ impl From<NodeError> for ApiError {
                 "Het lukte niet de wijziging vast te leggen; probeer het opnieuw",
                 "The change could not be committed; try again",
             ),
+            NodeError::Federation(crate::app::FedError::Remote {
+                status,
+                rule,
+                message_nl,
+                message_en,
+            }) => Self {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
+                rule,
+                message_nl,
+                message_en,
+            },
+            NodeError::Federation(crate::app::FedError::Unreachable { home, .. }) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "federation.home_unreachable",
+                format!(
+                    "De node van de thuisorganisatie ({home}) is niet bereikbaar; probeer het later opnieuw"
+                ),
+                format!(
+                    "The node of the home organisation ({home}) cannot be reached; try again later"
+                ),
+            ),
+            NodeError::Federation(crate::app::FedError::NotConfigured) => Self::new(
+                StatusCode::CONFLICT,
+                "federation.not_configured",
+                "Deze node is niet aangesloten op de federatie",
+                "This node is not connected to the federation",
+            ),
             other => {
                 tracing::error!(error = %other, "internal error");
                 Self::new(

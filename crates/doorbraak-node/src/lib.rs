@@ -10,6 +10,7 @@ pub mod app;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod federation;
 pub mod metrics;
 pub mod server;
 

@@ -26,6 +26,15 @@ pub struct Metrics {
     pub command_seconds: Histogram,
     pub overdue_marked: Counter,
     pub rows: Family<TableLabels, Gauge>,
+    pub delivered: Family<PeerLabels, Counter>,
+    pub delivery_failures: Family<PeerLabels, Counter>,
+    pub pending: Family<PeerLabels, Gauge>,
+    pub received: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PeerLabels {
+    pub peer: String,
 }
 
 impl Default for Metrics {
@@ -51,7 +60,35 @@ impl Default for Metrics {
         );
         let rows = Family::<TableLabels, Gauge>::default();
         registry.register("rows", "Rows in the node's tables", rows.clone());
+        let delivered = Family::<PeerLabels, Counter>::default();
+        registry.register(
+            "federation_delivered_messages",
+            "Outbox messages acknowledged by each peer",
+            delivered.clone(),
+        );
+        let delivery_failures = Family::<PeerLabels, Counter>::default();
+        registry.register(
+            "federation_delivery_failures",
+            "Failed delivery attempts per peer",
+            delivery_failures.clone(),
+        );
+        let pending = Family::<PeerLabels, Gauge>::default();
+        registry.register(
+            "federation_pending_messages",
+            "Outbox messages waiting for each peer",
+            pending.clone(),
+        );
+        let received = Counter::default();
+        registry.register(
+            "federation_received_messages",
+            "Messages received from peers and applied",
+            received.clone(),
+        );
         Self {
+            delivered,
+            delivery_failures,
+            pending,
+            received,
             registry,
             commands,
             command_seconds,

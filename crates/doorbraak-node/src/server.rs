@@ -1,10 +1,15 @@
-//! Running a node: open the store, start the deadline sweeper and the HTTP server, stop
-//! cleanly when `shutdown` resolves.
+//! Running a node: open the store and the directory, start the deadline sweeper, the HTTP
+//! server and (with federation TLS) the gRPC server and the outbox delivery loop; stop cleanly
+//! when `shutdown` resolves.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use doorbraak_federation::Backoff;
+use doorbraak_federation::delivery::{Delivery, DeliveryObserver};
+use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
+use doorbraak_proto::v1::federation_server::FederationServer;
 use doorbraak_store::Store;
 use tokio::net::TcpListener;
 
@@ -12,6 +17,8 @@ use crate::api::{Api, router};
 use crate::app::Node;
 use crate::config::Settings;
 use crate::directory::{Directory, Member};
+use crate::federation::FederationService;
+use crate::metrics::PeerLabels;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -27,66 +34,185 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Directory(#[from] crate::directory::DirectoryError),
+    #[error("federation TLS: {0}")]
+    Tls(#[from] doorbraak_federation::tls::TlsError),
+    #[error("config key 'tls': {0}")]
+    TlsConfig(String),
+    #[error("the node certificate is for {cert}, but the config says node.oin = {config}")]
+    WrongCertificate { cert: String, config: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("HTTP server failed: {0}")]
-    Serve(std::io::Error),
+    #[error("server failed: {0}")]
+    Serve(String),
 }
 
-/// Build the node from its settings: data dir, database (migrated), directory.
-pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServerError::DataDir {
-        path: settings.data_dir.display().to_string(),
-        source,
-    })?;
-    let store = Store::connect(&settings.database_url, settings.max_connections)
-        .await
-        .map_err(|source| ServerError::Store {
-            url: doorbraak_store::redact(&settings.database_url),
-            source,
-        })?;
+fn tls_files(settings: &Settings) -> Result<Option<TlsFiles>, ServerError> {
+    let t = &settings.tls;
+    match (&t.ca, &t.cert, &t.key) {
+        (None, None, None) => Ok(None),
+        (Some(ca), Some(cert), Some(key)) => Ok(Some(TlsFiles {
+            ca: ca.clone(),
+            cert: cert.clone(),
+            key: key.clone(),
+            crl: t.crl.clone(),
+        })),
+        _ => Err(ServerError::TlsConfig(
+            "set ca, cert and key together (or none for a standalone node)".into(),
+        )),
+    }
+}
+
+/// Load (and verify) the directory for these settings.
+pub fn load_directory(
+    settings: &Settings,
+    tls: Option<&TlsMaterial>,
+) -> Result<Directory, ServerError> {
     let me = Member {
         oin: settings.oin.clone(),
         name: settings.name.clone(),
         kind: settings.kind,
         region: String::new(),
         endpoint: settings.grpc_listen.to_string(),
+        fingerprint: tls.map(|t| t.own.fingerprint.clone()).unwrap_or_default(),
         roles: Vec::new(),
     };
-    let directory = match &settings.directory_manifest {
-        Some(path) => Directory::load(path, me)?,
-        None => Directory::own(me),
-    };
-    Ok(Arc::new(Node::new(settings, store, directory)))
+    Ok(match (&settings.directory_manifest, tls) {
+        (Some(path), Some(tls)) => Directory::load_signed(path, &tls.ca_der)?,
+        (Some(path), None) => Directory::load_unsigned(path, me)?,
+        (None, _) => Directory::own(me),
+    })
 }
 
-/// Serve until `shutdown` resolves. `on_ready` receives the bound HTTP address.
+/// Build the node from its settings: data dir, database (migrated), TLS, directory.
+pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServerError::DataDir {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let tls = tls_files(&settings)?
+        .map(|f| TlsMaterial::load(&f))
+        .transpose()?;
+    if let Some(t) = &tls {
+        if t.own.oin != settings.oin {
+            return Err(ServerError::WrongCertificate {
+                cert: t.own.oin.to_string(),
+                config: settings.oin.to_string(),
+            });
+        }
+    }
+    let directory = load_directory(&settings, tls.as_ref())?;
+    let store = Store::connect(&settings.database_url, settings.max_connections)
+        .await
+        .map_err(|source| ServerError::Store {
+            url: doorbraak_store::redact(&settings.database_url),
+            source,
+        })?;
+    Ok(Arc::new(Node::new(settings, store, directory, tls)))
+}
+
+struct Observer(Arc<Node>);
+
+impl DeliveryObserver for Observer {
+    fn delivered(&self, destination: &str, messages: usize) {
+        self.0
+            .metrics
+            .delivered
+            .get_or_create(&PeerLabels {
+                peer: destination.into(),
+            })
+            .inc_by(messages as u64);
+    }
+    fn failed(&self, destination: &str, _error: &str) {
+        self.0
+            .metrics
+            .delivery_failures
+            .get_or_create(&PeerLabels {
+                peer: destination.into(),
+            })
+            .inc();
+    }
+}
+
+/// Addresses a running node listens on.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub http: SocketAddr,
+    pub grpc: Option<SocketAddr>,
+}
+
+/// Serve until `shutdown` resolves. `on_ready` receives the bound addresses.
 pub async fn run(
     node: Arc<Node>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    on_ready: impl FnOnce(SocketAddr),
+    on_ready: impl FnOnce(Bound),
 ) -> Result<(), ServerError> {
     let addr = node.settings.http_listen;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
-    let local = listener.local_addr().map_err(ServerError::Serve)?;
+    let http = listener
+        .local_addr()
+        .map_err(|e| ServerError::Serve(e.to_string()))?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let sweeper = tokio::spawn(sweeper(node.clone(), stop_rx));
+    let mut tasks = vec![tokio::spawn(sweeper(node.clone(), stop_rx.clone()))];
+
+    let mut grpc = None;
+    if let Some(fed) = &node.federation {
+        let gaddr = node.settings.grpc_listen;
+        let glistener = TcpListener::bind(gaddr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: gaddr,
+                source,
+            })?;
+        grpc = Some(
+            glistener
+                .local_addr()
+                .map_err(|e| ServerError::Serve(e.to_string()))?,
+        );
+        let incoming = doorbraak_federation::transport::incoming(glistener, fed.tls.server.clone());
+        let svc = FederationServer::new(FederationService { node: node.clone() })
+            .max_decoding_message_size(doorbraak_federation::transport::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(doorbraak_federation::transport::MAX_MESSAGE_BYTES);
+        let mut stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = tonic::transport::Server::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .add_service(svc)
+                .serve_with_incoming_shutdown(incoming, async move {
+                    let _ = stop.changed().await;
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, "gRPC server failed");
+            }
+        }));
+        let delivery = Arc::new(Delivery {
+            store: node.store.clone(),
+            peers: fed.peers.clone(),
+            wake: node.wake.clone(),
+            backoff: Backoff::default(),
+            owner: format!("{}-{}", node.oin(), uuid::Uuid::now_v7()),
+            observer: Arc::new(Observer(node.clone())),
+        });
+        tasks.push(tokio::spawn(delivery.run(stop_rx.clone())));
+    }
 
     let app = router(Arc::new(Api::new(node.clone())));
-    tracing::info!(org = %node.oin(), http = %local, backend = node.store.backend().name(), "node ready");
-    on_ready(local);
+    tracing::info!(org = %node.oin(), %http, grpc = ?grpc, backend = node.store.backend().name(), "node ready");
+    on_ready(Bound { http, grpc });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(ServerError::Serve);
+        .map_err(|e| ServerError::Serve(e.to_string()));
     let _ = stop_tx.send(true);
-    let _ = sweeper.await;
+    for t in tasks {
+        let _ = t.await;
+    }
     node.store.close().await;
     tracing::info!("node stopped");
     served

@@ -519,22 +519,7 @@ impl Store {
         .bind(stream_id.unwrap_or_default())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxRow {
-                    message_id: r.try_get("message_id")?,
-                    destination: r.try_get("destination")?,
-                    kind: r.try_get("kind")?,
-                    stream_kind: r.try_get("stream_kind")?,
-                    stream_id: r.try_get("stream_id")?,
-                    payload: r.try_get("payload")?,
-                    attempts: r.try_get("attempts")?,
-                    next_attempt_ms: r.try_get("next_attempt_ms")?,
-                    last_error: r.try_get("last_error")?,
-                    delivered: r.try_get::<Option<i64>, _>("delivered_at_ms")?.is_some(),
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_row).collect()
     }
 
     pub async fn notifications(&self, role: &str) -> Result<Vec<Notification>> {
@@ -577,6 +562,160 @@ impl Store {
             Table::Cases => "SELECT COUNT(*) AS n FROM cases",
         };
         Ok(sqlx::query(sql).fetch_one(&self.pool).await?.try_get("n")?)
+    }
+}
+
+/// Delivery status towards one peer organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeerStatus {
+    pub destination: String,
+    pub pending: i64,
+    pub delivered: i64,
+    /// Attempts of the oldest pending message (the current backoff level).
+    pub attempts: i64,
+    pub next_attempt: Option<Timestamp>,
+    pub oldest_pending: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Destinations with pending messages whose backoff has expired at `now`.
+    pub async fn due_destinations(&self, now: Timestamp) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT destination FROM outbox WHERE delivered_at_ms IS NULL \
+             GROUP BY destination HAVING MAX(next_attempt_ms) <= $1",
+        )
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("destination")?)).collect()
+    }
+
+    /// When the next destination becomes due (for the delivery loop's sleep).
+    pub async fn next_due(&self) -> Result<Option<Timestamp>> {
+        let row = sqlx::query(
+            "SELECT MIN(m) AS n FROM (SELECT MAX(next_attempt_ms) AS m FROM outbox \
+             WHERE delivered_at_ms IS NULL GROUP BY destination) d",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get::<Option<i64>, _>("n")?.map(from_ms).transpose()
+    }
+
+    /// Lease every pending message for `destination` to `owner` until `until`, unless another
+    /// owner holds a live lease; returns the leased messages in order.
+    pub async fn lease(
+        &self,
+        destination: &str,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET lease_owner = $1, lease_expires_ms = $2 \
+             WHERE destination = $3 AND delivered_at_ms IS NULL \
+             AND (lease_owner IS NULL OR lease_owner = $1 OR lease_expires_ms < $4)",
+        )
+        .bind(owner)
+        .bind(ms(until))
+        .bind(destination)
+        .bind(ms(now))
+        .execute(&mut *tx.tx)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM outbox WHERE destination = $1 AND lease_owner = $2 \
+             AND delivered_at_ms IS NULL ORDER BY created_at_ms, message_id LIMIT $3",
+        )
+        .bind(destination)
+        .bind(owner)
+        .bind(limit)
+        .fetch_all(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    /// The peer acknowledged these messages.
+    pub async fn mark_delivered(&self, ids: &[String], now: Timestamp) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE outbox SET delivered_at_ms = $1, lease_owner = NULL, lease_expires_ms = NULL, \
+                 last_error = NULL WHERE message_id = $2",
+            )
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx.tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Delivery to `destination` failed: one more attempt on its pending messages, the next
+    /// one not before `next`, and the error for the status view.
+    pub async fn mark_failed(&self, destination: &str, next: Timestamp, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
+             lease_owner = NULL, lease_expires_ms = NULL \
+             WHERE destination = $3 AND delivered_at_ms IS NULL",
+        )
+        .bind(ms(next))
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(destination)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The peer contacted us, or an administrator asked for a resend: try again now, with a
+    /// fresh backoff. Returns the number of pending messages.
+    pub async fn reset_backoff(&self, destination: &str, now: Timestamp) -> Result<u64> {
+        let r = sqlx::query(
+            "UPDATE outbox SET next_attempt_ms = $1, attempts = 0 \
+             WHERE destination = $2 AND delivered_at_ms IS NULL",
+        )
+        .bind(ms(now))
+        .bind(destination)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Per-peer delivery status.
+    pub async fn peer_status(&self) -> Result<Vec<PeerStatus>> {
+        let rows = sqlx::query(
+            "SELECT destination, \
+               SUM(CASE WHEN delivered_at_ms IS NULL THEN 1 ELSE 0 END) AS pending, \
+               SUM(CASE WHEN delivered_at_ms IS NULL THEN 0 ELSE 1 END) AS delivered, \
+               MAX(CASE WHEN delivered_at_ms IS NULL THEN attempts ELSE 0 END) AS attempts, \
+               MAX(CASE WHEN delivered_at_ms IS NULL THEN next_attempt_ms END) AS next_attempt_ms, \
+               MIN(CASE WHEN delivered_at_ms IS NULL THEN created_at_ms END) AS oldest_ms, \
+               MAX(CASE WHEN delivered_at_ms IS NULL THEN last_error END) AS last_error \
+             FROM outbox GROUP BY destination ORDER BY destination",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PeerStatus {
+                    destination: r.try_get("destination")?,
+                    pending: r.try_get("pending")?,
+                    delivered: r.try_get("delivered")?,
+                    attempts: r.try_get("attempts")?,
+                    next_attempt: r
+                        .try_get::<Option<i64>, _>("next_attempt_ms")?
+                        .map(from_ms)
+                        .transpose()?,
+                    oldest_pending: r
+                        .try_get::<Option<i64>, _>("oldest_ms")?
+                        .map(from_ms)
+                        .transpose()?,
+                    last_error: r.try_get("last_error")?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -675,6 +814,21 @@ fn projection_row(r: &AnyRow) -> Result<ProjectionRow> {
     })
 }
 
+fn outbox_row(r: &AnyRow) -> Result<OutboxRow> {
+    Ok(OutboxRow {
+        message_id: r.try_get("message_id")?,
+        destination: r.try_get("destination")?,
+        kind: r.try_get("kind")?,
+        stream_kind: r.try_get("stream_kind")?,
+        stream_id: r.try_get("stream_id")?,
+        payload: r.try_get("payload")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_ms: r.try_get("next_attempt_ms")?,
+        last_error: r.try_get("last_error")?,
+        delivered: r.try_get::<Option<i64>, _>("delivered_at_ms")?.is_some(),
+    })
+}
+
 fn case_row(r: &AnyRow) -> Result<CaseRow> {
     Ok(CaseRow {
         case_ref: r.try_get("case_ref")?,
@@ -727,11 +881,44 @@ impl Tx {
     where
         A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
     {
-        let mut stored = Vec::with_capacity(events.len());
+        let stored: Vec<StoredEvent<A::Body>> = events
+            .iter()
+            .zip(expected + 1..)
+            .map(|(e, seq)| StoredEvent {
+                seq,
+                event_id: Uuid::now_v7(),
+                event: e.clone(),
+            })
+            .collect();
+        self.append_stored(id, expected, &stored, state, now)
+            .await?;
+        Ok(stored)
+    }
+
+    /// Append events that already have their sequence numbers and ids (a replica applying the
+    /// home's log) and store `state` as the projection.
+    pub async fn append_stored<A: Stream>(
+        &mut self,
+        id: &str,
+        expected: i64,
+        events: &[StoredEvent<A::Body>],
+        state: &A,
+        now: Timestamp,
+    ) -> Result<()>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
         let mut seq = expected;
-        for e in events {
+        for stored in events {
             seq += 1;
-            let event_id = Uuid::now_v7();
+            if stored.seq != seq {
+                return Err(StoreError::Conflict {
+                    kind: A::KIND,
+                    id: id.to_owned(),
+                    expected,
+                });
+            }
+            let (event_id, e) = (stored.event_id, &stored.event);
             sqlx::query(
                 "INSERT INTO events (stream_kind, stream_id, seq, event_id, at_ms, payload) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -744,11 +931,6 @@ impl Tx {
             .bind(canonical::to_string(e)?)
             .execute(&mut *self.tx)
             .await?;
-            stored.push(StoredEvent {
-                seq,
-                event_id,
-                event: e.clone(),
-            });
         }
         let s = state.summary();
         let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt {
@@ -817,7 +999,32 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         }
-        Ok(stored)
+        Ok(())
+    }
+
+    /// Has this message id been applied before? (idempotent receipt)
+    pub async fn seen(&mut self, message_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM inbox WHERE message_id = $1")
+            .bind(message_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Record a message id as applied, in the same transaction as its effects.
+    pub async fn mark_seen(
+        &mut self,
+        message_id: &str,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO inbox (message_id, source, received_at_ms) VALUES ($1, $2, $3)")
+            .bind(message_id)
+            .bind(source)
+            .bind(ms(now))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     pub async fn enqueue(&mut self, msg: &NewOutbox) -> Result<()> {

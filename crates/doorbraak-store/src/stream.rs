@@ -32,6 +32,12 @@ where
     fn summary(&self) -> Summary;
     /// Organisations that are party to this stream: they receive its events.
     fn parties(&self) -> Vec<Oin>;
+    /// The organisation whose node keeps the authoritative log (the one writer).
+    fn home(&self) -> Oin;
+    /// Free text of an event, by field (checked for BSN-shaped numbers before it leaves).
+    fn free_text(_body: &Self::Body) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
 }
 
 impl Stream for Escalation {
@@ -61,6 +67,14 @@ impl Stream for Escalation {
     fn parties(&self) -> Vec<Oin> {
         self.parties().map(|p| p.oin.clone()).collect()
     }
+
+    fn home(&self) -> Oin {
+        self.home.oin.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
 }
 
 impl Stream for Kwestie {
@@ -89,6 +103,10 @@ impl Stream for Kwestie {
 
     fn parties(&self) -> Vec<Oin> {
         vec![self.org.clone()]
+    }
+
+    fn home(&self) -> Oin {
+        self.org.clone()
     }
 }
 
@@ -121,6 +139,14 @@ impl Stream for Minutes {
     fn parties(&self) -> Vec<Oin> {
         self.organisations()
     }
+
+    fn home(&self) -> Oin {
+        self.scheduled_by.org().clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
 }
 
 impl Stream for Recommendation {
@@ -141,5 +167,9 @@ impl Stream for Recommendation {
 
     fn parties(&self) -> Vec<Oin> {
         vec![self.org.clone()]
+    }
+
+    fn home(&self) -> Oin {
+        self.org.clone()
     }
 }

@@ -1,6 +1,9 @@
 //! `doorbraak`: run an organisation's node.
 #![forbid(unsafe_code)]
 
+mod demo;
+mod pki;
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -35,6 +38,15 @@ enum Command {
         #[arg(long, short, env = "DOORBRAAK_CONFIG")]
         config: PathBuf,
     },
+    /// Start a demo federation on this machine: four nodes, certificates, a seeded scenario.
+    Demo {
+        /// Where the demo keeps its certificates, databases and federation.json.
+        #[arg(long, default_value = "demo-data")]
+        dir: PathBuf,
+    },
+    /// Development PKI: federation CA, node certificates, revocation, signed directory.
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
 }
 
 fn init_tracing(format: LogFormat) {
@@ -75,10 +87,11 @@ async fn run_node(config: PathBuf) -> anyhow::Result<()> {
     let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
         .with_context(|| format!("loading {}", config.display()))?;
     let node = doorbraak_node::server::open(settings).await?;
-    doorbraak_node::server::run(node, shutdown_signal(), |addr| {
+    doorbraak_node::server::run(node, shutdown_signal(), |bound| {
         // a machine-readable line for scripts and tests
         let mut out = std::io::stdout();
-        let _ = writeln!(out, "READY http={addr}");
+        let grpc = bound.grpc.map(|g| format!(" grpc={g}")).unwrap_or_default();
+        let _ = writeln!(out, "READY http={}{grpc}", bound.http);
         let _ = out.flush();
     })
     .await?;
@@ -87,10 +100,14 @@ async fn run_node(config: PathBuf) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // one crypto provider for every TLS user in the process
+    let _ = rustls_provider();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     let result = match cli.command {
         Command::Node { config } => run_node(config).await,
+        Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
+        Command::Pki(cmd) => pki::run(cmd),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -99,4 +116,8 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn rustls_provider() -> bool {
+    doorbraak_federation::tls::install_default_provider()
 }

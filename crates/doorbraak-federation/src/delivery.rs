@@ -1,0 +1,207 @@
+//! Outbox delivery: every pending message is sent to its destination in order, batched per
+//! destination, until the peer acknowledges it. A failed destination backs off exponentially
+//! with jitter (capped); the backoff resets when the peer contacts us or an administrator asks
+//! for a resend. A commit that adds outbox rows wakes the loop at once: there is no poll
+//! interval on the happy path.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use doorbraak_model::{Oin, Timestamp};
+use doorbraak_proto::v1;
+use doorbraak_store::{OutboxRow, Store};
+use serde::Deserialize;
+use tokio::sync::Notify;
+
+use crate::backoff::Backoff;
+use crate::transport::Peers;
+
+/// Most messages per Deliver call.
+pub const BATCH: i64 = 64;
+const LEASE: Duration = Duration::from_secs(30);
+
+/// The stored form of an outbox payload (see `doorbraak-node`'s `EventBatch`).
+#[derive(Debug, Deserialize)]
+struct Payload {
+    stream_kind: String,
+    stream_id: String,
+    events: Vec<PayloadEvent>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadEvent {
+    seq: i64,
+    event_id: String,
+    event: serde_json::Value,
+}
+
+/// Turn outbox rows into a wire request.
+pub fn to_request(rows: &[OutboxRow]) -> Result<v1::DeliverRequest, String> {
+    let mut messages = Vec::with_capacity(rows.len());
+    for r in rows {
+        let p: Payload = serde_json::from_str(&r.payload)
+            .map_err(|e| format!("outbox {}: {e}", r.message_id))?;
+        let mut events = Vec::with_capacity(p.events.len());
+        for e in p.events {
+            events.push(v1::StoredEvent {
+                seq: e.seq,
+                event_id: e.event_id,
+                canonical: doorbraak_model::canonical::to_vec(&e.event)
+                    .map_err(|e| e.to_string())?,
+            });
+        }
+        messages.push(v1::Message {
+            message_id: r.message_id.clone(),
+            stream_kind: p.stream_kind,
+            stream_id: p.stream_id,
+            events,
+        });
+    }
+    Ok(v1::DeliverRequest { messages })
+}
+
+fn now() -> Timestamp {
+    let n = Timestamp::now();
+    Timestamp::from_millisecond(n.as_millisecond()).unwrap_or(n)
+}
+
+fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_add(jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX))
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// Observer of delivery outcomes (for metrics).
+pub trait DeliveryObserver: Send + Sync {
+    fn delivered(&self, _destination: &str, _messages: usize) {}
+    fn failed(&self, _destination: &str, _error: &str) {}
+}
+
+pub struct NoObserver;
+impl DeliveryObserver for NoObserver {}
+
+/// The delivery loop of one node (or one replica: `owner` names it in the leases).
+pub struct Delivery {
+    pub store: Store,
+    pub peers: Arc<Peers>,
+    pub wake: Arc<Notify>,
+    pub backoff: Backoff,
+    pub owner: String,
+    pub observer: Arc<dyn DeliveryObserver>,
+}
+
+impl Delivery {
+    /// Run until `stop` turns true.
+    pub async fn run(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let in_flight: Arc<std::sync::Mutex<HashSet<String>>> = Arc::default();
+        let done = Arc::new(Notify::new());
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let t = now();
+            match self.store.due_destinations(t).await {
+                Ok(dests) => {
+                    for d in dests {
+                        let fresh = in_flight
+                            .lock()
+                            .map(|mut s| s.insert(d.clone()))
+                            .unwrap_or(false);
+                        if !fresh {
+                            continue;
+                        }
+                        let (me, in_flight, done) = (self.clone(), in_flight.clone(), done.clone());
+                        tokio::spawn(async move {
+                            me.drain(&d).await;
+                            if let Ok(mut s) = in_flight.lock() {
+                                s.remove(&d);
+                            }
+                            done.notify_one();
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "outbox query failed"),
+            }
+            let sleep = match self.store.next_due().await {
+                Ok(Some(next)) => {
+                    let ms = next.as_millisecond() - now().as_millisecond();
+                    Duration::from_millis(ms.clamp(1, 60_000) as u64)
+                }
+                Ok(None) => Duration::from_secs(60),
+                Err(_) => Duration::from_secs(1),
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = done.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Send everything pending for `destination`, batch by batch, in order.
+    async fn drain(&self, destination: &str) {
+        let Ok(oin) = Oin::parse(destination) else {
+            let _ = self
+                .store
+                .mark_failed(
+                    destination,
+                    plus(now(), self.backoff.cap()),
+                    "not a valid OIN",
+                )
+                .await;
+            return;
+        };
+        loop {
+            let t = now();
+            let rows = match self
+                .store
+                .lease(destination, &self.owner, t, plus(t, LEASE), BATCH)
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "lease failed");
+                    return;
+                }
+            };
+            if rows.is_empty() {
+                return;
+            }
+            let attempts = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
+            let result = match to_request(&rows) {
+                Ok(req) => match self.peers.client(&oin) {
+                    Ok(mut client) => client
+                        .deliver(req)
+                        .await
+                        .map(|_| ())
+                        .map_err(|s| format!("{:?}: {}", s.code(), s.message())),
+                    Err(s) => Err(s.message().to_owned()),
+                },
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => {
+                    let ids: Vec<String> = rows.iter().map(|r| r.message_id.clone()).collect();
+                    if let Err(e) = self.store.mark_delivered(&ids, now()).await {
+                        tracing::warn!(error = %e, "marking delivered failed");
+                        return;
+                    }
+                    self.observer.delivered(destination, ids.len());
+                }
+                Err(err) => {
+                    let delay = self
+                        .backoff
+                        .delay(u32::try_from(attempts).unwrap_or(u32::MAX));
+                    tracing::info!(%destination, attempts = attempts + 1, retry_in_ms = delay.as_millis() as u64, error = %err, "delivery failed");
+                    self.observer.failed(destination, &err);
+                    let _ = self
+                        .store
+                        .mark_failed(destination, plus(now(), delay), &err)
+                        .await;
+                    return;
+                }
+            }
+        }
+    }
+}

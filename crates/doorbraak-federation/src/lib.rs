@@ -1,0 +1,28 @@
+//! # doorbraak-federation
+//!
+//! Transport and trust between organisation nodes:
+//! - [`pki`]: a development federation CA, node certificates (OIN in subject serialNumber),
+//!   revocation (CRL);
+//! - [`directory`]: the signed directory manifest (members, kinds, endpoints, fingerprints,
+//!   roles), verified against the federation CA;
+//! - [`tls`]: rustls configurations for mutual TLS (TLS 1.3, and TLS 1.2 with forward-secret
+//!   AEAD suites only), with CRLs;
+//! - [`identity`]: the sender of a call is the OIN in its verified certificate;
+//! - [`transport`]: the TLS accept loop for the tonic server and the per-peer channel pool;
+//! - [`backoff`] and [`delivery`]: outbox delivery with exponential backoff and jitter.
+//!
+//! The gRPC service itself (what a node does with a delivery or a request) lives in
+//! `doorbraak-node`, which owns the application logic.
+#![forbid(unsafe_code)]
+
+pub mod backoff;
+pub mod delivery;
+pub mod directory;
+pub mod identity;
+pub mod pki;
+pub mod tls;
+pub mod transport;
+
+pub use backoff::Backoff;
+pub use directory::{Directory, Member};
+pub use identity::PeerIdentity;

@@ -1,0 +1,558 @@
+//! The node's side of the federation contract: what it does with deliveries, requests and
+//! fetches from other nodes. The caller is always the OIN of its verified certificate and must
+//! be a member of the signed directory; every refusal is in the access log.
+
+use std::sync::Arc;
+
+use doorbraak_federation::identity::PeerIdentity;
+use doorbraak_federation::transport::caller;
+use doorbraak_model::{Actor, Escalation, Minutes, Oin, Role, RuleViolation, canonical};
+use doorbraak_proto::v1;
+use doorbraak_proto::v1::federation_server::Federation;
+use doorbraak_store::{AccessAction, AccessEntry, StoredEvent, Stream, Tx};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::app::{FedError, Node, NodeError};
+
+/// Most messages in one Deliver call, and events in one message.
+const MAX_MESSAGES: usize = 256;
+const MAX_EVENTS: usize = 4096;
+
+/// The JSON in a refusal's status details.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct RuleDetails {
+    rule: String,
+    message_nl: String,
+    message_en: String,
+}
+
+/// A rule violation as a gRPC status, with the rule and both messages in the details.
+pub fn rule_status(v: &RuleViolation) -> Status {
+    let code = if v.is_access() {
+        tonic::Code::PermissionDenied
+    } else if v.is_input() {
+        tonic::Code::InvalidArgument
+    } else if matches!(v, RuleViolation::NotFound { .. }) {
+        tonic::Code::NotFound
+    } else {
+        tonic::Code::FailedPrecondition
+    };
+    let details = serde_json::to_vec(&RuleDetails {
+        rule: v.rule().into(),
+        message_nl: v.message_nl(),
+        message_en: v.message_en(),
+    })
+    .unwrap_or_default();
+    Status::with_details(
+        code,
+        format!("{}: {}", v.rule(), v.message_en()),
+        details.into(),
+    )
+}
+
+fn node_status(e: NodeError) -> Status {
+    match e {
+        NodeError::Rule(v) => rule_status(&v),
+        NodeError::Federation(FedError::NotHome { .. })
+        | NodeError::Federation(FedError::NotAParty) => Status::permission_denied(e.to_string()),
+        NodeError::Federation(FedError::Gap { .. }) => Status::failed_precondition(e.to_string()),
+        NodeError::Federation(FedError::Wire(_)) | NodeError::Replay(_) => {
+            Status::invalid_argument(e.to_string())
+        }
+        NodeError::Federation(FedError::Remote {
+            rule, message_en, ..
+        }) => Status::failed_precondition(format!("{rule}: {message_en}")),
+        other => {
+            tracing::error!(error = %other, "federation call failed");
+            Status::internal("internal error")
+        }
+    }
+}
+
+/// A status from the home, as the requesting node's error (keeps the rule and messages).
+pub fn remote_error(home: &Oin, s: Status) -> NodeError {
+    if let Ok(d) = serde_json::from_slice::<RuleDetails>(s.details()) {
+        let status = match s.code() {
+            tonic::Code::PermissionDenied => 403,
+            tonic::Code::InvalidArgument => 422,
+            tonic::Code::NotFound => 404,
+            _ => 409,
+        };
+        return FedError::Remote {
+            status,
+            rule: d.rule,
+            message_nl: d.message_nl,
+            message_en: d.message_en,
+        }
+        .into();
+    }
+    FedError::Unreachable {
+        home: home.to_string(),
+        detail: format!("{:?}: {}", s.code(), s.message()),
+    }
+    .into()
+}
+
+/// Apply events received from `from` (the stream's home) to the local replica, in `tx`.
+/// Events already present are skipped; a gap is an error. The sender must be the home of the
+/// stream and this node must be a party. Returns the new state and version.
+pub async fn apply_in_tx<A>(
+    node: &Node,
+    tx: &mut Tx,
+    from: &Oin,
+    id: &str,
+    events: Vec<StoredEvent<A::Body>>,
+) -> Result<(A, i64), NodeError>
+where
+    A: Stream,
+    A::Body: Serialize + DeserializeOwned + Send + Sync,
+{
+    let current = tx.load::<A>(id).await?;
+    let (mut state, version) = match current {
+        Some(l) => (Some(l.state), l.version),
+        None => (None, 0),
+    };
+    if let Some(s) = &state {
+        if &s.home() != from {
+            return Err(FedError::NotHome {
+                home: s.home().to_string(),
+                from: from.to_string(),
+            }
+            .into());
+        }
+    }
+    let new: Vec<StoredEvent<A::Body>> = events.into_iter().filter(|e| e.seq > version).collect();
+    let Some(first) = new.first() else {
+        let s = state.ok_or(FedError::Wire("no events".into()))?;
+        return Ok((s, version));
+    };
+    if first.seq != version + 1 {
+        return Err(FedError::Gap {
+            have: version,
+            got: first.seq,
+        }
+        .into());
+    }
+    for e in &new {
+        state = Some(A::apply(state, &e.event)?);
+    }
+    let state = state.ok_or(FedError::Wire("no state".into()))?;
+    if &state.home() != from {
+        return Err(FedError::NotHome {
+            home: state.home().to_string(),
+            from: from.to_string(),
+        }
+        .into());
+    }
+    if !state.parties().contains(node.oin()) {
+        return Err(FedError::NotAParty.into());
+    }
+    let now = node.now();
+    tx.append_stored(id, version, &new, &state, now).await?;
+    tx.log_access(&federation_entry(
+        node,
+        from,
+        AccessAction::U,
+        A::KIND,
+        id,
+        "success".into(),
+    ))
+    .await?;
+    Ok((state, version + new.len() as i64))
+}
+
+fn federation_entry(
+    node: &Node,
+    from: &Oin,
+    action: AccessAction,
+    kind: &str,
+    id: &str,
+    outcome: String,
+) -> AccessEntry {
+    AccessEntry {
+        event_id: Uuid::now_v7(),
+        action,
+        at: node.now(),
+        user_id: format!("node:{from}"),
+        user_role: "federation".into(),
+        on_behalf_of: None,
+        org_oin: from.to_string(),
+        object_type: kind.into(),
+        object_id: id.into(),
+        purpose: "federation".into(),
+        outcome,
+        source_node: node.oin().to_string(),
+    }
+}
+
+/// The gRPC service of a node.
+pub struct FederationService {
+    pub node: Arc<Node>,
+}
+
+impl FederationService {
+    /// Who is calling: a member of the directory, by OIN and certificate fingerprint.
+    async fn admit<T>(&self, req: &Request<T>, call: &str) -> Result<PeerIdentity, Status> {
+        let peer = caller(req)?;
+        if !self.node.directory().admits(&peer.oin, &peer.fingerprint) {
+            let entry = federation_entry(
+                &self.node,
+                &peer.oin,
+                AccessAction::E,
+                "federation",
+                call,
+                "refused:federation.not_a_member".into(),
+            );
+            let _ = self.node.store.log_access(&entry).await;
+            return Err(Status::permission_denied(format!(
+                "{} is not a member of the federation directory (or its certificate is not the listed one)",
+                peer.oin
+            )));
+        }
+        // the peer is alive: deliver what waits for it now, with a fresh backoff
+        if let Ok(n) = self
+            .node
+            .store
+            .reset_backoff(peer.oin.as_str(), self.node.now())
+            .await
+        {
+            if n > 0 {
+                self.node.wake.notify_one();
+            }
+        }
+        Ok(peer)
+    }
+
+    async fn refuse(&self, peer: &Oin, kind: &str, id: &str, status: Status) -> Status {
+        let entry = federation_entry(
+            &self.node,
+            peer,
+            AccessAction::E,
+            kind,
+            id,
+            format!(
+                "refused:{}",
+                status.message().chars().take(120).collect::<String>()
+            ),
+        );
+        let _ = self.node.store.log_access(&entry).await;
+        status
+    }
+
+    /// Fill a gap before applying: fetch the missing events from the home.
+    async fn fill_gap(&self, from: &Oin, m: &mut v1::Message, have: i64) -> Result<(), Status> {
+        let fed = self
+            .node
+            .federation
+            .as_ref()
+            .ok_or_else(|| Status::unavailable("no federation"))?;
+        let mut client = fed.peers.client(from)?;
+        let fetched = client
+            .fetch_events(v1::FetchEventsRequest {
+                stream_kind: m.stream_kind.clone(),
+                stream_id: m.stream_id.clone(),
+                after_seq: have,
+            })
+            .await?
+            .into_inner();
+        m.events = fetched.events;
+        Ok(())
+    }
+
+    async fn local_version(&self, kind: &str, id: &str) -> Result<i64, Status> {
+        let v = match kind {
+            "escalation" => self
+                .node
+                .store
+                .load::<Escalation>(id)
+                .await
+                .map(|l| l.map_or(0, |l| l.version)),
+            "minutes" => self
+                .node
+                .store
+                .load::<Minutes>(id)
+                .await
+                .map(|l| l.map_or(0, |l| l.version)),
+            _ => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown stream kind '{kind}'"
+                )));
+            }
+        };
+        v.map_err(|e| node_status(e.into()))
+    }
+
+    async fn decide_request<A>(
+        &self,
+        peer: &PeerIdentity,
+        r: &v1::CommandRequest,
+    ) -> Result<v1::CommandResponse, Status>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+        A::Command: Serialize + DeserializeOwned + Sync,
+    {
+        let local = self
+            .node
+            .store
+            .load::<A>(&r.stream_id)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let Some(local) = local else {
+            return Err(self
+                .refuse(
+                    &peer.oin,
+                    A::KIND,
+                    &r.stream_id,
+                    Status::not_found("no such stream at this node"),
+                )
+                .await);
+        };
+        if &local.state.home() != self.node.oin() {
+            return Err(Status::failed_precondition(
+                "this node is not the home of the stream",
+            ));
+        }
+        if !local.state.parties().contains(&peer.oin) {
+            let v = RuleViolation::NotAParty;
+            return Err(self
+                .refuse(&peer.oin, A::KIND, &r.stream_id, rule_status(&v))
+                .await);
+        }
+        let person = r
+            .person
+            .as_ref()
+            .ok_or_else(|| Status::invalid_argument("person is required"))?;
+        let role: Role = person
+            .role
+            .parse()
+            .map_err(|_| Status::invalid_argument("unknown role"))?;
+        if person.id.is_empty() || person.id.len() > 300 {
+            return Err(Status::invalid_argument(
+                "person id must be 1-300 characters",
+            ));
+        }
+        let cmd: A::Command = canonical::from_slice(&r.command)
+            .map_err(|e| Status::invalid_argument(format!("command: {e}")))?;
+        // the organisation is the caller's certificate, never the message
+        let actor = Actor::person(person.id.clone(), role, peer.oin.clone());
+        let applied = self
+            .node
+            .execute::<A>(&actor, &r.stream_id, &cmd, "remote_request", vec![])
+            .await
+            .map_err(node_status)?;
+        let events = applied
+            .events
+            .iter()
+            .map(doorbraak_proto::to_wire)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(v1::CommandResponse {
+            version: applied.version,
+            events,
+        })
+    }
+
+    async fn fetch<A>(
+        &self,
+        peer: &PeerIdentity,
+        r: &v1::FetchEventsRequest,
+    ) -> Result<v1::FetchEventsResponse, Status>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let local = self
+            .node
+            .store
+            .load::<A>(&r.stream_id)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let allowed = local
+            .as_ref()
+            .is_some_and(|l| l.state.parties().contains(&peer.oin));
+        if !allowed {
+            return Err(self
+                .refuse(
+                    &peer.oin,
+                    A::KIND,
+                    &r.stream_id,
+                    rule_status(&RuleViolation::NotAParty),
+                )
+                .await);
+        }
+        let events = self
+            .node
+            .store
+            .events::<A>(&r.stream_id, r.after_seq.max(0))
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let entry = federation_entry(
+            &self.node,
+            &peer.oin,
+            AccessAction::R,
+            A::KIND,
+            &r.stream_id,
+            "success".into(),
+        );
+        self.node
+            .store
+            .log_access(&entry)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        Ok(v1::FetchEventsResponse {
+            events: events
+                .iter()
+                .take(MAX_EVENTS)
+                .map(doorbraak_proto::to_wire)
+                .collect::<Result<_, _>>()
+                .map_err(|e| Status::internal(e.to_string()))?,
+        })
+    }
+
+    async fn apply_message<A>(
+        &self,
+        tx: &mut Tx,
+        from: &Oin,
+        m: &v1::Message,
+    ) -> Result<(), NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let events = doorbraak_proto::from_wire::<A::Body>(&m.events)
+            .map_err(|e| FedError::Wire(e.to_string()))?;
+        apply_in_tx::<A>(&self.node, tx, from, &m.stream_id, events)
+            .await
+            .map(|_| ())
+    }
+}
+
+#[tonic::async_trait]
+impl Federation for FederationService {
+    async fn identity(
+        &self,
+        req: Request<v1::IdentityRequest>,
+    ) -> Result<Response<v1::IdentityResponse>, Status> {
+        self.admit(&req, "identity").await?;
+        Ok(Response::new(v1::IdentityResponse {
+            oin: self.node.oin().to_string(),
+            name: self.node.settings.name.clone(),
+            software_version: env!("CARGO_PKG_VERSION").into(),
+        }))
+    }
+
+    async fn deliver(
+        &self,
+        req: Request<v1::DeliverRequest>,
+    ) -> Result<Response<v1::DeliverResponse>, Status> {
+        let peer = self.admit(&req, "deliver").await?;
+        let mut messages = req.into_inner().messages;
+        if messages.len() > MAX_MESSAGES || messages.iter().any(|m| m.events.len() > MAX_EVENTS) {
+            return Err(Status::resource_exhausted(format!(
+                "at most {MAX_MESSAGES} messages of {MAX_EVENTS} events per call"
+            )));
+        }
+        for m in &messages {
+            if Uuid::parse_str(&m.message_id).is_err() || Uuid::parse_str(&m.stream_id).is_err() {
+                return Err(Status::invalid_argument("message and stream ids are UUIDs"));
+            }
+        }
+        // a gap (e.g. this node joined the escalation later) is filled from the home first
+        for m in &mut messages {
+            let have = self.local_version(&m.stream_kind, &m.stream_id).await?;
+            if let Some(first) = m.events.first() {
+                if first.seq > have + 1 {
+                    self.fill_gap(&peer.oin, m, have).await?;
+                }
+            }
+        }
+        let mut tx = self
+            .node
+            .store
+            .begin()
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let (mut applied, mut duplicates) = (Vec::new(), Vec::new());
+        for m in &messages {
+            if tx
+                .seen(&m.message_id)
+                .await
+                .map_err(|e| node_status(e.into()))?
+            {
+                duplicates.push(m.message_id.clone());
+                continue;
+            }
+            let r = match m.stream_kind.as_str() {
+                "escalation" => {
+                    self.apply_message::<Escalation>(&mut tx, &peer.oin, m)
+                        .await
+                }
+                "minutes" => self.apply_message::<Minutes>(&mut tx, &peer.oin, m).await,
+                other => Err(FedError::Wire(format!("unknown stream kind '{other}'")).into()),
+            };
+            if let Err(e) = r {
+                drop(tx);
+                let status = node_status(e);
+                return Err(self
+                    .refuse(&peer.oin, &m.stream_kind, &m.stream_id, status)
+                    .await);
+            }
+            tx.mark_seen(&m.message_id, peer.oin.as_str(), self.node.now())
+                .await
+                .map_err(|e| node_status(e.into()))?;
+            applied.push(m.message_id.clone());
+        }
+        tx.commit().await.map_err(|e| node_status(e.into()))?;
+        self.node.metrics.received.inc_by(applied.len() as u64);
+        Ok(Response::new(v1::DeliverResponse {
+            applied,
+            duplicates,
+        }))
+    }
+
+    async fn request(
+        &self,
+        req: Request<v1::CommandRequest>,
+    ) -> Result<Response<v1::CommandResponse>, Status> {
+        let peer = self.admit(&req, "request").await?;
+        let r = req.into_inner();
+        if Uuid::parse_str(&r.stream_id).is_err() {
+            return Err(Status::invalid_argument("stream ids are UUIDs"));
+        }
+        let resp = match r.stream_kind.as_str() {
+            "escalation" => self.decide_request::<Escalation>(&peer, &r).await?,
+            "minutes" => self.decide_request::<Minutes>(&peer, &r).await?,
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown stream kind '{other}'"
+                )));
+            }
+        };
+        Ok(Response::new(resp))
+    }
+
+    async fn fetch_events(
+        &self,
+        req: Request<v1::FetchEventsRequest>,
+    ) -> Result<Response<v1::FetchEventsResponse>, Status> {
+        let peer = self.admit(&req, "fetch_events").await?;
+        let r = req.into_inner();
+        if Uuid::parse_str(&r.stream_id).is_err() {
+            return Err(Status::invalid_argument("stream ids are UUIDs"));
+        }
+        let resp = match r.stream_kind.as_str() {
+            "escalation" => self.fetch::<Escalation>(&peer, &r).await?,
+            "minutes" => self.fetch::<Minutes>(&peer, &r).await?,
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown stream kind '{other}'"
+                )));
+            }
+        };
+        Ok(Response::new(resp))
+    }
+}
