@@ -2,6 +2,8 @@
 //! over HTTP, stop it (gracefully or with SIGKILL).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod fed;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -59,6 +61,16 @@ pub fn write_config(dir: &Path, database_url: &str) -> PathBuf {
     path
 }
 
+/// The node's stderr goes to `node.log` next to its config (appended across restarts).
+fn log_file(config: &Path) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(config.with_file_name("node.log"))
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null())
+}
+
 /// A running node process.
 pub struct NodeProc {
     pub child: Child,
@@ -72,8 +84,8 @@ impl NodeProc {
         cmd.args(["node", "--config"])
             .arg(config)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .env("RUST_LOG", "warn");
+            .stderr(log_file(config))
+            .env("RUST_LOG", "info");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -82,14 +94,17 @@ impl NodeProc {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("READY http=") {
+                if let Some(rest) = line.strip_prefix("READY http=") {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
                     let _ = tx.send(addr.to_owned());
                 }
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("node did not become ready");
+        let Ok(addr) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let log =
+                std::fs::read_to_string(config.with_file_name("node.log")).unwrap_or_default();
+            panic!("node did not become ready; its log:\n{log}");
+        };
         NodeProc {
             child,
             base: format!("http://{addr}"),

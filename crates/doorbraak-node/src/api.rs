@@ -1096,6 +1096,106 @@ async fn notifications(
     Ok(Json(rows))
 }
 
+// ------------------------------------------------------------------ federation administration
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeerView {
+    pub oin: String,
+    pub name: String,
+    pub kind: doorbraak_model::OrgKind,
+    pub endpoint: String,
+    pub roles: Vec<String>,
+    pub pending: i64,
+    pub delivered: i64,
+    pub attempts: i64,
+    pub next_attempt: Option<String>,
+    pub oldest_pending: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Members of the federation with the delivery status towards each (admin).
+#[utoipa::path(get, path = "/api/v1/federation/peers", responses((status = 200, body = [PeerView]), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn peers(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<Vec<PeerView>>> {
+    actor_may(
+        &api.node.actor(&u),
+        &[Role::Admin],
+        "read_federation_status",
+    )?;
+    let status = api
+        .node
+        .store
+        .peer_status()
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    let dir = api.node.directory();
+    let views = dir
+        .members()
+        .iter()
+        .filter(|m| &m.oin != api.node.oin())
+        .map(|m| {
+            let s = status.iter().find(|s| s.destination == m.oin.as_str());
+            PeerView {
+                oin: m.oin.to_string(),
+                name: m.name.clone(),
+                kind: m.kind,
+                endpoint: m.endpoint.clone(),
+                roles: m.roles.clone(),
+                pending: s.map_or(0, |s| s.pending),
+                delivered: s.map_or(0, |s| s.delivered),
+                attempts: s.map_or(0, |s| s.attempts),
+                next_attempt: s.and_then(|s| s.next_attempt.map(|t| t.to_string())),
+                oldest_pending: s.and_then(|s| s.oldest_pending.map(|t| t.to_string())),
+                last_error: s.and_then(|s| s.last_error.clone()),
+            }
+        })
+        .collect();
+    Ok(Json(views))
+}
+
+/// Resend now whatever waits for this peer, with a fresh backoff (admin).
+#[utoipa::path(post, path = "/api/v1/federation/peers/{oin}/resend", params(("oin" = String, Path)), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn resend(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(peer): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    actor_may(&api.node.actor(&u), &[Role::Admin], "resend")?;
+    let o = oin("oin", &peer)?;
+    if api.node.directory().get(&o).is_none() {
+        return Err(RuleViolation::NotFound { what: "Member" }.into());
+    }
+    let n = api
+        .node
+        .store
+        .reset_backoff(o.as_str(), api.node.now())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    api.node.wake.notify_one();
+    api.node.log_read(&u, "federation_peer", o.as_str()).await?;
+    Ok(Json(serde_json::json!({ "pending": n })))
+}
+
+/// Re-read and verify the directory manifest (admin).
+#[utoipa::path(post, path = "/api/v1/federation/directory/reload", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn reload_directory(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    actor_may(&api.node.actor(&u), &[Role::Admin], "reload_directory")?;
+    match api.node.reload_directory() {
+        Ok(n) => Ok(Json(serde_json::json!({ "members": n }))),
+        Err(e) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "federation.directory_invalid",
+            format!("Het adresboek is niet geladen (het oude blijft in gebruik): {e}"),
+            format!("The directory was not loaded (the old one stays in use): {e}"),
+        )),
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -1127,6 +1227,7 @@ impl Modify for SecurityAddon {
         add_participant, family_informed, record_outcome, change_situation, close_escalation,
         schedule_meeting, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
         approve_minutes, request_changes, add_addendum, access_log, notifications,
+        peers, resend, reload_directory,
     ),
     modifiers(&SecurityAddon)
 )]
@@ -1165,6 +1266,9 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/meetings/{id}/addenda", post(add_addendum))
         .route("/access-log", get(access_log))
         .route("/notifications", get(notifications))
+        .route("/federation/peers", get(peers))
+        .route("/federation/peers/{oin}/resend", post(resend))
+        .route("/federation/directory/reload", post(reload_directory))
         .fallback(not_found);
     Router::new()
         .route("/healthz", get(healthz))

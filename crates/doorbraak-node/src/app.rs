@@ -558,6 +558,36 @@ impl Node {
         }
     }
 
+    /// Say hello to every member (an Identity call): a peer that kept messages for us while we
+    /// were down resets its backoff and delivers them now.
+    pub async fn greet_peers(&self) {
+        let Some(fed) = &self.federation else { return };
+        for m in self.directory().members() {
+            if &m.oin == self.oin() {
+                continue;
+            }
+            if let Ok(mut c) = fed.peers.client(&m.oin) {
+                let oin = m.oin.clone();
+                tokio::spawn(async move {
+                    if let Err(s) = c.identity(v1::IdentityRequest {}).await {
+                        tracing::debug!(peer = %oin, error = %s.message(), "peer not reachable at start");
+                    }
+                });
+            }
+        }
+    }
+
+    /// Re-read and verify the directory manifest; on failure the old directory stays.
+    pub fn reload_directory(&self) -> Result<usize, crate::server::ServerError> {
+        let d = crate::server::load_directory(
+            &self.settings,
+            self.federation.as_ref().map(|f| &f.tls),
+        )?;
+        let n = d.members().len();
+        self.set_directory(d);
+        Ok(n)
+    }
+
     /// Execute a command as if at `at` (seeding the demo with history, e.g. an escalation
     /// opened weeks ago). Development only; the API never calls this.
     pub async fn execute_at<A>(

@@ -115,14 +115,14 @@ where
         Some(l) => (Some(l.state), l.version),
         None => (None, 0),
     };
-    if let Some(s) = &state {
-        if &s.home() != from {
-            return Err(FedError::NotHome {
-                home: s.home().to_string(),
-                from: from.to_string(),
-            }
-            .into());
+    if let Some(s) = &state
+        && &s.home() != from
+    {
+        return Err(FedError::NotHome {
+            home: s.home().to_string(),
+            from: from.to_string(),
         }
+        .into());
     }
     let new: Vec<StoredEvent<A::Body>> = events.into_iter().filter(|e| e.seq > version).collect();
     let Some(first) = new.first() else {
@@ -218,10 +218,9 @@ impl FederationService {
             .store
             .reset_backoff(peer.oin.as_str(), self.node.now())
             .await
+            && n > 0
         {
-            if n > 0 {
-                self.node.wake.notify_one();
-            }
+            self.node.wake.notify_one();
         }
         Ok(peer)
     }
@@ -464,10 +463,10 @@ impl Federation for FederationService {
         // a gap (e.g. this node joined the escalation later) is filled from the home first
         for m in &mut messages {
             let have = self.local_version(&m.stream_kind, &m.stream_id).await?;
-            if let Some(first) = m.events.first() {
-                if first.seq > have + 1 {
-                    self.fill_gap(&peer.oin, m, have).await?;
-                }
+            if let Some(first) = m.events.first()
+                && first.seq > have + 1
+            {
+                self.fill_gap(&peer.oin, m, have).await?;
             }
         }
         let mut tx = self

@@ -95,13 +95,13 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
     let tls = tls_files(&settings)?
         .map(|f| TlsMaterial::load(&f))
         .transpose()?;
-    if let Some(t) = &tls {
-        if t.own.oin != settings.oin {
-            return Err(ServerError::WrongCertificate {
-                cert: t.own.oin.to_string(),
-                config: settings.oin.to_string(),
-            });
-        }
+    if let Some(t) = &tls
+        && t.own.oin != settings.oin
+    {
+        return Err(ServerError::WrongCertificate {
+            cert: t.own.oin.to_string(),
+            config: settings.oin.to_string(),
+        });
     }
     let directory = load_directory(&settings, tls.as_ref())?;
     let store = Store::connect(&settings.database_url, settings.max_connections)
@@ -200,6 +200,7 @@ pub async fn run(
             observer: Arc::new(Observer(node.clone())),
         });
         tasks.push(tokio::spawn(delivery.run(stop_rx.clone())));
+        node.greet_peers().await;
     }
 
     let app = router(Arc::new(Api::new(node.clone())));

@@ -87,6 +87,24 @@ async fn run_node(config: PathBuf) -> anyhow::Result<()> {
     let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
         .with_context(|| format!("loading {}", config.display()))?;
     let node = doorbraak_node::server::open(settings).await?;
+    #[cfg(unix)]
+    {
+        // SIGHUP: re-read and verify the directory manifest
+        let n = node.clone();
+        if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    match n.reload_directory() {
+                        Ok(m) => tracing::info!(members = m, "directory reloaded"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "directory reload refused; keeping the old one")
+                        }
+                    }
+                }
+            });
+        }
+    }
     doorbraak_node::server::run(node, shutdown_signal(), |bound| {
         // a machine-readable line for scripts and tests
         let mut out = std::io::stdout();

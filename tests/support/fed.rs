@@ -1,0 +1,238 @@
+//! A federation of real `doorbraak node` processes on loopback with a real development PKI,
+//! a signed directory and mutual TLS.
+
+use std::path::PathBuf;
+
+use doorbraak_federation::directory::{Member, MemberList};
+use doorbraak_federation::pki::PkiDir;
+use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
+use doorbraak_model::{Oin, OrgKind};
+use doorbraak_proto::v1::federation_client::FederationClient;
+use serde_json::Value;
+use tonic::transport::Channel;
+
+use super::NodeProc;
+
+pub struct FedOrg {
+    pub oin: &'static str,
+    pub name: &'static str,
+    pub kind: OrgKind,
+    pub http: u16,
+    pub grpc: u16,
+    pub config: PathBuf,
+    pub proc: Option<NodeProc>,
+}
+
+pub struct Fed {
+    pub dir: PathBuf,
+    pub pki: PkiDir,
+    pub orgs: Vec<FedOrg>,
+}
+
+/// Users of every test org `i`: (id, role); tokens are `test-token-{i}-{id}`.
+pub const USERS: [(&str, &str); 8] = [
+    ("p", "professional"),
+    ("g", "behavioural_scientist"),
+    ("tm", "team_manager"),
+    ("d", "director"),
+    ("b", "board_member"),
+    ("cs", "civil_servant"),
+    ("w", "alderman"),
+    ("a", "admin"),
+];
+
+pub fn tok(i: usize, user: &str) -> String {
+    format!("test-token-{i}-{user}")
+}
+
+/// The person id of `user` at org `i` (unique across orgs).
+pub fn pid(i: usize, user: &str) -> String {
+    format!("{user}{i}")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Fed {
+    /// PKI, certificates, signed manifest and configs for `orgs`; `outsiders` get certificates
+    /// of the same CA but are not in the directory; `revoked` are members whose certificate is
+    /// revoked before the nodes start.
+    pub fn create(
+        tag: &str,
+        orgs: &[(&'static str, &'static str, OrgKind)],
+        outsiders: &[&str],
+        revoked: &[(&'static str, &'static str, OrgKind)],
+    ) -> Fed {
+        let dir = super::tempdir(tag);
+        let pki = PkiDir(dir.join("pki"));
+        pki.init_ca("Testfederatie").unwrap();
+        let mut list = Vec::new();
+        let mut fed_orgs = Vec::new();
+        for (oin, name, kind) in orgs.iter().chain(revoked.iter()) {
+            pki.issue_node(oin, name, &["localhost".into(), "127.0.0.1".into()])
+                .unwrap();
+            let (http, grpc) = (free_port(), free_port());
+            list.push(Member {
+                oin: Oin::parse(oin).unwrap(),
+                name: (*name).into(),
+                kind: *kind,
+                region: "utrecht".into(),
+                endpoint: format!("127.0.0.1:{grpc}"),
+                fingerprint: String::new(),
+                roles: if *kind == OrgKind::Municipality {
+                    vec!["oversight:utrecht".into()]
+                } else {
+                    vec![]
+                },
+            });
+            fed_orgs.push(FedOrg {
+                oin,
+                name,
+                kind: *kind,
+                http,
+                grpc,
+                config: PathBuf::new(),
+                proc: None,
+            });
+        }
+        for o in outsiders {
+            pki.issue_node(
+                o,
+                "Buitenstaander",
+                &["localhost".into(), "127.0.0.1".into()],
+            )
+            .unwrap();
+        }
+        let manifest = dir.join("directory.json");
+        // sign with the CA, fingerprints from the issued certificates
+        let mut members = list;
+        for m in &mut members {
+            let pem = std::fs::read_to_string(pki.node_cert(m.oin.as_str())).unwrap();
+            m.fingerprint = doorbraak_federation::identity::fingerprint(
+                &doorbraak_federation::pki::pem_to_der(&pem).unwrap(),
+            );
+        }
+        let signed = doorbraak_federation::directory::sign(
+            doorbraak_federation::directory::Manifest {
+                federation: "Testfederatie".into(),
+                issued_at: jiff::Timestamp::now(),
+                members,
+            },
+            &pki.ca_keypair().unwrap(),
+        )
+        .unwrap();
+        std::fs::write(&manifest, serde_json::to_string_pretty(&signed).unwrap()).unwrap();
+        for (oin, _, _) in revoked {
+            pki.revoke(oin).unwrap();
+        }
+        let _ = MemberList::default();
+        for (i, o) in fed_orgs.iter_mut().enumerate() {
+            let node_dir = dir.join(format!("node{i}"));
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let f = pki.node_files(o.oin);
+            let kind = serde_json::to_value(o.kind).unwrap();
+            let mut toml = format!(
+                "[node]\noin = \"{}\"\nname = \"{}\"\nkind = \"{}\"\ndata_dir = \"data\"\n\n[http]\nlisten = \"127.0.0.1:{}\"\n\n[grpc]\nlisten = \"127.0.0.1:{}\"\n\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n\n[directory]\nmanifest = \"{}\"\n\n[sweeper]\ninterval_secs = 1\n",
+                o.oin,
+                o.name,
+                kind.as_str().unwrap(),
+                o.http,
+                o.grpc,
+                f.ca.display(),
+                f.cert.display(),
+                f.key.display(),
+                f.crl.display(),
+                manifest.display()
+            );
+            for (u, role) in USERS {
+                toml.push_str(&format!(
+                    "\n[[dev_users]]\nid = \"{}\"\nname = \"Persoon {}\"\nrole = \"{role}\"\ntoken = \"{}\"\n",
+                    pid(i, u),
+                    pid(i, u),
+                    tok(i, u)
+                ));
+            }
+            o.config = node_dir.join("node.toml");
+            std::fs::write(&o.config, toml).unwrap();
+        }
+        Fed {
+            dir,
+            pki,
+            orgs: fed_orgs,
+        }
+    }
+
+    pub fn start(&mut self, i: usize) {
+        let p = NodeProc::start(&self.orgs[i].config, &[]);
+        self.orgs[i].proc = Some(p);
+    }
+
+    pub fn start_all(&mut self, n: usize) {
+        for i in 0..n {
+            self.start(i);
+        }
+    }
+
+    pub fn stop(&mut self, i: usize) {
+        if let Some(mut p) = self.orgs[i].proc.take() {
+            p.kill();
+        }
+    }
+
+    pub fn node(&self, i: usize) -> &NodeProc {
+        self.orgs[i].proc.as_ref().expect("node running")
+    }
+
+    pub fn db_url(&self, i: usize) -> String {
+        format!("sqlite://{}/node{i}/data/node.db", self.dir.display())
+    }
+
+    /// TLS material of the certificate issued for `oin` (member or outsider).
+    pub fn material(&self, oin: &str) -> TlsMaterial {
+        let f = self.pki.node_files(oin);
+        TlsMaterial::load(&TlsFiles {
+            ca: f.ca,
+            cert: f.cert,
+            key: f.key,
+            crl: Some(f.crl),
+        })
+        .unwrap()
+    }
+
+    /// A gRPC client to org `target`, presenting the certificate of `as_oin`.
+    pub fn client_as(&self, as_oin: &str, target: usize) -> FederationClient<Channel> {
+        let m = self.material(as_oin);
+        let ch = doorbraak_federation::transport::channel(
+            &format!("127.0.0.1:{}", self.orgs[target].grpc),
+            m.client,
+            Oin::parse(self.orgs[target].oin).unwrap(),
+        )
+        .unwrap();
+        FederationClient::new(ch)
+    }
+
+    /// Poll `GET path` on org `i` until `ok(body)` holds (up to ~15 s).
+    pub async fn wait_for(
+        &self,
+        i: usize,
+        user: &str,
+        path: &str,
+        ok: impl Fn(u16, &Value) -> bool,
+    ) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..300 {
+            let (s, b) = self.node(i).get(path, &tok(i, user)).await;
+            if ok(s, &b) {
+                return b;
+            }
+            last = b;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting on org {i} for {path}: last {last}");
+    }
+}
