@@ -31,7 +31,9 @@ fn start_demo(dir: &std::path::Path) -> (Child, std::sync::mpsc::Receiver<String
 fn wait_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String> {
     let mut seen = Vec::new();
     loop {
-        let line = rx.recv_timeout(Duration::from_secs(90)).unwrap_or_else(|_| panic!("no '{needle}' in {seen:#?}"));
+        let line = rx
+            .recv_timeout(Duration::from_secs(90))
+            .unwrap_or_else(|_| panic!("no '{needle}' in {seen:#?}"));
         let hit = line.contains(needle);
         seen.push(line);
         if hit {
@@ -57,40 +59,103 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     let dir = support::tempdir("demo");
     let (mut one, rx1) = start_demo(&dir.join("one"));
     let printed = wait_line(&rx1, "Stop with Ctrl-C");
-    assert!(printed.iter().any(|l| l.contains("token demo-lokaal-team-anna")), "{printed:#?}");
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains("token demo-lokaal-team-anna")),
+        "{printed:#?}"
+    );
 
-    let f: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("one/federation.json")).unwrap()).unwrap();
+    let f: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("one/federation.json")).unwrap())
+            .unwrap();
     let orgs = f["organisations"].as_array().unwrap();
     let kinds: Vec<&str> = orgs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["municipality", "local_team", "veilig_thuis", "certified_institution"]);
+    assert_eq!(
+        kinds,
+        [
+            "municipality",
+            "local_team",
+            "veilig_thuis",
+            "certified_institution"
+        ]
+    );
     for o in orgs {
         assert!(o["grpc"].as_str().unwrap().starts_with("127.0.0.1:"));
         assert!(o["http"].as_str().unwrap().starts_with("http://127.0.0.1:"));
         assert!(!o["users"].as_array().unwrap().is_empty());
         assert_eq!(o["oin"].as_str().unwrap().len(), 20);
     }
-    let by_kind = |k: &str| orgs.iter().find(|o| o["kind"] == k).unwrap()["http"].as_str().unwrap().to_owned();
+    let by_kind = |k: &str| {
+        orgs.iter().find(|o| o["kind"] == k).unwrap()["http"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
 
     // the seeded scenario, seen from the counterparts' nodes
-    let vt = get(&by_kind("veilig_thuis"), "demo-veilig-thuis-gerda", "/api/v1/escalations").await;
+    let vt = get(
+        &by_kind("veilig_thuis"),
+        "demo-veilig-thuis-gerda",
+        "/api/v1/escalations",
+    )
+    .await;
     let vt = vt.as_array().unwrap();
-    assert!(vt.iter().any(|e| e["situation"] == 2 && e["step"] == 2 && e["home_oin"] == "00000001000000000010"), "{vt:?}");
-    let overdue = get(&by_kind("certified_institution"), "demo-gi-mark", "/api/v1/escalations?overdue=true").await;
-    assert_eq!(overdue.as_array().unwrap().len(), 1, "the overdue step reached the GI: {overdue}");
-    let lt = get(&by_kind("local_team"), "demo-lokaal-team-carla", "/api/v1/escalations").await;
-    assert!(lt.as_array().unwrap().iter().any(|e| e["situation"] == 1 && e["step"] == 1), "{lt}");
-    let kw = get(&by_kind("local_team"), "demo-lokaal-team-eva", "/api/v1/kwesties").await;
+    assert!(
+        vt.iter().any(|e| e["situation"] == 2
+            && e["step"] == 2
+            && e["home_oin"] == "00000001000000000010"),
+        "{vt:?}"
+    );
+    let overdue = get(
+        &by_kind("certified_institution"),
+        "demo-gi-mark",
+        "/api/v1/escalations?overdue=true",
+    )
+    .await;
+    assert_eq!(
+        overdue.as_array().unwrap().len(),
+        1,
+        "the overdue step reached the GI: {overdue}"
+    );
+    let lt = get(
+        &by_kind("local_team"),
+        "demo-lokaal-team-carla",
+        "/api/v1/escalations",
+    )
+    .await;
+    assert!(
+        lt.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["situation"] == 1 && e["step"] == 1),
+        "{lt}"
+    );
+    let kw = get(
+        &by_kind("local_team"),
+        "demo-lokaal-team-eva",
+        "/api/v1/kwesties",
+    )
+    .await;
     assert_eq!(kw.as_array().unwrap().len(), 2);
 
     // a second demo on the same machine picks free ports
     let (mut two, rx2) = start_demo(&dir.join("two"));
     wait_line(&rx2, "Stop with Ctrl-C");
-    let f2: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("two/federation.json")).unwrap()).unwrap();
-    assert_ne!(f2["organisations"][0]["http"], f["organisations"][0]["http"]);
+    let f2: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("two/federation.json")).unwrap())
+            .unwrap();
+    assert_ne!(
+        f2["organisations"][0]["http"],
+        f["organisations"][0]["http"]
+    );
 
     // Ctrl-C stops every node cleanly
     for child in [&mut one, &mut two] {
-        let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
     wait_line(&rx1, "demo stopped");

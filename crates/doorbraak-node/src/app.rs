@@ -125,6 +125,9 @@ pub struct Node {
     pub federation: Option<Federation>,
     /// Notified after every commit that added outbox rows: wakes the delivery loop.
     pub wake: Arc<Notify>,
+    /// (stream id, version) after each received message is committed (for live views and
+    /// benchmarks; nobody needs to listen).
+    pub applied: tokio::sync::broadcast::Sender<(String, i64)>,
 }
 
 impl Node {
@@ -146,6 +149,7 @@ impl Node {
             metrics: Metrics::default(),
             federation,
             wake: Arc::new(Notify::new()),
+            applied: tokio::sync::broadcast::channel(4096).0,
         }
     }
 

@@ -417,7 +417,7 @@ impl FederationService {
         tx: &mut Tx,
         from: &Oin,
         m: &v1::Message,
-    ) -> Result<(), NodeError>
+    ) -> Result<i64, NodeError>
     where
         A: Stream,
         A::Body: Serialize + DeserializeOwned + Send + Sync,
@@ -426,7 +426,7 @@ impl FederationService {
             .map_err(|e| FedError::Wire(e.to_string()))?;
         apply_in_tx::<A>(&self.node, tx, from, &m.stream_id, events)
             .await
-            .map(|_| ())
+            .map(|(_, v)| v)
     }
 }
 
@@ -476,6 +476,7 @@ impl Federation for FederationService {
             .await
             .map_err(|e| node_status(e.into()))?;
         let (mut applied, mut duplicates) = (Vec::new(), Vec::new());
+        let mut versions = Vec::new();
         for m in &messages {
             if tx
                 .seen(&m.message_id)
@@ -493,12 +494,15 @@ impl Federation for FederationService {
                 "minutes" => self.apply_message::<Minutes>(&mut tx, &peer.oin, m).await,
                 other => Err(FedError::Wire(format!("unknown stream kind '{other}'")).into()),
             };
-            if let Err(e) = r {
-                drop(tx);
-                let status = node_status(e);
-                return Err(self
-                    .refuse(&peer.oin, &m.stream_kind, &m.stream_id, status)
-                    .await);
+            match r {
+                Ok(v) => versions.push((m.stream_id.clone(), v)),
+                Err(e) => {
+                    drop(tx);
+                    let status = node_status(e);
+                    return Err(self
+                        .refuse(&peer.oin, &m.stream_kind, &m.stream_id, status)
+                        .await);
+                }
             }
             tx.mark_seen(&m.message_id, peer.oin.as_str(), self.node.now())
                 .await
@@ -507,6 +511,9 @@ impl Federation for FederationService {
         }
         tx.commit().await.map_err(|e| node_status(e.into()))?;
         self.node.metrics.received.inc_by(applied.len() as u64);
+        for v in versions {
+            let _ = self.node.applied.send(v);
+        }
         Ok(Response::new(v1::DeliverResponse {
             applied,
             duplicates,
