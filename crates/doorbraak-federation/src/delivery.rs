@@ -17,8 +17,8 @@ use tokio::sync::Notify;
 use crate::backoff::Backoff;
 use crate::transport::Peers;
 
-/// Most messages per Deliver call.
-pub const BATCH: i64 = 64;
+/// Most messages per Deliver call (the receiver accepts up to 256).
+pub const BATCH: i64 = 256;
 const LEASE: Duration = Duration::from_secs(30);
 
 /// The stored form of an outbox payload (see `doorbraak-node`'s `EventBatch`).

@@ -164,6 +164,110 @@ where
     Ok((state, version + new.len() as i64))
 }
 
+/// Apply a batch of messages of one stream kind from `from` with a few multi-row statements
+/// (the steady-state delivery path). Same checks as [`apply_in_tx`], message by message, in
+/// order; returns (stream id, new version) per message.
+pub async fn apply_batch<A>(
+    node: &Node,
+    tx: &mut Tx,
+    from: &Oin,
+    messages: &[&v1::Message],
+) -> Result<Vec<(String, i64)>, NodeError>
+where
+    A: Stream,
+    A::Body: Serialize + DeserializeOwned + Send + Sync,
+{
+    let mut decoded = Vec::with_capacity(messages.len());
+    for m in messages {
+        let events = doorbraak_proto::from_wire::<A::Body>(&m.events)
+            .map_err(|e| FedError::Wire(e.to_string()))?;
+        decoded.push((m.stream_id.as_str(), events));
+    }
+    let mut ids: Vec<&str> = decoded.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let loaded = tx.load_many::<A>(&ids).await?;
+    let mut states: std::collections::HashMap<&str, (Option<A>, i64, Vec<StoredEvent<A::Body>>)> =
+        ids.iter()
+            .map(|id| {
+                let (s, v) = loaded
+                    .get(*id)
+                    .map_or((None, 0), |l| (Some(l.state.clone()), l.version));
+                (*id, (s, v, Vec::new()))
+            })
+            .collect();
+    let mut versions = Vec::with_capacity(decoded.len());
+    let mut entries = Vec::with_capacity(decoded.len());
+    for (id, events) in decoded {
+        let Some((state, version, pending)) = states.get_mut(id) else {
+            continue;
+        };
+        if let Some(s) = state.as_ref()
+            && &s.home() != from
+        {
+            return Err(FedError::NotHome {
+                home: s.home().to_string(),
+                from: from.to_string(),
+            }
+            .into());
+        }
+        let new: Vec<StoredEvent<A::Body>> =
+            events.into_iter().filter(|e| e.seq > *version).collect();
+        if let Some(first) = new.first() {
+            if first.seq != *version + 1 {
+                return Err(FedError::Gap {
+                    have: *version,
+                    got: first.seq,
+                }
+                .into());
+            }
+            let mut next = state.take();
+            for e in &new {
+                next = Some(A::apply(next, &e.event)?);
+            }
+            let next = next.ok_or(FedError::Wire("no state".into()))?;
+            if &next.home() != from {
+                return Err(FedError::NotHome {
+                    home: next.home().to_string(),
+                    from: from.to_string(),
+                }
+                .into());
+            }
+            if !next.parties().contains(node.oin()) {
+                return Err(FedError::NotAParty.into());
+            }
+            *version += new.len() as i64;
+            *state = Some(next);
+            pending.extend(new);
+        }
+        entries.push(federation_entry(
+            node,
+            from,
+            AccessAction::U,
+            A::KIND,
+            id,
+            "success".into(),
+        ));
+        versions.push((id.to_owned(), *version));
+    }
+    let items: Vec<doorbraak_store::BatchItem<'_, A>> = states
+        .iter()
+        .filter(|(_, (_, _, pending))| !pending.is_empty())
+        .filter_map(|(id, (state, version, pending))| {
+            state.as_ref().map(|s| doorbraak_store::BatchItem {
+                id,
+                version: *version,
+                events: pending.iter().collect(),
+                state: s,
+            })
+        })
+        .collect();
+    let now = node.now();
+    tx.write_batch(&items, now).await?;
+    tx.log_access_many(&entries).await?;
+    Ok(versions)
+}
+
 fn federation_entry(
     node: &Node,
     from: &Oin,
@@ -411,23 +515,6 @@ impl FederationService {
                 .map_err(|e| Status::internal(e.to_string()))?,
         })
     }
-
-    async fn apply_message<A>(
-        &self,
-        tx: &mut Tx,
-        from: &Oin,
-        m: &v1::Message,
-    ) -> Result<i64, NodeError>
-    where
-        A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-    {
-        let events = doorbraak_proto::from_wire::<A::Body>(&m.events)
-            .map_err(|e| FedError::Wire(e.to_string()))?;
-        apply_in_tx::<A>(&self.node, tx, from, &m.stream_id, events)
-            .await
-            .map(|(_, v)| v)
-    }
 }
 
 #[tonic::async_trait]
@@ -475,40 +562,54 @@ impl Federation for FederationService {
             .begin()
             .await
             .map_err(|e| node_status(e.into()))?;
-        let (mut applied, mut duplicates) = (Vec::new(), Vec::new());
+        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+        let seen = tx
+            .seen_many(&ids)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let (fresh, dup): (Vec<&v1::Message>, Vec<&v1::Message>) =
+            messages.iter().partition(|m| !seen.contains(&m.message_id));
+        let duplicates: Vec<String> = dup.iter().map(|m| m.message_id.clone()).collect();
+        let applied: Vec<String> = fresh.iter().map(|m| m.message_id.clone()).collect();
+        if let Some(m) = fresh
+            .iter()
+            .find(|m| m.stream_kind != "escalation" && m.stream_kind != "minutes")
+        {
+            return Err(Status::invalid_argument(format!(
+                "unknown stream kind '{}'",
+                m.stream_kind
+            )));
+        }
         let mut versions = Vec::new();
-        for m in &messages {
-            if tx
-                .seen(&m.message_id)
-                .await
-                .map_err(|e| node_status(e.into()))?
-            {
-                duplicates.push(m.message_id.clone());
+        for kind in ["escalation", "minutes"] {
+            let of_kind: Vec<&v1::Message> = fresh
+                .iter()
+                .copied()
+                .filter(|m| m.stream_kind == kind)
+                .collect();
+            if of_kind.is_empty() {
                 continue;
             }
-            let r = match m.stream_kind.as_str() {
+            let r = match kind {
                 "escalation" => {
-                    self.apply_message::<Escalation>(&mut tx, &peer.oin, m)
-                        .await
+                    apply_batch::<Escalation>(&self.node, &mut tx, &peer.oin, &of_kind).await
                 }
-                "minutes" => self.apply_message::<Minutes>(&mut tx, &peer.oin, m).await,
-                other => Err(FedError::Wire(format!("unknown stream kind '{other}'")).into()),
+                _ => apply_batch::<Minutes>(&self.node, &mut tx, &peer.oin, &of_kind).await,
             };
             match r {
-                Ok(v) => versions.push((m.stream_id.clone(), v)),
+                Ok(v) => versions.extend(v),
                 Err(e) => {
                     drop(tx);
                     let status = node_status(e);
                     return Err(self
-                        .refuse(&peer.oin, &m.stream_kind, &m.stream_id, status)
+                        .refuse(&peer.oin, kind, &of_kind[0].stream_id, status)
                         .await);
                 }
             }
-            tx.mark_seen(&m.message_id, peer.oin.as_str(), self.node.now())
-                .await
-                .map_err(|e| node_status(e.into()))?;
-            applied.push(m.message_id.clone());
         }
+        tx.mark_seen_many(&applied, peer.oin.as_str(), self.node.now())
+            .await
+            .map_err(|e| node_status(e.into()))?;
         tx.commit().await.map_err(|e| node_status(e.into()))?;
         self.node.metrics.received.inc_by(applied.len() as u64);
         for v in versions {

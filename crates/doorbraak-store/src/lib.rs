@@ -640,15 +640,20 @@ impl Store {
     /// The peer acknowledged these messages.
     pub async fn mark_delivered(&self, ids: &[String], now: Timestamp) -> Result<()> {
         let mut tx = self.begin().await?;
-        for id in ids {
-            sqlx::query(
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
                 "UPDATE outbox SET delivered_at_ms = $1, lease_owner = NULL, lease_expires_ms = NULL, \
-                 last_error = NULL WHERE message_id = $2",
-            )
-            .bind(ms(now))
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await?;
+                 last_error = NULL WHERE message_id IN ({})",
+                (2..chunk.len() + 2)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ms(now));
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            q.execute(&mut *tx.tx).await?;
         }
         tx.commit().await
     }
@@ -839,6 +844,58 @@ fn case_row(r: &AnyRow) -> Result<CaseRow> {
     })
 }
 
+/// `($1,$2,..),($k,..)` for `rows` rows of `cols` columns (placeholders that work on both
+/// SQLite and PostgreSQL through the Any driver).
+/// SQLite gets positional `?` (no lookup of parameter names, which costs O(n) per bind in
+/// long statements); PostgreSQL needs `$N`.
+fn values_clause(backend: Backend, rows: usize, cols: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut n = 1;
+    let sqlite = backend == Backend::Sqlite;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            if sqlite {
+                s.push('?');
+            } else {
+                let _ = write!(s, "${n}");
+            }
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// `$1,$2,...,$n`
+fn list_clause(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Rows per multi-row statement (keeps bind parameters well under both databases' limits).
+const CHUNK: usize = 500;
+
+/// One stream's new events and state in a batch write (a replica applying a delivery).
+pub struct BatchItem<'a, A: Stream>
+where
+    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+{
+    pub id: &'a str,
+    pub version: i64,
+    pub events: Vec<&'a StoredEvent<A::Body>>,
+    pub state: &'a A,
+}
+
 /// One unit of work: commit writes everything, dropping it writes nothing.
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
@@ -998,6 +1055,197 @@ impl Tx {
             .bind(party.to_string())
             .execute(&mut *self.tx)
             .await?;
+        }
+        Ok(())
+    }
+
+    /// Which of these message ids were applied before.
+    pub async fn seen_many(&mut self, ids: &[String]) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT message_id FROM inbox WHERE message_id IN ({})",
+                list_clause(chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                out.insert(r.try_get("message_id")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The current state of several streams (locked for this transaction on PostgreSQL).
+    pub async fn load_many<A: Stream>(
+        &mut self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, Loaded<A>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let lock = if self.backend == Backend::Postgres {
+                " FOR UPDATE"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "SELECT stream_id, version, state FROM projections WHERE stream_kind = $1 AND stream_id IN ({}){lock}",
+                (2..chunk.len() + 2)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(A::KIND);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                out.insert(r.try_get("stream_id")?, loaded::<A>(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Write a replica batch with a few multi-row statements: all events, the projections
+    /// (upserted to their final state), and the parties.
+    pub async fn write_batch<A: Stream>(
+        &mut self,
+        items: &[BatchItem<'_, A>],
+        now: Timestamp,
+    ) -> Result<()>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let events: Vec<(&str, &StoredEvent<A::Body>)> = items
+            .iter()
+            .flat_map(|it| it.events.iter().map(move |e| (it.id, *e)))
+            .collect();
+        for chunk in events.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO events (stream_kind, stream_id, seq, event_id, at_ms, payload) VALUES {}",
+                values_clause(self.backend, chunk.len(), 6)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, e) in chunk {
+                q = q
+                    .bind(A::KIND)
+                    .bind(*id)
+                    .bind(e.seq)
+                    .bind(e.event_id.to_string())
+                    .bind(ms(e.event.at))
+                    .bind(canonical::to_string(&e.event)?);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        for chunk in items.chunks(CHUNK / 4) {
+            let sql = format!(
+                "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
+                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state) VALUES {} \
+                 ON CONFLICT (stream_kind, stream_id) DO UPDATE SET version = excluded.version, \
+                 status = excluded.status, home_oin = excluded.home_oin, case_ref = excluded.case_ref, \
+                 step = excluded.step, situation = excluded.situation, \
+                 next_deadline_ms = excluded.next_deadline_ms, overdue = excluded.overdue, \
+                 updated_at_ms = excluded.updated_at_ms, state = excluded.state",
+                values_clause(self.backend, chunk.len(), 13)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for it in chunk {
+                let s = it.state.summary();
+                let json = serde_json::to_string(it.state).map_err(|e| StoreError::Corrupt {
+                    what: "projection",
+                    detail: e.to_string(),
+                })?;
+                q = q
+                    .bind(A::KIND)
+                    .bind(it.id)
+                    .bind(it.version)
+                    .bind(s.status)
+                    .bind(s.home_oin)
+                    .bind(s.case_ref)
+                    .bind(s.step)
+                    .bind(s.situation)
+                    .bind(s.next_deadline.map(ms))
+                    .bind(i64::from(s.overdue))
+                    .bind(ms(s.created_at.unwrap_or(now)))
+                    .bind(ms(now))
+                    .bind(json);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        let parties: Vec<(&str, String)> = items
+            .iter()
+            .flat_map(|it| {
+                it.state
+                    .parties()
+                    .into_iter()
+                    .map(move |p| (it.id, p.to_string()))
+            })
+            .collect();
+        for chunk in parties.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO stream_parties (stream_kind, stream_id, oin) VALUES {} ON CONFLICT DO NOTHING",
+                values_clause(self.backend, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, oin) in chunk {
+                q = q.bind(A::KIND).bind(*id).bind(oin.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Several access-log rows in one statement.
+    pub async fn log_access_many(&mut self, entries: &[AccessEntry]) -> Result<()> {
+        for chunk in entries.chunks(CHUNK / 2) {
+            let sql = format!(
+                "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
+                 object_type, object_id, purpose, outcome, source_node) VALUES {}",
+                values_clause(self.backend, chunk.len(), 12)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.event_id.to_string())
+                    .bind(e.action.code())
+                    .bind(ms(e.at))
+                    .bind(e.user_id.clone())
+                    .bind(e.user_role.clone())
+                    .bind(e.on_behalf_of.clone())
+                    .bind(e.org_oin.clone())
+                    .bind(e.object_type.clone())
+                    .bind(e.object_id.clone())
+                    .bind(e.purpose.clone())
+                    .bind(e.outcome.clone())
+                    .bind(e.source_node.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Record several message ids as applied.
+    pub async fn mark_seen_many(
+        &mut self,
+        ids: &[String],
+        source: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO inbox (message_id, source, received_at_ms) VALUES {}",
+                values_clause(self.backend, chunk.len(), 3)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.clone()).bind(source).bind(ms(now));
+            }
+            q.execute(&mut *self.tx).await?;
         }
         Ok(())
     }
