@@ -164,6 +164,13 @@ where
     Ok((state, version + new.len() as i64))
 }
 
+/// A stream's state while a batch is applied: state, version, events to write.
+type Pending<A> = (
+    Option<A>,
+    i64,
+    Vec<StoredEvent<<A as doorbraak_model::Aggregate>::Body>>,
+);
+
 /// Apply a batch of messages of one stream kind from `from` with a few multi-row statements
 /// (the steady-state delivery path). Same checks as [`apply_in_tx`], message by message, in
 /// order; returns (stream id, new version) per message.
@@ -187,15 +194,15 @@ where
     ids.sort_unstable();
     ids.dedup();
     let loaded = tx.load_many::<A>(&ids).await?;
-    let mut states: std::collections::HashMap<&str, (Option<A>, i64, Vec<StoredEvent<A::Body>>)> =
-        ids.iter()
-            .map(|id| {
-                let (s, v) = loaded
-                    .get(*id)
-                    .map_or((None, 0), |l| (Some(l.state.clone()), l.version));
-                (*id, (s, v, Vec::new()))
-            })
-            .collect();
+    let mut states: std::collections::HashMap<&str, Pending<A>> = ids
+        .iter()
+        .map(|id| {
+            let (s, v) = loaded
+                .get(*id)
+                .map_or((None, 0), |l| (Some(l.state.clone()), l.version));
+            (*id, (s, v, Vec::new()))
+        })
+        .collect();
     let mut versions = Vec::with_capacity(decoded.len());
     let mut entries = Vec::with_capacity(decoded.len());
     for (id, events) in decoded {
