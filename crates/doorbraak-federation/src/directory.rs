@@ -106,6 +106,8 @@ pub struct Directory {
     members: Vec<Member>,
     /// Whether the members came from a verified, signed manifest.
     pub signed: bool,
+    /// The verified manifest itself (for export in minutes bundles).
+    pub manifest: Option<SignedManifest>,
 }
 
 impl Directory {
@@ -115,6 +117,17 @@ impl Directory {
             federation: String::new(),
             members: vec![me],
             signed: false,
+            manifest: None,
+        }
+    }
+
+    /// A directory from an already verified manifest.
+    pub fn from_manifest(m: Manifest) -> Self {
+        Self {
+            federation: m.federation,
+            members: m.members,
+            signed: true,
+            manifest: None,
         }
     }
 
@@ -128,9 +141,10 @@ impl Directory {
             })?;
         verify(&signed, ca_der)?;
         Ok(Self {
-            federation: signed.manifest.federation,
-            members: signed.manifest.members,
+            federation: signed.manifest.federation.clone(),
+            members: signed.manifest.members.clone(),
             signed: true,
+            manifest: Some(signed),
         })
     }
 
@@ -149,6 +163,7 @@ impl Directory {
             federation: String::new(),
             members,
             signed: false,
+            manifest: None,
         })
     }
 

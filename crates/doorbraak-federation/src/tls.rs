@@ -41,6 +41,9 @@ pub struct TlsFiles {
 pub struct TlsMaterial {
     pub ca_der: Vec<u8>,
     pub own: PeerIdentity,
+    /// The node certificate (DER) and its key (PKCS#8 DER), for signing approvals.
+    pub cert_der: Vec<u8>,
+    pub key_pkcs8: Vec<u8>,
     pub server: Arc<ServerConfig>,
     pub client: Arc<ClientConfig>,
 }
@@ -92,7 +95,13 @@ impl TlsMaterial {
             .first()
             .ok_or_else(|| file_err(&files.cert, "no certificate in file"))?;
         let own = PeerIdentity::from_der(leaf)?;
+        let cert_der = leaf.to_vec();
         let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| file_err(&files.key, e))?;
+        let key_pkcs8 = match &key {
+            PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
+            _ => Vec::new(),
+        };
+
         let crls: Vec<CertificateRevocationListDer<'static>> = match &files.crl {
             Some(p) if p.exists() => CertificateRevocationListDer::pem_file_iter(p)
                 .map_err(|e| file_err(p, e))?
@@ -133,6 +142,8 @@ impl TlsMaterial {
         Ok(Self {
             ca_der: ca.to_vec(),
             own,
+            cert_der,
+            key_pkcs8,
             server: Arc::new(server),
             client: Arc::new(client),
         })

@@ -46,7 +46,8 @@ pub use learning::{
     RootCauseAnswer, SolutionScope, SystemNature,
 };
 pub use minutes::{
-    DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesEvent, MinutesId,
+    ApprovalSignature, ApprovalStatement, DocTarget, Meeting, MeetingId, Minutes, MinutesCommand,
+    MinutesEvent, MinutesId,
 };
 pub use policy::DeadlinePolicy;
 pub use violation::RuleViolation;

@@ -77,6 +77,43 @@ pub struct Approval {
     pub content_hash: String,
     pub role: Role,
     pub at: Timestamp,
+    /// The approving node's signature over the [`ApprovalStatement`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<ApprovalSignature>,
+}
+
+/// What an approving node signs: canonical JSON (RFC 8785) of this statement. Never protobuf
+/// bytes, never the event (whose time is the home's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalStatement {
+    /// Always `doorbraak.minutes.approval.v1`.
+    pub statement: String,
+    pub minutes: MinutesId,
+    pub target: DocTarget,
+    pub revision: u32,
+    /// SHA-256 (hex) of the approved text.
+    pub content_sha256: String,
+    pub person: PersonId,
+    pub role: Role,
+    pub org: Oin,
+    pub signed_at: Timestamp,
+}
+
+impl ApprovalStatement {
+    pub const KIND: &'static str = "doorbraak.minutes.approval.v1";
+}
+
+/// A signature of an approval: ECDSA P-256 with SHA-256 (ASN.1 DER, base64) by the key of the
+/// approving organisation's node certificate, which travels along (base64 DER) so that anyone
+/// holding the federation CA and directory can verify it offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalSignature {
+    pub algorithm: String,
+    pub signed_at: Timestamp,
+    pub certificate: String,
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +223,31 @@ impl Minutes {
         v
     }
 
+    /// The statement `actor` signs to approve `revision` of `target` with `content_hash`.
+    pub fn approval_statement(
+        &self,
+        target: DocTarget,
+        revision: u32,
+        content_hash: &str,
+        actor: &Actor,
+        signed_at: Timestamp,
+    ) -> Option<ApprovalStatement> {
+        let Actor::Person { person, role, org } = actor else {
+            return None;
+        };
+        Some(ApprovalStatement {
+            statement: ApprovalStatement::KIND.into(),
+            minutes: self.id,
+            target,
+            revision,
+            content_sha256: content_hash.to_owned(),
+            person: person.clone(),
+            role: *role,
+            org: org.clone(),
+            signed_at,
+        })
+    }
+
     /// Participants who have not yet approved the current revision of `target`.
     pub fn awaiting(&self, target: DocTarget) -> Vec<&Participant> {
         let Some(doc) = self.doc(target) else {
@@ -223,6 +285,8 @@ pub enum MinutesCommand {
         target: DocTarget,
         revision: u32,
         content_hash: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<ApprovalSignature>,
     },
     RequestChanges {
         target: DocTarget,
@@ -256,6 +320,8 @@ pub enum MinutesEvent {
         revision: u32,
         content_hash: String,
         role: Role,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<ApprovalSignature>,
     },
     ChangesRequested {
         target: DocTarget,
@@ -416,6 +482,7 @@ impl Aggregate for Minutes {
                 target,
                 revision,
                 content_hash: hash,
+                signature,
             } => {
                 let doc = open_doc(m, *target)?;
                 check_revision(doc, *revision)?;
@@ -433,6 +500,7 @@ impl Aggregate for Minutes {
                     revision: *revision,
                     content_hash: hash.clone(),
                     role: me.role,
+                    signature: signature.clone(),
                 })];
                 let all = m.meeting.participants.iter().all(|p| {
                     (p.org == me.org && p.person == me.person) || doc.approved_by(&p.org, &p.person)
@@ -545,6 +613,7 @@ impl Aggregate for Minutes {
                 revision,
                 content_hash,
                 role,
+                signature,
             } => {
                 let person = event
                     .by
@@ -562,6 +631,7 @@ impl Aggregate for Minutes {
                     content_hash: content_hash.clone(),
                     role: *role,
                     at: event.at,
+                    signature: signature.clone(),
                 });
             }
             E::ChangesRequested {

@@ -231,8 +231,8 @@ proptest! {
                 0 => MinutesCommand::Draft { content: format!("Concept {i}") },
                 1 => MinutesCommand::Revise { target, content: format!("Versie {i}") },
                 2 => MinutesCommand::Circulate { target },
-                3 | 4 => MinutesCommand::Approve { target, revision: rev, content_hash: hash },
-                5 => MinutesCommand::Approve { target, revision: rev.saturating_sub(1).max(1), content_hash: content_hash("oud") },
+                3 | 4 => MinutesCommand::Approve { target, revision: rev, content_hash: hash, signature: None },
+                5 => MinutesCommand::Approve { target, revision: rev.saturating_sub(1).max(1), content_hash: content_hash("oud"), signature: None },
                 6 => MinutesCommand::RequestChanges { target, revision: rev, comment: "graag aanpassen".into() },
                 _ => MinutesCommand::AddAddendum { content: format!("Addendum {i}") },
             };

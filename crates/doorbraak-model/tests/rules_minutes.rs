@@ -74,6 +74,7 @@ fn approve(rev: u32, text: &str) -> C {
         target: DocTarget::Main,
         revision: rev,
         content_hash: content_hash(text),
+        signature: None,
     }
 }
 
@@ -249,6 +250,7 @@ fn final_minutes_never_change_corrections_are_addenda() {
                 target: add1,
                 revision: 1,
                 content_hash: content_hash("Correctie: datum is 5 nov"),
+                signature: None,
             },
             &a,
             day(7),

@@ -995,12 +995,156 @@ async fn approve_minutes(
     b: Result<Json<ApproveRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
     let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    // this node signs its person's approval with its certificate's key
+    let signature = match api.node.federation.as_ref().and_then(|f| f.signer.as_ref()) {
+        Some(signer) => {
+            let m = api
+                .node
+                .minutes(&id)
+                .await?
+                .ok_or(RuleViolation::NotFound { what: "Meeting" })?;
+            let statement = m
+                .approval_statement(
+                    r.target,
+                    r.revision,
+                    &r.content_hash,
+                    &api.node.actor(&u),
+                    api.node.now(),
+                )
+                .ok_or(RuleViolation::NotAMeetingParticipant)?;
+            Some(signer.sign(&statement).map_err(|e| {
+                tracing::error!(error = %e, "signing failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "minutes.signing_failed",
+                    "Ondertekenen mislukt",
+                    "Signing failed",
+                )
+            })?)
+        }
+        None => None,
+    };
     let cmd = MinutesCommand::Approve {
         target: r.target,
         revision: r.revision,
         content_hash: r.content_hash,
+        signature,
     };
     minutes_cmd(&api, &u, &id, cmd, "approve").await
+}
+
+/// An export of final minutes with everything needed to verify the approvals offline
+/// (`doorbraak minutes verify BUNDLE`).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/bundle", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn minutes_bundle(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    use base64::Engine;
+    let id = uuid(&id)?.to_string();
+    let m = api.node.read::<Minutes>(&u, &id).await?;
+    let dir = api.node.directory();
+    let (Some(fed), Some(manifest)) = (api.node.federation.as_ref(), dir.manifest.clone()) else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "federation.not_configured",
+            "Zonder federatie (certificaten en adresboek) is er niets te verifiëren",
+            "Without a federation (certificates and directory) there is nothing to verify",
+        ));
+    };
+    Ok(Json(doorbraak_federation::signing::MinutesBundle {
+        bundle: doorbraak_federation::signing::MinutesBundle::KIND.into(),
+        minutes: m.state,
+        ca_certificate: base64::engine::general_purpose::STANDARD.encode(&fed.tls.ca_der),
+        directory: manifest,
+    }))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The final minutes with their approval record as a printable page (Dutch, print stylesheet).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = String, Path)), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn minutes_print(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = uuid(&id)?.to_string();
+    let m = api.node.read::<Minutes>(&u, &id).await?.state;
+    let Some(doc) = m.main.as_ref() else {
+        return Err(RuleViolation::NotFound {
+            what: "Minutes draft",
+        }
+        .into());
+    };
+    let Some(text) = doc.final_text() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "minutes.not_final",
+            "Alleen een definitief verslag kan worden afgedrukt voor het dossier",
+            "Only final minutes can be printed for the dossier",
+        ));
+    };
+    let mut html = String::from(
+        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Verslag overleg</title>\
+         <style>body{font-family:Georgia,serif;max-width:42rem;margin:2rem auto;color:#111}\
+         h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:.3rem;text-align:left}\
+         pre{white-space:pre-wrap;font-family:inherit}.meta{color:#333}@media print{body{margin:0}a{color:#000}}</style></head><body>",
+    );
+    html.push_str(&format!(
+        "<h1>Verslag van het overleg ({})</h1><p class=\"meta\">Datum overleg: {} · Escalatie {} · Versie {} · Definitief sinds {}</p>",
+        esc(m.meeting.step.label_nl()),
+        esc(&m.meeting.date.to_string()),
+        esc(&m.meeting.escalation.to_string()),
+        text.number,
+        esc(&doc.final_at.map(|t| t.to_string()).unwrap_or_default()),
+    ));
+    html.push_str(&format!(
+        "<h2>Agenda</h2><pre>{}</pre><h2>Verslag</h2><pre>{}</pre>",
+        esc(&m.meeting.agenda),
+        esc(&text.content)
+    ));
+    html.push_str("<h2>Goedkeuringen</h2><table><tr><th>Naam</th><th>Rol</th><th>Organisatie (OIN)</th><th>Goedgekeurd op</th><th>Ondertekend</th></tr>");
+    for p in &m.meeting.participants {
+        let a = doc
+            .approvals
+            .iter()
+            .find(|a| a.org == p.org && a.person == p.person);
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.name),
+            esc(p.role.label_nl()),
+            esc(p.org.as_str()),
+            esc(&a.map(|a| a.at.to_string()).unwrap_or_else(|| "—".into())),
+            if a.and_then(|a| a.signature.as_ref()).is_some() {
+                "ja (ECDSA P-256)"
+            } else {
+                "nee"
+            },
+        ));
+    }
+    html.push_str(&format!(
+        "</table><p class=\"meta\">SHA-256 van de tekst: <code>{}</code></p>",
+        esc(&text.content_hash)
+    ));
+    for (i, a) in m.addenda.iter().enumerate() {
+        if let Some(t) = a.final_text() {
+            html.push_str(&format!(
+                "<h2>Addendum {}</h2><pre>{}</pre>",
+                i + 1,
+                esc(&t.content)
+            ));
+        }
+    }
+    html.push_str("</body></html>");
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1226,7 +1370,7 @@ impl Modify for SecurityAddon {
         open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
         add_participant, family_informed, record_outcome, change_situation, close_escalation,
         schedule_meeting, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
-        approve_minutes, request_changes, add_addendum, access_log, notifications,
+        approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
         peers, resend, reload_directory,
     ),
     modifiers(&SecurityAddon)
@@ -1264,6 +1408,8 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/meetings/{id}/approve", post(approve_minutes))
         .route("/meetings/{id}/request-changes", post(request_changes))
         .route("/meetings/{id}/addenda", post(add_addendum))
+        .route("/meetings/{id}/bundle", get(minutes_bundle))
+        .route("/meetings/{id}/print", get(minutes_print))
         .route("/access-log", get(access_log))
         .route("/notifications", get(notifications))
         .route("/federation/peers", get(peers))

@@ -115,6 +115,8 @@ fn purpose(kind: &str) -> &'static str {
 pub struct Federation {
     pub tls: TlsMaterial,
     pub peers: Arc<Peers>,
+    /// Signs this node's approvals of minutes with the node certificate's key.
+    pub signer: Option<doorbraak_federation::signing::Signer>,
 }
 
 pub struct Node {
@@ -140,6 +142,12 @@ impl Node {
         let directory = Arc::new(RwLock::new(Arc::new(directory)));
         let federation = tls.map(|tls| Federation {
             peers: Arc::new(Peers::new(&tls, directory.clone())),
+            signer: doorbraak_federation::signing::Signer::new(
+                tls.cert_der.clone(),
+                &tls.key_pkcs8,
+            )
+            .map_err(|e| tracing::warn!(error = %e, "approvals will not be signed"))
+            .ok(),
             tls,
         });
         Self {

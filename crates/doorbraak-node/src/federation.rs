@@ -395,6 +395,78 @@ impl FederationService {
         v.map_err(|e| node_status(e.into()))
     }
 
+    /// An approval that comes from another node must be signed by that node's certificate,
+    /// over exactly what is approved.
+    async fn check_approval_signature(
+        &self,
+        peer: &PeerIdentity,
+        r: &v1::CommandRequest,
+    ) -> Result<(), Status> {
+        use doorbraak_model::MinutesCommand;
+        let Ok(MinutesCommand::Approve {
+            target,
+            revision,
+            content_hash,
+            signature,
+        }) = canonical::from_slice::<MinutesCommand>(&r.command)
+        else {
+            return Ok(());
+        };
+        let refuse =
+            |why: String| Status::invalid_argument(format!("minutes.signature_invalid: {why}"));
+        let (Some(fed), Some(person)) = (self.node.federation.as_ref(), r.person.as_ref()) else {
+            return Err(refuse("no person".into()));
+        };
+        let Some(sig) = signature else {
+            return Err(self
+                .refuse(
+                    &peer.oin,
+                    "minutes",
+                    &r.stream_id,
+                    refuse("an approval from another node must be signed".into()),
+                )
+                .await);
+        };
+        let role: Role = person
+            .role
+            .parse()
+            .map_err(|_| Status::invalid_argument("unknown role"))?;
+        let Some(m) = self.node.minutes(&r.stream_id).await.map_err(node_status)? else {
+            return Err(Status::not_found("no such minutes at this node"));
+        };
+        let statement = doorbraak_model::ApprovalStatement {
+            statement: doorbraak_model::ApprovalStatement::KIND.into(),
+            minutes: m.id,
+            target,
+            revision,
+            content_sha256: content_hash,
+            person: doorbraak_model::PersonId::new(person.id.clone()),
+            role,
+            org: peer.oin.clone(),
+            signed_at: sig.signed_at,
+        };
+        let dir = self.node.directory();
+        let check = doorbraak_federation::signing::verify(&statement, &sig, &fed.tls.ca_der, &dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                use base64::Engine;
+                let der = base64::engine::general_purpose::STANDARD
+                    .decode(&sig.certificate)
+                    .map_err(|e| e.to_string())?;
+                if doorbraak_federation::identity::fingerprint(&der) == peer.fingerprint {
+                    Ok(())
+                } else {
+                    Err("signed with another certificate than the caller's".into())
+                }
+            });
+        match check {
+            Ok(()) => Ok(()),
+            Err(why) => Err(self
+                .refuse(&peer.oin, "minutes", &r.stream_id, refuse(why))
+                .await),
+        }
+    }
+
     async fn decide_request<A>(
         &self,
         peer: &PeerIdentity,
@@ -639,7 +711,10 @@ impl Federation for FederationService {
         }
         let resp = match r.stream_kind.as_str() {
             "escalation" => self.decide_request::<Escalation>(&peer, &r).await?,
-            "minutes" => self.decide_request::<Minutes>(&peer, &r).await?,
+            "minutes" => {
+                self.check_approval_signature(&peer, &r).await?;
+                self.decide_request::<Minutes>(&peer, &r).await?
+            }
             other => {
                 return Err(Status::invalid_argument(format!(
                     "unknown stream kind '{other}'"

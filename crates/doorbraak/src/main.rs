@@ -47,6 +47,48 @@ enum Command {
     /// Development PKI: federation CA, node certificates, revocation, signed directory.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
+    /// Minutes: verify an exported bundle offline.
+    #[command(subcommand)]
+    Minutes(MinutesCommand),
+}
+
+#[derive(Subcommand)]
+enum MinutesCommand {
+    /// Check an exported minutes bundle (GET /api/v1/meetings/{id}/bundle): every approval of
+    /// the final text, its signature, certificate, directory entry and the text's hash.
+    Verify {
+        /// The bundle (JSON).
+        bundle: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn verify_minutes(bundle: PathBuf, json: bool) -> anyhow::Result<bool> {
+    let text = std::fs::read_to_string(&bundle)
+        .with_context(|| format!("reading {}", bundle.display()))?;
+    let b: doorbraak_federation::signing::MinutesBundle = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a minutes bundle", bundle.display()))?;
+    let problems = doorbraak_federation::signing::verify_bundle(&b);
+    let approvals = b.minutes.main.as_ref().map_or(0, |d| d.approvals.len());
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "valid": problems.is_empty(), "problems": problems, "approvals": approvals })
+        );
+    } else if problems.is_empty() {
+        println!(
+            "valid: {approvals} signed approvals of the final text of minutes {}",
+            b.minutes.id
+        );
+    } else {
+        println!("INVALID: minutes {}", b.minutes.id);
+        for p in &problems {
+            println!("  - {p}");
+        }
+    }
+    Ok(problems.is_empty())
 }
 
 fn init_tracing(format: LogFormat) {
@@ -126,6 +168,13 @@ async fn main() -> std::process::ExitCode {
         Command::Node { config } => run_node(config).await,
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
+        Command::Minutes(MinutesCommand::Verify { bundle, json }) => {
+            match verify_minutes(bundle, json) {
+                Ok(true) => Ok(()),
+                Ok(false) => return std::process::ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
