@@ -19,6 +19,20 @@ use crate::transport::Peers;
 
 /// Most messages per Deliver call (the receiver accepts up to 256).
 pub const BATCH: i64 = 256;
+/// Most payload bytes per Deliver call (the transport accepts 4 MiB); a larger single message
+/// goes alone.
+pub const BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+/// Does this refusal mean the message can never be applied there (so retrying is useless)?
+/// Membership refusals are not: the peer may not have the new directory yet.
+fn permanent(code: tonic::Code, message: &str) -> bool {
+    use tonic::Code::*;
+    match code {
+        InvalidArgument | ResourceExhausted | OutOfRange | Unimplemented => true,
+        PermissionDenied => !message.contains("not a member"),
+        _ => false,
+    }
+}
 const LEASE: Duration = Duration::from_secs(30);
 
 /// The stored form of an outbox payload (see `doorbraak-node`'s `EventBatch`).
@@ -125,7 +139,9 @@ impl Delivery {
             let sleep = match self.store.next_due().await {
                 Ok(Some(next)) => {
                     let ms = next.as_millisecond() - now().as_millisecond();
-                    Duration::from_millis(ms.clamp(1, 60_000) as u64)
+                    // at least 250 ms: a due destination that is being sent wakes us through
+                    // `done`, new outbox rows through `wake`; this only paces backoff timers
+                    Duration::from_millis(ms.clamp(250, 60_000) as u64)
                 }
                 Ok(None) => Duration::from_secs(60),
                 Err(_) => Duration::from_secs(1),
@@ -146,12 +162,15 @@ impl Delivery {
                 .store
                 .mark_failed(
                     destination,
+                    &self.owner,
                     plus(now(), self.backoff.cap()),
                     "not a valid OIN",
                 )
                 .await;
             return;
         };
+        // after a permanent refusal of a batch, send one message at a time to find the culprit
+        let mut single = false;
         loop {
             let t = now();
             let rows = match self
@@ -168,17 +187,29 @@ impl Delivery {
             if rows.is_empty() {
                 return;
             }
+            // a byte budget per call; at least one message
+            let mut bytes = 0;
+            let take = rows
+                .iter()
+                .take_while(|r| {
+                    bytes += r.payload.len();
+                    bytes <= BATCH_BYTES
+                })
+                .count()
+                .max(1);
+            let rows = &rows[..if single { 1 } else { take }];
             let attempts = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
-            let result = match to_request(&rows) {
+            let result: Result<(), (bool, String)> = match to_request(rows) {
                 Ok(req) => match self.peers.client(&oin) {
-                    Ok(mut client) => client
-                        .deliver(req)
-                        .await
-                        .map(|_| ())
-                        .map_err(|s| format!("{:?}: {}", s.code(), s.message())),
-                    Err(s) => Err(s.message().to_owned()),
+                    Ok(mut client) => client.deliver(req).await.map(|_| ()).map_err(|s| {
+                        (
+                            permanent(s.code(), s.message()),
+                            format!("{:?}: {}", s.code(), s.message()),
+                        )
+                    }),
+                    Err(s) => Err((false, s.message().to_owned())),
                 },
-                Err(e) => Err(e),
+                Err(e) => Err((true, e)),
             };
             match result {
                 Ok(()) => {
@@ -188,8 +219,25 @@ impl Delivery {
                         return;
                     }
                     self.observer.delivered(destination, ids.len());
+                    single = false;
                 }
-                Err(err) => {
+                Err((true, err)) if rows.len() > 1 => {
+                    tracing::info!(%destination, error = %err, "batch refused; retrying one message at a time");
+                    single = true;
+                }
+                Err((true, err)) => {
+                    tracing::warn!(%destination, message = %rows[0].message_id, error = %err, "message refused for good; set aside");
+                    self.observer.failed(destination, &err);
+                    if let Err(e) = self
+                        .store
+                        .mark_rejected(&rows[0].message_id, now(), &err)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "marking rejected failed");
+                        return;
+                    }
+                }
+                Err((false, err)) => {
                     let delay = self
                         .backoff
                         .delay(u32::try_from(attempts).unwrap_or(u32::MAX));
@@ -197,7 +245,7 @@ impl Delivery {
                     self.observer.failed(destination, &err);
                     let _ = self
                         .store
-                        .mark_failed(destination, plus(now(), delay), &err)
+                        .mark_failed(destination, &self.owner, plus(now(), delay), &err)
                         .await;
                     return;
                 }

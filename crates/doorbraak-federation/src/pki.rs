@@ -54,6 +54,22 @@ fn write(path: &Path, text: &str) -> Result<(), PkiError> {
     Ok(())
 }
 
+/// Write a private key readable by its owner only.
+fn write_secret(path: &Path, text: &str) -> Result<(), PkiError> {
+    write(path, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+            |source| PkiError::Io {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 fn random_serial() -> SerialNumber {
     let mut b: [u8; 16] = rand::random();
     b[0] &= 0x7f; // positive
@@ -115,7 +131,7 @@ impl PkiDir {
         validity(&mut params, 3650);
         let cert = params.self_signed(&key)?;
         write(&self.ca_cert(), &cert.pem())?;
-        write(&self.ca_key(), &key.serialize_pem())?;
+        write_secret(&self.ca_key(), &key.serialize_pem())?;
         write(&self.revoked(), "[]")?;
         self.write_crl()?;
         Ok(())
@@ -159,7 +175,7 @@ impl PkiDir {
         validity(&mut params, 825);
         let cert = params.signed_by(&key, &issuer)?;
         write(&self.node_cert(oin), &cert.pem())?;
-        write(&self.node_key(oin), &key.serialize_pem())?;
+        write_secret(&self.node_key(oin), &key.serialize_pem())?;
         Ok(())
     }
 

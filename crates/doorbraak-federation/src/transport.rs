@@ -112,19 +112,21 @@ impl Peers {
         if let Some(ch) = channels.get(oin) {
             return Ok(client(ch.clone()));
         }
-        let endpoint = {
+        let (endpoint, fingerprint) = {
             let dir = self
                 .directory
                 .read()
                 .map_err(|_| Status::internal("directory lock poisoned"))?;
-            dir.get(oin)
-                .map(|m| m.endpoint.clone())
-                .filter(|e| !e.is_empty())
+            let m = dir
+                .get(oin)
+                .filter(|m| !m.endpoint.is_empty())
                 .ok_or_else(|| {
                     Status::not_found(format!("{oin} has no endpoint in the directory"))
-                })?
+                })?;
+            let fp = (dir.signed && !m.fingerprint.is_empty()).then(|| m.fingerprint.clone());
+            (m.endpoint.clone(), fp)
         };
-        let ch = channel(&endpoint, self.tls.clone(), oin.clone())?;
+        let ch = channel_pinned(&endpoint, self.tls.clone(), oin.clone(), fingerprint)?;
         channels.insert(oin.clone(), ch.clone());
         Ok(client(ch))
     }
@@ -143,12 +145,24 @@ pub fn channel(
     tls: Arc<rustls::ClientConfig>,
     expected: Oin,
 ) -> Result<Channel, Status> {
+    channel_pinned(endpoint, tls, expected, None)
+}
+
+/// Like [`channel`], and the server's certificate must have this SHA-256 fingerprint (the
+/// one in the signed directory), so a superseded certificate cannot pose as the member.
+pub fn channel_pinned(
+    endpoint: &str,
+    tls: Arc<rustls::ClientConfig>,
+    expected: Oin,
+    fingerprint: Option<String>,
+) -> Result<Channel, Status> {
     let uri: Uri = format!("http://{endpoint}")
         .parse()
         .map_err(|_| Status::invalid_argument(format!("bad endpoint '{endpoint}'")))?;
     let connector = tower::service_fn(move |uri: Uri| {
         let tls = tls.clone();
         let expected = expected.clone();
+        let fingerprint = fingerprint.clone();
         async move {
             let host = uri
                 .host()
@@ -172,7 +186,20 @@ pub fn channel(
                 .transpose()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
             match peer {
-                Some(p) if p.oin == expected => Ok(TokioIo::new(stream)),
+                Some(p)
+                    if p.oin == expected
+                        && fingerprint
+                            .as_ref()
+                            .is_none_or(|f| f.eq_ignore_ascii_case(&p.fingerprint)) =>
+                {
+                    Ok(TokioIo::new(stream))
+                }
+                Some(p) if p.oin == expected => Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{expected} presented a certificate that is not the one in the directory"
+                    ),
+                )),
                 Some(p) => Err(std::io::Error::new(
                     std::io::ErrorKind::PermissionDenied,
                     format!("the node at this endpoint is {}, not {expected}", p.oin),

@@ -1252,6 +1252,8 @@ pub struct PeerView {
     pub pending: i64,
     pub delivered: i64,
     pub attempts: i64,
+    /// Messages the peer refused for good (set aside, see `last_error`).
+    pub rejected: i64,
     pub next_attempt: Option<String>,
     pub oldest_pending: Option<String>,
     pub last_error: Option<String>,
@@ -1290,6 +1292,7 @@ async fn peers(
                 pending: s.map_or(0, |s| s.pending),
                 delivered: s.map_or(0, |s| s.delivered),
                 attempts: s.map_or(0, |s| s.attempts),
+                rejected: s.map_or(0, |s| s.rejected),
                 next_attempt: s.and_then(|s| s.next_attempt.map(|t| t.to_string())),
                 oldest_pending: s.and_then(|s| s.oldest_pending.map(|t| t.to_string())),
                 last_error: s.and_then(|s| s.last_error.clone()),

@@ -499,7 +499,7 @@ impl Node {
     /// event (as the system actor) and a reminder. Returns how many were marked.
     pub async fn sweep(&self) -> Result<usize, NodeError> {
         let now = self.now();
-        let due = self.store.due(now, 500).await?;
+        let due = self.store.due(self.oin().as_str(), now, 500).await?;
         let system = Actor::system(self.oin().clone());
         let mut marked = 0;
         for (kind, id) in due {
@@ -541,7 +541,8 @@ impl Node {
                 }
                 // another replica or a pickup got there first: nothing to do
                 Err(NodeError::Rule(v)) => tracing::debug!(rule = v.rule(), %id, "not marked"),
-                Err(e) => return Err(e),
+                // one broken stream must not stop the sweep of the others
+                Err(e) => tracing::warn!(error = %e, %id, "deadline sweep of one stream failed"),
             }
         }
         Ok(marked)
@@ -685,16 +686,44 @@ impl Node {
             .into_inner();
         let events: Vec<StoredEvent<A::Body>> =
             doorbraak_proto::from_wire(&resp.events).map_err(|e| FedError::Wire(e.to_string()))?;
+        // The home committed. Apply its events here; if this replica is behind (an earlier
+        // event still on its way), fetch what is missing from the home first. A failure here is
+        // not the command's failure: the home's outbox brings the events anyway.
+        let mut all = events.clone();
+        if events.first().is_some_and(|e| e.seq > local.version + 1)
+            && let Ok(resp) = client
+                .fetch_events(v1::FetchEventsRequest {
+                    stream_kind: A::KIND.into(),
+                    stream_id: id.to_owned(),
+                    after_seq: local.version,
+                })
+                .await
+            && let Ok(fetched) = doorbraak_proto::from_wire::<A::Body>(&resp.into_inner().events)
+        {
+            all = fetched;
+        }
         let mut tx = self.store.begin().await?;
-        let applied =
-            crate::federation::apply_in_tx::<A>(self, &mut tx, &home, id, events.clone()).await?;
-        tx.commit().await?;
-        Ok(Applied {
-            id: id.to_owned(),
-            version: applied.1,
-            state: applied.0,
-            events,
-        })
+        match crate::federation::apply_in_tx::<A>(self, &mut tx, &home, id, all).await {
+            Ok((state, version)) => {
+                tx.commit().await?;
+                Ok(Applied {
+                    id: id.to_owned(),
+                    version,
+                    state,
+                    events,
+                })
+            }
+            Err(e) => {
+                drop(tx);
+                tracing::warn!(error = %e, "applying the home's answer locally failed; delivery will bring it");
+                Ok(Applied {
+                    id: id.to_owned(),
+                    version: resp.version,
+                    state: local.state,
+                    events,
+                })
+            }
+        }
     }
 
     /// Loaded state of an escalation, for checks that span aggregates (meetings).

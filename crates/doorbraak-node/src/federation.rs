@@ -147,6 +147,9 @@ where
         }
         .into());
     }
+    if state.stream_id() != id {
+        return Err(FedError::Wire("the stream id is not the aggregate's own id".into()).into());
+    }
     if !state.parties().contains(node.oin()) {
         return Err(FedError::NotAParty.into());
     }
@@ -239,6 +242,11 @@ where
                     from: from.to_string(),
                 }
                 .into());
+            }
+            if next.stream_id() != id {
+                return Err(
+                    FedError::Wire("the stream id is not the aggregate's own id".into()).into(),
+                );
             }
             if !next.parties().contains(node.oin()) {
                 return Err(FedError::NotAParty.into());
@@ -360,15 +368,60 @@ impl FederationService {
             .as_ref()
             .ok_or_else(|| Status::unavailable("no federation"))?;
         let mut client = fed.peers.client(from)?;
-        let fetched = client
-            .fetch_events(v1::FetchEventsRequest {
-                stream_kind: m.stream_kind.clone(),
-                stream_id: m.stream_id.clone(),
-                after_seq: have,
-            })
-            .await?
-            .into_inner();
-        m.events = fetched.events;
+        // page through long histories: each fetch returns at most MAX_EVENTS events
+        let mut events: Vec<v1::StoredEvent> = Vec::new();
+        let mut after = have;
+        loop {
+            let page = client
+                .fetch_events(v1::FetchEventsRequest {
+                    stream_kind: m.stream_kind.clone(),
+                    stream_id: m.stream_id.clone(),
+                    after_seq: after,
+                })
+                .await?
+                .into_inner()
+                .events;
+            let n = page.len();
+            after = page.last().map_or(after, |e| e.seq);
+            events.extend(page);
+            if n < MAX_EVENTS || events.len() > 1_000_000 {
+                break;
+            }
+        }
+        m.events = events;
+        Ok(())
+    }
+
+    /// A meeting that arrives must belong to an escalation this node knows, scheduled by (and
+    /// with participants of) that escalation's parties: nobody places minutes under someone
+    /// else's escalation.
+    async fn check_meetings(&self, from: &Oin, messages: &[v1::Message]) -> Result<(), Status> {
+        use doorbraak_model::MinutesEvent;
+        for m in messages.iter().filter(|m| m.stream_kind == "minutes") {
+            let events = doorbraak_proto::from_wire::<MinutesEvent>(&m.events)
+                .map_err(|e| Status::invalid_argument(e.to_string()))?;
+            for e in &events {
+                let MinutesEvent::Scheduled { id, meeting } = &e.event.body else {
+                    continue;
+                };
+                let bad = |why: &str| Status::invalid_argument(format!("meeting refused: {why}"));
+                if id.to_string() != m.stream_id {
+                    return Err(bad("the stream id is not the meeting's"));
+                }
+                let esc = self
+                    .node
+                    .escalation(&meeting.escalation.to_string())
+                    .await
+                    .map_err(node_status)?
+                    .ok_or_else(|| bad("its escalation is unknown here"))?;
+                if !esc.is_party(from) || !meeting.participants.iter().all(|p| esc.is_party(&p.org))
+                {
+                    return Err(bad(
+                        "the scheduler and participants must be parties of its escalation",
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -626,15 +679,24 @@ impl Federation for FederationService {
                 return Err(Status::invalid_argument("message and stream ids are UUIDs"));
             }
         }
-        // a gap (e.g. this node joined the escalation later) is filled from the home first
+        // a gap (e.g. this node joined the escalation later) is filled from the home first;
+        // within a batch, a stream's later messages continue where its earlier ones end
+        let mut next_seq: std::collections::HashMap<(String, String), i64> = Default::default();
         for m in &mut messages {
-            let have = self.local_version(&m.stream_kind, &m.stream_id).await?;
+            let key = (m.stream_kind.clone(), m.stream_id.clone());
+            let have = match next_seq.get(&key) {
+                Some(v) => *v,
+                None => self.local_version(&m.stream_kind, &m.stream_id).await?,
+            };
             if let Some(first) = m.events.first()
                 && first.seq > have + 1
             {
                 self.fill_gap(&peer.oin, m, have).await?;
             }
+            let last = m.events.last().map_or(have, |e| e.seq);
+            next_seq.insert(key, have.max(last));
         }
+        self.check_meetings(&peer.oin, &messages).await?;
         let mut tx = self
             .node
             .store
@@ -643,7 +705,7 @@ impl Federation for FederationService {
             .map_err(|e| node_status(e.into()))?;
         let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
         let seen = tx
-            .seen_many(&ids)
+            .seen_many(peer.oin.as_str(), &ids)
             .await
             .map_err(|e| node_status(e.into()))?;
         let (fresh, dup): (Vec<&v1::Message>, Vec<&v1::Message>) =

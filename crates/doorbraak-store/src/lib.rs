@@ -428,14 +428,21 @@ impl Store {
     }
 
     /// Streams whose next deadline has passed at `now`: work for the deadline sweeper.
-    pub async fn due(&self, now: Timestamp, limit: i64) -> Result<Vec<(String, String)>> {
+    pub async fn due(
+        &self,
+        own: &str,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        // only streams this node is home of: replicas receive the overdue event from the home
         let rows = sqlx::query(
             "SELECT stream_kind, stream_id FROM projections \
-             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1 \
+             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1 AND home_oin = $3 \
              ORDER BY next_deadline_ms LIMIT $2",
         )
         .bind(ms(now))
         .bind(limit)
+        .bind(own)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -573,6 +580,8 @@ pub struct PeerStatus {
     pub delivered: i64,
     /// Attempts of the oldest pending message (the current backoff level).
     pub attempts: i64,
+    /// Messages the peer refused for good (set aside, not retried).
+    pub rejected: i64,
     pub next_attempt: Option<Timestamp>,
     pub oldest_pending: Option<Timestamp>,
     pub last_error: Option<String>,
@@ -644,10 +653,7 @@ impl Store {
             let sql = format!(
                 "UPDATE outbox SET delivered_at_ms = $1, lease_owner = NULL, lease_expires_ms = NULL, \
                  last_error = NULL WHERE message_id IN ({})",
-                (2..chunk.len() + 2)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                numbered(2, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ms(now));
             for id in chunk {
@@ -660,15 +666,38 @@ impl Store {
 
     /// Delivery to `destination` failed: one more attempt on its pending messages, the next
     /// one not before `next`, and the error for the status view.
-    pub async fn mark_failed(&self, destination: &str, next: Timestamp, error: &str) -> Result<()> {
+    pub async fn mark_failed(
+        &self,
+        destination: &str,
+        owner: &str,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
              lease_owner = NULL, lease_expires_ms = NULL \
-             WHERE destination = $3 AND delivered_at_ms IS NULL",
+             WHERE destination = $3 AND delivered_at_ms IS NULL \
+             AND (lease_owner IS NULL OR lease_owner = $4)",
         )
         .bind(ms(next))
         .bind(error.chars().take(500).collect::<String>())
         .bind(destination)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The peer refused this message for good (it can never be applied there): it is set
+    /// aside, visible in the peer status, so that what follows is not blocked behind it.
+    pub async fn mark_rejected(&self, message_id: &str, now: Timestamp, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET delivered_at_ms = $1, rejected_at_ms = $1, last_error = $2, \
+             lease_owner = NULL, lease_expires_ms = NULL WHERE message_id = $3",
+        )
+        .bind(ms(now))
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(message_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -693,11 +722,12 @@ impl Store {
         let rows = sqlx::query(
             "SELECT destination, \
                SUM(CASE WHEN delivered_at_ms IS NULL THEN 1 ELSE 0 END) AS pending, \
-               SUM(CASE WHEN delivered_at_ms IS NULL THEN 0 ELSE 1 END) AS delivered, \
+               SUM(CASE WHEN delivered_at_ms IS NULL OR rejected_at_ms IS NOT NULL THEN 0 ELSE 1 END) AS delivered, \
+               SUM(CASE WHEN rejected_at_ms IS NULL THEN 0 ELSE 1 END) AS rejected, \
                MAX(CASE WHEN delivered_at_ms IS NULL THEN attempts ELSE 0 END) AS attempts, \
                MAX(CASE WHEN delivered_at_ms IS NULL THEN next_attempt_ms END) AS next_attempt_ms, \
                MIN(CASE WHEN delivered_at_ms IS NULL THEN created_at_ms END) AS oldest_ms, \
-               MAX(CASE WHEN delivered_at_ms IS NULL THEN last_error END) AS last_error \
+               MAX(CASE WHEN delivered_at_ms IS NULL OR rejected_at_ms IS NOT NULL THEN last_error END) AS last_error \
              FROM outbox GROUP BY destination ORDER BY destination",
         )
         .fetch_all(&self.pool)
@@ -709,6 +739,7 @@ impl Store {
                     pending: r.try_get("pending")?,
                     delivered: r.try_get("delivered")?,
                     attempts: r.try_get("attempts")?,
+                    rejected: r.try_get("rejected")?,
                     next_attempt: r
                         .try_get::<Option<i64>, _>("next_attempt_ms")?
                         .map(from_ms)
@@ -874,9 +905,9 @@ fn values_clause(backend: Backend, rows: usize, cols: usize) -> String {
     s
 }
 
-/// `$1,$2,...,$n`
-fn list_clause(n: usize) -> String {
-    (1..=n)
+/// `$first,...,$(first+n-1)`: a numbered parameter list for `IN (...)`.
+fn numbered(first: usize, n: usize) -> String {
+    (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(",")
@@ -1060,14 +1091,18 @@ impl Tx {
     }
 
     /// Which of these message ids were applied before.
-    pub async fn seen_many(&mut self, ids: &[String]) -> Result<std::collections::HashSet<String>> {
+    pub async fn seen_many(
+        &mut self,
+        source: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>> {
         let mut out = std::collections::HashSet::new();
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "SELECT message_id FROM inbox WHERE message_id IN ({})",
-                list_clause(chunk.len())
+                "SELECT message_id FROM inbox WHERE source = $1 AND message_id IN ({})",
+                numbered(2, chunk.len())
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(source);
             for id in chunk {
                 q = q.bind(id);
             }
@@ -1095,10 +1130,7 @@ impl Tx {
             };
             let sql = format!(
                 "SELECT stream_id, version, state FROM projections WHERE stream_kind = $1 AND stream_id IN ({}){lock}",
-                (2..chunk.len() + 2)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                numbered(2, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(A::KIND);
             for id in chunk {
@@ -1238,7 +1270,7 @@ impl Tx {
     ) -> Result<()> {
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "INSERT INTO inbox (message_id, source, received_at_ms) VALUES {}",
+                "INSERT INTO inbox (message_id, source, received_at_ms) VALUES {} ON CONFLICT DO NOTHING",
                 values_clause(self.backend, chunk.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -1251,8 +1283,9 @@ impl Tx {
     }
 
     /// Has this message id been applied before? (idempotent receipt)
-    pub async fn seen(&mut self, message_id: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM inbox WHERE message_id = $1")
+    pub async fn seen(&mut self, source: &str, message_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM inbox WHERE source = $1 AND message_id = $2")
+            .bind(source)
             .bind(message_id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -1266,7 +1299,9 @@ impl Tx {
         source: &str,
         now: Timestamp,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO inbox (message_id, source, received_at_ms) VALUES ($1, $2, $3)")
+        sqlx::query(
+            "INSERT INTO inbox (message_id, source, received_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
             .bind(message_id)
             .bind(source)
             .bind(ms(now))

@@ -172,8 +172,8 @@ async fn overdue_first_and_due_deadlines_for_the_sweeper() {
     on_both(|store| async move {
         let early = open_escalation(&store, 10, day(0)).await;
         let late = open_escalation(&store, 11, day(5)).await;
-        assert!(store.due(day(10), 100).await.unwrap().is_empty());
-        let due = store.due(day(15), 100).await.unwrap();
+        assert!(store.due(LT, day(10), 100).await.unwrap().is_empty());
+        let due = store.due(LT, day(15), 100).await.unwrap();
         assert_eq!(due, vec![("escalation".to_string(), early.stream_id())]);
         // mark the later one overdue: it sorts first
         let sys = Actor::system(Oin::parse(LT).unwrap());

@@ -15,10 +15,11 @@ CREATE TABLE events (
     stream_kind TEXT NOT NULL,
     stream_id   TEXT NOT NULL,
     seq         BIGINT NOT NULL,
-    event_id    TEXT NOT NULL UNIQUE,
+    event_id    TEXT NOT NULL,
     at_ms       BIGINT NOT NULL,
     payload     TEXT NOT NULL,
-    PRIMARY KEY (stream_kind, stream_id, seq)
+    PRIMARY KEY (stream_kind, stream_id, seq),
+    UNIQUE (stream_kind, stream_id, event_id)
 );
 
 -- The current state of each aggregate, written in the same transaction as its events.
@@ -64,16 +65,19 @@ CREATE TABLE outbox (
     last_error       TEXT,
     lease_owner      TEXT,
     lease_expires_ms BIGINT,
-    delivered_at_ms  BIGINT
+    delivered_at_ms  BIGINT,
+    -- set when the peer refused the message for good (it is then no longer sent)
+    rejected_at_ms   BIGINT
 );
 CREATE INDEX outbox_pending ON outbox (destination, next_attempt_ms)
     WHERE delivered_at_ms IS NULL;
 
--- Message ids already applied, for idempotent receipt.
+-- Message ids already applied, per sending organisation, for idempotent receipt.
 CREATE TABLE inbox (
-    message_id     TEXT PRIMARY KEY,
     source         TEXT NOT NULL,
-    received_at_ms BIGINT NOT NULL
+    message_id     TEXT NOT NULL,
+    received_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (source, message_id)
 );
 
 -- Access log after NEN 7513: who did what to which object, when, why, with what outcome.
