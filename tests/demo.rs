@@ -139,6 +139,62 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     .await;
     assert_eq!(kw.as_array().unwrap().len(), 2);
 
+    // a meeting whose minutes managers of two organisations approved; its bundle verifies
+    let lt_http = by_kind("local_team");
+    let esc_list = get(&lt_http, "demo-lokaal-team-eva", "/api/v1/escalations").await;
+    assert!(!esc_list.as_array().unwrap().is_empty());
+    let client = reqwest::Client::new();
+    let vt_http = by_kind("veilig_thuis");
+    let mut bundle_ok = false;
+    for _ in 0..100 {
+        // the minutes id is found through the LT node's store of the demo dir
+        let store = doorbraak_store::Store::connect(
+            &format!(
+                "sqlite://{}/one/nodes/lokaal-team/data/node.db",
+                dir.display()
+            ),
+            1,
+        )
+        .await
+        .unwrap();
+        let rows = store
+            .list("minutes", &doorbraak_store::ListFilter::default())
+            .await
+            .unwrap();
+        store.close().await;
+        if let Some(m) = rows.iter().find(|r| r.status == "final") {
+            let b: Value = client
+                .get(format!("{vt_http}/api/v1/meetings/{}/bundle", m.id))
+                .bearer_auth("demo-veilig-thuis-gerda")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let path = dir.join("bundle.json");
+            std::fs::write(&path, serde_json::to_string(&b).unwrap()).unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+                .args(["minutes", "verify"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("valid: 2 signed approvals"));
+            bundle_ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        bundle_ok,
+        "the demo has final minutes approved by two organisations"
+    );
+
     // a second demo on the same machine picks free ports
     let (mut two, rx2) = start_demo(&dir.join("two"));
     wait_line(&rx2, "Stop with Ctrl-C");

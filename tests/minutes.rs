@@ -418,3 +418,129 @@ async fn racing_approvals_end_alike_everywhere_and_a_node_that_was_down_catches_
     assert_eq!(b["state"], home["state"]);
     assert_eq!(b["state"]["main"]["final_revision"], 1);
 }
+
+/// Run `doorbraak minutes ...` against org `i` as `user`.
+fn cli(fed: &Fed, i: usize, user: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .arg("minutes")
+        .args(args)
+        .env("DOORBRAAK_URL", &fed.node(i).base)
+        .env("DOORBRAAK_TOKEN", tok(i, user))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_commands_walk_the_minutes() {
+    let mut fed = Fed::create("minutes-cli", &ORGS[..2], &[], &[]);
+    fed.start_all(2);
+    assert_eq!(
+        post(&fed, 0, "p", "/api/v1/cases", case("LT-C")).await.0,
+        201
+    );
+    let (_, b) = post(
+        &fed,
+        0,
+        "p",
+        "/api/v1/escalations",
+        json!({
+        "case_ref": "LT-C", "situation": "agreements_not_kept", "first_step": "management",
+        "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp" }),
+    )
+    .await;
+    let esc = b["id"].as_str().unwrap().to_owned();
+    let p0 = format!("{}:Eva Bakker:team_manager:{LT}", pid(0, "tm"));
+    let p1 = format!("{}:Gerda de Boer:director:{VT}", pid(1, "d"));
+    let (ok, out, err) = cli(
+        &fed,
+        0,
+        "tm",
+        &[
+            "--json",
+            "schedule",
+            "--escalation",
+            &esc,
+            "--step",
+            "management",
+            "--date",
+            "2026-11-20T10:00:00Z",
+            "--participant",
+            &p0,
+            "--participant",
+            &p1,
+            "--agenda",
+            "Wachtlijst",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let m = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (ok, out, err) = cli(
+        &fed,
+        0,
+        "tm",
+        &["draft", &m, "--content", "Afspraak: start vrijdag"],
+    );
+    assert!(ok && out.starts_with("ok:"), "{out}{err}");
+    assert!(cli(&fed, 0, "tm", &["circulate", &m]).0);
+    at(&fed, 1, &m, |st| st["main"]["circulated"] == 1).await;
+    let (ok, out, err) = cli(&fed, 1, "d", &["approve", &m]);
+    assert!(ok, "{out}{err}");
+    assert!(cli(&fed, 0, "tm", &["approve", &m]).0);
+    at(&fed, 1, &m, |st| st["main"]["final_revision"] == 1).await;
+    let (ok, out, _) = cli(&fed, 1, "d", &["show", &m]);
+    assert!(ok);
+    assert!(
+        out.contains("status: definitief")
+            && out.contains("Afspraak: start vrijdag")
+            && out.contains("ondertekend"),
+        "{out}"
+    );
+    // refusals name the rule, with the Dutch message
+    let (ok, _, err) = cli(
+        &fed,
+        1,
+        "d",
+        &["request-changes", &m, "--comment", "te laat"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("minutes.final_never_changes") && err.contains("definitief"),
+        "{err}"
+    );
+    let dir = support::tempdir("cli-bundle");
+    let bundle = dir.join("b.json");
+    assert!(
+        cli(
+            &fed,
+            1,
+            "d",
+            &["export", &m, "--out", bundle.to_str().unwrap()]
+        )
+        .0
+    );
+    let (ok, out, _) = cli(&fed, 1, "d", &["verify", bundle.to_str().unwrap()]);
+    assert!(ok && out.contains("valid: 2 signed approvals"), "{out}");
+    let html = dir.join("p.html");
+    assert!(
+        cli(
+            &fed,
+            0,
+            "tm",
+            &["print", &m, "--out", html.to_str().unwrap()]
+        )
+        .0
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("Goedkeuringen")
+    );
+}

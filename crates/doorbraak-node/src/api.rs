@@ -997,34 +997,18 @@ async fn approve_minutes(
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
     // this node signs its person's approval with its certificate's key
-    let signature = match api.node.federation.as_ref().and_then(|f| f.signer.as_ref()) {
-        Some(signer) => {
-            let m = api
-                .node
-                .minutes(&id)
-                .await?
-                .ok_or(RuleViolation::NotFound { what: "Meeting" })?;
-            let statement = m
-                .approval_statement(
-                    r.target,
-                    r.revision,
-                    &r.content_hash,
-                    &api.node.actor(&u),
-                    api.node.now(),
-                )
-                .ok_or(RuleViolation::NotAMeetingParticipant)?;
-            Some(signer.sign(&statement).map_err(|e| {
-                tracing::error!(error = %e, "signing failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "minutes.signing_failed",
-                    "Ondertekenen mislukt",
-                    "Signing failed",
-                )
-            })?)
-        }
-        None => None,
-    };
+    let m = api
+        .node
+        .minutes(&id)
+        .await?
+        .ok_or(RuleViolation::NotFound { what: "Meeting" })?;
+    let signature = api.node.sign_approval(
+        &m,
+        r.target,
+        r.revision,
+        &r.content_hash,
+        &api.node.actor(&u),
+    )?;
     let cmd = MinutesCommand::Approve {
         target: r.target,
         revision: r.revision,

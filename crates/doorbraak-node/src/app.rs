@@ -601,6 +601,27 @@ impl Node {
         Ok(n)
     }
 
+    /// This node's signature of `actor`'s approval (None on a node without federation keys).
+    pub fn sign_approval(
+        &self,
+        minutes: &Minutes,
+        target: doorbraak_model::DocTarget,
+        revision: u32,
+        content_hash: &str,
+        actor: &Actor,
+    ) -> Result<Option<doorbraak_model::ApprovalSignature>, NodeError> {
+        let Some(signer) = self.federation.as_ref().and_then(|f| f.signer.as_ref()) else {
+            return Ok(None);
+        };
+        let statement = minutes
+            .approval_statement(target, revision, content_hash, actor, self.now())
+            .ok_or(RuleViolation::NotAMeetingParticipant)?;
+        signer
+            .sign(&statement)
+            .map(Some)
+            .map_err(|e| FedError::Wire(format!("signing failed: {e}")).into())
+    }
+
     /// Execute a command as if at `at` (seeding the demo with history, e.g. an escalation
     /// opened weeks ago). Development only; the API never calls this.
     pub async fn execute_at<A>(

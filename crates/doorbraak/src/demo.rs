@@ -370,6 +370,9 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         )
         .await?;
 
+    // 1b. Their managers met; the minutes were approved (and signed) by both organisations.
+    minutes_approved_by_two(nodes, e1).await?;
+
     // 2. Situation 1 (professional dilemma), GI -> local team, step 1 with behavioural scientists.
     let c2 = case(
         &nodes[GI],
@@ -539,6 +542,93 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
             vec![],
         )
         .await?;
+    Ok(())
+}
+
+async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyhow::Result<()> {
+    use doorbraak_model::minutes::content_hash;
+    use doorbraak_model::{DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId};
+    let id = MinutesId(uuid::Uuid::now_v7());
+    let eva = person(LT, "eva")?;
+    let gerda = person(VT, "gerda")?;
+    nodes[LT]
+        .execute::<Minutes>(
+            &eva,
+            &id.to_string(),
+            &MinutesCommand::Schedule {
+                id,
+                meeting: Meeting {
+                    id: MeetingId(uuid::Uuid::now_v7()),
+                    escalation: esc,
+                    step: Step::Management,
+                    date: Timestamp::now(),
+                    participants: vec![part(LT, "eva")?, part(VT, "gerda")?],
+                    agenda:
+                        "1. Wachtlijst Veilig Thuis\n2. Afspraken over de start van het onderzoek"
+                            .into(),
+                },
+            },
+            "schedule",
+            vec![],
+        )
+        .await?;
+    let text = "Aanwezig: Eva Bakker (teammanager, Lokaal Team), Gerda de Boer (directeur, Veilig Thuis).\n\
+                Afspraak: Veilig Thuis start het onderzoek uiterlijk vrijdag; het lokaal team regelt \
+                overbruggingszorg tot dan. Evaluatie over twee weken.";
+    let sid = id.to_string();
+    nodes[LT]
+        .execute::<Minutes>(
+            &eva,
+            &sid,
+            &MinutesCommand::Draft {
+                content: text.into(),
+            },
+            "draft",
+            vec![],
+        )
+        .await?;
+    nodes[LT]
+        .execute::<Minutes>(
+            &eva,
+            &sid,
+            &MinutesCommand::Circulate {
+                target: DocTarget::Main,
+            },
+            "circulate",
+            vec![],
+        )
+        .await?;
+    let hash = content_hash(text);
+    for (i, who) in [(LT, &eva), (VT, &gerda)] {
+        // the approving node needs its replica (delivered by the home) to sign
+        let mut m = None;
+        for _ in 0..200 {
+            m = nodes[i]
+                .minutes(&sid)
+                .await?
+                .filter(|m| m.main.as_ref().is_some_and(|d| d.circulated == Some(1)));
+            if m.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let m = m.ok_or_else(|| anyhow::anyhow!("minutes did not reach {}", ORGS[i].name))?;
+        let signature = nodes[i].sign_approval(&m, DocTarget::Main, 1, &hash, who)?;
+        nodes[i]
+            .execute::<Minutes>(
+                who,
+                &sid,
+                &MinutesCommand::Approve {
+                    target: DocTarget::Main,
+                    revision: 1,
+                    content_hash: hash.clone(),
+                    signature,
+                },
+                "approve",
+                vec![],
+            )
+            .await?;
+    }
     Ok(())
 }
 

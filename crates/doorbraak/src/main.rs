@@ -1,6 +1,7 @@
 //! `doorbraak`: run an organisation's node.
 #![forbid(unsafe_code)]
 
+mod client;
 mod demo;
 mod pki;
 
@@ -47,13 +48,20 @@ enum Command {
     /// Development PKI: federation CA, node certificates, revocation, signed directory.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
-    /// Minutes: verify an exported bundle offline.
-    #[command(subcommand)]
-    Minutes(MinutesCommand),
+    /// Meetings and minutes on a node (show, schedule, draft, revise, circulate, approve,
+    /// request-changes, addendum, export, print) and offline verification of a bundle.
+    Minutes {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(subcommand)]
+        cmd: MinutesCommand,
+    },
 }
 
 #[derive(Subcommand)]
 enum MinutesCommand {
+    #[command(flatten)]
+    Api(client::MinutesCmd),
     /// Check an exported minutes bundle (GET /api/v1/meetings/{id}/bundle): every approval of
     /// the final text, its signature, certificate, directory entry and the text's hash.
     Verify {
@@ -168,13 +176,18 @@ async fn main() -> std::process::ExitCode {
         Command::Node { config } => run_node(config).await,
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
-        Command::Minutes(MinutesCommand::Verify { bundle, json }) => {
-            match verify_minutes(bundle, json) {
-                Ok(true) => Ok(()),
-                Ok(false) => return std::process::ExitCode::from(1),
-                Err(e) => Err(e),
-            }
-        }
+        Command::Minutes {
+            cmd: MinutesCommand::Verify { bundle, json },
+            ..
+        } => match verify_minutes(bundle, json) {
+            Ok(true) => Ok(()),
+            Ok(false) => return std::process::ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Minutes {
+            conn,
+            cmd: MinutesCommand::Api(cmd),
+        } => client::run(conn, cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

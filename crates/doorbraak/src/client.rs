@@ -1,0 +1,392 @@
+//! `doorbraak minutes ...`: client commands over a node's JSON API, with human-readable output
+//! (Dutch messages for refusals) or `--json`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use doorbraak_model::minutes::content_hash;
+use serde_json::{Value, json};
+
+/// Where and as whom.
+#[derive(Args, Clone)]
+pub struct Conn {
+    /// The node's base URL, e.g. http://127.0.0.1:8080
+    #[arg(
+        long,
+        env = "DOORBRAAK_URL",
+        global = true,
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// Bearer token of the person acting.
+    #[arg(long, env = "DOORBRAAK_TOKEN", global = true, default_value = "")]
+    pub token: String,
+    /// Print the node's JSON answer instead of a summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum MinutesCmd {
+    /// Show a meeting with its minutes, revisions and approvals.
+    Show { id: String },
+    /// Schedule a meeting within a step of an escalation. Participants as
+    /// `person:name:role:OIN`, e.g. `eva:Eva Bakker:team_manager:00000001000000000010`.
+    Schedule {
+        #[arg(long)]
+        escalation: String,
+        #[arg(long)]
+        step: String,
+        /// RFC 3339 date-time.
+        #[arg(long)]
+        date: String,
+        #[arg(long = "participant", required = true)]
+        participants: Vec<String>,
+        #[arg(long)]
+        agenda: String,
+    },
+    /// Draft the minutes (revision 1).
+    Draft {
+        id: String,
+        #[command(flatten)]
+        text: Text,
+    },
+    /// Make a new revision (of the minutes or an addendum).
+    Revise {
+        id: String,
+        #[arg(long)]
+        addendum: Option<u32>,
+        #[command(flatten)]
+        text: Text,
+    },
+    /// Circulate the current revision for approval.
+    Circulate {
+        id: String,
+        #[arg(long)]
+        addendum: Option<u32>,
+    },
+    /// Approve the current revision (the text shown by `show`; its hash is checked).
+    Approve {
+        id: String,
+        #[arg(long)]
+        addendum: Option<u32>,
+    },
+    /// Ask for changes to the current revision.
+    RequestChanges {
+        id: String,
+        #[arg(long)]
+        addendum: Option<u32>,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Add an addendum (a correction) to final minutes.
+    Addendum {
+        id: String,
+        #[command(flatten)]
+        text: Text,
+    },
+    /// Export the verification bundle of final minutes.
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Save the printable record (HTML) of final minutes.
+    Print {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct Text {
+    /// The text itself.
+    #[arg(long, conflicts_with = "file")]
+    pub content: Option<String>,
+    /// A file with the text.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+}
+
+impl Text {
+    fn get(&self) -> anyhow::Result<String> {
+        match (&self.content, &self.file) {
+            (Some(c), _) => Ok(c.clone()),
+            (None, Some(f)) => {
+                std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))
+            }
+            (None, None) => bail!("give the text with --content or --file"),
+        }
+    }
+}
+
+fn target(addendum: Option<u32>) -> Value {
+    match addendum {
+        Some(n) => json!({ "type": "addendum", "number": n }),
+        None => json!({ "type": "main" }),
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+    conn: Conn,
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<reqwest::Response> {
+        let url = format!("{}{}", self.conn.url.trim_end_matches('/'), path);
+        let mut req = if method == "GET" {
+            self.http.get(&url)
+        } else {
+            self.http.post(&url)
+        };
+        if !self.conn.token.is_empty() {
+            req = req.bearer_auth(&self.conn.token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        if self.conn.json {
+            println!("{v}");
+        }
+        bail!(
+            "{} {}: {}",
+            status.as_u16(),
+            v["rule"].as_str().unwrap_or("error"),
+            v["message_nl"].as_str().unwrap_or("onbekende fout")
+        )
+    }
+
+    async fn json(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        Ok(self.call(method, path, body).await?.json().await?)
+    }
+}
+
+fn summarise_command(v: &Value) {
+    let events: Vec<&str> = v["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    println!(
+        "ok: {} (versie {}): {}",
+        v["id"].as_str().unwrap_or_default(),
+        v["version"],
+        events.join(", ")
+    );
+}
+
+fn show_meeting(v: &Value) {
+    let st = &v["state"];
+    println!(
+        "Overleg {} ({}), {}",
+        st["id"].as_str().unwrap_or_default(),
+        st["meeting"]["step"].as_str().unwrap_or_default(),
+        st["meeting"]["date"].as_str().unwrap_or_default()
+    );
+    let Some(doc) = st["main"].as_object() else {
+        println!("  nog geen verslag");
+        return;
+    };
+    let revs = doc
+        .get("revisions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let current = revs.last().cloned().unwrap_or(Value::Null);
+    let status = if !doc["final_revision"].is_null() {
+        "definitief"
+    } else if doc["circulated"] == current["number"] {
+        "ter goedkeuring"
+    } else {
+        "concept"
+    };
+    println!(
+        "  status: {status}, versie {} (sha256 {})",
+        current["number"],
+        current["content_hash"].as_str().unwrap_or_default()
+    );
+    println!(
+        "  ---\n{}\n  ---",
+        current["content"].as_str().unwrap_or_default()
+    );
+    for a in doc["approvals"].as_array().into_iter().flatten() {
+        let signed = if a["signature"].is_object() {
+            "ondertekend"
+        } else {
+            "niet ondertekend"
+        };
+        println!(
+            "  goedgekeurd door {} ({}, {}) op {} — {signed}",
+            a["person"].as_str().unwrap_or_default(),
+            a["role"].as_str().unwrap_or_default(),
+            a["org"].as_str().unwrap_or_default(),
+            a["at"].as_str().unwrap_or_default()
+        );
+    }
+    for c in doc["change_requests"].as_array().into_iter().flatten() {
+        println!(
+            "  wijziging gevraagd bij versie {}: {}",
+            c["revision"],
+            c["comment"].as_str().unwrap_or_default()
+        );
+    }
+}
+
+/// The current revision number and text of a document of a meeting.
+fn current(meeting: &Value, addendum: Option<u32>) -> anyhow::Result<(u64, String)> {
+    let doc = match addendum {
+        None => &meeting["state"]["main"],
+        Some(n) => &meeting["state"]["addenda"][(n.max(1) - 1) as usize],
+    };
+    let rev = doc["revisions"]
+        .as_array()
+        .and_then(|r| r.last())
+        .context("there is no text to act on yet")?;
+    Ok((
+        rev["number"].as_u64().unwrap_or(0),
+        rev["content"].as_str().unwrap_or_default().to_owned(),
+    ))
+}
+
+pub async fn run(conn: Conn, cmd: MinutesCmd) -> anyhow::Result<()> {
+    let c = Client {
+        http: reqwest::Client::new(),
+        conn,
+    };
+    let json_out = c.conn.json;
+    let done = |v: Value| {
+        if json_out {
+            println!("{v}");
+        } else {
+            summarise_command(&v);
+        }
+    };
+    match cmd {
+        MinutesCmd::Show { id } => {
+            let v = c
+                .json("GET", &format!("/api/v1/meetings/{id}"), None)
+                .await?;
+            if json_out {
+                println!("{v}")
+            } else {
+                show_meeting(&v)
+            }
+        }
+        MinutesCmd::Schedule {
+            escalation,
+            step,
+            date,
+            participants,
+            agenda,
+        } => {
+            let mut ps = Vec::new();
+            for p in &participants {
+                let parts: Vec<&str> = p.splitn(4, ':').collect();
+                let [person, name, role, org] = parts[..] else {
+                    bail!("participant '{p}' is not person:name:role:OIN");
+                };
+                ps.push(json!({ "person": person, "name": name, "role": role, "org": org }));
+            }
+            done(c.json("POST", "/api/v1/meetings", Some(json!({ "escalation": escalation, "step": step, "date": date, "participants": ps, "agenda": agenda }))).await?);
+        }
+        MinutesCmd::Draft { id, text } => done(
+            c.json(
+                "POST",
+                &format!("/api/v1/meetings/{id}/minutes"),
+                Some(json!({ "content": text.get()? })),
+            )
+            .await?,
+        ),
+        MinutesCmd::Revise { id, addendum, text } => done(
+            c.json(
+                "POST",
+                &format!("/api/v1/meetings/{id}/revisions"),
+                Some(json!({ "target": target(addendum), "content": text.get()? })),
+            )
+            .await?,
+        ),
+        MinutesCmd::Circulate { id, addendum } => done(
+            c.json(
+                "POST",
+                &format!("/api/v1/meetings/{id}/circulate"),
+                Some(json!({ "target": target(addendum) })),
+            )
+            .await?,
+        ),
+        MinutesCmd::Approve { id, addendum } => {
+            let m = c
+                .json("GET", &format!("/api/v1/meetings/{id}"), None)
+                .await?;
+            let (rev, text) = current(&m, addendum)?;
+            done(c.json("POST", &format!("/api/v1/meetings/{id}/approve"), Some(json!({ "target": target(addendum), "revision": rev, "content_hash": content_hash(&text) }))).await?);
+        }
+        MinutesCmd::RequestChanges {
+            id,
+            addendum,
+            comment,
+        } => {
+            let m = c
+                .json("GET", &format!("/api/v1/meetings/{id}"), None)
+                .await?;
+            let (rev, _) = current(&m, addendum)?;
+            done(
+                c.json(
+                    "POST",
+                    &format!("/api/v1/meetings/{id}/request-changes"),
+                    Some(
+                        json!({ "target": target(addendum), "revision": rev, "comment": comment }),
+                    ),
+                )
+                .await?,
+            );
+        }
+        MinutesCmd::Addendum { id, text } => done(
+            c.json(
+                "POST",
+                &format!("/api/v1/meetings/{id}/addenda"),
+                Some(json!({ "content": text.get()? })),
+            )
+            .await?,
+        ),
+        MinutesCmd::Export { id, out } => {
+            let v = c
+                .json("GET", &format!("/api/v1/meetings/{id}/bundle"), None)
+                .await?;
+            std::fs::write(&out, serde_json::to_string_pretty(&v)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "bundle written: {} (check it with `doorbraak minutes verify {}`)",
+                out.display(),
+                out.display()
+            );
+        }
+        MinutesCmd::Print { id, out } => {
+            let html = c
+                .call("GET", &format!("/api/v1/meetings/{id}/print"), None)
+                .await?
+                .text()
+                .await?;
+            std::fs::write(&out, html).with_context(|| format!("writing {}", out.display()))?;
+            println!("printable record written: {}", out.display());
+        }
+    }
+    Ok(())
+}
