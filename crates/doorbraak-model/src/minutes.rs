@@ -15,6 +15,7 @@ use crate::canonical::sha256_hex;
 use crate::escalation::{EscalationId, Participant, Step};
 use crate::event::{Aggregate, Event, ReplayError, check_version};
 use crate::identity::{Actor, Oin, PersonId, Role};
+use crate::policy::DeadlinePolicy;
 use crate::text::{self, MAX_SHORT, MAX_TEXT};
 use crate::violation::RuleViolation;
 
@@ -134,6 +135,11 @@ pub struct Doc {
     pub circulated: Option<u32>,
     pub final_revision: Option<u32>,
     pub final_at: Option<Timestamp>,
+    /// When the circulated revision must be approved (working days after circulation).
+    #[serde(default)]
+    pub approval_deadline: Option<Timestamp>,
+    #[serde(default)]
+    pub overdue_since: Option<Timestamp>,
 }
 
 impl Doc {
@@ -145,6 +151,8 @@ impl Doc {
             circulated: None,
             final_revision: None,
             final_at: None,
+            approval_deadline: None,
+            overdue_since: None,
         }
     }
 
@@ -178,6 +186,9 @@ impl Doc {
 pub struct Minutes {
     pub id: MinutesId,
     pub meeting: Meeting,
+    /// The deadline policy in force when the meeting was scheduled.
+    #[serde(default)]
+    pub policy: DeadlinePolicy,
     pub scheduled_by: Actor,
     pub main: Option<Doc>,
     pub addenda: Vec<Doc>,
@@ -200,6 +211,46 @@ impl Minutes {
 
     pub fn is_final(&self) -> bool {
         self.main.as_ref().is_some_and(Doc::is_final)
+    }
+
+    fn docs(&self) -> impl Iterator<Item = (DocTarget, &Doc)> {
+        self.main.iter().map(|d| (DocTarget::Main, d)).chain(
+            self.addenda
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (DocTarget::Addendum(i as u32 + 1), d)),
+        )
+    }
+
+    /// Documents waiting for approval past their deadline at `now` and not yet marked.
+    fn past_deadline(&self, now: Timestamp) -> Vec<(DocTarget, u32)> {
+        self.docs()
+            .filter(|(_, d)| {
+                !d.is_final()
+                    && d.circulated == Some(d.current_number())
+                    && d.overdue_since.is_none()
+                    && d.approval_deadline.is_some_and(|dl| now > dl)
+            })
+            .map(|(t, d)| (t, d.current_number()))
+            .collect()
+    }
+
+    /// For the deadline sweeper: the earliest approval deadline still running.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.docs()
+            .filter(|(_, d)| {
+                !d.is_final()
+                    && d.circulated == Some(d.current_number())
+                    && d.overdue_since.is_none()
+            })
+            .filter_map(|(_, d)| d.approval_deadline)
+            .min()
+    }
+
+    /// Is some document's approval overdue (marked by the sweeper, not final since)?
+    pub fn is_overdue(&self) -> bool {
+        self.docs()
+            .any(|(_, d)| !d.is_final() && d.overdue_since.is_some())
     }
 
     pub fn participant(&self, actor: &Actor) -> Option<&Participant> {
@@ -270,6 +321,8 @@ pub enum MinutesCommand {
     Schedule {
         id: MinutesId,
         meeting: Meeting,
+        #[serde(default)]
+        policy: DeadlinePolicy,
     },
     Draft {
         content: String,
@@ -296,6 +349,8 @@ pub enum MinutesCommand {
     AddAddendum {
         content: String,
     },
+    /// The deadline sweeper records that circulated text was not approved in time.
+    MarkOverdue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +359,8 @@ pub enum MinutesEvent {
     Scheduled {
         id: MinutesId,
         meeting: Meeting,
+        #[serde(default)]
+        policy: DeadlinePolicy,
     },
     RevisionMade {
         target: DocTarget,
@@ -312,6 +369,12 @@ pub enum MinutesEvent {
         content_hash: String,
     },
     Circulated {
+        target: DocTarget,
+        revision: u32,
+        #[serde(default)]
+        deadline: Option<Timestamp>,
+    },
+    ApprovalOverdue {
         target: DocTarget,
         revision: u32,
     },
@@ -352,6 +415,7 @@ impl MinutesEvent {
             MinutesEvent::RevisionMade { content, .. } => vec![("content", content)],
             MinutesEvent::ChangesRequested { comment, .. } => vec![("comment", comment)],
             MinutesEvent::Circulated { .. }
+            | MinutesEvent::ApprovalOverdue { .. }
             | MinutesEvent::Approved { .. }
             | MinutesEvent::Finalised { .. } => Vec::new(),
         }
@@ -362,6 +426,7 @@ impl MinutesEvent {
             MinutesEvent::Scheduled { .. } => "scheduled",
             MinutesEvent::RevisionMade { .. } => "revision_made",
             MinutesEvent::Circulated { .. } => "circulated",
+            MinutesEvent::ApprovalOverdue { .. } => "approval_overdue",
             MinutesEvent::Approved { .. } => "approved",
             MinutesEvent::ChangesRequested { .. } => "changes_requested",
             MinutesEvent::Finalised { .. } => "finalised",
@@ -406,7 +471,13 @@ impl Aggregate for Minutes {
         use MinutesCommand as C;
         use MinutesEvent as E;
         let ev = |body| Event::new(now, actor.clone(), body);
-        if let C::Schedule { id, meeting } = cmd {
+        if let C::Schedule {
+            id,
+            meeting,
+            policy,
+        } = cmd
+        {
+            let policy = policy.validate()?;
             if state.is_some() {
                 return Err(RuleViolation::AlreadyExists { what: "Meeting" });
             }
@@ -436,14 +507,29 @@ impl Aggregate for Minutes {
             return Ok(vec![ev(E::Scheduled {
                 id: *id,
                 meeting: meeting.clone(),
+                policy,
             })]);
         }
         let m = state.ok_or(RuleViolation::NotFound { what: "Meeting" })?;
+        if matches!(cmd, C::MarkOverdue) {
+            let late = m.past_deadline(now);
+            if late.is_empty() {
+                return Err(match m.next_deadline() {
+                    Some(deadline) => RuleViolation::NotYetOverdue { deadline },
+                    None => RuleViolation::AlreadyMarkedOverdue,
+                });
+            }
+            return Ok(late
+                .into_iter()
+                .map(|(target, revision)| ev(E::ApprovalOverdue { target, revision }))
+                .collect());
+        }
         let me = m
             .participant(actor)
             .ok_or(RuleViolation::NotAMeetingParticipant)?;
         match cmd {
             C::Schedule { .. } => Err(RuleViolation::AlreadyExists { what: "Meeting" }),
+            C::MarkOverdue => Err(RuleViolation::AlreadyMarkedOverdue),
             C::Draft { content } => {
                 if m.main.is_some() {
                     return Err(RuleViolation::MinutesAlreadyDrafted);
@@ -476,6 +562,10 @@ impl Aggregate for Minutes {
                 Ok(vec![ev(E::Circulated {
                     target: *target,
                     revision: doc.current_number(),
+                    deadline: Some(crate::calendar::add_working_days(
+                        now,
+                        m.policy.minutes_approval_working_days,
+                    )),
                 })])
             }
             C::Approve {
@@ -556,13 +646,19 @@ impl Aggregate for Minutes {
             event: event.body.name(),
             reason,
         };
-        if let E::Scheduled { id, meeting } = &event.body {
+        if let E::Scheduled {
+            id,
+            meeting,
+            policy,
+        } = &event.body
+        {
             if state.is_some() {
                 return Err(ReplayError::AlreadyCreated("scheduled"));
             }
             return Ok(Minutes {
                 id: *id,
                 meeting: meeting.clone(),
+                policy: *policy,
                 scheduled_by: event.by.clone(),
                 main: None,
                 addenda: Vec::new(),
@@ -594,6 +690,8 @@ impl Aggregate for Minutes {
                         }
                         doc.revisions.push(rev);
                         doc.approvals.clear();
+                        doc.approval_deadline = None;
+                        doc.overdue_since = None;
                     }
                     (DocTarget::Main, None) => m.main = Some(Doc::new(rev)),
                     (DocTarget::Addendum(n), None) => {
@@ -604,9 +702,19 @@ impl Aggregate for Minutes {
                     }
                 }
             }
-            E::Circulated { target, revision } => {
+            E::Circulated {
+                target,
+                revision,
+                deadline,
+            } => {
                 let doc = m.doc_mut(*target).ok_or(incons("no such document"))?;
                 doc.circulated = Some(*revision);
+                doc.approval_deadline = *deadline;
+                doc.overdue_since = None;
+            }
+            E::ApprovalOverdue { target, .. } => {
+                let doc = m.doc_mut(*target).ok_or(incons("no such document"))?;
+                doc.overdue_since = Some(event.at);
             }
             E::Approved {
                 target,

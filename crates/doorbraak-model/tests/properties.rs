@@ -219,7 +219,7 @@ proptest! {
             ],
             agenda: "Wachtlijst".into(),
         };
-        let mut state = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: MinutesId(uuid::Uuid::from_u128(9)), meeting }, &people[0], day(3)));
+        let mut state = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: MinutesId(uuid::Uuid::from_u128(9)), meeting, policy: DeadlinePolicy::default() }, &people[0], day(3)));
         let mut log: Vec<Event<MinutesEvent>> = Vec::new();
         let mut frozen: Option<(u32, String)> = None;
         for (i, (ci, ai)) in script.into_iter().enumerate() {
@@ -259,7 +259,7 @@ proptest! {
                 frozen = Some(now_final);
             }
         }
-        let mut replayed = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: MinutesId(uuid::Uuid::from_u128(9)), meeting: state.as_ref().unwrap().meeting.clone() }, &people[0], day(3)));
+        let mut replayed = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: MinutesId(uuid::Uuid::from_u128(9)), meeting: state.as_ref().unwrap().meeting.clone(), policy: DeadlinePolicy::default() }, &people[0], day(3)));
         for e in &log {
             replayed = Some(Minutes::apply(replayed.take(), e).unwrap());
         }

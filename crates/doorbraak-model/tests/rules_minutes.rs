@@ -44,6 +44,7 @@ fn scheduled() -> Minutes {
         C::Schedule {
             id: MinutesId(uuid::Uuid::from_u128(9)),
             meeting: meeting(three()),
+            policy: DeadlinePolicy::default(),
         },
         &eva(),
         day(3),
@@ -87,6 +88,7 @@ fn a_meeting_has_participants_of_two_organisations() {
     let cmd = C::Schedule {
         id: MinutesId(uuid::Uuid::from_u128(9)),
         meeting: meeting(one_org),
+        policy: DeadlinePolicy::default(),
     };
     assert_eq!(
         refused::<Minutes>(None, cmd, &eva(), day(3)),
@@ -286,5 +288,53 @@ fn a_change_request_needs_a_comment() {
     assert_eq!(
         refused(Some(&m), cmd, &gerda(), day(4)),
         "input.missing_field"
+    );
+}
+
+#[test]
+fn approval_is_due_within_five_working_days() {
+    // circulated on Thursday 5 November 2026 (day 3): due Thursday 12 November
+    let m = circulated("Verslag v1");
+    let doc = m.main.as_ref().unwrap();
+    assert_eq!(doc.approval_deadline, Some(day(10)));
+    assert_eq!(m.next_deadline(), Some(day(10)));
+    let sys = Actor::system(oin(LT));
+    assert_eq!(
+        refused(Some(&m), C::MarkOverdue, &sys, day(9)),
+        "deadline.not_overdue"
+    );
+    let late = ok(Some(&m), C::MarkOverdue, &sys, day(11));
+    assert!(late.is_overdue());
+    assert_eq!(late.next_deadline(), None);
+    assert_eq!(
+        refused(Some(&late), C::MarkOverdue, &sys, day(12)),
+        "deadline.already_overdue"
+    );
+    // late approvals still count; who has not answered is known
+    let late = ok(Some(&late), approve(1, "Verslag v1"), &eva(), day(12));
+    assert_eq!(late.awaiting(DocTarget::Main).len(), 2);
+    // a new revision restarts the clock when it is circulated (Saturday 14 November: the five
+    // working days run Monday 16 to Friday 20 November)
+    let again = ok(
+        Some(&late),
+        C::Revise {
+            target: DocTarget::Main,
+            content: "Verslag v2".into(),
+        },
+        &eva(),
+        day(12),
+    );
+    assert!(!again.is_overdue());
+    let again = ok(
+        Some(&again),
+        C::Circulate {
+            target: DocTarget::Main,
+        },
+        &eva(),
+        day(12),
+    );
+    assert_eq!(
+        again.main.as_ref().unwrap().approval_deadline,
+        Some(day(18))
     );
 }

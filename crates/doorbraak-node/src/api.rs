@@ -854,6 +854,7 @@ async fn schedule_meeting(
             participants: r.participants,
             agenda: r.agenda,
         },
+        policy: api.node.settings.policy,
     };
     let a = api
         .node
@@ -866,6 +867,68 @@ async fn schedule_meeting(
         )
         .await?;
     created(applied(a))
+}
+
+/// Meetings and their minutes on this node: overdue approvals first (for the overviews).
+#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn list_meetings(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(q) = q?;
+    api.node.log_read(&u, "minutes", "*").await?;
+    let rows = api
+        .node
+        .store
+        .list("minutes", &q.filter())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+/// Minutes waiting for my approval (what my reminders are about), with their deadlines.
+#[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn awaiting_me(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    api.node.log_read(&u, "minutes", "awaiting-me").await?;
+    let rows = api
+        .node
+        .store
+        .list("minutes", &ListFilter::default())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    let me = PersonId::new(u.id.clone());
+    let mut out = Vec::new();
+    for r in rows {
+        let Ok(m) = serde_json::from_value::<Minutes>(r.state) else {
+            continue;
+        };
+        for (target, doc) in m.main.iter().map(|d| (DocTarget::Main, d)).chain(
+            m.addenda
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (DocTarget::Addendum(i as u32 + 1), d)),
+        ) {
+            let waiting = doc.circulated == Some(doc.current_number())
+                && m.awaiting(target)
+                    .iter()
+                    .any(|p| p.person == me && &p.org == api.node.oin());
+            if waiting {
+                out.push(serde_json::json!({
+                    "meeting": m.id,
+                    "escalation": m.meeting.escalation,
+                    "target": target,
+                    "revision": doc.current_number(),
+                    "deadline": doc.approval_deadline,
+                    "overdue": doc.overdue_since.is_some(),
+                }));
+            }
+        }
+    }
+    Ok(Json(out))
 }
 
 /// A meeting with its minutes, revisions and approvals.
@@ -1218,7 +1281,7 @@ async fn notifications(
     let rows = api
         .node
         .store
-        .notifications(u.role.code())
+        .notifications(u.role.code(), &u.id)
         .await
         .map_err(crate::app::NodeError::from)?;
     Ok(Json(rows))
@@ -1356,7 +1419,7 @@ impl Modify for SecurityAddon {
         raise_kwestie, list_kwesties, get_kwestie, kwestie_pick_up, kwestie_to_board, kwestie_resolve,
         open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
         add_participant, family_informed, record_outcome, change_situation, close_escalation,
-        schedule_meeting, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
+        schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
         approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
         peers, resend, reload_directory,
     ),
@@ -1387,7 +1450,8 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/escalations/{id}/outcome", post(record_outcome))
         .route("/escalations/{id}/situation", post(change_situation))
         .route("/escalations/{id}/close", post(close_escalation))
-        .route("/meetings", post(schedule_meeting))
+        .route("/meetings", post(schedule_meeting).get(list_meetings))
+        .route("/meetings/awaiting-me", get(awaiting_me))
         .route("/meetings/{id}", get(get_meeting))
         .route("/meetings/{id}/minutes", post(draft_minutes))
         .route("/meetings/{id}/revisions", post(revise_minutes))

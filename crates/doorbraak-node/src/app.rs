@@ -520,6 +520,54 @@ impl Node {
                     .await
                     .map(|_| ())
                 }
+                "minutes" => {
+                    // remind this node's participants who have not answered yet
+                    let notes = match self.minutes(&id).await? {
+                        Some(m) => m
+                            .meeting
+                            .participants
+                            .iter()
+                            .filter(|p| &p.org == self.oin())
+                            .filter(|p| {
+                                [doorbraak_model::DocTarget::Main]
+                                    .into_iter()
+                                    .chain(
+                                        (1..=m.addenda.len() as u32)
+                                            .map(doorbraak_model::DocTarget::Addendum),
+                                    )
+                                    .any(|t| {
+                                        m.awaiting(t)
+                                            .iter()
+                                            .any(|a| a.person == p.person && a.org == p.org)
+                                    })
+                            })
+                            .map(|p| Notification {
+                                id: Uuid::now_v7(),
+                                created_at: now,
+                                recipient_role: p.role.code().to_owned(),
+                                recipient_person: Some(p.person.0.clone()),
+                                stream_kind: kind.clone(),
+                                stream_id: id.clone(),
+                                kind: "approval_overdue".into(),
+                                message_nl:
+                                    "Een verslag wacht op uw goedkeuring; de termijn is verstreken"
+                                        .into(),
+                                message_en: "Minutes await your approval; the deadline has passed"
+                                    .into(),
+                            })
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    self.execute::<Minutes>(
+                        &system,
+                        &id,
+                        &doorbraak_model::MinutesCommand::MarkOverdue,
+                        "mark_overdue",
+                        notes,
+                    )
+                    .await
+                    .map(|_| ())
+                }
                 "kwestie" => {
                     let note = self.reminder(&kind, &id, Role::TeamManager, now);
                     self.execute::<Kwestie>(
@@ -563,6 +611,7 @@ impl Node {
             id: Uuid::now_v7(),
             created_at: now,
             recipient_role: role.code().to_owned(),
+            recipient_person: None,
             stream_kind: kind.to_owned(),
             stream_id: id.to_owned(),
             kind: "deadline_passed".into(),

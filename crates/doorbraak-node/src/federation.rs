@@ -401,7 +401,7 @@ impl FederationService {
             let events = doorbraak_proto::from_wire::<MinutesEvent>(&m.events)
                 .map_err(|e| Status::invalid_argument(e.to_string()))?;
             for e in &events {
-                let MinutesEvent::Scheduled { id, meeting } = &e.event.body else {
+                let MinutesEvent::Scheduled { id, meeting, .. } = &e.event.body else {
                     continue;
                 };
                 let bad = |why: &str| Status::invalid_argument(format!("meeting refused: {why}"));

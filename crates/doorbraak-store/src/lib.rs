@@ -283,6 +283,9 @@ pub struct Notification {
     pub id: Uuid,
     pub created_at: Timestamp,
     pub recipient_role: String,
+    /// One person, or everyone with the role.
+    #[serde(default)]
+    pub recipient_person: Option<String>,
     pub stream_kind: String,
     pub stream_id: String,
     pub kind: String,
@@ -529,11 +532,13 @@ impl Store {
         rows.iter().map(outbox_row).collect()
     }
 
-    pub async fn notifications(&self, role: &str) -> Result<Vec<Notification>> {
+    pub async fn notifications(&self, role: &str, person: &str) -> Result<Vec<Notification>> {
         let rows = sqlx::query(
-            "SELECT * FROM notifications WHERE recipient_role = $1 ORDER BY created_at_ms DESC LIMIT 500",
+            "SELECT * FROM notifications WHERE recipient_role = $1 \
+             AND (recipient_person IS NULL OR recipient_person = $2) ORDER BY created_at_ms DESC LIMIT 500",
         )
         .bind(role)
+        .bind(person)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -546,6 +551,7 @@ impl Store {
                     })?,
                     created_at: from_ms(r.try_get("created_at_ms")?)?,
                     recipient_role: r.try_get("recipient_role")?,
+                    recipient_person: r.try_get("recipient_person")?,
                     stream_kind: r.try_get("stream_kind")?,
                     stream_id: r.try_get("stream_id")?,
                     kind: r.try_get("kind")?,
@@ -1356,8 +1362,8 @@ impl Tx {
 
     pub async fn notify(&mut self, n: &Notification) -> Result<()> {
         sqlx::query(
-            "INSERT INTO notifications (id, created_at_ms, recipient_role, stream_kind, stream_id, \
-             kind, message_nl, message_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO notifications (id, created_at_ms, recipient_role, recipient_person, stream_kind, \
+             stream_id, kind, message_nl, message_en) VALUES ($1, $2, $3, $9, $4, $5, $6, $7, $8)",
         )
         .bind(n.id.to_string())
         .bind(ms(n.created_at))
@@ -1367,6 +1373,7 @@ impl Tx {
         .bind(&n.kind)
         .bind(&n.message_nl)
         .bind(&n.message_en)
+        .bind(n.recipient_person.clone())
         .execute(&mut *self.tx)
         .await?;
         Ok(())

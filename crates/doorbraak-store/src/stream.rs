@@ -130,8 +130,8 @@ impl Stream for Minutes {
             case_ref: None,
             step: Some(i64::from(self.meeting.step.number())),
             situation: None,
-            next_deadline: None,
-            overdue: false,
+            next_deadline: self.next_deadline(),
+            overdue: self.is_overdue(),
             created_at: Some(self.meeting.date),
         }
     }

@@ -567,6 +567,7 @@ async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyh
                         "1. Wachtlijst Veilig Thuis\n2. Afspraken over de start van het onderzoek"
                             .into(),
                 },
+                policy: nodes[LT].settings.policy,
             },
             "schedule",
             vec![],

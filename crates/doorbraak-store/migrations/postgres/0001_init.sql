@@ -103,6 +103,8 @@ CREATE TABLE notifications (
     id            TEXT PRIMARY KEY,
     created_at_ms BIGINT NOT NULL,
     recipient_role TEXT NOT NULL,
+    -- a reminder for one person (e.g. who has not yet approved minutes); NULL: the whole role
+    recipient_person TEXT,
     stream_kind   TEXT NOT NULL,
     stream_id     TEXT NOT NULL,
     kind          TEXT NOT NULL,
