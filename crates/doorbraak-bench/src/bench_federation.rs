@@ -341,12 +341,20 @@ async fn main() -> anyhow::Result<()> {
 
     println!("| what | concurrency | rate | p50 | p99 |");
     println!("|---|---|---|---|---|");
+    // the echo baseline varies a lot between runs on these VMs: take the median of three
     let mut base = HashMap::new();
     for conc in [1, 64] {
-        let (rate, p50, p99) = baseline(&pki, n * 5, conc).await?;
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            runs.push(baseline(&pki, n * 5, conc).await?);
+        }
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (rate, p50, p99) = runs[1];
         base.insert(conc, rate);
         println!(
-            "| raw tonic mTLS echo (unary) | {conc} | {rate:.0} calls/s | {} | {} |",
+            "| raw tonic mTLS echo (unary), median of 3 ({:.0}-{:.0}) | {conc} | {rate:.0} calls/s | {} | {} |",
+            runs[0].0,
+            runs[2].0,
             ms(p50),
             ms(p99)
         );
@@ -363,7 +371,11 @@ async fn main() -> anyhow::Result<()> {
         "bench",
     )
     .await?;
+    let only_backlog = std::env::var("BENCH_ONLY_BACKLOG").is_ok();
     for conc in [1, 64] {
+        if only_backlog {
+            break;
+        }
         let (rate, lat) = end_to_end(&p, if conc == 1 { n / 4 } else { n }, conc).await?;
         println!(
             "| escalation opened -> durable at the party | {conc} | {rate:.0} events/s ({:.1} % of echo) | {} | {} |",
@@ -435,7 +447,7 @@ async fn main() -> anyhow::Result<()> {
     let wall = started.elapsed();
     let rate = (2 * backlog) as f64 / wall.as_secs_f64();
     println!(
-        "| backlog of {backlog} escalations delivered, durable at the party | batches of ≤256 | {rate:.0} events/s ({:.1} % of echo c=64) | | |",
+        "| backlog of {backlog} escalations delivered, durable at the party | batches of ≤1024 | {rate:.0} events/s ({:.1} % of echo c=64) | | |",
         100.0 * rate / base[&64]
     );
     let _ = stop.send(true);

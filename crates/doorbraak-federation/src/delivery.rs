@@ -17,8 +17,8 @@ use tokio::sync::Notify;
 use crate::backoff::Backoff;
 use crate::transport::Peers;
 
-/// Most messages per Deliver call (the receiver accepts up to 256).
-pub const BATCH: i64 = 256;
+/// Most messages per Deliver call (the receiver accepts up to 1024).
+pub const BATCH: i64 = 1024;
 /// Most payload bytes per Deliver call (the transport accepts 4 MiB); a larger single message
 /// goes alone.
 pub const BATCH_BYTES: usize = 2 * 1024 * 1024;

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::app::{FedError, Node, NodeError};
 
 /// Most messages in one Deliver call, and events in one message.
-const MAX_MESSAGES: usize = 256;
+const MAX_MESSAGES: usize = 1024;
 const MAX_EVENTS: usize = 4096;
 
 /// The JSON in a refusal's status details.

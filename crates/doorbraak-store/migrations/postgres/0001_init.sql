@@ -71,6 +71,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox (destination, next_attempt_ms)
     WHERE delivered_at_ms IS NULL;
+CREATE INDEX outbox_order ON outbox (destination, created_at_ms, message_id)
+    WHERE delivered_at_ms IS NULL;
 
 -- Message ids already applied, per sending organisation, for idempotent receipt.
 CREATE TABLE inbox (
