@@ -252,6 +252,48 @@ async fn the_whole_ladder_across_three_organisations() {
     );
     let v = version_at_least(&fed, 0, &id2, 3).await;
     assert!(v["state"]["steps"][0]["picked_up"].is_array());
+    // private notes stay on their node
+    let outbox_before = doorbraak_store::Store::connect(&fed.db_url(0), 1)
+        .await
+        .unwrap()
+        .outbox(Some(&id2))
+        .await
+        .unwrap()
+        .len();
+    let (s, b) = post(
+        &fed,
+        0,
+        "p",
+        &format!("/api/v1/escalations/{id2}/notes"),
+        json!({ "text": "Moeder belde: spanningen thuis" }),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let (_, notes) = fed
+        .node(0)
+        .get(&format!("/api/v1/escalations/{id2}/notes"), &tok(0, "tm"))
+        .await;
+    assert_eq!(notes.as_array().unwrap().len(), 1);
+    let (_, vt_notes) = fed
+        .node(1)
+        .get(&format!("/api/v1/escalations/{id2}/notes"), &tok(1, "d"))
+        .await;
+    assert!(
+        vt_notes.as_array().unwrap().is_empty(),
+        "the counterpart never sees them"
+    );
+    let outbox_after = doorbraak_store::Store::connect(&fed.db_url(0), 1)
+        .await
+        .unwrap()
+        .outbox(Some(&id2))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        outbox_before, outbox_after,
+        "no outbox row for a private note"
+    );
+
     // the municipality is not a party to it: it never received it
     let (s, _) = fed
         .node(2)

@@ -801,6 +801,52 @@ async fn close_escalation(
     .await
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub text: String,
+}
+
+/// Add a private note to an escalation: it stays on this node (never shared, never sent).
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 201, body = Object), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn add_note(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<NoteRequest>, JsonRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    doorbraak_model::text::require("text", &r.text, doorbraak_model::text::MAX_TEXT)?;
+    api.node
+        .escalation(&id)
+        .await?
+        .ok_or(RuleViolation::NotFound { what: "Escalation" })?;
+    let note = api
+        .node
+        .add_private_note(&u, "escalation", &id, &r.text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
+/// The private notes of this organisation on an escalation.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn list_notes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    api.node.log_read(&u, "private_note", &id).await?;
+    let notes = api
+        .node
+        .store
+        .private_notes("escalation", &id)
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(notes))
+}
+
 // ------------------------------------------------------------------ meetings and minutes
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1418,7 +1464,7 @@ impl Modify for SecurityAddon {
         me, create_case, list_cases, get_case,
         raise_kwestie, list_kwesties, get_kwestie, kwestie_pick_up, kwestie_to_board, kwestie_resolve,
         open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
-        add_participant, family_informed, record_outcome, change_situation, close_escalation,
+        add_participant, family_informed, record_outcome, change_situation, close_escalation, add_note, list_notes,
         schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
         approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
         peers, resend, reload_directory,
@@ -1450,6 +1496,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/escalations/{id}/outcome", post(record_outcome))
         .route("/escalations/{id}/situation", post(change_situation))
         .route("/escalations/{id}/close", post(close_escalation))
+        .route("/escalations/{id}/notes", post(add_note).get(list_notes))
         .route("/meetings", post(schedule_meeting).get(list_meetings))
         .route("/meetings/awaiting-me", get(awaiting_me))
         .route("/meetings/{id}", get(get_meeting))

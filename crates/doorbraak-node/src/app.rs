@@ -451,6 +451,39 @@ impl Node {
         Ok(())
     }
 
+    /// Add a private note (this organisation only; no outbox row, ever).
+    pub async fn add_private_note(
+        &self,
+        user: &User,
+        kind: &str,
+        id: &str,
+        text: &str,
+    ) -> Result<doorbraak_store::PrivateNote, NodeError> {
+        let now = self.now();
+        let note = doorbraak_store::PrivateNote {
+            id: Uuid::now_v7(),
+            stream_kind: kind.to_owned(),
+            stream_id: id.to_owned(),
+            author: user.id.clone(),
+            author_role: user.role.code().to_owned(),
+            created_at: now,
+            text: text.to_owned(),
+        };
+        let mut tx = self.store.begin().await?;
+        tx.add_private_note(&note).await?;
+        tx.log_access(&self.entry(
+            &self.actor(user),
+            AccessAction::C,
+            "private_note",
+            id,
+            "success".into(),
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
     /// Register a local case.
     pub async fn create_case(
         &self,

@@ -277,6 +277,18 @@ pub struct CaseRow {
     pub created_at: Timestamp,
 }
 
+/// A private note on a stream: stays on this node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateNote {
+    pub id: Uuid,
+    pub stream_kind: String,
+    pub stream_id: String,
+    pub author: String,
+    pub author_role: String,
+    pub created_at: Timestamp,
+    pub text: String,
+}
+
 /// A reminder for the people of this node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
@@ -530,6 +542,34 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(outbox_row).collect()
+    }
+
+    /// The private notes on a stream, oldest first.
+    pub async fn private_notes(&self, kind: &str, id: &str) -> Result<Vec<PrivateNote>> {
+        let rows = sqlx::query(
+            "SELECT * FROM private_notes WHERE stream_kind = $1 AND stream_id = $2 ORDER BY created_at_ms, id",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(PrivateNote {
+                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
+                        what: "private note id",
+                        detail: e.to_string(),
+                    })?,
+                    stream_kind: r.try_get("stream_kind")?,
+                    stream_id: r.try_get("stream_id")?,
+                    author: r.try_get("author")?,
+                    author_role: r.try_get("author_role")?,
+                    created_at: from_ms(r.try_get("created_at_ms")?)?,
+                    text: r.try_get("text")?,
+                })
+            })
+            .collect()
     }
 
     pub async fn notifications(&self, role: &str, person: &str) -> Result<Vec<Notification>> {
@@ -1364,6 +1404,23 @@ impl Tx {
             .fetch_optional(&mut *self.tx)
             .await?;
         Ok(row.is_some())
+    }
+
+    pub async fn add_private_note(&mut self, n: &PrivateNote) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO private_notes (id, stream_kind, stream_id, author, author_role, created_at_ms, text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(n.id.to_string())
+        .bind(&n.stream_kind)
+        .bind(&n.stream_id)
+        .bind(&n.author)
+        .bind(&n.author_role)
+        .bind(ms(n.created_at))
+        .bind(&n.text)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     pub async fn notify(&mut self, n: &Notification) -> Result<()> {

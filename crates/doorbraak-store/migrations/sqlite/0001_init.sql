@@ -113,3 +113,16 @@ CREATE TABLE notifications (
     message_nl    TEXT NOT NULL,
     message_en    TEXT NOT NULL
 );
+
+-- Private notes of this organisation's people on a stream: never part of the shared log, never
+-- in the outbox, never sent to another node.
+CREATE TABLE private_notes (
+    id            TEXT PRIMARY KEY,
+    stream_kind   TEXT NOT NULL,
+    stream_id     TEXT NOT NULL,
+    author        TEXT NOT NULL,
+    author_role   TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    text          TEXT NOT NULL
+);
+CREATE INDEX private_notes_stream ON private_notes (stream_kind, stream_id, created_at_ms);
