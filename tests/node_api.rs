@@ -553,3 +553,104 @@ fn a_bad_config_is_refused_naming_the_key_and_logs_can_be_json() {
     let v: Value = serde_json::from_str(first).unwrap_or_else(|e| panic!("not JSON: {first}: {e}"));
     assert_eq!(v["fields"]["message"], "node ready");
 }
+
+#[tokio::test]
+async fn team_overview_agenda_and_recommendations_register() {
+    let dir = tempdir("team");
+    let config = write_config(&dir, "");
+    let mut first = raise_kwestie();
+    first["route"] = json!({ "to_team_manager": true, "on_team_agenda": true });
+    let (k1, k2) = {
+        let node = NodeProc::start(&config, &[]);
+        let (s, b) = node.post("/api/v1/kwesties", ANNA, first.clone()).await;
+        assert_eq!(s, 201, "{b}");
+        let (_, b2) = node.post("/api/v1/kwesties", ANNA, raise_kwestie()).await;
+        (
+            b["id"].as_str().unwrap().to_owned(),
+            b2["id"].as_str().unwrap().to_owned(),
+        )
+    };
+    // fifteen days later a new kwestie is raised for the agenda too
+    let node = NodeProc::start(&config, &[("DOORBRAAK__DEV__CLOCK_OFFSET_DAYS", "15")]);
+    let (s, b) = node.post("/api/v1/kwesties", ANNA, first).await;
+    assert_eq!(s, 201, "{b}");
+    let k3 = b["id"].as_str().unwrap().to_owned();
+
+    let (s, b) = node.get("/api/v1/team/overview", ANNA).await;
+    assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    let (s, overview) = node.get("/api/v1/team/overview", EVA).await;
+    assert_eq!(s, 200);
+    let ks = overview["kwesties"].as_array().unwrap();
+    assert_eq!(ks.len(), 3);
+    assert_eq!(ks[0]["overdue"], true, "overdue first: {overview}");
+    assert!(ks[0]["age_days"].as_i64().unwrap() >= 15);
+    assert_eq!(ks[2]["id"], k3.as_str());
+    assert_eq!(ks[2]["overdue"], false);
+
+    let (s, agenda) = node.get("/api/v1/team/agenda", EVA).await;
+    assert_eq!(s, 200);
+    let items: Vec<&str> = agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kwestie"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        items,
+        vec![k1.as_str(), k3.as_str()],
+        "only kwesties routed to the team meeting, overdue first"
+    );
+    assert_eq!(agenda["items"][0]["offers_board_escalation"], true);
+    assert!(!items.contains(&k2.as_str()));
+
+    // the recommendations register
+    let rec = json!({ "origin": { "type": "kwestie", "id": k1 }, "title": "Meer gezinsmanagers",
+        "text": "Werf twee gezinsmanagers extra", "owner": "eva", "due": "2027-03-01" });
+    let (s, b) = node
+        .post("/api/v1/recommendations", ANNA, rec.clone())
+        .await;
+    assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    let (s, b) = node.post("/api/v1/recommendations", QUINTEN, rec).await;
+    assert_eq!(s, 201, "{b}");
+    let r = b["id"].as_str().unwrap().to_owned();
+    let status = |st: &str| json!({ "status": st, "note": "voortgang" });
+    assert_eq!(
+        node.post(
+            &format!("/api/v1/recommendations/{r}/status"),
+            QUINTEN,
+            status("in_progress")
+        )
+        .await
+        .0,
+        200
+    );
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/recommendations/{r}/status"),
+            QUINTEN,
+            status("open"),
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (409, "register.status_transition"));
+    assert_eq!(
+        node.post(
+            &format!("/api/v1/recommendations/{r}/status"),
+            EVA,
+            status("done")
+        )
+        .await
+        .0,
+        200
+    );
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/recommendations/{r}/follow-up"),
+            QUINTEN,
+            json!({ "text": "nog iets" }),
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (409, "register.closed"));
+    let (_, list) = node.get("/api/v1/recommendations", QUINTEN).await;
+    assert_eq!(list[0]["status"], "done");
+    assert_eq!(list[0]["state"]["follow_up"].as_array().unwrap().len(), 2);
+}

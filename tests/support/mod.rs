@@ -21,6 +21,7 @@ pub const CARLA: &str = "dev-carla-gedragswetenschapper";
 pub const EVA: &str = "dev-eva-teammanager";
 pub const FRANK: &str = "dev-frank-directeur";
 pub const BEHEER: &str = "dev-beheer-admin";
+pub const QUINTEN: &str = "dev-quinten-kwaliteit";
 
 pub fn tempdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("doorbraak-{tag}-{}", uuid::Uuid::now_v7()));

@@ -1333,6 +1333,240 @@ async fn notifications(
     Ok(Json(rows))
 }
 
+// ------------------------------------------------------------------ team overview and agenda
+
+fn age_days(since: doorbraak_model::Timestamp, now: doorbraak_model::Timestamp) -> i64 {
+    (now.as_second() - since.as_second()).max(0) / 86_400
+}
+
+/// The team manager's overview: every kwestie and escalation of this node, overdue first, then
+/// by next deadline, with its age in days.
+#[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn team_overview(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    actor_may(
+        &api.node.actor(&u),
+        &[Role::TeamManager, Role::Director, Role::BoardMember],
+        "read_team_overview",
+    )?;
+    api.node.log_read(&u, "team_overview", "*").await?;
+    let now = api.node.now();
+    let mut out = serde_json::Map::new();
+    for kind in ["kwestie", "escalation"] {
+        let rows = api
+            .node
+            .store
+            .list(kind, &ListFilter::default())
+            .await
+            .map_err(crate::app::NodeError::from)?;
+        let items: Vec<serde_json::Value> = rows
+            .into_iter()
+            .filter(|r| r.status != "resolved" && r.status != "closed")
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "status": r.status,
+                    "overdue": r.overdue,
+                    "age_days": age_days(r.created_at, now),
+                    "next_deadline": r.next_deadline,
+                    "case_ref": r.case_ref,
+                    "step": r.step,
+                    "situation": r.situation,
+                    "home": r.home_oin,
+                })
+            })
+            .collect();
+        out.insert(format!("{kind}s"), serde_json::Value::Array(items));
+    }
+    Ok(Json(serde_json::Value::Object(out)))
+}
+
+/// The agenda of the team meeting (basisteamoverleg): open kwesties routed to it, overdue first,
+/// then the oldest.
+#[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn team_agenda(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    actor_may(
+        &api.node.actor(&u),
+        &[
+            Role::TeamManager,
+            Role::Director,
+            Role::Professional,
+            Role::BehaviouralScientist,
+        ],
+        "read_team_agenda",
+    )?;
+    api.node.log_read(&u, "team_agenda", "*").await?;
+    let now = api.node.now();
+    let rows = api
+        .node
+        .store
+        .list("kwestie", &ListFilter::default())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    let mut items: Vec<(bool, i64, serde_json::Value)> = Vec::new();
+    for r in rows {
+        let Ok(k) = serde_json::from_value::<Kwestie>(r.state) else {
+            continue;
+        };
+        if k.is_closed() || !k.route.on_team_agenda {
+            continue;
+        }
+        let overdue = k.is_overdue(now);
+        let age = age_days(k.raised_at, now);
+        items.push((
+            overdue,
+            age,
+            serde_json::json!({
+                "kwestie": k.id,
+                "obstacle": k.obstacle,
+                "categories": k.categories,
+                "status": k.status(),
+                "age_days": age,
+                "overdue": overdue,
+                "offers_board_escalation": k.offers_board_escalation(now),
+                "case_ref": k.case_ref,
+            }),
+        ));
+    }
+    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    Ok(Json(
+        serde_json::json!({ "items": items.into_iter().map(|i| i.2).collect::<Vec<_>>() }),
+    ))
+}
+
+// ------------------------------------------------------------------ recommendations register
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRecommendationRequest {
+    pub origin: doorbraak_model::RecommendationOrigin,
+    pub title: String,
+    pub text: String,
+    /// Person id of the owner.
+    pub owner: String,
+    /// Due date, `YYYY-MM-DD`.
+    pub due: String,
+    /// Share the text (not only the counts) with the municipality.
+    #[serde(default)]
+    pub share_text: bool,
+}
+
+/// Add an entry to the recommendations register (aanbevelingenregister).
+#[utoipa::path(post, path = "/api/v1/recommendations", request_body = CreateRecommendationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn create_recommendation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    b: Result<Json<CreateRecommendationRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let due: jiff::civil::Date = r.due.parse().map_err(|_| RuleViolation::InvalidField {
+        field: "due",
+        reason: "not a date (YYYY-MM-DD)",
+    })?;
+    let id = doorbraak_model::RecommendationId(Uuid::now_v7());
+    let cmd = doorbraak_model::RecommendationCommand::Create {
+        id,
+        origin: r.origin,
+        title: r.title,
+        text: r.text,
+        owner: PersonId::new(r.owner),
+        due,
+        share_text: r.share_text,
+    };
+    let a = api
+        .node
+        .execute::<doorbraak_model::Recommendation>(
+            &api.node.actor(&u),
+            &id.to_string(),
+            &cmd,
+            "create",
+            vec![],
+        )
+        .await?;
+    created(applied(a))
+}
+
+/// The recommendations register of this organisation.
+#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+async fn list_recommendations(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(q) = q?;
+    api.node.log_read(&u, "recommendation", "*").await?;
+    let rows = api
+        .node
+        .store
+        .list("recommendation", &q.filter())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationStatusRequest {
+    pub status: doorbraak_model::RecommendationStatus,
+    pub note: String,
+}
+
+/// Move a recommendation on (in progress, done, dropped), with a note.
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/status", params(("id" = String, Path)), request_body = RecommendationStatusRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn recommendation_status(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<RecommendationStatusRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    let cmd = doorbraak_model::RecommendationCommand::SetStatus {
+        status: r.status,
+        note: r.note,
+    };
+    let a = api
+        .node
+        .execute::<doorbraak_model::Recommendation>(
+            &api.node.actor(&u),
+            &id,
+            &cmd,
+            "set_status",
+            vec![],
+        )
+        .await?;
+    applied(a)
+}
+
+/// Record follow-up on a recommendation.
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/follow-up", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn recommendation_follow_up(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+    b: Result<Json<NoteRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    let cmd = doorbraak_model::RecommendationCommand::AddFollowUp { note: r.text };
+    let a = api
+        .node
+        .execute::<doorbraak_model::Recommendation>(
+            &api.node.actor(&u),
+            &id,
+            &cmd,
+            "follow_up",
+            vec![],
+        )
+        .await?;
+    applied(a)
+}
+
 // ------------------------------------------------------------------ federation administration
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1467,7 +1701,8 @@ impl Modify for SecurityAddon {
         add_participant, family_informed, record_outcome, change_situation, close_escalation, add_note, list_notes,
         schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
         approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
-        peers, resend, reload_directory,
+        peers, resend, reload_directory, team_overview, team_agenda, create_recommendation,
+        list_recommendations, recommendation_status, recommendation_follow_up,
     ),
     modifiers(&SecurityAddon)
 )]
@@ -1510,6 +1745,17 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/meetings/{id}/print", get(minutes_print))
         .route("/access-log", get(access_log))
         .route("/notifications", get(notifications))
+        .route("/team/overview", get(team_overview))
+        .route("/team/agenda", get(team_agenda))
+        .route(
+            "/recommendations",
+            post(create_recommendation).get(list_recommendations),
+        )
+        .route("/recommendations/{id}/status", post(recommendation_status))
+        .route(
+            "/recommendations/{id}/follow-up",
+            post(recommendation_follow_up),
+        )
         .route("/federation/peers", get(peers))
         .route("/federation/peers/{oin}/resend", post(resend))
         .route("/federation/directory/reload", post(reload_directory))
