@@ -76,6 +76,12 @@ impl v1::federation_server::Federation for Echo {
     ) -> Result<Response<v1::CommandResponse>, Status> {
         Err(Status::unimplemented("echo"))
     }
+    async fn aggregates(
+        &self,
+        _: Request<v1::AggregatesRequest>,
+    ) -> Result<Response<v1::AggregatesResponse>, Status> {
+        Err(Status::unimplemented("echo"))
+    }
     async fn fetch_events(
         &self,
         _: Request<v1::FetchEventsRequest>,

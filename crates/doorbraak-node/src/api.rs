@@ -1567,6 +1567,60 @@ async fn recommendation_follow_up(
     applied(a)
 }
 
+// ------------------------------------------------------------------ oversight
+
+/// The alderman's stagnation view of the region: aggregates from every member node (nothing
+/// counted twice, no case content, small counts suppressed); names the nodes that did not
+/// answer in time. Also stored as today's snapshot.
+#[utoipa::path(get, path = "/api/v1/oversight/stagnation", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn stagnation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<impl IntoResponse> {
+    actor_may(
+        &api.node.actor(&u),
+        &[Role::Alderman, Role::CivilServant],
+        "read_stagnation_view",
+    )?;
+    api.node.log_read(&u, "oversight", "stagnation").await?;
+    let v = crate::oversight::stagnation(
+        &api.node,
+        std::time::Duration::from_millis(2000),
+        crate::oversight::Suppression::default(),
+    )
+    .await?;
+    let now = api.node.now();
+    let day = doorbraak_model::calendar::utc_date(now).to_string();
+    api.node
+        .store
+        .save_snapshot(&day, now, &v.to_string())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(v))
+}
+
+/// Daily snapshots of the stagnation view, for the trend.
+#[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+async fn trend(State(api): State<Arc<Api>>, AuthUser(u): AuthUser) -> ApiResult<impl IntoResponse> {
+    actor_may(
+        &api.node.actor(&u),
+        &[Role::Alderman, Role::CivilServant],
+        "read_stagnation_view",
+    )?;
+    api.node.log_read(&u, "oversight", "trend").await?;
+    let snaps = api
+        .node
+        .store
+        .snapshots(366)
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    let out: Vec<serde_json::Value> = snaps
+        .into_iter()
+        .map(|(day, view)| serde_json::json!({ "day": day, "view": serde_json::from_str::<serde_json::Value>(&view).unwrap_or_default() }))
+        .collect();
+    Ok(Json(out))
+}
+
 // ------------------------------------------------------------------ federation administration
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1702,7 +1756,7 @@ impl Modify for SecurityAddon {
         schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
         approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
         peers, resend, reload_directory, team_overview, team_agenda, create_recommendation,
-        list_recommendations, recommendation_status, recommendation_follow_up,
+        list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
     ),
     modifiers(&SecurityAddon)
 )]
@@ -1745,6 +1799,8 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/meetings/{id}/print", get(minutes_print))
         .route("/access-log", get(access_log))
         .route("/notifications", get(notifications))
+        .route("/oversight/stagnation", get(stagnation))
+        .route("/oversight/trend", get(trend))
         .route("/team/overview", get(team_overview))
         .route("/team/agenda", get(team_agenda))
         .route(

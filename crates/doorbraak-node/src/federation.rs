@@ -786,6 +786,44 @@ impl Federation for FederationService {
         Ok(Response::new(resp))
     }
 
+    async fn aggregates(
+        &self,
+        req: Request<v1::AggregatesRequest>,
+    ) -> Result<Response<v1::AggregatesResponse>, Status> {
+        let peer = self.admit(&req, "aggregates").await?;
+        if !crate::oversight::may_oversee(&self.node, &peer.oin) {
+            return Err(self
+                .refuse(
+                    &peer.oin,
+                    "oversight",
+                    "aggregates",
+                    Status::permission_denied(
+                        "oversight.not_allowed: the directory gives this organisation no oversight role for this region",
+                    ),
+                )
+                .await);
+        }
+        let figures = crate::oversight::compute(&self.node, self.node.now())
+            .await
+            .map_err(node_status)?;
+        let entry = federation_entry(
+            &self.node,
+            &peer.oin,
+            AccessAction::R,
+            "oversight",
+            "aggregates",
+            "success".into(),
+        );
+        self.node
+            .store
+            .log_access(&entry)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        Ok(Response::new(v1::AggregatesResponse {
+            figures: canonical::to_vec(&figures).map_err(|e| Status::internal(e.to_string()))?,
+        }))
+    }
+
     async fn fetch_events(
         &self,
         req: Request<v1::FetchEventsRequest>,

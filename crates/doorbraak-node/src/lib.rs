@@ -12,6 +12,7 @@ pub mod directory;
 pub mod error;
 pub mod federation;
 pub mod metrics;
+pub mod oversight;
 pub mod server;
 
 pub use app::{Node, NodeError, User};

@@ -544,6 +544,35 @@ impl Store {
         rows.iter().map(outbox_row).collect()
     }
 
+    /// Keep today's snapshot of the stagnation view (the latest of the day wins).
+    pub async fn save_snapshot(&self, day: &str, now: Timestamp, view: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oversight_snapshots (day, created_at_ms, view) VALUES ($1, $2, $3) \
+             ON CONFLICT (day) DO UPDATE SET created_at_ms = excluded.created_at_ms, view = excluded.view",
+        )
+        .bind(day)
+        .bind(ms(now))
+        .bind(view)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Daily snapshots, oldest first: (day, view JSON).
+    pub async fn snapshots(&self, limit: i64) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT day, view FROM oversight_snapshots ORDER BY day DESC LIMIT $1")
+                .bind(limit.clamp(1, 3660))
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| Ok((r.try_get("day")?, r.try_get("view")?)))
+            .collect::<Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
     /// The private notes on a stream, oldest first.
     pub async fn private_notes(&self, kind: &str, id: &str) -> Result<Vec<PrivateNote>> {
         let rows = sqlx::query(

@@ -126,3 +126,10 @@ CREATE TABLE private_notes (
     text          TEXT NOT NULL
 );
 CREATE INDEX private_notes_stream ON private_notes (stream_kind, stream_id, created_at_ms);
+
+-- Daily snapshots of the stagnation view (municipality nodes), for trends.
+CREATE TABLE oversight_snapshots (
+    day           TEXT PRIMARY KEY,
+    created_at_ms BIGINT NOT NULL,
+    view          TEXT NOT NULL
+);

@@ -1,0 +1,174 @@
+//! The alderman's stagnation view over a federation of real nodes: every figure equals the
+//! ground truth of the seed, nothing is counted twice, small counts are suppressed (also
+//! secondarily), an organisation without the oversight role is refused, and a stopped node
+//! yields a partial result that names it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use doorbraak_model::OrgKind;
+use doorbraak_proto::v1;
+use serde_json::{Value, json};
+use support::fed::{Fed, tok};
+use support::{GEM, GI, LT, VT, case};
+
+const ORGS: [(&str, &str, OrgKind); 4] = [
+    (GEM, "Gemeente Utrecht", OrgKind::Municipality),
+    (LT, "Lokaal Team", OrgKind::LocalTeam),
+    (VT, "Veilig Thuis", OrgKind::VeiligThuis),
+    (GI, "GI", OrgKind::CertifiedInstitution),
+];
+
+async fn open(
+    fed: &Fed,
+    i: usize,
+    case_ref: &str,
+    to: &str,
+    situation: &str,
+    step: &str,
+    n: usize,
+) {
+    for _ in 0..n {
+        let (s, b) = fed
+            .node(i)
+            .post(
+                "/api/v1/escalations",
+                &tok(i, "p"),
+                json!({
+            "case_ref": case_ref, "situation": situation, "first_step": step, "counterparts": [to],
+            "question": "Wachtlijst", "needs": "Start hulp" }),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+}
+
+fn month_now() -> String {
+    let d = doorbraak_model::calendar::utc_date(jiff::Timestamp::now());
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is_down() {
+    let mut fed = Fed::create("oversight", &ORGS, &[], &[]);
+    fed.start_all(4);
+    for (i, c) in [(1, "LT-O"), (2, "VT-O"), (3, "GI-O")] {
+        assert_eq!(
+            fed.node(i)
+                .post("/api/v1/cases", &tok(i, "p"), case(c))
+                .await
+                .0,
+            201
+        );
+    }
+    open(&fed, 1, "LT-O", VT, "agreements_not_kept", "management", 6).await;
+    open(&fed, 2, "VT-O", GI, "conduct", "management", 5).await;
+    open(
+        &fed,
+        3,
+        "GI-O",
+        LT,
+        "professional_dilemma",
+        "behavioural_scientists",
+        1,
+    )
+    .await;
+    let (s, b) = fed
+        .node(2)
+        .post("/api/v1/kwesties", &tok(2, "p"), support::raise_kwestie())
+        .await;
+    assert_eq!(s, 201, "{b}");
+    // let the replicas arrive, so that double counting would show
+    fed.wait_for(2, "tm", "/api/v1/escalations", |_, b| {
+        b.as_array().unwrap().len() == 11
+    })
+    .await;
+
+    let (s, b) = fed
+        .node(0)
+        .get("/api/v1/oversight/stagnation", &tok(0, "p"))
+        .await;
+    assert_eq!(
+        (s, b["rule"].as_str().unwrap()),
+        (403, "access.role_not_allowed")
+    );
+    let (s, v) = fed
+        .node(0)
+        .get("/api/v1/oversight/stagnation", &tok(0, "cs"))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["partial"], false, "{v}");
+    assert_eq!(v["contributing"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        v["open_by_step_situation"],
+        json!({ "2/2": 6, "2/3": "suppressed", "1/1": "<5" }),
+        "home-only counts, primary and secondary suppression"
+    );
+    assert_eq!(
+        v["open_by_pair"],
+        json!({ format!("{LT} -> {VT}"): 6, format!("{VT} -> {GI}"): "suppressed", format!("{GI} -> {LT}"): "<5" })
+    );
+    assert_eq!(v["opened_per_month"], json!({ month_now(): 12 }));
+    assert_eq!(v["overdue_steps"], 0);
+    assert_eq!(
+        v["age_in_step_days"],
+        json!({ "median": 0, "p90": 0, "n": 12 })
+    );
+    assert_eq!(
+        v["kwestie_categories"], "insufficient contributors",
+        "one organisation is not enough"
+    );
+    let text = v.to_string();
+    assert!(
+        !text.contains("Wachtlijst") && !text.contains("LT-O"),
+        "no case content crosses"
+    );
+
+    // only an organisation with the oversight role for the region may ask
+    let s = fed
+        .client_as(VT, 1)
+        .aggregates(v1::AggregatesRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), tonic::Code::PermissionDenied);
+    assert!(
+        s.message().contains("oversight.not_allowed"),
+        "{}",
+        s.message()
+    );
+    let figures = fed
+        .client_as(GEM, 1)
+        .aggregates(v1::AggregatesRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let f: Value = serde_json::from_slice(&figures.figures).unwrap();
+    assert_eq!(
+        f["open_by_step_situation"],
+        json!({ "2/2": 6 }),
+        "raw per-node figures, home only"
+    );
+
+    // a stopped node: the result is partial and names it
+    fed.stop(3);
+    let (_, v) = fed
+        .node(0)
+        .get("/api/v1/oversight/stagnation", &tok(0, "w"))
+        .await;
+    assert_eq!(v["partial"], true);
+    let missing = v["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0]["oin"], GI);
+    assert_eq!(v["open_by_step_situation"], json!({ "2/2": 6, "2/3": 5 }));
+
+    // the municipality keeps daily snapshots for the trend
+    let (_, trend) = fed
+        .node(0)
+        .get("/api/v1/oversight/trend", &tok(0, "w"))
+        .await;
+    assert_eq!(trend.as_array().unwrap().len(), 1);
+    assert_eq!(
+        trend[0]["view"]["partial"], true,
+        "the latest view of the day is kept"
+    );
+}
