@@ -195,6 +195,21 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
         "the demo has final minutes approved by two organisations"
     );
 
+    // the alderman sees the seeded stagnation, including the overdue step (a small count)
+    let gem = by_kind("municipality");
+    let v = get(&gem, "demo-gemeente-ilse", "/api/v1/oversight/stagnation").await;
+    assert_eq!(v["partial"], false, "{v}");
+    assert_eq!(
+        v["overdue_steps"], "<5",
+        "one overdue step, shown as a suppressed small count: {v}"
+    );
+    assert_eq!(v["contributing"].as_array().unwrap().len(), 4);
+    // the team manager sees the overview and the agenda
+    let overview = get(&lt_http, "demo-lokaal-team-eva", "/api/v1/team/overview").await;
+    assert_eq!(overview["kwesties"].as_array().unwrap().len(), 2);
+    let agenda = get(&lt_http, "demo-lokaal-team-eva", "/api/v1/team/agenda").await;
+    assert!(!agenda["items"].as_array().unwrap().is_empty());
+
     // a second demo on the same machine picks free ports
     let (mut two, rx2) = start_demo(&dir.join("two"));
     wait_line(&rx2, "Stop with Ctrl-C");

@@ -1583,10 +1583,14 @@ async fn stagnation(
         "read_stagnation_view",
     )?;
     api.node.log_read(&u, "oversight", "stagnation").await?;
+    let o = &api.node.settings.oversight;
     let v = crate::oversight::stagnation(
         &api.node,
-        std::time::Duration::from_millis(2000),
-        crate::oversight::Suppression::default(),
+        std::time::Duration::from_millis(o.deadline_ms),
+        crate::oversight::Suppression {
+            below: o.suppress_below,
+            min_organisations: o.min_organisations,
+        },
     )
     .await?;
     let now = api.node.now();

@@ -44,6 +44,8 @@ pub struct NodeConfig {
     #[serde(default)]
     pub sweeper: SweeperSection,
     #[serde(default)]
+    pub oversight: OversightSection,
+    #[serde(default)]
     pub dev: DevSection,
     #[serde(default)]
     pub dev_users: Vec<DevUser>,
@@ -184,6 +186,41 @@ impl Default for SweeperSection {
     }
 }
 
+/// The stagnation view (municipality nodes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OversightSection {
+    /// Counts from 1 to this minus one are shown as "<N>".
+    #[serde(default = "d5u64")]
+    pub suppress_below: u64,
+    /// A figure is shown only if at least this many organisations contribute.
+    #[serde(default = "d2")]
+    pub min_organisations: usize,
+    /// How long to wait for each member node.
+    #[serde(default = "d750")]
+    pub deadline_ms: u64,
+}
+
+fn d5u64() -> u64 {
+    5
+}
+fn d2() -> usize {
+    2
+}
+fn d750() -> u64 {
+    750
+}
+
+impl Default for OversightSection {
+    fn default() -> Self {
+        Self {
+            suppress_below: 5,
+            min_organisations: 2,
+            deadline_ms: 750,
+        }
+    }
+}
+
 /// Development settings. Never set these in production.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,6 +255,7 @@ pub struct Settings {
     pub policy: DeadlinePolicy,
     pub sweeper_interval: std::time::Duration,
     pub clock_offset_days: i64,
+    pub oversight: OversightSection,
     pub tls: TlsSection,
     pub directory_manifest: Option<PathBuf>,
     pub dev_users: Vec<DevUser>,
@@ -305,6 +343,15 @@ impl NodeConfig {
                 "must be between 1024 and 16777216".into(),
             ));
         }
+        if self.oversight.suppress_below < 2
+            || self.oversight.deadline_ms == 0
+            || self.oversight.deadline_ms > 60_000
+        {
+            return Err(invalid(
+                "oversight",
+                "suppress_below must be at least 2 and deadline_ms between 1 and 60000".into(),
+            ));
+        }
         if self.sweeper.interval_secs == 0 {
             return Err(invalid(
                 "sweeper.interval_secs",
@@ -347,6 +394,7 @@ impl NodeConfig {
             policy,
             sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),
             clock_offset_days: self.dev.clock_offset_days,
+            oversight: self.oversight,
             tls: TlsSection {
                 ca: resolve(self.tls.ca),
                 cert: resolve(self.tls.cert),

@@ -34,6 +34,22 @@ pub struct NodeFigures {
     /// Bottleneck classes of closed escalations and resolved kwesties.
     pub bottlenecks: BTreeMap<String, u64>,
     pub kwestie_categories: BTreeMap<String, u64>,
+    /// The recommendations register, as counts by status.
+    #[serde(default)]
+    pub recommendations_by_status: BTreeMap<String, u64>,
+    /// Recommendations whose text the organisation chose to share with the municipality.
+    #[serde(default)]
+    pub shared_recommendations: Vec<SharedRecommendation>,
+}
+
+/// A recommendation shared with its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedRecommendation {
+    pub title: String,
+    pub text: String,
+    pub status: String,
+    pub due: String,
 }
 
 fn month(t: Timestamp) -> String {
@@ -107,6 +123,22 @@ pub async fn compute(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
             *f.bottlenecks
                 .entry(r.classification.bottleneck.code().into())
                 .or_default() += 1;
+        }
+    }
+    for row in node.store.list("recommendation", &all).await? {
+        let Ok(r) = serde_json::from_value::<doorbraak_model::Recommendation>(row.state) else {
+            continue;
+        };
+        *f.recommendations_by_status
+            .entry(r.status.code().into())
+            .or_default() += 1;
+        if r.share_text {
+            f.shared_recommendations.push(SharedRecommendation {
+                title: r.title,
+                text: r.text,
+                status: r.status.code().into(),
+                due: r.due.to_string(),
+            });
         }
     }
     f.age_in_step_days.sort_unstable();
@@ -220,7 +252,30 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> Value {
         .map(|(k, (mut v, c))| (k, quantiles(&mut v, s, c)))
         .collect();
     let overdue: Vec<u64> = figures.iter().map(|f| f.overdue_steps).collect();
+    // structural candidates: a bottleneck class that recurs across organisations (at least
+    // `min_organisations` of them) and cases (at least `below` in all)
+    let mut structural = Vec::new();
+    let mut classes: BTreeMap<&String, (u64, usize)> = BTreeMap::new();
+    for f in figures {
+        for (k, v) in &f.bottlenecks {
+            let e = classes.entry(k).or_default();
+            e.0 += v;
+            e.1 += usize::from(*v > 0);
+        }
+    }
+    for (k, (n, orgs)) in classes {
+        if n >= s.below && orgs >= s.min_organisations {
+            structural.push(json!({ "bottleneck": k, "cases": n, "organisations": orgs }));
+        }
+    }
+    let shared: Vec<&SharedRecommendation> = figures
+        .iter()
+        .flat_map(|f| f.shared_recommendations.iter())
+        .collect();
     json!({
+        "structural_candidates": structural,
+        "recommendations_by_status": suppress_map(&maps(|f| &f.recommendations_by_status), s),
+        "shared_recommendations": shared,
         "open_by_step_situation": suppress_map(&maps(|f| &f.open_by_step_situation), s),
         "open_by_pair": suppress_map(&maps(|f| &f.open_by_pair), s),
         "age_in_step_days": quantiles(&mut ages, s, with_open),
@@ -339,6 +394,25 @@ mod tests {
         assert_eq!(
             suppress_map(&[&c, &BTreeMap::new()], s),
             json!("insufficient contributors")
+        );
+    }
+
+    #[test]
+    fn a_bottleneck_recurring_across_organisations_is_a_structural_candidate() {
+        let s = Suppression::default();
+        let a = NodeFigures {
+            bottlenecks: m(&[("system.financial", 3), ("personal", 4)]),
+            ..NodeFigures::default()
+        };
+        let b = NodeFigures {
+            bottlenecks: m(&[("system.financial", 2)]),
+            ..NodeFigures::default()
+        };
+        let v = view(&[a, b], s);
+        assert_eq!(
+            v["structural_candidates"],
+            json!([{ "bottleneck": "system.financial", "cases": 5, "organisations": 2 }]),
+            "personal recurs in one organisation only"
         );
     }
 
