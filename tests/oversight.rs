@@ -161,12 +161,31 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
     assert_eq!(missing[0]["oin"], GI);
     assert_eq!(v["open_by_step_situation"], json!({ "2/2": 6, "2/3": 5 }));
 
+    // the same view through the client command
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .args(["oversight", "--json", "stagnation"])
+        .env("DOORBRAAK_URL", &fed.node(0).base)
+        .env("DOORBRAAK_TOKEN", tok(0, "w"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["missing"][0]["oin"], GI);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .args(["oversight", "stagnation"])
+        .env("DOORBRAAK_URL", &fed.node(0).base)
+        .env("DOORBRAAK_TOKEN", tok(0, "p"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("access.role_not_allowed"));
+
     // the municipality keeps daily snapshots for the trend
     let (_, trend) = fed
         .node(0)
         .get("/api/v1/oversight/trend", &tok(0, "w"))
         .await;
-    assert_eq!(trend.as_array().unwrap().len(), 1);
+    assert_eq!(trend.as_array().unwrap().len(), 1, "one day, one snapshot");
     assert_eq!(
         trend[0]["view"]["partial"], true,
         "the latest view of the day is kept"

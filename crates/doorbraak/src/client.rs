@@ -129,6 +129,92 @@ fn target(addendum: Option<u32>) -> Value {
     }
 }
 
+#[derive(Subcommand)]
+pub enum OversightCmd {
+    /// The alderman's stagnation view of the region (alderman, civil servant).
+    Stagnation,
+    /// Daily snapshots of the stagnation view.
+    Trend,
+    /// The team manager's overview: kwesties and escalations, overdue first.
+    Overview,
+    /// The agenda of the team meeting (basisteamoverleg).
+    Agenda,
+    /// The recommendations register.
+    Register,
+    /// Add a recommendation to the register.
+    Recommend {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        text: String,
+        /// Person id of the owner.
+        #[arg(long)]
+        owner: String,
+        /// Due date YYYY-MM-DD.
+        #[arg(long)]
+        due: String,
+        /// Origin: `kwestie:ID`, `escalation:ID` or `evaluation:NAME`.
+        #[arg(long)]
+        origin: String,
+        /// Share the text with the municipality (not only the counts).
+        #[arg(long)]
+        share_text: bool,
+    },
+    /// Move a recommendation on: in_progress, done or dropped.
+    RecommendationStatus {
+        id: String,
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+pub async fn run_oversight(conn: Conn, cmd: OversightCmd) -> anyhow::Result<()> {
+    let c = Client {
+        http: reqwest::Client::new(),
+        conn,
+    };
+    let get = |path: &'static str| c.json("GET", path, None);
+    let v = match cmd {
+        OversightCmd::Stagnation => get("/api/v1/oversight/stagnation").await?,
+        OversightCmd::Trend => get("/api/v1/oversight/trend").await?,
+        OversightCmd::Overview => get("/api/v1/team/overview").await?,
+        OversightCmd::Agenda => get("/api/v1/team/agenda").await?,
+        OversightCmd::Register => get("/api/v1/recommendations").await?,
+        OversightCmd::Recommend {
+            title,
+            text,
+            owner,
+            due,
+            origin,
+            share_text,
+        } => {
+            let (kind, id) = origin
+                .split_once(':')
+                .context("origin is kwestie:ID, escalation:ID or evaluation:NAME")?;
+            let body = json!({ "origin": { "type": kind, "id": id }, "title": title, "text": text,
+                "owner": owner, "due": due, "share_text": share_text });
+            c.json("POST", "/api/v1/recommendations", Some(body))
+                .await?
+        }
+        OversightCmd::RecommendationStatus { id, status, note } => {
+            c.json(
+                "POST",
+                &format!("/api/v1/recommendations/{id}/status"),
+                Some(json!({ "status": status, "note": note })),
+            )
+            .await?
+        }
+    };
+    if c.conn.json {
+        println!("{v}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    }
+    Ok(())
+}
+
 struct Client {
     http: reqwest::Client,
     conn: Conn,

@@ -56,6 +56,14 @@ enum Command {
         #[command(subcommand)]
         cmd: MinutesCommand,
     },
+    /// Oversight on a node: the stagnation view and its trend, the team overview and agenda,
+    /// the recommendations register.
+    Oversight {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(subcommand)]
+        cmd: client::OversightCmd,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,6 +196,7 @@ async fn main() -> std::process::ExitCode {
             conn,
             cmd: MinutesCommand::Api(cmd),
         } => client::run(conn, cmd).await,
+        Command::Oversight { conn, cmd } => client::run_oversight(conn, cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
