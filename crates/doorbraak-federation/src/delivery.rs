@@ -47,7 +47,9 @@ struct Payload {
 struct PayloadEvent {
     seq: i64,
     event_id: String,
-    event: serde_json::Value,
+    /// The event exactly as stored: the payload is canonical JSON, so every nested object in
+    /// it is already in canonical form and is sent byte for byte, not re-encoded.
+    event: Box<serde_json::value::RawValue>,
 }
 
 /// Turn outbox rows into a wire request.
@@ -61,8 +63,7 @@ pub fn to_request(rows: &[OutboxRow]) -> Result<v1::DeliverRequest, String> {
             events.push(v1::StoredEvent {
                 seq: e.seq,
                 event_id: e.event_id,
-                canonical: doorbraak_model::canonical::to_vec(&e.event)
-                    .map_err(|e| e.to_string())?,
+                canonical: e.event.get().as_bytes().to_vec(),
             });
         }
         messages.push(v1::Message {

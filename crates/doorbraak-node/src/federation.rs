@@ -425,29 +425,6 @@ impl FederationService {
         Ok(())
     }
 
-    async fn local_version(&self, kind: &str, id: &str) -> Result<i64, Status> {
-        let v = match kind {
-            "escalation" => self
-                .node
-                .store
-                .load::<Escalation>(id)
-                .await
-                .map(|l| l.map_or(0, |l| l.version)),
-            "minutes" => self
-                .node
-                .store
-                .load::<Minutes>(id)
-                .await
-                .map(|l| l.map_or(0, |l| l.version)),
-            _ => {
-                return Err(Status::invalid_argument(format!(
-                    "unknown stream kind '{kind}'"
-                )));
-            }
-        };
-        v.map_err(|e| node_status(e.into()))
-    }
-
     /// An approval that comes from another node must be signed by that node's certificate,
     /// over exactly what is approved.
     async fn check_approval_signature(
@@ -682,12 +659,31 @@ impl Federation for FederationService {
         // a gap (e.g. this node joined the escalation later) is filled from the home first;
         // within a batch, a stream's later messages continue where its earlier ones end
         let mut next_seq: std::collections::HashMap<(String, String), i64> = Default::default();
+        for kind in ["escalation", "minutes"] {
+            let ids: Vec<&str> = messages
+                .iter()
+                .filter(|m| m.stream_kind == kind)
+                .map(|m| m.stream_id.as_str())
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let versions = self
+                .node
+                .store
+                .versions(kind, &ids)
+                .await
+                .map_err(|e| node_status(e.into()))?;
+            for id in ids {
+                next_seq.insert(
+                    (kind.to_owned(), id.to_owned()),
+                    versions.get(id).copied().unwrap_or(0),
+                );
+            }
+        }
         for m in &mut messages {
             let key = (m.stream_kind.clone(), m.stream_id.clone());
-            let have = match next_seq.get(&key) {
-                Some(v) => *v,
-                None => self.local_version(&m.stream_kind, &m.stream_id).await?,
-            };
+            let have = next_seq.get(&key).copied().unwrap_or(0);
             if let Some(first) = m.events.first()
                 && first.seq > have + 1
             {

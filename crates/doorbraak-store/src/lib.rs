@@ -389,6 +389,30 @@ impl Store {
         row.map(|r| loaded::<A>(&r)).transpose()
     }
 
+    /// The versions of several streams (0 for unknown ones are simply absent).
+    pub async fn versions(
+        &self,
+        kind: &str,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT stream_id, version FROM projections WHERE stream_kind = {} AND stream_id IN ({})",
+                p1(self.backend),
+                numbered(self.backend, 2, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(kind.to_owned());
+            for id in chunk {
+                q = q.bind((*id).to_owned());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.insert(r.try_get("stream_id")?, r.try_get("version")?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The events of a stream after sequence number `after` (0: all), in order.
     pub async fn events<A: Stream>(&self, id: &str, after: i64) -> Result<Vec<StoredEvent<A::Body>>>
     where
@@ -732,9 +756,10 @@ impl Store {
         let mut tx = self.begin().await?;
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "UPDATE outbox SET delivered_at_ms = $1, lease_owner = NULL, lease_expires_ms = NULL, \
+                "UPDATE outbox SET delivered_at_ms = {}, lease_owner = NULL, lease_expires_ms = NULL, \
                  last_error = NULL WHERE message_id IN ({})",
-                numbered(2, chunk.len())
+                p1(self.backend),
+                numbered(self.backend, 2, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ms(now));
             for id in chunk {
@@ -987,11 +1012,23 @@ fn values_clause(backend: Backend, rows: usize, cols: usize) -> String {
 }
 
 /// `$first,...,$(first+n-1)`: a numbered parameter list for `IN (...)`.
-fn numbered(first: usize, n: usize) -> String {
+/// Positional `?` on SQLite (no per-bind name lookup), `$N` on PostgreSQL.
+fn numbered(backend: Backend, first: usize, n: usize) -> String {
     (first..first + n)
-        .map(|i| format!("${i}"))
+        .map(|i| match backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${i}"),
+        })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// The first parameter of a statement that continues with [`numbered`] parameters.
+fn p1(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "?",
+        Backend::Postgres => "$1",
+    }
 }
 
 /// Rows per multi-row statement (keeps bind parameters well under both databases' limits).
@@ -1180,8 +1217,9 @@ impl Tx {
         let mut out = std::collections::HashSet::new();
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "SELECT message_id FROM inbox WHERE source = $1 AND message_id IN ({})",
-                numbered(2, chunk.len())
+                "SELECT message_id FROM inbox WHERE source = {} AND message_id IN ({})",
+                p1(self.backend),
+                numbered(self.backend, 2, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(source);
             for id in chunk {
@@ -1210,8 +1248,9 @@ impl Tx {
                 ""
             };
             let sql = format!(
-                "SELECT stream_id, version, state FROM projections WHERE stream_kind = $1 AND stream_id IN ({}){lock}",
-                numbered(2, chunk.len())
+                "SELECT stream_id, version, state FROM projections WHERE stream_kind = {} AND stream_id IN ({}){lock}",
+                p1(self.backend),
+                numbered(self.backend, 2, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(A::KIND);
             for id in chunk {
