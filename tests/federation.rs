@@ -387,6 +387,53 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         .into_inner();
     assert_eq!(resp.applied.len(), 1);
     assert_eq!(log(&fed, 1, &id).await, before);
+
+    // a message the peer refuses for good (here: a stream id that is not the escalation's own)
+    // is set aside; what follows is not blocked behind it
+    let forged_payload = rows[0].payload.replace(
+        &format!("\"stream_id\":\"{id}\""),
+        &format!("\"stream_id\":\"{}\"", uuid::Uuid::now_v7()),
+    );
+    assert_ne!(forged_payload, rows[0].payload);
+    let mut tx = store.begin().await.unwrap();
+    tx.enqueue(&doorbraak_store::NewOutbox {
+        message_id: uuid::Uuid::now_v7(),
+        destination: VT.into(),
+        kind: "events".into(),
+        stream_kind: Some("escalation".into()),
+        stream_id: Some(uuid::Uuid::now_v7().to_string()),
+        payload: forged_payload,
+        created_at: jiff::Timestamp::now(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (s, b) = post(
+        &fed,
+        0,
+        "p",
+        "/api/v1/escalations",
+        json!({
+            "case_ref": "LT-2", "situation": "agreements_not_kept", "first_step": "management",
+            "counterparts": [VT], "question": "Nog een wachtlijst", "needs": "Start hulp",
+        }),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let later = b["id"].as_str().unwrap().to_owned();
+    version_at_least(&fed, 1, &later, 2).await;
+    let peers = fed
+        .wait_for(0, "a", "/api/v1/federation/peers", |_, b| {
+            b[0]["rejected"] == 1 && b[0]["pending"] == 0
+        })
+        .await;
+    assert!(
+        peers[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("InvalidArgument"),
+        "{peers}"
+    );
     store.close().await;
 }
 

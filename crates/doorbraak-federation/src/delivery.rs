@@ -210,7 +210,8 @@ impl Delivery {
                     }),
                     Err(s) => Err((false, s.message().to_owned())),
                 },
-                Err(e) => Err((true, e)),
+                // a payload we cannot encode is our bug, not the peer's refusal: keep it, retry
+                Err(e) => Err((false, e)),
             };
             match result {
                 Ok(()) => {

@@ -678,6 +678,15 @@ impl Node {
             &self.settings,
             self.federation.as_ref().map(|f| &f.tls),
         )?;
+        let old = self.directory();
+        if let (Some(new), Some(old)) = (&d.manifest, &old.manifest)
+            && new.manifest.issued_at < old.manifest.issued_at
+        {
+            return Err(crate::server::ServerError::TlsConfig(format!(
+                "the manifest on disk ({}) is older than the one in use ({}); refusing to go back",
+                new.manifest.issued_at, old.manifest.issued_at
+            )));
+        }
         let n = d.members().len();
         self.set_directory(d);
         Ok(n)
