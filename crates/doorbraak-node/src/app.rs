@@ -232,6 +232,30 @@ impl Node {
         }
     }
 
+    /// Log a refusal (action E, outcome `refused:<rule>`) and return it as the error; if even
+    /// the log cannot be written, that is the error.
+    async fn refused(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        id: &str,
+        violation: RuleViolation,
+        now: Timestamp,
+    ) -> NodeError {
+        let entry = self.entry(
+            actor,
+            AccessAction::E,
+            kind,
+            id,
+            format!("refused:{}", violation.rule()),
+            now,
+        );
+        match self.store.log_access(&entry).await {
+            Ok(()) => violation.into(),
+            Err(e) => e.into(),
+        }
+    }
+
     /// Decide `cmd` against the stream `id` and commit the outcome in one transaction: the
     /// events, the new projection, one outbox row per other party, the access-log row and any
     /// notifications. A refusal is logged (in its own transaction) and returned.
@@ -318,16 +342,7 @@ impl Node {
                 Ok(events) => events,
                 Err(violation) => {
                     drop(tx);
-                    let entry = self.entry(
-                        actor,
-                        AccessAction::E,
-                        A::KIND,
-                        id,
-                        format!("refused:{}", violation.rule()),
-                        now,
-                    );
-                    self.store.log_access(&entry).await?;
-                    return Err(violation.into());
+                    return Err(self.refused(actor, A::KIND, id, violation, now).await);
                 }
             };
             let mut next = state;
@@ -349,16 +364,7 @@ impl Node {
                 let texts = events.iter().flat_map(|e| A::free_text(&e.body));
                 if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
                     drop(tx);
-                    let entry = self.entry(
-                        actor,
-                        AccessAction::E,
-                        A::KIND,
-                        id,
-                        format!("refused:{}", v.rule()),
-                        now,
-                    );
-                    self.store.log_access(&entry).await?;
-                    return Err(v.into());
+                    return Err(self.refused(actor, A::KIND, id, v, now).await);
                 }
             }
             if !recipients.is_empty() {
@@ -766,16 +772,7 @@ impl Node {
         if let Ok(events) = A::decide(Some(&local.state), cmd, actor, self.now()) {
             let texts = events.iter().flat_map(|e| A::free_text(&e.body));
             if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
-                let entry = self.entry(
-                    actor,
-                    AccessAction::E,
-                    A::KIND,
-                    id,
-                    format!("refused:{}", v.rule()),
-                    self.now(),
-                );
-                self.store.log_access(&entry).await?;
-                return Err(v.into());
+                return Err(self.refused(actor, A::KIND, id, v, self.now()).await);
             }
         }
         let command = canonical::to_vec(cmd).map_err(|e| FedError::Wire(e.to_string()))?;

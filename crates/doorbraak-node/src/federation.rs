@@ -110,61 +110,11 @@ where
     A: Stream,
     A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
-    let current = tx.load::<A>(id).await?;
-    let (mut state, version) = match current {
-        Some(l) => (Some(l.state), l.version),
-        None => (None, 0),
-    };
-    if let Some(s) = &state
-        && &s.home() != from
-    {
-        return Err(FedError::NotHome {
-            home: s.home().to_string(),
-            from: from.to_string(),
-        }
-        .into());
+    let (_, mut states) = apply_decoded::<A>(node, tx, from, vec![(id, events)]).await?;
+    match states.remove(id) {
+        Some((Some(state), version)) => Ok((state, version)),
+        _ => Err(FedError::Wire("no events".into()).into()),
     }
-    let new: Vec<StoredEvent<A::Body>> = events.into_iter().filter(|e| e.seq > version).collect();
-    let Some(first) = new.first() else {
-        let s = state.ok_or(FedError::Wire("no events".into()))?;
-        return Ok((s, version));
-    };
-    if first.seq != version + 1 {
-        return Err(FedError::Gap {
-            have: version,
-            got: first.seq,
-        }
-        .into());
-    }
-    for e in &new {
-        state = Some(A::apply(state, &e.event)?);
-    }
-    let state = state.ok_or(FedError::Wire("no state".into()))?;
-    if &state.home() != from {
-        return Err(FedError::NotHome {
-            home: state.home().to_string(),
-            from: from.to_string(),
-        }
-        .into());
-    }
-    if state.stream_id() != id {
-        return Err(FedError::Wire("the stream id is not the aggregate's own id".into()).into());
-    }
-    if !state.parties().contains(node.oin()) {
-        return Err(FedError::NotAParty.into());
-    }
-    let now = node.now();
-    tx.append_stored(id, version, &new, &state, now).await?;
-    tx.log_access(&federation_entry(
-        node,
-        from,
-        AccessAction::U,
-        A::KIND,
-        id,
-        "success".into(),
-    ))
-    .await?;
-    Ok((state, version + new.len() as i64))
 }
 
 /// A stream's state while a batch is applied: state, version, events to write.
@@ -193,6 +143,26 @@ where
             .map_err(|e| FedError::Wire(e.to_string()))?;
         decoded.push((m.stream_id.as_str(), events));
     }
+    Ok(apply_decoded::<A>(node, tx, from, decoded).await?.0)
+}
+
+/// The per-stream states after [`apply_decoded`]: state (None if still unknown) and version.
+type Applied<A> = std::collections::HashMap<String, (Option<A>, i64)>;
+
+/// Apply decoded messages `(stream id, events)` in order: the one place that checks that the
+/// sender is the stream's home, that events follow on without a gap, that the stream id is the
+/// aggregate's own and that this node is a party; then writes everything with a few multi-row
+/// statements. Returns the version after each message and the final states.
+async fn apply_decoded<A>(
+    node: &Node,
+    tx: &mut Tx,
+    from: &Oin,
+    decoded: Vec<(&str, Vec<StoredEvent<A::Body>>)>,
+) -> Result<(Vec<(String, i64)>, Applied<A>), NodeError>
+where
+    A: Stream,
+    A::Body: Serialize + DeserializeOwned + Send + Sync,
+{
     let mut ids: Vec<&str> = decoded.iter().map(|(id, _)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -280,7 +250,11 @@ where
     let now = node.now();
     tx.write_batch(&items, now).await?;
     tx.log_access_many(&entries).await?;
-    Ok(versions)
+    let finals = states
+        .into_iter()
+        .map(|(id, (state, version, _))| (id.to_owned(), (state, version)))
+        .collect();
+    Ok((versions, finals))
 }
 
 fn federation_entry(
