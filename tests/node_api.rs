@@ -654,3 +654,113 @@ async fn team_overview_agenda_and_recommendations_register() {
     assert_eq!(list[0]["status"], "done");
     assert_eq!(list[0]["state"]["follow_up"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_client_commands_mirror_the_api() {
+    let dir = tempdir("cli");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    let cli = |token: &str, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+            .args(args)
+            .env("DOORBRAAK_URL", &node.base)
+            .env("DOORBRAAK_TOKEN", token)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert!(cli(ANNA, &["case", "create", "LT-CLI", "--title", "Gezin C"]).0);
+    let (ok, out, err) = cli(
+        ANNA,
+        &[
+            "escalation",
+            "--json",
+            "open",
+            "--case",
+            "LT-CLI",
+            "--situation",
+            "agreements_not_kept",
+            "--step",
+            "management",
+            "--counterpart",
+            VT,
+            "--question",
+            "Wachtlijst",
+            "--needs",
+            "Start hulp",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (ok, out, _) = cli(EVA, &["escalation", "list"]);
+    assert!(ok && out.contains(&id) && out.contains("stap 2"), "{out}");
+    // a refusal names the rule and says it in Dutch
+    let (ok, _, err) = cli(
+        ANNA,
+        &[
+            "escalation",
+            "step",
+            &id,
+            "--step",
+            "behavioural_scientists",
+            "--participant",
+            &format!("carla:Carla:behavioural_scientist:{LT}"),
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("409 ladder.no_step_back") || err.contains("ladder."),
+        "{err}"
+    );
+    let (ok, out, err) = cli(
+        ANNA,
+        &[
+            "escalation",
+            "family-informed",
+            &id,
+            "--step",
+            "management",
+            "--at",
+            "2026-01-05T10:00:00Z",
+        ],
+    );
+    assert!(ok && out.starts_with("ok:"), "{out}{err}");
+    let (ok, out, err) = cli(
+        ANNA,
+        &[
+            "kwestie",
+            "raise",
+            "--obstacle",
+            "Te weinig gezinsmanagers",
+            "--category",
+            "too_few_family_managers",
+            "--discussed-with",
+            "team",
+            "--on-team-agenda",
+        ],
+    );
+    assert!(ok && out.contains("raised"), "{out}{err}");
+    let (ok, out, _) = cli(EVA, &["kwestie", "list"]);
+    assert!(ok && out.contains("raised"), "{out}");
+    let (ok, _, err) = cli(
+        EVA,
+        &[
+            "kwestie",
+            "raise",
+            "--obstacle",
+            "x",
+            "--category",
+            "waiting_list",
+            "--discussed-with",
+            "team",
+            "--on-team-agenda",
+        ],
+    );
+    assert!(!ok && err.contains("access.role_not_allowed"), "{err}");
+}

@@ -476,3 +476,393 @@ pub async fn run(conn: Conn, cmd: MinutesCmd) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum CaseCmd {
+    /// Register a local case (pseudonymous reference, never a BSN).
+    Create {
+        case_ref: String,
+        #[arg(long)]
+        title: String,
+    },
+    /// The cases of this node.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum EscalationCmd {
+    /// Escalations of this node, overdue first.
+    List {
+        #[arg(long)]
+        overdue: bool,
+    },
+    /// One escalation with its steps.
+    Show { id: String },
+    /// Open an escalation at its first step.
+    Open {
+        #[arg(long = "case")]
+        case_ref: String,
+        /// professional_dilemma | agreements_not_kept | conduct
+        #[arg(long)]
+        situation: String,
+        /// behavioural_scientists | management
+        #[arg(long)]
+        step: String,
+        /// OIN of a counterpart organisation (repeatable).
+        #[arg(long = "counterpart", required = true)]
+        counterparts: Vec<String>,
+        #[arg(long)]
+        question: String,
+        #[arg(long)]
+        needs: String,
+    },
+    /// Pick up the current step (counterpart).
+    PickUp { id: String },
+    /// Invoke the next step. Participants as `person:name:role:OIN`.
+    Step {
+        id: String,
+        #[arg(long)]
+        step: String,
+        #[arg(long = "participant", required = true)]
+        participants: Vec<String>,
+        #[arg(long = "joining")]
+        joining: Vec<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Record whether and when the family was informed about a step.
+    FamilyInformed {
+        id: String,
+        #[arg(long)]
+        step: String,
+        /// RFC 3339 time the family was informed.
+        #[arg(long)]
+        at: String,
+        /// Informed afterwards: the explanation why not beforehand.
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// Record the outcome of the current step.
+    Outcome {
+        id: String,
+        /// The difference was bridged / the stagnation lifted / decision taken.
+        #[arg(long)]
+        resolved: bool,
+        #[arg(long)]
+        summary: String,
+    },
+    /// Change the situation (with a reason).
+    Situation {
+        id: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close the escalation with its bottleneck classification.
+    Close {
+        id: String,
+        /// personal | professional | system.legal | system.financial | system.cultural | system.organisational
+        #[arg(long)]
+        bottleneck: String,
+        /// incidental | structural
+        #[arg(long)]
+        scope: String,
+    },
+    /// Add a private note (stays on this node).
+    Note {
+        id: String,
+        #[arg(long)]
+        text: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KwestieCmd {
+    /// The team's kwesties, overdue first.
+    List,
+    /// One kwestie.
+    Show { id: String },
+    /// Raise a kwestie.
+    Raise {
+        #[arg(long)]
+        obstacle: String,
+        /// A category code, e.g. waiting_list (repeatable).
+        #[arg(long = "category", required = true)]
+        categories: Vec<String>,
+        /// Whom it was discussed with, e.g. team (repeatable).
+        #[arg(long = "discussed-with", required = true)]
+        discussed_with: Vec<String>,
+        #[arg(long = "case")]
+        case_ref: Option<String>,
+        #[arg(long, default_value = "")]
+        child_needs: String,
+        #[arg(long, default_value = "")]
+        facilities: String,
+        #[arg(long)]
+        to_team_manager: bool,
+        #[arg(long)]
+        on_team_agenda: bool,
+    },
+    /// Pick up a kwestie (team manager; board member once escalated).
+    PickUp { id: String },
+    /// Escalate an overdue kwestie to the board, together with the other person.
+    EscalateToBoard {
+        id: String,
+        #[arg(long)]
+        co_signer: String,
+        #[arg(long)]
+        co_signer_role: String,
+    },
+    /// Record how the kwestie was solved.
+    Resolve {
+        id: String,
+        #[arg(long)]
+        solution: String,
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        solved_for_family: bool,
+        #[arg(long)]
+        bottleneck: String,
+    },
+}
+
+fn bottleneck(code: &str) -> anyhow::Result<Value> {
+    Ok(match code {
+        "personal" => json!({ "type": "personal" }),
+        "professional" => json!({ "type": "professional" }),
+        other => match other.strip_prefix("system.") {
+            Some(nature) => json!({ "type": "system", "nature": nature }),
+            None => bail!("unknown bottleneck '{other}'"),
+        },
+    })
+}
+
+fn participants(list: &[String]) -> anyhow::Result<Vec<Value>> {
+    list.iter()
+        .map(|p| {
+            let parts: Vec<&str> = p.splitn(4, ':').collect();
+            let [person, name, role, org] = parts[..] else {
+                bail!("participant '{p}' is not person:name:role:OIN");
+            };
+            Ok(json!({ "person": person, "name": name, "role": role, "org": org }))
+        })
+        .collect()
+}
+
+fn print_rows(v: &Value) {
+    for r in v.as_array().into_iter().flatten() {
+        println!(
+            "{}  {:<10} {}{}{}{}",
+            r["id"]
+                .as_str()
+                .or(r["case_ref"].as_str())
+                .unwrap_or_default(),
+            r["status"].as_str().unwrap_or_default(),
+            r["step"]
+                .as_i64()
+                .map(|s| format!("stap {s} "))
+                .unwrap_or_default(),
+            r["situation"]
+                .as_i64()
+                .map(|s| format!("situatie {s} "))
+                .unwrap_or_default(),
+            r["next_deadline"]
+                .as_str()
+                .map(|d| format!("termijn {d} "))
+                .unwrap_or_default(),
+            if r["overdue"] == true { "VERLOPEN" } else { "" },
+        );
+    }
+}
+
+async fn output(c: &Client, v: Value, list: bool) {
+    if c.conn.json {
+        println!("{v}");
+    } else if list {
+        print_rows(&v);
+    } else if v["events"].is_array() {
+        summarise_command(&v);
+    } else {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    }
+}
+
+pub async fn run_case(conn: Conn, cmd: CaseCmd) -> anyhow::Result<()> {
+    let c = Client {
+        http: reqwest::Client::new(),
+        conn,
+    };
+    match cmd {
+        CaseCmd::Create { case_ref, title } => {
+            let v = c
+                .json(
+                    "POST",
+                    "/api/v1/cases",
+                    Some(json!({ "case_ref": case_ref, "title": title })),
+                )
+                .await?;
+            output(&c, v, false).await;
+        }
+        CaseCmd::List => {
+            let v = c.json("GET", "/api/v1/cases", None).await?;
+            output(&c, v, true).await;
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_escalation(conn: Conn, cmd: EscalationCmd) -> anyhow::Result<()> {
+    let c = Client {
+        http: reqwest::Client::new(),
+        conn,
+    };
+    let c = &c;
+    let post = |path: String, body: Value| async move { c.json("POST", &path, Some(body)).await };
+    let v = match cmd {
+        EscalationCmd::List { overdue } => {
+            let v = c
+                .json(
+                    "GET",
+                    if overdue {
+                        "/api/v1/escalations?overdue=true"
+                    } else {
+                        "/api/v1/escalations"
+                    },
+                    None,
+                )
+                .await?;
+            output(c, v, true).await;
+            return Ok(());
+        }
+        EscalationCmd::Show { id } => {
+            c.json("GET", &format!("/api/v1/escalations/{id}"), None)
+                .await?
+        }
+        EscalationCmd::Open {
+            case_ref,
+            situation,
+            step,
+            counterparts,
+            question,
+            needs,
+        } => {
+            post(
+                "/api/v1/escalations".into(),
+                json!({ "case_ref": case_ref, "situation": situation, "first_step": step,
+                "counterparts": counterparts, "question": question, "needs": needs }),
+            )
+            .await?
+        }
+        EscalationCmd::PickUp { id } => {
+            post(format!("/api/v1/escalations/{id}/pick-up"), json!({})).await?
+        }
+        EscalationCmd::Step {
+            id,
+            step,
+            participants: ps,
+            joining,
+            reason,
+        } => {
+            post(
+                format!("/api/v1/escalations/{id}/steps"),
+                json!({ "step": step, "participants": participants(&ps)?,
+                "joining": joining, "reason": reason }),
+            )
+            .await?
+        }
+        EscalationCmd::FamilyInformed {
+            id,
+            step,
+            at,
+            after,
+        } => {
+            let informed = match after {
+                Some(explanation) => {
+                    json!({ "type": "after", "at": at, "explanation": explanation })
+                }
+                None => json!({ "type": "before", "at": at }),
+            };
+            post(
+                format!("/api/v1/escalations/{id}/family-informed"),
+                json!({ "step": step, "informed": informed }),
+            )
+            .await?
+        }
+        EscalationCmd::Outcome {
+            id,
+            resolved,
+            summary,
+        } => {
+            let kind = if resolved { "resolved" } else { "unresolved" };
+            post(
+                format!("/api/v1/escalations/{id}/outcome"),
+                json!({ "outcome": { "type": kind, "summary": summary } }),
+            )
+            .await?
+        }
+        EscalationCmd::Situation { id, to, reason } => {
+            post(
+                format!("/api/v1/escalations/{id}/situation"),
+                json!({ "to": to, "reason": reason }),
+            )
+            .await?
+        }
+        EscalationCmd::Close {
+            id,
+            bottleneck: b,
+            scope,
+        } => {
+            post(
+                format!("/api/v1/escalations/{id}/close"),
+                json!({ "classification": { "bottleneck": bottleneck(&b)?, "scope": scope } }),
+            )
+            .await?
+        }
+        EscalationCmd::Note { id, text } => {
+            post(
+                format!("/api/v1/escalations/{id}/notes"),
+                json!({ "text": text }),
+            )
+            .await?
+        }
+    };
+    output(c, v, false).await;
+    Ok(())
+}
+
+pub async fn run_kwestie(conn: Conn, cmd: KwestieCmd) -> anyhow::Result<()> {
+    let c = Client {
+        http: reqwest::Client::new(),
+        conn,
+    };
+    let c = &c;
+    let post = |path: String, body: Value| async move { c.json("POST", &path, Some(body)).await };
+    let v = match cmd {
+        KwestieCmd::List => {
+            let v = c.json("GET", "/api/v1/kwesties", None).await?;
+            output(c, v, true).await;
+            return Ok(());
+        }
+        KwestieCmd::Show { id } => c.json("GET", &format!("/api/v1/kwesties/{id}"), None).await?,
+        KwestieCmd::Raise { obstacle, categories, discussed_with, case_ref, child_needs, facilities, to_team_manager, on_team_agenda } => {
+            post("/api/v1/kwesties".into(), json!({
+                "obstacle": obstacle, "categories": categories, "case_ref": case_ref,
+                "preparation": { "own_reach_done": true, "discussed_with": discussed_with, "knows_what_and_whom": true },
+                "child_needs": child_needs, "facilities_needed": facilities,
+                "route": { "to_team_manager": to_team_manager, "on_team_agenda": on_team_agenda },
+            })).await?
+        }
+        KwestieCmd::PickUp { id } => post(format!("/api/v1/kwesties/{id}/pick-up"), json!({})).await?,
+        KwestieCmd::EscalateToBoard { id, co_signer, co_signer_role } => {
+            post(format!("/api/v1/kwesties/{id}/escalate-to-board"), json!({ "co_signer": co_signer, "co_signer_role": co_signer_role })).await?
+        }
+        KwestieCmd::Resolve { id, solution, scope, solved_for_family, bottleneck: b } => {
+            post(format!("/api/v1/kwesties/{id}/resolve"), json!({ "solution": solution, "scope": scope,
+                "solved_for_family": solved_for_family, "classification": { "bottleneck": bottleneck(&b)?, "scope": scope } })).await?
+        }
+    };
+    output(c, v, false).await;
+    Ok(())
+}

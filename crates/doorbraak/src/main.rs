@@ -56,6 +56,28 @@ enum Command {
         #[command(subcommand)]
         cmd: MinutesCommand,
     },
+    /// Cases on a node.
+    Case {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(subcommand)]
+        cmd: client::CaseCmd,
+    },
+    /// Escalations on a node: list, show, open, pick-up, step, family-informed, outcome,
+    /// situation, close, note.
+    Escalation {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(subcommand)]
+        cmd: client::EscalationCmd,
+    },
+    /// Kwesties on a node: list, show, raise, pick-up, escalate-to-board, resolve.
+    Kwestie {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(subcommand)]
+        cmd: client::KwestieCmd,
+    },
     /// Oversight on a node: the stagnation view and its trend, the team overview and agenda,
     /// the recommendations register.
     Oversight {
@@ -197,6 +219,9 @@ async fn main() -> std::process::ExitCode {
             cmd: MinutesCommand::Api(cmd),
         } => client::run(conn, cmd).await,
         Command::Oversight { conn, cmd } => client::run_oversight(conn, cmd).await,
+        Command::Case { conn, cmd } => client::run_case(conn, cmd).await,
+        Command::Escalation { conn, cmd } => client::run_escalation(conn, cmd).await,
+        Command::Kwestie { conn, cmd } => client::run_kwestie(conn, cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
