@@ -10,10 +10,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// Start `doorbraak demo --dir NAME` in `cwd` (a relative dir, as the README runs it).
 fn start_demo(dir: &std::path::Path) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let (cwd, name) = (dir.parent().unwrap(), dir.file_name().unwrap());
     let mut child = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .current_dir(cwd)
         .args(["demo", "--dir"])
-        .arg(dir)
+        .arg(name)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -158,6 +158,10 @@ pub struct Running {
 /// Build the federation in `dir`, start the nodes, seed them. Returns the running nodes.
 pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     prepare_dir(dir)?;
+    // node configs name files by absolute path (a relative --dir would otherwise be resolved
+    // against each node's own directory)
+    let dir =
+        &std::fs::canonicalize(dir).with_context(|| format!("resolving {}", dir.display()))?;
     let pki = PkiDir(dir.join("pki"));
     pki.init_ca("Doorbraak demofederatie Utrecht")?;
     let ports = free_ports(ORGS.len() * 2)?;
