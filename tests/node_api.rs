@@ -398,6 +398,11 @@ async fn deadlines_are_durable_and_swept_after_a_restart() {
             .filter(|e| e["event"]["body"]["type"] == "step_overdue")
             .count();
         assert_eq!(overdue, 1);
+        let (_, m) = node.call("GET", "/metrics", None, None).await;
+        assert!(
+            m.as_str().unwrap().contains("doorbraak_deadlines_missed 0"),
+            "the auditor's check finds no lost timer"
+        );
         eprintln!("deadline test passed on {db}");
     }
 }

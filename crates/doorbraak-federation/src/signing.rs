@@ -6,7 +6,7 @@
 //! approving organisation that chains to the CA and is the one listed in the directory.
 
 use base64::Engine;
-use doorbraak_model::{ApprovalSignature, ApprovalStatement, Timestamp, canonical};
+use doorbraak_model::{ApprovalSignature, ApprovalStatement, canonical};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -110,11 +110,6 @@ pub fn verify(
     ring::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public)
         .verify(&bytes, &raw)
         .map_err(|_| SignatureError::Mismatch)
-}
-
-/// The signing time of a signature, for building its statement.
-pub fn signed_at(sig: &ApprovalSignature) -> Timestamp {
-    sig.signed_at
 }
 
 /// Everything needed to check final minutes offline.

@@ -182,6 +182,17 @@ async fn metrics(State(api): State<Arc<Api>>) -> Response {
                 .set(n);
         }
     }
+    if let Ok(n) = node
+        .store
+        .missed_deadlines(
+            node.oin().as_str(),
+            node.now(),
+            2 * node.settings.sweeper_interval,
+        )
+        .await
+    {
+        node.metrics.missed_deadlines.set(n);
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -30,6 +30,9 @@ pub struct Metrics {
     pub delivery_failures: Family<PeerLabels, Counter>,
     pub pending: Family<PeerLabels, Gauge>,
     pub received: Counter,
+    /// The auditor's check: deadlines that passed more than two sweeper intervals ago without
+    /// their overdue event (a lost timer). Zero on a healthy node.
+    pub missed_deadlines: Gauge,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -84,11 +87,18 @@ impl Default for Metrics {
             "Messages received from peers and applied",
             received.clone(),
         );
+        let missed_deadlines = Gauge::default();
+        registry.register(
+            "deadlines_missed",
+            "Deadlines passed more than two sweeper intervals ago without their overdue event",
+            missed_deadlines.clone(),
+        );
         Self {
             delivered,
             delivery_failures,
             pending,
             received,
+            missed_deadlines,
             registry,
             commands,
             command_seconds,

@@ -491,13 +491,19 @@ impl Store {
 
     /// Streams whose deadline passed more than `grace` ago without the overdue event: what an
     /// auditor checks to find lost timers.
-    pub async fn missed_deadlines(&self, now: Timestamp, grace: Duration) -> Result<i64> {
+    pub async fn missed_deadlines(
+        &self,
+        own: &str,
+        now: Timestamp,
+        grace: Duration,
+    ) -> Result<i64> {
         let cutoff = ms(now) - i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM projections \
-             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1",
+             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1 AND home_oin = $2",
         )
         .bind(cutoff)
+        .bind(own)
         .fetch_one(&self.pool)
         .await?;
         Ok(row.try_get("n")?)

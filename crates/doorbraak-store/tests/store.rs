@@ -173,6 +173,15 @@ async fn overdue_first_and_due_deadlines_for_the_sweeper() {
         let early = open_escalation(&store, 10, day(0)).await;
         let late = open_escalation(&store, 11, day(5)).await;
         assert!(store.due(LT, day(10), 100).await.unwrap().is_empty());
+        // the auditor's check: a passed deadline without its overdue event is a lost timer
+        let grace = std::time::Duration::from_secs(60);
+        assert_eq!(store.missed_deadlines(LT, day(14), grace).await.unwrap(), 0);
+        assert_eq!(store.missed_deadlines(LT, day(15), grace).await.unwrap(), 1);
+        assert_eq!(
+            store.missed_deadlines(VT, day(15), grace).await.unwrap(),
+            0,
+            "only own streams"
+        );
         let due = store.due(LT, day(15), 100).await.unwrap();
         assert_eq!(due, vec![("escalation".to_string(), early.stream_id())]);
         // mark the later one overdue: it sorts first
