@@ -565,7 +565,7 @@ async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyh
                     id: MeetingId(uuid::Uuid::now_v7()),
                     escalation: esc,
                     step: Step::Management,
-                    date: Timestamp::now(),
+                    date: nodes[LT].now(),
                     participants: vec![part(LT, "eva")?, part(VT, "gerda")?],
                     agenda:
                         "1. Wachtlijst Veilig Thuis\n2. Afspraken over de start van het onderzoek"
