@@ -180,6 +180,8 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
             let out = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
                 .args(["minutes", "verify"])
                 .arg(&path)
+                .arg("--ca")
+                .arg(dir.join("one/pki/ca.pem"))
                 .output()
                 .unwrap();
             assert!(

@@ -50,10 +50,12 @@ async fn schedule(fed: &Fed, esc: &str) -> String {
     b["id"].as_str().unwrap().to_owned()
 }
 
-fn verify(path: &std::path::Path) -> (bool, String) {
+fn verify(path: &std::path::Path, ca: &std::path::Path) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
         .args(["minutes", "verify"])
         .arg(path)
+        .arg("--ca")
+        .arg(ca)
         .output()
         .unwrap();
     (
@@ -222,7 +224,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     let dir = support::tempdir("bundle");
     let good = dir.join("good.json");
     std::fs::write(&good, serde_json::to_string(&bundle).unwrap()).unwrap();
-    let (ok, out) = verify(&good);
+    let (ok, out) = verify(&good, &fed.pki.ca_cert());
     assert!(ok, "{out}");
     assert!(out.contains("valid: 3 signed approvals"), "{out}");
 
@@ -230,7 +232,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     text["minutes"]["main"]["revisions"][1]["content"] = json!("Verslag v2 (stilletjes aangepast)");
     let p = dir.join("text.json");
     std::fs::write(&p, serde_json::to_string(&text).unwrap()).unwrap();
-    let (ok, out) = verify(&p);
+    let (ok, out) = verify(&p, &fed.pki.ca_cert());
     assert!(!ok);
     assert!(
         out.contains("the text of revision 2 does not match its recorded SHA-256"),
@@ -242,7 +244,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     sig["minutes"]["main"]["approvals"][0]["signature"]["signature"] = other;
     let p = dir.join("sig.json");
     std::fs::write(&p, serde_json::to_string(&sig).unwrap()).unwrap();
-    let (ok, out) = verify(&p);
+    let (ok, out) = verify(&p, &fed.pki.ca_cert());
     assert!(!ok);
     assert!(out.contains("signature of Teammanager LT"), "{out}");
     assert!(out.contains("does not match the approval"), "{out}");
@@ -251,7 +253,35 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     role["minutes"]["main"]["approvals"][2]["role"] = json!("board_member");
     let p = dir.join("role.json");
     std::fs::write(&p, serde_json::to_string(&role).unwrap()).unwrap();
-    assert!(!verify(&p).0, "changing who approved breaks the signature");
+    assert!(
+        !verify(&p, &fed.pki.ca_cert()).0,
+        "changing who approved breaks the signature"
+    );
+
+    // dropping a participant who never approved is detected: who had to approve is signed
+    let mut fewer = bundle.clone();
+    fewer["minutes"]["meeting"]["participants"]
+        .as_array_mut()
+        .unwrap()
+        .remove(2);
+    fewer["minutes"]["main"]["approvals"]
+        .as_array_mut()
+        .unwrap()
+        .remove(2);
+    let p = dir.join("fewer.json");
+    std::fs::write(&p, serde_json::to_string(&fewer).unwrap()).unwrap();
+    let (ok, out) = verify(&p, &fed.pki.ca_cert());
+    assert!(!ok && out.contains("does not match the approval"), "{out}");
+
+    // a bundle is only as good as the CA the verifier trusts: another CA is refused
+    let other = support::tempdir("other-ca");
+    let other_pki = doorbraak_federation::pki::PkiDir(other.clone());
+    other_pki.init_ca("Andere CA").unwrap();
+    let (ok, out) = verify(&good, &other_pki.ca_cert());
+    assert!(
+        !ok && out.contains("not the trusted federation CA"),
+        "{out}"
+    );
 
     // the printable record for the dossier
     let r = fed
@@ -526,7 +556,18 @@ async fn the_client_commands_walk_the_minutes() {
         )
         .0
     );
-    let (ok, out, _) = cli(&fed, 1, "d", &["verify", bundle.to_str().unwrap()]);
+    let ca = fed.pki.ca_cert();
+    let (ok, out, _) = cli(
+        &fed,
+        1,
+        "d",
+        &[
+            "verify",
+            bundle.to_str().unwrap(),
+            "--ca",
+            ca.to_str().unwrap(),
+        ],
+    );
     assert!(ok && out.contains("valid: 2 signed approvals"), "{out}");
     let html = dir.join("p.html");
     assert!(

@@ -34,6 +34,8 @@ pub enum SignatureError {
         "the signature does not match the approval (person, role, revision, text hash or time differ)"
     )]
     Mismatch,
+    #[error("the signing certificate was not valid at the time of signing")]
+    NotValidAt,
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -92,6 +94,11 @@ pub fn verify(
     let (_, ca) = X509Certificate::from_der(ca_der).map_err(|_| SignatureError::Certificate)?;
     cert.verify_signature(Some(ca.public_key()))
         .map_err(|_| SignatureError::NotFromCa)?;
+    let at = x509_parser::time::ASN1Time::from_timestamp(statement.signed_at.as_second())
+        .map_err(|_| SignatureError::NotValidAt)?;
+    if !cert.validity().is_valid_at(at) {
+        return Err(SignatureError::NotValidAt);
+    }
     let who = PeerIdentity::from_der(&cert_der).map_err(|_| SignatureError::Certificate)?;
     if who.oin != statement.org {
         return Err(SignatureError::WrongOrganisation {
@@ -129,8 +136,9 @@ impl MinutesBundle {
     pub const KIND: &'static str = "doorbraak.minutes.bundle.v1";
 }
 
-/// Check a bundle; returns what does not match (empty: valid).
-pub fn verify_bundle(b: &MinutesBundle) -> Vec<String> {
+/// Check a bundle against the federation CA the verifier trusts (never the one inside the
+/// bundle alone: anyone can make a CA); returns what does not match (empty: valid).
+pub fn verify_bundle(b: &MinutesBundle, trusted_ca_der: &[u8]) -> Vec<String> {
     use doorbraak_model::DocTarget;
     use doorbraak_model::minutes::content_hash;
     let mut problems = Vec::new();
@@ -142,6 +150,14 @@ pub fn verify_bundle(b: &MinutesBundle) -> Vec<String> {
         problems.push("the CA certificate is not readable".into());
         return problems;
     };
+    if ca != trusted_ca_der {
+        problems.push(format!(
+            "the bundle's CA (SHA-256 {}) is not the trusted federation CA (SHA-256 {})",
+            fingerprint(&ca),
+            fingerprint(trusted_ca_der)
+        ));
+        return problems;
+    }
     if let Err(e) = crate::directory::verify(&b.directory, &ca) {
         problems.push(format!("directory: {e}"));
         return problems;
@@ -199,17 +215,15 @@ pub fn verify_bundle(b: &MinutesBundle) -> Vec<String> {
                 problems.push(format!("{label}: the approval by {who} is not signed"));
                 continue;
             };
-            let statement = ApprovalStatement {
-                statement: ApprovalStatement::KIND.into(),
-                minutes: m.id,
+            let statement = m.statement(
                 target,
-                revision: a.revision,
-                content_sha256: a.content_hash.clone(),
-                person: a.person.clone(),
-                role: a.role,
-                org: a.org.clone(),
-                signed_at: sig.signed_at,
-            };
+                a.revision,
+                &a.content_hash,
+                &a.person,
+                a.role,
+                &a.org,
+                sig.signed_at,
+            );
             if let Err(e) = verify(&statement, sig, &ca, &dir) {
                 problems.push(format!("{label}: signature of {who}: {e}"));
             }

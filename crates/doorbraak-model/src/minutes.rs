@@ -98,11 +98,14 @@ pub struct ApprovalStatement {
     pub person: PersonId,
     pub role: Role,
     pub org: Oin,
+    /// SHA-256 (hex) of the canonical JSON of the meeting's participants (sorted): who had to
+    /// approve is part of what is signed, so nobody can drop a participant from an export.
+    pub participants_sha256: String,
     pub signed_at: Timestamp,
 }
 
 impl ApprovalStatement {
-    pub const KIND: &'static str = "doorbraak.minutes.approval.v1";
+    pub const KIND: &'static str = "doorbraak.minutes.approval.v2";
 }
 
 /// A signature of an approval: ECDSA P-256 with SHA-256 (ASN.1 DER, base64) by the key of the
@@ -286,17 +289,47 @@ impl Minutes {
         let Actor::Person { person, role, org } = actor else {
             return None;
         };
-        Some(ApprovalStatement {
+        Some(self.statement(
+            target,
+            revision,
+            content_hash,
+            person,
+            *role,
+            org,
+            signed_at,
+        ))
+    }
+
+    /// The statement an approval by `person` (`role`, `org`) signs: the one definition used to
+    /// sign, to check at the home and to verify offline.
+    #[allow(clippy::too_many_arguments)]
+    pub fn statement(
+        &self,
+        target: DocTarget,
+        revision: u32,
+        content_hash: &str,
+        person: &PersonId,
+        role: Role,
+        org: &Oin,
+        signed_at: Timestamp,
+    ) -> ApprovalStatement {
+        let mut participants = self.meeting.participants.clone();
+        participants.sort();
+        let participants_sha256 = crate::canonical::to_vec(&participants)
+            .map(|b| sha256_hex(&b))
+            .unwrap_or_default();
+        ApprovalStatement {
             statement: ApprovalStatement::KIND.into(),
             minutes: self.id,
             target,
             revision,
             content_sha256: content_hash.to_owned(),
             person: person.clone(),
-            role: *role,
+            role,
             org: org.clone(),
+            participants_sha256,
             signed_at,
-        })
+        }
     }
 
     /// Participants who have not yet approved the current revision of `target`.

@@ -438,17 +438,15 @@ impl FederationService {
         let Some(m) = self.node.minutes(&r.stream_id).await.map_err(node_status)? else {
             return Err(Status::not_found("no such minutes at this node"));
         };
-        let statement = doorbraak_model::ApprovalStatement {
-            statement: doorbraak_model::ApprovalStatement::KIND.into(),
-            minutes: m.id,
+        let statement = m.statement(
             target,
             revision,
-            content_sha256: content_hash,
-            person: doorbraak_model::PersonId::new(person.id.clone()),
+            &content_hash,
+            &doorbraak_model::PersonId::new(person.id.clone()),
             role,
-            org: peer.oin.clone(),
-            signed_at: sig.signed_at,
-        };
+            &peer.oin,
+            sig.signed_at,
+        );
         let dir = self.node.directory();
         let check = doorbraak_federation::signing::verify(&statement, &sig, &fed.tls.ca_der, &dir)
             .map_err(|e| e.to_string())

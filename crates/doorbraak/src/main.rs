@@ -97,18 +97,24 @@ enum MinutesCommand {
     Verify {
         /// The bundle (JSON).
         bundle: PathBuf,
+        /// The federation CA certificate (PEM) you trust; the bundle's own CA must be this one.
+        #[arg(long)]
+        ca: PathBuf,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
-fn verify_minutes(bundle: PathBuf, json: bool) -> anyhow::Result<bool> {
+fn verify_minutes(bundle: PathBuf, ca: PathBuf, json: bool) -> anyhow::Result<bool> {
+    let pem = std::fs::read_to_string(&ca).with_context(|| format!("reading {}", ca.display()))?;
+    let trusted = doorbraak_federation::pki::pem_to_der(&pem)
+        .with_context(|| format!("{} is not a PEM certificate", ca.display()))?;
     let text = std::fs::read_to_string(&bundle)
         .with_context(|| format!("reading {}", bundle.display()))?;
     let b: doorbraak_federation::signing::MinutesBundle = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a minutes bundle", bundle.display()))?;
-    let problems = doorbraak_federation::signing::verify_bundle(&b);
+    let problems = doorbraak_federation::signing::verify_bundle(&b, &trusted);
     let approvals = b.minutes.main.as_ref().map_or(0, |d| d.approvals.len());
     if json {
         println!(
@@ -207,9 +213,9 @@ async fn main() -> std::process::ExitCode {
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
         Command::Minutes {
-            cmd: MinutesCommand::Verify { bundle, json },
+            cmd: MinutesCommand::Verify { bundle, ca, json },
             ..
-        } => match verify_minutes(bundle, json) {
+        } => match verify_minutes(bundle, ca, json) {
             Ok(true) => Ok(()),
             Ok(false) => return std::process::ExitCode::from(1),
             Err(e) => Err(e),
