@@ -118,8 +118,8 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     .await;
     assert_eq!(
         overdue.as_array().unwrap().len(),
-        1,
-        "the overdue step reached the GI: {overdue}"
+        2,
+        "both overdue steps concern the GI: {overdue}"
     );
     let lt = get(
         &by_kind("local_team"),
@@ -206,7 +206,7 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     assert_eq!(v["partial"], false, "{v}");
     assert_eq!(
         v["overdue_steps"], "<5",
-        "one overdue step, shown as a suppressed small count: {v}"
+        "two overdue steps at two organisations, shown as a suppressed small count: {v}"
     );
     assert_eq!(v["contributing"].as_array().unwrap().len(), 4);
     // the team manager sees the overview and the agenda

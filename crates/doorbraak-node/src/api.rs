@@ -1604,13 +1604,17 @@ async fn stagnation(
         },
     )
     .await?;
-    let now = api.node.now();
-    let day = doorbraak_model::calendar::utc_date(now).to_string();
-    api.node
-        .store
-        .save_snapshot(&day, now, &v.to_string())
-        .await
-        .map_err(crate::app::NodeError::from)?;
+    // only complete views are kept: a partial one next to a complete one would give away
+    // the missing organisation's figures
+    if v["partial"] == false {
+        let now = api.node.now();
+        let day = doorbraak_model::calendar::utc_date(now).to_string();
+        api.node
+            .store
+            .save_snapshot(&day, now, &v.to_string())
+            .await
+            .map_err(crate::app::NodeError::from)?;
+    }
     Ok(Json(v))
 }
 

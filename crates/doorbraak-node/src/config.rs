@@ -343,13 +343,14 @@ impl NodeConfig {
                 "must be between 1024 and 16777216".into(),
             ));
         }
-        if self.oversight.suppress_below < 2
+        if self.oversight.suppress_below < 3
+            || self.oversight.min_organisations < 2
             || self.oversight.deadline_ms == 0
             || self.oversight.deadline_ms > 60_000
         {
             return Err(invalid(
                 "oversight",
-                "suppress_below must be at least 2 and deadline_ms between 1 and 60000".into(),
+                "suppress_below must be at least 3, min_organisations at least 2, deadline_ms between 1 and 60000".into(),
             ));
         }
         if self.sweeper.interval_secs == 0 {

@@ -174,7 +174,8 @@ fn suppress_map(parts: &[&BTreeMap<String, u64>], s: Suppression) -> Value {
     let mut sum: BTreeMap<String, u64> = BTreeMap::new();
     for m in parts {
         for (k, v) in m.iter() {
-            *sum.entry(k.clone()).or_default() += v;
+            let e = sum.entry(k.clone()).or_default();
+            *e = e.saturating_add(*v);
         }
     }
     let small: Vec<&String> = sum
@@ -206,11 +207,12 @@ fn suppress_map(parts: &[&BTreeMap<String, u64>], s: Suppression) -> Value {
     Value::Object(out)
 }
 
-fn count(parts: &[u64], contributors: usize, s: Suppression) -> Value {
-    if contributors < s.min_organisations {
+fn count(parts: &[u64], s: Suppression) -> Value {
+    let n: u64 = parts.iter().fold(0u64, |a, v| a.saturating_add(*v));
+    // zero reveals nothing; anything else needs enough organisations behind it
+    if n > 0 && parts.iter().filter(|v| **v > 0).count() < s.min_organisations {
         return json!("insufficient contributors");
     }
-    let n: u64 = parts.iter().sum();
     if n > 0 && n < s.below {
         json!(format!("<{}", s.below))
     } else {
@@ -224,7 +226,13 @@ fn quantiles(values: &mut [i64], s: Suppression, contributors: usize) -> Value {
     }
     values.sort_unstable();
     let q = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
-    json!({ "median": q(0.5), "p90": q(0.9), "n": values.len() })
+    // no count (it would reveal the sum of suppressed cells elsewhere); a p90 of fewer than 10
+    // values is close to one escalation's own figure
+    if values.len() >= 10 {
+        json!({ "median": q(0.5), "p90": q(0.9) })
+    } else {
+        json!({ "median": q(0.5) })
+    }
 }
 
 /// The merged, suppressed view over the figures of the contributing nodes.
@@ -259,13 +267,14 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> Value {
     for f in figures {
         for (k, v) in &f.bottlenecks {
             let e = classes.entry(k).or_default();
-            e.0 += v;
+            e.0 = e.0.saturating_add(*v);
             e.1 += usize::from(*v > 0);
         }
     }
     for (k, (n, orgs)) in classes {
         if n >= s.below && orgs >= s.min_organisations {
-            structural.push(json!({ "bottleneck": k, "cases": n, "organisations": orgs }));
+            // no exact number: the class may be suppressed in `bottlenecks`
+            structural.push(json!({ "bottleneck": k, "organisations": orgs }));
         }
     }
     let shared: Vec<&SharedRecommendation> = figures
@@ -279,7 +288,7 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> Value {
         "open_by_step_situation": suppress_map(&maps(|f| &f.open_by_step_situation), s),
         "open_by_pair": suppress_map(&maps(|f| &f.open_by_pair), s),
         "age_in_step_days": quantiles(&mut ages, s, with_open),
-        "overdue_steps": count(&overdue, figures.len(), s),
+        "overdue_steps": count(&overdue, s),
         "opened_per_month": suppress_map(&maps(|f| &f.opened_per_month), s),
         "closed_per_month": suppress_map(&maps(|f| &f.closed_per_month), s),
         "lead_time_days_per_step": Value::Object(lead),
@@ -411,7 +420,7 @@ mod tests {
         let v = view(&[a, b], s);
         assert_eq!(
             v["structural_candidates"],
-            json!([{ "bottleneck": "system.financial", "cases": 5, "organisations": 2 }]),
+            json!([{ "bottleneck": "system.financial", "organisations": 2 }]),
             "personal recurs in one organisation only"
         );
     }
@@ -422,7 +431,9 @@ mod tests {
         assert_eq!(quantiles(&mut [1, 2, 3], s, 2), json!("insufficient data"));
         assert_eq!(
             quantiles(&mut [5, 1, 4, 2, 3, 10], s, 2),
-            json!({ "median": 4, "p90": 10, "n": 6 })
+            json!({ "median": 4 })
         );
+        let mut ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(quantiles(&mut ten, s, 2), json!({ "median": 6, "p90": 9 }));
     }
 }

@@ -454,6 +454,34 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         .await?;
     nodes[VT].sweep().await?;
 
+    // 3b. A second overdue step at another organisation: GI -> Veilig Thuis, situation 2,
+    //     opened 16 days ago (so that the alderman's view may show it: two organisations).
+    let e4 = EscalationId(uuid::Uuid::now_v7());
+    let two_weeks_ago = Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 16))
+        .unwrap_or_else(|_| Timestamp::now());
+    nodes[GI]
+        .execute_at::<Escalation>(
+            &person(GI, "kees")?,
+            &e4.to_string(),
+            &C::Open {
+                id: e4,
+                home: org_ref(GI)?,
+                counterparts: vec![org_ref(VT)?],
+                case_ref: CaseRef::parse("GI-2026-0107").map_err(|e| anyhow::anyhow!("{e}"))?,
+                situation: Situation::AgreementsNotKept,
+                first_step: Step::Management,
+                participants: vec![part(GI, "kees")?, part(GI, "mark")?],
+                question: "Het onderzoek van Veilig Thuis is na 6 weken nog niet gestart; wij vragen een managementgesprek.".into(),
+                needs: "Een startdatum voor het onderzoek.".into(),
+                seeking_youth_help_access: false,
+                policy,
+            },
+            two_weeks_ago,
+        )
+        .await?;
+    nodes[GI].sweep().await?;
+
     // 4. Kwesties at the local team and Veilig Thuis.
     let prep = |with: &[Consulted]| Preparation {
         own_reach_done: true,
