@@ -459,7 +459,7 @@ pub async fn run(conn: Conn, cmd: MinutesCmd) -> anyhow::Result<()> {
             std::fs::write(&out, serde_json::to_string_pretty(&v)?)
                 .with_context(|| format!("writing {}", out.display()))?;
             println!(
-                "bundle written: {} (check it with `doorbraak minutes verify {}`)",
+                "bundle written: {} (check it with `doorbraak minutes verify {} --ca FEDERATION_CA.pem`)",
                 out.display(),
                 out.display()
             );
