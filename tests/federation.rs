@@ -388,6 +388,50 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
     assert_eq!(resp.applied.len(), 1);
     assert_eq!(log(&fed, 1, &id).await, before);
 
+    // a request decided once per request id: the same id again is answered, not decided again
+    let change = doorbraak_model::canonical::to_vec(&json!({ "type": "change_situation",
+        "to": "agreements_not_kept", "reason": "Toch afspraken" }))
+    .unwrap();
+    let request = |request_id: String| v1::CommandRequest {
+        stream_kind: "escalation".into(),
+        stream_id: id.clone(),
+        person: Some(v1::Person {
+            id: pid(1, "p"),
+            role: "professional".into(),
+        }),
+        command: change.clone(),
+        request_id,
+    };
+    let rid = uuid::Uuid::now_v7().to_string();
+    let first = fed
+        .client_as(VT, 0)
+        .request(request(rid.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.events.len(), 1);
+    let again = fed
+        .client_as(VT, 0)
+        .request(request(rid))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        again.events.is_empty(),
+        "the repeated request changed nothing"
+    );
+    assert_eq!(again.version, first.version);
+    let other = fed
+        .client_as(VT, 0)
+        .request(request(uuid::Uuid::now_v7().to_string()))
+        .await
+        .unwrap_err();
+    assert!(
+        other.message().contains("situation.unchanged"),
+        "a new request is decided: {}",
+        other.message()
+    );
+
     // a message the peer refuses for good (here: a stream id that is not the escalation's own)
     // is set aside; what follows is not blocked behind it
     let forged_payload = rows[0].payload.replace(
@@ -577,6 +621,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
                     role: "director".into(),
                 }),
                 command: pick_up.clone(),
+                request_id: String::new(),
             })
             .await,
     );
@@ -627,6 +672,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
                     role: "team_manager".into(),
                 }),
                 command: open_as_lt,
+                request_id: String::new(),
             })
             .await,
     );

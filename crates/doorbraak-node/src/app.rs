@@ -272,6 +272,25 @@ impl Node {
         A::Body: Serialize + DeserializeOwned + Send + Sync,
         A::Command: Serialize + Sync,
     {
+        self.execute_traced::<A>(actor, id, cmd, command, notifications, None)
+            .await
+    }
+
+    /// [`Node::execute`] with the span and metrics, and an optional once-only key.
+    async fn execute_traced<A>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        cmd: &A::Command,
+        command: &'static str,
+        notifications: Vec<Notification>,
+        once: Option<(&str, &str)>,
+    ) -> Result<Applied<A>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+        A::Command: Serialize + Sync,
+    {
         let span = tracing::info_span!(
             "command",
             org = %self.oin(),
@@ -282,7 +301,7 @@ impl Node {
         );
         let started = Instant::now();
         let result = self
-            .execute_inner::<A>(actor, id, cmd, notifications, None)
+            .execute_inner::<A>(actor, id, cmd, notifications, None, once)
             .instrument(span.clone())
             .await;
         let outcome = match &result {
@@ -317,6 +336,7 @@ impl Node {
         cmd: &A::Command,
         notifications: Vec<Notification>,
         at: Option<Timestamp>,
+        once: Option<(&str, &str)>,
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
@@ -338,6 +358,19 @@ impl Node {
                 Some(Loaded { state, version }) => (Some(state), version),
                 None => (None, 0),
             };
+            // a request seen before (same sender, same request id) is answered, not decided again
+            if let Some((source, request)) = once
+                && tx.seen(source, request).await?
+            {
+                drop(tx);
+                let state = state.ok_or(RuleViolation::NotFound { what: A::KIND })?;
+                return Ok(Applied {
+                    id: id.to_owned(),
+                    version,
+                    state,
+                    events: Vec::new(),
+                });
+            }
             let events = match A::decide(state.as_ref(), cmd, actor, now) {
                 Ok(events) => events,
                 Err(violation) => {
@@ -397,6 +430,9 @@ impl Node {
                 .await?;
             for n in &notifications {
                 tx.notify(n).await?;
+            }
+            if let Some((source, request)) = once {
+                tx.mark_seen(request, source, now).await?;
             }
             tx.commit().await?;
             if !recipients.is_empty() {
@@ -719,6 +755,33 @@ impl Node {
             .map_err(|e| FedError::Wire(format!("signing failed: {e}")).into())
     }
 
+    /// Decide a request that another node sent on behalf of its person, at most once per
+    /// (sender, request id).
+    pub async fn execute_once<A>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        cmd: &A::Command,
+        source: &str,
+        request_id: &str,
+    ) -> Result<Applied<A>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+        A::Command: Serialize + Sync,
+    {
+        let request = format!("request:{request_id}");
+        self.execute_traced::<A>(
+            actor,
+            id,
+            cmd,
+            "remote_request",
+            Vec::new(),
+            Some((source, &request)),
+        )
+        .await
+    }
+
     /// Execute a command as if at `at` (seeding the demo with history, e.g. an escalation
     /// opened weeks ago). Development only; the API never calls this.
     pub async fn execute_at<A>(
@@ -733,7 +796,7 @@ impl Node {
         A::Body: Serialize + DeserializeOwned + Send + Sync,
         A::Command: Serialize + Sync,
     {
-        self.execute_inner::<A>(actor, id, cmd, Vec::new(), Some(at))
+        self.execute_inner::<A>(actor, id, cmd, Vec::new(), Some(at), None)
             .await
     }
 
@@ -780,17 +843,39 @@ impl Node {
             home: home.to_string(),
             detail: s.message().to_owned(),
         })?;
-        let resp = client
-            .request(v1::CommandRequest {
-                stream_kind: A::KIND.into(),
-                stream_id: id.to_owned(),
-                person: Some(v1::Person {
-                    id: person.0.clone(),
-                    role: role.code().into(),
-                }),
-                command,
-            })
-            .await
+        let request_id = Uuid::now_v7().to_string();
+        let call = |mut c: doorbraak_proto::v1::federation_client::FederationClient<
+            tonic::transport::Channel,
+        >,
+                    command: Vec<u8>| {
+            let request_id = request_id.clone();
+            let (person, role) = (person.0.clone(), role.code().to_owned());
+            async move {
+                c.request(v1::CommandRequest {
+                    stream_kind: A::KIND.into(),
+                    stream_id: id.to_owned(),
+                    person: Some(v1::Person { id: person, role }),
+                    command,
+                    request_id,
+                })
+                .await
+            }
+        };
+        // one retry with the same request id when the answer was lost on the way: the home
+        // decides a request id once
+        let first = call(client.clone(), command.clone()).await;
+        let answer = match first {
+            Err(s)
+                if matches!(
+                    s.code(),
+                    tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown
+                ) =>
+            {
+                call(client.clone(), command).await
+            }
+            other => other,
+        };
+        let resp = answer
             .map_err(|s| crate::federation::remote_error(&home, s))?
             .into_inner();
         let events: Vec<StoredEvent<A::Body>> =

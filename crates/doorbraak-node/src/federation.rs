@@ -523,11 +523,19 @@ impl FederationService {
             .map_err(|e| Status::invalid_argument(format!("command: {e}")))?;
         // the organisation is the caller's certificate, never the message
         let actor = Actor::person(person.id.clone(), role, peer.oin.clone());
-        let applied = self
-            .node
-            .execute::<A>(&actor, &r.stream_id, &cmd, "remote_request", vec![])
-            .await
-            .map_err(node_status)?;
+        let applied = if r.request_id.is_empty() {
+            self.node
+                .execute::<A>(&actor, &r.stream_id, &cmd, "remote_request", vec![])
+                .await
+        } else {
+            if Uuid::parse_str(&r.request_id).is_err() {
+                return Err(Status::invalid_argument("request ids are UUIDs"));
+            }
+            self.node
+                .execute_once::<A>(&actor, &r.stream_id, &cmd, peer.oin.as_str(), &r.request_id)
+                .await
+        }
+        .map_err(node_status)?;
         let events = applied
             .events
             .iter()
