@@ -151,6 +151,24 @@ impl ListQuery {
     }
 }
 
+/// A list of one kind of stream for a person: the read is logged first; overdue first, then by
+/// deadline.
+async fn list_rows(
+    api: &Api,
+    u: &User,
+    kind: &str,
+    q: ListQuery,
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    api.node.log_read(u, kind, "*").await?;
+    let rows = api
+        .node
+        .store
+        .list(kind, &q.filter())
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(rows))
+}
+
 // ------------------------------------------------------------------ health and metrics
 
 async fn healthz() -> &'static str {
@@ -359,14 +377,7 @@ async fn list_kwesties(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let Query(q) = q?;
-    api.node.log_read(&u, "kwestie", "*").await?;
-    let rows = api
-        .node
-        .store
-        .list("kwestie", &q.filter())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    Ok(Json(rows))
+    list_rows(&api, &u, "kwestie", q).await
 }
 
 /// One kwestie.
@@ -573,14 +584,7 @@ async fn list_escalations(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let Query(q) = q?;
-    api.node.log_read(&u, "escalation", "*").await?;
-    let rows = api
-        .node
-        .store
-        .list("escalation", &q.filter())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    Ok(Json(rows))
+    list_rows(&api, &u, "escalation", q).await
 }
 
 /// One escalation, with whether it is overdue now.
@@ -934,14 +938,7 @@ async fn list_meetings(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let Query(q) = q?;
-    api.node.log_read(&u, "minutes", "*").await?;
-    let rows = api
-        .node
-        .store
-        .list("minutes", &q.filter())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    Ok(Json(rows))
+    list_rows(&api, &u, "minutes", q).await
 }
 
 /// Minutes waiting for my approval (what my reminders are about), with their deadlines.
@@ -1510,14 +1507,7 @@ async fn list_recommendations(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let Query(q) = q?;
-    api.node.log_read(&u, "recommendation", "*").await?;
-    let rows = api
-        .node
-        .store
-        .list("recommendation", &q.filter())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    Ok(Json(rows))
+    list_rows(&api, &u, "recommendation", q).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
