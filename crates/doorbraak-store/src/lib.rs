@@ -95,6 +95,14 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A UUID read back from the database; anything else means a corrupt row.
+fn stored_uuid(what: &'static str, s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
 fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
@@ -433,10 +441,7 @@ impl Store {
                 let payload: String = r.try_get("payload")?;
                 Ok(StoredEvent {
                     seq: r.try_get("seq")?,
-                    event_id: Uuid::parse_str(&event_id).map_err(|e| StoreError::Corrupt {
-                        what: "event id",
-                        detail: e.to_string(),
-                    })?,
+                    event_id: stored_uuid("event id", &event_id)?,
                     event: canonical::from_slice(payload.as_bytes())?,
                 })
             })
@@ -543,10 +548,7 @@ impl Store {
                 let event_id: String = r.try_get("event_id")?;
                 let action: String = r.try_get("action")?;
                 Ok(AccessEntry {
-                    event_id: Uuid::parse_str(&event_id).map_err(|e| StoreError::Corrupt {
-                        what: "access_log.event_id",
-                        detail: e.to_string(),
-                    })?,
+                    event_id: stored_uuid("access_log.event_id", &event_id)?,
                     action: action.parse()?,
                     at: from_ms(r.try_get("at_ms")?)?,
                     user_id: r.try_get("user_id")?,
@@ -616,10 +618,7 @@ impl Store {
             .map(|r| {
                 let id: String = r.try_get("id")?;
                 Ok(PrivateNote {
-                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
-                        what: "private note id",
-                        detail: e.to_string(),
-                    })?,
+                    id: stored_uuid("private note id", &id)?,
                     stream_kind: r.try_get("stream_kind")?,
                     stream_id: r.try_get("stream_id")?,
                     author: r.try_get("author")?,
@@ -644,10 +643,7 @@ impl Store {
             .map(|r| {
                 let id: String = r.try_get("id")?;
                 Ok(Notification {
-                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt {
-                        what: "notification id",
-                        detail: e.to_string(),
-                    })?,
+                    id: stored_uuid("notification id", &id)?,
                     created_at: from_ms(r.try_get("created_at_ms")?)?,
                     recipient_role: r.try_get("recipient_role")?,
                     recipient_person: r.try_get("recipient_person")?,
