@@ -46,7 +46,7 @@ fn wait_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String
 }
 
 async fn get(http: &str, token: &str, path: &str) -> Value {
-    reqwest::Client::new()
+    support::http_client()
         .get(format!("{http}{path}"))
         .bearer_auth(token)
         .send()
@@ -154,7 +154,7 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     let lt_http = by_kind("local_team");
     let esc_list = get(&lt_http, "demo-lokaal-team-eva", "/api/v1/escalations").await;
     assert!(!esc_list.as_array().unwrap().is_empty());
-    let client = reqwest::Client::new();
+    let client = support::http_client();
     let vt_http = by_kind("veilig_thuis");
     let mut bundle_ok = false;
     for _ in 0..100 {

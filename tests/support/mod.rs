@@ -2,6 +2,7 @@
 //! over HTTP, stop it (gracefully or with SIGKILL).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod fed;
 
 use std::io::{BufRead, BufReader};
@@ -22,6 +23,21 @@ pub const EVA: &str = "dev-eva-teammanager";
 pub const FRANK: &str = "dev-frank-directeur";
 pub const BEHEER: &str = "dev-beheer-admin";
 pub const QUINTEN: &str = "dev-quinten-kwaliteit";
+
+/// reqwest's TLS uses the process-wide rustls provider; the binary installs ring at start, and
+/// so do the tests (before building any client).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An HTTP client for tests.
+pub fn http_client() -> reqwest::Client {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
 
 pub fn tempdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("doorbraak-{tag}-{}", uuid::Uuid::now_v7()));
@@ -109,10 +125,7 @@ impl NodeProc {
         NodeProc {
             child,
             base: format!("http://{addr}"),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
+            client: http_client(),
         }
     }
 

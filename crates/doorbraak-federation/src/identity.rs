@@ -53,3 +53,27 @@ impl PeerIdentity {
         })
     }
 }
+
+/// What an administrator needs to know about a certificate: whose it is and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateSummary {
+    pub subject: String,
+    pub issuer: String,
+    /// Seconds since the Unix epoch.
+    pub not_before: i64,
+    pub not_after: i64,
+    pub fingerprint: String,
+}
+
+impl CertificateSummary {
+    pub fn from_der(der: &[u8]) -> Result<Self, IdentityError> {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|_| IdentityError::Parse)?;
+        Ok(Self {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            not_before: cert.validity().not_before.timestamp(),
+            not_after: cert.validity().not_after.timestamp(),
+            fingerprint: fingerprint(der),
+        })
+    }
+}

@@ -33,6 +33,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub struct Api {
     pub node: Arc<Node>,
     tokens: HashMap<String, User>,
+    pub web: crate::web::Web,
 }
 
 impl Api {
@@ -52,7 +53,8 @@ impl Api {
                 )
             })
             .collect();
-        Self { node, tokens }
+        let web = crate::web::Web::new(&node.settings);
+        Self { node, tokens, web }
     }
 }
 
@@ -81,11 +83,11 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     b.map(|Json(t)| t).map_err(ApiError::from)
 }
 
-fn uuid(s: &str) -> ApiResult<Uuid> {
+pub(crate) fn uuid(s: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| ApiError::bad_id(&s.chars().take(64).collect::<String>()))
 }
 
-fn oin(field: &'static str, s: &str) -> ApiResult<Oin> {
+pub(crate) fn oin(field: &'static str, s: &str) -> ApiResult<Oin> {
     Oin::parse(s).map_err(|_| {
         RuleViolation::InvalidField {
             field,
@@ -153,7 +155,7 @@ impl ListQuery {
 
 /// A list of one kind of stream for a person: the read is logged first; overdue first, then by
 /// deadline.
-async fn list_rows(
+pub(crate) async fn list_rows(
     api: &Api,
     u: &User,
     kind: &str,
@@ -171,11 +173,11 @@ async fn list_rows(
 
 // ------------------------------------------------------------------ health and metrics
 
-async fn healthz() -> &'static str {
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(api): State<Arc<Api>>) -> Response {
+pub(crate) async fn readyz(State(api): State<Arc<Api>>) -> Response {
     match api.node.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
@@ -185,7 +187,7 @@ async fn readyz(State(api): State<Arc<Api>>) -> Response {
     }
 }
 
-async fn metrics(State(api): State<Arc<Api>>) -> Response {
+pub(crate) async fn metrics(State(api): State<Arc<Api>>) -> Response {
     use doorbraak_store::Table;
     let node = &api.node;
     for (table, name) in [
@@ -221,7 +223,7 @@ async fn metrics(State(api): State<Arc<Api>>) -> Response {
         .into_response()
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
@@ -239,7 +241,7 @@ pub struct MeResponse {
 
 /// Who am I (the user behind the token, and this node's organisation).
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeResponse), (status = 401, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn me(State(api): State<Arc<Api>>, AuthUser(u): AuthUser) -> Json<MeResponse> {
+pub(crate) async fn me(State(api): State<Arc<Api>>, AuthUser(u): AuthUser) -> Json<MeResponse> {
     Json(MeResponse {
         id: u.id,
         name: u.name,
@@ -259,7 +261,7 @@ pub struct CreateCaseRequest {
 
 /// Register a local case.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = CreateCaseRequest, responses((status = 201, body = Object), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn create_case(
+pub(crate) async fn create_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     b: Result<Json<CreateCaseRequest>, JsonRejection>,
@@ -271,10 +273,10 @@ async fn create_case(
 
 /// The cases of this node.
 #[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn list_cases(
+pub(crate) async fn list_cases(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::CaseRow>>> {
     api.node.log_read(&u, "case", "*").await?;
     let rows = api
         .node
@@ -287,11 +289,11 @@ async fn list_cases(
 
 /// One case.
 #[utoipa::path(get, path = "/api/v1/cases/{case_ref}", params(("case_ref" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn get_case(
+pub(crate) async fn get_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<doorbraak_store::CaseRow>> {
     let case_ref = CaseRef::parse(&case_ref)?;
     api.node.log_read(&u, "case", case_ref.as_str()).await?;
     let row = api
@@ -322,7 +324,7 @@ pub struct RaiseKwestieRequest {
 
 /// Raise a kwestie (to the team manager and/or the team meeting's agenda).
 #[utoipa::path(post, path = "/api/v1/kwesties", request_body = RaiseKwestieRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn raise_kwestie(
+pub(crate) async fn raise_kwestie(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     b: Result<Json<RaiseKwestieRequest>, JsonRejection>,
@@ -351,7 +353,7 @@ async fn raise_kwestie(
     created(applied(a))
 }
 
-async fn known_case(api: &Api, case_ref: &str) -> ApiResult<CaseRef> {
+pub(crate) async fn known_case(api: &Api, case_ref: &str) -> ApiResult<CaseRef> {
     let c = CaseRef::parse(case_ref)?;
     match api
         .node
@@ -371,22 +373,22 @@ async fn known_case(api: &Api, case_ref: &str) -> ApiResult<CaseRef> {
 
 /// The team's kwesties: overdue first, then by deadline.
 #[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn list_kwesties(
+pub(crate) async fn list_kwesties(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
     list_rows(&api, &u, "kwestie", q).await
 }
 
 /// One kwestie.
 #[utoipa::path(get, path = "/api/v1/kwesties/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn get_kwestie(
+pub(crate) async fn get_kwestie(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     let id = uuid(&id)?.to_string();
     let k = api.node.read::<Kwestie>(&u, &id).await?;
     Ok(Json(serde_json::json!({
@@ -397,7 +399,7 @@ async fn get_kwestie(
     })))
 }
 
-async fn kwestie_cmd(
+pub(crate) async fn kwestie_cmd(
     api: &Api,
     u: &User,
     id: &str,
@@ -414,7 +416,7 @@ async fn kwestie_cmd(
 
 /// The team manager (or, once escalated to the board, a board member) picks up a kwestie.
 #[utoipa::path(post, path = "/api/v1/kwesties/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn kwestie_pick_up(
+pub(crate) async fn kwestie_pick_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -433,7 +435,7 @@ pub struct EscalateToBoardRequest {
 
 /// Escalate an overdue kwestie to the board (professional together with team manager).
 #[utoipa::path(post, path = "/api/v1/kwesties/{id}/escalate-to-board", params(("id" = String, Path)), request_body = EscalateToBoardRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn kwestie_to_board(
+pub(crate) async fn kwestie_to_board(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -458,7 +460,7 @@ pub struct ResolveKwestieRequest {
 
 /// Record how a kwestie was solved; it is then closed.
 #[utoipa::path(post, path = "/api/v1/kwesties/{id}/resolve", params(("id" = String, Path)), request_body = ResolveKwestieRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn kwestie_resolve(
+pub(crate) async fn kwestie_resolve(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -501,7 +503,7 @@ pub struct OpenEscalationRequest {
 
 /// Open an escalation at its first step.
 #[utoipa::path(post, path = "/api/v1/escalations", request_body = OpenEscalationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn open_escalation(
+pub(crate) async fn open_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     b: Result<Json<OpenEscalationRequest>, JsonRejection>,
@@ -578,22 +580,22 @@ async fn open_escalation(
 
 /// Escalations of this node: overdue first, then by deadline.
 #[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn list_escalations(
+pub(crate) async fn list_escalations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
     list_rows(&api, &u, "escalation", q).await
 }
 
 /// One escalation, with whether it is overdue now.
 #[utoipa::path(get, path = "/api/v1/escalations/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn get_escalation(
+pub(crate) async fn get_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     let id = uuid(&id)?.to_string();
     let e = api.node.read::<Escalation>(&u, &id).await?;
     let now = api.node.now();
@@ -607,7 +609,7 @@ async fn get_escalation(
 
 /// The ordered event log of an escalation.
 #[utoipa::path(get, path = "/api/v1/escalations/{id}/events", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn escalation_events(
+pub(crate) async fn escalation_events(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -623,7 +625,7 @@ async fn escalation_events(
     Ok(Json(events))
 }
 
-async fn esc_cmd(
+pub(crate) async fn esc_cmd(
     api: &Api,
     u: &User,
     id: &str,
@@ -652,7 +654,7 @@ pub struct InvokeStepRequest {
 
 /// Invoke the next step of the ladder.
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/steps", params(("id" = String, Path)), request_body = InvokeStepRequest, responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn invoke_step(
+pub(crate) async fn invoke_step(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -683,7 +685,7 @@ async fn invoke_step(
 
 /// The counterpart picks up the current step.
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn esc_pick_up(
+pub(crate) async fn esc_pick_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -699,7 +701,7 @@ pub struct AddParticipantRequest {
 
 /// Add a participant to the current step.
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/participants", params(("id" = String, Path)), request_body = AddParticipantRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn add_participant(
+pub(crate) async fn add_participant(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -727,7 +729,7 @@ pub struct FamilyInformedRequest {
 
 /// Record whether and when the family was informed about a step.
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/family-informed", params(("id" = String, Path)), request_body = FamilyInformedRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn family_informed(
+pub(crate) async fn family_informed(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -749,7 +751,7 @@ pub struct OutcomeRequest {
 
 /// Record the outcome of the current step.
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/outcome", params(("id" = String, Path)), request_body = OutcomeRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn record_outcome(
+pub(crate) async fn record_outcome(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -775,7 +777,7 @@ pub struct SituationRequest {
 
 /// Change the situation (an explicit, recorded act with a reason).
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/situation", params(("id" = String, Path)), request_body = SituationRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn change_situation(
+pub(crate) async fn change_situation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -797,7 +799,7 @@ pub struct CloseRequest {
 
 /// Close the escalation (needs a family-informed record for every step).
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/close", params(("id" = String, Path)), request_body = CloseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn close_escalation(
+pub(crate) async fn close_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -824,7 +826,7 @@ pub struct NoteRequest {
 
 /// Add a private note to an escalation: it stays on this node (never shared, never sent).
 #[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 201, body = Object), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn add_note(
+pub(crate) async fn add_note(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -846,7 +848,7 @@ async fn add_note(
 
 /// The private notes of this organisation on an escalation.
 #[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn list_notes(
+pub(crate) async fn list_notes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -878,7 +880,7 @@ pub struct ScheduleMeetingRequest {
 
 /// Schedule a meeting (overleg) within a step of an escalation.
 #[utoipa::path(post, path = "/api/v1/meetings", request_body = ScheduleMeetingRequest, responses((status = 201, body = CommandResponse), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn schedule_meeting(
+pub(crate) async fn schedule_meeting(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     b: Result<Json<ScheduleMeetingRequest>, JsonRejection>,
@@ -932,21 +934,21 @@ async fn schedule_meeting(
 
 /// Meetings and their minutes on this node: overdue approvals first (for the overviews).
 #[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn list_meetings(
+pub(crate) async fn list_meetings(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
     list_rows(&api, &u, "minutes", q).await
 }
 
 /// Minutes waiting for my approval (what my reminders are about), with their deadlines.
 #[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn awaiting_me(
+pub(crate) async fn awaiting_me(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
     api.node.log_read(&u, "minutes", "awaiting-me").await?;
     let rows = api
         .node
@@ -987,11 +989,11 @@ async fn awaiting_me(
 
 /// A meeting with its minutes, revisions and approvals.
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn get_meeting(
+pub(crate) async fn get_meeting(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     let id = uuid(&id)?.to_string();
     let m = api.node.read::<Minutes>(&u, &id).await?;
     Ok(Json(
@@ -999,7 +1001,7 @@ async fn get_meeting(
     ))
 }
 
-async fn minutes_cmd(
+pub(crate) async fn minutes_cmd(
     api: &Api,
     u: &User,
     id: &str,
@@ -1022,7 +1024,7 @@ pub struct ContentRequest {
 
 /// Draft the minutes (revision 1).
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn draft_minutes(
+pub(crate) async fn draft_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1053,7 +1055,7 @@ pub struct ReviseRequest {
 
 /// Make a new revision (voids earlier approvals).
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/revisions", params(("id" = String, Path)), request_body = ReviseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn revise_minutes(
+pub(crate) async fn revise_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1076,7 +1078,7 @@ pub struct CirculateRequest {
 
 /// Circulate the current revision for approval.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/circulate", params(("id" = String, Path)), request_body = CirculateRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn circulate_minutes(
+pub(crate) async fn circulate_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1105,7 +1107,7 @@ pub struct ApproveRequest {
 
 /// Approve a revision (naming its number and content hash).
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/approve", params(("id" = String, Path)), request_body = ApproveRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn approve_minutes(
+pub(crate) async fn approve_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1138,7 +1140,7 @@ async fn approve_minutes(
 /// An export of final minutes with everything needed to verify the approvals offline
 /// (`doorbraak minutes verify BUNDLE`).
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/bundle", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn minutes_bundle(
+pub(crate) async fn minutes_bundle(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1172,7 +1174,7 @@ fn esc(s: &str) -> String {
 
 /// The final minutes with their approval record as a printable page (Dutch, print stylesheet).
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = String, Path)), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn minutes_print(
+pub(crate) async fn minutes_print(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1259,7 +1261,7 @@ pub struct RequestChangesRequest {
 
 /// Ask for changes to a revision, with a comment.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/request-changes", params(("id" = String, Path)), request_body = RequestChangesRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn request_changes(
+pub(crate) async fn request_changes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1276,7 +1278,7 @@ async fn request_changes(
 
 /// Add an addendum (a correction) to final minutes.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/addenda", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn add_addendum(
+pub(crate) async fn add_addendum(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1305,11 +1307,11 @@ pub struct AccessLogQuery {
 
 /// The access log (NEN 7513), for the functional administrator and quality officer.
 #[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn access_log(
+pub(crate) async fn access_log(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<AccessLogQuery>, QueryRejection>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::AccessEntry>>> {
     let Query(q) = q?;
     actor_may(
         &api.node.actor(&u),
@@ -1328,10 +1330,10 @@ async fn access_log(
 
 /// Reminders for my role (e.g. a pickup deadline passed).
 #[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn notifications(
+pub(crate) async fn notifications(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::Notification>>> {
     let rows = api
         .node
         .store
@@ -1350,10 +1352,10 @@ fn age_days(since: doorbraak_model::Timestamp, now: doorbraak_model::Timestamp) 
 /// The team manager's overview: every kwestie and escalation of this node, overdue first, then
 /// by next deadline, with its age in days.
 #[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn team_overview(
+pub(crate) async fn team_overview(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     actor_may(
         &api.node.actor(&u),
         &[Role::TeamManager, Role::Director, Role::BoardMember],
@@ -1394,10 +1396,10 @@ async fn team_overview(
 /// The agenda of the team meeting (basisteamoverleg): open kwesties routed to it, overdue first,
 /// then the oldest.
 #[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn team_agenda(
+pub(crate) async fn team_agenda(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     actor_may(
         &api.node.actor(&u),
         &[
@@ -1466,7 +1468,7 @@ pub struct CreateRecommendationRequest {
 
 /// Add an entry to the recommendations register (aanbevelingenregister).
 #[utoipa::path(post, path = "/api/v1/recommendations", request_body = CreateRecommendationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn create_recommendation(
+pub(crate) async fn create_recommendation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     b: Result<Json<CreateRecommendationRequest>, JsonRejection>,
@@ -1501,11 +1503,11 @@ async fn create_recommendation(
 
 /// The recommendations register of this organisation.
 #[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
-async fn list_recommendations(
+pub(crate) async fn list_recommendations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
     list_rows(&api, &u, "recommendation", q).await
 }
@@ -1519,7 +1521,7 @@ pub struct RecommendationStatusRequest {
 
 /// Move a recommendation on (in progress, done, dropped), with a note.
 #[utoipa::path(post, path = "/api/v1/recommendations/{id}/status", params(("id" = String, Path)), request_body = RecommendationStatusRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn recommendation_status(
+pub(crate) async fn recommendation_status(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1546,7 +1548,7 @@ async fn recommendation_status(
 
 /// Record follow-up on a recommendation.
 #[utoipa::path(post, path = "/api/v1/recommendations/{id}/follow-up", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn recommendation_follow_up(
+pub(crate) async fn recommendation_follow_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
@@ -1574,10 +1576,10 @@ async fn recommendation_follow_up(
 /// counted twice, no case content, small counts suppressed); names the nodes that did not
 /// answer in time. Also stored as today's snapshot.
 #[utoipa::path(get, path = "/api/v1/oversight/stagnation", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn stagnation(
+pub(crate) async fn stagnation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     actor_may(
         &api.node.actor(&u),
         &[Role::Alderman, Role::CivilServant],
@@ -1610,7 +1612,10 @@ async fn stagnation(
 
 /// Daily snapshots of the stagnation view, for the trend.
 #[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn trend(State(api): State<Arc<Api>>, AuthUser(u): AuthUser) -> ApiResult<impl IntoResponse> {
+pub(crate) async fn trend(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
     actor_may(
         &api.node.actor(&u),
         &[Role::Alderman, Role::CivilServant],
@@ -1651,7 +1656,7 @@ pub struct PeerView {
 
 /// Members of the federation with the delivery status towards each (admin).
 #[utoipa::path(get, path = "/api/v1/federation/peers", responses((status = 200, body = [PeerView]), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn peers(
+pub(crate) async fn peers(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<PeerView>>> {
@@ -1694,11 +1699,11 @@ async fn peers(
 
 /// Resend now whatever waits for this peer, with a fresh backoff (admin).
 #[utoipa::path(post, path = "/api/v1/federation/peers/{oin}/resend", params(("oin" = String, Path)), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn resend(
+pub(crate) async fn resend(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(peer): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<serde_json::Value>> {
     actor_may(&api.node.actor(&u), &[Role::Admin], "resend")?;
     let o = oin("oin", &peer)?;
     if api.node.directory().get(&o).is_none() {
@@ -1717,7 +1722,7 @@ async fn resend(
 
 /// Re-read and verify the directory manifest (admin).
 #[utoipa::path(post, path = "/api/v1/federation/directory/reload", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
-async fn reload_directory(
+pub(crate) async fn reload_directory(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<impl IntoResponse> {
@@ -1733,7 +1738,7 @@ async fn reload_directory(
     }
 }
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "http.not_found",
@@ -1830,6 +1835,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", v1)
+        .merge(crate::web::router(api.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -49,6 +49,92 @@ pub struct NodeConfig {
     pub dev: DevSection,
     #[serde(default)]
     pub dev_users: Vec<DevUser>,
+    #[serde(default)]
+    pub web: WebSection,
+    pub oidc: Option<OidcSection>,
+}
+
+/// The web UI served by the node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSection {
+    /// Offer the development accounts (`[[dev_users]]`) on the login page. Never in production.
+    #[serde(default)]
+    pub dev_login: bool,
+    /// Mark the session cookie `Secure` (browsers still send it to http://127.0.0.1 and
+    /// http://localhost; put a TLS-terminating proxy in front of every other address).
+    #[serde(default = "yes")]
+    pub secure_cookies: bool,
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "d30u64")]
+    pub session_idle_minutes: u64,
+    /// A session ends this many hours after login, active or not.
+    #[serde(default = "d10u64")]
+    pub session_max_hours: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+fn d30u64() -> u64 {
+    30
+}
+fn d10u64() -> u64 {
+    10
+}
+
+impl Default for WebSection {
+    fn default() -> Self {
+        Self {
+            dev_login: false,
+            secure_cookies: true,
+            session_idle_minutes: 30,
+            session_max_hours: 10,
+        }
+    }
+}
+
+/// Login with OpenID Connect (authorization code flow with PKCE) at the organisation's own
+/// identity provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSection {
+    /// The issuer URL; its `/.well-known/openid-configuration` is read at the first login.
+    pub issuer: String,
+    pub client_id: String,
+    /// The client secret, or (better) `client_secret_file`.
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// This node's callback URL as registered at the provider: `<base>/auth/callback`.
+    pub redirect_url: String,
+    /// The ID-token claim that carries the person's Doorbraak role.
+    #[serde(default = "default_role_claim")]
+    pub role_claim: String,
+    /// Values of the role claim mapped to roles; without a mapping the value must be a role
+    /// code (`professional`, `team_manager`, ...).
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, Role>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_role_claim() -> String {
+    "doorbraak_role".into()
+}
+fn default_scopes() -> Vec<String> {
+    vec!["openid".into(), "profile".into()]
+}
+
+/// Validated OpenID Connect settings.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_url: String,
+    pub role_claim: String,
+    pub roles: std::collections::BTreeMap<String, Role>,
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -259,6 +345,8 @@ pub struct Settings {
     pub tls: TlsSection,
     pub directory_manifest: Option<PathBuf>,
     pub dev_users: Vec<DevUser>,
+    pub web: WebSection,
+    pub oidc: Option<OidcSettings>,
 }
 
 impl NodeConfig {
@@ -382,6 +470,20 @@ impl NodeConfig {
         }
         let resolve =
             |p: Option<PathBuf>| p.map(|p| if p.is_absolute() { p } else { base.join(p) });
+        if self.web.session_idle_minutes == 0
+            || self.web.session_max_hours == 0
+            || self.web.session_max_hours > 24
+        {
+            return Err(invalid(
+                "web",
+                "session_idle_minutes must be at least 1, session_max_hours between 1 and 24"
+                    .into(),
+            ));
+        }
+        let oidc = match self.oidc {
+            None => None,
+            Some(o) => Some(validate_oidc(o, base)?),
+        };
         Ok(Settings {
             oin,
             name: self.node.name,
@@ -404,8 +506,84 @@ impl NodeConfig {
             },
             directory_manifest: resolve(self.directory.manifest),
             dev_users: self.dev_users,
+            web: self.web,
+            oidc,
         })
     }
+}
+
+/// An issuer or callback URL: https, or http only on a loopback host (tests, demo).
+fn check_url(key: &str, url: &str) -> Result<(), ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.to_owned(),
+    };
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        let host = r.split(['/', ':']).next().unwrap_or_default();
+        if !matches!(host, "127.0.0.1" | "localhost" | "[") {
+            return Err(invalid(
+                "must be https (http only for 127.0.0.1 or localhost)",
+            ));
+        }
+        r
+    } else {
+        return Err(invalid("must be an https URL"));
+    };
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(invalid("is not a URL"));
+    }
+    Ok(())
+}
+
+fn validate_oidc(o: OidcSection, base: &Path) -> Result<OidcSettings, ConfigError> {
+    let invalid = |key: &str, message: &str| ConfigError::Invalid {
+        key: format!("oidc.{key}"),
+        message: message.to_owned(),
+    };
+    check_url("oidc.issuer", &o.issuer)?;
+    check_url("oidc.redirect_url", &o.redirect_url)?;
+    if !o.redirect_url.ends_with("/auth/callback") {
+        return Err(invalid("redirect_url", "must end in /auth/callback"));
+    }
+    if o.client_id.trim().is_empty() {
+        return Err(invalid("client_id", "must not be empty"));
+    }
+    if o.role_claim.trim().is_empty() {
+        return Err(invalid("role_claim", "must not be empty"));
+    }
+    if !o.scopes.iter().any(|s| s == "openid") {
+        return Err(invalid("scopes", "must include openid"));
+    }
+    let client_secret = match (o.client_secret, o.client_secret_file) {
+        (Some(s), None) => s,
+        (None, Some(f)) => {
+            let f = if f.is_absolute() { f } else { base.join(f) };
+            std::fs::read_to_string(&f)
+                .map_err(|e| invalid("client_secret_file", &format!("{}: {e}", f.display())))?
+                .trim()
+                .to_owned()
+        }
+        _ => {
+            return Err(invalid(
+                "client_secret",
+                "set exactly one of client_secret and client_secret_file",
+            ));
+        }
+    };
+    if client_secret.is_empty() {
+        return Err(invalid("client_secret", "must not be empty"));
+    }
+    Ok(OidcSettings {
+        issuer: o.issuer,
+        client_id: o.client_id,
+        client_secret,
+        redirect_url: o.redirect_url,
+        role_claim: o.role_claim,
+        roles: o.roles,
+        scopes: o.scopes,
+    })
 }
 
 fn parse_env_value(v: &str) -> toml::Value {

@@ -2,7 +2,7 @@
 //!
 //! One organisation's node: people's commands go through `doorbraak-model` and are committed
 //! by `doorbraak-store` in one transaction each (events, projection, outbox, access log). The
-//! HTTP side (JSON API) is axum; the deadline sweeper runs beside it.
+//! HTTP side (JSON API and the web UI) is axum; the deadline sweeper runs beside it.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -14,6 +14,7 @@ pub mod federation;
 pub mod metrics;
 pub mod oversight;
 pub mod server;
+pub mod web;
 
 pub use app::{Node, NodeError, User};
 pub use config::{NodeConfig, Settings};

@@ -12,9 +12,11 @@ use doorbraak_federation::directory::{Member, MemberList};
 use doorbraak_federation::pki::PkiDir;
 use doorbraak_model::escalation::EscalationCommand as C;
 use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
+use doorbraak_model::learning::RecommendationCommand;
 use doorbraak_model::{
     Actor, CaseRef, Escalation, EscalationId, Kwestie, KwestieCategory, KwestieId, Oin, OrgKind,
-    OrgRef, Participant, PersonId, Role, Situation, Step, Timestamp,
+    OrgRef, Participant, PersonId, Recommendation, RecommendationId, RecommendationOrigin, Role,
+    Situation, Step, Timestamp,
 };
 use doorbraak_node::Node;
 use serde::Serialize;
@@ -112,6 +114,8 @@ struct UserJson {
     name: String,
     role: Role,
     token: String,
+    /// The web UI's login page for this development account.
+    login: String,
 }
 
 /// Free loopback ports: bind port 0, note the port, release it.
@@ -198,7 +202,8 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             "[node]\noin = \"{oin}\"\nname = \"{name}\"\nkind = \"{kind}\"\ndata_dir = \"data\"\n\n\
              [http]\nlisten = \"127.0.0.1:{http}\"\n\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n\n\
              [tls]\nca = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\ncrl = \"{crl}\"\n\n\
-             [directory]\nmanifest = \"{manifest}\"\n\n[sweeper]\ninterval_secs = 5\n",
+             [directory]\nmanifest = \"{manifest}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
+             [web]\ndev_login = true\n",
             oin = org.oin,
             name = org.name,
             kind = serde_json::to_value(org.kind)?.as_str().unwrap_or_default(),
@@ -221,6 +226,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
                 name: (*name).into(),
                 role: *role,
                 token: t,
+                login: format!("http://127.0.0.1:{}/inloggen?als={id}", ports[2 * i]),
             });
         }
         let config = node_dir.join("node.toml");
@@ -303,6 +309,7 @@ fn org_ref(org: usize) -> anyhow::Result<OrgRef> {
     })
 }
 
+const GEMEENTE: usize = 0;
 const LT: usize = 1;
 const VT: usize = 2;
 const GI: usize = 3;
@@ -482,6 +489,50 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         .await?;
     nodes[GI].sweep().await?;
 
+    // 3c. Waiting lists keep help from starting at several organisations: more open
+    //     situation-2 escalations at step 2, so that the alderman's view shows a figure of 5
+    //     and more next to suppressed small ones.
+    let more = [
+        (
+            LT,
+            GI,
+            "anna",
+            "LT-2026-0051",
+            "Gezin de Graaf (pseudoniem)",
+        ),
+        (LT, GI, "anna", "LT-2026-0057", "Gezin Bos (pseudoniem)"),
+        (VT, LT, "bram", "VT-2026-0320", "Melding 0320 (pseudoniem)"),
+        (VT, LT, "bram", "VT-2026-0324", "Melding 0324 (pseudoniem)"),
+    ];
+    for (n, (home, other, by, case_ref, title)) in more.into_iter().enumerate() {
+        let c = case(&nodes[home], case_ref, title, by).await?;
+        let id = EscalationId(uuid::Uuid::now_v7());
+        let days = i64::try_from(n).unwrap_or(0) + 2;
+        let opened = Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+            .unwrap_or_else(|_| Timestamp::now());
+        nodes[home]
+            .execute_at::<Escalation>(
+                &person(home, by)?,
+                &id.to_string(),
+                &C::Open {
+                    id,
+                    home: org_ref(home)?,
+                    counterparts: vec![org_ref(other)?],
+                    case_ref: c,
+                    situation: Situation::AgreementsNotKept,
+                    first_step: Step::Management,
+                    participants: vec![part(home, by)?],
+                    question: "De afgesproken hulp start niet binnen de termijn door een wachtlijst; wij vragen het management om een doorbraak.".into(),
+                    needs: "Start van de afgesproken hulp binnen 2 weken.".into(),
+                    seeking_youth_help_access: false,
+                    policy,
+                },
+                opened,
+            )
+            .await?;
+    }
+
     // 4. Kwesties at the local team and Veilig Thuis.
     let prep = |with: &[Consulted]| Preparation {
         own_reach_done: true,
@@ -574,6 +625,38 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
             vec![],
         )
         .await?;
+
+    // 5. The municipality's recommendations register, from the last periodic evaluation.
+    let due = jiff::civil::date(2027, 3, 1);
+    for (title, text) in [
+        (
+            "Wachtlijstafspraken Veilig Thuis vastleggen",
+            "Leg met Veilig Thuis vast binnen welke termijn een onderzoek start en wie overbrugt.",
+        ),
+        (
+            "Overdracht lokaal team naar GI binnen 10 dagen",
+            "Maak één overdrachtsformat en een vaste contactpersoon per casus.",
+        ),
+    ] {
+        let id = RecommendationId(uuid::Uuid::now_v7());
+        nodes[GEMEENTE]
+            .execute::<Recommendation>(
+                &person(GEMEENTE, "quinten")?,
+                &id.to_string(),
+                &RecommendationCommand::Create {
+                    id,
+                    origin: RecommendationOrigin::Evaluation("Evaluatie Q3 2026".into()),
+                    title: title.into(),
+                    text: text.into(),
+                    owner: PersonId::new("joost"),
+                    due,
+                    share_text: false,
+                },
+                "create",
+                vec![],
+            )
+            .await?;
+    }
     Ok(())
 }
 
@@ -689,11 +772,16 @@ pub fn print_summary(dir: &Path) -> anyhow::Result<()> {
             "  gRPC  {} (mutual TLS)",
             org["grpc"].as_str().unwrap_or_default()
         );
+        println!(
+            "  Web   {}/   (in Dutch; English at the top right)",
+            org["http"].as_str().unwrap_or_default()
+        );
         for u in org["users"].as_array().into_iter().flatten() {
             println!(
-                "  user  {:<28} {:<22} token {}",
+                "  user  {:<28} {:<22} log in: {}   API token {}",
                 u["name"].as_str().unwrap_or_default(),
                 u["role"].as_str().unwrap_or_default(),
+                u["login"].as_str().unwrap_or_default(),
                 u["token"].as_str().unwrap_or_default()
             );
         }

@@ -1,0 +1,424 @@
+//! The web UI: server-rendered HTML in Dutch (English switchable), for every role, served by
+//! each node next to its JSON API. Forms work without JavaScript; every form carries a CSRF
+//! token checked before its handler runs; sessions live on the node (see [`session`]); login is
+//! OpenID Connect at the organisation's own provider ([`oidc`]) or, in development, a list of
+//! development accounts.
+//!
+//! Handlers call the same functions as the JSON API (`crate::api`), so roles, rules, limits and
+//! the access log are the same on both sides: a page that shows case content has logged its read
+//! before it is rendered.
+
+pub mod oidc;
+mod pages;
+pub mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, html};
+
+use crate::api::Api;
+use crate::app::User;
+use crate::config::Settings;
+use crate::error::ApiError;
+use session::{Flash, LANG_COOKIE, Sessions, read_cookie, same_secret};
+
+/// The web side's state, kept in [`Api`].
+pub struct Web {
+    pub sessions: Sessions,
+    pub oidc: Option<oidc::Oidc>,
+    pub secure_cookies: bool,
+    pub dev_login: bool,
+    session_max_age: Duration,
+    max_body: usize,
+    /// The session cookie's name (per node).
+    pub cookie_name: String,
+}
+
+impl Web {
+    pub fn new(settings: &Settings) -> Self {
+        let idle = Duration::from_secs(settings.web.session_idle_minutes * 60);
+        let max_age = Duration::from_secs(settings.web.session_max_hours * 3600);
+        Self {
+            sessions: Sessions::new(idle, max_age),
+            oidc: settings.oidc.clone().map(oidc::Oidc::new),
+            secure_cookies: settings.web.secure_cookies,
+            dev_login: settings.web.dev_login,
+            session_max_age: max_age,
+            max_body: settings.max_body_bytes,
+            cookie_name: session::cookie_name(settings.oin.as_str()),
+        }
+    }
+
+    /// `Set-Cookie` for a (new) session id.
+    pub fn cookie(&self, id: Option<&str>) -> HeaderValue {
+        let v = session::session_cookie(
+            &self.cookie_name,
+            id,
+            self.secure_cookies,
+            self.session_max_age,
+        );
+        HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+/// The page language: Dutch unless the person switched to English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub fn t<'a>(self, nl: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Nl => nl,
+            Lang::En => en,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// What every page handler knows about its request.
+pub struct Ctx {
+    pub sid: Option<String>,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub lang: Lang,
+    pub flash: Option<Flash>,
+    pub path: String,
+}
+
+impl FromRequestParts<Arc<Api>> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        api: &Arc<Api>,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = match read_cookie(&parts.headers, LANG_COOKIE).as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Nl,
+        };
+        let session = read_cookie(&parts.headers, &api.web.cookie_name)
+            .and_then(|id| api.web.sessions.get(&id));
+        let flash = match (&session, parts.method == Method::GET) {
+            (Some(s), true) => api.web.sessions.take_flash(&s.id),
+            _ => None,
+        };
+        Ok(Ctx {
+            sid: session.as_ref().map(|s| s.id.clone()),
+            user: session.as_ref().and_then(|s| s.user.clone()),
+            csrf: session.map(|s| s.csrf).unwrap_or_default(),
+            lang,
+            flash,
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+/// A page for logged-in people only: others are sent to the login page.
+pub struct Authed {
+    pub ctx: Ctx,
+    pub user: User,
+}
+
+impl FromRequestParts<Arc<Api>> for Authed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        api: &Arc<Api>,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(ctx) = Ctx::from_request_parts(parts, api).await;
+        match ctx.user.clone() {
+            Some(user) => Ok(Authed { ctx, user }),
+            None => Err(Redirect::to("/inloggen").into_response()),
+        }
+    }
+}
+
+impl Ctx {
+    pub fn t<'a>(&self, nl: &'a str, en: &'a str) -> &'a str {
+        self.lang.t(nl, en)
+    }
+
+    /// The hidden CSRF field every form carries.
+    pub fn csrf_field(&self) -> Markup {
+        html! { input type="hidden" name="_csrf" value=(self.csrf); }
+    }
+}
+
+impl Api {
+    /// Remember a one-shot message for the next page of this session.
+    pub fn flash(&self, ctx: &Ctx, ok: bool, nl: impl Into<String>, en: impl Into<String>) {
+        if let Some(sid) = &ctx.sid {
+            self.web.sessions.set_flash(
+                sid,
+                Flash {
+                    ok,
+                    nl: nl.into(),
+                    en: en.into(),
+                    rule: None,
+                },
+            );
+        }
+    }
+
+    /// Remember a refusal (with its rule) for the next page.
+    pub fn flash_error(&self, ctx: &Ctx, e: &ApiError) {
+        if let Some(sid) = &ctx.sid {
+            self.web.sessions.set_flash(
+                sid,
+                Flash {
+                    ok: false,
+                    nl: e.message_nl.clone(),
+                    en: e.message_en.clone(),
+                    rule: Some(e.rule.clone()),
+                },
+            );
+        }
+    }
+}
+
+/// A refusal shown in the page: the rule's message and its code.
+pub fn refusal(lang: Lang, rule: &str, nl: &str, en: &str) -> Markup {
+    html! {
+        div.melding.fout role="alert" {
+            strong { (lang.t("Niet toegestaan: ", "Not allowed: ")) }
+            (lang.t(nl, en))
+            " " span.regel { "(" (lang.t("regel", "rule")) " " code { (rule) } ")" }
+        }
+    }
+}
+
+pub fn error_box(lang: Lang, e: &ApiError) -> Markup {
+    refusal(lang, &e.rule, &e.message_nl, &e.message_en)
+}
+
+fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'static str)> {
+    use doorbraak_model::Role as R;
+    let mut v = vec![("/", lang.t("Start", "Home"))];
+    match role {
+        R::Professional | R::BehaviouralScientist => {
+            v.push(("/zaken", lang.t("Zaken", "Cases")));
+            v.push(("/escalaties", lang.t("Escalaties", "Escalations")));
+            v.push(("/kwesties", lang.t("Kwesties", "Kwesties")));
+            v.push(("/overleggen", lang.t("Overleggen", "Meetings")));
+            v.push(("/team", lang.t("Teamagenda", "Team agenda")));
+        }
+        R::TeamManager | R::Director | R::BoardMember => {
+            v.push(("/escalaties", lang.t("Escalaties", "Escalations")));
+            v.push(("/kwesties", lang.t("Kwesties", "Kwesties")));
+            v.push(("/overleggen", lang.t("Overleggen", "Meetings")));
+            v.push(("/team", lang.t("Team", "Team")));
+        }
+        R::Alderman | R::CivilServant | R::RegionalMediator => {
+            v.push(("/sturing", lang.t("Stagnatie", "Stagnation")));
+            v.push(("/escalaties", lang.t("Escalaties", "Escalations")));
+            v.push(("/overleggen", lang.t("Overleggen", "Meetings")));
+        }
+        R::QualityOfficer => {
+            v.push(("/aanbevelingen", lang.t("Aanbevelingen", "Recommendations")));
+            v.push(("/beheer/toegangslog", lang.t("Toegangslog", "Access log")));
+        }
+        R::Admin => {
+            v.push(("/beheer", lang.t("Federatie", "Federation")));
+            v.push(("/beheer/toegangslog", lang.t("Toegangslog", "Access log")));
+        }
+    }
+    v
+}
+
+pub fn role_label(lang: Lang, role: doorbraak_model::Role) -> &'static str {
+    match lang {
+        Lang::Nl => role.label_nl(),
+        Lang::En => role.label_en(),
+    }
+}
+
+/// The page around every screen: language attribute, skip link, navigation, messages.
+pub fn page(api: &Api, ctx: &Ctx, title: &str, content: Markup) -> Response {
+    let org = &api.node.settings.name;
+    let other = match ctx.lang {
+        Lang::Nl => ("en", "English"),
+        Lang::En => ("nl", "Nederlands"),
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Doorbraak · " (org) }
+                link rel="stylesheet" href="/static/doorbraak.css";
+            }
+            body {
+                a.skip href="#inhoud" { (ctx.t("Naar de inhoud", "Skip to content")) }
+                header.kop {
+                    div.merk { a href="/" { "Doorbraak" } span.org { (org) } }
+                    @if let Some(u) = &ctx.user {
+                        nav aria-label=(ctx.t("Hoofdmenu", "Main menu")) {
+                            ul {
+                                @for (href, label) in nav_items(ctx.lang, u.role) {
+                                    li {
+                                        @if ctx.path == href {
+                                            a href=(href) aria-current="page" { (label) }
+                                        } @else {
+                                            a href=(href) { (label) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        div.wie {
+                            span #ingelogd { (u.name) " · " (role_label(ctx.lang, u.role)) }
+                            form method="post" action="/uitloggen" {
+                                (ctx.csrf_field())
+                                button.link type="submit" { (ctx.t("Uitloggen", "Log out")) }
+                            }
+                        }
+                    }
+                    a.taal href={ "/taal?lang=" (other.0) "&terug=" (ctx.path) } lang=(other.0) { (other.1) }
+                }
+                main #inhoud tabindex="-1" {
+                    @if let Some(f) = &ctx.flash {
+                        @if f.ok {
+                            div.melding.ok role="status" { (ctx.t(&f.nl, &f.en)) }
+                        } @else if let Some(rule) = &f.rule {
+                            (refusal(ctx.lang, rule, &f.nl, &f.en))
+                        } @else {
+                            div.melding.fout role="alert" { (ctx.t(&f.nl, &f.en)) }
+                        }
+                    }
+                    h1 { (title) }
+                    (content)
+                }
+            }
+        }
+    };
+    Html(markup.into_string()).into_response()
+}
+
+/// A full error page (for refusals that leave nothing else to show).
+pub fn error_page(api: &Api, ctx: &Ctx, e: &ApiError) -> Response {
+    let mut r = page(
+        api,
+        ctx,
+        ctx.t("Niet gelukt", "Something went wrong"),
+        html! {
+            (error_box(ctx.lang, e))
+            p { a href="/" { (ctx.t("Terug naar de start", "Back to the start")) } }
+        },
+    );
+    *r.status_mut() = e.status;
+    r
+}
+
+const CSS: &str = include_str!("doorbraak.css");
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Every POST needs the session's CSRF token in its form; every response gets the security
+/// headers of a page that shows personal data.
+async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Response {
+    let mut resp = if req.method() == Method::POST {
+        let (parts, body) = req.into_parts();
+        let session = read_cookie(&parts.headers, &api.web.cookie_name)
+            .and_then(|id| api.web.sessions.get(&id));
+        match axum::body::to_bytes(body, api.web.max_body).await {
+            Err(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Het formulier is te groot / the form is too large",
+            )
+                .into_response(),
+            Ok(bytes) => {
+                let token = form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == "_csrf")
+                    .map(|(_, v)| v.into_owned());
+                match (session, token) {
+                    (Some(s), Some(t)) if same_secret(&s.csrf, &t) => {
+                        next.run(Request::from_parts(parts, Body::from(bytes))).await
+                    }
+                    _ => (
+                        StatusCode::FORBIDDEN,
+                        Html(
+                            html! {
+                                (DOCTYPE)
+                                html lang="nl" {
+                                    head { meta charset="utf-8"; title { "Formulier verlopen" } }
+                                    body {
+                                        main {
+                                            h1 { "Formulier verlopen" }
+                                            p role="alert" {
+                                                "Dit formulier is verlopen of kwam niet van deze site (regel "
+                                                code { "web.csrf" } "). "
+                                                a href="/inloggen" { "Log opnieuw in" } " en probeer het nog eens."
+                                            }
+                                            p lang="en" { "This form has expired or did not come from this site (rule web.csrf). Log in again and retry." }
+                                        }
+                                    }
+                                }
+                            }
+                            .into_string(),
+                        ),
+                    )
+                        .into_response(),
+                }
+            }
+        }
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// The web routes (merged into the node's router).
+pub fn router(api: Arc<Api>) -> Router<Arc<Api>> {
+    pages::routes()
+        .route("/static/doorbraak.css", axum::routing::get(stylesheet))
+        .route("/auth/login", axum::routing::get(oidc::login))
+        .route("/auth/callback", axum::routing::get(oidc::callback))
+        .route_layer(axum::middleware::from_fn_with_state(api, guard))
+}

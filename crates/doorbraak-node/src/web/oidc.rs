@@ -1,0 +1,473 @@
+//! Login with OpenID Connect: the authorization code flow with PKCE (S256), a nonce and a state
+//! bound to the browser's session, against the organisation's own identity provider
+//! (`[oidc]` in node.toml). The ID token is verified by the `openidconnect` crate (issuer,
+//! audience, expiry, signature against the provider's published keys, nonce); the person's role
+//! comes from a configurable claim of that verified token.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use doorbraak_model::Role;
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope,
+};
+use serde::Deserialize;
+
+use super::session::{PendingLogin, same_secret};
+use super::{Ctx, error_page};
+use crate::api::Api;
+use crate::app::User;
+use crate::config::OidcSettings;
+use crate::error::ApiError;
+
+/// A login must come back from the provider within this time.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(600);
+/// The provider's metadata (and signing keys) are read again after this time.
+const METADATA_TTL: Duration = Duration::from_secs(900);
+/// Largest response accepted from the provider.
+const MAX_RESPONSE: usize = 1024 * 1024;
+
+/// Why a login did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the identity provider could not be reached or described itself wrongly: {0}")]
+    Discovery(String),
+    #[error("the identity provider did not exchange the code: {0}")]
+    Exchange(String),
+    #[error("the identity provider returned no ID token")]
+    NoIdToken,
+    #[error("the ID token is not valid: {0}")]
+    IdToken(String),
+    #[error("the account has no Doorbraak role (claim '{claim}' = {value})")]
+    NoRole { claim: String, value: String },
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl LoginError {
+    pub fn to_api(&self) -> ApiError {
+        match self {
+            LoginError::NoRole { claim, value } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "auth.no_role",
+                format!(
+                    "Uw account heeft geen rol in Doorbraak (claim '{claim}' = {value}). Vraag de beheerder van uw organisatie om een rol."
+                ),
+                format!(
+                    "Your account has no role in Doorbraak (claim '{claim}' = {value}). Ask your organisation's administrator for a role."
+                ),
+            ),
+            LoginError::Discovery(_) | LoginError::Exchange(_) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "auth.provider_unreachable",
+                format!("Inloggen lukt nu niet: {self}"),
+                format!("Login is not possible now: {self}"),
+            ),
+            _ => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "auth.invalid_login",
+                format!("Inloggen is mislukt: {self}"),
+                format!("Login failed: {self}"),
+            ),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(String);
+
+pub struct Oidc {
+    pub cfg: OidcSettings,
+    http: Result<reqwest::Client, String>,
+    meta: tokio::sync::Mutex<Option<(Instant, CoreProviderMetadata)>>,
+}
+
+async fn send(
+    client: reqwest::Client,
+    req: openidconnect::HttpRequest,
+) -> Result<openidconnect::HttpResponse, HttpError> {
+    let (parts, body) = req.into_parts();
+    let resp = client
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| HttpError(e.to_string()))?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE as u64)
+    {
+        return Err(HttpError("response too large".into()));
+    }
+    let bytes = resp.bytes().await.map_err(|e| HttpError(e.to_string()))?;
+    if bytes.len() > MAX_RESPONSE {
+        return Err(HttpError("response too large".into()));
+    }
+    let mut out = http::Response::new(bytes.to_vec());
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    Ok(out)
+}
+
+impl Oidc {
+    pub fn new(cfg: OidcSettings) -> Self {
+        // reqwest's rustls uses the process-wide provider; this workspace uses ring
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            // no redirects: a provider that redirects its token endpoint is refused (SSRF)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string());
+        Self {
+            cfg,
+            http,
+            meta: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn http(&self) -> Result<reqwest::Client, LoginError> {
+        self.http.clone().map_err(LoginError::Config)
+    }
+
+    async fn metadata(&self, refresh: bool) -> Result<CoreProviderMetadata, LoginError> {
+        let mut cached = self.meta.lock().await;
+        if let Some((at, m)) = cached.as_ref()
+            && !refresh
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(m.clone());
+        }
+        let client = self.http()?;
+        let http = move |req| send(client.clone(), req);
+        let issuer = IssuerUrl::new(self.cfg.issuer.clone())
+            .map_err(|e| LoginError::Config(e.to_string()))?;
+        let m = CoreProviderMetadata::discover_async(issuer, &http)
+            .await
+            .map_err(|e| LoginError::Discovery(error_chain(&e)))?;
+        *cached = Some((Instant::now(), m.clone()));
+        Ok(m)
+    }
+
+    fn client(
+        &self,
+        meta: CoreProviderMetadata,
+    ) -> Result<
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        LoginError,
+    > {
+        let redirect = RedirectUrl::new(self.cfg.redirect_url.clone())
+            .map_err(|e| LoginError::Config(e.to_string()))?;
+        Ok(CoreClient::from_provider_metadata(
+            meta,
+            ClientId::new(self.cfg.client_id.clone()),
+            Some(ClientSecret::new(self.cfg.client_secret.clone())),
+        )
+        .set_redirect_uri(redirect))
+    }
+
+    /// The provider URL to send the browser to, and what to remember until it comes back.
+    pub async fn start(&self) -> Result<(String, PendingLogin), LoginError> {
+        let client = self.client(self.metadata(false).await?)?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut req = client.authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        );
+        for s in self.cfg.scopes.iter().filter(|s| *s != "openid") {
+            req = req.add_scope(Scope::new(s.clone()));
+        }
+        let (url, state, nonce) = req.set_pkce_challenge(challenge).url();
+        Ok((
+            url.to_string(),
+            PendingLogin {
+                state: state.secret().clone(),
+                nonce: nonce.secret().clone(),
+                pkce_verifier: verifier.secret().clone(),
+                started: Instant::now(),
+            },
+        ))
+    }
+
+    /// Exchange the code, verify the ID token, and read who this is.
+    pub async fn finish(&self, code: String, p: PendingLogin) -> Result<User, LoginError> {
+        let meta = self.metadata(false).await?;
+        let client = self.client(meta)?;
+        let http_client = self.http()?;
+        let http = move |req| send(http_client.clone(), req);
+        let token = client
+            .exchange_code(AuthorizationCode::new(code))
+            .map_err(|e| LoginError::Config(e.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(p.pkce_verifier))
+            .request_async(&http)
+            .await
+            .map_err(|e| LoginError::Exchange(error_chain(&e)))?;
+        use openidconnect::TokenResponse;
+        let id_token = token.id_token().ok_or(LoginError::NoIdToken)?;
+        let nonce = Nonce::new(p.nonce);
+        let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+            Ok(c) => c.clone(),
+            Err(_) => {
+                // the provider may have rotated its keys: read them again once
+                let client = self.client(self.metadata(true).await?)?;
+                id_token
+                    .claims(&client.id_token_verifier(), &nonce)
+                    .map_err(|e| LoginError::IdToken(error_chain(&e)))?
+                    .clone()
+            }
+        };
+        let sub = claims.subject().as_str().to_owned();
+        let name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_else(|| sub.clone());
+        // the signature was verified above; read the role claim from the same token
+        let payload = verified_payload(&id_token.to_string())
+            .ok_or_else(|| LoginError::IdToken("unreadable payload".into()))?;
+        let role = role_from_claim(&self.cfg, payload.get(&self.cfg.role_claim))?;
+        Ok(User {
+            id: sub,
+            name: name.chars().take(200).collect(),
+            role,
+        })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+/// The JSON payload of a compact JWT (only called after its signature was verified).
+fn verified_payload(jwt: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine;
+    let part = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The role named by the claim: through the configured mapping, else a role code. A claim
+/// with several values gives the first that names a role.
+pub fn role_from_claim(
+    cfg: &OidcSettings,
+    value: Option<&serde_json::Value>,
+) -> Result<Role, LoginError> {
+    let values: Vec<&str> = match value {
+        Some(serde_json::Value::String(s)) => vec![s.as_str()],
+        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    for v in &values {
+        if let Some(r) = cfg.roles.get(*v) {
+            return Ok(*r);
+        }
+        if cfg.roles.is_empty()
+            && let Some(r) = Role::ALL.iter().find(|r| r.code() == *v)
+        {
+            return Ok(*r);
+        }
+    }
+    Err(LoginError::NoRole {
+        claim: cfg.role_claim.clone(),
+        value: match value {
+            None => "(none)".into(),
+            Some(v) => v.to_string().chars().take(80).collect(),
+        },
+    })
+}
+
+/// `GET /auth/login`: send the browser to the provider.
+pub async fn login(State(api): State<Arc<Api>>, ctx: Ctx) -> Response {
+    let Some(oidc) = &api.web.oidc else {
+        return error_page(&api, &ctx, &not_configured());
+    };
+    let (sid, new) = match &ctx.sid {
+        Some(s) => (s.clone(), false),
+        None => (api.web.sessions.create(None), true),
+    };
+    let (url, pending) = match oidc.start().await {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::warn!(error = %e, "OpenID Connect login could not start");
+            return error_page(&api, &ctx, &e.to_api());
+        }
+    };
+    api.web.sessions.set_pending(&sid, pending);
+    let mut r = Redirect::to(&url).into_response();
+    if new {
+        r.headers_mut()
+            .insert(header::SET_COOKIE, api.web.cookie(Some(&sid)));
+    }
+    r
+}
+
+fn not_configured() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "auth.oidc_not_configured",
+        "Inloggen via de identity provider is niet ingesteld ([oidc] in node.toml)",
+        "Login through the identity provider is not configured ([oidc] in node.toml)",
+    )
+}
+
+/// The provider's answer. Providers add parameters (`iss`, `session_state`): unknown ones are
+/// ignored here.
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// `GET /auth/callback`: check the state, exchange the code, start the person's session.
+pub async fn callback(
+    State(api): State<Arc<Api>>,
+    ctx: Ctx,
+    q: Result<Query<CallbackQuery>, QueryRejection>,
+) -> Response {
+    let fail = |status: StatusCode, rule: &str, nl: &str, en: &str| {
+        error_page(&api, &ctx, &ApiError::new(status, rule, nl, en))
+    };
+    let Some(oidc) = &api.web.oidc else {
+        return error_page(&api, &ctx, &not_configured());
+    };
+    let Ok(Query(q)) = q else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "auth.bad_callback",
+            "Onbekend antwoord van de identity provider",
+            "Malformed answer from the identity provider",
+        );
+    };
+    let pending = ctx
+        .sid
+        .as_ref()
+        .and_then(|sid| api.web.sessions.take_pending(sid));
+    let Some(pending) = pending else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "auth.no_login_in_progress",
+            "Er loopt geen inlogpoging in deze browser. Begin opnieuw bij Inloggen.",
+            "No login is in progress in this browser. Start again at Log in.",
+        );
+    };
+    if !q
+        .state
+        .as_deref()
+        .is_some_and(|s| same_secret(s, &pending.state))
+    {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "auth.state_mismatch",
+            "Dit antwoord hoort niet bij uw inlogpoging (state). Begin opnieuw.",
+            "This answer does not belong to your login (state). Start again.",
+        );
+    }
+    if pending.started.elapsed() > LOGIN_TIMEOUT {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "auth.login_expired",
+            "De inlogpoging duurde te lang. Begin opnieuw.",
+            "The login took too long. Start again.",
+        );
+    }
+    if let Some(err) = q.error {
+        let detail: String = format!("{err} {}", q.error_description.unwrap_or_default())
+            .chars()
+            .take(200)
+            .collect();
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "auth.provider_refused",
+            &format!("De identity provider heeft het inloggen geweigerd: {detail}"),
+            &format!("The identity provider refused the login: {detail}"),
+        );
+    }
+    let Some(code) = q.code.filter(|c| !c.is_empty() && c.len() <= 2048) else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "auth.bad_callback",
+            "Het antwoord van de identity provider bevat geen code",
+            "The identity provider's answer has no code",
+        );
+    };
+    let user = match oidc.finish(code, pending).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(error = %e, "OpenID Connect login refused");
+            return error_page(&api, &ctx, &e.to_api());
+        }
+    };
+    super::pages::start_session(&api, &ctx, user).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(roles: &[(&str, Role)]) -> OidcSettings {
+        OidcSettings {
+            issuer: "https://idp.example".into(),
+            client_id: "c".into(),
+            client_secret: "s".into(),
+            redirect_url: "https://node.example/auth/callback".into(),
+            role_claim: "doorbraak_role".into(),
+            roles: roles.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            scopes: vec!["openid".into()],
+        }
+    }
+
+    #[test]
+    fn role_codes_and_mappings_name_a_role_and_anything_else_is_refused() {
+        let plain = cfg(&[]);
+        let j = |v: serde_json::Value| role_from_claim(&plain, Some(&v));
+        assert_eq!(
+            j(serde_json::json!("team_manager")).unwrap(),
+            Role::TeamManager
+        );
+        assert_eq!(
+            j(serde_json::json!(["student", "professional"])).unwrap(),
+            Role::Professional
+        );
+        let err = j(serde_json::json!("student")).unwrap_err();
+        assert!(err.to_string().contains("doorbraak_role"), "{err}");
+        assert_eq!(err.to_api().rule, "auth.no_role");
+        assert!(role_from_claim(&plain, None).is_err());
+
+        let mapped = cfg(&[("jeugd-gw", Role::BehaviouralScientist)]);
+        assert_eq!(
+            role_from_claim(&mapped, Some(&serde_json::json!("jeugd-gw"))).unwrap(),
+            Role::BehaviouralScientist
+        );
+        // with a mapping, only mapped values count
+        assert!(role_from_claim(&mapped, Some(&serde_json::json!("admin"))).is_err());
+    }
+}

@@ -1,0 +1,443 @@
+//! The web UI in a real headless Chromium (Debian's chromium + chromedriver, over WebDriver)
+//! against the running demo federation: a professional of the local team opens an escalation
+//! (after a refusal that names its rule), the counterpart at Veilig Thuis sees it and picks it
+//! up, the managers of both organisations approve the minutes, and the alderman's view shows the
+//! changed figures. Screenshots of the main screens are written to docs/screens/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::Locator;
+use serde_json::Value;
+use support::browser::Browser;
+
+struct Demo {
+    child: Child,
+    orgs: Value,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Demo {
+    fn start(dir: &Path) -> Demo {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+            .args(["demo", "--dir"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(90))
+                .expect("the demo did not start");
+            if line.contains("Stop with Ctrl-C") {
+                break;
+            }
+        }
+        let f: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("federation.json")).unwrap())
+                .unwrap();
+        Demo {
+            child,
+            orgs: f["organisations"].clone(),
+        }
+    }
+
+    fn http(&self, kind: &str) -> String {
+        self.orgs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == kind)
+            .unwrap()["http"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn oin(&self, kind: &str) -> String {
+        self.orgs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == kind)
+            .unwrap()["oin"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn screens() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screens")
+}
+
+/// Check the page with axe-core (WCAG 2.0/2.1 A and AA rules) and take its screenshot.
+async fn shot(b: &Browser, name: &str) {
+    accessible(b, name).await;
+    std::fs::create_dir_all(screens()).unwrap();
+    b.screenshot(screens().join(name)).await.unwrap();
+}
+
+async fn accessible(b: &Browser, what: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/axe/node_modules/axe-core/axe.min.js");
+    let Ok(axe) = std::fs::read_to_string(&path) else {
+        assert!(
+            std::env::var("DOORBRAAK_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "axe-core is missing: npm ci --prefix tests/axe"
+        );
+        return;
+    };
+    b.client.execute(&axe, vec![]).await.unwrap();
+    let v = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                .then(r => done({ passes: r.passes.length, violations: r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', ')) }))
+                .catch(e => done({ passes: 0, violations: ['axe failed: ' + e] }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        v["passes"].as_u64().unwrap_or(0) > 10,
+        "{what}: axe did not run: {v}"
+    );
+    let violations = v["violations"].as_array().cloned().unwrap_or_default();
+    assert!(
+        violations.is_empty(),
+        "{what}: WCAG violations found by axe-core: {violations:#?}"
+    );
+}
+
+/// Log in at a node with a development account (through the login page's button).
+async fn login(b: &Browser, http: &str, user: &str) {
+    b.goto(&format!("{http}/inloggen?als={user}"))
+        .await
+        .unwrap();
+    b.click(&format!("#als-{user}")).await.unwrap();
+    b.wait_for("#ingelogd").await.unwrap();
+}
+
+async fn logout(b: &Browser) {
+    b.click(".wie button").await.unwrap();
+    // the logout is done when its redirect to the login page has loaded
+    for _ in 0..100 {
+        if b.current_url().await.unwrap().ends_with("/inloggen")
+            && b.client.find(Locator::Css("ul.accounts")).await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("logout did not reach the login page");
+}
+
+/// Reload `url` until `css` shows up and its text contains `needle` (replication is
+/// asynchronous); returns the text.
+async fn reload_until(b: &Browser, url: &str, css: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        b.goto(url).await.unwrap();
+        if let Ok(e) = b.client.find(Locator::Css(css)).await {
+            last = e.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "{css} on {url} never contained '{needle}' (last: '{last}'); page: {}",
+        b.page_text().await.unwrap_or_default()
+    );
+}
+
+/// The stagnation view's figure for open escalations at step 2, situation 2.
+async fn open_2_2(b: &Browser, gem: &str) -> String {
+    b.goto(&format!("{gem}/sturing")).await.unwrap();
+    b.text("#open-2-2 .getal").await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
+    let Some(b) = Browser::start().await.unwrap() else {
+        return;
+    };
+    let dir = support::tempdir("web-ui");
+    let demo = Demo::start(&dir);
+    let (lt, vt, gem) = (
+        demo.http("local_team"),
+        demo.http("veilig_thuis"),
+        demo.http("municipality"),
+    );
+
+    // the alderman's figures before
+    login(&b, &gem, "ilse").await;
+    let before: u64 = open_2_2(&b, &gem).await.parse().unwrap_or_else(|_| {
+        panic!("the seeded step-2/situation-2 figure should be shown as a number")
+    });
+    logout(&b).await;
+
+    // the login page offers the development accounts
+    b.goto(&format!("{lt}/inloggen")).await.unwrap();
+    b.wait_for("#als-eva").await.unwrap();
+    shot(&b, "inloggen.png").await;
+
+    // 1. Anna (professional, local team) registers a case and opens an escalation
+    login(&b, &lt, "anna").await;
+    assert!(
+        b.page_text()
+            .await
+            .unwrap()
+            .contains("Welkom, Anna de Vries")
+    );
+    shot(&b, "start-professional.png").await;
+    b.goto(&format!("{lt}/zaken")).await.unwrap();
+    b.fill("#case_ref", "LT-2026-0099").await.unwrap();
+    b.fill("#title", "Gezin Visser (pseudoniem)").await.unwrap();
+    b.click("form[action='/zaken'] button").await.unwrap();
+    b.click("#escalatie-openen").await.unwrap();
+    b.wait_for("#sit-2").await.unwrap();
+    b.click("#sit-2").await.unwrap();
+    b.select_option("#counterpart", &demo.oin("veilig_thuis"))
+        .await
+        .unwrap();
+    b.fill("#contact", "Vera de Wit").await.unwrap();
+    // a BSN in free text is refused, with the rule named, and nothing typed is lost
+    b.fill("#needs", "Hulp voor kind met BSN 123456782 binnen 2 weken")
+        .await
+        .unwrap();
+    b.fill(
+        "#question",
+        "Wij vragen Veilig Thuis om het onderzoek deze week te starten.",
+    )
+    .await
+    .unwrap();
+    b.click("#escalatie-versturen").await.unwrap();
+    let refusal = b.text("[role=alert]").await.unwrap();
+    assert!(refusal.contains("Niet toegestaan"), "{refusal}");
+    assert!(refusal.contains("privacy."), "the rule is named: {refusal}");
+    assert!(refusal.to_lowercase().contains("bsn"), "{refusal}");
+    let kept = b
+        .client
+        .find(Locator::Css("#question"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        kept.contains("onderzoek deze week"),
+        "the form keeps its text"
+    );
+    shot(&b, "escalatie-geweigerd.png").await;
+    b.fill("#needs", "Start van het onderzoek en hulp binnen 2 weken.")
+        .await
+        .unwrap();
+    b.click("#escalatie-versturen").await.unwrap();
+    let status = b.text("#status").await.unwrap();
+    assert!(status.contains("stap 2"), "{status}");
+    assert!(status.contains("wacht op oppakken"), "{status}");
+    let esc_path = b.current_url().await.unwrap();
+    let esc_path = &esc_path[esc_path.find("/escalaties/").unwrap()..];
+    // what the rules do not allow her now is disabled, with the rule next to it
+    let why_not = b.text("#oppakken-waarom").await.unwrap();
+    assert!(why_not.contains("("), "the rule code is shown: {why_not}");
+    let next = b.text("#volgende-stap-waarom").await.unwrap();
+    assert!(!next.is_empty());
+    shot(&b, "escalatie.png").await;
+    logout(&b).await;
+
+    // 2. Vera (team manager, Veilig Thuis) sees it waiting for her and picks it up
+    login(&b, &vt, "vera").await;
+    let waiting = reload_until(&b, &format!("{vt}/"), "#wacht", "LT-2026-0099").await;
+    assert!(waiting.contains("Lokaal Team Utrecht-West"), "{waiting}");
+    shot(&b, "wacht-op-mij.png").await;
+    b.goto(&format!("{vt}{esc_path}")).await.unwrap();
+    b.click("#oppakken").await.unwrap();
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Opgepakt"), "{said}");
+    reload_until(&b, &format!("{vt}{esc_path}"), "#status", "opgepakt").await;
+    logout(&b).await;
+
+    // 3. Eva (team manager, local team) schedules the meeting, drafts and circulates the
+    //    minutes, and approves them
+    login(&b, &lt, "eva").await;
+    reload_until(&b, &format!("{lt}{esc_path}"), "#status", "opgepakt").await;
+    b.click("details.actie summary").await.unwrap();
+    b.client
+        .execute(
+            "document.getElementById('datum').value = '2026-12-01T10:00'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    // invite the two managers only (both organisations), not Anna
+    let boxes = b
+        .client
+        .find_all(Locator::Css("input[name=participant]"))
+        .await
+        .unwrap();
+    for bx in boxes {
+        let id = bx.attr("id").await.unwrap().unwrap();
+        let label = b.text(&format!("label[for='{id}']")).await.unwrap();
+        if label.contains("Anna") {
+            bx.click().await.unwrap();
+        }
+    }
+    b.fill("#agenda", "Startdatum onderzoek en overbruggingshulp")
+        .await
+        .unwrap();
+    b.click("#overleg-plannen").await.unwrap();
+    b.fill(
+        "#notulen-tekst",
+        "Besproken: Veilig Thuis start het onderzoek op 3 december.\nActie: Vera bevestigt de startdatum schriftelijk.",
+    )
+    .await
+    .unwrap();
+    b.click("#notulen-opslaan").await.unwrap();
+    b.click("#rondsturen").await.unwrap();
+    b.click("#goedkeuren").await.unwrap();
+    let meeting_url = b.current_url().await.unwrap();
+    let meeting_path = &meeting_url[meeting_url.find("/overleggen/").unwrap()..];
+    let approvals = b.text("#goedkeuringen").await.unwrap();
+    assert!(approvals.contains("ondertekend"), "{approvals}");
+    assert!(
+        approvals.contains("Vera de Wit") && !approvals.contains("Anna"),
+        "the two managers, by name: {approvals}"
+    );
+    logout(&b).await;
+
+    // 4. Vera approves at Veilig Thuis; the minutes become final
+    login(&b, &vt, "vera").await;
+    reload_until(&b, &format!("{vt}/"), "#wacht", "Notulen ter goedkeuring").await;
+    b.goto(&format!("{vt}{meeting_path}")).await.unwrap();
+    shot(&b, "notulen-goedkeuren.png").await;
+    b.click("#goedkeuren").await.unwrap();
+    reload_until(
+        &b,
+        &format!("{vt}{meeting_path}"),
+        "#notulen-status",
+        "Vastgesteld",
+    )
+    .await;
+    shot(&b, "notulen-vastgesteld.png").await;
+    logout(&b).await;
+
+    // 5. The alderman's view counts the new escalation
+    login(&b, &gem, "ilse").await;
+    let mut after = before;
+    for _ in 0..50 {
+        after = open_2_2(&b, &gem).await.parse().unwrap_or(before);
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(after, before + 1, "the alderman's figure changed");
+    let suppressed = b.page_text().await.unwrap();
+    assert!(
+        suppressed.contains("afgeschermd"),
+        "small figures are shown as suppressed"
+    );
+    shot(&b, "sturing-wethouder.png").await;
+    // switch to English and back
+    b.click(".taal").await.unwrap();
+    b.wait_for("html[lang=en]").await.unwrap();
+    assert!(
+        b.text("h1")
+            .await
+            .unwrap()
+            .contains("Where cooperation stagnates")
+    );
+    b.click(".taal").await.unwrap();
+    b.wait_for("html[lang=nl]").await.unwrap();
+    logout(&b).await;
+
+    // 6. A page outside one's role is refused with the rule named
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}/sturing")).await.unwrap();
+    let refused = b.text("[role=alert]").await.unwrap();
+    assert!(refused.contains("access.role_not_allowed"), "{refused}");
+    logout(&b).await;
+
+    // 7. The team manager's overview lists the new escalation with its age
+    login(&b, &lt, "eva").await;
+    b.goto(&format!("{lt}/team")).await.unwrap();
+    let team = b.page_text().await.unwrap();
+    assert!(
+        team.contains("Teamoverzicht") && team.contains("LT-2026-0099"),
+        "{team}"
+    );
+    assert!(team.contains("Agenda van het teamoverleg"));
+    shot(&b, "team-manager.png").await;
+    logout(&b).await;
+
+    // 8. The quality officer's recommendations register
+    login(&b, &gem, "quinten").await;
+    b.goto(&format!("{gem}/aanbevelingen")).await.unwrap();
+    let reg = b.text("#aanbevelingen").await.unwrap();
+    assert!(
+        reg.contains("Wachtlijstafspraken Veilig Thuis vastleggen"),
+        "{reg}"
+    );
+    shot(&b, "aanbevelingen.png").await;
+    logout(&b).await;
+
+    // 9. The administrator: members with delivery status (resend), certificates, and the
+    //    access log, searchable and exportable, showing who read the new escalation
+    login(&b, &lt, "beheer").await;
+    b.goto(&format!("{lt}/beheer")).await.unwrap();
+    let peers = b.text("#peers").await.unwrap();
+    assert!(peers.contains("Veilig Thuis Utrecht"), "{peers}");
+    let certs = b.text("#certificaten").await.unwrap();
+    assert!(certs.contains("dagen"), "{certs}");
+    shot(&b, "beheer.png").await;
+    b.click("#peers form button").await.unwrap();
+    let ok = b.text("[role=status]").await.unwrap();
+    assert!(ok.contains("Opnieuw verstuurd"), "{ok}");
+    let esc_id = esc_path.trim_start_matches("/escalaties/");
+    b.goto(&format!("{lt}/beheer/toegangslog")).await.unwrap();
+    b.fill("#object_id", esc_id).await.unwrap();
+    b.click("form.zoek button").await.unwrap();
+    let log = b.text("#toegangslog").await.unwrap();
+    assert!(log.contains("anna") && log.contains("eva"), "{log}");
+    shot(&b, "toegangslog.png").await;
+    let csv = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('form.zoek a').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("at,user_id,user_role"), "{csv}");
+    assert!(csv.contains(esc_id) && csv.contains("anna"), "{csv}");
+    logout(&b).await;
+
+    b.close().await.unwrap();
+}
