@@ -4,46 +4,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-
-/// Start `doorbraak demo --dir NAME` in `cwd` (a relative dir, as the README runs it).
-fn start_demo(dir: &std::path::Path) -> (Child, std::sync::mpsc::Receiver<String>) {
-    let (cwd, name) = (dir.parent().unwrap(), dir.file_name().unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
-        .current_dir(cwd)
-        .args(["demo", "--dir"])
-        .arg(name)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    (child, rx)
-}
-
-fn wait_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String> {
-    let mut seen = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(90))
-            .unwrap_or_else(|_| panic!("no '{needle}' in {seen:#?}"));
-        let hit = line.contains(needle);
-        seen.push(line);
-        if hit {
-            return seen;
-        }
-    }
-}
 
 async fn get(http: &str, token: &str, path: &str) -> Value {
     support::http_client()
@@ -60,8 +24,8 @@ async fn get(http: &str, token: &str, path: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     let dir = support::tempdir("demo");
-    let (mut one, rx1) = start_demo(&dir.join("one"));
-    let printed = wait_line(&rx1, "Stop with Ctrl-C");
+    let (mut one, rx1) = support::start_demo(&dir.join("one"));
+    let printed = support::wait_line(&rx1, "Stop with Ctrl-C");
     assert!(
         printed
             .iter()
@@ -224,8 +188,8 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
     assert!(!agenda["items"].as_array().unwrap().is_empty());
 
     // a second demo on the same machine picks free ports
-    let (mut two, rx2) = start_demo(&dir.join("two"));
-    wait_line(&rx2, "Stop with Ctrl-C");
+    let (mut two, rx2) = support::start_demo(&dir.join("two"));
+    support::wait_line(&rx2, "Stop with Ctrl-C");
     let f2: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("two/federation.json")).unwrap())
             .unwrap();
@@ -242,7 +206,7 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
             .unwrap();
         assert!(status.success());
     }
-    wait_line(&rx1, "demo stopped");
+    support::wait_line(&rx1, "demo stopped");
     assert!(one.wait().unwrap().success());
     assert!(two.wait().unwrap().success());
 }

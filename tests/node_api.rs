@@ -143,6 +143,18 @@ async fn scenario(node: &NodeProc, url: &str, dir: &std::path::Path) {
         .get(&format!("/api/v1/access-log?object_id={esc}"), ANNA)
         .await;
     assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    // case content is for the roles that work on cases: the functional administrator and the
+    // quality officer read the access log and the register, not the escalation
+    for who in [BEHEER, QUINTEN] {
+        let (s, b) = node.get(&format!("/api/v1/escalations/{esc}"), who).await;
+        assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"), "{b}");
+        let (s, b) = node.get("/api/v1/escalations", who).await;
+        assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+        let (s, b) = node.get("/api/v1/cases", who).await;
+        assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
+    }
+    let (s, _) = node.get(&format!("/api/v1/escalations/{esc}"), CARLA).await;
+    assert_eq!(s, 200);
     let (s, log) = node
         .get(&format!("/api/v1/access-log?object_id={esc}"), BEHEER)
         .await;

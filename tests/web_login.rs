@@ -33,14 +33,6 @@ fn oidc_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Start the provider, or `None` when Node.js or its packages are missing (allowed only when
 /// DOORBRAAK_REQUIRE_BROWSER is not set).
 fn start_provider(dir: &Path, redirect: &str) -> Option<Provider> {
@@ -54,7 +46,7 @@ fn start_provider(dir: &Path, redirect: &str) -> Option<Provider> {
         eprintln!("skipping: node or tests/oidc/node_modules missing");
         return None;
     }
-    let port = free_port();
+    let port = support::free_port();
     let config = dir.join("oidc.json");
     std::fs::write(
         &config,
@@ -112,7 +104,7 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
         return;
     };
     let dir = support::tempdir("web-login");
-    let port = free_port();
+    let port = support::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let Some(idp) = start_provider(&dir, &format!("{base}/auth/callback")) else {
         return;
@@ -125,7 +117,13 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
     ));
     std::fs::write(&config, text).unwrap();
     let listen = format!("127.0.0.1:{port}");
-    let node = NodeProc::start(&config, &[("DOORBRAAK__HTTP__LISTEN", &listen)]);
+    let node = NodeProc::start(
+        &config,
+        &[
+            ("DOORBRAAK__HTTP__LISTEN", &listen),
+            ("DOORBRAAK__WEB__DEV_LOGIN", "false"),
+        ],
+    );
     assert_eq!(node.base, base);
 
     // the session cookie's flags, and a form without the CSRF token

@@ -7,9 +7,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use fantoccini::Locator;
@@ -30,28 +29,8 @@ impl Drop for Demo {
 
 impl Demo {
     fn start(dir: &Path) -> Demo {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
-            .args(["demo", "--dir"])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(90))
-                .expect("the demo did not start");
-            if line.contains("Stop with Ctrl-C") {
-                break;
-            }
-        }
+        let (child, rx) = support::start_demo(dir);
+        support::wait_line(&rx, "Stop with Ctrl-C");
         let f: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("federation.json")).unwrap())
                 .unwrap();
@@ -130,17 +109,31 @@ async fn accessible(b: &Browser, what: &str) {
     );
 }
 
+/// Click something that loads a new page, and wait until the old page is gone (so that what
+/// is read next is from the new page).
+async fn submit(b: &Browser, css: &str) {
+    let old = b.client.find(Locator::Css("html")).await.unwrap();
+    b.click(css).await.unwrap();
+    for _ in 0..200 {
+        if old.text().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not load a new page");
+}
+
 /// Log in at a node with a development account (through the login page's button).
 async fn login(b: &Browser, http: &str, user: &str) {
     b.goto(&format!("{http}/inloggen?als={user}"))
         .await
         .unwrap();
-    b.click(&format!("#als-{user}")).await.unwrap();
+    submit(b, &format!("#als-{user}")).await;
     b.wait_for("#ingelogd").await.unwrap();
 }
 
 async fn logout(b: &Browser) {
-    b.click(".wie button").await.unwrap();
+    submit(b, ".wie button").await;
     // the logout is done when its redirect to the login page has loaded
     for _ in 0..100 {
         if b.current_url().await.unwrap().ends_with("/inloggen")
@@ -216,8 +209,8 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     b.goto(&format!("{lt}/zaken")).await.unwrap();
     b.fill("#case_ref", "LT-2026-0099").await.unwrap();
     b.fill("#title", "Gezin Visser (pseudoniem)").await.unwrap();
-    b.click("form[action='/zaken'] button").await.unwrap();
-    b.click("#escalatie-openen").await.unwrap();
+    submit(&b, "form[action='/zaken'] button").await;
+    submit(&b, "#escalatie-openen").await;
     b.wait_for("#sit-2").await.unwrap();
     b.click("#sit-2").await.unwrap();
     b.select_option("#counterpart", &demo.oin("veilig_thuis"))
@@ -234,7 +227,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     )
     .await
     .unwrap();
-    b.click("#escalatie-versturen").await.unwrap();
+    submit(&b, "#escalatie-versturen").await;
     let refusal = b.text("[role=alert]").await.unwrap();
     assert!(refusal.contains("Niet toegestaan"), "{refusal}");
     assert!(refusal.contains("privacy."), "the rule is named: {refusal}");
@@ -256,7 +249,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     b.fill("#needs", "Start van het onderzoek en hulp binnen 2 weken.")
         .await
         .unwrap();
-    b.click("#escalatie-versturen").await.unwrap();
+    submit(&b, "#escalatie-versturen").await;
     let status = b.text("#status").await.unwrap();
     assert!(status.contains("stap 2"), "{status}");
     assert!(status.contains("wacht op oppakken"), "{status}");
@@ -268,6 +261,30 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     let next = b.text("#volgende-stap-waarom").await.unwrap();
     assert!(!next.is_empty());
     shot(&b, "escalatie.png").await;
+
+    // she raises a kwestie too: the preparation checklist is a rule, and the form says which
+    b.goto(&format!("{lt}/kwesties/nieuw?zaak=LT-2026-0099"))
+        .await
+        .unwrap();
+    b.fill("#obstacle", "Geen plek voor dagbehandeling binnen 8 weken.")
+        .await
+        .unwrap();
+    b.click("#cat-waiting_list").await.unwrap();
+    b.click("#own_reach").await.unwrap();
+    submit(&b, "form.formulier button[type=submit]").await;
+    let refused = b.text("[role=alert]").await.unwrap();
+    assert!(refused.contains("kwestie.preparation"), "{refused}");
+    b.click("#bespr-team").await.unwrap();
+    b.click("#knows").await.unwrap();
+    b.fill("#child_needs", "Dagbehandeling binnen 2 weken.")
+        .await
+        .unwrap();
+    submit(&b, "form.formulier button[type=submit]").await;
+    // picking it up is the team manager's: disabled for her, with the rule
+    let why = b.text("#oppakken-waarom").await.unwrap();
+    assert!(why.contains("access."), "{why}");
+    let kwestie_url = b.current_url().await.unwrap();
+    let kwestie_path = kwestie_url[kwestie_url.find("/kwesties/").unwrap()..].to_owned();
     logout(&b).await;
 
     // 2. Vera (team manager, Veilig Thuis) sees it waiting for her and picks it up
@@ -276,17 +293,21 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     assert!(waiting.contains("Lokaal Team Utrecht-West"), "{waiting}");
     shot(&b, "wacht-op-mij.png").await;
     b.goto(&format!("{vt}{esc_path}")).await.unwrap();
-    b.click("#oppakken").await.unwrap();
+    submit(&b, "#oppakken").await;
     let said = b.text("main .melding").await.unwrap();
     assert!(said.contains("Opgepakt"), "{said}");
     reload_until(&b, &format!("{vt}{esc_path}"), "#status", "opgepakt").await;
     logout(&b).await;
 
-    // 3. Eva (team manager, local team) schedules the meeting, drafts and circulates the
-    //    minutes, and approves them
+    // 3. Eva (team manager, local team) picks up the kwestie, schedules the meeting, drafts
+    //    and circulates the minutes, and approves them
     login(&b, &lt, "eva").await;
+    b.goto(&format!("{lt}{kwestie_path}")).await.unwrap();
+    submit(&b, "#oppakken").await;
+    let ok = b.text("main .melding").await.unwrap();
+    assert!(ok.contains("Opgepakt"), "{ok}");
     reload_until(&b, &format!("{lt}{esc_path}"), "#status", "opgepakt").await;
-    b.click("details.actie summary").await.unwrap();
+    b.click("#overleg summary").await.unwrap();
     b.client
         .execute(
             "document.getElementById('datum').value = '2026-12-01T10:00'; return true;",
@@ -310,16 +331,34 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     b.fill("#agenda", "Startdatum onderzoek en overbruggingshulp")
         .await
         .unwrap();
-    b.click("#overleg-plannen").await.unwrap();
+    submit(&b, "#overleg-plannen").await;
     b.fill(
         "#notulen-tekst",
         "Besproken: Veilig Thuis start het onderzoek op 3 december.\nActie: Vera bevestigt de startdatum schriftelijk.",
     )
     .await
     .unwrap();
-    b.click("#notulen-opslaan").await.unwrap();
-    b.click("#rondsturen").await.unwrap();
-    b.click("#goedkeuren").await.unwrap();
+    submit(&b, "#notulen-opslaan").await;
+    // a second revision; the page shows what changed
+    b.click("#nieuwe-versie summary").await.unwrap();
+    b.fill(
+        "#nieuwe-inhoud",
+        "Besproken: Veilig Thuis start het onderzoek op 2 december.\nActie: Vera bevestigt de startdatum schriftelijk.",
+    )
+    .await
+    .unwrap();
+    submit(&b, "#nieuwe-versie button").await;
+    let diff = b.text("pre.diff").await.unwrap();
+    assert!(
+        diff.contains("- Besproken: Veilig Thuis start het onderzoek op 3 december."),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+ Besproken: Veilig Thuis start het onderzoek op 2 december."),
+        "{diff}"
+    );
+    submit(&b, "#rondsturen").await;
+    submit(&b, "#goedkeuren").await;
     let meeting_url = b.current_url().await.unwrap();
     let meeting_path = &meeting_url[meeting_url.find("/overleggen/").unwrap()..];
     let approvals = b.text("#goedkeuringen").await.unwrap();
@@ -335,7 +374,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     reload_until(&b, &format!("{vt}/"), "#wacht", "Notulen ter goedkeuring").await;
     b.goto(&format!("{vt}{meeting_path}")).await.unwrap();
     shot(&b, "notulen-goedkeuren.png").await;
-    b.click("#goedkeuren").await.unwrap();
+    submit(&b, "#goedkeuren").await;
     reload_until(
         &b,
         &format!("{vt}{meeting_path}"),
@@ -364,7 +403,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     );
     shot(&b, "sturing-wethouder.png").await;
     // switch to English and back
-    b.click(".taal").await.unwrap();
+    submit(&b, ".taal").await;
     b.wait_for("html[lang=en]").await.unwrap();
     assert!(
         b.text("h1")
@@ -372,7 +411,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
             .unwrap()
             .contains("Where cooperation stagnates")
     );
-    b.click(".taal").await.unwrap();
+    submit(&b, ".taal").await;
     b.wait_for("html[lang=nl]").await.unwrap();
     logout(&b).await;
 
@@ -415,13 +454,13 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     let certs = b.text("#certificaten").await.unwrap();
     assert!(certs.contains("dagen"), "{certs}");
     shot(&b, "beheer.png").await;
-    b.click("#peers form button").await.unwrap();
+    submit(&b, "#peers form button").await;
     let ok = b.text("[role=status]").await.unwrap();
     assert!(ok.contains("Opnieuw verstuurd"), "{ok}");
     let esc_id = esc_path.trim_start_matches("/escalaties/");
     b.goto(&format!("{lt}/beheer/toegangslog")).await.unwrap();
     b.fill("#object_id", esc_id).await.unwrap();
-    b.click("form.zoek button").await.unwrap();
+    submit(&b, "form.zoek button").await;
     let log = b.text("#toegangslog").await.unwrap();
     assert!(log.contains("anna") && log.contains("eva"), "{log}");
     shot(&b, "toegangslog.png").await;

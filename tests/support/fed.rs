@@ -50,14 +50,6 @@ pub fn pid(i: usize, user: &str) -> String {
     format!("{user}{i}")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Fed {
     /// PKI, certificates, signed manifest and configs for `orgs`; `outsiders` get certificates
     /// of the same CA but are not in the directory; `revoked` are members whose certificate is
@@ -76,7 +68,7 @@ impl Fed {
         for (oin, name, kind) in orgs.iter().chain(revoked.iter()) {
             pki.issue_node(oin, name, &["localhost".into(), "127.0.0.1".into()])
                 .unwrap();
-            let (http, grpc) = (free_port(), free_port());
+            let (http, grpc) = (super::free_port(), super::free_port());
             list.push(Member {
                 oin: Oin::parse(oin).unwrap(),
                 name: (*name).into(),

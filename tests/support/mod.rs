@@ -30,6 +30,52 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// A free loopback port (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `doorbraak demo --dir NAME` in `cwd` (a relative dir, as the README runs it); its
+/// stdout lines arrive on the receiver.
+pub fn start_demo(dir: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let (cwd, name) = (dir.parent().unwrap(), dir.file_name().unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .current_dir(cwd)
+        .args(["demo", "--dir"])
+        .arg(name)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+/// Wait for a line containing `needle`; returns the lines seen.
+pub fn wait_line(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(90))
+            .unwrap_or_else(|_| panic!("no '{needle}' in {seen:#?}"));
+        let hit = line.contains(needle);
+        seen.push(line);
+        if hit {
+            return seen;
+        }
+    }
+}
+
 /// An HTTP client for tests.
 pub fn http_client() -> reqwest::Client {
     install_tls_provider();

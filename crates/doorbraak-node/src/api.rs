@@ -24,7 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::app::{Applied, Node, User, actor_may, event_names};
+use crate::app::{Applied, ContentAccess, Node, User, actor_may, content_access, event_names};
 use crate::error::{ApiError, ApiErrorBody};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -161,14 +161,37 @@ pub(crate) async fn list_rows(
     kind: &str,
     q: ListQuery,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let access = may_read_kind(api, u, kind).await?;
     api.node.log_read(u, kind, "*").await?;
-    let rows = api
+    let mut rows = api
         .node
         .store
         .list(kind, &q.filter())
         .await
         .map_err(crate::app::NodeError::from)?;
+    if access == ContentAccess::WhereInvolved {
+        let me = PersonId::new(u.id.clone());
+        let org = api.node.oin();
+        rows.retain(|r| match kind {
+            "escalation" => serde_json::from_value::<Escalation>(r.state.clone())
+                .is_ok_and(|e| e.involves(&me, org)),
+            "minutes" => serde_json::from_value::<Minutes>(r.state.clone())
+                .is_ok_and(|m| m.involves(&me, org)),
+            _ => false,
+        });
+    }
     Ok(Json(rows))
+}
+
+/// Whether this person may read items of `kind` at all; a refusal is logged.
+async fn may_read_kind(api: &Api, u: &User, kind: &str) -> ApiResult<ContentAccess> {
+    let access = content_access(u.role, kind);
+    if access == ContentAccess::Never {
+        let refusal = crate::app::content_refused(u.role, kind);
+        api.node.log_refusal(u, kind, "*", refusal.rule()).await?;
+        return Err(refusal.into());
+    }
+    Ok(access)
 }
 
 // ------------------------------------------------------------------ health and metrics
@@ -277,6 +300,7 @@ pub(crate) async fn list_cases(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<doorbraak_store::CaseRow>>> {
+    may_read_kind(&api, &u, "case").await?;
     api.node.log_read(&u, "case", "*").await?;
     let rows = api
         .node
@@ -295,6 +319,7 @@ pub(crate) async fn get_case(
     Path(case_ref): Path<String>,
 ) -> ApiResult<Json<doorbraak_store::CaseRow>> {
     let case_ref = CaseRef::parse(&case_ref)?;
+    may_read_kind(&api, &u, "case").await?;
     api.node.log_read(&u, "case", case_ref.as_str()).await?;
     let row = api
         .node

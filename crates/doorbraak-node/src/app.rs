@@ -6,8 +6,8 @@ use std::time::Instant;
 use doorbraak_model::escalation::EscalationCommand;
 use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
-    Actor, Aggregate, CaseRef, Escalation, Kwestie, Minutes, Oin, ReplayError, Role, RuleViolation,
-    Timestamp, canonical,
+    Actor, Aggregate, CaseRef, Escalation, Kwestie, Minutes, Oin, PersonId, ReplayError, Role,
+    RuleViolation, Timestamp, canonical,
 };
 use doorbraak_store::{
     AccessAction, AccessEntry, CaseRow, Loaded, NewOutbox, Notification, Store, StoreError,
@@ -469,9 +469,49 @@ impl Node {
             self.store.log_access(&entry).await?;
             return Err(RuleViolation::NotFound { what: A::KIND }.into());
         };
+        let allowed = match content_access(user.role, A::KIND) {
+            ContentAccess::All => true,
+            ContentAccess::WhereInvolved => loaded
+                .state
+                .involves(&PersonId::new(user.id.clone()), self.oin()),
+            ContentAccess::Never => false,
+        };
+        if !allowed {
+            let refusal = content_refused(user.role, A::KIND);
+            let entry = self.entry(
+                &actor,
+                AccessAction::R,
+                A::KIND,
+                id,
+                format!("refused:{}", refusal.rule()),
+                now,
+            );
+            self.store.log_access(&entry).await?;
+            return Err(refusal.into());
+        }
         let entry = self.entry(&actor, AccessAction::R, A::KIND, id, "success".into(), now);
         self.store.log_access(&entry).await?;
         Ok(loaded)
+    }
+
+    /// Log a refused read (outcome `refused:<rule>`).
+    pub async fn log_refusal(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+        rule: &str,
+    ) -> Result<(), NodeError> {
+        let entry = self.entry(
+            &self.actor(user),
+            AccessAction::R,
+            object_type,
+            object_id,
+            format!("refused:{rule}"),
+            self.now(),
+        );
+        self.store.log_access(&entry).await?;
+        Ok(())
     }
 
     /// Log a read of a list or other object (e.g. an overview) before it is shown.
@@ -931,6 +971,58 @@ impl Node {
     }
 }
 
+/// Who may read case content (escalations, kwesties, meetings and minutes, cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentAccess {
+    /// Every item of the kind.
+    All,
+    /// Only items the person takes part in (a step of an escalation, a meeting).
+    WhereInvolved,
+    /// Nothing of the kind.
+    Never,
+}
+
+/// The roles that work on cases read them; the administrative layer (aldermen, civil
+/// servants, regional mediators) reads only what it takes part in (step 3); quality officers
+/// and functional administrators read no case content (they have the register, the aggregates
+/// and the access log). Recommendations are readable by everyone of the organisation.
+pub fn content_access(role: Role, kind: &str) -> ContentAccess {
+    use Role as R;
+    if kind == "recommendation" {
+        return ContentAccess::All;
+    }
+    match role {
+        R::Professional
+        | R::BehaviouralScientist
+        | R::TeamManager
+        | R::Director
+        | R::BoardMember => ContentAccess::All,
+        R::Alderman | R::CivilServant | R::RegionalMediator
+            if matches!(kind, "escalation" | "minutes") =>
+        {
+            ContentAccess::WhereInvolved
+        }
+        _ => ContentAccess::Never,
+    }
+}
+
+/// The refusal for a read outside [`content_access`].
+pub fn content_refused(role: Role, kind: &str) -> RuleViolation {
+    RuleViolation::RoleNotAllowed {
+        action: match kind {
+            "escalation" => "read_escalation",
+            "kwestie" => "read_kwestie",
+            "minutes" => "read_minutes",
+            _ => "read_case",
+        },
+        role: Some(role),
+        allowed: Role::ALL
+            .into_iter()
+            .filter(|r| content_access(*r, kind) != ContentAccess::Never)
+            .collect(),
+    }
+}
+
 /// Role check for node operations that are not aggregate commands (cases, access log).
 pub fn actor_may(
     actor: &Actor,
@@ -957,4 +1049,45 @@ pub fn event_names<B: Serialize>(events: &[StoredEvent<B>]) -> Vec<String> {
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_content_is_for_case_workers_and_for_the_administrative_layer_where_it_takes_part() {
+        for kind in ["escalation", "kwestie", "minutes", "case"] {
+            assert_eq!(content_access(Role::Professional, kind), ContentAccess::All);
+            assert_eq!(content_access(Role::TeamManager, kind), ContentAccess::All);
+            assert_eq!(content_access(Role::Admin, kind), ContentAccess::Never);
+            assert_eq!(
+                content_access(Role::QualityOfficer, kind),
+                ContentAccess::Never
+            );
+        }
+        assert_eq!(
+            content_access(Role::Alderman, "escalation"),
+            ContentAccess::WhereInvolved
+        );
+        assert_eq!(
+            content_access(Role::CivilServant, "minutes"),
+            ContentAccess::WhereInvolved
+        );
+        assert_eq!(
+            content_access(Role::Alderman, "kwestie"),
+            ContentAccess::Never
+        );
+        assert_eq!(content_access(Role::Alderman, "case"), ContentAccess::Never);
+        assert_eq!(
+            content_access(Role::Admin, "recommendation"),
+            ContentAccess::All
+        );
+        let refusal = content_refused(Role::Admin, "escalation");
+        assert_eq!(refusal.rule(), "access.role_not_allowed");
+        assert!(
+            refusal.message_en().contains("read_escalation"),
+            "{refusal}"
+        );
+    }
 }

@@ -484,6 +484,21 @@ impl NodeConfig {
             None => None,
             Some(o) => Some(validate_oidc(o, base)?),
         };
+        // development accounts log anyone in without a password: only on a loopback address,
+        // and never next to a real identity provider
+        if self.web.dev_login && !self.http.listen.ip().is_loopback() {
+            return Err(invalid(
+                "web.dev_login",
+                "development accounts are only allowed when http.listen is a loopback address"
+                    .into(),
+            ));
+        }
+        if self.web.dev_login && oidc.is_some() {
+            return Err(invalid(
+                "web.dev_login",
+                "development accounts cannot be combined with [oidc]".into(),
+            ));
+        }
         Ok(Settings {
             oin,
             name: self.node.name,
@@ -662,6 +677,85 @@ kind = "local_team"
         assert!(
             err.to_string().contains("deadlines.step_pickup_days"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn oidc_settings_are_checked_and_dev_login_stays_on_loopback() {
+        let oidc = |issuer: &str, redirect: &str| {
+            format!(
+                "{MIN}\n[oidc]\nissuer = \"{issuer}\"\nclient_id = \"doorbraak\"\nclient_secret = \"s3cret\"\nredirect_url = \"{redirect}\"\n"
+            )
+        };
+        let ok = load(
+            &oidc(
+                "https://idp.example.nl",
+                "https://node.example.nl/auth/callback",
+            ),
+            &[],
+        )
+        .unwrap();
+        let o = ok.oidc.unwrap();
+        assert_eq!(o.role_claim, "doorbraak_role");
+        assert_eq!(o.scopes, vec!["openid", "profile"]);
+        // http only on loopback (tests), the callback path is fixed
+        assert!(
+            load(
+                &oidc(
+                    "http://127.0.0.1:9000",
+                    "http://127.0.0.1:8080/auth/callback"
+                ),
+                &[]
+            )
+            .is_ok()
+        );
+        let err = load(
+            &oidc(
+                "http://idp.example.nl",
+                "https://n.example.nl/auth/callback",
+            ),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("oidc.issuer"), "{err}");
+        let err = load(
+            &oidc("https://idp.example.nl", "https://n.example.nl/elders"),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("oidc.redirect_url"), "{err}");
+        let no_secret = oidc(
+            "https://idp.example.nl",
+            "https://n.example.nl/auth/callback",
+        )
+        .replace("client_secret = \"s3cret\"\n", "");
+        assert!(
+            load(&no_secret, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("oidc.client_secret")
+        );
+
+        let dev = format!("{MIN}\n[web]\ndev_login = true\n");
+        assert!(load(&dev, &[]).unwrap().web.dev_login);
+        let err = load(&dev, &[("DOORBRAAK__HTTP__LISTEN", "0.0.0.0:8080")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("web.dev_login"), "{err}");
+        let both = format!(
+            "{}\n[web]\ndev_login = true\n",
+            oidc(
+                "https://idp.example.nl",
+                "https://n.example.nl/auth/callback"
+            )
+        );
+        assert!(
+            load(&both, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("web.dev_login")
         );
     }
 

@@ -38,6 +38,12 @@ where
     fn free_text(_body: &Self::Body) -> Vec<(&'static str, &str)> {
         Vec::new()
     }
+    /// Whether this person (of this organisation) takes part in the stream (a step of an
+    /// escalation, a meeting): the roles that see case content only where they take part ask
+    /// this.
+    fn involves(&self, _person: &doorbraak_model::PersonId, _org: &Oin) -> bool {
+        false
+    }
 }
 
 impl Stream for Escalation {
@@ -74,6 +80,13 @@ impl Stream for Escalation {
 
     fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
         body.free_text()
+    }
+
+    fn involves(&self, person: &doorbraak_model::PersonId, org: &Oin) -> bool {
+        self.steps
+            .iter()
+            .flat_map(|s| s.participants.iter())
+            .any(|p| &p.person == person && &p.org == org)
     }
 }
 
@@ -146,6 +159,13 @@ impl Stream for Minutes {
 
     fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
         body.free_text()
+    }
+
+    fn involves(&self, person: &doorbraak_model::PersonId, org: &Oin) -> bool {
+        self.meeting
+            .participants
+            .iter()
+            .any(|p| &p.person == person && &p.org == org)
     }
 }
 

@@ -53,7 +53,7 @@ impl Web {
             dev_login: settings.web.dev_login,
             session_max_age: max_age,
             max_body: settings.max_body_bytes,
-            cookie_name: session::cookie_name(settings.oin.as_str()),
+            cookie_name: session::cookie_name(settings.oin.as_str(), settings.web.secure_cookies),
         }
     }
 
@@ -313,6 +313,16 @@ pub fn page(api: &Api, ctx: &Ctx, title: &str, content: Markup) -> Response {
     Html(markup.into_string()).into_response()
 }
 
+/// The node keeps no more sessions: a login has to wait.
+pub fn sessions_full() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "web.sessions_full",
+        "Er zijn te veel sessies op deze node; probeer het over enkele minuten opnieuw",
+        "This node has too many sessions; try again in a few minutes",
+    )
+}
+
 /// A full error page (for refusals that leave nothing else to show).
 pub fn error_page(api: &Api, ctx: &Ctx, e: &ApiError) -> Response {
     let mut r = page(
@@ -393,12 +403,15 @@ async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Respons
         next.run(req).await
     };
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'none'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    // a handler may set a stricter (or, for the printable minutes, its own) policy
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

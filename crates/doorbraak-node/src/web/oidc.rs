@@ -19,7 +19,7 @@ use openidconnect::{
 };
 use serde::Deserialize;
 
-use super::session::{PendingLogin, same_secret};
+use super::session::PendingLogin;
 use super::{Ctx, error_page};
 use crate::api::Api;
 use crate::app::User;
@@ -63,17 +63,20 @@ impl LoginError {
                     "Your account has no role in Doorbraak (claim '{claim}' = {value}). Ask your organisation's administrator for a role."
                 ),
             ),
-            LoginError::Discovery(_) | LoginError::Exchange(_) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "auth.provider_unreachable",
-                format!("Inloggen lukt nu niet: {self}"),
-                format!("Login is not possible now: {self}"),
-            ),
-            _ => ApiError::new(
+            // the details (addresses, token checks) go to the node's log, not to the visitor
+            LoginError::Discovery(_) | LoginError::Exchange(_) | LoginError::Config(_) => {
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "auth.provider_unreachable",
+                    "Inloggen lukt nu niet: de identity provider is niet bereikbaar of antwoordt niet zoals verwacht. Probeer het later opnieuw of meld het bij de beheerder.",
+                    "Login is not possible now: the identity provider cannot be reached or does not answer as expected. Try again later or tell the administrator.",
+                )
+            }
+            LoginError::NoIdToken | LoginError::IdToken(_) => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "auth.invalid_login",
-                format!("Inloggen is mislukt: {self}"),
-                format!("Login failed: {self}"),
+                "Inloggen is mislukt: het antwoord van de identity provider is niet geldig. Begin opnieuw bij Inloggen.",
+                "Login failed: the identity provider's answer is not valid. Start again at Log in.",
             ),
         }
     }
@@ -141,13 +144,13 @@ impl Oidc {
     }
 
     async fn metadata(&self, refresh: bool) -> Result<CoreProviderMetadata, LoginError> {
-        let mut cached = self.meta.lock().await;
-        if let Some((at, m)) = cached.as_ref()
+        if let Some((at, m)) = self.meta.lock().await.as_ref()
             && !refresh
             && at.elapsed() < METADATA_TTL
         {
             return Ok(m.clone());
         }
+        // fetched without holding the lock: one slow provider answer does not queue every login
         let client = self.http()?;
         let http = move |req| send(client.clone(), req);
         let issuer = IssuerUrl::new(self.cfg.issuer.clone())
@@ -155,7 +158,7 @@ impl Oidc {
         let m = CoreProviderMetadata::discover_async(issuer, &http)
             .await
             .map_err(|e| LoginError::Discovery(error_chain(&e)))?;
-        *cached = Some((Instant::now(), m.clone()));
+        *self.meta.lock().await = Some((Instant::now(), m.clone()));
         Ok(m)
     }
 
@@ -310,7 +313,10 @@ pub async fn login(State(api): State<Arc<Api>>, ctx: Ctx) -> Response {
     };
     let (sid, new) = match &ctx.sid {
         Some(s) => (s.clone(), false),
-        None => (api.web.sessions.create(None), true),
+        None => match api.web.sessions.create(None) {
+            Ok(sid) => (sid, true),
+            Err(_) => return error_page(&api, &ctx, &super::sessions_full()),
+        },
     };
     let (url, pending) = match oidc.start().await {
         Ok(x) => x,
@@ -367,30 +373,19 @@ pub async fn callback(
             "Malformed answer from the identity provider",
         );
     };
-    let pending = ctx
-        .sid
-        .as_ref()
-        .and_then(|sid| api.web.sessions.take_pending(sid));
+    // the pending login is used up only by its own state: a forged callback cannot cancel it
+    let pending = match (ctx.sid.as_ref(), q.state.as_deref()) {
+        (Some(sid), Some(state)) => api.web.sessions.take_pending(sid, state),
+        _ => None,
+    };
     let Some(pending) = pending else {
         return fail(
             StatusCode::BAD_REQUEST,
-            "auth.no_login_in_progress",
-            "Er loopt geen inlogpoging in deze browser. Begin opnieuw bij Inloggen.",
-            "No login is in progress in this browser. Start again at Log in.",
+            "auth.state_mismatch",
+            "Dit antwoord hoort niet bij een inlogpoging in deze browser (state). Begin opnieuw bij Inloggen.",
+            "This answer does not belong to a login in this browser (state). Start again at Log in.",
         );
     };
-    if !q
-        .state
-        .as_deref()
-        .is_some_and(|s| same_secret(s, &pending.state))
-    {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "auth.state_mismatch",
-            "Dit antwoord hoort niet bij uw inlogpoging (state). Begin opnieuw.",
-            "This answer does not belong to your login (state). Start again.",
-        );
-    }
     if pending.started.elapsed() > LOGIN_TIMEOUT {
         return fail(
             StatusCode::BAD_REQUEST,

@@ -13,10 +13,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::Form;
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, StepOutcome};
-use doorbraak_model::kwestie::{Consulted, KwestieRoute, Preparation};
+use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
 use doorbraak_model::{
-    Aggregate, DocTarget, Escalation, KwestieCategory, Minutes, Oin, Participant, PersonId, Role,
-    RuleViolation, Situation, Step, Timestamp,
+    Aggregate, DocTarget, Escalation, Kwestie, KwestieCategory, Minutes, Oin, Participant,
+    PersonId, Role, RuleViolation, Situation, Step, Timestamp,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -152,6 +152,31 @@ fn me_participant(api: &Api, u: &User) -> Participant {
     }
 }
 
+/// How a form names a person: `OIN|person id`.
+fn participant_key(p: &Participant) -> String {
+    format!("{}|{}", p.org.as_str(), p.person.0)
+}
+
+/// The people who can be invited to a meeting of an escalation: me, then everyone known in it
+/// (step participants, those who picked a step up), each once.
+fn meeting_candidates(api: &Api, u: &User, e: &Escalation) -> Vec<Participant> {
+    let mut candidates: Vec<Participant> = vec![me_participant(api, u)];
+    for s in &e.steps {
+        candidates.extend(s.participants.iter().cloned());
+        if let Some((doorbraak_model::Actor::Person { person, role, org }, _)) = &s.picked_up {
+            candidates.push(Participant {
+                person: person.clone(),
+                name: person.0.clone(),
+                role: *role,
+                org: org.clone(),
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    candidates.retain(|p| seen.insert((p.org.clone(), p.person.clone())));
+    candidates
+}
+
 /// Would this command be allowed now? `Err` carries the rule that refuses it.
 fn dry_run(
     api: &Api,
@@ -201,6 +226,50 @@ fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> R
     })
 }
 
+/// A list query without filters (the API's default limit).
+fn everything() -> Result<Query<api::ListQuery>, QueryRejection> {
+    Ok(Query(api::ListQuery {
+        status: None,
+        overdue: None,
+        case_ref: None,
+        limit: None,
+    }))
+}
+
+/// The escalation a form acts on, read as its page was (id checked, read logged, roles).
+async fn escalation_for(api: &Api, u: &User, id: &str) -> Result<Escalation, ApiError> {
+    let id = api::uuid(id)?.to_string();
+    Ok(api.node.read::<Escalation>(u, &id).await?.state)
+}
+
+/// A form field whose value must be one of `choices`.
+fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a str, ApiError> {
+    choices.iter().copied().find(|c| *c == v).ok_or_else(|| {
+        RuleViolation::InvalidField {
+            field,
+            reason: "not one of the offered choices",
+        }
+        .into()
+    })
+}
+
+/// After a command: remember its outcome (or the rule that refused it) for the next page,
+/// and go there.
+fn after_command(
+    api: &Api,
+    ctx: &Ctx,
+    to: &str,
+    r: Result<Json<api::CommandResponse>, ApiError>,
+    nl: &str,
+    en: &str,
+) -> Response {
+    match r {
+        Ok(_) => api.flash(ctx, true, nl, en),
+        Err(e) => api.flash_error(ctx, &e),
+    }
+    see_other(to)
+}
+
 fn checked(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())
 }
@@ -225,7 +294,9 @@ async fn login_page(
     let (ctx, new_sid) = match ctx.sid {
         Some(_) => (ctx, None),
         None => {
-            let sid = api.web.sessions.create(None);
+            let Ok(sid) = api.web.sessions.create(None) else {
+                return error_page(&api, &ctx, &super::sessions_full());
+            };
             let csrf = api
                 .web
                 .sessions
@@ -301,8 +372,10 @@ pub async fn start_session(api: &Api, ctx: &Ctx, user: User) -> Response {
     if let Err(e) = api.node.log_read(&user, "session", "login").await {
         return error_page(api, ctx, &ApiError::from(e));
     }
-    tracing::info!(user = %user.id, role = user.role.code(), "web login");
-    let sid = api.web.sessions.create(Some(user));
+    tracing::info!(role = user.role.code(), "web login");
+    let Ok(sid) = api.web.sessions.create(Some(user)) else {
+        return error_page(api, ctx, &super::sessions_full());
+    };
     let mut r = see_other("/");
     r.headers_mut()
         .insert(header::SET_COOKIE, api.web.cookie(Some(&sid)));
@@ -363,6 +436,16 @@ async fn logout(State(api): Web, ctx: Ctx) -> Response {
     r
 }
 
+/// A path on this node, in the characters our own paths use (no scheme, no `//`, no control
+/// characters a browser would strip): the only redirect targets taken from a request.
+fn local_path(t: &str) -> bool {
+    t.starts_with('/')
+        && !t.starts_with("//")
+        && t.len() <= 200
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct LangQuery {
     pub lang: String,
@@ -377,7 +460,7 @@ async fn set_lang(q: Result<Query<LangQuery>, QueryRejection>) -> Response {
     // only local paths: no open redirect
     let back = q
         .terug
-        .filter(|t| t.starts_with('/') && !t.starts_with("//") && !t.contains('\\'))
+        .filter(|t| local_path(t))
         .unwrap_or_else(|| "/".into());
     let mut r = see_other(&back);
     let c = cookie::Cookie::build((super::session::LANG_COOKIE, lang))
@@ -399,43 +482,48 @@ async fn home(State(api): Web, a: Authed) -> Response {
     let u = &user;
     let mut waiting: Vec<Markup> = Vec::new();
     let mut problems: Vec<ApiError> = Vec::new();
-    // escalations waiting for my organisation to pick them up, in my role
-    match api::list_escalations(
-        State(api.clone()),
-        AuthUser(u.clone()),
-        Ok(Query(api::ListQuery {
-            status: Some("open".into()),
-            overdue: None,
-            case_ref: None,
-            limit: None,
-        })),
-    )
-    .await
-    {
-        Ok(Json(rows)) => {
-            for r in rows {
-                let Ok(e) = serde_json::from_value::<Escalation>(r.state) else {
-                    continue;
-                };
-                let Some(cur) = e.current() else { continue };
-                let mine = &e.home.oin != api.node.oin()
-                    && cur.picked_up.is_none()
-                    && cur.step.participant_roles().contains(&u.role);
-                if mine {
-                    waiting.push(html! {
-                        li.wacht {
-                            a href={ "/escalaties/" (e.id) } {
-                                (ctx.t("Escalatie op te pakken: ", "Escalation to pick up: "))
-                                (org_name(&api, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
+    // escalations waiting for my organisation to pick them up, in my role (for the roles that
+    // read escalations at all)
+    let reads_escalations =
+        crate::app::content_access(u.role, "escalation") != crate::app::ContentAccess::Never;
+    if reads_escalations {
+        match api::list_escalations(
+            State(api.clone()),
+            AuthUser(u.clone()),
+            Ok(Query(api::ListQuery {
+                status: Some("open".into()),
+                overdue: None,
+                case_ref: None,
+                limit: None,
+            })),
+        )
+        .await
+        {
+            Ok(Json(rows)) => {
+                for r in rows {
+                    let Ok(e) = serde_json::from_value::<Escalation>(r.state) else {
+                        continue;
+                    };
+                    let Some(cur) = e.current() else { continue };
+                    let mine = &e.home.oin != api.node.oin()
+                        && cur.picked_up.is_none()
+                        && cur.step.participant_roles().contains(&u.role);
+                    if mine {
+                        waiting.push(html! {
+                            li.wacht {
+                                a href={ "/escalaties/" (e.id) } {
+                                    (ctx.t("Escalatie op te pakken: ", "Escalation to pick up: "))
+                                    (org_name(&api, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
+                                }
+                                " " (status_badge(ctx.lang, cur.is_overdue(api.node.now()), "open"))
+                                " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (fmt_ts(cur.pickup_deadline)) }
                             }
-                            " " (status_badge(ctx.lang, cur.is_overdue(api.node.now()), "open"))
-                            " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (fmt_ts(cur.pickup_deadline)) }
-                        }
-                    });
+                        });
+                    }
                 }
             }
+            Err(e) => problems.push(e),
         }
-        Err(e) => problems.push(e),
     }
     match api::awaiting_me(State(api.clone()), AuthUser(u.clone())).await {
         Ok(Json(items)) => {
@@ -454,10 +542,13 @@ async fn home(State(api): Web, a: Authed) -> Response {
         }
         Err(e) => problems.push(e),
     }
-    let notes = api::notifications(State(api.clone()), AuthUser(u.clone()))
-        .await
-        .map(|Json(n)| n)
-        .unwrap_or_default();
+    let notes = match api::notifications(State(api.clone()), AuthUser(u.clone())).await {
+        Ok(Json(n)) => n,
+        Err(e) => {
+            problems.push(e);
+            Vec::new()
+        }
+    };
     let content = html! {
         p.intro {
             (ctx.t("Welkom, ", "Welcome, ")) strong { (u.name) } " — "
@@ -523,23 +614,35 @@ async fn cases(State(api): Web, a: Authed) -> Response {
         Ok(Json(r)) => r,
         Err(e) => return error_page(&api, &ctx, &e),
     };
-    let content = html! {
-        @if rows.is_empty() {
-            p { (ctx.t("Nog geen zaken op deze node.", "No cases on this node yet.")) }
-        } @else {
-            table {
-                caption { (ctx.t("Zaken van deze organisatie", "Cases of this organisation")) }
+    // mine first (responsible for, or registered by me), then the rest of the organisation's
+    let (mine, others): (Vec<_>, Vec<_>) = rows
+        .iter()
+        .partition(|c| c.responsible == user.id || c.created_by == user.id);
+    let table = |caption: &str, id: &str, rows: &[&doorbraak_store::CaseRow]| {
+        html! {
+            table id=(id) {
+                caption { (caption) }
                 thead { tr { th scope="col" { (ctx.t("Zaak", "Case")) } th scope="col" { (ctx.t("Omschrijving", "Description")) } th scope="col" { (ctx.t("Sinds", "Since")) } } }
                 tbody {
-                    @for c in &rows {
+                    @for c in rows {
                         tr {
-                            td { a href={ "/zaken/" (c.case_ref) } { (c.case_ref) } }
+                            td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
                             td { (c.title) }
                             td { (fmt_day(c.created_at)) }
                         }
                     }
                 }
             }
+        }
+    };
+    let content = html! {
+        @if mine.is_empty() {
+            p { (ctx.t("U heeft nog geen eigen zaken.", "You have no cases of your own yet.")) }
+        } @else {
+            (table(ctx.t("Mijn zaken", "My cases"), "mijn-zaken", &mine))
+        }
+        @if !others.is_empty() {
+            (table(ctx.t("Andere zaken van de organisatie", "Other cases of the organisation"), "andere-zaken", &others))
         }
         h2 { (ctx.t("Nieuwe zaak registreren", "Register a new case")) }
         form method="post" action="/zaken" {
@@ -605,14 +708,16 @@ async fn case_page(State(api): Web, a: Authed, Path(case_ref): Path<String>) -> 
             limit: None,
         }))
     };
-    let escs = api::list_escalations(State(api.clone()), AuthUser(user.clone()), filter(()))
-        .await
-        .map(|Json(r)| r)
-        .unwrap_or_default();
-    let kws = api::list_kwesties(State(api.clone()), AuthUser(user.clone()), filter(()))
-        .await
-        .map(|Json(r)| r)
-        .unwrap_or_default();
+    let escs =
+        match api::list_escalations(State(api.clone()), AuthUser(user.clone()), filter(())).await {
+            Ok(Json(r)) => r,
+            Err(e) => return error_page(&api, &ctx, &e),
+        };
+    let kws = match api::list_kwesties(State(api.clone()), AuthUser(user.clone()), filter(())).await
+    {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
     let enc = urlencode(&case.case_ref);
     let content = html! {
         p { (case.title) }
@@ -665,18 +770,7 @@ fn escalation_table(api: &Api, ctx: &Ctx, rows: &[doorbraak_store::ProjectionRow
 
 async fn escalations(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_escalations(
-        State(api.clone()),
-        AuthUser(user),
-        Ok(Query(api::ListQuery {
-            status: None,
-            overdue: None,
-            case_ref: None,
-            limit: None,
-        })),
-    )
-    .await
-    {
+    let rows = match api::list_escalations(State(api.clone()), AuthUser(user), everything()).await {
         Ok(Json(r)) => r,
         Err(e) => return error_page(&api, &ctx, &e),
     };
@@ -717,10 +811,10 @@ async fn escalation_form(
     f: &EscalationForm,
     err: Option<&ApiError>,
 ) -> Response {
-    let cases = api::list_cases(State(api.clone()), AuthUser(u.clone()))
-        .await
-        .map(|Json(r)| r)
-        .unwrap_or_default();
+    let cases = match api::list_cases(State(api.clone()), AuthUser(u.clone())).await {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(api, ctx, &e),
+    };
     let dir = api.node.directory();
     let others: Vec<_> = dir
         .members()
@@ -781,7 +875,10 @@ async fn new_escalation(
     q: Result<Query<NewEscalationQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
     let f = EscalationForm {
         case_ref: q.zaak.unwrap_or_default(),
         ..Default::default()
@@ -904,41 +1001,17 @@ async fn escalation_page(State(api): Web, a: Authed, Path(id): Path<String>) -> 
             },
         },
     );
-    let meetings = api::list_meetings(
-        State(api.clone()),
-        AuthUser(user.clone()),
-        Ok(Query(api::ListQuery {
-            status: None,
-            overdue: None,
-            case_ref: None,
-            limit: None,
-        })),
-    )
-    .await
-    .map(|Json(r)| r)
-    .unwrap_or_default();
+    let meetings =
+        match api::list_meetings(State(api.clone()), AuthUser(user.clone()), everything()).await {
+            Ok(Json(r)) => r,
+            Err(e) => return error_page(&api, &ctx, &e),
+        };
     let meetings: Vec<Minutes> = meetings
         .into_iter()
         .filter_map(|r| serde_json::from_value::<Minutes>(r.state).ok())
         .filter(|m| m.meeting.escalation == e.id)
         .collect();
-    // people who can be invited to a meeting: everyone known in the escalation, and me
-    let mut candidates: Vec<Participant> = vec![me_participant(&api, &user)];
-    for s in &e.steps {
-        for p in &s.participants {
-            candidates.push(p.clone());
-        }
-        if let Some((doorbraak_model::Actor::Person { person, role, org }, _)) = &s.picked_up {
-            candidates.push(Participant {
-                person: person.clone(),
-                name: person.0.clone(),
-                role: *role,
-                org: org.clone(),
-            });
-        }
-    }
-    let mut seen = BTreeSet::new();
-    candidates.retain(|p| seen.insert((p.org.clone(), p.person.clone())));
+    let candidates = meeting_candidates(&api, &user, &e);
     let overdue = e.is_overdue(now);
     let content = html! {
         dl.gegevens {
@@ -991,7 +1064,7 @@ async fn escalation_page(State(api): Web, a: Authed, Path(id): Path<String>) -> 
                     textarea #uit-samenvatting name="summary" rows="2" maxlength="4000" required {}
                 }))
                 @if let Some(c) = cur {
-                    details.actie {
+                    details.actie #overleg {
                         summary { (ctx.t("Overleg plannen", "Schedule a meeting")) }
                         form method="post" action={ (path) "/overleg" } {
                             (ctx.csrf_field())
@@ -1002,7 +1075,7 @@ async fn escalation_page(State(api): Web, a: Authed, Path(id): Path<String>) -> 
                                 legend { (ctx.t("Deelnemers (uit minstens twee organisaties)", "Participants (from at least two organisations)")) }
                                 @for (i, p) in candidates.iter().enumerate() {
                                     div.keuze {
-                                        input type="checkbox" name="participant" id={ "deeln-" (i) } value=(i) checked;
+                                        input type="checkbox" name="participant" id={ "deeln-" (i) } value=(participant_key(p)) checked;
                                         label for={ "deeln-" (i) } { (p.name) " — " (role_label(ctx.lang, p.role)) ", " (org_name(&api, p.org.as_str())) }
                                     }
                                 }
@@ -1048,7 +1121,7 @@ async fn escalation_page(State(api): Web, a: Authed, Path(id): Path<String>) -> 
     page(&api, &ctx, &title, content)
 }
 
-async fn esc_result(
+fn esc_result(
     api: &Api,
     ctx: &Ctx,
     id: &str,
@@ -1056,11 +1129,14 @@ async fn esc_result(
     nl: &str,
     en: &str,
 ) -> Response {
-    match r {
-        Ok(_) => api.flash(ctx, true, nl, en),
-        Err(e) => api.flash_error(ctx, &e),
-    }
-    see_other(&format!("/escalaties/{}", urlencode(id)))
+    after_command(
+        api,
+        ctx,
+        &format!("/escalaties/{}", urlencode(id)),
+        r,
+        nl,
+        en,
+    )
 }
 
 async fn esc_pick_up(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
@@ -1078,7 +1154,7 @@ async fn esc_pick_up(State(api): Web, a: Authed, Path(id): Path<String>) -> Resp
         )
         .await;
     }
-    esc_result(&api, &ctx, &id, r, "Opgepakt", "Picked up").await
+    esc_result(&api, &ctx, &id, r, "Opgepakt", "Picked up")
 }
 
 #[derive(Debug, Deserialize)]
@@ -1095,29 +1171,25 @@ async fn esc_family(
     Form(f): Form<FamilyForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let step = match api.node.escalation(&id).await {
-        Ok(Some(e)) => e.current_step(),
-        _ => None,
-    };
-    let Some(step) = step else {
-        return esc_result(
-            &api,
-            &ctx,
-            &id,
-            Err(RuleViolation::NotFound { what: "Escalation" }.into()),
-            "",
-            "",
-        )
-        .await;
-    };
     let now = api.node.now();
-    let informed = if f.when == "after" {
-        FamilyInformed::After {
-            at: now,
-            explanation: f.explanation,
-        }
-    } else {
-        FamilyInformed::Before { at: now }
+    let input = async {
+        let e = escalation_for(&api, &user, &id).await?;
+        let step = e
+            .current_step()
+            .ok_or(RuleViolation::NotFound { what: "Step" })?;
+        let informed = match choice("when", &f.when, &["before", "after"])? {
+            "after" => FamilyInformed::After {
+                at: now,
+                explanation: f.explanation.clone(),
+            },
+            _ => FamilyInformed::Before { at: now },
+        };
+        Ok::<_, ApiError>((step, informed))
+    }
+    .await;
+    let (step, informed) = match input {
+        Ok(x) => x,
+        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
     };
     let r = api::family_informed(
         State(api.clone()),
@@ -1134,7 +1206,6 @@ async fn esc_family(
         "Vastgelegd: familie geïnformeerd",
         "Recorded: family informed",
     )
-    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1163,8 +1234,7 @@ async fn esc_next_step(
             .into()),
             "",
             "",
-        )
-        .await;
+        );
     };
     let r = api::invoke_step(
         State(api.clone()),
@@ -1186,7 +1256,6 @@ async fn esc_next_step(
         "Volgende stap ingezet",
         "Next step invoked",
     )
-    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1202,10 +1271,10 @@ async fn esc_outcome(
     Form(f): Form<OutcomeForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let outcome = if f.resolved == "yes" {
-        StepOutcome::Resolved { summary: f.summary }
-    } else {
-        StepOutcome::Unresolved { summary: f.summary }
+    let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
+        Ok("yes") => StepOutcome::Resolved { summary: f.summary },
+        Ok(_) => StepOutcome::Unresolved { summary: f.summary },
+        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
     };
     let r = api::record_outcome(
         State(api.clone()),
@@ -1222,15 +1291,15 @@ async fn esc_outcome(
         "Uitkomst vastgelegd",
         "Outcome recorded",
     )
-    .await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ScheduleForm {
     pub step: u8,
     pub date: String,
+    /// `OIN|person` of each invited person.
     #[serde(default)]
-    pub participant: Vec<usize>,
+    pub participant: Vec<String>,
     pub agenda: String,
 }
 
@@ -1241,44 +1310,34 @@ async fn esc_schedule(
     Form(f): Form<ScheduleForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let e = match api.node.escalation(&id).await {
-        Ok(Some(e)) => e,
-        _ => {
-            return esc_result(
-                &api,
-                &ctx,
-                &id,
-                Err(RuleViolation::NotFound { what: "Escalation" }.into()),
-                "",
-                "",
-            )
-            .await;
+    let input = async {
+        let e = escalation_for(&api, &user, &id).await?;
+        // participants are named by organisation and person; only the people the page
+        // offered can be invited
+        let candidates = meeting_candidates(&api, &user, &e);
+        let mut participants = Vec::with_capacity(f.participant.len());
+        for v in &f.participant {
+            let p = candidates.iter().find(|c| participant_key(c) == *v).ok_or(
+                RuleViolation::InvalidField {
+                    field: "participants",
+                    reason: "not a person of this escalation",
+                },
+            )?;
+            participants.push(p.clone());
         }
-    };
-    // the same candidate list as the page offered
-    let mut candidates: Vec<Participant> = vec![me_participant(&api, &user)];
-    for s in &e.steps {
-        candidates.extend(s.participants.iter().cloned());
-        if let Some((doorbraak_model::Actor::Person { person, role, org }, _)) = &s.picked_up {
-            candidates.push(Participant {
-                person: person.clone(),
-                name: person.0.clone(),
-                role: *role,
-                org: org.clone(),
-            });
-        }
+        let step = Step::ALL.into_iter().find(|s| s.number() == f.step).ok_or(
+            RuleViolation::InvalidField {
+                field: "step",
+                reason: "not a step of the ladder",
+            },
+        )?;
+        Ok::<_, ApiError>((participants, step))
     }
-    let mut seen = BTreeSet::new();
-    candidates.retain(|p| seen.insert((p.org.clone(), p.person.clone())));
-    let participants: Vec<Participant> = f
-        .participant
-        .iter()
-        .filter_map(|i| candidates.get(*i).cloned())
-        .collect();
-    let step = Step::ALL
-        .into_iter()
-        .find(|s| s.number() == f.step)
-        .unwrap_or(Step::BehaviouralScientists);
+    .await;
+    let (participants, step) = match input {
+        Ok(x) => x,
+        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+    };
     // datetime-local gives "YYYY-MM-DDTHH:MM"; the form says UTC
     let date = if f.date.len() == 16 {
         format!("{}:00Z", f.date)
@@ -1340,18 +1399,7 @@ fn kwestie_table(ctx: &Ctx, rows: &[doorbraak_store::ProjectionRow]) -> Markup {
 
 async fn kwesties(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_kwesties(
-        State(api.clone()),
-        AuthUser(user),
-        Ok(Query(api::ListQuery {
-            status: None,
-            overdue: None,
-            case_ref: None,
-            limit: None,
-        })),
-    )
-    .await
-    {
+    let rows = match api::list_kwesties(State(api.clone()), AuthUser(user), everything()).await {
         Ok(Json(r)) => r,
         Err(e) => return error_page(&api, &ctx, &e),
     };
@@ -1456,10 +1504,10 @@ async fn kwestie_form(
     f: &KwestieForm,
     err: Option<&ApiError>,
 ) -> Response {
-    let cases = api::list_cases(State(api.clone()), AuthUser(u.clone()))
-        .await
-        .map(|Json(r)| r)
-        .unwrap_or_default();
+    let cases = match api::list_cases(State(api.clone()), AuthUser(u.clone())).await {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(api, ctx, &e),
+    };
     let content = html! {
         @if let Some(e) = err { (error_box(ctx.lang, e)) }
         form.formulier method="post" action="/kwesties" {
@@ -1488,7 +1536,7 @@ async fn kwestie_form(
                 }
                 div.keuze { input type="checkbox" name="knows_what_and_whom" id="knows" value="1" checked[checked(&f.knows_what_and_whom)]; label for="knows" { (ctx.t("Ik weet wat ik vraag en van wie", "I know what I ask and of whom")) } }
             }
-            label for="child_needs" { (ctx.t("Wat heeft het kind of gezin nodig?", "What does the child or family need?")) }
+            label for="child_needs" { (ctx.t("Wat heeft het kind of gezin nodig? (verplicht bij een zaak)", "What does the child or family need? (required with a case)")) }
             textarea #child_needs name="child_needs" rows="2" maxlength="4000" { (f.child_needs) }
             label for="facilities_needed" { (ctx.t("Welke voorzieningen zijn nodig?", "Which facilities are needed?")) }
             textarea #facilities_needed name="facilities_needed" rows="2" maxlength="4000" { (f.facilities_needed) }
@@ -1514,7 +1562,10 @@ async fn new_kwestie(
     q: Result<Query<NewEscalationQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
     let f = KwestieForm {
         case_ref: q.zaak.unwrap_or_default(),
         ..Default::default()
@@ -1574,6 +1625,17 @@ async fn kwestie_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Res
         Err(e) => return error_page(&api, &ctx, &e),
     };
     let s = &k["state"];
+    // whether picking up is allowed for me now, and if not which rule says so
+    let pick = match serde_json::from_value::<Kwestie>(s.clone()) {
+        Ok(kw) => Kwestie::decide(
+            Some(&kw),
+            &KwestieCommand::PickUp,
+            &api.node.actor(&user),
+            api.node.now(),
+        )
+        .map(|_| ()),
+        Err(_) => Err(RuleViolation::NotFound { what: "Kwestie" }),
+    };
     let content = html! {
         dl.gegevens {
             dt { (ctx.t("Waar loopt het vast?", "What is blocking?")) } dd.tekst { (s["obstacle"].as_str().unwrap_or_default()) }
@@ -1581,10 +1643,7 @@ async fn kwestie_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Res
             dt { (ctx.t("Wat het kind of gezin nodig heeft", "What the child or family needs")) } dd.tekst { (s["child_needs"].as_str().unwrap_or_default()) }
             dt { (ctx.t("Te laat", "Overdue")) } dd { @if k["overdue"] == true { span.badge.te-laat { (ctx.t("ja", "yes")) } } @else { (ctx.t("nee", "no")) } }
         }
-        form.actie method="post" action={ "/kwesties/" (id) "/oppakken" } {
-            (ctx.csrf_field())
-            button type="submit" { (ctx.t("Oppakken", "Pick up")) }
-        }
+        (action(&ctx, &pick, &format!("/kwesties/{}/oppakken", urlencode(&id)), ctx.t("Oppakken", "Pick up"), "oppakken", html! {}))
     };
     let title = ctx.t("Kwestie", "Kwestie").to_owned();
     page(&api, &ctx, &title, content)
@@ -1603,18 +1662,7 @@ async fn kwestie_pick_up(State(api): Web, a: Authed, Path(id): Path<String>) -> 
 
 async fn meetings(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_meetings(
-        State(api.clone()),
-        AuthUser(user),
-        Ok(Query(api::ListQuery {
-            status: None,
-            overdue: None,
-            case_ref: None,
-            limit: None,
-        })),
-    )
-    .await
-    {
+    let rows = match api::list_meetings(State(api.clone()), AuthUser(user), everything()).await {
         Ok(Json(r)) => r,
         Err(e) => return error_page(&api, &ctx, &e),
     };
@@ -1648,7 +1696,10 @@ async fn meetings(State(api): Web, a: Authed) -> Response {
 
 /// A line diff between two revisions, as `<del>`/`<ins>` lines.
 fn diff(old: &str, new: &str) -> Markup {
-    let d = similar::TextDiff::from_lines(old, new);
+    // bounded: a pathological pair of texts gives a coarser diff, not a slow page
+    let d = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(200))
+        .diff_lines(old, new);
     html! {
         pre.diff {
             @for change in d.iter_all_changes() {
@@ -1751,7 +1802,7 @@ async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Res
                                 input type="hidden" name="content_hash" value=(r.content_hash);
                                 button #goedkeuren type="submit" { (ctx.t("Versie ", "Approve revision ")) (r.number) (ctx.t(" goedkeuren", "")) }
                             }
-                            details.actie {
+                            details.actie #wijziging {
                                 summary { (ctx.t("Wijziging vragen", "Request a change")) }
                                 form method="post" action={ (base) "/wijzigingen" } {
                                     (ctx.csrf_field())
@@ -1769,7 +1820,7 @@ async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Res
                             button #rondsturen type="submit" { (ctx.t("Ter goedkeuring rondsturen", "Circulate for approval")) }
                         }
                     }
-                    details.actie {
+                    details.actie #nieuwe-versie {
                         summary { (ctx.t("Nieuwe versie maken", "Make a new revision")) }
                         form method="post" action={ (base) "/notulen" } {
                             (ctx.csrf_field())
@@ -1798,7 +1849,7 @@ async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Res
     page(&api, &ctx, &title, content)
 }
 
-async fn minutes_result(
+fn minutes_result(
     api: &Api,
     ctx: &Ctx,
     id: &str,
@@ -1806,11 +1857,14 @@ async fn minutes_result(
     nl: &str,
     en: &str,
 ) -> Response {
-    match r {
-        Ok(_) => api.flash(ctx, true, nl, en),
-        Err(e) => api.flash_error(ctx, &e),
-    }
-    see_other(&format!("/overleggen/{}", urlencode(id)))
+    after_command(
+        api,
+        ctx,
+        &format!("/overleggen/{}", urlencode(id)),
+        r,
+        nl,
+        en,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -1847,7 +1901,7 @@ async fn minutes_text(
         )
         .await
     };
-    minutes_result(&api, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved").await
+    minutes_result(&api, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved")
 }
 
 async fn minutes_circulate(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
@@ -1869,7 +1923,6 @@ async fn minutes_circulate(State(api): Web, a: Authed, Path(id): Path<String>) -
         "Ter goedkeuring rondgestuurd",
         "Circulated for approval",
     )
-    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1904,7 +1957,6 @@ async fn minutes_approve(
         "Goedgekeurd en ondertekend",
         "Approved and signed",
     )
-    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1931,13 +1983,22 @@ async fn minutes_changes(
         })),
     )
     .await;
-    minutes_result(&api, &ctx, &id, r, "Wijziging gevraagd", "Change requested").await
+    minutes_result(&api, &ctx, &id, r, "Wijziging gevraagd", "Change requested")
 }
 
 async fn minutes_print(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
     let Authed { ctx, user } = a;
     match api::minutes_print(State(api.clone()), AuthUser(user), Path(id)).await {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // the printable record carries its own stylesheet inline, and nothing else
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                ),
+            );
+            r
+        }
         Err(e) => error_page(&api, &ctx, &e),
     }
 }
@@ -2102,10 +2163,10 @@ async fn stagnation(State(api): Web, a: Authed) -> Response {
         Ok(Json(v)) => v,
         Err(e) => return error_page(&api, &ctx, &e),
     };
-    let trend = api::trend(State(api.clone()), AuthUser(user))
-        .await
-        .map(|Json(t)| t)
-        .unwrap_or_default();
+    let trend = match api::trend(State(api.clone()), AuthUser(user)).await {
+        Ok(Json(t)) => t,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
     let lang = ctx.lang;
     let step_sit = |k: &str| {
         let mut it = k.split('/');
@@ -2193,21 +2254,11 @@ async fn stagnation(State(api): Web, a: Authed) -> Response {
 
 async fn recommendations(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_recommendations(
-        State(api.clone()),
-        AuthUser(user),
-        Ok(Query(api::ListQuery {
-            status: None,
-            overdue: None,
-            case_ref: None,
-            limit: None,
-        })),
-    )
-    .await
-    {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
-    };
+    let rows =
+        match api::list_recommendations(State(api.clone()), AuthUser(user), everything()).await {
+            Ok(Json(r)) => r,
+            Err(e) => return error_page(&api, &ctx, &e),
+        };
     let content = html! {
         @if rows.is_empty() { p { (ctx.t("Nog geen aanbevelingen.", "No recommendations yet.")) } }
         @else {
@@ -2384,7 +2435,10 @@ async fn access_log(
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
     let object = q.object_id.clone().unwrap_or_default();
     let rows = match log_rows(&api, &user, q).await {
         Ok(r) => r,
@@ -2441,7 +2495,10 @@ async fn access_log_csv(
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
     let q = LogQuery {
         limit: Some(q.limit.unwrap_or(10_000)),
         ..q

@@ -11,13 +11,30 @@ use crate::app::User;
 
 /// The session cookie's name carries the node's OIN: cookies do not tell ports apart, and a
 /// browser may be logged in at several nodes on one host (the demo).
-pub fn cookie_name(oin: &str) -> String {
-    format!("doorbraak_sessie_{oin}")
+pub fn cookie_name(oin: &str, secure: bool) -> String {
+    // `__Host-`: the browser takes it only from this host, over a secure connection, for
+    // path `/`, so no other site or subdomain can plant one
+    if secure {
+        format!("__Host-doorbraak_sessie_{oin}")
+    } else {
+        format!("doorbraak_sessie_{oin}")
+    }
 }
 pub const LANG_COOKIE: &str = "doorbraak_taal";
 
-/// At most this many sessions (logged in or not) are kept; beyond it the oldest are dropped.
+/// At most this many sessions of logged-in people; beyond it a login is refused (never is a
+/// logged-in session dropped to make room).
 const MAX_SESSIONS: usize = 20_000;
+/// At most this many sessions before login (the login page's CSRF token, a pending OpenID
+/// Connect login); beyond it the oldest of those are dropped.
+const MAX_ANONYMOUS: usize = 5_000;
+/// A session before login lives this long.
+const ANONYMOUS_TTL: Duration = Duration::from_secs(600);
+
+/// No room for another session.
+#[derive(Debug, thiserror::Error)]
+#[error("too many sessions on this node")]
+pub struct SessionsFull;
 
 /// A one-shot message shown on the next page.
 #[derive(Debug, Clone)]
@@ -89,26 +106,53 @@ impl Sessions {
     }
 
     fn alive(&self, s: &Session, now: Instant) -> bool {
-        now.duration_since(s.last_seen) < self.idle && now.duration_since(s.created) < self.max_age
+        let max_age = if s.user.is_some() {
+            self.max_age
+        } else {
+            ANONYMOUS_TTL.min(self.max_age)
+        };
+        now.duration_since(s.last_seen) < self.idle && now.duration_since(s.created) < max_age
     }
 
     /// A new session (anonymous, or for `user` after a login); returns its id.
-    pub fn create(&self, user: Option<User>) -> String {
+    pub fn create(&self, user: Option<User>) -> Result<String, SessionsFull> {
         let now = Instant::now();
         let id = random_token();
         let mut map = self.lock();
-        if map.len() >= MAX_SESSIONS {
-            map.retain(|_, s| {
-                now.duration_since(s.last_seen) < self.idle
-                    && now.duration_since(s.created) < self.max_age
-            });
-            if map.len() >= MAX_SESSIONS
-                && let Some(oldest) = map
+        let (anonymous, logged_in) =
+            map.values()
+                .fold((0usize, 0usize), |(a, l), s| match s.user {
+                    None => (a + 1, l),
+                    Some(_) => (a, l + 1),
+                });
+        let full = match user {
+            None => anonymous >= MAX_ANONYMOUS,
+            Some(_) => logged_in >= MAX_SESSIONS,
+        };
+        if full {
+            map.retain(|_, s| self.alive(s, now));
+            let still = map
+                .values()
+                .filter(|s| s.user.is_some() == user.is_some())
+                .count();
+            let cap = if user.is_some() {
+                MAX_SESSIONS
+            } else {
+                MAX_ANONYMOUS
+            };
+            if still >= cap {
+                if user.is_some() {
+                    return Err(SessionsFull);
+                }
+                // only sessions before login make room for each other
+                if let Some(oldest) = map
                     .iter()
+                    .filter(|(_, s)| s.user.is_none())
                     .min_by_key(|(_, s)| s.last_seen)
                     .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
+                {
+                    map.remove(&oldest);
+                }
             }
         }
         map.insert(
@@ -122,7 +166,7 @@ impl Sessions {
                 pending: None,
             },
         );
-        id
+        Ok(id)
     }
 
     /// The live session with this id (touching it), or `None` (an expired one is removed).
@@ -167,8 +211,19 @@ impl Sessions {
         }
     }
 
-    pub fn take_pending(&self, id: &str) -> Option<PendingLogin> {
-        self.lock().get_mut(id).and_then(|s| s.pending.take())
+    /// The pending login of this session, if `state` is its state (then it is used up); a
+    /// wrong state leaves a pending login alone.
+    pub fn take_pending(&self, id: &str, state: &str) -> Option<PendingLogin> {
+        let mut map = self.lock();
+        let s = map.get_mut(id)?;
+        if s.pending
+            .as_ref()
+            .is_some_and(|p| same_secret(&p.state, state))
+        {
+            s.pending.take()
+        } else {
+            None
+        }
     }
 }
 
@@ -218,8 +273,8 @@ mod tests {
     #[test]
     fn sessions_expire_when_idle_and_ids_are_fresh() {
         let s = Sessions::new(Duration::from_millis(30), Duration::from_secs(60));
-        let a = s.create(Some(user()));
-        let b = s.create(Some(user()));
+        let a = s.create(Some(user())).unwrap();
+        let b = s.create(Some(user())).unwrap();
         assert_ne!(a, b);
         assert!(s.get(&a).is_some());
         std::thread::sleep(Duration::from_millis(60));
@@ -230,7 +285,7 @@ mod tests {
     #[test]
     fn sessions_end_at_their_maximum_age_even_when_active() {
         let s = Sessions::new(Duration::from_secs(60), Duration::from_millis(40));
-        let a = s.create(Some(user()));
+        let a = s.create(Some(user())).unwrap();
         for _ in 0..3 {
             assert!(s.get(&a).is_some());
             std::thread::sleep(Duration::from_millis(10));
@@ -240,7 +295,40 @@ mod tests {
     }
 
     #[test]
+    fn sessions_before_login_never_push_out_logged_in_ones() {
+        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(60));
+        let person = s.create(Some(user())).unwrap();
+        for _ in 0..MAX_ANONYMOUS + 10 {
+            s.create(None).unwrap();
+        }
+        assert!(
+            s.get(&person).is_some(),
+            "a flood of login pages logs nobody out"
+        );
+        assert_eq!(s.lock().len(), MAX_ANONYMOUS + 1);
+    }
+
+    #[test]
+    fn a_pending_login_is_used_up_only_by_its_own_state() {
+        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(60));
+        let id = s.create(None).unwrap();
+        s.set_pending(
+            &id,
+            PendingLogin {
+                state: "right".into(),
+                nonce: "n".into(),
+                pkce_verifier: "v".into(),
+                started: Instant::now(),
+            },
+        );
+        assert!(s.take_pending(&id, "wrong").is_none());
+        assert!(s.take_pending(&id, "right").is_some());
+        assert!(s.take_pending(&id, "right").is_none(), "used once");
+    }
+
+    #[test]
     fn cookie_is_http_only_lax_and_secure_when_asked() {
+        assert!(cookie_name("x", true).starts_with("__Host-"));
         let c = session_cookie("s", Some("abc"), true, Duration::from_secs(60));
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
         let gone = session_cookie("s", None, true, Duration::from_secs(60));
