@@ -7,9 +7,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use fantoccini::Locator;
@@ -67,21 +66,10 @@ fn start_provider(dir: &Path, redirect: &str) -> Option<Provider> {
         .to_string(),
     )
     .unwrap();
-    let mut child = Command::new("node")
-        .arg(oidc_dir().join("provider.mjs"))
-        .arg(&config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let mut cmd = Command::new("node");
+    cmd.arg(oidc_dir().join("provider.mjs")).arg(&config);
+    // stdin stays open: the provider exits when it closes (when this test process ends)
+    let (child, rx) = support::spawn_lines(cmd);
     let line = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("the OpenID Connect provider did not start");

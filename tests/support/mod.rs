@@ -43,10 +43,15 @@ pub fn free_port() -> u16 {
 /// stdout lines arrive on the receiver.
 pub fn start_demo(dir: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
     let (cwd, name) = (dir.parent().unwrap(), dir.file_name().unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
-        .current_dir(cwd)
-        .args(["demo", "--dir"])
-        .arg(name)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_doorbraak"));
+    cmd.current_dir(cwd).args(["demo", "--dir"]).arg(name);
+    spawn_lines(cmd)
+}
+
+/// Spawn `cmd` (stdin a pipe, stderr dropped); its stdout lines arrive on the receiver.
+pub fn spawn_lines(mut cmd: Command) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -502,16 +502,8 @@ impl Node {
         object_id: &str,
         rule: &str,
     ) -> Result<(), NodeError> {
-        let entry = self.entry(
-            &self.actor(user),
-            AccessAction::R,
-            object_type,
-            object_id,
-            format!("refused:{rule}"),
-            self.now(),
-        );
-        self.store.log_access(&entry).await?;
-        Ok(())
+        self.log_read_outcome(user, object_type, object_id, format!("refused:{rule}"))
+            .await
     }
 
     /// Log a read of a list or other object (e.g. an overview) before it is shown.
@@ -521,12 +513,23 @@ impl Node {
         object_type: &str,
         object_id: &str,
     ) -> Result<(), NodeError> {
+        self.log_read_outcome(user, object_type, object_id, "success".into())
+            .await
+    }
+
+    async fn log_read_outcome(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+        outcome: String,
+    ) -> Result<(), NodeError> {
         let entry = self.entry(
             &self.actor(user),
             AccessAction::R,
             object_type,
             object_id,
-            "success".into(),
+            outcome,
             self.now(),
         );
         self.store.log_access(&entry).await?;

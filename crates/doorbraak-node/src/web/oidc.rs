@@ -421,7 +421,7 @@ pub async fn callback(
             return error_page(&api, &ctx, &e.to_api());
         }
     };
-    super::pages::start_session(&api, &ctx, user).await
+    super::pages::login::start_session(&api, &ctx, user).await
 }
 
 #[cfg(test)]

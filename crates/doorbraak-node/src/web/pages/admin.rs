@@ -1,0 +1,279 @@
+//! Administration: members and delivery (resend), certificates, the access log (search, CSV).
+
+use super::*;
+
+// ------------------------------------------------------------------ administration
+
+pub(super) fn cert_rows(ctx: &Ctx, api: &Api) -> Markup {
+    use doorbraak_federation::identity::CertificateSummary;
+    let now = api.node.now().as_second();
+    let certs: Vec<(&str, Option<CertificateSummary>)> = match &api.node.federation {
+        Some(f) => vec![
+            (
+                ctx.t("Federatie-CA", "Federation CA"),
+                CertificateSummary::from_der(&f.tls.ca_der).ok(),
+            ),
+            (
+                ctx.t("Nodecertificaat", "Node certificate"),
+                CertificateSummary::from_der(&f.tls.cert_der).ok(),
+            ),
+        ],
+        None => Vec::new(),
+    };
+    html! {
+        @if certs.is_empty() { p { (ctx.t("Deze node draait zonder federatie-TLS.", "This node runs without federation TLS.")) } }
+        @else {
+            table #certificaten {
+                thead { tr {
+                    th scope="col" { (ctx.t("Certificaat", "Certificate")) }
+                    th scope="col" { (ctx.t("Onderwerp", "Subject")) }
+                    th scope="col" { (ctx.t("Geldig tot", "Valid until")) }
+                    th scope="col" { (ctx.t("Vingerafdruk (SHA-256)", "Fingerprint (SHA-256)")) }
+                } }
+                tbody {
+                    @for (what, c) in &certs {
+                        tr {
+                            th scope="row" { (what) }
+                            @if let Some(c) = c {
+                                td { (c.subject) }
+                                td {
+                                    (Timestamp::from_second(c.not_after).map(fmt_day).unwrap_or_default())
+                                    @let days = (c.not_after - now) / 86_400;
+                                    " (" (days) (ctx.t(" dagen", " days")) ")"
+                                    @if days < 30 { " " span.badge.te-laat { (ctx.t("verloopt binnenkort", "expires soon")) } }
+                                }
+                                td { code.klein { (c.fingerprint) } }
+                            } @else { td colspan="3" { (ctx.t("onleesbaar", "unreadable")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let peers = match api::peers(State(api.clone()), AuthUser(user)).await {
+        Ok(Json(p)) => p,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let content = html! {
+        h2 { (ctx.t("Leden en aflevering", "Members and delivery")) }
+        table #peers {
+            thead { tr {
+                th scope="col" { (ctx.t("Organisatie", "Organisation")) }
+                th scope="col" { (ctx.t("Adres", "Endpoint")) }
+                th scope="col" { (ctx.t("Wachtend", "Pending")) }
+                th scope="col" { (ctx.t("Afgeleverd", "Delivered")) }
+                th scope="col" { (ctx.t("Geweigerd", "Refused")) }
+                th scope="col" { (ctx.t("Laatste fout", "Last error")) }
+                th scope="col" { span.sr { (ctx.t("Actie", "Action")) } }
+            } }
+            tbody {
+                @for p in &peers {
+                    tr {
+                        td { (p.name) br; span.klein { (p.oin) " · " (p.kind.label_nl()) } }
+                        td { code { (p.endpoint) } }
+                        td { (p.pending) }
+                        td { (p.delivered) }
+                        td { (p.rejected) }
+                        td { (p.last_error.clone().unwrap_or_default()) }
+                        td {
+                            form method="post" action={ "/beheer/peers/" (p.oin) "/opnieuw" } {
+                                (ctx.csrf_field())
+                                button type="submit" aria-label={ (ctx.t("Nu opnieuw versturen naar ", "Resend now to ")) (p.name) } { (ctx.t("Opnieuw versturen", "Resend")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("Certificaten", "Certificates")) }
+        (cert_rows(&ctx, &api))
+        p { a href="/beheer/toegangslog" { (ctx.t("Toegangslog doorzoeken", "Search the access log")) } }
+    };
+    let title = ctx.t("Federatie", "Federation").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+pub(super) async fn admin_resend(State(api): Web, a: Authed, Path(oin): Path<String>) -> Response {
+    let Authed { ctx, user } = a;
+    match api::resend(State(api.clone()), AuthUser(user), Path(oin)).await {
+        Ok(Json(v)) => api.flash(
+            &ctx,
+            true,
+            format!("Opnieuw verstuurd ({} wachtend)", v["pending"]),
+            format!("Resent ({} pending)", v["pending"]),
+        ),
+        Err(e) => api.flash_error(&ctx, &e),
+    }
+    see_other("/beheer")
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LogQuery {
+    #[serde(default)]
+    pub object_id: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+pub(super) async fn log_rows(
+    api: &Arc<Api>,
+    user: &User,
+    q: LogQuery,
+) -> Result<Vec<doorbraak_store::AccessEntry>, ApiError> {
+    let limit = q.limit.unwrap_or(200).clamp(1, 10_000);
+    api::access_log(
+        State(api.clone()),
+        AuthUser(user.clone()),
+        Ok(Query(api::AccessLogQuery {
+            object_id: q
+                .object_id
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().to_owned()),
+            limit: Some(limit),
+        })),
+    )
+    .await
+    .map(|Json(r)| r)
+}
+
+pub(super) async fn access_log(
+    State(api): Web,
+    a: Authed,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
+    let object = q.object_id.clone().unwrap_or_default();
+    let rows = match log_rows(&api, &user, q).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let content = html! {
+        form.zoek method="get" action="/beheer/toegangslog" role="search" {
+            label for="object_id" { (ctx.t("Object-id (escalatie, overleg, zaak, ...)", "Object id (escalation, meeting, case, ...)")) }
+            input #object_id name="object_id" value=(object) maxlength="100";
+            button type="submit" { (ctx.t("Zoeken", "Search")) }
+            " "
+            a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
+        }
+        table #toegangslog {
+            caption { (rows.len()) (ctx.t(" regels, nieuwste eerst", " entries, newest first")) }
+            thead { tr {
+                th scope="col" { (ctx.t("Wanneer", "When")) }
+                th scope="col" { (ctx.t("Wie", "Who")) }
+                th scope="col" { (ctx.t("Rol", "Role")) }
+                th scope="col" { (ctx.t("Actie", "Action")) }
+                th scope="col" { (ctx.t("Object", "Object")) }
+                th scope="col" { (ctx.t("Uitkomst", "Outcome")) }
+            } }
+            tbody {
+                @for r in &rows {
+                    tr {
+                        td { (fmt_ts(r.at)) }
+                        td { (r.user_id) }
+                        td { (r.user_role) }
+                        td { (format!("{:?}", r.action)) }
+                        td { (r.object_type) " " code.klein { (r.object_id) } }
+                        td { (r.outcome) }
+                    }
+                }
+            }
+        }
+    };
+    let title = ctx.t("Toegangslog", "Access log").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula.
+pub(super) fn csv_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+pub(super) async fn access_log_csv(
+    State(api): Web,
+    a: Authed,
+    q: Result<Query<LogQuery>, QueryRejection>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
+    let q = LogQuery {
+        limit: Some(q.limit.unwrap_or(10_000)),
+        ..q
+    };
+    let rows = match log_rows(&api, &user, q).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut ok = w
+        .write_record([
+            "at",
+            "user_id",
+            "user_role",
+            "on_behalf_of",
+            "org_oin",
+            "action",
+            "object_type",
+            "object_id",
+            "purpose",
+            "outcome",
+            "source_node",
+        ])
+        .is_ok();
+    for r in &rows {
+        let at = r.at.to_string();
+        let action = format!("{:?}", r.action);
+        let rec = [
+            at.as_str(),
+            &r.user_id,
+            &r.user_role,
+            r.on_behalf_of.as_deref().unwrap_or(""),
+            &r.org_oin,
+            &action,
+            &r.object_type,
+            &r.object_id,
+            &r.purpose,
+            &r.outcome,
+            &r.source_node,
+        ];
+        ok &= w.write_record(rec.iter().map(|c| csv_cell(c))).is_ok();
+    }
+    let body = w.into_inner().unwrap_or_default();
+    if !ok {
+        return error_page(
+            &api,
+            &ctx,
+            &ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "node.internal",
+                "Export mislukt",
+                "Export failed",
+            ),
+        );
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"toegangslog.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

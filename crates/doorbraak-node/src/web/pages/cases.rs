@@ -1,0 +1,136 @@
+//! Cases: mine first, registering one, a case with its escalations and kwesties.
+
+use super::*;
+
+// ------------------------------------------------------------------ cases
+
+pub(super) async fn cases(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let rows = match api::list_cases(State(api.clone()), AuthUser(user.clone())).await {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    // mine first (responsible for, or registered by me), then the rest of the organisation's
+    let (mine, others): (Vec<_>, Vec<_>) = rows
+        .iter()
+        .partition(|c| c.responsible == user.id || c.created_by == user.id);
+    let table = |caption: &str, id: &str, rows: &[&doorbraak_store::CaseRow]| {
+        html! {
+            table id=(id) {
+                caption { (caption) }
+                thead { tr { th scope="col" { (ctx.t("Zaak", "Case")) } th scope="col" { (ctx.t("Omschrijving", "Description")) } th scope="col" { (ctx.t("Sinds", "Since")) } } }
+                tbody {
+                    @for c in rows {
+                        tr {
+                            td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
+                            td { (c.title) }
+                            td { (fmt_day(c.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let content = html! {
+        @if mine.is_empty() {
+            p { (ctx.t("U heeft nog geen eigen zaken.", "You have no cases of your own yet.")) }
+        } @else {
+            (table(ctx.t("Mijn zaken", "My cases"), "mijn-zaken", &mine))
+        }
+        @if !others.is_empty() {
+            (table(ctx.t("Andere zaken van de organisatie", "Other cases of the organisation"), "andere-zaken", &others))
+        }
+        h2 { (ctx.t("Nieuwe zaak registreren", "Register a new case")) }
+        form method="post" action="/zaken" {
+            (ctx.csrf_field())
+            p.hint { (ctx.t("Gebruik een pseudoniem zaaknummer, nooit een BSN.", "Use a pseudonymous case number, never a BSN.")) }
+            label for="case_ref" { (ctx.t("Zaaknummer", "Case number")) }
+            input #case_ref name="case_ref" required maxlength="64";
+            label for="title" { (ctx.t("Omschrijving", "Description")) }
+            input #title name="title" required maxlength="200";
+            button type="submit" { (ctx.t("Registreren", "Register")) }
+        }
+    };
+    let title = ctx.t("Zaken", "Cases").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CaseForm {
+    pub case_ref: String,
+    pub title: String,
+}
+
+pub(super) async fn create_case(State(api): Web, a: Authed, Form(f): Form<CaseForm>) -> Response {
+    let Authed { ctx, user } = a;
+    let case_ref = f.case_ref.trim().to_owned();
+    match api::create_case(
+        State(api.clone()),
+        AuthUser(user),
+        Ok(Json(api::CreateCaseRequest {
+            case_ref: case_ref.clone(),
+            title: f.title,
+        })),
+    )
+    .await
+    {
+        Ok(_) => {
+            api.flash(&ctx, true, "Zaak geregistreerd", "Case registered");
+            see_other(&format!("/zaken/{}", urlencode(&case_ref)))
+        }
+        Err(e) => {
+            api.flash_error(&ctx, &e);
+            see_other("/zaken")
+        }
+    }
+}
+
+pub(super) fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub(super) async fn case_page(
+    State(api): Web,
+    a: Authed,
+    Path(case_ref): Path<String>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let case = match api::get_case(State(api.clone()), AuthUser(user.clone()), Path(case_ref)).await
+    {
+        Ok(Json(c)) => c,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let filter = |_: ()| {
+        Ok(Query(api::ListQuery {
+            status: None,
+            overdue: None,
+            case_ref: Some(case.case_ref.clone()),
+            limit: None,
+        }))
+    };
+    let escs =
+        match api::list_escalations(State(api.clone()), AuthUser(user.clone()), filter(())).await {
+            Ok(Json(r)) => r,
+            Err(e) => return error_page(&api, &ctx, &e),
+        };
+    let kws = match api::list_kwesties(State(api.clone()), AuthUser(user.clone()), filter(())).await
+    {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let enc = urlencode(&case.case_ref);
+    let content = html! {
+        p { (case.title) }
+        p.knoppen {
+            a.knop #escalatie-openen href={ "/escalaties/nieuw?zaak=" (enc) } { (ctx.t("Escalatie openen", "Open an escalation")) }
+            " "
+            a.knop.tweede href={ "/kwesties/nieuw?zaak=" (enc) } { (ctx.t("Kwestie melden", "Raise a kwestie")) }
+        }
+        h2 { (ctx.t("Escalaties", "Escalations")) }
+        (escalation_table(&api, &ctx, &escs))
+        h2 { (ctx.t("Kwesties", "Kwesties")) }
+        (kwestie_table(&ctx, &kws))
+    };
+    let title = format!("{} {}", ctx.t("Zaak", "Case"), case.case_ref);
+    page(&api, &ctx, &title, content)
+}

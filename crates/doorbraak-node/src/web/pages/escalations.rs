@@ -1,0 +1,649 @@
+//! Escalations: the list, the open form (the first step follows from the situation), the
+//! page with each action checked against the rules, and the actions.
+
+use super::*;
+
+// ------------------------------------------------------------------ escalations
+
+pub(super) fn escalation_table(
+    api: &Api,
+    ctx: &Ctx,
+    rows: &[doorbraak_store::ProjectionRow],
+) -> Markup {
+    html! {
+        @if rows.is_empty() {
+            p { (ctx.t("Geen escalaties.", "No escalations.")) }
+        } @else {
+            table.escalaties {
+                thead { tr {
+                    th scope="col" { (ctx.t("Zaak", "Case")) }
+                    th scope="col" { (ctx.t("Van", "From")) }
+                    th scope="col" { (ctx.t("Stap", "Step")) }
+                    th scope="col" { (ctx.t("Situatie", "Situation")) }
+                    th scope="col" { (ctx.t("Status", "Status")) }
+                    th scope="col" { (ctx.t("Volgende termijn", "Next deadline")) }
+                } }
+                tbody {
+                    @for r in rows {
+                        tr {
+                            td { a href={ "/escalaties/" (r.id) } { (r.case_ref.clone().unwrap_or_else(|| "—".into())) } }
+                            td { (r.home_oin.as_deref().map(|o| org_name(api, o)).unwrap_or_default()) }
+                            td { (r.step.map(|s| s.to_string()).unwrap_or_default()) }
+                            td { (r.situation.map(|s| s.to_string()).unwrap_or_default()) }
+                            td { (status_badge(ctx.lang, r.overdue, &r.status)) }
+                            td { (r.next_deadline.map(fmt_ts).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn escalations(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let rows = match api::list_escalations(State(api.clone()), AuthUser(user), everything()).await {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let content = html! {
+        p.hint { (ctx.t("Te late stappen staan bovenaan, daarna op termijn.", "Overdue steps first, then by deadline.")) }
+        (escalation_table(&api, &ctx, &rows))
+    };
+    let title = ctx.t("Escalaties", "Escalations").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NewEscalationQuery {
+    pub zaak: Option<String>,
+}
+
+/// What was typed in the open-escalation form (kept when a rule refuses it).
+#[derive(Debug, Deserialize, Default)]
+pub struct EscalationForm {
+    #[serde(default)]
+    pub case_ref: String,
+    #[serde(default)]
+    pub situation: String,
+    #[serde(default)]
+    pub counterpart: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub needs: String,
+    #[serde(default)]
+    pub question: String,
+}
+
+pub(super) async fn escalation_form(
+    api: &Arc<Api>,
+    ctx: &Ctx,
+    u: &User,
+    f: &EscalationForm,
+    err: Option<&ApiError>,
+) -> Response {
+    let cases = match api::list_cases(State(api.clone()), AuthUser(u.clone())).await {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(api, ctx, &e),
+    };
+    let dir = api.node.directory();
+    let others: Vec<_> = dir
+        .members()
+        .iter()
+        .filter(|m| &m.oin != api.node.oin())
+        .cloned()
+        .collect();
+    let content = html! {
+        @if let Some(e) = err { (error_box(ctx.lang, e)) }
+        p.hint { (ctx.t(
+            "Vul alleen in wat nodig is. De eerste stap volgt uit de situatie. Noem geen BSN of andere direct herleidbare gegevens in de tekst.",
+            "Fill in only what is needed. The first step follows from the situation. Do not put a BSN or other directly identifying data in the text.")) }
+        form.formulier method="post" action="/escalaties" {
+            (ctx.csrf_field())
+            label for="case_ref" { (ctx.t("Zaak", "Case")) }
+            select #case_ref name="case_ref" required {
+                @for c in &cases {
+                    option value=(c.case_ref) selected[c.case_ref == f.case_ref] { (c.case_ref) " — " (c.title) }
+                }
+            }
+            fieldset {
+                legend { (ctx.t("Welke situatie is van toepassing?", "Which situation applies?")) }
+                @for s in Situation::ALL {
+                    @let code = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    div.keuze {
+                        input type="radio" name="situation" id={ "sit-" (s.number()) } value=(code) required checked[f.situation == code];
+                        label for={ "sit-" (s.number()) } { strong { (situation_label(ctx.lang, s)) } }
+                        p.hint id={ "sit-" (s.number()) "-uitleg" } { (situation_help(ctx.lang, s)) }
+                    }
+                }
+            }
+            label for="counterpart" { (ctx.t("Met welke organisatie stagneert het?", "With which organisation does it stagnate?")) }
+            select #counterpart name="counterpart" required {
+                @for m in &others {
+                    option value=(m.oin.as_str()) selected[m.oin.as_str() == f.counterpart] { (m.name) " (" (m.kind.label_nl()) ")" }
+                }
+            }
+            label for="contact" { (ctx.t("Contactpersoon daar (naam, als u die kent)", "Contact person there (name, if you know it)")) }
+            input #contact name="contact" maxlength="200" value=(f.contact);
+            label for="needs" { (ctx.t("Wat heeft het kind of gezin nodig?", "What does the child or family need?")) }
+            textarea #needs name="needs" required rows="3" maxlength="4000" { (f.needs) }
+            label for="question" { (ctx.t("Wat vraagt u van wie?", "What do you ask of whom?")) }
+            textarea #question name="question" required rows="3" maxlength="4000" { (f.question) }
+            button #escalatie-versturen type="submit" { (ctx.t("Escalatie openen", "Open the escalation")) }
+        }
+    };
+    let title = ctx.t("Escalatie openen", "Open an escalation").to_owned();
+    let mut r = page(api, ctx, &title, content);
+    if let Some(e) = err {
+        *r.status_mut() = e.status;
+    }
+    r
+}
+
+pub(super) async fn new_escalation(
+    State(api): Web,
+    a: Authed,
+    q: Result<Query<NewEscalationQuery>, QueryRejection>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
+    let f = EscalationForm {
+        case_ref: q.zaak.unwrap_or_default(),
+        ..Default::default()
+    };
+    escalation_form(&api, &ctx, &user, &f, None).await
+}
+
+pub(super) async fn open_escalation(
+    State(api): Web,
+    a: Authed,
+    Form(f): Form<EscalationForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let result = async {
+        let situation: Situation = parse_enum("situation", &f.situation)?;
+        let first_step = if situation == Situation::ProfessionalDilemma {
+            Step::BehaviouralScientists
+        } else {
+            Step::Management
+        };
+        let mut question = f.question.trim().to_owned();
+        if !f.contact.trim().is_empty() {
+            question = format!(
+                "{question}\n\n{}: {}",
+                ctx.t("Contactpersoon", "Contact"),
+                f.contact.trim()
+            );
+        }
+        api::open_escalation(
+            State(api.clone()),
+            AuthUser(user.clone()),
+            Ok(Json(api::OpenEscalationRequest {
+                case_ref: f.case_ref.clone(),
+                situation,
+                first_step,
+                counterparts: vec![f.counterpart.clone()],
+                participants: Vec::new(),
+                question,
+                needs: f.needs.trim().to_owned(),
+                seeking_youth_help_access: false,
+            })),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok((_, Json(r))) => {
+            api.flash(
+                &ctx,
+                true,
+                "Escalatie geopend en verstuurd naar de andere organisatie",
+                "Escalation opened and sent to the other organisation",
+            );
+            see_other(&format!("/escalaties/{}", r.id))
+        }
+        Err(e) => escalation_form(&api, &ctx, &user, &f, Some(&e)).await,
+    }
+}
+
+pub(super) fn participant_list(api: &Api, ps: &[Participant]) -> Markup {
+    html! {
+        ul.personen {
+            @for p in ps {
+                li { (p.name) " — " (p.role.label_nl()) ", " (org_name(api, p.org.as_str())) }
+            }
+        }
+    }
+}
+
+pub(super) async fn escalation_page(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let id = match api::uuid(&id) {
+        Ok(i) => i.to_string(),
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let e = match api.node.read::<Escalation>(&user, &id).await {
+        Ok(l) => l.state,
+        Err(err) => return error_page(&api, &ctx, &ApiError::from(err)),
+    };
+    let now = api.node.now();
+    let cur = e.current();
+    let path = format!("/escalaties/{id}");
+    // the actions, each checked against the rules as they stand now
+    let pick = dry_run(&api, &user, &e, &EscalationCommand::PickUp);
+    let next = cur.and_then(|c| match c.step {
+        Step::BehaviouralScientists => Some(Step::Management),
+        Step::Management => Some(Step::Administrative),
+        Step::Administrative => None,
+    });
+    let next_check = next.map(|s| {
+        (
+            s,
+            dry_run(
+                &api,
+                &user,
+                &e,
+                &EscalationCommand::InvokeStep {
+                    step: s,
+                    participants: vec![me_participant(&api, &user)],
+                    joining: Vec::new(),
+                    reason: "-".into(),
+                },
+            ),
+        )
+    });
+    let family_check = cur.map(|c| {
+        dry_run(
+            &api,
+            &user,
+            &e,
+            &EscalationCommand::RecordFamilyInformed {
+                step: c.step,
+                informed: FamilyInformed::Before { at: now },
+            },
+        )
+    });
+    let outcome_check = dry_run(
+        &api,
+        &user,
+        &e,
+        &EscalationCommand::RecordOutcome {
+            outcome: StepOutcome::Resolved {
+                summary: "-".into(),
+            },
+        },
+    );
+    let meetings =
+        match api::list_meetings(State(api.clone()), AuthUser(user.clone()), everything()).await {
+            Ok(Json(r)) => r,
+            Err(e) => return error_page(&api, &ctx, &e),
+        };
+    let meetings: Vec<Minutes> = meetings
+        .into_iter()
+        .filter_map(|r| serde_json::from_value::<Minutes>(r.state).ok())
+        .filter(|m| m.meeting.escalation == e.id)
+        .collect();
+    let candidates = meeting_candidates(&api, &user, &e);
+    let overdue = e.is_overdue(now);
+    let content = html! {
+        dl.gegevens {
+            dt { (ctx.t("Zaak", "Case")) } dd { (e.case_ref.as_str()) }
+            dt { (ctx.t("Situatie", "Situation")) } dd #situatie { (situation_label(ctx.lang, e.situation)) }
+            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&api, e.home.oin.as_str())) ", " (fmt_ts(e.opened_at)) }
+            dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&api, c.oin.as_str())) " " } }
+            dt { (ctx.t("Status", "Status")) } dd #status {
+                @if e.is_closed() { (status_label(ctx.lang, "closed")) }
+                @else if let Some(c) = cur {
+                    (step_label(ctx.lang, c.step)) " · "
+                    @if c.picked_up.is_some() { span #opgepakt { (ctx.t("opgepakt", "picked up")) } }
+                    @else { (ctx.t("wacht op oppakken vóór ", "waiting to be picked up before ")) (fmt_ts(c.pickup_deadline)) }
+                    @if overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
+                }
+            }
+            dt { (ctx.t("Wat het kind of gezin nodig heeft", "What the child or family needs")) } dd.tekst { (e.needs) }
+            dt { (ctx.t("Wat gevraagd wordt van wie", "What is asked of whom")) } dd.tekst { (e.question) }
+        }
+        @if !e.is_closed() {
+            section aria-labelledby="acties-kop" {
+                h2 #acties-kop { (ctx.t("Acties", "Actions")) }
+                (action(&ctx, &pick, &format!("{path}/oppakken"), ctx.t("Oppakken", "Pick up"), "oppakken", html!{}))
+                @if let Some(check) = &family_check {
+                    (action(&ctx, check, &format!("{path}/familie"), ctx.t("Vastleggen: familie geïnformeerd", "Record: family informed"), "familie", html! {
+                        fieldset {
+                            legend { (ctx.t("Wanneer is de familie geïnformeerd?", "When was the family informed?")) }
+                            div.keuze { input type="radio" name="when" id="fam-voor" value="before" checked; label for="fam-voor" { (ctx.t("vooraf meegenomen", "taken along beforehand")) } }
+                            div.keuze { input type="radio" name="when" id="fam-na" value="after"; label for="fam-na" { (ctx.t("achteraf, met uitleg", "afterwards, with an explanation")) } }
+                        }
+                        label for="fam-uitleg" { (ctx.t("Uitleg (bij achteraf)", "Explanation (if afterwards)")) }
+                        textarea #fam-uitleg name="explanation" rows="2" maxlength="2000" {}
+                    }))
+                }
+                @if let Some((s, check)) = &next_check {
+                    (action(&ctx, check, &format!("{path}/volgende-stap"),
+                        &format!("{} {}", ctx.t("Volgende stap:", "Next step:"), step_label(ctx.lang, *s)), "volgende-stap", html! {
+                        input type="hidden" name="step" value=(s.number());
+                        label for="reden" { (ctx.t("Waarom deze stap?", "Why this step?")) }
+                        textarea #reden name="reason" rows="2" maxlength="2000" required {}
+                    }))
+                }
+                (action(&ctx, &outcome_check, &format!("{path}/uitkomst"), ctx.t("Uitkomst van deze stap vastleggen", "Record this step's outcome"), "uitkomst", html! {
+                    fieldset {
+                        legend { (ctx.t("Is het verschil overbrugd?", "Was the difference bridged?")) }
+                        div.keuze { input type="radio" name="resolved" id="uit-ja" value="yes" checked; label for="uit-ja" { (ctx.t("ja", "yes")) } }
+                        div.keuze { input type="radio" name="resolved" id="uit-nee" value="no"; label for="uit-nee" { (ctx.t("nee", "no")) } }
+                    }
+                    label for="uit-samenvatting" { (ctx.t("Samenvatting", "Summary")) }
+                    textarea #uit-samenvatting name="summary" rows="2" maxlength="4000" required {}
+                }))
+                @if let Some(c) = cur {
+                    details.actie #overleg {
+                        summary { (ctx.t("Overleg plannen", "Schedule a meeting")) }
+                        form method="post" action={ (path) "/overleg" } {
+                            (ctx.csrf_field())
+                            input type="hidden" name="step" value=(c.step.number());
+                            label for="datum" { (ctx.t("Datum en tijd (UTC)", "Date and time (UTC)")) }
+                            input #datum type="datetime-local" name="date" required;
+                            fieldset {
+                                legend { (ctx.t("Deelnemers (uit minstens twee organisaties)", "Participants (from at least two organisations)")) }
+                                @for (i, p) in candidates.iter().enumerate() {
+                                    div.keuze {
+                                        input type="checkbox" name="participant" id={ "deeln-" (i) } value=(participant_key(p)) checked;
+                                        label for={ "deeln-" (i) } { (p.name) " — " (role_label(ctx.lang, p.role)) ", " (org_name(&api, p.org.as_str())) }
+                                    }
+                                }
+                            }
+                            label for="agenda" { (ctx.t("Agenda", "Agenda")) }
+                            textarea #agenda name="agenda" rows="2" maxlength="4000" required {}
+                            button #overleg-plannen type="submit" { (ctx.t("Overleg plannen", "Schedule")) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("Verloop", "History")) }
+        ol.stappen {
+            @for s in &e.steps {
+                li {
+                    strong { (step_label(ctx.lang, s.step)) }
+                    " — " (ctx.t("ingezet ", "invoked ")) (fmt_ts(s.invoked_at))
+                    @if let Some((_, at)) = &s.picked_up { "; " (ctx.t("opgepakt ", "picked up ")) (fmt_ts(*at)) }
+                    @if let Some(f) = &s.family {
+                        "; " (ctx.t("familie geïnformeerd ", "family informed ")) (fmt_ts(f.at()))
+                    }
+                    @if let Some((o, _)) = &s.outcome {
+                        "; " @if o.is_resolved() { (ctx.t("overbrugd", "bridged")) } @else { (ctx.t("niet overbrugd", "not bridged")) }
+                    }
+                    (participant_list(&api, &s.participants))
+                }
+            }
+        }
+        h2 { (ctx.t("Overleggen", "Meetings")) }
+        @if meetings.is_empty() { p { (ctx.t("Nog geen overleg gepland.", "No meeting scheduled yet.")) } }
+        ul {
+            @for m in &meetings {
+                li { a href={ "/overleggen/" (m.id) } { (fmt_ts(m.meeting.date)) " — " (step_label(ctx.lang, m.meeting.step)) } }
+            }
+        }
+    };
+    let title = format!(
+        "{} {}",
+        ctx.t("Escalatie", "Escalation"),
+        e.case_ref.as_str()
+    );
+    page(&api, &ctx, &title, content)
+}
+
+pub(super) fn esc_result(
+    api: &Api,
+    ctx: &Ctx,
+    id: &str,
+    r: Result<Json<api::CommandResponse>, ApiError>,
+    nl: &str,
+    en: &str,
+) -> Response {
+    after_command(
+        api,
+        ctx,
+        &format!("/escalaties/{}", urlencode(id)),
+        r,
+        nl,
+        en,
+    )
+}
+
+pub(super) async fn esc_pick_up(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+    let Authed { ctx, user } = a;
+    let r = api::esc_pick_up(State(api.clone()), AuthUser(user.clone()), Path(id.clone())).await;
+    if r.is_ok() {
+        // the one who picks up takes part in the step, under their name (so that a meeting
+        // can invite them); refused when the role does not act in this step, which is fine
+        let me = me_participant(&api, &user);
+        let _ = api::add_participant(
+            State(api.clone()),
+            AuthUser(user),
+            Path(id.clone()),
+            Ok(Json(api::AddParticipantRequest { participant: me })),
+        )
+        .await;
+    }
+    esc_result(&api, &ctx, &id, r, "Opgepakt", "Picked up")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FamilyForm {
+    pub when: String,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+pub(super) async fn esc_family(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<FamilyForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let now = api.node.now();
+    let input = async {
+        let e = escalation_for(&api, &user, &id).await?;
+        let step = e
+            .current_step()
+            .ok_or(RuleViolation::NotFound { what: "Step" })?;
+        let informed = match choice("when", &f.when, &["before", "after"])? {
+            "after" => FamilyInformed::After {
+                at: now,
+                explanation: f.explanation.clone(),
+            },
+            _ => FamilyInformed::Before { at: now },
+        };
+        Ok::<_, ApiError>((step, informed))
+    }
+    .await;
+    let (step, informed) = match input {
+        Ok(x) => x,
+        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+    };
+    let r = api::family_informed(
+        State(api.clone()),
+        AuthUser(user),
+        Path(id.clone()),
+        Ok(Json(api::FamilyInformedRequest { step, informed })),
+    )
+    .await;
+    esc_result(
+        &api,
+        &ctx,
+        &id,
+        r,
+        "Vastgelegd: familie geïnformeerd",
+        "Recorded: family informed",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextStepForm {
+    pub step: u8,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub(super) async fn esc_next_step(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<NextStepForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
+        return esc_result(
+            &api,
+            &ctx,
+            &id,
+            Err(RuleViolation::InvalidField {
+                field: "step",
+                reason: "not a step of the ladder",
+            }
+            .into()),
+            "",
+            "",
+        );
+    };
+    let r = api::invoke_step(
+        State(api.clone()),
+        AuthUser(user.clone()),
+        Path(id.clone()),
+        Ok(Json(api::InvokeStepRequest {
+            step,
+            participants: vec![me_participant(&api, &user)],
+            joining: Vec::new(),
+            reason: f.reason,
+        })),
+    )
+    .await;
+    esc_result(
+        &api,
+        &ctx,
+        &id,
+        r,
+        "Volgende stap ingezet",
+        "Next step invoked",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutcomeForm {
+    pub resolved: String,
+    pub summary: String,
+}
+
+pub(super) async fn esc_outcome(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<OutcomeForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
+        Ok("yes") => StepOutcome::Resolved { summary: f.summary },
+        Ok(_) => StepOutcome::Unresolved { summary: f.summary },
+        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+    };
+    let r = api::record_outcome(
+        State(api.clone()),
+        AuthUser(user),
+        Path(id.clone()),
+        Ok(Json(api::OutcomeRequest { outcome })),
+    )
+    .await;
+    esc_result(
+        &api,
+        &ctx,
+        &id,
+        r,
+        "Uitkomst vastgelegd",
+        "Outcome recorded",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScheduleForm {
+    pub step: u8,
+    pub date: String,
+    /// `OIN|person` of each invited person.
+    #[serde(default)]
+    pub participant: Vec<String>,
+    pub agenda: String,
+}
+
+pub(super) async fn esc_schedule(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ScheduleForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let input = async {
+        let e = escalation_for(&api, &user, &id).await?;
+        // participants are named by organisation and person; only the people the page
+        // offered can be invited
+        let candidates = meeting_candidates(&api, &user, &e);
+        let mut participants = Vec::with_capacity(f.participant.len());
+        for v in &f.participant {
+            let p = candidates.iter().find(|c| participant_key(c) == *v).ok_or(
+                RuleViolation::InvalidField {
+                    field: "participants",
+                    reason: "not a person of this escalation",
+                },
+            )?;
+            participants.push(p.clone());
+        }
+        let step = Step::ALL.into_iter().find(|s| s.number() == f.step).ok_or(
+            RuleViolation::InvalidField {
+                field: "step",
+                reason: "not a step of the ladder",
+            },
+        )?;
+        Ok::<_, ApiError>((participants, step))
+    }
+    .await;
+    let (participants, step) = match input {
+        Ok(x) => x,
+        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+    };
+    // datetime-local gives "YYYY-MM-DDTHH:MM"; the form says UTC
+    let date = if f.date.len() == 16 {
+        format!("{}:00Z", f.date)
+    } else {
+        f.date.clone()
+    };
+    let r = api::schedule_meeting(
+        State(api.clone()),
+        AuthUser(user),
+        Ok(Json(api::ScheduleMeetingRequest {
+            escalation: id.clone(),
+            step,
+            date,
+            participants,
+            agenda: f.agenda,
+        })),
+    )
+    .await;
+    match r {
+        Ok((_, Json(c))) => {
+            api.flash(&ctx, true, "Overleg gepland", "Meeting scheduled");
+            see_other(&format!("/overleggen/{}", c.id))
+        }
+        Err(err) => {
+            api.flash_error(&ctx, &err);
+            see_other(&format!("/escalaties/{}", urlencode(&id)))
+        }
+    }
+}

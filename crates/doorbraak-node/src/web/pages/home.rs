@@ -1,0 +1,134 @@
+//! The start page: what waits for me, reminders, my work.
+
+use super::*;
+
+// ------------------------------------------------------------------ start page
+
+pub(super) async fn home(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let u = &user;
+    let mut waiting: Vec<Markup> = Vec::new();
+    let mut problems: Vec<ApiError> = Vec::new();
+    // escalations waiting for my organisation to pick them up, in my role (for the roles that
+    // read escalations at all)
+    let reads_escalations =
+        crate::app::content_access(u.role, "escalation") != crate::app::ContentAccess::Never;
+    if reads_escalations {
+        match api::list_escalations(
+            State(api.clone()),
+            AuthUser(u.clone()),
+            Ok(Query(api::ListQuery {
+                status: Some("open".into()),
+                overdue: None,
+                case_ref: None,
+                limit: None,
+            })),
+        )
+        .await
+        {
+            Ok(Json(rows)) => {
+                for r in rows {
+                    let Ok(e) = serde_json::from_value::<Escalation>(r.state) else {
+                        continue;
+                    };
+                    let Some(cur) = e.current() else { continue };
+                    let mine = &e.home.oin != api.node.oin()
+                        && cur.picked_up.is_none()
+                        && cur.step.participant_roles().contains(&u.role);
+                    if mine {
+                        waiting.push(html! {
+                            li.wacht {
+                                a href={ "/escalaties/" (e.id) } {
+                                    (ctx.t("Escalatie op te pakken: ", "Escalation to pick up: "))
+                                    (org_name(&api, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
+                                }
+                                " " (status_badge(ctx.lang, cur.is_overdue(api.node.now()), "open"))
+                                " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (fmt_ts(cur.pickup_deadline)) }
+                            }
+                        });
+                    }
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    match api::awaiting_me(State(api.clone()), AuthUser(u.clone())).await {
+        Ok(Json(items)) => {
+            for i in items {
+                let id = i["meeting"].as_str().unwrap_or_default().to_owned();
+                waiting.push(html! {
+                    li.wacht {
+                        a href={ "/overleggen/" (id) } {
+                            (ctx.t("Notulen ter goedkeuring (versie ", "Minutes to approve (revision "))
+                            (i["revision"]) ")"
+                        }
+                        @if i["overdue"] == true { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
+                    }
+                });
+            }
+        }
+        Err(e) => problems.push(e),
+    }
+    let notes = match api::notifications(State(api.clone()), AuthUser(u.clone())).await {
+        Ok(Json(n)) => n,
+        Err(e) => {
+            problems.push(e);
+            Vec::new()
+        }
+    };
+    let content = html! {
+        p.intro {
+            (ctx.t("Welkom, ", "Welcome, ")) strong { (u.name) } " — "
+            (role_label(ctx.lang, u.role)) ", " (api.node.settings.name) "."
+        }
+        @for p in &problems { (error_box(ctx.lang, p)) }
+        section aria-labelledby="wacht-kop" {
+            h2 #wacht-kop { (ctx.t("Wacht op mij", "Waiting for me")) }
+            @if waiting.is_empty() {
+                p #niets-wacht { (ctx.t("Er wacht nu niets op u.", "Nothing is waiting for you now.")) }
+            } @else {
+                ul #wacht { @for w in &waiting { (w) } }
+            }
+        }
+        @if !notes.is_empty() {
+            section aria-labelledby="herinnering-kop" {
+                h2 #herinnering-kop { (ctx.t("Herinneringen", "Reminders")) }
+                ul {
+                    @for n in notes.iter().take(20) {
+                        li { (fmt_ts(n.created_at)) ": " (ctx.t(&n.message_nl, &n.message_en)) }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="werk-kop" {
+            h2 #werk-kop { (ctx.t("Mijn werk", "My work")) }
+            ul.tegels {
+                @match u.role {
+                    Role::Professional | Role::BehaviouralScientist => {
+                        li { a href="/zaken" { (ctx.t("Mijn zaken: escalatie openen of kwestie melden", "My cases: open an escalation or raise a kwestie")) } }
+                        li { a href="/escalaties" { (ctx.t("Escalaties volgen", "Follow escalations")) } }
+                        li { a href="/overleggen" { (ctx.t("Overleggen en notulen", "Meetings and minutes")) } }
+                    }
+                    Role::TeamManager | Role::Director | Role::BoardMember => {
+                        li { a href="/team" { (ctx.t("Teamoverzicht en agenda van het teamoverleg", "Team overview and team-meeting agenda")) } }
+                        li { a href="/escalaties" { (ctx.t("Escalaties", "Escalations")) } }
+                        li { a href="/overleggen" { (ctx.t("Overleggen en notulen ter goedkeuring", "Meetings and minutes to approve")) } }
+                    }
+                    Role::Alderman | Role::CivilServant | Role::RegionalMediator => {
+                        li { a href="/sturing" { (ctx.t("Waar de samenwerking stagneert", "Where cooperation stagnates")) } }
+                    }
+                    Role::QualityOfficer => {
+                        li { a href="/aanbevelingen" { (ctx.t("Register van aanbevelingen", "Recommendations register")) } }
+                        li { a href="/beheer/toegangslog" { (ctx.t("Toegangslog", "Access log")) } }
+                    }
+                    Role::Admin => {
+                        li { a href="/beheer" { (ctx.t("Federatie: leden, aflevering, certificaten", "Federation: members, delivery, certificates")) } }
+                        li { a href="/beheer/toegangslog" { (ctx.t("Toegangslog", "Access log")) } }
+                    }
+                }
+            }
+        }
+    };
+    let title = ctx.t("Start", "Home").to_owned();
+    page(&api, &ctx, &title, content)
+}

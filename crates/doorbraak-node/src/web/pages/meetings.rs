@@ -1,0 +1,353 @@
+//! Meetings and minutes: drafts, revisions with their differences, circulation, signed
+//! approval, change requests, the printable record.
+
+use super::*;
+
+// ------------------------------------------------------------------ meetings and minutes
+
+pub(super) async fn meetings(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let rows = match api::list_meetings(State(api.clone()), AuthUser(user), everything()).await {
+        Ok(Json(r)) => r,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let content = html! {
+        @if rows.is_empty() { p { (ctx.t("Geen overleggen.", "No meetings.")) } }
+        @else {
+            table {
+                thead { tr {
+                    th scope="col" { (ctx.t("Overleg", "Meeting")) }
+                    th scope="col" { (ctx.t("Stap", "Step")) }
+                    th scope="col" { (ctx.t("Notulen", "Minutes")) }
+                    th scope="col" { (ctx.t("Goedkeuren vóór", "Approve before")) }
+                } }
+                tbody {
+                    @for r in &rows {
+                        @let m = serde_json::from_value::<Minutes>(r.state.clone()).ok();
+                        tr {
+                            td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| fmt_ts(m.meeting.date)).unwrap_or_else(|| r.id.clone())) } }
+                            td { (m.as_ref().map(|m| step_label(ctx.lang, m.meeting.step)).unwrap_or_default()) }
+                            td { (status_badge(ctx.lang, r.overdue, &r.status)) }
+                            td { (r.next_deadline.map(fmt_ts).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = ctx.t("Overleggen", "Meetings").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+/// A line diff between two revisions, as `<del>`/`<ins>` lines.
+pub(super) fn diff(old: &str, new: &str) -> Markup {
+    // bounded: a pathological pair of texts gives a coarser diff, not a slow page
+    let d = similar::TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(200))
+        .diff_lines(old, new);
+    html! {
+        pre.diff {
+            @for change in d.iter_all_changes() {
+                @match change.tag() {
+                    similar::ChangeTag::Delete => del { "- " (change.value()) },
+                    similar::ChangeTag::Insert => ins { "+ " (change.value()) },
+                    similar::ChangeTag::Equal => span { "  " (change.value()) },
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+    let Authed { ctx, user } = a;
+    let id = match api::uuid(&id) {
+        Ok(i) => i.to_string(),
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let m = match api.node.read::<Minutes>(&user, &id).await {
+        Ok(l) => l.state,
+        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+    };
+    let me = PersonId::new(user.id.clone());
+    let i_participate = m
+        .meeting
+        .participants
+        .iter()
+        .any(|p| p.person == me && &p.org == api.node.oin());
+    let doc = m.main.as_ref();
+    let cur = doc.and_then(|d| d.current());
+    let awaiting_me = doc.is_some_and(|d| d.circulated == Some(d.current_number()))
+        && m.awaiting(DocTarget::Main)
+            .iter()
+            .any(|p| p.person == me && &p.org == api.node.oin());
+    let base = format!("/overleggen/{id}");
+    let content = html! {
+        dl.gegevens {
+            dt { (ctx.t("Datum", "Date")) } dd { (fmt_ts(m.meeting.date)) }
+            dt { (ctx.t("Stap", "Step")) } dd { (step_label(ctx.lang, m.meeting.step)) }
+            dt { (ctx.t("Escalatie", "Escalation")) } dd { a href={ "/escalaties/" (m.meeting.escalation) } { (ctx.t("naar de escalatie", "to the escalation")) } }
+            dt { (ctx.t("Agenda", "Agenda")) } dd.tekst { (m.meeting.agenda) }
+        }
+        h2 { (ctx.t("Deelnemers en goedkeuring", "Participants and approval")) }
+        table #goedkeuringen {
+            thead { tr {
+                th scope="col" { (ctx.t("Deelnemer", "Participant")) }
+                th scope="col" { (ctx.t("Organisatie", "Organisation")) }
+                th scope="col" { (ctx.t("Goedgekeurd", "Approved")) }
+            } }
+            tbody {
+                @for p in &m.meeting.participants {
+                    @let appr = doc.and_then(|d| d.approvals.iter().find(|a| a.org == p.org && a.person == p.person));
+                    tr {
+                        td { (p.name) " — " (role_label(ctx.lang, p.role)) }
+                        td { (org_name(&api, p.org.as_str())) }
+                        td {
+                            @if let Some(a) = appr {
+                                (ctx.t("versie ", "revision ")) (a.revision) ", " (fmt_ts(a.at))
+                                @if a.signature.is_some() { " · " (ctx.t("ondertekend", "signed")) }
+                            } @else { "—" }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("Notulen", "Minutes")) }
+        @match doc {
+            None => {
+                p { (ctx.t("Nog geen notulen.", "No minutes yet.")) }
+                @if i_participate {
+                    form.formulier method="post" action={ (base) "/notulen" } {
+                        (ctx.csrf_field())
+                        label for="notulen-tekst" { (ctx.t("Concept-notulen", "Draft minutes")) }
+                        textarea #notulen-tekst name="content" rows="8" required maxlength="60000" {}
+                        button #notulen-opslaan type="submit" { (ctx.t("Concept opslaan", "Save draft")) }
+                    }
+                }
+            }
+            Some(d) => {
+                p #notulen-status {
+                    @if d.is_final() {
+                        strong { (ctx.t("Vastgesteld", "Final")) } " — " (ctx.t("versie ", "revision ")) (d.final_revision.unwrap_or_default())
+                        @if let Some(at) = d.final_at { ", " (fmt_ts(at)) }
+                    } @else if d.circulated == Some(d.current_number()) {
+                        (ctx.t("Ter goedkeuring: versie ", "Awaiting approval: revision ")) (d.current_number())
+                        @if let Some(dl) = d.approval_deadline { " — " (ctx.t("goedkeuren vóór ", "approve before ")) (fmt_ts(dl)) }
+                    } @else {
+                        (ctx.t("Concept: versie ", "Draft: revision ")) (d.current_number())
+                    }
+                }
+                @if let Some(r) = cur { div.notulen { pre.tekst { (r.content) } } }
+                p { a href={ (base) "/afdruk" } { (ctx.t("Afdrukbare versie", "Printable version")) } }
+                @if !d.is_final() && i_participate {
+                    @if awaiting_me {
+                        @if let Some(r) = cur {
+                            form.actie method="post" action={ (base) "/goedkeuren" } {
+                                (ctx.csrf_field())
+                                input type="hidden" name="revision" value=(r.number);
+                                input type="hidden" name="content_hash" value=(r.content_hash);
+                                button #goedkeuren type="submit" { (ctx.t("Versie ", "Approve revision ")) (r.number) (ctx.t(" goedkeuren", "")) }
+                            }
+                            details.actie #wijziging {
+                                summary { (ctx.t("Wijziging vragen", "Request a change")) }
+                                form method="post" action={ (base) "/wijzigingen" } {
+                                    (ctx.csrf_field())
+                                    input type="hidden" name="revision" value=(r.number);
+                                    label for="opmerking" { (ctx.t("Wat moet er anders?", "What should change?")) }
+                                    textarea #opmerking name="comment" rows="3" required maxlength="4000" {}
+                                    button type="submit" { (ctx.t("Wijziging vragen", "Request the change")) }
+                                }
+                            }
+                        }
+                    }
+                    @if d.circulated != Some(d.current_number()) {
+                        form.actie method="post" action={ (base) "/rondsturen" } {
+                            (ctx.csrf_field())
+                            button #rondsturen type="submit" { (ctx.t("Ter goedkeuring rondsturen", "Circulate for approval")) }
+                        }
+                    }
+                    details.actie #nieuwe-versie {
+                        summary { (ctx.t("Nieuwe versie maken", "Make a new revision")) }
+                        form method="post" action={ (base) "/notulen" } {
+                            (ctx.csrf_field())
+                            input type="hidden" name="revise" value="1";
+                            label for="nieuwe-inhoud" { (ctx.t("Tekst (eerdere goedkeuringen vervallen)", "Text (earlier approvals lapse)")) }
+                            textarea #nieuwe-inhoud name="content" rows="8" required maxlength="60000" { (cur.map(|r| r.content.as_str()).unwrap_or_default()) }
+                            button type="submit" { (ctx.t("Versie opslaan", "Save revision")) }
+                        }
+                    }
+                }
+                @if !d.change_requests.is_empty() {
+                    h3 { (ctx.t("Gevraagde wijzigingen", "Requested changes")) }
+                    ul { @for c in &d.change_requests { li { (ctx.t("versie ", "revision ")) (c.revision) ": " (c.comment) } } }
+                }
+                @if d.revisions.len() > 1 {
+                    h3 { (ctx.t("Verschillen tussen versies", "Differences between revisions")) }
+                    @for w in d.revisions.windows(2) {
+                        h4 { (ctx.t("Versie ", "Revision ")) (w[0].number) " → " (w[1].number) }
+                        (diff(&w[0].content, &w[1].content))
+                    }
+                }
+            }
+        }
+    };
+    let title = ctx.t("Overleg", "Meeting").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+pub(super) fn minutes_result(
+    api: &Api,
+    ctx: &Ctx,
+    id: &str,
+    r: Result<Json<api::CommandResponse>, ApiError>,
+    nl: &str,
+    en: &str,
+) -> Response {
+    after_command(
+        api,
+        ctx,
+        &format!("/overleggen/{}", urlencode(id)),
+        r,
+        nl,
+        en,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MinutesTextForm {
+    pub content: String,
+    #[serde(default)]
+    pub revise: Option<String>,
+}
+
+pub(super) async fn minutes_text(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<MinutesTextForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = if checked(&f.revise) {
+        api::revise_minutes(
+            State(api.clone()),
+            AuthUser(user),
+            Path(id.clone()),
+            Ok(Json(api::ReviseRequest {
+                target: DocTarget::Main,
+                content: f.content,
+            })),
+        )
+        .await
+    } else {
+        api::draft_minutes(
+            State(api.clone()),
+            AuthUser(user),
+            Path(id.clone()),
+            Ok(Json(api::ContentRequest { content: f.content })),
+        )
+        .await
+    };
+    minutes_result(&api, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved")
+}
+
+pub(super) async fn minutes_circulate(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = api::circulate_minutes(
+        State(api.clone()),
+        AuthUser(user),
+        Path(id.clone()),
+        Ok(Json(api::CirculateRequest {
+            target: DocTarget::Main,
+        })),
+    )
+    .await;
+    minutes_result(
+        &api,
+        &ctx,
+        &id,
+        r,
+        "Ter goedkeuring rondgestuurd",
+        "Circulated for approval",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApproveForm {
+    pub revision: u32,
+    pub content_hash: String,
+}
+
+pub(super) async fn minutes_approve(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ApproveForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = api::approve_minutes(
+        State(api.clone()),
+        AuthUser(user),
+        Path(id.clone()),
+        Ok(Json(api::ApproveRequest {
+            target: DocTarget::Main,
+            revision: f.revision,
+            content_hash: f.content_hash,
+        })),
+    )
+    .await;
+    minutes_result(
+        &api,
+        &ctx,
+        &id,
+        r,
+        "Goedgekeurd en ondertekend",
+        "Approved and signed",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangesForm {
+    pub revision: u32,
+    pub comment: String,
+}
+
+pub(super) async fn minutes_changes(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ChangesForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = api::request_changes(
+        State(api.clone()),
+        AuthUser(user),
+        Path(id.clone()),
+        Ok(Json(api::RequestChangesRequest {
+            target: DocTarget::Main,
+            revision: f.revision,
+            comment: f.comment,
+        })),
+    )
+    .await;
+    minutes_result(&api, &ctx, &id, r, "Wijziging gevraagd", "Change requested")
+}
+
+pub(super) async fn minutes_print(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+    let Authed { ctx, user } = a;
+    match api::minutes_print(State(api.clone()), AuthUser(user), Path(id)).await {
+        Ok(mut r) => {
+            // the printable record carries its own stylesheet inline, and nothing else
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                ),
+            );
+            r
+        }
+        Err(e) => error_page(&api, &ctx, &e),
+    }
+}

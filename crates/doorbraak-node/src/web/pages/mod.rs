@@ -1,0 +1,311 @@
+//! The screens. Each handler calls the JSON API's function for the same operation (so the
+//! rules, the role checks and the access log are shared) and renders the result; a refusal is
+//! shown with the rule's message.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::Form;
+use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, StepOutcome};
+use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
+use doorbraak_model::{
+    Aggregate, DocTarget, Escalation, Kwestie, KwestieCategory, Minutes, Oin, Participant,
+    PersonId, Role, RuleViolation, Situation, Step, Timestamp,
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::session::same_secret;
+use super::{Authed, Ctx, Lang, error_box, error_page, page, role_label};
+use crate::api::{self, Api, AuthUser};
+use crate::app::User;
+use crate::error::ApiError;
+
+type Web = State<Arc<Api>>;
+
+mod admin;
+mod cases;
+mod escalations;
+mod home;
+mod kwesties;
+pub(super) mod login;
+mod meetings;
+mod oversight;
+
+use admin::*;
+use cases::*;
+use escalations::*;
+use home::*;
+use kwesties::*;
+use login::*;
+use meetings::*;
+use oversight::*;
+
+pub fn routes() -> Router<Arc<Api>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/inloggen", get(login_page))
+        .route("/inloggen/dev", post(dev_login))
+        .route("/uitloggen", post(logout))
+        .route("/taal", get(set_lang))
+        .route("/zaken", get(cases).post(create_case))
+        .route("/zaken/{case_ref}", get(case_page))
+        .route("/escalaties", get(escalations).post(open_escalation))
+        .route("/escalaties/nieuw", get(new_escalation))
+        .route("/escalaties/{id}", get(escalation_page))
+        .route("/escalaties/{id}/oppakken", post(esc_pick_up))
+        .route("/escalaties/{id}/familie", post(esc_family))
+        .route("/escalaties/{id}/volgende-stap", post(esc_next_step))
+        .route("/escalaties/{id}/uitkomst", post(esc_outcome))
+        .route("/escalaties/{id}/overleg", post(esc_schedule))
+        .route("/kwesties", get(kwesties).post(raise_kwestie))
+        .route("/kwesties/nieuw", get(new_kwestie))
+        .route("/kwesties/{id}", get(kwestie_page))
+        .route("/kwesties/{id}/oppakken", post(kwestie_pick_up))
+        .route("/overleggen", get(meetings))
+        .route("/overleggen/{id}", get(meeting_page))
+        .route("/overleggen/{id}/notulen", post(minutes_text))
+        .route("/overleggen/{id}/rondsturen", post(minutes_circulate))
+        .route("/overleggen/{id}/goedkeuren", post(minutes_approve))
+        .route("/overleggen/{id}/wijzigingen", post(minutes_changes))
+        .route("/overleggen/{id}/afdruk", get(minutes_print))
+        .route("/team", get(team))
+        .route("/sturing", get(stagnation))
+        .route("/aanbevelingen", get(recommendations))
+        .route("/beheer", get(admin))
+        .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
+        .route("/beheer/toegangslog", get(access_log))
+        .route("/beheer/toegangslog.csv", get(access_log_csv))
+}
+
+// ------------------------------------------------------------------ small helpers
+
+fn fmt_ts(ts: Timestamp) -> String {
+    ts.strftime("%d-%m-%Y %H:%M UTC").to_string()
+}
+
+fn fmt_day(ts: Timestamp) -> String {
+    ts.strftime("%d-%m-%Y").to_string()
+}
+
+fn org_name(api: &Api, oin: &str) -> String {
+    Oin::parse(oin)
+        .ok()
+        .and_then(|o| api.node.directory().get(&o).map(|m| m.name.clone()))
+        .unwrap_or_else(|| oin.to_owned())
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn step_label(lang: Lang, s: Step) -> &'static str {
+    lang.t(s.label_nl(), s.label_en())
+}
+
+fn situation_label(lang: Lang, s: Situation) -> String {
+    match lang {
+        Lang::Nl => s.label_nl().to_owned(),
+        Lang::En => match s {
+            Situation::ProfessionalDilemma => "situation 1 (professional dilemma)".into(),
+            Situation::AgreementsNotKept => "situation 2 (agreements not kept)".into(),
+            Situation::Conduct => "situation 3 (professional conduct)".into(),
+        },
+    }
+}
+
+fn situation_help(lang: Lang, s: Situation) -> &'static str {
+    match s {
+        Situation::ProfessionalDilemma => lang.t(
+            "U verschilt van inzicht over de zaak, bijvoorbeeld over de volgende stap om de veiligheid te herstellen. Begint bij stap 1: de gedragswetenschappers.",
+            "You differ in view on the case, e.g. on the next step to restore safety. Starts at step 1: the behavioural scientists.",
+        ),
+        Situation::AgreementsNotKept => lang.t(
+            "De samenwerking volgt de gemaakte (of algemeen geldende) afspraken niet, bijvoorbeeld een wachtlijst houdt nodige hulp tegen. Begint bij stap 2: het management.",
+            "Cooperation does not follow the agreed (or generally applicable) arrangements, e.g. a waiting list keeps needed help from starting. Starts at step 2: management.",
+        ),
+        Situation::Conduct => lang.t(
+            "Het professioneel handelen van een collega van een andere organisatie is nalatig of zorgwekkend (SKJ-kwaliteitskader of algemene normen). Begint bij stap 2: het management.",
+            "The professional conduct of a colleague of another organisation is negligent or worrying (SKJ quality framework or general norms). Starts at step 2: management.",
+        ),
+    }
+}
+
+fn status_badge(lang: Lang, overdue: bool, status: &str) -> Markup {
+    html! {
+        @if overdue { span.badge.te-laat { (lang.t("te laat", "overdue")) } " " }
+        span.badge { (status_label(lang, status)) }
+    }
+}
+
+fn status_label(lang: Lang, status: &str) -> String {
+    let (nl, en) = match status {
+        "open" => ("open", "open"),
+        "closed" => ("gesloten", "closed"),
+        "raised" => ("gemeld", "raised"),
+        "picked_up" => ("opgepakt", "picked up"),
+        "resolved" => ("opgelost", "resolved"),
+        "escalated_to_board" => ("bij het bestuur", "with the board"),
+        "scheduled" => ("gepland", "scheduled"),
+        "draft" => ("concept", "draft"),
+        "circulated" => ("ter goedkeuring", "awaiting approval"),
+        "final" => ("vastgesteld", "final"),
+        other => (other, other),
+    };
+    lang.t(nl, en).to_owned()
+}
+
+fn me_participant(api: &Api, u: &User) -> Participant {
+    Participant {
+        person: PersonId::new(u.id.clone()),
+        name: u.name.clone(),
+        role: u.role,
+        org: api.node.oin().clone(),
+    }
+}
+
+/// How a form names a person: `OIN|person id`.
+fn participant_key(p: &Participant) -> String {
+    format!("{}|{}", p.org.as_str(), p.person.0)
+}
+
+/// The people who can be invited to a meeting of an escalation: me, then everyone known in it
+/// (step participants, those who picked a step up), each once.
+fn meeting_candidates(api: &Api, u: &User, e: &Escalation) -> Vec<Participant> {
+    let mut candidates: Vec<Participant> = vec![me_participant(api, u)];
+    for s in &e.steps {
+        candidates.extend(s.participants.iter().cloned());
+        if let Some((doorbraak_model::Actor::Person { person, role, org }, _)) = &s.picked_up {
+            candidates.push(Participant {
+                person: person.clone(),
+                name: person.0.clone(),
+                role: *role,
+                org: org.clone(),
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    candidates.retain(|p| seen.insert((p.org.clone(), p.person.clone())));
+    candidates
+}
+
+/// Would this command be allowed now? `Err` carries the rule that refuses it.
+fn dry_run(
+    api: &Api,
+    u: &User,
+    e: &Escalation,
+    cmd: &EscalationCommand,
+) -> Result<(), RuleViolation> {
+    Escalation::decide(Some(e), cmd, &api.node.actor(u), api.node.now()).map(|_| ())
+}
+
+/// A button for an action, or (when a rule forbids it now) the disabled button with the rule.
+fn action(
+    ctx: &Ctx,
+    allowed: &Result<(), RuleViolation>,
+    to: &str,
+    label: &str,
+    id: &str,
+    fields: Markup,
+) -> Markup {
+    match allowed {
+        Ok(()) => html! {
+            form.actie method="post" action=(to) {
+                (ctx.csrf_field())
+                (fields)
+                button #(id) type="submit" { (label) }
+            }
+        },
+        Err(v) => html! {
+            div.actie.uit {
+                button #(id) type="button" disabled aria-describedby={ (id) "-waarom" } { (label) }
+                p.waarom id={ (id) "-waarom" } {
+                    (ctx.t(&v.message_nl(), &v.message_en()))
+                    " " span.regel { "(" code { (v.rule()) } ")" }
+                }
+            }
+        },
+    }
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(v.to_owned())).map_err(|_| {
+        RuleViolation::InvalidField {
+            field,
+            reason: "not one of the offered choices",
+        }
+        .into()
+    })
+}
+
+/// A list query without filters (the API's default limit).
+fn everything() -> Result<Query<api::ListQuery>, QueryRejection> {
+    Ok(Query(api::ListQuery {
+        status: None,
+        overdue: None,
+        case_ref: None,
+        limit: None,
+    }))
+}
+
+/// The escalation a form acts on, read as its page was (id checked, read logged, roles).
+async fn escalation_for(api: &Api, u: &User, id: &str) -> Result<Escalation, ApiError> {
+    let id = api::uuid(id)?.to_string();
+    Ok(api.node.read::<Escalation>(u, &id).await?.state)
+}
+
+/// A form field whose value must be one of `choices`.
+fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a str, ApiError> {
+    choices.iter().copied().find(|c| *c == v).ok_or_else(|| {
+        RuleViolation::InvalidField {
+            field,
+            reason: "not one of the offered choices",
+        }
+        .into()
+    })
+}
+
+/// After a command: remember its outcome (or the rule that refused it) for the next page,
+/// and go there.
+fn after_command(
+    api: &Api,
+    ctx: &Ctx,
+    to: &str,
+    r: Result<Json<api::CommandResponse>, ApiError>,
+    nl: &str,
+    en: &str,
+) -> Response {
+    match r {
+        Ok(_) => api.flash(ctx, true, nl, en),
+        Err(e) => api.flash_error(ctx, &e),
+    }
+    see_other(to)
+}
+
+fn checked(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_cell("anna"), "anna");
+    }
+
+    #[test]
+    fn diff_marks_removed_and_added_lines() {
+        let d = diff("a\nb\n", "a\nc\n").into_string();
+        assert!(d.contains("<del>- b"), "{d}");
+        assert!(d.contains("<ins>+ c"), "{d}");
+    }
+}

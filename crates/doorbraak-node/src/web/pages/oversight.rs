@@ -1,0 +1,297 @@
+//! The team overview and agenda, the alderman's stagnation view with its charts, and the
+//! recommendations register.
+
+use super::*;
+
+// ------------------------------------------------------------------ team
+
+pub(super) async fn team(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let overview = if matches!(
+        user.role,
+        Role::TeamManager | Role::Director | Role::BoardMember
+    ) {
+        Some(api::team_overview(State(api.clone()), AuthUser(user.clone())).await)
+    } else {
+        None
+    };
+    let agenda = api::team_agenda(State(api.clone()), AuthUser(user.clone())).await;
+    let content = html! {
+        @if let Some(o) = &overview {
+            h2 { (ctx.t("Teamoverzicht", "Team overview")) }
+            p.hint { (ctx.t("Te laat eerst, dan op termijn; leeftijd in dagen.", "Overdue first, then by deadline; age in days.")) }
+            @match o {
+                Err(e) => (error_box(ctx.lang, e)),
+                Ok(Json(v)) => {
+                    h3 { (ctx.t("Escalaties", "Escalations")) }
+                    (team_table(&api, &ctx, v["escalations"].as_array(), "escalaties"))
+                    h3 { (ctx.t("Kwesties", "Kwesties")) }
+                    (team_table(&api, &ctx, v["kwesties"].as_array(), "kwesties"))
+                }
+            }
+        }
+        h2 { (ctx.t("Agenda van het teamoverleg", "Team-meeting agenda")) }
+        @match &agenda {
+            Err(e) => (error_box(ctx.lang, e)),
+            Ok(Json(v)) => {
+                @let items = v["items"].as_array().cloned().unwrap_or_default();
+                @if items.is_empty() { p { (ctx.t("Niets geagendeerd.", "Nothing on the agenda.")) } }
+                ol {
+                    @for i in &items {
+                        li {
+                            a href={ "/kwesties/" (i["kwestie"].as_str().unwrap_or_default()) } { (i["obstacle"].as_str().unwrap_or_default()) }
+                            " — " (i["age_days"]) (ctx.t(" dagen", " days"))
+                            @if i["overdue"] == true { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
+                            @if i["offers_board_escalation"] == true { " " span.badge { (ctx.t("kan naar het bestuur", "may go to the board")) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = ctx.t("Team", "Team").to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+pub(super) fn team_table(
+    api: &Api,
+    ctx: &Ctx,
+    items: Option<&Vec<serde_json::Value>>,
+    base: &str,
+) -> Markup {
+    let items = items.cloned().unwrap_or_default();
+    html! {
+        @if items.is_empty() { p { (ctx.t("Niets open.", "Nothing open.")) } }
+        @else {
+            table {
+                thead { tr {
+                    th scope="col" { (ctx.t("Zaak", "Case")) }
+                    th scope="col" { (ctx.t("Van", "From")) }
+                    th scope="col" { (ctx.t("Status", "Status")) }
+                    th scope="col" { (ctx.t("Leeftijd (dagen)", "Age (days)")) }
+                    th scope="col" { (ctx.t("Volgende termijn", "Next deadline")) }
+                } }
+                tbody {
+                    @for i in &items {
+                        tr {
+                            td { a href={ "/" (base) "/" (i["id"].as_str().unwrap_or_default()) } { (i["case_ref"].as_str().unwrap_or("—")) } }
+                            td { (i["home"].as_str().map(|o| org_name(api, o)).unwrap_or_default()) }
+                            td { (status_badge(ctx.lang, i["overdue"] == true, i["status"].as_str().unwrap_or_default())) }
+                            td { (i["age_days"]) }
+                            td { (i["next_deadline"].as_str().unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ oversight
+
+/// One figure of the stagnation view: a number, or why it is not shown.
+pub(super) fn cell_text(lang: Lang, v: &serde_json::Value) -> (Option<u64>, String) {
+    match v {
+        serde_json::Value::Number(n) => (n.as_u64(), n.to_string()),
+        serde_json::Value::String(s) if s.starts_with('<') => (
+            None,
+            format!("{s} {}", lang.t("(afgeschermd)", "(suppressed)")),
+        ),
+        serde_json::Value::String(s) if s == "suppressed" => {
+            (None, lang.t("afgeschermd", "suppressed").to_owned())
+        }
+        serde_json::Value::String(s) if s.starts_with("insufficient") => (
+            None,
+            lang.t("te weinig organisaties", "too few organisations")
+                .to_owned(),
+        ),
+        other => (None, other.to_string()),
+    }
+}
+
+/// One bar (an SVG, so no inline style is needed under the content security policy).
+pub(super) fn bar(percent: u64) -> Markup {
+    html! {
+        svg.balk viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
+            rect width=(percent.min(100)) height="10" {}
+        }
+    }
+}
+
+/// A bar chart of a map of figures (with the numbers as text, for screen readers and print).
+pub(super) fn bars(
+    lang: Lang,
+    id: &str,
+    caption: &str,
+    v: &serde_json::Value,
+    label: &dyn Fn(&str) -> String,
+) -> Markup {
+    let Some(map) = v.as_object() else {
+        let (_, text) = cell_text(lang, v);
+        return html! { p id=(id) { (caption) ": " (text) } };
+    };
+    let max = map
+        .values()
+        .filter_map(|v| v.as_u64())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    html! {
+        table.grafiek id=(id) {
+            caption { (caption) }
+            thead { tr { th scope="col" { (lang.t("Wat", "What")) } th scope="col" { (lang.t("Aantal", "Count")) } } }
+            tbody {
+                @for (k, val) in map {
+                    @let (n, text) = cell_text(lang, val);
+                    @let cell_id = format!("{id}-{}", k.replace(['/', ' ', '>'], "-"));
+                    tr {
+                        th scope="row" { (label(k)) }
+                        td id=(cell_id) {
+                            @match n {
+                                Some(n) => {
+                                    (bar((n * 100 / max).max(2)))
+                                    span.getal { (n) }
+                                }
+                                None => { span.balk.afgeschermd aria-hidden="true" {} span.getal { (text) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let v = match api::stagnation(State(api.clone()), AuthUser(user.clone())).await {
+        Ok(Json(v)) => v,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let trend = match api::trend(State(api.clone()), AuthUser(user)).await {
+        Ok(Json(t)) => t,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let lang = ctx.lang;
+    let step_sit = |k: &str| {
+        let mut it = k.split('/');
+        match (it.next(), it.next()) {
+            (Some(s), Some(t)) => format!(
+                "{} {s} · {} {t}",
+                lang.t("stap", "step"),
+                lang.t("situatie", "situation")
+            ),
+            _ => k.to_owned(),
+        }
+    };
+    let pair = |k: &str| match k.split_once(" -> ") {
+        Some((a, b)) => format!("{} → {}", org_name(&api, a), org_name(&api, b)),
+        None => k.to_owned(),
+    };
+    let plain = |k: &str| k.to_owned();
+    let age = &v["age_in_step_days"];
+    let (overdue_n, overdue_text) = cell_text(lang, &v["overdue_steps"]);
+    let _ = overdue_n;
+    let content = html! {
+        p.hint {
+            (ctx.t("Geaggregeerd over de organisaties van de regio; geen zaak verlaat haar organisatie. Aantallen onder ", "Aggregated over the region's organisations; no case leaves its organisation. Counts below "))
+            (v["suppressed_below"]) (ctx.t(" zijn afgeschermd; een cijfer wordt alleen getoond als minstens ", " are suppressed; a figure is shown only if at least "))
+            (v["min_organisations"]) (ctx.t(" organisaties bijdragen.", " organisations contribute."))
+        }
+        @if v["partial"] == true {
+            div.melding.fout role="alert" {
+                (ctx.t("Onvolledig: deze organisaties antwoordden niet op tijd: ", "Incomplete: these organisations did not answer in time: "))
+                @for m in v["missing"].as_array().into_iter().flatten() { (m["name"].as_str().unwrap_or_default()) " " }
+            }
+        }
+        div.kaarten {
+            div.kaart { h2 { (ctx.t("Te late stappen", "Overdue steps")) } p.groot #te-laat { (overdue_text) } }
+            div.kaart {
+                h2 { (ctx.t("Tijd in de huidige stap (dagen)", "Time in the current step (days)")) }
+                @if let Some(o) = age.as_object() {
+                    p.groot #mediaan { (ctx.t("mediaan ", "median ")) (o.get("median").cloned().unwrap_or_default()) }
+                    @if let Some(p90) = o.get("p90") { p { "p90 " (p90) } }
+                } @else { p.groot { (cell_text(lang, age).1) } }
+            }
+        }
+        (bars(lang, "open", ctx.t("Open escalaties per stap en situatie", "Open escalations by step and situation"), &v["open_by_step_situation"], &step_sit))
+        (bars(lang, "paren", ctx.t("Waar het stagneert: open escalaties per paar organisaties", "Where it stagnates: open escalations by pair of organisations"), &v["open_by_pair"], &pair))
+        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &v["bottlenecks"], &plain))
+        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &v["kwestie_categories"], &plain))
+        @let structural = v["structural_candidates"].as_array().cloned().unwrap_or_default();
+        @if !structural.is_empty() {
+            h2 { (ctx.t("Mogelijk structurele knelpunten", "Possibly structural bottlenecks")) }
+            ul { @for s in &structural { li { (s["bottleneck"].as_str().unwrap_or_default()) } } }
+        }
+        h2 { (ctx.t("Verloop (dagelijkse momentopnamen)", "Trend (daily snapshots)")) }
+        @if trend.is_empty() { p { (ctx.t("Nog geen momentopnamen.", "No snapshots yet.")) } }
+        @else {
+            table.grafiek #trend {
+                caption { (ctx.t("Te late stappen per dag", "Overdue steps per day")) }
+                thead { tr { th scope="col" { (ctx.t("Dag", "Day")) } th scope="col" { (ctx.t("Te late stappen", "Overdue steps")) } } }
+                tbody {
+                    @for t in &trend {
+                        @let (n, text) = cell_text(lang, &t["view"]["overdue_steps"]);
+                        tr {
+                            th scope="row" { (t["day"].as_str().unwrap_or_default()) }
+                            td {
+                                @if let Some(n) = n { (bar((n * 4).clamp(2, 100))) }
+                                @else { span.balk.afgeschermd aria-hidden="true" {} }
+                                span.getal { (text) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.hint { (ctx.t("Berekend: ", "Computed: ")) (v["generated_at"].as_str().unwrap_or_default()) }
+    };
+    let title = ctx
+        .t(
+            "Waar de samenwerking stagneert",
+            "Where cooperation stagnates",
+        )
+        .to_owned();
+    page(&api, &ctx, &title, content)
+}
+
+// ------------------------------------------------------------------ recommendations
+
+pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let rows =
+        match api::list_recommendations(State(api.clone()), AuthUser(user), everything()).await {
+            Ok(Json(r)) => r,
+            Err(e) => return error_page(&api, &ctx, &e),
+        };
+    let content = html! {
+        @if rows.is_empty() { p { (ctx.t("Nog geen aanbevelingen.", "No recommendations yet.")) } }
+        @else {
+            table #aanbevelingen {
+                thead { tr {
+                    th scope="col" { (ctx.t("Aanbeveling", "Recommendation")) }
+                    th scope="col" { (ctx.t("Eigenaar", "Owner")) }
+                    th scope="col" { (ctx.t("Gereed op", "Due")) }
+                    th scope="col" { (ctx.t("Status", "Status")) }
+                    th scope="col" { (ctx.t("Opvolging", "Follow-up")) }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { strong { (r.state["title"].as_str().unwrap_or_default()) } br; (r.state["text"].as_str().unwrap_or_default()) }
+                            td { (r.state["owner"].as_str().unwrap_or_default()) }
+                            td { (r.state["due"].as_str().unwrap_or_default()) }
+                            td { (status_badge(ctx.lang, r.overdue, r.state["status"].as_str().unwrap_or(&r.status))) }
+                            td { (r.state["follow_up"].as_array().map_or(0, Vec::len)) }
+                        }
+                    }
+                }
+            }
+        }
+        p.hint { (ctx.t("Nieuwe aanbevelingen en hun opvolging gaan via de API of `doorbraak` (POST /api/v1/recommendations).", "New recommendations and follow-up go through the API or `doorbraak` (POST /api/v1/recommendations).")) }
+    };
+    let title = ctx
+        .t("Register van aanbevelingen", "Recommendations register")
+        .to_owned();
+    page(&api, &ctx, &title, content)
+}
