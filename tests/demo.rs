@@ -32,6 +32,25 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
             .any(|l| l.contains("token demo-lokaal-team-anna")),
         "{printed:#?}"
     );
+    // every development user gets a URL at which they log in to the web UI
+    let anna = printed
+        .iter()
+        .find(|l| l.contains("token demo-lokaal-team-anna"))
+        .unwrap();
+    let login = anna
+        .split_whitespace()
+        .find(|w| w.starts_with("http://") && w.contains("/inloggen?als=anna"))
+        .unwrap_or_else(|| panic!("no login URL in {anna}"));
+    let page = support::http_client()
+        .get(login)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"als-anna\""), "{page}");
+    assert!(page.contains("lang=\"nl\""));
 
     let f: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("one/federation.json")).unwrap())

@@ -12,6 +12,8 @@ use std::process::Child;
 use std::time::Duration;
 
 use fantoccini::Locator;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use serde_json::Value;
 use support::browser::Browser;
 
@@ -123,6 +125,14 @@ async fn submit(b: &Browser, css: &str) {
     panic!("clicking {css} did not load a new page");
 }
 
+/// Press and release one key (to whatever has the focus).
+async fn press(b: &Browser, key: Key) {
+    let k = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    b.client.perform_actions(k).await.unwrap();
+}
+
 /// Log in at a node with a development account (through the login page's button).
 async fn login(b: &Browser, http: &str, user: &str) {
     b.goto(&format!("{http}/inloggen?als={user}"))
@@ -206,6 +216,20 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
             .contains("Welkom, Anna de Vries")
     );
     shot(&b, "start-professional.png").await;
+    // by keyboard: the first Tab reaches the skip link, Enter moves focus to the content,
+    // the next Tab to its first link
+    press(&b, Key::Tab).await;
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("class").await.unwrap().as_deref(),
+        Some("skip")
+    );
+    press(&b, Key::Enter).await;
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("inhoud"));
+    press(&b, Key::Tab).await;
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(focused.tag_name().await.unwrap(), "a");
     b.goto(&format!("{lt}/zaken")).await.unwrap();
     b.fill("#case_ref", "LT-2026-0099").await.unwrap();
     b.fill("#title", "Gezin Visser (pseudoniem)").await.unwrap();
@@ -443,6 +467,41 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         "{reg}"
     );
     shot(&b, "aanbevelingen.png").await;
+    // she adds one from the evaluation, and moves another on
+    b.fill("#herkomst", "Evaluatie Q4 2026").await.unwrap();
+    b.fill("#titel", "Escalatieladder bespreken in het regio-overleg")
+        .await
+        .unwrap();
+    b.fill("#tekst", "Agendeer de stagnatiecijfers elk kwartaal.")
+        .await
+        .unwrap();
+    b.fill("#eigenaar", "joost").await.unwrap();
+    b.client
+        .execute(
+            "document.getElementById('gereed').value = '2027-01-15'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&b, "#aanbeveling-toevoegen").await;
+    let reg = b.text("#aanbevelingen").await.unwrap();
+    assert!(reg.contains("Escalatieladder bespreken"), "{reg}");
+    b.fill("#notitie-0", "Afspraak gemaakt met Veilig Thuis")
+        .await
+        .unwrap();
+    submit(&b, "#aanbevelingen tr:first-child form button").await;
+    let saved = b.text("[role=status]").await.unwrap();
+    assert!(saved.contains("Status opgeslagen"), "{saved}");
+    let badges = b
+        .client
+        .find_all(Locator::Css("#aanbevelingen .badge"))
+        .await
+        .unwrap();
+    let mut moved = false;
+    for badge in badges {
+        moved |= badge.text().await.unwrap() == "in uitvoering";
+    }
+    assert!(moved, "one recommendation is now in progress");
     logout(&b).await;
 
     // 9. The administrator: members with delivery status (resend), certificates, and the

@@ -210,11 +210,11 @@ pub(super) async fn open_escalation(
     }
 }
 
-pub(super) fn participant_list(api: &Api, ps: &[Participant]) -> Markup {
+pub(super) fn participant_list(api: &Api, lang: Lang, ps: &[Participant]) -> Markup {
     html! {
         ul.personen {
             @for p in ps {
-                li { (p.name) " — " (p.role.label_nl()) ", " (org_name(api, p.org.as_str())) }
+                li { (p.name) " — " (role_label(lang, p.role)) ", " (org_name(api, p.org.as_str())) }
             }
         }
     }
@@ -381,7 +381,7 @@ pub(super) async fn escalation_page(
                     @if let Some((o, _)) = &s.outcome {
                         "; " @if o.is_resolved() { (ctx.t("overbrugd", "bridged")) } @else { (ctx.t("niet overbrugd", "not bridged")) }
                     }
-                    (participant_list(&api, &s.participants))
+                    (participant_list(&api, ctx.lang, &s.participants))
                 }
             }
         }

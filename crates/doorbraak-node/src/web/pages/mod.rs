@@ -77,7 +77,11 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/overleggen/{id}/afdruk", get(minutes_print))
         .route("/team", get(team))
         .route("/sturing", get(stagnation))
-        .route("/aanbevelingen", get(recommendations))
+        .route(
+            "/aanbevelingen",
+            get(recommendations).post(create_recommendation),
+        )
+        .route("/aanbevelingen/{id}/status", post(recommendation_status))
         .route("/beheer", get(admin))
         .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
         .route("/beheer/toegangslog", get(access_log))
@@ -156,6 +160,9 @@ fn status_label(lang: Lang, status: &str) -> String {
         "draft" => ("concept", "draft"),
         "circulated" => ("ter goedkeuring", "awaiting approval"),
         "final" => ("vastgesteld", "final"),
+        "in_progress" => ("in uitvoering", "in progress"),
+        "done" => ("gerealiseerd", "done"),
+        "dropped" => ("vervallen", "dropped"),
         other => (other, other),
     };
     lang.t(nl, en).to_owned()

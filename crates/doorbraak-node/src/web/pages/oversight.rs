@@ -260,10 +260,18 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
 pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
     let rows =
-        match api::list_recommendations(State(api.clone()), AuthUser(user), everything()).await {
+        match api::list_recommendations(State(api.clone()), AuthUser(user.clone()), everything())
+            .await
+        {
             Ok(Json(r)) => r,
             Err(e) => return error_page(&api, &ctx, &e),
         };
+    // the statuses a recommendation can move on to
+    let statuses = [
+        ("in_progress", ctx.t("in uitvoering", "in progress")),
+        ("done", ctx.t("gerealiseerd", "done")),
+        ("dropped", ctx.t("vervallen", "dropped")),
+    ];
     let content = html! {
         @if rows.is_empty() { p { (ctx.t("Nog geen aanbevelingen.", "No recommendations yet.")) } }
         @else {
@@ -273,25 +281,136 @@ pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
                     th scope="col" { (ctx.t("Eigenaar", "Owner")) }
                     th scope="col" { (ctx.t("Gereed op", "Due")) }
                     th scope="col" { (ctx.t("Status", "Status")) }
-                    th scope="col" { (ctx.t("Opvolging", "Follow-up")) }
+                    th scope="col" { (ctx.t("Verder zetten", "Move on")) }
                 } }
                 tbody {
-                    @for r in &rows {
+                    @for (i, r) in rows.iter().enumerate() {
+                        @let status = r.state["status"].as_str().unwrap_or(&r.status).to_owned();
                         tr {
                             td { strong { (r.state["title"].as_str().unwrap_or_default()) } br; (r.state["text"].as_str().unwrap_or_default()) }
                             td { (r.state["owner"].as_str().unwrap_or_default()) }
                             td { (r.state["due"].as_str().unwrap_or_default()) }
-                            td { (status_badge(ctx.lang, r.overdue, r.state["status"].as_str().unwrap_or(&r.status))) }
-                            td { (r.state["follow_up"].as_array().map_or(0, Vec::len)) }
+                            td { (status_badge(ctx.lang, r.overdue, &status)) }
+                            td {
+                                @if status != "done" && status != "dropped" {
+                                    form method="post" action={ "/aanbevelingen/" (r.id) "/status" } {
+                                        (ctx.csrf_field())
+                                        label for={ "status-" (i) } { span.sr { (ctx.t("Nieuwe status", "New status")) } }
+                                        select id={ "status-" (i) } name="status" {
+                                            @for (code, label) in &statuses { option value=(code) { (label) } }
+                                        }
+                                        label for={ "notitie-" (i) } { span.sr { (ctx.t("Toelichting", "Note")) } }
+                                        input id={ "notitie-" (i) } name="note" required maxlength="2000" placeholder=(ctx.t("toelichting", "note"));
+                                        button type="submit" { (ctx.t("Opslaan", "Save")) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        p.hint { (ctx.t("Nieuwe aanbevelingen en hun opvolging gaan via de API of `doorbraak` (POST /api/v1/recommendations).", "New recommendations and follow-up go through the API or `doorbraak` (POST /api/v1/recommendations).")) }
+        h2 { (ctx.t("Aanbeveling toevoegen", "Add a recommendation")) }
+        form.formulier #nieuwe-aanbeveling method="post" action="/aanbevelingen" {
+            (ctx.csrf_field())
+            label for="herkomst" { (ctx.t("Uit welke evaluatie?", "From which evaluation?")) }
+            input #herkomst name="evaluation" required maxlength="200";
+            label for="titel" { (ctx.t("Titel", "Title")) }
+            input #titel name="title" required maxlength="200";
+            label for="tekst" { (ctx.t("Aanbeveling", "Recommendation")) }
+            textarea #tekst name="text" rows="3" required maxlength="4000" {}
+            label for="eigenaar" { (ctx.t("Eigenaar (persoon-id)", "Owner (person id)")) }
+            input #eigenaar name="owner" required maxlength="100";
+            label for="gereed" { (ctx.t("Gereed op", "Due")) }
+            input #gereed type="date" name="due" required;
+            div.keuze {
+                input #delen type="checkbox" name="share_text" value="1";
+                label for="delen" { (ctx.t("De tekst delen met de gemeente (anders alleen de aantallen)", "Share the text with the municipality (else only the counts)")) }
+            }
+            button #aanbeveling-toevoegen type="submit" { (ctx.t("Toevoegen", "Add")) }
+        }
     };
     let title = ctx
         .t("Register van aanbevelingen", "Recommendations register")
         .to_owned();
     page(&api, &ctx, &title, content)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecommendationForm {
+    pub evaluation: String,
+    pub title: String,
+    pub text: String,
+    pub owner: String,
+    pub due: String,
+    #[serde(default)]
+    pub share_text: Option<String>,
+}
+
+pub(super) async fn create_recommendation(
+    State(api): Web,
+    a: Authed,
+    Form(f): Form<RecommendationForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = api::create_recommendation(
+        State(api.clone()),
+        AuthUser(user),
+        Ok(Json(api::CreateRecommendationRequest {
+            origin: doorbraak_model::RecommendationOrigin::Evaluation(f.evaluation),
+            title: f.title,
+            text: f.text,
+            owner: f.owner,
+            due: f.due,
+            share_text: checked(&f.share_text),
+        })),
+    )
+    .await
+    .map(|(_, j)| j);
+    after_command(
+        &api,
+        &ctx,
+        "/aanbevelingen",
+        r,
+        "Aanbeveling toegevoegd",
+        "Recommendation added",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecommendationStatusForm {
+    pub status: String,
+    pub note: String,
+}
+
+pub(super) async fn recommendation_status(
+    State(api): Web,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<RecommendationStatusForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = match parse_enum::<doorbraak_model::RecommendationStatus>("status", &f.status) {
+        Ok(status) => {
+            api::recommendation_status(
+                State(api.clone()),
+                AuthUser(user),
+                Path(id),
+                Ok(Json(api::RecommendationStatusRequest {
+                    status,
+                    note: f.note,
+                })),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    after_command(
+        &api,
+        &ctx,
+        "/aanbevelingen",
+        r,
+        "Status opgeslagen",
+        "Status saved",
+    )
 }
