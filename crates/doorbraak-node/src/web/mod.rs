@@ -290,9 +290,11 @@ pub fn page(api: &Api, ctx: &Ctx, title: &str, content: Markup) -> Response {
                                 (ctx.csrf_field())
                                 button.link type="submit" { (ctx.t("Uitloggen", "Log out")) }
                             }
+                            a.taal href={ "/taal?lang=" (other.0) "&terug=" (ctx.path) } lang=(other.0) { (other.1) }
                         }
+                    } @else {
+                        a.taal href={ "/taal?lang=" (other.0) "&terug=" (ctx.path) } lang=(other.0) { (other.1) }
                     }
-                    a.taal href={ "/taal?lang=" (other.0) "&terug=" (ctx.path) } lang=(other.0) { (other.1) }
                 }
                 main #inhoud tabindex="-1" {
                     @if let Some(f) = &ctx.flash {

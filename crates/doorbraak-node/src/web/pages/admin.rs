@@ -179,7 +179,7 @@ pub(super) async fn access_log(
                         td { (fmt_ts(r.at)) }
                         td { (r.user_id) }
                         td { (r.user_role) }
-                        td { (format!("{:?}", r.action)) }
+                        td { (action_label(ctx.lang, r.action)) }
                         td { (r.object_type) " " code.klein { (r.object_id) } }
                         td { (r.outcome) }
                     }
@@ -276,4 +276,16 @@ pub(super) async fn access_log_csv(
         body,
     )
         .into_response()
+}
+
+/// NEN 7513 action codes in words.
+fn action_label(lang: Lang, a: doorbraak_store::AccessAction) -> &'static str {
+    use doorbraak_store::AccessAction as A;
+    match a {
+        A::C => lang.t("aangemaakt", "created"),
+        A::R => lang.t("ingezien", "read"),
+        A::U => lang.t("gewijzigd", "changed"),
+        A::D => lang.t("verwijderd", "deleted"),
+        A::E => lang.t("uitgevoerd", "executed"),
+    }
 }

@@ -78,7 +78,7 @@ pub(super) fn team_table(
                             td { (i["home"].as_str().map(|o| org_name(api, o)).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, i["overdue"] == true, i["status"].as_str().unwrap_or_default())) }
                             td { (i["age_days"]) }
-                            td { (i["next_deadline"].as_str().unwrap_or_default()) }
+                            td { (i["next_deadline"].as_str().and_then(|t| t.parse::<Timestamp>().ok()).map(fmt_ts).unwrap_or_default()) }
                         }
                     }
                 }
