@@ -18,25 +18,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use doorbraak_bench::{LT, VT, oin, open_escalation};
 use doorbraak_federation::directory::{Manifest, Member, sign};
 use doorbraak_federation::pki::{PkiDir, pem_to_der};
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
 use doorbraak_model::escalation::EscalationCommand as C;
-use doorbraak_model::{
-    Actor, CaseRef, DeadlinePolicy, Escalation, EscalationId, Oin, OrgKind, OrgRef, Role,
-    Situation, Step,
-};
+use doorbraak_model::{Actor, Escalation, EscalationId, OrgKind, Role, Situation};
 use doorbraak_node::Node;
 use doorbraak_proto::v1;
 use tokio::sync::{Mutex, oneshot};
 use tonic::{Request, Response, Status};
-
-const LT: &str = "00000001000000000010";
-const VT: &str = "00000001000000000020";
-
-fn oin(s: &str) -> anyhow::Result<Oin> {
-    Oin::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
-}
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -263,25 +254,7 @@ async fn pair(pki: &PkiDir, dir: &Path) -> anyhow::Result<Pair> {
 }
 
 fn open(id: EscalationId) -> anyhow::Result<C> {
-    Ok(C::Open {
-        id,
-        home: OrgRef {
-            oin: oin(LT)?,
-            kind: OrgKind::LocalTeam,
-        },
-        counterparts: vec![OrgRef {
-            oin: oin(VT)?,
-            kind: OrgKind::VeiligThuis,
-        }],
-        case_ref: CaseRef::parse("LT-BENCH").map_err(|e| anyhow::anyhow!("{e}"))?,
-        situation: Situation::AgreementsNotKept,
-        first_step: Step::Management,
-        participants: vec![],
-        question: "Wachtlijst bij Veilig Thuis".into(),
-        needs: "Start van het onderzoek".into(),
-        seeking_youth_help_access: false,
-        policy: DeadlinePolicy::default(),
-    })
+    open_escalation(id, "LT-BENCH", Situation::AgreementsNotKept, vec![])
 }
 
 /// Open `n` escalations with `conc` tasks; each waits until its escalation is committed at

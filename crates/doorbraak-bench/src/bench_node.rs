@@ -10,53 +10,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use doorbraak_bench::{LT, VT, oin, open_escalation, percentile};
 use doorbraak_model::escalation::{EscalationCommand as C, StepOutcome};
 use doorbraak_model::{
-    Actor, CaseRef, DeadlinePolicy, Escalation, EscalationId, Oin, OrgKind, OrgRef, Participant,
-    PersonId, Role, Situation, Step,
+    Actor, Escalation, EscalationId, Participant, PersonId, Role, Situation, Step,
 };
 use doorbraak_node::Node;
 
-const LT: &str = "00000001000000000010";
-const VT: &str = "00000001000000000020";
-
-fn oin(s: &str) -> anyhow::Result<Oin> {
-    Oin::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
 fn open_cmd(id: EscalationId) -> anyhow::Result<C> {
-    Ok(C::Open {
+    open_escalation(
         id,
-        home: OrgRef {
-            oin: oin(LT)?,
-            kind: OrgKind::LocalTeam,
-        },
-        counterparts: vec![OrgRef {
-            oin: oin(VT)?,
-            kind: OrgKind::VeiligThuis,
-        }],
-        case_ref: CaseRef::parse("LT-BENCH-1").map_err(|e| anyhow::anyhow!("{e}"))?,
-        situation: Situation::ProfessionalDilemma,
-        first_step: Step::BehaviouralScientists,
-        participants: vec![Participant {
+        "LT-BENCH-1",
+        Situation::ProfessionalDilemma,
+        vec![Participant {
             person: PersonId::new("anna"),
             name: "Anna".into(),
             role: Role::Professional,
             org: oin(LT)?,
         }],
-        question: "Wij verschillen van inzicht over de volgende stap.".into(),
-        needs: "Veiligheid binnen twee weken".into(),
-        seeking_youth_help_access: false,
-        policy: DeadlinePolicy::default(),
-    })
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
+    )
 }
 
 struct Row {

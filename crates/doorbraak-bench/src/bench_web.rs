@@ -9,26 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use doorbraak_model::escalation::EscalationCommand as C;
-use doorbraak_model::{
-    Actor, CaseRef, DeadlinePolicy, Escalation, EscalationId, Oin, OrgKind, OrgRef, Participant,
-    PersonId, Role, Situation, Step,
-};
-
-const LT: &str = "00000001000000000010";
-const VT: &str = "00000001000000000020";
-
-fn oin(s: &str) -> anyhow::Result<Oin> {
-    Oin::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
+use doorbraak_bench::{LT, oin, open_escalation, percentile};
+use doorbraak_model::{Actor, Escalation, EscalationId, Participant, PersonId, Role, Situation};
 
 /// `n` GETs of `url` with `header`, `concurrency` at a time; (requests/s, p50, p99).
 async fn measure(
@@ -104,30 +86,17 @@ async fn main() -> anyhow::Result<()> {
     node.execute::<Escalation>(
         &Actor::person("anna", Role::Professional, oin(LT)?),
         &id.to_string(),
-        &C::Open {
+        &open_escalation(
             id,
-            home: OrgRef {
-                oin: oin(LT)?,
-                kind: OrgKind::LocalTeam,
-            },
-            counterparts: vec![OrgRef {
-                oin: oin(VT)?,
-                kind: OrgKind::VeiligThuis,
-            }],
-            case_ref: CaseRef::parse("LT-BENCH-1").map_err(|e| anyhow::anyhow!("{e}"))?,
-            situation: Situation::ProfessionalDilemma,
-            first_step: Step::BehaviouralScientists,
-            participants: vec![Participant {
+            "LT-BENCH-1",
+            Situation::ProfessionalDilemma,
+            vec![Participant {
                 person: PersonId::new("anna"),
                 name: "Anna".into(),
                 role: Role::Professional,
                 org: oin(LT)?,
             }],
-            question: "Wij verschillen van inzicht over de volgende stap.".into(),
-            needs: "Veiligheid binnen twee weken".into(),
-            seeking_youth_help_access: false,
-            policy: DeadlinePolicy::default(),
-        },
+        )?,
         "open",
         vec![],
     )
