@@ -100,7 +100,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged() {
                     "one row for Veilig Thuis"
                 );
             }
-            let log = store.access_log(Some(id), 10).await.unwrap();
+            let log = store.access_log(Some(id), None, 10).await.unwrap();
             assert!(log.iter().any(|e| e.action == doorbraak_store::AccessAction::C && e.outcome == "success"));
         }
         let audit = store.audit().await.unwrap();

@@ -146,6 +146,27 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
         .unwrap();
     assert_eq!(forged.status(), 403);
     assert!(forged.text().await.unwrap().contains("web.csrf"));
+    let wrong = http
+        .post(format!("{base}/zaken"))
+        .header("cookie", &session)
+        .form(&[
+            ("case_ref", "X-1"),
+            ("title", "x"),
+            ("_csrf", "not-the-token"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+    // an answer from the provider that belongs to no login of this browser
+    let forged = http
+        .get(format!("{base}/auth/callback?code=abc&state=forged"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(forged.text().await.unwrap().contains("auth.state_mismatch"));
     // the page itself needs a login
     let home = http.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(home.status(), 303);

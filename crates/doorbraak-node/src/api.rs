@@ -1327,6 +1327,8 @@ pub(crate) async fn add_addendum(
 pub struct AccessLogQuery {
     /// Only entries about this object id.
     pub object_id: Option<String>,
+    /// Only entries of this person (user id).
+    pub user_id: Option<String>,
     pub limit: Option<i64>,
 }
 
@@ -1347,7 +1349,11 @@ pub(crate) async fn access_log(
     let rows = api
         .node
         .store
-        .access_log(q.object_id.as_deref(), q.limit.unwrap_or(500))
+        .access_log(
+            q.object_id.as_deref(),
+            q.user_id.as_deref(),
+            q.limit.unwrap_or(500),
+        )
         .await
         .map_err(crate::app::NodeError::from)?;
     Ok(Json(rows))

@@ -530,17 +530,22 @@ impl Store {
     }
 
     /// Access-log entries, newest first, optionally for one object.
+    /// The newest access-log entries (at most `limit`, up to 10,000) about `object_id` and/or
+    /// by `user_id` (`None`: any).
     pub async fn access_log(
         &self,
         object_id: Option<&str>,
+        user_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AccessEntry>> {
         let rows = sqlx::query(
             "SELECT * FROM access_log WHERE ($1 = '' OR object_id = $1) \
+             AND ($3 = '' OR user_id = $3) \
              ORDER BY at_ms DESC, event_id DESC LIMIT $2",
         )
         .bind(object_id.unwrap_or_default())
         .bind(limit.clamp(1, 10_000))
+        .bind(user_id.unwrap_or_default())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

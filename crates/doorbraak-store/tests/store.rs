@@ -233,8 +233,31 @@ async fn access_log_and_cases() {
             source_node: LT.into(),
         };
         store.log_access(&entry).await.unwrap();
-        assert_eq!(store.access_log(Some("x"), 10).await.unwrap(), vec![entry]);
-        assert!(store.access_log(Some("y"), 10).await.unwrap().is_empty());
+        assert_eq!(
+            store.access_log(Some("x"), None, 10).await.unwrap(),
+            vec![entry.clone()]
+        );
+        assert!(
+            store
+                .access_log(Some("y"), None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .access_log(None, Some(&entry.user_id), 10)
+                .await
+                .unwrap(),
+            vec![entry.clone()]
+        );
+        assert!(
+            store
+                .access_log(Some("x"), Some("someone-else"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let case = CaseRow {
             case_ref: "LT-9".into(),
             title: "Gezin A".into(),

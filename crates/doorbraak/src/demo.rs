@@ -54,6 +54,7 @@ const ORGS: [Org; 4] = [
             ("carla", "Carla Jansen", Role::BehaviouralScientist),
             ("eva", "Eva Bakker", Role::TeamManager),
             ("frank", "Frank Visser", Role::Director),
+            ("hans", "Hans Bestuurder", Role::BoardMember),
             ("beheer", "Beheer Lokaal Team", Role::Admin),
         ],
         roles: &[],

@@ -69,6 +69,39 @@ impl Web {
     }
 }
 
+/// A submitted form. A form that does not parse (a missing field, a number that is not one)
+/// gets the error page with the rule `input.form` (422), not a bare text answer.
+pub struct WebForm<T>(pub T);
+
+impl<T> axum::extract::FromRequest<Arc<Api>> for WebForm<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, api: &Arc<Api>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(ctx) = Ctx::from_request_parts(&mut parts, api).await;
+        let req = Request::from_parts(parts, body);
+        match axum_extra::extract::Form::<T>::from_request(req, api).await {
+            Ok(axum_extra::extract::Form(t)) => Ok(WebForm(t)),
+            Err(e) => {
+                let detail: String = e.body_text().chars().take(200).collect();
+                Err(error_page(
+                    api,
+                    &ctx,
+                    &ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "input.form",
+                        format!("Het formulier is niet volledig of niet geldig: {detail}"),
+                        format!("The form is incomplete or not valid: {detail}"),
+                    ),
+                ))
+            }
+        }
+    }
+}
+
 /// The page language: Dutch unless the person switched to English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

@@ -38,7 +38,7 @@ pub(super) fn cert_rows(ctx: &Ctx, api: &Api) -> Markup {
                                 td { (c.subject) }
                                 td {
                                     (Timestamp::from_second(c.not_after).map(fmt_day).unwrap_or_default())
-                                    @let days = (c.not_after - now) / 86_400;
+                                    @let days = c.not_after.saturating_sub(now) / 86_400;
                                     " (" (days) (ctx.t(" dagen", " days")) ")"
                                     @if days < 30 { " " span.badge.te-laat { (ctx.t("verloopt binnenkort", "expires soon")) } }
                                 }
@@ -116,6 +116,8 @@ pub struct LogQuery {
     #[serde(default)]
     pub object_id: Option<String>,
     #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
     pub limit: Option<i64>,
 }
 
@@ -131,6 +133,10 @@ pub(super) async fn log_rows(
         Ok(Query(api::AccessLogQuery {
             object_id: q
                 .object_id
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().to_owned()),
+            user_id: q
+                .user_id
                 .filter(|s| !s.trim().is_empty())
                 .map(|s| s.trim().to_owned()),
             limit: Some(limit),
@@ -151,17 +157,24 @@ pub(super) async fn access_log(
         Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
     };
     let object = q.object_id.clone().unwrap_or_default();
+    let who = q.user_id.clone().unwrap_or_default();
     let rows = match log_rows(&api, &user, q).await {
         Ok(r) => r,
         Err(e) => return error_page(&api, &ctx, &e),
     };
     let content = html! {
         form.zoek method="get" action="/beheer/toegangslog" role="search" {
-            label for="object_id" { (ctx.t("Object-id (escalatie, overleg, zaak, ...)", "Object id (escalation, meeting, case, ...)")) }
-            input #object_id name="object_id" value=(object) maxlength="100";
+            div {
+                label for="object_id" { (ctx.t("Object-id (escalatie, overleg, zaak, ...)", "Object id (escalation, meeting, case, ...)")) }
+                input #object_id name="object_id" value=(object) maxlength="100";
+            }
+            div {
+                label for="user_id" { (ctx.t("Wie (persoon-id)", "Who (person id)")) }
+                input #user_id name="user_id" value=(who) maxlength="100";
+            }
             button type="submit" { (ctx.t("Zoeken", "Search")) }
             " "
-            a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
+            a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) "&user_id=" (urlencode(&who)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
         }
         table #toegangslog {
             caption { (rows.len()) (ctx.t(" regels, nieuwste eerst", " entries, newest first")) }

@@ -61,7 +61,11 @@ pub struct CaseForm {
     pub title: String,
 }
 
-pub(super) async fn create_case(State(api): Web, a: Authed, Form(f): Form<CaseForm>) -> Response {
+pub(super) async fn create_case(
+    State(api): Web,
+    a: Authed,
+    WebForm(f): WebForm<CaseForm>,
+) -> Response {
     let Authed { ctx, user } = a;
     let case_ref = f.case_ref.trim().to_owned();
     match api::create_case(

@@ -120,6 +120,7 @@ pub(super) async fn escalation_form(
             }
             label for="counterpart" { (ctx.t("Met welke organisatie stagneert het?", "With which organisation does it stagnate?")) }
             select #counterpart name="counterpart" required {
+                option value="" { (ctx.t("— kies de organisatie —", "— choose the organisation —")) }
                 @for m in &others {
                     option value=(m.oin.as_str()) selected[m.oin.as_str() == f.counterpart] { (m.name) " (" (m.kind.label_nl()) ")" }
                 }
@@ -161,7 +162,7 @@ pub(super) async fn new_escalation(
 pub(super) async fn open_escalation(
     State(api): Web,
     a: Authed,
-    Form(f): Form<EscalationForm>,
+    WebForm(f): WebForm<EscalationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let result = async {
@@ -426,13 +427,20 @@ pub(super) async fn esc_pick_up(State(api): Web, a: Authed, Path(id): Path<Strin
         // the one who picks up takes part in the step, under their name (so that a meeting
         // can invite them); refused when the role does not act in this step, which is fine
         let me = me_participant(&api, &user);
-        let _ = api::add_participant(
+        let added = api::add_participant(
             State(api.clone()),
             AuthUser(user),
             Path(id.clone()),
             Ok(Json(api::AddParticipantRequest { participant: me })),
         )
         .await;
+        // a rule may refuse (already taking part, a role that does not act in this step); a
+        // failure of the node itself is shown
+        if let Err(e) = added
+            && e.status.is_server_error()
+        {
+            return esc_result(&api, &ctx, &id, Err(e), "", "");
+        }
     }
     esc_result(&api, &ctx, &id, r, "Opgepakt", "Picked up")
 }
@@ -448,7 +456,7 @@ pub(super) async fn esc_family(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<FamilyForm>,
+    WebForm(f): WebForm<FamilyForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let now = api.node.now();
@@ -499,7 +507,7 @@ pub(super) async fn esc_next_step(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<NextStepForm>,
+    WebForm(f): WebForm<NextStepForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
@@ -548,7 +556,7 @@ pub(super) async fn esc_outcome(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<OutcomeForm>,
+    WebForm(f): WebForm<OutcomeForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
@@ -587,7 +595,7 @@ pub(super) async fn esc_schedule(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<ScheduleForm>,
+    WebForm(f): WebForm<ScheduleForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let input = async {

@@ -52,6 +52,46 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
             Err(e) => problems.push(e),
         }
     }
+    // kwesties waiting to be picked up: by the team manager, or (escalated) by the board
+    let kwestie_status = match u.role {
+        Role::TeamManager => Some("raised"),
+        Role::BoardMember => Some("escalated_to_board"),
+        _ => None,
+    };
+    if let Some(status) = kwestie_status {
+        match api::list_kwesties(
+            State(api.clone()),
+            AuthUser(u.clone()),
+            Ok(Query(api::ListQuery {
+                status: Some(status.into()),
+                overdue: None,
+                case_ref: None,
+                limit: None,
+            })),
+        )
+        .await
+        {
+            Ok(Json(rows)) => {
+                for r in rows {
+                    let obstacle: String = r.state["obstacle"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(80)
+                        .collect();
+                    waiting.push(html! {
+                        li.wacht {
+                            a href={ "/kwesties/" (r.id) } {
+                                (ctx.t("Kwestie op te pakken: ", "Kwestie to pick up: ")) (obstacle)
+                            }
+                            " " (status_badge(ctx.lang, r.overdue, &r.status))
+                        }
+                    });
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
     match api::awaiting_me(State(api.clone()), AuthUser(u.clone())).await {
         Ok(Json(items)) => {
             for i in items {

@@ -210,7 +210,7 @@ pub(super) async fn new_kwestie(
 pub(super) async fn raise_kwestie(
     State(api): Web,
     a: Authed,
-    Form(f): Form<KwestieForm>,
+    WebForm(f): WebForm<KwestieForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let result = async {

@@ -115,7 +115,11 @@ pub struct DevLoginForm {
     pub user: String,
 }
 
-pub(super) async fn dev_login(State(api): Web, ctx: Ctx, Form(f): Form<DevLoginForm>) -> Response {
+pub(super) async fn dev_login(
+    State(api): Web,
+    ctx: Ctx,
+    WebForm(f): WebForm<DevLoginForm>,
+) -> Response {
     if !api.web.dev_login {
         return error_page(
             &api,

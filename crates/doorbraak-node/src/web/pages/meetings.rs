@@ -223,7 +223,7 @@ pub(super) async fn minutes_text(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<MinutesTextForm>,
+    WebForm(f): WebForm<MinutesTextForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = if checked(&f.revise) {
@@ -284,7 +284,7 @@ pub(super) async fn minutes_approve(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<ApproveForm>,
+    WebForm(f): WebForm<ApproveForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = api::approve_minutes(
@@ -318,7 +318,7 @@ pub(super) async fn minutes_changes(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<ChangesForm>,
+    WebForm(f): WebForm<ChangesForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = api::request_changes(

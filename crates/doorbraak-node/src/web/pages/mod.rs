@@ -11,7 +11,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_extra::extract::Form;
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, StepOutcome};
 use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
 use doorbraak_model::{
@@ -22,7 +21,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::same_secret;
-use super::{Authed, Ctx, Lang, error_box, error_page, page, role_label};
+use super::{Authed, Ctx, Lang, WebForm, error_box, error_page, page, role_label};
 use crate::api::{self, Api, AuthUser};
 use crate::app::User;
 use crate::error::ApiError;

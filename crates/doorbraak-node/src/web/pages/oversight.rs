@@ -15,7 +15,12 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
     } else {
         None
     };
-    let agenda = api::team_agenda(State(api.clone()), AuthUser(user.clone())).await;
+    // the agenda is the team's (board members see the overview only)
+    let agenda = if user.role == Role::BoardMember {
+        None
+    } else {
+        Some(api::team_agenda(State(api.clone()), AuthUser(user.clone())).await)
+    };
     let content = html! {
         @if let Some(o) = &overview {
             h2 { (ctx.t("Teamoverzicht", "Team overview")) }
@@ -30,8 +35,9 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
                 }
             }
         }
+        @if let Some(agenda) = &agenda {
         h2 { (ctx.t("Agenda van het teamoverleg", "Team-meeting agenda")) }
-        @match &agenda {
+        @match agenda {
             Err(e) => (error_box(ctx.lang, e)),
             Ok(Json(v)) => {
                 @let items = v["items"].as_array().cloned().unwrap_or_default();
@@ -47,6 +53,7 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
                     }
                 }
             }
+        }
         }
     };
     let title = ctx.t("Team", "Team").to_owned();
@@ -149,7 +156,7 @@ pub(super) fn bars(
                         td id=(cell_id) {
                             @match n {
                                 Some(n) => {
-                                    (bar((n * 100 / max).max(2)))
+                                    (bar((n.saturating_mul(100) / max).max(2)))
                                     span.getal { (n) }
                                 }
                                 None => { span.balk.afgeschermd aria-hidden="true" {} span.getal { (text) } }
@@ -235,7 +242,7 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
                         tr {
                             th scope="row" { (t["day"].as_str().unwrap_or_default()) }
                             td {
-                                @if let Some(n) = n { (bar((n * 4).clamp(2, 100))) }
+                                @if let Some(n) = n { (bar(n.saturating_mul(4).clamp(2, 100))) }
                                 @else { span.balk.afgeschermd aria-hidden="true" {} }
                                 span.getal { (text) }
                             }
@@ -350,7 +357,7 @@ pub struct RecommendationForm {
 pub(super) async fn create_recommendation(
     State(api): Web,
     a: Authed,
-    Form(f): Form<RecommendationForm>,
+    WebForm(f): WebForm<RecommendationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = api::create_recommendation(
@@ -387,7 +394,7 @@ pub(super) async fn recommendation_status(
     State(api): Web,
     a: Authed,
     Path(id): Path<String>,
-    Form(f): Form<RecommendationStatusForm>,
+    WebForm(f): WebForm<RecommendationStatusForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = match parse_enum::<doorbraak_model::RecommendationStatus>("status", &f.status) {
