@@ -119,7 +119,7 @@ pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<Stri
                     form.formulier method="post" action={ (base) "/notulen" } {
                         (ctx.csrf_field())
                         label for="notulen-tekst" { (ctx.t("Concept-notulen", "Draft minutes")) }
-                        textarea #notulen-tekst name="content" rows="8" required maxlength="60000" {}
+                        textarea #notulen-tekst name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
                         button #notulen-opslaan type="submit" { (ctx.t("Concept opslaan", "Save draft")) }
                     }
                 }
@@ -171,7 +171,7 @@ pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<Stri
                             (ctx.csrf_field())
                             input type="hidden" name="revise" value="1";
                             label for="nieuwe-inhoud" { (ctx.t("Tekst (eerdere goedkeuringen vervallen)", "Text (earlier approvals lapse)")) }
-                            textarea #nieuwe-inhoud name="content" rows="8" required maxlength="60000" { (cur.map(|r| r.content.as_str()).unwrap_or_default()) }
+                            textarea #nieuwe-inhoud name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) { (cur.map(|r| r.content.as_str()).unwrap_or_default()) }
                             button type="submit" { (ctx.t("Versie opslaan", "Save revision")) }
                         }
                     }
