@@ -69,6 +69,14 @@ impl Situation {
             Situation::Conduct => "situatie 3 (professioneel handelen)",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Situation::ProfessionalDilemma => "situation 1 (professional dilemma)",
+            Situation::AgreementsNotKept => "situation 2 (agreements not kept)",
+            Situation::Conduct => "situation 3 (professional conduct)",
+        }
+    }
 }
 
 /// The three steps of the ladder, in order (`Ord` follows the ladder).

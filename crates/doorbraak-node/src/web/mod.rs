@@ -260,7 +260,10 @@ fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'st
             v.push(("/team", lang.t("Team", "Team")));
         }
         R::Alderman | R::CivilServant | R::RegionalMediator => {
-            v.push(("/sturing", lang.t("Stagnatie", "Stagnation")));
+            // the stagnation view is the municipality's; mediators see what they take part in
+            if role != R::RegionalMediator {
+                v.push(("/sturing", lang.t("Stagnatie", "Stagnation")));
+            }
             v.push(("/escalaties", lang.t("Escalaties", "Escalations")));
             v.push(("/overleggen", lang.t("Overleggen", "Meetings")));
         }

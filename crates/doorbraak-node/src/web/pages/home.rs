@@ -154,8 +154,13 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
                         li { a href="/escalaties" { (ctx.t("Escalaties", "Escalations")) } }
                         li { a href="/overleggen" { (ctx.t("Overleggen en notulen ter goedkeuring", "Meetings and minutes to approve")) } }
                     }
-                    Role::Alderman | Role::CivilServant | Role::RegionalMediator => {
+                    Role::Alderman | Role::CivilServant => {
                         li { a href="/sturing" { (ctx.t("Waar de samenwerking stagneert", "Where cooperation stagnates")) } }
+                        li { a href="/overleggen" { (ctx.t("Overleggen waaraan u deelneemt", "Meetings you take part in")) } }
+                    }
+                    Role::RegionalMediator => {
+                        li { a href="/escalaties" { (ctx.t("Escalaties waarin u bemiddelt", "Escalations you mediate in")) } }
+                        li { a href="/overleggen" { (ctx.t("Overleggen waaraan u deelneemt", "Meetings you take part in")) } }
                     }
                     Role::QualityOfficer => {
                         li { a href="/aanbevelingen" { (ctx.t("Register van aanbevelingen", "Recommendations register")) } }

@@ -112,15 +112,8 @@ fn step_label(lang: Lang, s: Step) -> &'static str {
     lang.t(s.label_nl(), s.label_en())
 }
 
-fn situation_label(lang: Lang, s: Situation) -> String {
-    match lang {
-        Lang::Nl => s.label_nl().to_owned(),
-        Lang::En => match s {
-            Situation::ProfessionalDilemma => "situation 1 (professional dilemma)".into(),
-            Situation::AgreementsNotKept => "situation 2 (agreements not kept)".into(),
-            Situation::Conduct => "situation 3 (professional conduct)".into(),
-        },
-    }
+fn situation_label(lang: Lang, s: Situation) -> &'static str {
+    lang.t(s.label_nl(), s.label_en())
 }
 
 fn situation_help(lang: Lang, s: Situation) -> &'static str {
