@@ -30,20 +30,10 @@ async fn post(fed: &Fed, i: usize, user: &str, path: &str, body: Value) -> (u16,
 
 /// (seq, event_id) of a stream's log at org `i`.
 async fn log(fed: &Fed, i: usize, id: &str) -> Vec<(i64, String)> {
-    let (s, b) = fed
-        .node(i)
-        .get(&format!("/api/v1/escalations/{id}/events"), &tok(i, "tm"))
-        .await;
-    assert_eq!(s, 200, "{b}");
-    b.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["seq"].as_i64().unwrap(),
-                e["event_id"].as_str().unwrap().to_owned(),
-            )
-        })
+    fed.events(i, id)
+        .await
+        .into_iter()
+        .map(|(seq, id, _)| (seq, id))
         .collect()
 }
 
@@ -416,11 +406,16 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         .await
         .unwrap()
         .into_inner();
-    assert!(
-        again.events.is_empty(),
-        "the repeated request changed nothing"
+    assert_eq!(
+        again.events, first.events,
+        "the repeated request is answered with its first answer"
     );
     assert_eq!(again.version, first.version);
+    assert_eq!(
+        log(&fed, 0, &id).await.len() as i64,
+        first.version,
+        "the repeated request changed nothing at the home"
+    );
     let other = fed
         .client_as(VT, 0)
         .request(request(uuid::Uuid::now_v7().to_string()))
@@ -478,6 +473,37 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
             .contains("InvalidArgument"),
         "{peers}"
     );
+    // nothing is set aside silently: the administrator sees it with its reason, and a metric
+    // counts it
+    let (s, health) = fed
+        .node(0)
+        .get("/api/v1/federation/health", &tok(0, "a"))
+        .await;
+    assert_eq!(s, 200, "{health}");
+    let dead = health["dead_letters"].as_array().unwrap();
+    assert_eq!(dead.len(), 1, "{health}");
+    assert_eq!(dead[0]["destination"], VT);
+    assert!(
+        dead[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("InvalidArgument"),
+        "{health}"
+    );
+    assert_eq!(health["audit"]["dead_letters"], 1);
+    let (_, metrics) = fed.node(0).call("GET", "/metrics", None, None).await;
+    assert!(
+        metrics.as_str().unwrap().contains(&format!(
+            "doorbraak_federation_dead_letters_total{{peer=\"{VT}\"}} 1"
+        )),
+        "{metrics}"
+    );
+    // the functional administrator only
+    let (s, b) = fed
+        .node(0)
+        .get("/api/v1/federation/health", &tok(0, "p"))
+        .await;
+    assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
     store.close().await;
 }
 

@@ -21,6 +21,8 @@ pub struct FedOrg {
     pub grpc: u16,
     pub config: PathBuf,
     pub proc: Option<NodeProc>,
+    /// A PostgreSQL database instead of the node's SQLite file.
+    pub database: Option<String>,
 }
 
 pub struct Fed {
@@ -90,6 +92,7 @@ impl Fed {
                 grpc,
                 config: PathBuf::new(),
                 proc: None,
+                database: None,
             });
         }
         for o in outsiders {
@@ -181,7 +184,41 @@ impl Fed {
     }
 
     pub fn db_url(&self, i: usize) -> String {
-        format!("sqlite://{}/node{i}/data/node.db", self.dir.display())
+        match &self.orgs[i].database {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}/node{i}/data/node.db", self.dir.display()),
+        }
+    }
+
+    /// Put org `i` on a PostgreSQL database (before it starts).
+    pub fn use_database(&mut self, i: usize, url: &str) {
+        let mut toml = std::fs::read_to_string(&self.orgs[i].config).unwrap();
+        toml.push_str(&format!("\n[database]\nurl = \"{url}\"\n"));
+        std::fs::write(&self.orgs[i].config, toml).unwrap();
+        self.orgs[i].database = Some(url.to_owned());
+    }
+
+    /// Every org on a fresh PostgreSQL database of its own, when `postgres` is set.
+    pub async fn on_backend(&mut self, postgres: bool) {
+        if !postgres {
+            return;
+        }
+        for i in 0..self.orgs.len() {
+            let url = doorbraak_store::testing::fresh_postgres()
+                .await
+                .expect("PostgreSQL configured");
+            self.use_database(i, &url);
+        }
+    }
+
+    /// Send a signal (`STOP`, `CONT`) to org `i`'s process.
+    pub fn signal(&self, i: usize, sig: &str) {
+        if let Some(p) = &self.orgs[i].proc {
+            let _ = std::process::Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(p.child.id().to_string())
+                .status();
+        }
     }
 
     /// TLS material of the certificate issued for `oin` (member or outsider).
@@ -226,5 +263,35 @@ impl Fed {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("timed out waiting on org {i} for {path}: last {last}");
+    }
+
+    /// (seq, event id, event type) of an escalation's log at org `i` (as its team manager).
+    pub async fn events(&self, i: usize, id: &str) -> Vec<(i64, String, String)> {
+        let (s, b) = self
+            .node(i)
+            .get(&format!("/api/v1/escalations/{id}/events"), &tok(i, "tm"))
+            .await;
+        assert_eq!(s, 200, "{b}");
+        b.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["seq"].as_i64().unwrap(),
+                    e["event_id"].as_str().unwrap().to_owned(),
+                    e["event"]["body"]["type"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Wait until org `i` delivered everything (nothing pending, nothing refused).
+    pub async fn drained(&self, i: usize) {
+        self.wait_for(i, "a", "/api/v1/federation/peers", |s, b| {
+            s == 200
+                && b.as_array()
+                    .is_some_and(|a| a.iter().all(|p| p["pending"] == 0 && p["rejected"] == 0))
+        })
+        .await;
     }
 }

@@ -96,6 +96,21 @@ pub fn tempdir(tag: &str) -> PathBuf {
     d
 }
 
+/// The backends a federation test runs on: SQLite always; PostgreSQL when configured (and
+/// required in CI).
+pub fn backends() -> Vec<&'static str> {
+    let pg = std::env::var(doorbraak_store::testing::POSTGRES_ENV).is_ok();
+    if !pg {
+        assert!(
+            std::env::var("DOORBRAAK_REQUIRE_POSTGRES").is_err(),
+            "DOORBRAAK_REQUIRE_POSTGRES is set but no PostgreSQL is configured"
+        );
+        eprintln!("SKIPPED the PostgreSQL half: no PostgreSQL configured");
+        return vec!["sqlite"];
+    }
+    vec!["sqlite", "postgres"]
+}
+
 /// The databases a test runs on: a SQLite file always; PostgreSQL when configured.
 pub async fn databases(dir: &Path) -> Vec<(String, String)> {
     let mut v = vec![("sqlite".to_string(), String::new())];
@@ -212,6 +227,43 @@ impl NodeProc {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// POST with an `Idempotency-Key`; `None` when the node did not answer (killed, paused).
+    pub async fn try_post_keyed(
+        &self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+    ) -> Option<(u16, Value)> {
+        let resp = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .ok()?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.ok()?;
+        Some((
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        ))
+    }
+
+    pub async fn post_keyed(
+        &self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        self.try_post_keyed(path, token, key, &body)
+            .await
+            .expect("the node answers")
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {

@@ -280,7 +280,7 @@ async fn end_to_end(p: &Pair, n: usize, conc: usize) -> anyhow::Result<(f64, Vec
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
-                let id = EscalationId(uuid::Uuid::now_v7());
+                let id = EscalationId(lt.new_stream_id());
                 let (tx, rx) = oneshot::channel();
                 waiting.lock().await.insert(id.to_string(), tx);
                 lt.execute::<Escalation>(&anna, &id.to_string(), &open(id)?, "open", vec![])
@@ -348,6 +348,7 @@ async fn main() -> anyhow::Result<()> {
         },
         "LT-BENCH",
         "bench",
+        None,
     )
     .await?;
     let only_backlog = std::env::var("BENCH_ONLY_BACKLOG").is_ok();
@@ -397,7 +398,7 @@ async fn main() -> anyhow::Result<()> {
     let backlog = n;
     let mut ids = Vec::new();
     for _ in 0..backlog {
-        let id = EscalationId(uuid::Uuid::now_v7());
+        let id = EscalationId(lt.new_stream_id());
         lt.execute::<Escalation>(&anna, &id.to_string(), &open(id)?, "open", vec![])
             .await?;
         ids.push(id.to_string());

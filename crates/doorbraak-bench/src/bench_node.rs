@@ -111,7 +111,7 @@ async fn bench_backend(
         let anna = Actor::person("anna", Role::Professional, oin(LT)?);
         let bram = Actor::person("bram", Role::BehaviouralScientist, oin(VT)?);
         let ids: Arc<Vec<EscalationId>> =
-            Arc::new((0..n).map(|_| EscalationId(uuid::Uuid::now_v7())).collect());
+            Arc::new((0..n).map(|_| EscalationId(node.new_stream_id())).collect());
 
         // open escalation
         let (nd, a, ids2) = (node.clone(), anna.clone(), ids.clone());

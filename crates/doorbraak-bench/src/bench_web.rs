@@ -81,8 +81,8 @@ async fn main() -> anyhow::Result<()> {
         name: "Anna".into(),
         role: Role::Professional,
     };
-    node.create_case(&user, "LT-BENCH-1", "Bench").await?;
-    let id = EscalationId(uuid::Uuid::now_v7());
+    node.create_case(&user, "LT-BENCH-1", "Bench", None).await?;
+    let id = EscalationId(node.new_stream_id());
     node.execute::<Escalation>(
         &Actor::person("anna", Role::Professional, oin(LT)?),
         &id.to_string(),

@@ -23,6 +23,21 @@ pub const BATCH: i64 = 1024;
 /// goes alone.
 pub const BATCH_BYTES: usize = 2 * 1024 * 1024;
 
+/// The rule a receiver names when a stream's events come from a node that is not its home.
+/// A sender that meets it appended to a stream it does not own: a bug, never routine.
+pub const RULE_NOT_HOME: &str = "federation.not_home";
+
+/// The rule in a refusal's status details (the receiver puts it there as JSON `{"rule": ..}`).
+fn rule_of(s: &tonic::Status) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Details {
+        rule: String,
+    }
+    serde_json::from_slice::<Details>(s.details())
+        .ok()
+        .map(|d| d.rule)
+}
+
 /// Does this refusal mean the message can never be applied there (so retrying is useless)?
 /// Membership refusals are not: the peer may not have the new directory yet.
 fn permanent(code: tonic::Code, message: &str) -> bool {
@@ -90,6 +105,8 @@ fn plus(t: Timestamp, d: Duration) -> Timestamp {
 pub trait DeliveryObserver: Send + Sync {
     fn delivered(&self, _destination: &str, _messages: usize) {}
     fn failed(&self, _destination: &str, _error: &str) {}
+    /// A message was refused for good and set aside.
+    fn dead_lettered(&self, _destination: &str, _message_id: &str, _error: &str) {}
 }
 
 pub struct NoObserver;
@@ -203,6 +220,10 @@ impl Delivery {
             let result: Result<(), (bool, String)> = match to_request(rows) {
                 Ok(req) => match self.peers.client(&oin) {
                     Ok(mut client) => client.deliver(req).await.map(|_| ()).map_err(|s| {
+                        if rule_of(&s).as_deref() == Some(RULE_NOT_HOME) {
+                            tracing::error!(%destination, error = %s.message(),
+                                "the peer says this node is not the home of a stream it delivered: this node appended to a replica (a bug)");
+                        }
                         (
                             permanent(s.code(), s.message()),
                             format!("{:?}: {}", s.code(), s.message()),
@@ -228,8 +249,10 @@ impl Delivery {
                     single = true;
                 }
                 Err((true, err)) => {
-                    tracing::warn!(%destination, message = %rows[0].message_id, error = %err, "message refused for good; set aside");
+                    tracing::warn!(%destination, message = %rows[0].message_id, error = %err, "message refused for good; set aside as a dead letter (see the admin page)");
                     self.observer.failed(destination, &err);
+                    self.observer
+                        .dead_lettered(destination, &rows[0].message_id, &err);
                     if let Err(e) = self
                         .store
                         .mark_rejected(&rows[0].message_id, now(), &err)

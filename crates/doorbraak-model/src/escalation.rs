@@ -679,6 +679,9 @@ fn decide_open(
     if actor.org() != &home.oin {
         return Err(RuleViolation::OpenerIsHome);
     }
+    if !crate::stream::is_of_home(&id.0, &home.oin) {
+        return Err(RuleViolation::StreamIdNotOfHome);
+    }
     if counterparts.is_empty() || counterparts.iter().any(|c| c.oin == home.oin) {
         return Err(RuleViolation::NeedsCounterpart);
     }

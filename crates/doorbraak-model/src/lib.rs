@@ -31,6 +31,7 @@ pub mod learning;
 pub mod minutes;
 pub mod policy;
 pub mod privacy;
+pub mod stream;
 pub mod text;
 pub mod violation;
 
@@ -51,6 +52,7 @@ pub use minutes::{
     MinutesEvent, MinutesId,
 };
 pub use policy::DeadlinePolicy;
+pub use stream::{StreamKind, derived_uuid, is_of_home, stream_uuid};
 pub use violation::RuleViolation;
 
 /// Timestamps are UTC instants; their serde form is RFC 3339 (`2026-11-25T09:00:00Z`).

@@ -514,6 +514,10 @@ impl Aggregate for Minutes {
             if state.is_some() {
                 return Err(RuleViolation::AlreadyExists { what: "Meeting" });
             }
+            // the scheduler's organisation is the meeting's home
+            if !crate::stream::is_of_home(&id.0, actor.org()) {
+                return Err(RuleViolation::StreamIdNotOfHome);
+            }
             text::require("agenda", &meeting.agenda, MAX_TEXT)?;
             for (i, p) in meeting.participants.iter().enumerate() {
                 text::require("participant.name", &p.name, MAX_SHORT)?;

@@ -36,6 +36,14 @@ pub enum RuleViolation {
         what: &'static str,
     },
 
+    // ---- federation: one writer per stream
+    /// A person acted on a stream whose replica has not arrived at this node yet.
+    ReplicaPending,
+    /// A new stream's id must name the organisation that opens it as its home.
+    StreamIdNotOfHome,
+    /// An idempotency key was used before for another operation.
+    IdempotencyKeyReused,
+
     // ---- escalation (Bouwsteen 6)
     NeedsCounterpart,
     OpenerIsHome,
@@ -167,6 +175,9 @@ impl RuleViolation {
             NotAParty => "access.not_a_party",
             NotFound { .. } => "state.not_found",
             AlreadyExists { .. } => "state.already_exists",
+            ReplicaPending => "federation.replica_pending",
+            StreamIdNotOfHome => "federation.stream_id_of_home",
+            IdempotencyKeyReused => "input.idempotency_key_reused",
             NeedsCounterpart => "escalation.needs_counterpart",
             OpenerIsHome => "escalation.opener_is_home",
             ReferralRouteNotEscalation => "escalation.referral_route",
@@ -241,6 +252,8 @@ impl RuleViolation {
                 | RuleViolation::InvalidField { .. }
                 | RuleViolation::MissingField { .. }
                 | RuleViolation::BsnNotAllowed { .. }
+                | RuleViolation::StreamIdNotOfHome
+                | RuleViolation::IdempotencyKeyReused
         )
     }
 
@@ -264,6 +277,9 @@ impl RuleViolation {
             NotAParty => "Uw organisatie is geen partij bij deze escalatie".into(),
             NotFound { what } => format!("{what} bestaat niet"),
             AlreadyExists { what } => format!("{what} bestaat al"),
+            ReplicaPending => "Deze escalatie is nog niet binnen van de andere organisatie; probeer het zo opnieuw".into(),
+            StreamIdNotOfHome => "Het nummer van een nieuwe escalatie of vergadering moet bij de organisatie horen die haar start".into(),
+            IdempotencyKeyReused => "Deze Idempotency-Key is al gebruikt voor een andere handeling; gebruik per handeling een nieuwe sleutel".into(),
             NeedsCounterpart => {
                 "Een escalatie heeft ten minste één andere organisatie als tegenpartij nodig".into()
             }
@@ -386,6 +402,9 @@ impl RuleViolation {
             NotAParty => "Your organisation is not a party to this escalation".into(),
             NotFound { what } => format!("{what} does not exist"),
             AlreadyExists { what } => format!("{what} already exists"),
+            ReplicaPending => "This escalation has not yet arrived from the other organisation; try again in a moment".into(),
+            StreamIdNotOfHome => "The id of a new escalation or meeting must belong to the organisation that opens it".into(),
+            IdempotencyKeyReused => "This Idempotency-Key was used before for another operation; use a new key for each operation".into(),
             NeedsCounterpart => "An escalation needs at least one other organisation as counterpart".into(),
             OpenerIsHome => "An escalation is opened by a person of the organisation that will be its home".into(),
             ReferralRouteNotEscalation => "This is not an escalation: when a youth protector cannot reach the local team while seeking youth help, use the local team's referral routes (aanmeldroutes)".into(),

@@ -209,7 +209,7 @@ proptest! {
         let people = [tm_lt(), dir_vt(), actor("ilse", Role::CivilServant, GEM), actor("otto", Role::Director, GI)];
         let meeting = Meeting {
             id: MeetingId(uuid::Uuid::from_u128(7)),
-            escalation: EscalationId(uuid::Uuid::from_u128(0xE5C)),
+            escalation: esc_id(),
             step: Step::Management,
             date: day(3),
             participants: vec![
@@ -219,7 +219,7 @@ proptest! {
             ],
             agenda: "Wachtlijst".into(),
         };
-        let mut state = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: MinutesId(uuid::Uuid::from_u128(9)), meeting, policy: DeadlinePolicy::default() }, &people[0], day(3)));
+        let mut state = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: minutes_id(), meeting, policy: DeadlinePolicy::default() }, &people[0], day(3)));
         let mut log: Vec<Event<MinutesEvent>> = Vec::new();
         let mut frozen: Option<(u32, String)> = None;
         for (i, (ci, ai)) in script.into_iter().enumerate() {
@@ -259,7 +259,7 @@ proptest! {
                 frozen = Some(now_final);
             }
         }
-        let mut replayed = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: MinutesId(uuid::Uuid::from_u128(9)), meeting: state.as_ref().unwrap().meeting.clone(), policy: DeadlinePolicy::default() }, &people[0], day(3)));
+        let mut replayed = Some(ok::<Minutes>(None, MinutesCommand::Schedule { id: minutes_id(), meeting: state.as_ref().unwrap().meeting.clone(), policy: DeadlinePolicy::default() }, &people[0], day(3)));
         for e in &log {
             replayed = Some(Minutes::apply(replayed.take(), e).unwrap());
         }

@@ -219,6 +219,7 @@ fn steps_never_go_back() {
 fn the_referral_route_is_not_an_escalation() {
     let mut cmd = open_cmd(Situation::AgreementsNotKept, Step::Management);
     if let C::Open {
+        id,
         home,
         counterparts,
         seeking_youth_help_access,
@@ -226,6 +227,7 @@ fn the_referral_route_is_not_an_escalation() {
         ..
     } = &mut cmd
     {
+        *id = EscalationId(stream_uuid(&oin(GI), id.0));
         *home = org(GI);
         *counterparts = vec![org(LT)];
         *seeking_youth_help_access = true;
@@ -640,4 +642,18 @@ fn the_case_reference_is_never_a_bsn() {
     let err = CaseRef::parse("111222333").unwrap_err();
     assert_eq!(err.rule(), "privacy.no_bsn");
     assert!(CaseRef::parse("VT-2026-77").is_ok());
+}
+
+#[test]
+fn a_new_escalation_id_names_its_home() {
+    // allowed: the id was made for the local team, which opens it
+    let e = open(Situation::AgreementsNotKept, Step::Management);
+    assert!(is_of_home(&e.id.0, &oin(LT)));
+    // refused: an id made for another organisation (a party could otherwise pre-empt it)
+    let mut cmd = open_cmd(Situation::AgreementsNotKept, Step::Management);
+    if let C::Open { id, .. } = &mut cmd {
+        *id = EscalationId(stream_uuid(&oin(VT), uuid::Uuid::from_u128(0xE5C)));
+    }
+    let rule = refused::<Escalation>(None, cmd, &prof_lt(), day(0));
+    assert_eq!(rule, "federation.stream_id_of_home");
 }

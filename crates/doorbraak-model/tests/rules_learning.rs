@@ -23,7 +23,7 @@ fn every_root_cause_is_followed_by_why() {
 fn create() -> RecommendationCommand {
     RecommendationCommand::Create {
         id: RecommendationId(uuid::Uuid::from_u128(3)),
-        origin: RecommendationOrigin::Escalation(EscalationId(uuid::Uuid::from_u128(0xE5C))),
+        origin: RecommendationOrigin::Escalation(esc_id()),
         title: "Regionale crisisplekken".into(),
         text: "Reserveer twee crisisplekken in de regio".into(),
         owner: PersonId::new("qo-1"),

@@ -12,7 +12,7 @@ use MinutesCommand as C;
 fn meeting(participants: Vec<Participant>) -> Meeting {
     Meeting {
         id: MeetingId(uuid::Uuid::from_u128(7)),
-        escalation: EscalationId(uuid::Uuid::from_u128(0xE5C)),
+        escalation: esc_id(),
         step: Step::Management,
         date: day(3),
         participants,
@@ -42,7 +42,7 @@ fn scheduled() -> Minutes {
     ok::<Minutes>(
         None,
         C::Schedule {
-            id: MinutesId(uuid::Uuid::from_u128(9)),
+            id: minutes_id(),
             meeting: meeting(three()),
             policy: DeadlinePolicy::default(),
         },
@@ -86,7 +86,7 @@ fn a_meeting_has_participants_of_two_organisations() {
         part("frank", Role::Director, LT),
     ];
     let cmd = C::Schedule {
-        id: MinutesId(uuid::Uuid::from_u128(9)),
+        id: minutes_id(),
         meeting: meeting(one_org),
         policy: DeadlinePolicy::default(),
     };
@@ -337,4 +337,20 @@ fn approval_is_due_within_five_working_days() {
         again.main.as_ref().unwrap().approval_deadline,
         Some(day(18))
     );
+}
+
+#[test]
+fn a_meeting_id_names_the_organisation_that_schedules_it() {
+    assert!(is_of_home(&scheduled().id.0, &oin(LT)));
+    let rule = refused::<Minutes>(
+        None,
+        C::Schedule {
+            id: MinutesId(stream_uuid(&oin(VT), uuid::Uuid::from_u128(9))),
+            meeting: meeting(three()),
+            policy: DeadlinePolicy::default(),
+        },
+        &eva(),
+        day(3),
+    );
+    assert_eq!(rule, "federation.stream_id_of_home");
 }

@@ -24,7 +24,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::app::{Applied, ContentAccess, Node, User, actor_may, content_access, event_names};
+use crate::app::{
+    Applied, ContentAccess, Idempotency, Node, User, actor_may, content_access, event_names,
+};
 use crate::error::{ApiError, ApiErrorBody};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -55,6 +57,67 @@ impl Api {
             .collect();
         let web = crate::web::Web::new(&node.settings);
         Self { node, tokens, web }
+    }
+}
+
+/// The idempotency key of a command: the `Idempotency-Key` header of an API call, or the key a
+/// rendered web form carries (`_idem`). A repeated key returns the first answer and has no
+/// second effect; keys are per person and kept at least 24 hours.
+#[derive(Debug, Clone, Default)]
+pub struct IdemKey(pub Option<String>);
+
+/// The key a web form carried, put into the request by the web guard.
+#[derive(Debug, Clone)]
+pub struct FormKey(pub String);
+
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+impl IdemKey {
+    /// A key of its own for a second command that one request causes (e.g. the web's pick-up
+    /// also adds the person as participant): derived, so it repeats with the request's key.
+    pub fn sub(&self, part: &str) -> IdemKey {
+        IdemKey(self.0.as_ref().map(|k| {
+            let mut k = format!("{k}/{part}");
+            k.truncate(Idempotency::MAX_LEN);
+            k
+        }))
+    }
+
+    /// The key, validated, in the person's scope.
+    pub fn scoped(&self, u: &User) -> Result<Option<Idempotency>, ApiError> {
+        self.0
+            .as_deref()
+            .map(|k| Idempotency::for_user(u, k))
+            .transpose()
+            .map_err(ApiError::from)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if let Some(v) = parts.headers.get(IDEMPOTENCY_HEADER) {
+            let v = v.to_str().map_err(|_| {
+                ApiError::from(RuleViolation::InvalidField {
+                    field: "Idempotency-Key",
+                    reason: "1-128 visible ASCII characters",
+                })
+            })?;
+            return Ok(IdemKey(Some(v.to_owned())));
+        }
+        Ok(IdemKey(
+            parts.extensions.get::<FormKey>().map(|k| k.0.clone()),
+        ))
+    }
+}
+
+/// The id of a new stream at this node: derived from the idempotency key when there is one
+/// (every retry creates the same stream), else fresh; it always names this node as home.
+pub(crate) fn new_stream_id(node: &Node, key: Option<&Idempotency>) -> Uuid {
+    match key {
+        Some(k) => k.stream_id(node.oin()),
+        None => doorbraak_model::stream_uuid(node.oin(), Uuid::now_v7()),
     }
 }
 
@@ -287,10 +350,14 @@ pub struct CreateCaseRequest {
 pub(crate) async fn create_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     b: Result<Json<CreateCaseRequest>, JsonRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let req = body(b)?;
-    let row = api.node.create_case(&u, &req.case_ref, &req.title).await?;
+    let row = api
+        .node
+        .create_case(&u, &req.case_ref, &req.title, key.scoped(&u)?.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -352,6 +419,7 @@ pub struct RaiseKwestieRequest {
 pub(crate) async fn raise_kwestie(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     b: Result<Json<RaiseKwestieRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
@@ -359,7 +427,8 @@ pub(crate) async fn raise_kwestie(
         Some(c) => Some(known_case(&api, c).await?),
         None => None,
     };
-    let id = KwestieId(Uuid::now_v7());
+    let key = key.scoped(&u)?;
+    let id = KwestieId(new_stream_id(&api.node, key.as_ref()));
     let cmd = KwestieCommand::Raise {
         id,
         case_ref,
@@ -373,7 +442,13 @@ pub(crate) async fn raise_kwestie(
     };
     let a = api
         .node
-        .execute::<Kwestie>(&api.node.actor(&u), &id.to_string(), &cmd, "raise", vec![])
+        .execute_keyed::<Kwestie>(
+            &api.node.actor(&u),
+            &id.to_string(),
+            &cmd,
+            "raise",
+            key.as_ref(),
+        )
         .await?;
     created(applied(a))
 }
@@ -427,6 +502,7 @@ pub(crate) async fn get_kwestie(
 pub(crate) async fn kwestie_cmd(
     api: &Api,
     u: &User,
+    key: &IdemKey,
     id: &str,
     cmd: KwestieCommand,
     name: &'static str,
@@ -434,7 +510,7 @@ pub(crate) async fn kwestie_cmd(
     let id = uuid(id)?.to_string();
     let a = api
         .node
-        .execute::<Kwestie>(&api.node.actor(u), &id, &cmd, name, vec![])
+        .execute_keyed::<Kwestie>(&api.node.actor(u), &id, &cmd, name, key.scoped(u)?.as_ref())
         .await?;
     applied(a)
 }
@@ -444,9 +520,10 @@ pub(crate) async fn kwestie_cmd(
 pub(crate) async fn kwestie_pick_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CommandResponse>> {
-    kwestie_cmd(&api, &u, &id, KwestieCommand::PickUp, "pick_up").await
+    kwestie_cmd(&api, &u, &key, &id, KwestieCommand::PickUp, "pick_up").await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -463,6 +540,7 @@ pub struct EscalateToBoardRequest {
 pub(crate) async fn kwestie_to_board(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<EscalateToBoardRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -471,7 +549,7 @@ pub(crate) async fn kwestie_to_board(
         co_signer: PersonId::new(r.co_signer),
         co_signer_role: r.co_signer_role,
     };
-    kwestie_cmd(&api, &u, &id, cmd, "escalate_to_board").await
+    kwestie_cmd(&api, &u, &key, &id, cmd, "escalate_to_board").await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -488,6 +566,7 @@ pub struct ResolveKwestieRequest {
 pub(crate) async fn kwestie_resolve(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<ResolveKwestieRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -498,7 +577,7 @@ pub(crate) async fn kwestie_resolve(
         solved_for_family: r.solved_for_family,
         classification: r.classification,
     };
-    kwestie_cmd(&api, &u, &id, cmd, "resolve").await
+    kwestie_cmd(&api, &u, &key, &id, cmd, "resolve").await
 }
 
 // ------------------------------------------------------------------ escalations
@@ -531,6 +610,7 @@ pub struct OpenEscalationRequest {
 pub(crate) async fn open_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     b: Result<Json<OpenEscalationRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
@@ -579,7 +659,8 @@ pub(crate) async fn open_escalation(
             },
         );
     }
-    let id = EscalationId(Uuid::now_v7());
+    let key = key.scoped(&u)?;
+    let id = EscalationId(new_stream_id(node, key.as_ref()));
     let home = doorbraak_model::OrgRef {
         oin: node.oin().clone(),
         kind: node.settings.kind,
@@ -598,7 +679,7 @@ pub(crate) async fn open_escalation(
         policy: node.settings.policy,
     };
     let a = node
-        .execute::<Escalation>(&node.actor(&u), &id.to_string(), &cmd, "open", vec![])
+        .execute_keyed::<Escalation>(&node.actor(&u), &id.to_string(), &cmd, "open", key.as_ref())
         .await?;
     created(applied(a))
 }
@@ -653,6 +734,7 @@ pub(crate) async fn escalation_events(
 pub(crate) async fn esc_cmd(
     api: &Api,
     u: &User,
+    key: &IdemKey,
     id: &str,
     cmd: EscalationCommand,
     name: &'static str,
@@ -660,7 +742,7 @@ pub(crate) async fn esc_cmd(
     let id = uuid(id)?.to_string();
     let a = api
         .node
-        .execute::<Escalation>(&api.node.actor(u), &id, &cmd, name, vec![])
+        .execute_keyed::<Escalation>(&api.node.actor(u), &id, &cmd, name, key.scoped(u)?.as_ref())
         .await?;
     applied(a)
 }
@@ -682,6 +764,7 @@ pub struct InvokeStepRequest {
 pub(crate) async fn invoke_step(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<InvokeStepRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -705,7 +788,7 @@ pub(crate) async fn invoke_step(
         joining,
         reason: r.reason,
     };
-    esc_cmd(&api, &u, &id, cmd, "invoke_step").await
+    esc_cmd(&api, &u, &key, &id, cmd, "invoke_step").await
 }
 
 /// The counterpart picks up the current step.
@@ -713,9 +796,10 @@ pub(crate) async fn invoke_step(
 pub(crate) async fn esc_pick_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CommandResponse>> {
-    esc_cmd(&api, &u, &id, EscalationCommand::PickUp, "pick_up").await
+    esc_cmd(&api, &u, &key, &id, EscalationCommand::PickUp, "pick_up").await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -729,6 +813,7 @@ pub struct AddParticipantRequest {
 pub(crate) async fn add_participant(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<AddParticipantRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -736,6 +821,7 @@ pub(crate) async fn add_participant(
     esc_cmd(
         &api,
         &u,
+        &key,
         &id,
         EscalationCommand::AddParticipant {
             participant: r.participant,
@@ -757,6 +843,7 @@ pub struct FamilyInformedRequest {
 pub(crate) async fn family_informed(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<FamilyInformedRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -765,7 +852,7 @@ pub(crate) async fn family_informed(
         step: r.step,
         informed: r.informed,
     };
-    esc_cmd(&api, &u, &id, cmd, "record_family_informed").await
+    esc_cmd(&api, &u, &key, &id, cmd, "record_family_informed").await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -779,6 +866,7 @@ pub struct OutcomeRequest {
 pub(crate) async fn record_outcome(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<OutcomeRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -786,6 +874,7 @@ pub(crate) async fn record_outcome(
     esc_cmd(
         &api,
         &u,
+        &key,
         &id,
         EscalationCommand::RecordOutcome { outcome: r.outcome },
         "record_outcome",
@@ -805,6 +894,7 @@ pub struct SituationRequest {
 pub(crate) async fn change_situation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<SituationRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -813,7 +903,7 @@ pub(crate) async fn change_situation(
         to: r.to,
         reason: r.reason,
     };
-    esc_cmd(&api, &u, &id, cmd, "change_situation").await
+    esc_cmd(&api, &u, &key, &id, cmd, "change_situation").await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -827,6 +917,7 @@ pub struct CloseRequest {
 pub(crate) async fn close_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<CloseRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -834,6 +925,7 @@ pub(crate) async fn close_escalation(
     esc_cmd(
         &api,
         &u,
+        &key,
         &id,
         EscalationCommand::Close {
             classification: r.classification,
@@ -854,6 +946,7 @@ pub struct NoteRequest {
 pub(crate) async fn add_note(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<NoteRequest>, JsonRejection>,
 ) -> ApiResult<impl IntoResponse> {
@@ -863,10 +956,10 @@ pub(crate) async fn add_note(
     api.node
         .escalation(&id)
         .await?
-        .ok_or(RuleViolation::NotFound { what: "Escalation" })?;
+        .ok_or_else(|| api.node.absent("Escalation", &id))?;
     let note = api
         .node
-        .add_private_note(&u, "escalation", &id, &r.text)
+        .add_private_note(&u, "escalation", &id, &r.text, key.scoped(&u)?.as_ref())
         .await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
@@ -908,6 +1001,7 @@ pub struct ScheduleMeetingRequest {
 pub(crate) async fn schedule_meeting(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     b: Result<Json<ScheduleMeetingRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
@@ -916,7 +1010,7 @@ pub(crate) async fn schedule_meeting(
         .node
         .escalation(&esc_id.to_string())
         .await?
-        .ok_or(RuleViolation::NotFound { what: "Escalation" })?;
+        .ok_or_else(|| api.node.absent("Escalation", &esc_id.to_string()))?;
     if !esc.is_party(api.node.oin()) {
         return Err(RuleViolation::NotAParty.into());
     }
@@ -931,7 +1025,8 @@ pub(crate) async fn schedule_meeting(
             field: "date",
             reason: "not an RFC 3339 date-time",
         })?;
-    let id = MinutesId(Uuid::now_v7());
+    let key = key.scoped(&u)?;
+    let id = MinutesId(new_stream_id(&api.node, key.as_ref()));
     let cmd = MinutesCommand::Schedule {
         id,
         meeting: Meeting {
@@ -946,12 +1041,12 @@ pub(crate) async fn schedule_meeting(
     };
     let a = api
         .node
-        .execute::<Minutes>(
+        .execute_keyed::<Minutes>(
             &api.node.actor(&u),
             &id.to_string(),
             &cmd,
             "schedule",
-            vec![],
+            key.as_ref(),
         )
         .await?;
     created(applied(a))
@@ -1029,6 +1124,7 @@ pub(crate) async fn get_meeting(
 pub(crate) async fn minutes_cmd(
     api: &Api,
     u: &User,
+    key: &IdemKey,
     id: &str,
     cmd: MinutesCommand,
     name: &'static str,
@@ -1036,7 +1132,7 @@ pub(crate) async fn minutes_cmd(
     let id = uuid(id)?.to_string();
     let a = api
         .node
-        .execute::<Minutes>(&api.node.actor(u), &id, &cmd, name, vec![])
+        .execute_keyed::<Minutes>(&api.node.actor(u), &id, &cmd, name, key.scoped(u)?.as_ref())
         .await?;
     applied(a)
 }
@@ -1052,6 +1148,7 @@ pub struct ContentRequest {
 pub(crate) async fn draft_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<ContentRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1059,6 +1156,7 @@ pub(crate) async fn draft_minutes(
     minutes_cmd(
         &api,
         &u,
+        &key,
         &id,
         MinutesCommand::Draft { content: r.content },
         "draft",
@@ -1083,6 +1181,7 @@ pub struct ReviseRequest {
 pub(crate) async fn revise_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<ReviseRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1091,7 +1190,7 @@ pub(crate) async fn revise_minutes(
         target: r.target,
         content: r.content,
     };
-    minutes_cmd(&api, &u, &id, cmd, "revise").await
+    minutes_cmd(&api, &u, &key, &id, cmd, "revise").await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1106,6 +1205,7 @@ pub struct CirculateRequest {
 pub(crate) async fn circulate_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<CirculateRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1113,6 +1213,7 @@ pub(crate) async fn circulate_minutes(
     minutes_cmd(
         &api,
         &u,
+        &key,
         &id,
         MinutesCommand::Circulate { target: r.target },
         "circulate",
@@ -1135,6 +1236,7 @@ pub struct ApproveRequest {
 pub(crate) async fn approve_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<ApproveRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1145,7 +1247,7 @@ pub(crate) async fn approve_minutes(
         .node
         .minutes(&id)
         .await?
-        .ok_or(RuleViolation::NotFound { what: "Meeting" })?;
+        .ok_or_else(|| api.node.absent("Meeting", &id))?;
     let signature = api.node.sign_approval(
         &m,
         r.target,
@@ -1159,7 +1261,7 @@ pub(crate) async fn approve_minutes(
         content_hash: r.content_hash,
         signature,
     };
-    minutes_cmd(&api, &u, &id, cmd, "approve").await
+    minutes_cmd(&api, &u, &key, &id, cmd, "approve").await
 }
 
 /// An export of final minutes with everything needed to verify the approvals offline
@@ -1289,6 +1391,7 @@ pub struct RequestChangesRequest {
 pub(crate) async fn request_changes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<RequestChangesRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1298,7 +1401,7 @@ pub(crate) async fn request_changes(
         revision: r.revision,
         comment: r.comment,
     };
-    minutes_cmd(&api, &u, &id, cmd, "request_changes").await
+    minutes_cmd(&api, &u, &key, &id, cmd, "request_changes").await
 }
 
 /// Add an addendum (a correction) to final minutes.
@@ -1306,6 +1409,7 @@ pub(crate) async fn request_changes(
 pub(crate) async fn add_addendum(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<ContentRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1313,6 +1417,7 @@ pub(crate) async fn add_addendum(
     minutes_cmd(
         &api,
         &u,
+        &key,
         &id,
         MinutesCommand::AddAddendum { content: r.content },
         "add_addendum",
@@ -1502,6 +1607,7 @@ pub struct CreateRecommendationRequest {
 pub(crate) async fn create_recommendation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     b: Result<Json<CreateRecommendationRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
@@ -1509,7 +1615,8 @@ pub(crate) async fn create_recommendation(
         field: "due",
         reason: "not a date (YYYY-MM-DD)",
     })?;
-    let id = doorbraak_model::RecommendationId(Uuid::now_v7());
+    let key = key.scoped(&u)?;
+    let id = doorbraak_model::RecommendationId(new_stream_id(&api.node, key.as_ref()));
     let cmd = doorbraak_model::RecommendationCommand::Create {
         id,
         origin: r.origin,
@@ -1521,12 +1628,12 @@ pub(crate) async fn create_recommendation(
     };
     let a = api
         .node
-        .execute::<doorbraak_model::Recommendation>(
+        .execute_keyed::<doorbraak_model::Recommendation>(
             &api.node.actor(&u),
             &id.to_string(),
             &cmd,
             "create",
-            vec![],
+            key.as_ref(),
         )
         .await?;
     created(applied(a))
@@ -1555,6 +1662,7 @@ pub struct RecommendationStatusRequest {
 pub(crate) async fn recommendation_status(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<RecommendationStatusRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1566,12 +1674,12 @@ pub(crate) async fn recommendation_status(
     };
     let a = api
         .node
-        .execute::<doorbraak_model::Recommendation>(
+        .execute_keyed::<doorbraak_model::Recommendation>(
             &api.node.actor(&u),
             &id,
             &cmd,
             "set_status",
-            vec![],
+            key.scoped(&u)?.as_ref(),
         )
         .await?;
     applied(a)
@@ -1582,6 +1690,7 @@ pub(crate) async fn recommendation_status(
 pub(crate) async fn recommendation_follow_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(id): Path<String>,
     b: Result<Json<NoteRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
@@ -1590,12 +1699,12 @@ pub(crate) async fn recommendation_follow_up(
     let cmd = doorbraak_model::RecommendationCommand::AddFollowUp { note: r.text };
     let a = api
         .node
-        .execute::<doorbraak_model::Recommendation>(
+        .execute_keyed::<doorbraak_model::Recommendation>(
             &api.node.actor(&u),
             &id,
             &cmd,
             "follow_up",
-            vec![],
+            key.scoped(&u)?.as_ref(),
         )
         .await?;
     applied(a)
@@ -1728,6 +1837,39 @@ pub(crate) async fn peers(
     Ok(Json(views))
 }
 
+/// What the administrator must see of "one writer per stream": messages peers refused for
+/// good (dead letters, with the reason), replicas that differed from their home (each repaired
+/// from the home), and the store audit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FederationHealth {
+    #[schema(value_type = Vec<Object>)]
+    pub dead_letters: Vec<doorbraak_store::DeadLetter>,
+    #[schema(value_type = Vec<Object>)]
+    pub divergences: Vec<doorbraak_store::Divergence>,
+    #[schema(value_type = Object)]
+    pub audit: doorbraak_store::Audit,
+}
+
+/// Dead letters, divergences and the store audit (admin).
+#[utoipa::path(get, path = "/api/v1/federation/health", responses((status = 200, body = FederationHealth), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn federation_health(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<FederationHealth>> {
+    actor_may(
+        &api.node.actor(&u),
+        &[Role::Admin],
+        "read_federation_status",
+    )?;
+    let store = &api.node.store;
+    let err = crate::app::NodeError::from;
+    Ok(Json(FederationHealth {
+        dead_letters: store.dead_letters(500).await.map_err(err)?,
+        divergences: store.divergences(500).await.map_err(err)?,
+        audit: api.node.audit().await?,
+    }))
+}
+
 /// Resend now whatever waits for this peer, with a fresh backoff (admin).
 #[utoipa::path(post, path = "/api/v1/federation/peers/{oin}/resend", params(("oin" = String, Path)), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn resend(
@@ -1800,7 +1942,7 @@ impl Modify for SecurityAddon {
         add_participant, family_informed, record_outcome, change_situation, close_escalation, add_note, list_notes,
         schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
         approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
-        peers, resend, reload_directory, team_overview, team_agenda, create_recommendation,
+        peers, federation_health, resend, reload_directory, team_overview, team_agenda, create_recommendation,
         list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
     ),
     modifiers(&SecurityAddon)
@@ -1858,6 +2000,7 @@ pub fn router(api: Arc<Api>) -> Router {
             post(recommendation_follow_up),
         )
         .route("/federation/peers", get(peers))
+        .route("/federation/health", get(federation_health))
         .route("/federation/peers/{oin}/resend", post(resend))
         .route("/federation/directory/reload", post(reload_directory))
         .fallback(not_found);

@@ -64,6 +64,20 @@ pub enum FedError {
     NotAParty,
     #[error("missing events: have up to {have}, got from {got}")]
     Gap { have: i64, got: i64 },
+    /// The home's event at `seq` is not the one this replica holds: the replica diverged.
+    #[error(
+        "the replica of {kind} {id} diverged from its home at seq {seq}: here {local}, at the home {home_event}"
+    )]
+    Divergence {
+        kind: &'static str,
+        id: String,
+        seq: i64,
+        local: String,
+        home_event: String,
+    },
+    /// A stream id names its home; this one does not name the sender.
+    #[error("the stream id {id} does not belong to {from}: only its home delivers it")]
+    IdNotOfHome { id: String, from: String },
     #[error("invalid message: {0}")]
     Wire(String),
     #[error("the home node {home} could not be reached: {detail}")]
@@ -80,13 +94,118 @@ pub enum FedError {
     NotConfigured,
 }
 
-/// The result of a committed command.
-#[derive(Debug, Clone)]
+/// The result of a committed command (also what an idempotency key keeps).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "A: Serialize, A::Body: Serialize",
+    deserialize = "A: DeserializeOwned, A::Body: DeserializeOwned"
+))]
 pub struct Applied<A: Aggregate> {
     pub id: String,
     pub version: i64,
     pub state: A,
     pub events: Vec<StoredEvent<A::Body>>,
+}
+
+/// A key that makes a command safe to retry: a repeated key returns the first answer and has
+/// no second effect. `scope` separates whose keys they are: `user:<person id>` for this node's
+/// people (the `Idempotency-Key` header, a web form's key), `peer:<OIN>` for requests another
+/// node forwarded (the key is its request id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+}
+
+impl Idempotency {
+    /// Longest key accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// A person's key, validated: 1-128 visible ASCII characters.
+    pub fn for_user(user: &User, key: &str) -> Result<Self, RuleViolation> {
+        if key.is_empty() || key.len() > Self::MAX_LEN || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(RuleViolation::InvalidField {
+                field: "Idempotency-Key",
+                reason: "1-128 visible ASCII characters",
+            });
+        }
+        Ok(Self {
+            scope: format!("user:{}", user.id),
+            key: key.to_owned(),
+        })
+    }
+
+    /// The id of a stream that a keyed command creates: the same for every retry, naming
+    /// `home` as its home.
+    pub fn stream_id(&self, home: &Oin) -> Uuid {
+        doorbraak_model::stream_uuid(
+            home,
+            doorbraak_model::derived_uuid("doorbraak/stream", &[&self.scope, &self.key]),
+        )
+    }
+
+    /// The request id under which a keyed command is forwarded to the home: the same for every
+    /// retry, so the home decides it once.
+    fn request_id(&self) -> Uuid {
+        doorbraak_model::derived_uuid("doorbraak/request", &[&self.scope, &self.key])
+    }
+}
+
+/// How long idempotency keys are kept (at least 24 hours are promised).
+pub const IDEMPOTENCY_KEPT: jiff::SignedDuration = jiff::SignedDuration::from_hours(72);
+
+/// An idempotency key with what it is used for (operation and object).
+struct Keyed<'a> {
+    idem: &'a Idempotency,
+    fingerprint: String,
+}
+
+impl Keyed<'_> {
+    /// The stored answer of this key, if it was used before; another use of the key is refused.
+    async fn recall<T: DeserializeOwned>(
+        &self,
+        tx: &mut doorbraak_store::Tx,
+    ) -> Result<Option<T>, NodeError> {
+        match tx
+            .idempotent_answer(&self.idem.scope, &self.idem.key)
+            .await?
+        {
+            None => Ok(None),
+            Some((fingerprint, _)) if fingerprint != self.fingerprint => {
+                Err(RuleViolation::IdempotencyKeyReused.into())
+            }
+            Some((_, answer)) => serde_json::from_str(&answer).map(Some).map_err(|e| {
+                StoreError::Corrupt {
+                    what: "idempotency answer",
+                    detail: e.to_string(),
+                }
+                .into()
+            }),
+        }
+    }
+
+    /// Keep `answer` for this key; false if the key was taken meanwhile (nothing written).
+    async fn remember<T: Serialize>(
+        &self,
+        tx: &mut doorbraak_store::Tx,
+        answer: &T,
+        now: Timestamp,
+    ) -> Result<bool, NodeError> {
+        let answer = serde_json::to_string(answer).map_err(|e| StoreError::Corrupt {
+            what: "idempotency answer",
+            detail: e.to_string(),
+        })?;
+        Ok(tx
+            .remember_answer(
+                &self.idem.scope,
+                &self.idem.key,
+                &self.fingerprint,
+                &answer,
+                now,
+            )
+            .await?)
+    }
 }
 
 /// A batch of a stream's events for one party, as it is put in the outbox.
@@ -139,6 +258,8 @@ impl Node {
         directory: Directory,
         tls: Option<TlsMaterial>,
     ) -> Self {
+        // the store's own line of defence: it appends only to this organisation's streams
+        let store = store.owned_by(settings.oin.as_str());
         let directory = Arc::new(RwLock::new(Arc::new(directory)));
         let federation = tls.map(|tls| Federation {
             peers: Arc::new(Peers::new(&tls, directory.clone())),
@@ -197,6 +318,11 @@ impl Node {
             ))
             .unwrap_or(now);
         Timestamp::from_millisecond(shifted.as_millisecond()).unwrap_or(shifted)
+    }
+
+    /// A fresh id for a stream this node opens: time-ordered, naming this node as its home.
+    pub fn new_stream_id(&self) -> Uuid {
+        doorbraak_model::stream_uuid(self.oin(), Uuid::now_v7())
     }
 
     pub fn actor(&self, user: &User) -> Actor {
@@ -276,7 +402,26 @@ impl Node {
             .await
     }
 
-    /// [`Node::execute`] with the span and metrics, and an optional once-only key.
+    /// [`Node::execute`] with an optional idempotency key: a repeated key returns the first
+    /// answer and has no second effect, also when the command is forwarded to the home.
+    pub async fn execute_keyed<A>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        cmd: &A::Command,
+        command: &'static str,
+        key: Option<&Idempotency>,
+    ) -> Result<Applied<A>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+        A::Command: Serialize + Sync,
+    {
+        self.execute_traced::<A>(actor, id, cmd, command, Vec::new(), key)
+            .await
+    }
+
+    /// [`Node::execute`] with the span and metrics, and an optional idempotency key.
     async fn execute_traced<A>(
         &self,
         actor: &Actor,
@@ -284,7 +429,7 @@ impl Node {
         cmd: &A::Command,
         command: &'static str,
         notifications: Vec<Notification>,
-        once: Option<(&str, &str)>,
+        key: Option<&Idempotency>,
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
@@ -300,8 +445,12 @@ impl Node {
             role = actor.role().map_or("system", Role::code),
         );
         let started = Instant::now();
+        let keyed = key.map(|idem| Keyed {
+            idem,
+            fingerprint: format!("{command}:{}:{id}", A::KIND),
+        });
         let result = self
-            .execute_inner::<A>(actor, id, cmd, notifications, None, once)
+            .execute_inner::<A>(actor, id, cmd, notifications, None, keyed.as_ref())
             .instrument(span.clone())
             .await;
         let outcome = match &result {
@@ -336,45 +485,58 @@ impl Node {
         cmd: &A::Command,
         notifications: Vec<Notification>,
         at: Option<Timestamp>,
-        once: Option<(&str, &str)>,
+        keyed: Option<&Keyed<'_>>,
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
         A::Body: Serialize + DeserializeOwned + Send + Sync,
         A::Command: Serialize + Sync,
     {
-        // A replica does not decide: the home of the stream does (one writer per stream).
-        if let Some(local) = self.store.load::<A>(id).await? {
-            let home = local.state.home();
-            if &home != self.oin() {
-                return self.forward::<A>(actor, id, cmd, local).await;
-            }
-        }
         for _attempt in 0..5 {
             let now = at.unwrap_or_else(|| self.now());
             let mut tx = self.store.begin().await?;
+            // loaded (and on PostgreSQL locked) first: commands on one stream take turns, so a
+            // key's first answer is visible to its repeat before the repeat decides anything
             let current = tx.load::<A>(id).await?;
+            // a key seen before is answered with its first answer, not decided again
+            if let Some(k) = keyed {
+                match k.recall::<Applied<A>>(&mut tx).await {
+                    Ok(Some(first)) => return Ok(first),
+                    Ok(None) => {}
+                    Err(NodeError::Rule(v)) => {
+                        drop(tx);
+                        return Err(self.refused(actor, A::KIND, id, v, now).await);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            // One writer per stream, checked inside the transaction that appends: a stream whose
+            // home is another organisation is a replica here, and its commands go to the home.
+            if let Some(local) = current.as_ref()
+                && &local.state.home() != self.oin()
+            {
+                drop(tx);
+                let local = current.ok_or(ReplayError::NotACreation(A::KIND))?;
+                return self.forward::<A>(actor, id, cmd, local, keyed).await;
+            }
             let (state, version) = match current {
                 Some(Loaded { state, version }) => (Some(state), version),
                 None => (None, 0),
             };
-            // a request seen before (same sender, same request id) is answered, not decided again
-            if let Some((source, request)) = once
-                && tx.seen(source, request).await?
-            {
-                drop(tx);
-                let state = state.ok_or(RuleViolation::NotFound { what: A::KIND })?;
-                return Ok(Applied {
-                    id: id.to_owned(),
-                    version,
-                    state,
-                    events: Vec::new(),
-                });
-            }
             let events = match A::decide(state.as_ref(), cmd, actor, now) {
                 Ok(events) => events,
                 Err(violation) => {
                     drop(tx);
+                    // a stream another member is the home of, not (yet) here: its replica is
+                    // on its way (or this organisation is no party, which the home would say)
+                    let violation = match violation {
+                        RuleViolation::NotFound { .. }
+                            if state.is_none() && self.foreign_home_of(id).is_some() =>
+                        {
+                            RuleViolation::ReplicaPending
+                        }
+                        v => v,
+                    };
                     return Err(self.refused(actor, A::KIND, id, violation, now).await);
                 }
             };
@@ -387,7 +549,10 @@ impl Node {
             };
             let stored = match tx.append(id, version, &events, &next, now).await {
                 Ok(s) => s,
+                // changed concurrently, or a replica of this id arrived meanwhile: decide again
+                // on what is there now (a replica is then forwarded to its home)
                 Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::NotHome { .. }) if version == 0 => continue,
                 Err(e) => return Err(e.into()),
             };
             let own = self.oin().clone();
@@ -431,21 +596,46 @@ impl Node {
             for n in &notifications {
                 tx.notify(n).await?;
             }
-            if let Some((source, request)) = once {
-                tx.mark_seen(request, source, now).await?;
+            let applied = Applied {
+                id: id.to_owned(),
+                version: version + i64::try_from(stored.len()).unwrap_or(0),
+                state: next,
+                events: stored,
+            };
+            // a concurrent repeat of the key got there first: answer as it did (next round)
+            if let Some(k) = keyed
+                && !k.remember(&mut tx, &applied, now).await?
+            {
+                continue;
             }
             tx.commit().await?;
             if !recipients.is_empty() {
                 self.wake.notify_one();
             }
-            return Ok(Applied {
-                id: id.to_owned(),
-                version: version + i64::try_from(stored.len()).unwrap_or(0),
-                state: next,
-                events: stored,
-            });
+            return Ok(applied);
         }
         Err(NodeError::Busy)
+    }
+
+    /// Why a stream is not here: its replica is still on its way (the id names another member
+    /// as its home), or it does not exist.
+    pub fn absent(&self, what: &'static str, id: &str) -> RuleViolation {
+        if self.foreign_home_of(id).is_some() {
+            RuleViolation::ReplicaPending
+        } else {
+            RuleViolation::NotFound { what }
+        }
+    }
+
+    /// The other member of the directory that a stream id names as its home, if any.
+    pub fn foreign_home_of(&self, id: &str) -> Option<Oin> {
+        let id = Uuid::parse_str(id).ok()?;
+        let dir = self.directory();
+        dir.members()
+            .iter()
+            .map(|m| &m.oin)
+            .find(|o| *o != self.oin() && doorbraak_model::is_of_home(&id, o))
+            .cloned()
     }
 
     /// Read a stream's state for a person; the read is logged before the content is returned.
@@ -543,8 +733,13 @@ impl Node {
         kind: &str,
         id: &str,
         text: &str,
+        key: Option<&Idempotency>,
     ) -> Result<doorbraak_store::PrivateNote, NodeError> {
         let now = self.now();
+        let keyed = key.map(|idem| Keyed {
+            idem,
+            fingerprint: format!("add_note:{kind}:{id}"),
+        });
         let note = doorbraak_store::PrivateNote {
             id: Uuid::now_v7(),
             stream_kind: kind.to_owned(),
@@ -555,6 +750,12 @@ impl Node {
             text: text.to_owned(),
         };
         let mut tx = self.store.begin().await?;
+        if let Some(k) = &keyed {
+            if let Some(first) = k.recall(&mut tx).await? {
+                return Ok(first);
+            }
+            k.remember(&mut tx, &note, now).await?;
+        }
         tx.add_private_note(&note).await?;
         tx.log_access(&self.entry(
             &self.actor(user),
@@ -575,6 +776,7 @@ impl Node {
         user: &User,
         case_ref: &str,
         title: &str,
+        key: Option<&Idempotency>,
     ) -> Result<CaseRow, NodeError> {
         let actor = self.actor(user);
         actor_may(
@@ -596,7 +798,17 @@ impl Node {
             created_by: user.id.clone(),
             created_at: now,
         };
+        let keyed = key.map(|idem| Keyed {
+            idem,
+            fingerprint: format!("create_case:{}", row.case_ref),
+        });
         let mut tx = self.store.begin().await?;
+        if let Some(k) = &keyed {
+            if let Some(first) = k.recall(&mut tx).await? {
+                return Ok(first);
+            }
+            k.remember(&mut tx, &row, now).await?;
+        }
         if !tx.insert_case(&row).await? {
             return Err(RuleViolation::AlreadyExists { what: "Case" }.into());
         }
@@ -714,6 +926,27 @@ impl Node {
         Ok(marked)
     }
 
+    /// The auditor's checks over this node's store, exported as metrics (and logged at WARN
+    /// when something is found); also forgets idempotency keys past their time.
+    pub async fn audit(&self) -> Result<doorbraak_store::Audit, NodeError> {
+        let audit = self.store.audit(self.oin().as_str()).await?;
+        for (check, n) in audit.findings() {
+            self.metrics
+                .audit_findings
+                .get_or_create(&crate::metrics::CheckLabels { check })
+                .set(n);
+        }
+        if !audit.is_clean() {
+            tracing::warn!(?audit, "the store audit found inconsistencies");
+        }
+        let before = self
+            .now()
+            .checked_sub(IDEMPOTENCY_KEPT)
+            .unwrap_or(Timestamp::MIN);
+        self.store.forget_answers(before).await?;
+        Ok(audit)
+    }
+
     fn reminder(&self, kind: &str, id: &str, role: Role, now: Timestamp) -> Notification {
         let (nl, en) = match kind {
             "escalation" => (
@@ -813,16 +1046,12 @@ impl Node {
         A::Body: Serialize + DeserializeOwned + Send + Sync,
         A::Command: Serialize + Sync,
     {
-        let request = format!("request:{request_id}");
-        self.execute_traced::<A>(
-            actor,
-            id,
-            cmd,
-            "remote_request",
-            Vec::new(),
-            Some((source, &request)),
-        )
-        .await
+        let key = Idempotency {
+            scope: format!("peer:{source}"),
+            key: request_id.to_owned(),
+        };
+        self.execute_traced::<A>(actor, id, cmd, "remote_request", Vec::new(), Some(&key))
+            .await
     }
 
     /// Execute a command as if at `at` (seeding the demo with history, e.g. an escalation
@@ -863,6 +1092,7 @@ impl Node {
         id: &str,
         cmd: &A::Command,
         local: Loaded<A>,
+        keyed: Option<&Keyed<'_>>,
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
@@ -886,7 +1116,11 @@ impl Node {
             home: home.to_string(),
             detail: s.message().to_owned(),
         })?;
-        let request_id = Uuid::now_v7().to_string();
+        // a keyed command keeps its request id across retries (and restarts): the home decides
+        // a request id once and answers a repeat with its first answer
+        let request_id = keyed
+            .map_or_else(Uuid::now_v7, |k| k.idem.request_id())
+            .to_string();
         let call = |mut c: doorbraak_proto::v1::federation_client::FederationClient<
             tonic::transport::Channel,
         >,
@@ -942,16 +1176,26 @@ impl Node {
         let mut tx = self.store.begin().await?;
         match crate::federation::apply_in_tx::<A>(self, &mut tx, &home, id, all).await {
             Ok((state, version)) => {
-                tx.commit().await?;
-                Ok(Applied {
+                let applied = Applied {
                     id: id.to_owned(),
                     version,
                     state,
                     events,
-                })
+                };
+                // the answer is kept here too, so a retry is answered without asking the home
+                if let Some(k) = keyed {
+                    k.remember(&mut tx, &applied, self.now()).await?;
+                }
+                tx.commit().await?;
+                Ok(applied)
             }
             Err(e) => {
                 drop(tx);
+                if let NodeError::Federation(d @ FedError::Divergence { .. }) = &e
+                    && let Err(r) = crate::federation::repair_replica(self, &home, d).await
+                {
+                    tracing::warn!(error = %r, "repairing a replica failed; the next delivery tries again");
+                }
                 tracing::warn!(error = %e, "applying the home's answer locally failed; delivery will bring it");
                 Ok(Applied {
                     id: id.to_owned(),

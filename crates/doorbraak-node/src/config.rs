@@ -147,6 +147,14 @@ pub struct NodeSection {
     /// relative to the config file.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
+    /// The name of this process among the instances of the node (`main` by default). It owns
+    /// the node's outbox leases, so a restarted process takes over its own leases at once.
+    #[serde(default = "default_instance")]
+    pub instance: String,
+}
+
+fn default_instance() -> String {
+    "main".into()
 }
 
 fn default_data_dir() -> PathBuf {
@@ -347,6 +355,8 @@ pub struct Settings {
     pub dev_users: Vec<DevUser>,
     pub web: WebSection,
     pub oidc: Option<OidcSettings>,
+    /// This process's name among the node's instances (owner of its outbox leases).
+    pub instance: String,
 }
 
 impl NodeConfig {
@@ -499,7 +509,20 @@ impl NodeConfig {
                 "development accounts cannot be combined with [oidc]".into(),
             ));
         }
+        let instance = self.node.instance;
+        if instance.is_empty()
+            || instance.len() > 64
+            || !instance
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(invalid(
+                "node.instance",
+                "1-64 letters, digits, '-' or '_'".into(),
+            ));
+        }
         Ok(Settings {
+            instance,
             oin,
             name: self.node.name,
             kind: self.node.kind,

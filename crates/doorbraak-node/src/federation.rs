@@ -53,11 +53,35 @@ pub fn rule_status(v: &RuleViolation) -> Status {
     )
 }
 
+/// A federation refusal with its rule code in the message and the details (the sender reads
+/// the rule from the details, never from the sentence).
+fn federation_status(code: tonic::Code, rule: &str, message_en: String) -> Status {
+    let details = serde_json::to_vec(&RuleDetails {
+        rule: rule.into(),
+        message_nl: String::new(),
+        message_en: message_en.clone(),
+    })
+    .unwrap_or_default();
+    Status::with_details(code, format!("{rule}: {message_en}"), details.into())
+}
+
 fn node_status(e: NodeError) -> Status {
     match e {
         NodeError::Rule(v) => rule_status(&v),
-        NodeError::Federation(FedError::NotHome { .. })
-        | NodeError::Federation(FedError::NotAParty) => Status::permission_denied(e.to_string()),
+        NodeError::Federation(FedError::NotHome { .. }) => federation_status(
+            tonic::Code::PermissionDenied,
+            doorbraak_federation::delivery::RULE_NOT_HOME,
+            e.to_string(),
+        ),
+        NodeError::Federation(FedError::IdNotOfHome { .. }) => federation_status(
+            tonic::Code::PermissionDenied,
+            "federation.stream_id_of_home",
+            e.to_string(),
+        ),
+        NodeError::Federation(FedError::Divergence { .. }) => {
+            Status::aborted(format!("federation.replica_diverged: {e}"))
+        }
+        NodeError::Federation(FedError::NotAParty) => Status::permission_denied(e.to_string()),
         NodeError::Federation(FedError::Gap { .. }) => Status::failed_precondition(e.to_string()),
         NodeError::Federation(FedError::Wire(_)) | NodeError::Replay(_) => {
             Status::invalid_argument(e.to_string())
@@ -167,6 +191,28 @@ where
     ids.sort_unstable();
     ids.dedup();
     let loaded = tx.load_many::<A>(&ids).await?;
+    // where the home's events overlap what this node holds, they must be the same events
+    let overlapping: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            let have = loaded.get(*id).map_or(0, |l| l.version);
+            decoded
+                .iter()
+                .any(|(i, evs)| i == id && evs.first().is_some_and(|e| e.seq <= have))
+        })
+        .collect();
+    let held = if overlapping.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        let from_seq = decoded
+            .iter()
+            .filter(|(i, _)| overlapping.contains(i))
+            .filter_map(|(_, evs)| evs.first().map(|e| e.seq))
+            .min()
+            .unwrap_or(1);
+        tx.event_ids(A::KIND, &overlapping, from_seq).await?
+    };
     let mut states: std::collections::HashMap<&str, Pending<A>> = ids
         .iter()
         .map(|id| {
@@ -190,6 +236,25 @@ where
                 from: from.to_string(),
             }
             .into());
+        }
+        for e in events.iter().filter(|e| e.seq <= *version) {
+            let local = pending
+                .iter()
+                .find(|p| p.seq == e.seq)
+                .map(|p| p.event_id.to_string())
+                .or_else(|| held.get(&(id.to_owned(), e.seq)).cloned());
+            if let Some(local) = local
+                && local != e.event_id.to_string()
+            {
+                return Err(FedError::Divergence {
+                    kind: A::KIND,
+                    id: id.to_owned(),
+                    seq: e.seq,
+                    local,
+                    home_event: e.event_id.to_string(),
+                }
+                .into());
+            }
         }
         let new: Vec<StoredEvent<A::Body>> =
             events.into_iter().filter(|e| e.seq > *version).collect();
@@ -217,6 +282,14 @@ where
                 return Err(
                     FedError::Wire("the stream id is not the aggregate's own id".into()).into(),
                 );
+            }
+            // the id names its home: nobody delivers a stream under another home's id
+            if !uuid::Uuid::parse_str(id).is_ok_and(|u| doorbraak_model::is_of_home(&u, from)) {
+                return Err(FedError::IdNotOfHome {
+                    id: id.to_owned(),
+                    from: from.to_string(),
+                }
+                .into());
             }
             if !next.parties().contains(node.oin()) {
                 return Err(FedError::NotAParty.into());
@@ -281,6 +354,153 @@ fn federation_entry(
     }
 }
 
+/// Every event of a stream after `after` from `home`, page by page (each answer holds at most
+/// [`MAX_EVENTS`]).
+async fn fetch_all(
+    node: &Node,
+    home: &Oin,
+    kind: &str,
+    id: &str,
+    after: i64,
+) -> Result<Vec<v1::StoredEvent>, Status> {
+    let fed = node
+        .federation
+        .as_ref()
+        .ok_or_else(|| Status::unavailable("no federation"))?;
+    let mut client = fed.peers.client(home)?;
+    let mut events: Vec<v1::StoredEvent> = Vec::new();
+    let mut after = after;
+    loop {
+        let page = client
+            .fetch_events(v1::FetchEventsRequest {
+                stream_kind: kind.to_owned(),
+                stream_id: id.to_owned(),
+                after_seq: after,
+            })
+            .await?
+            .into_inner()
+            .events;
+        let n = page.len();
+        after = page.last().map_or(after, |e| e.seq);
+        events.extend(page);
+        if n < MAX_EVENTS || events.len() > 1_000_000 {
+            return Ok(events);
+        }
+    }
+}
+
+/// A replica diverged from its home (the error is a [`FedError::Divergence`]): record it,
+/// count it, say so at WARN with both event ids, and rebuild the replica from the home's
+/// whole log (the home is the truth), in one transaction.
+pub async fn repair_replica(
+    node: &Node,
+    home: &Oin,
+    divergence: &FedError,
+) -> Result<(), NodeError> {
+    let FedError::Divergence {
+        kind,
+        id,
+        seq,
+        local,
+        home_event,
+    } = divergence
+    else {
+        return Ok(());
+    };
+    node.metrics.replica_divergences.inc();
+    tracing::warn!(
+        %home, kind, %id, seq, local_event = %local, home_event = %home_event,
+        "replica diverged from its home; repairing it from the home's log"
+    );
+    let now = node.now();
+    let mut tx = node.store.begin().await?;
+    tx.record_divergence(&doorbraak_store::Divergence {
+        id: Uuid::now_v7(),
+        stream_kind: (*kind).to_owned(),
+        stream_id: id.clone(),
+        home_oin: home.to_string(),
+        seq: *seq,
+        local_event_id: local.clone(),
+        home_event_id: home_event.clone(),
+        detected_at: now,
+        repaired_at: None,
+    })
+    .await?;
+    tx.commit().await?;
+    let wire = fetch_all(node, home, kind, id, 0)
+        .await
+        .map_err(|s| FedError::Unreachable {
+            home: home.to_string(),
+            detail: s.message().to_owned(),
+        })?;
+    match *kind {
+        "escalation" => replace_from::<Escalation>(node, home, id, &wire).await,
+        "minutes" => replace_from::<Minutes>(node, home, id, &wire).await,
+        other => Err(FedError::Wire(format!("no replicas of kind '{other}'")).into()),
+    }
+}
+
+async fn replace_from<A>(
+    node: &Node,
+    home: &Oin,
+    id: &str,
+    wire: &[v1::StoredEvent],
+) -> Result<(), NodeError>
+where
+    A: Stream,
+    A::Body: Serialize + DeserializeOwned + Send + Sync,
+{
+    let events =
+        doorbraak_proto::from_wire::<A::Body>(wire).map_err(|e| FedError::Wire(e.to_string()))?;
+    if events.first().is_some_and(|e| e.seq != 1) {
+        return Err(FedError::Gap {
+            have: 0,
+            got: events[0].seq,
+        }
+        .into());
+    }
+    let state = doorbraak_model::replay::<A>(events.iter().map(|e| &e.event))?
+        .ok_or(FedError::Wire("the home sent no events".into()))?;
+    if &state.home() != home || state.stream_id() != id {
+        return Err(FedError::NotHome {
+            home: state.home().to_string(),
+            from: home.to_string(),
+        }
+        .into());
+    }
+    if !state.parties().contains(node.oin()) {
+        return Err(FedError::NotAParty.into());
+    }
+    let now = node.now();
+    let mut tx = node.store.begin().await?;
+    tx.replace_replica(id, &events, &state, now).await?;
+    tx.divergences_repaired(A::KIND, id, now).await?;
+    tx.log_access(&federation_entry(
+        node,
+        home,
+        AccessAction::U,
+        A::KIND,
+        id,
+        "repaired_from_home".into(),
+    ))
+    .await?;
+    tx.commit().await?;
+    tracing::warn!(%home, kind = A::KIND, %id, version = events.len(), "replica repaired from its home");
+    Ok(())
+}
+
+/// Why applying a delivery stopped: a refusal for the sender, or a divergence to repair.
+enum Refusal {
+    Status(Status),
+    Diverged(FedError),
+}
+
+impl From<Status> for Refusal {
+    fn from(s: Status) -> Self {
+        Refusal::Status(s)
+    }
+}
+
 /// The gRPC service of a node.
 pub struct FederationService {
     pub node: Arc<Node>,
@@ -336,33 +556,7 @@ impl FederationService {
 
     /// Fill a gap before applying: fetch the missing events from the home.
     async fn fill_gap(&self, from: &Oin, m: &mut v1::Message, have: i64) -> Result<(), Status> {
-        let fed = self
-            .node
-            .federation
-            .as_ref()
-            .ok_or_else(|| Status::unavailable("no federation"))?;
-        let mut client = fed.peers.client(from)?;
-        // page through long histories: each fetch returns at most MAX_EVENTS events
-        let mut events: Vec<v1::StoredEvent> = Vec::new();
-        let mut after = have;
-        loop {
-            let page = client
-                .fetch_events(v1::FetchEventsRequest {
-                    stream_kind: m.stream_kind.clone(),
-                    stream_id: m.stream_id.clone(),
-                    after_seq: after,
-                })
-                .await?
-                .into_inner()
-                .events;
-            let n = page.len();
-            after = page.last().map_or(after, |e| e.seq);
-            events.extend(page);
-            if n < MAX_EVENTS || events.len() > 1_000_000 {
-                break;
-            }
-        }
-        m.events = events;
+        m.events = fetch_all(&self.node, from, &m.stream_kind, &m.stream_id, have).await?;
         Ok(())
     }
 
@@ -604,6 +798,89 @@ impl FederationService {
                 .map_err(|e| Status::internal(e.to_string()))?,
         })
     }
+    /// Apply a delivery (gaps already filled) in one transaction: duplicates by message id
+    /// skipped, the rest applied per stream kind with a few multi-row statements.
+    async fn apply_messages(
+        &self,
+        from: &Oin,
+        messages: &[v1::Message],
+    ) -> Result<v1::DeliverResponse, Refusal> {
+        let peer_oin = from;
+        let mut tx = self
+            .node
+            .store
+            .begin()
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+        let seen = tx
+            .seen_many(peer_oin.as_str(), &ids)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let (fresh, dup): (Vec<&v1::Message>, Vec<&v1::Message>) =
+            messages.iter().partition(|m| !seen.contains(&m.message_id));
+        let duplicates: Vec<String> = dup.iter().map(|m| m.message_id.clone()).collect();
+        let applied: Vec<String> = fresh.iter().map(|m| m.message_id.clone()).collect();
+        if let Some(m) = fresh
+            .iter()
+            .find(|m| m.stream_kind != "escalation" && m.stream_kind != "minutes")
+        {
+            return Err(Status::invalid_argument(format!(
+                "unknown stream kind '{}'",
+                m.stream_kind
+            ))
+            .into());
+        }
+        let mut versions = Vec::new();
+        for kind in ["escalation", "minutes"] {
+            let of_kind: Vec<&v1::Message> = fresh
+                .iter()
+                .copied()
+                .filter(|m| m.stream_kind == kind)
+                .collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let r = match kind {
+                "escalation" => {
+                    apply_batch::<Escalation>(&self.node, &mut tx, peer_oin, &of_kind).await
+                }
+                _ => apply_batch::<Minutes>(&self.node, &mut tx, peer_oin, &of_kind).await,
+            };
+            match r {
+                Ok(v) => versions.extend(v),
+                Err(NodeError::Federation(d @ FedError::Divergence { .. })) => {
+                    drop(tx);
+                    return Err(Refusal::Diverged(d));
+                }
+                Err(e) => {
+                    drop(tx);
+                    if matches!(e, NodeError::Federation(FedError::NotHome { .. })) {
+                        // only the home delivers: a sender that thinks it is the home of a
+                        // stream this node knows under another home is a bug (or an attack)
+                        tracing::warn!(peer = %peer_oin, error = %e, "refused a delivery from a node that is not the stream's home");
+                    }
+                    let status = node_status(e);
+                    return Err(self
+                        .refuse(peer_oin, kind, &of_kind[0].stream_id, status)
+                        .await
+                        .into());
+                }
+            }
+        }
+        tx.mark_seen_many(&applied, peer_oin.as_str(), self.node.now())
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        tx.commit().await.map_err(|e| node_status(e.into()))?;
+        self.node.metrics.received.inc_by(applied.len() as u64);
+        for v in versions {
+            let _ = self.node.applied.send(v);
+        }
+        Ok(v1::DeliverResponse {
+            applied,
+            duplicates,
+        })
+    }
 }
 
 #[tonic::async_trait]
@@ -673,69 +950,24 @@ impl Federation for FederationService {
             next_seq.insert(key, have.max(last));
         }
         self.check_meetings(&peer.oin, &messages).await?;
-        let mut tx = self
-            .node
-            .store
-            .begin()
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
-        let seen = tx
-            .seen_many(peer.oin.as_str(), &ids)
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        let (fresh, dup): (Vec<&v1::Message>, Vec<&v1::Message>) =
-            messages.iter().partition(|m| !seen.contains(&m.message_id));
-        let duplicates: Vec<String> = dup.iter().map(|m| m.message_id.clone()).collect();
-        let applied: Vec<String> = fresh.iter().map(|m| m.message_id.clone()).collect();
-        if let Some(m) = fresh
-            .iter()
-            .find(|m| m.stream_kind != "escalation" && m.stream_kind != "minutes")
-        {
-            return Err(Status::invalid_argument(format!(
-                "unknown stream kind '{}'",
-                m.stream_kind
-            )));
-        }
-        let mut versions = Vec::new();
-        for kind in ["escalation", "minutes"] {
-            let of_kind: Vec<&v1::Message> = fresh
-                .iter()
-                .copied()
-                .filter(|m| m.stream_kind == kind)
-                .collect();
-            if of_kind.is_empty() {
-                continue;
-            }
-            let r = match kind {
-                "escalation" => {
-                    apply_batch::<Escalation>(&self.node, &mut tx, &peer.oin, &of_kind).await
+        // a divergence is repaired from the home (the sender) once, then the batch is applied
+        let mut repaired = false;
+        loop {
+            match self.apply_messages(&peer.oin, &messages).await {
+                Ok(r) => return Ok(Response::new(r)),
+                Err(Refusal::Status(s)) => return Err(s),
+                Err(Refusal::Diverged(d)) if !repaired => {
+                    repair_replica(&self.node, &peer.oin, &d)
+                        .await
+                        .map_err(|e| {
+                            tracing::warn!(error = %e, "repairing a replica failed; the home retries");
+                            Status::unavailable(format!("federation.replica_diverged: repair pending: {e}"))
+                        })?;
+                    repaired = true;
                 }
-                _ => apply_batch::<Minutes>(&self.node, &mut tx, &peer.oin, &of_kind).await,
-            };
-            match r {
-                Ok(v) => versions.extend(v),
-                Err(e) => {
-                    drop(tx);
-                    let status = node_status(e);
-                    return Err(self
-                        .refuse(&peer.oin, kind, &of_kind[0].stream_id, status)
-                        .await);
-                }
+                Err(Refusal::Diverged(d)) => return Err(node_status(d.into())),
             }
         }
-        tx.mark_seen_many(&applied, peer.oin.as_str(), self.node.now())
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        tx.commit().await.map_err(|e| node_status(e.into()))?;
-        self.node.metrics.received.inc_by(applied.len() as u64);
-        for v in versions {
-            let _ = self.node.applied.send(v);
-        }
-        Ok(Response::new(v1::DeliverResponse {
-            applied,
-            duplicates,
-        }))
     }
 
     async fn request(

@@ -33,6 +33,17 @@ pub struct Metrics {
     /// The auditor's check: deadlines that passed more than two sweeper intervals ago without
     /// their overdue event (a lost timer). Zero on a healthy node.
     pub missed_deadlines: Gauge,
+    /// Replicas found to differ from their home (and repaired from it).
+    pub replica_divergences: Counter,
+    /// Messages a peer refused for good, set aside (dead letters), per peer.
+    pub dead_letters: Family<PeerLabels, Counter>,
+    /// The periodic audit's findings per check; zero on a healthy node.
+    pub audit_findings: Family<CheckLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CheckLabels {
+    pub check: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -93,7 +104,28 @@ impl Default for Metrics {
             "Deadlines passed more than two sweeper intervals ago without their overdue event",
             missed_deadlines.clone(),
         );
+        let replica_divergences = Counter::default();
+        registry.register(
+            "replica_divergence",
+            "Replicas whose events differed from their home's at the same sequence number (each repaired from the home)",
+            replica_divergences.clone(),
+        );
+        let dead_letters = Family::<PeerLabels, Counter>::default();
+        registry.register(
+            "federation_dead_letters",
+            "Messages a peer refused for good and that were set aside",
+            dead_letters.clone(),
+        );
+        let audit_findings = Family::<CheckLabels, Gauge>::default();
+        registry.register(
+            "audit_findings",
+            "Findings of the periodic store audit per check (zero on a healthy node)",
+            audit_findings.clone(),
+        );
         Self {
+            replica_divergences,
+            dead_letters,
+            audit_findings,
             delivered,
             delivery_failures,
             pending,

@@ -125,6 +125,15 @@ impl DeliveryObserver for Observer {
             })
             .inc_by(messages as u64);
     }
+    fn dead_lettered(&self, destination: &str, _message_id: &str, _error: &str) {
+        self.0
+            .metrics
+            .dead_letters
+            .get_or_create(&PeerLabels {
+                peer: destination.into(),
+            })
+            .inc();
+    }
     fn failed(&self, destination: &str, _error: &str) {
         self.0
             .metrics
@@ -196,7 +205,9 @@ pub async fn run(
             peers: fed.peers.clone(),
             wake: node.wake.clone(),
             backoff: Backoff::default(),
-            owner: format!("{}-{}", node.oin(), uuid::Uuid::now_v7()),
+            // stable across restarts: a restarted node takes over its own leases at once
+            // instead of waiting for the lease of its killed predecessor to expire
+            owner: format!("{}/{}", node.oin(), node.settings.instance),
             observer: Arc::new(Observer(node.clone())),
         });
         tasks.push(tokio::spawn(delivery.run(stop_rx.clone())));
@@ -224,11 +235,20 @@ pub async fn run(
 async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(node.settings.sweeper_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // the store audit runs at start and then about once a minute
+    let audit_every = (60 / node.settings.sweeper_interval.as_secs().max(1)).max(1);
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
+        if ticks.is_multiple_of(audit_every)
+            && let Err(e) = node.audit().await
+        {
+            tracing::warn!(error = %e, "store audit failed");
+        }
+        ticks += 1;
         match node.sweep().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(marked = n, "deadline sweep"),

@@ -10,6 +10,7 @@
 //! not at all.
 #![forbid(unsafe_code)]
 
+mod federation;
 mod stream;
 
 use std::str::FromStr;
@@ -23,6 +24,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
 use uuid::Uuid;
 
+pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
 pub use stream::{Stream, Summary};
 
 /// Everything that can go wrong in the store.
@@ -42,6 +44,19 @@ pub enum StoreError {
         id: String,
         expected: i64,
     },
+    /// One writer per stream: this node may append only to streams it is the home of.
+    #[error(
+        "the {kind} {id} has its home at {home}; this node ({owner}) keeps a replica and never appends to it"
+    )]
+    NotHome {
+        kind: &'static str,
+        id: String,
+        home: String,
+        owner: String,
+    },
+    /// A replica write (the home's events) for a stream this node is itself the home of.
+    #[error("the {kind} {id} has its home at this node; no other node's events are written to it")]
+    OwnStream { kind: &'static str, id: String },
 }
 
 impl From<canonical::CanonicalError> for StoreError {
@@ -115,17 +130,46 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let init = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0001_init.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0001_init.sql"),
+    let steps: [(i64, &str, &'static str); 2] = match backend {
+        Backend::Sqlite => [
+            (
+                1,
+                "init",
+                include_str!("../migrations/sqlite/0001_init.sql"),
+            ),
+            (
+                2,
+                "one_writer",
+                include_str!("../migrations/sqlite/0002_one_writer.sql"),
+            ),
+        ],
+        Backend::Postgres => [
+            (
+                1,
+                "init",
+                include_str!("../migrations/postgres/0001_init.sql"),
+            ),
+            (
+                2,
+                "one_writer",
+                include_str!("../migrations/postgres/0002_one_writer.sql"),
+            ),
+        ],
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        AssertSqlSafe(init).into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(
+        steps
+            .into_iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.into(),
+                    MigrationType::Simple,
+                    AssertSqlSafe(sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 use sqlx::SqlSafeStr;
@@ -138,6 +182,9 @@ pub struct Store {
     /// SQLite has one writer at a time; writers queue here (fair, FIFO) instead of sleeping in
     /// SQLite's busy handler, which made tail latency jump under concurrency.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The organisation whose node this is. When set, [`Tx::append`] refuses streams whose
+    /// home is another organisation, and replica writes refuse streams of this one.
+    owner: Option<Arc<str>>,
 }
 
 /// A stream's current state and its version (the sequence number of its last event).
@@ -348,7 +395,20 @@ impl Store {
             pool,
             backend,
             write_lock: Arc::default(),
+            owner: None,
         })
+    }
+
+    /// The same store, as the store of `oin`'s node: from now on it appends only to streams
+    /// whose home is `oin` (the second line of defence of "one writer per stream").
+    pub fn owned_by(mut self, oin: &str) -> Self {
+        self.owner = Some(Arc::from(oin));
+        self
+    }
+
+    /// The organisation this store belongs to, if it was set.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -378,6 +438,7 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            owner: self.owner.clone(),
             _writer: guard,
         })
     }
@@ -868,51 +929,6 @@ impl Store {
     }
 }
 
-/// What an auditor checks: every count here is zero on a healthy node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Audit {
-    /// Projections whose version differs from the number of their events.
-    pub version_mismatches: i64,
-    /// Streams with events but no projection.
-    pub streams_without_projection: i64,
-    /// Streams whose creation has no access-log entry.
-    pub unlogged_creations: i64,
-    /// Escalations with other parties but no outbox row.
-    pub escalations_without_outbox: i64,
-}
-
-impl Store {
-    /// Cross-table consistency checks ("nothing half-written").
-    pub async fn audit(&self) -> Result<Audit> {
-        let one = |sql: &'static str| async move {
-            let row = sqlx::query(sql).fetch_one(&self.pool).await?;
-            Ok::<i64, StoreError>(row.try_get("n")?)
-        };
-        Ok(Audit {
-            version_mismatches: one(
-                "SELECT COUNT(*) AS n FROM projections p WHERE p.version <> \
-                 (SELECT COUNT(*) FROM events e WHERE e.stream_kind = p.stream_kind AND e.stream_id = p.stream_id)",
-            )
-            .await?,
-            streams_without_projection: one(
-                "SELECT COUNT(*) AS n FROM (SELECT DISTINCT stream_kind, stream_id FROM events) e \
-                 WHERE NOT EXISTS (SELECT 1 FROM projections p WHERE p.stream_kind = e.stream_kind AND p.stream_id = e.stream_id)",
-            )
-            .await?,
-            unlogged_creations: one(
-                "SELECT COUNT(*) AS n FROM projections p WHERE NOT EXISTS (SELECT 1 FROM access_log a \
-                 WHERE a.object_type = p.stream_kind AND a.object_id = p.stream_id AND a.action = 'C')",
-            )
-            .await?,
-            escalations_without_outbox: one(
-                "SELECT COUNT(*) AS n FROM projections p WHERE p.stream_kind = 'escalation' AND \
-                 NOT EXISTS (SELECT 1 FROM outbox o WHERE o.stream_id = p.stream_id)",
-            )
-            .await?,
-        })
-    }
-}
-
 /// Tables that [`Store::count`] can count.
 #[derive(Debug, Clone, Copy)]
 pub enum Table {
@@ -1056,6 +1072,7 @@ where
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
+    owner: Option<Arc<str>>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -1108,9 +1125,12 @@ impl Tx {
         Ok(stored)
     }
 
-    /// Append events that already have their sequence numbers and ids (a replica applying the
-    /// home's log) and store `state` as the projection.
-    pub async fn append_stored<A: Stream>(
+    /// Append events with their sequence numbers and ids to a stream of this node's own
+    /// (the home path: every event a node decides goes through here) and store `state` as the
+    /// projection. With an owner set (see [`Store::owned_by`]) a stream whose home is another
+    /// organisation is refused with [`StoreError::NotHome`]: checked against the new state and
+    /// against the stored row, inside this transaction.
+    async fn append_stored<A: Stream>(
         &mut self,
         id: &str,
         expected: i64,
@@ -1121,9 +1141,19 @@ impl Tx {
     where
         A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
     {
-        let mut seq = expected;
-        for stored in events {
-            seq += 1;
+        let home = state.home().to_string();
+        if let Some(owner) = self.owner.clone()
+            && home != *owner
+        {
+            return Err(StoreError::NotHome {
+                kind: A::KIND,
+                id: id.to_owned(),
+                home,
+                owner: owner.to_string(),
+            });
+        }
+        let last = expected + i64::try_from(events.len()).unwrap_or(i64::MAX);
+        for (stored, seq) in events.iter().zip(expected + 1..) {
             if stored.seq != seq {
                 return Err(StoreError::Conflict {
                     kind: A::KIND,
@@ -1131,19 +1161,6 @@ impl Tx {
                     expected,
                 });
             }
-            let (event_id, e) = (stored.event_id, &stored.event);
-            sqlx::query(
-                "INSERT INTO events (stream_kind, stream_id, seq, event_id, at_ms, payload) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(A::KIND)
-            .bind(id)
-            .bind(seq)
-            .bind(event_id.to_string())
-            .bind(ms(e.at))
-            .bind(canonical::to_string(e)?)
-            .execute(&mut *self.tx)
-            .await?;
         }
         let s = state.summary();
         let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt {
@@ -1151,15 +1168,17 @@ impl Tx {
             detail: e.to_string(),
         })?;
         let created = s.created_at.unwrap_or(now);
+        // the projection first: its row decides whether this stream may be written at all
         let result = if expected == 0 {
+            // creating a stream: only if no stream of this id exists (not even a replica)
             sqlx::query(
                 "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
                  step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
             )
             .bind(A::KIND)
             .bind(id)
-            .bind(seq)
+            .bind(last)
             .bind(s.status)
             .bind(s.home_oin)
             .bind(s.case_ref)
@@ -1173,14 +1192,15 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?
         } else {
+            // only the home's own row, at the version the command was decided on
             sqlx::query(
                 "UPDATE projections SET version = $3, status = $4, home_oin = $5, case_ref = $6, \
                  step = $7, situation = $8, next_deadline_ms = $9, overdue = $10, updated_at_ms = $11, \
-                 state = $12 WHERE stream_kind = $1 AND stream_id = $2 AND version = $13",
+                 state = $12 WHERE stream_kind = $1 AND stream_id = $2 AND version = $13 AND home_oin = $5",
             )
             .bind(A::KIND)
             .bind(id)
-            .bind(seq)
+            .bind(last)
             .bind(s.status)
             .bind(s.home_oin)
             .bind(s.case_ref)
@@ -1195,11 +1215,47 @@ impl Tx {
             .await?
         };
         if result.rows_affected() != 1 {
+            // why not: a stream of another home under this id, or a concurrent change
+            let row = sqlx::query(
+                "SELECT home_oin FROM projections WHERE stream_kind = $1 AND stream_id = $2",
+            )
+            .bind(A::KIND)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            if let Some(r) = row {
+                let stored: Option<String> = r.try_get("home_oin")?;
+                if let Some(stored) = stored
+                    && stored != home
+                {
+                    return Err(StoreError::NotHome {
+                        kind: A::KIND,
+                        id: id.to_owned(),
+                        home: stored,
+                        owner: self.owner.as_deref().unwrap_or(&home).to_owned(),
+                    });
+                }
+            }
             return Err(StoreError::Conflict {
                 kind: A::KIND,
                 id: id.to_owned(),
                 expected,
             });
+        }
+        for stored in events {
+            let (event_id, e) = (stored.event_id, &stored.event);
+            sqlx::query(
+                "INSERT INTO events (stream_kind, stream_id, seq, event_id, at_ms, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(A::KIND)
+            .bind(id)
+            .bind(stored.seq)
+            .bind(event_id.to_string())
+            .bind(ms(e.at))
+            .bind(canonical::to_string(e)?)
+            .execute(&mut *self.tx)
+            .await?;
         }
         for party in state.parties() {
             sqlx::query(
@@ -1280,6 +1336,15 @@ impl Tx {
     where
         A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
     {
+        // a replica write: never to a stream this node is the home of
+        if let Some(owner) = self.owner.as_deref()
+            && let Some(own) = items.iter().find(|it| it.state.home().as_str() == owner)
+        {
+            return Err(StoreError::OwnStream {
+                kind: A::KIND,
+                id: own.id.to_owned(),
+            });
+        }
         let events: Vec<(&str, &StoredEvent<A::Body>)> = items
             .iter()
             .flat_map(|it| it.events.iter().map(move |e| (it.id, *e)))

@@ -20,7 +20,10 @@ fn prof() -> Actor {
 
 fn open(id: u128) -> C {
     C::Open {
-        id: EscalationId(uuid::Uuid::from_u128(id)),
+        id: EscalationId(stream_uuid(
+            &Oin::parse(LT).unwrap(),
+            uuid::Uuid::from_u128(id << 64),
+        )),
         home: OrgRef {
             oin: Oin::parse(LT).unwrap(),
             kind: OrgKind::LocalTeam,
@@ -291,4 +294,221 @@ async fn reconnecting_keeps_data_and_does_not_remigrate() {
         StoreError::UnsupportedUrl(_)
     ));
     assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+}
+
+/// The replica of an escalation whose home is LT, as VT's node stores it after a delivery.
+async fn replica_at_vt(
+    store: &Store,
+    id: u128,
+    now: Timestamp,
+) -> (Escalation, Vec<StoredEvent<EscalationEvent>>) {
+    let (state, events) = Escalation::execute(None, &open(id), &prof(), now).unwrap();
+    let stored: Vec<StoredEvent<EscalationEvent>> = events
+        .into_iter()
+        .zip(1..)
+        .map(|(event, seq)| StoredEvent {
+            seq,
+            event_id: uuid::Uuid::now_v7(),
+            event,
+        })
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    tx.write_batch(
+        &[BatchItem {
+            id: &state.stream_id(),
+            version: 2,
+            events: stored.iter().collect(),
+            state: &state,
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (state, stored)
+}
+
+#[tokio::test]
+async fn one_writer_the_store_refuses_to_append_to_another_homes_stream() {
+    on_both(|store| async move {
+        let store = store.owned_by(VT);
+        let (state, _) = replica_at_vt(&store, 40, day(0)).await;
+        let id = state.stream_id();
+        // forbidden: VT's node appends to LT's stream (the race of issue 11)
+        let gerda = Actor::person("gerda", Role::Director, Oin::parse(VT).unwrap());
+        let (next, events) = Escalation::execute(Some(&state), &C::PickUp, &gerda, day(1)).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let err = tx.append(&id, 2, &events, &next, day(1)).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::NotHome { home, owner, .. } if home == LT && owner == VT),
+            "{err}"
+        );
+        drop(tx);
+        assert_eq!(
+            store
+                .load::<Escalation>(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            2
+        );
+        assert_eq!(store.events::<Escalation>(&id, 0).await.unwrap().len(), 2);
+        // forbidden: creating a stream under an id a replica already has
+        let mut tx = store.begin().await.unwrap();
+        let (fresh, events) = Escalation::execute(None, &open(40), &prof(), day(0)).unwrap();
+        let err = tx
+            .append(&id, 0, &events, &fresh, day(0))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotHome { .. }), "{err}");
+        drop(tx);
+        // allowed: the home's store appends to its own stream
+        let lt_store = store.clone().owned_by(LT);
+        let mut tx = lt_store.begin().await.unwrap();
+        tx.append(&id, 2, &events_of(&state, &gerda), &next, day(1))
+            .await
+            .unwrap();
+        drop(tx); // (not committed: the same database plays both nodes here)
+    })
+    .await;
+}
+
+fn events_of(state: &Escalation, by: &Actor) -> Vec<Event<EscalationEvent>> {
+    Escalation::execute(Some(state), &C::PickUp, by, day(1))
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn one_writer_a_replica_write_never_touches_a_stream_of_this_node() {
+    on_both(|store| async move {
+        let store = store.owned_by(LT);
+        let state = open_escalation(&store, 41, day(0)).await;
+        let events = store
+            .events::<Escalation>(&state.stream_id(), 0)
+            .await
+            .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let err = tx
+            .write_batch(
+                &[BatchItem {
+                    id: &state.stream_id(),
+                    version: 2,
+                    events: events.iter().collect(),
+                    state: &state,
+                }],
+                day(0),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::OwnStream { .. }), "{err}");
+        let err = tx
+            .replace_replica(&state.stream_id(), &events, &state, day(0))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::OwnStream { .. }), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_tells_own_streams_from_replicas_and_finds_what_was_planted() {
+    on_both(|store| async move {
+        let lt = store.clone().owned_by(LT);
+        // an own stream with its creation logged and its outbox row: clean
+        let state = open_escalation(&lt, 42, day(0)).await;
+        let mut tx = lt.begin().await.unwrap();
+        tx.log_access(&AccessEntry {
+            event_id: uuid::Uuid::now_v7(),
+            action: AccessAction::C,
+            at: day(0),
+            user_id: "anna".into(),
+            user_role: "professional".into(),
+            on_behalf_of: None,
+            org_oin: LT.into(),
+            object_type: "escalation".into(),
+            object_id: state.stream_id(),
+            purpose: "escalation_handling".into(),
+            outcome: "success".into(),
+            source_node: LT.into(),
+        })
+        .await
+        .unwrap();
+        tx.enqueue(&NewOutbox {
+            message_id: uuid::Uuid::now_v7(),
+            destination: VT.into(),
+            kind: "events".into(),
+            stream_kind: Some("escalation".into()),
+            stream_id: Some(state.stream_id()),
+            payload: "{}".into(),
+            created_at: day(0),
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            lt.audit(LT).await.unwrap().is_clean(),
+            "{:?}",
+            lt.audit(LT).await
+        );
+        // planted: an own shared stream without its outbox row, and an unlogged creation
+        let bare = open_escalation(&lt, 43, day(0)).await;
+        let audit = lt.audit(LT).await.unwrap();
+        assert_eq!(audit.shared_streams_without_outbox, 1, "{audit:?}");
+        assert_eq!(audit.unlogged_creations, 1, "{audit:?}");
+        assert!(!audit.is_clean());
+        // the same rows seen from VT's node: they are replicas there, which no federation
+        // entry accounts for; own-stream checks do not apply to them
+        let vt_view = store.audit(VT).await.unwrap();
+        assert_eq!(vt_view.unlogged_creations, 0);
+        assert_eq!(vt_view.shared_streams_without_outbox, 0);
+        assert_eq!(vt_view.unlogged_replicas, 2);
+        let _ = bare;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_keeps_its_first_answer() {
+    on_both(|store| async move {
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(tx.idempotent_answer("user:anna", "k1").await.unwrap(), None);
+        assert!(
+            tx.remember_answer(
+                "user:anna",
+                "k1",
+                "pick_up:escalation:x",
+                "{\"v\":3}",
+                day(0)
+            )
+            .await
+            .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(
+            tx.idempotent_answer("user:anna", "k1").await.unwrap(),
+            Some(("pick_up:escalation:x".into(), "{\"v\":3}".into()))
+        );
+        assert_eq!(
+            tx.idempotent_answer("user:bram", "k1").await.unwrap(),
+            None,
+            "keys are per person"
+        );
+        // a second answer for the same key is not written
+        assert!(
+            !tx.remember_answer("user:anna", "k1", "other", "{}", day(0))
+                .await
+                .unwrap()
+        );
+        drop(tx);
+        assert_eq!(
+            store.forget_answers(day(0)).await.unwrap(),
+            0,
+            "kept until its time"
+        );
+        assert_eq!(store.forget_answers(day(1)).await.unwrap(), 1);
+    })
+    .await;
 }

@@ -332,7 +332,7 @@ async fn case(node: &Node, case_ref: &str, title: &str, by: &str) -> anyhow::Res
         name: by.into(),
         role: Role::Professional,
     };
-    node.create_case(&user, case_ref, title).await?;
+    node.create_case(&user, case_ref, title, None).await?;
     CaseRef::parse(case_ref).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -349,7 +349,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         "anna",
     )
     .await?;
-    let e1 = EscalationId(uuid::Uuid::now_v7());
+    let e1 = EscalationId(nodes[LT].new_stream_id());
     nodes[LT]
         .execute::<Escalation>(
             &person(LT, "anna")?,
@@ -393,7 +393,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         "kees",
     )
     .await?;
-    let e2 = EscalationId(uuid::Uuid::now_v7());
+    let e2 = EscalationId(nodes[GI].new_stream_id());
     nodes[GI]
         .execute::<Escalation>(
             &person(GI, "kees")?,
@@ -436,7 +436,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         "bram",
     )
     .await?;
-    let e3 = EscalationId(uuid::Uuid::now_v7());
+    let e3 = EscalationId(nodes[VT].new_stream_id());
     let weeks_ago = Timestamp::now()
         .checked_sub(jiff::SignedDuration::from_hours(24 * 20))
         .unwrap_or_else(|_| Timestamp::now());
@@ -464,7 +464,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
 
     // 3b. A second overdue step at another organisation: GI -> Veilig Thuis, situation 2,
     //     opened 16 days ago (so that the alderman's view may show it: two organisations).
-    let e4 = EscalationId(uuid::Uuid::now_v7());
+    let e4 = EscalationId(nodes[GI].new_stream_id());
     let two_weeks_ago = Timestamp::now()
         .checked_sub(jiff::SignedDuration::from_hours(24 * 16))
         .unwrap_or_else(|_| Timestamp::now());
@@ -507,7 +507,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
     ];
     for (n, (home, other, by, case_ref, title)) in more.into_iter().enumerate() {
         let c = case(&nodes[home], case_ref, title, by).await?;
-        let id = EscalationId(uuid::Uuid::now_v7());
+        let id = EscalationId(nodes[home].new_stream_id());
         let days = i64::try_from(n).unwrap_or(0) + 2;
         let opened = Timestamp::now()
             .checked_sub(jiff::SignedDuration::from_hours(24 * days))
@@ -664,7 +664,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
 async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyhow::Result<()> {
     use doorbraak_model::minutes::content_hash;
     use doorbraak_model::{DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId};
-    let id = MinutesId(uuid::Uuid::now_v7());
+    let id = MinutesId(nodes[LT].new_stream_id());
     let eva = person(LT, "eva")?;
     let gerda = person(VT, "gerda")?;
     nodes[LT]

@@ -75,7 +75,7 @@ pub fn open_cmd(situation: Situation, first_step: Step) -> C {
         _ => vec![part("anna", Role::Professional, LT)],
     };
     C::Open {
-        id: EscalationId(uuid::Uuid::from_u128(0xE5C)),
+        id: esc_id(),
         home: org(LT),
         counterparts: vec![org(VT)],
         case_ref: CaseRef::parse("LT-2026-0042").unwrap(),
@@ -136,4 +136,20 @@ pub fn classification() -> BottleneckClassification {
 
 pub fn family_before(d: i64) -> FamilyInformed {
     FamilyInformed::Before { at: day(d) }
+}
+
+/// The escalation id used by the tests: opened at the local team, so its id names LT.
+pub fn esc_id() -> EscalationId {
+    EscalationId(doorbraak_model::stream_uuid(
+        &Oin::parse(LT).unwrap(),
+        uuid::Uuid::from_u128(0xE5C),
+    ))
+}
+
+/// The minutes id used by the tests: scheduled at the local team.
+pub fn minutes_id() -> MinutesId {
+    MinutesId(doorbraak_model::stream_uuid(
+        &Oin::parse(LT).unwrap(),
+        uuid::Uuid::from_u128(9),
+    ))
 }

@@ -190,8 +190,14 @@ impl Ctx {
     }
 
     /// The hidden CSRF field every form carries.
+    /// The hidden fields of every form: the session's CSRF token, and an idempotency key of
+    /// this rendered form (sending the same form twice — a double click, a retry after a lost
+    /// answer — has one effect and shows the first answer).
     pub fn csrf_field(&self) -> Markup {
-        html! { input type="hidden" name="_csrf" value=(self.csrf); }
+        html! {
+            input type="hidden" name="_csrf" value=(self.csrf);
+            input type="hidden" name="_idem" value=(uuid::Uuid::now_v7().to_string());
+        }
     }
 }
 
@@ -403,9 +409,16 @@ async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Respons
             )
                 .into_response(),
             Ok(bytes) => {
-                let token = form_urlencoded::parse(&bytes)
-                    .find(|(k, _)| k == "_csrf")
-                    .map(|(_, v)| v.into_owned());
+                let field = |name: &str| {
+                    form_urlencoded::parse(&bytes)
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.into_owned())
+                };
+                let token = field("_csrf");
+                let mut parts = parts;
+                if let Some(key) = field("_idem") {
+                    parts.extensions.insert(crate::api::FormKey(key));
+                }
                 match (session, token) {
                     (Some(s), Some(t)) if same_secret(&s.csrf, &t) => {
                         next.run(Request::from_parts(parts, Body::from(bytes))).await

@@ -54,8 +54,12 @@ pub(super) fn cert_rows(ctx: &Ctx, api: &Api) -> Markup {
 
 pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let peers = match api::peers(State(api.clone()), AuthUser(user)).await {
+    let peers = match api::peers(State(api.clone()), AuthUser(user.clone())).await {
         Ok(Json(p)) => p,
+        Err(e) => return error_page(&api, &ctx, &e),
+    };
+    let health = match api::federation_health(State(api.clone()), AuthUser(user)).await {
+        Ok(Json(h)) => h,
         Err(e) => return error_page(&api, &ctx, &e),
     };
     let content = html! {
@@ -86,6 +90,63 @@ pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
                             }
                         }
                     }
+                }
+            }
+        }
+        h2 { (ctx.t("Geweigerde berichten", "Refused messages")) }
+        @if health.dead_letters.is_empty() {
+            p #geweigerd { (ctx.t("Geen: elke organisatie heeft alles aangenomen wat deze node verstuurde.", "None: every organisation accepted everything this node sent.")) }
+        } @else {
+            p { (ctx.t("Deze berichten weigerde de ontvanger definitief; ze worden niet meer verstuurd. Elke weigering is een fout die onderzocht moet worden.", "The receiver refused these messages for good; they are no longer sent. Every refusal is a fault to investigate.")) }
+            table #geweigerd {
+                thead { tr {
+                    th scope="col" { (ctx.t("Bericht", "Message")) }
+                    th scope="col" { (ctx.t("Aan", "To")) }
+                    th scope="col" { (ctx.t("Geweigerd op", "Refused at")) }
+                    th scope="col" { (ctx.t("Reden", "Reason")) }
+                } }
+                tbody {
+                    @for d in &health.dead_letters {
+                        tr {
+                            td { code.klein { (d.message_id) } br; span.klein { (d.stream_kind.clone().unwrap_or_default()) " " (d.stream_id.clone().unwrap_or_default()) } }
+                            td { (peers.iter().find(|p| p.oin == d.destination).map_or(d.destination.clone(), |p| p.name.clone())) }
+                            td { (fmt_ts(d.rejected_at)) }
+                            td { (d.reason) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("Afwijkende kopieën", "Diverged replicas")) }
+        @if health.divergences.is_empty() {
+            p #afwijkingen { (ctx.t("Geen: elke kopie is gelijk aan het origineel bij de thuisorganisatie.", "None: every replica equals its home's log.")) }
+        } @else {
+            table #afwijkingen {
+                thead { tr {
+                    th scope="col" { (ctx.t("Escalatie of verslag", "Escalation or minutes")) }
+                    th scope="col" { (ctx.t("Volgnummer", "Sequence number")) }
+                    th scope="col" { (ctx.t("Hier / bij de thuisorganisatie", "Here / at the home")) }
+                    th scope="col" { (ctx.t("Gevonden", "Detected")) }
+                    th scope="col" { (ctx.t("Hersteld", "Repaired")) }
+                } }
+                tbody {
+                    @for d in &health.divergences {
+                        tr {
+                            td { (d.stream_kind) " " code.klein { (d.stream_id) } }
+                            td { (d.seq) }
+                            td { code.klein { (d.local_event_id) } br; code.klein { (d.home_event_id) } }
+                            td { (fmt_ts(d.detected_at)) }
+                            td { @match d.repaired_at { Some(t) => (fmt_ts(t)), None => span.badge.te-laat { (ctx.t("nog niet", "not yet")) } } }
+                        }
+                    }
+                }
+            }
+        }
+        @if !health.audit.is_clean() {
+            p.melding.fout role="alert" {
+                (ctx.t("De controle van de opslag vond afwijkingen: ", "The store audit found inconsistencies: "))
+                @for (check, n) in health.audit.findings().into_iter().filter(|(_, n)| *n > 0) {
+                    code { (check) } " " (n) " "
                 }
             }
         }

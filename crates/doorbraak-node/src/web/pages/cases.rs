@@ -1,6 +1,7 @@
 //! Cases: mine first, registering one, a case with its escalations and kwesties.
 
 use super::*;
+use crate::api::IdemKey;
 
 // ------------------------------------------------------------------ cases
 
@@ -64,6 +65,7 @@ pub struct CaseForm {
 pub(super) async fn create_case(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     WebForm(f): WebForm<CaseForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
@@ -71,6 +73,7 @@ pub(super) async fn create_case(
     match api::create_case(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Ok(Json(api::CreateCaseRequest {
             case_ref: case_ref.clone(),
             title: f.title,

@@ -2,6 +2,7 @@
 //! page with each action checked against the rules, and the actions.
 
 use super::*;
+use crate::api::IdemKey;
 
 // ------------------------------------------------------------------ escalations
 
@@ -162,6 +163,7 @@ pub(super) async fn new_escalation(
 pub(super) async fn open_escalation(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     WebForm(f): WebForm<EscalationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
@@ -183,6 +185,7 @@ pub(super) async fn open_escalation(
         api::open_escalation(
             State(api.clone()),
             AuthUser(user.clone()),
+            key.clone(),
             Ok(Json(api::OpenEscalationRequest {
                 case_ref: f.case_ref.clone(),
                 situation,
@@ -420,9 +423,20 @@ pub(super) fn esc_result(
     )
 }
 
-pub(super) async fn esc_pick_up(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+pub(super) async fn esc_pick_up(
+    State(api): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+) -> Response {
     let Authed { ctx, user } = a;
-    let r = api::esc_pick_up(State(api.clone()), AuthUser(user.clone()), Path(id.clone())).await;
+    let r = api::esc_pick_up(
+        State(api.clone()),
+        AuthUser(user.clone()),
+        key.clone(),
+        Path(id.clone()),
+    )
+    .await;
     if r.is_ok() {
         // the one who picks up takes part in the step, under their name (so that a meeting
         // can invite them); refused when the role does not act in this step, which is fine
@@ -430,6 +444,7 @@ pub(super) async fn esc_pick_up(State(api): Web, a: Authed, Path(id): Path<Strin
         let added = api::add_participant(
             State(api.clone()),
             AuthUser(user),
+            key.sub("participant"),
             Path(id.clone()),
             Ok(Json(api::AddParticipantRequest { participant: me })),
         )
@@ -455,6 +470,7 @@ pub struct FamilyForm {
 pub(super) async fn esc_family(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<FamilyForm>,
 ) -> Response {
@@ -482,6 +498,7 @@ pub(super) async fn esc_family(
     let r = api::family_informed(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Path(id.clone()),
         Ok(Json(api::FamilyInformedRequest { step, informed })),
     )
@@ -506,6 +523,7 @@ pub struct NextStepForm {
 pub(super) async fn esc_next_step(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<NextStepForm>,
 ) -> Response {
@@ -527,6 +545,7 @@ pub(super) async fn esc_next_step(
     let r = api::invoke_step(
         State(api.clone()),
         AuthUser(user.clone()),
+        key.clone(),
         Path(id.clone()),
         Ok(Json(api::InvokeStepRequest {
             step,
@@ -555,6 +574,7 @@ pub struct OutcomeForm {
 pub(super) async fn esc_outcome(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<OutcomeForm>,
 ) -> Response {
@@ -567,6 +587,7 @@ pub(super) async fn esc_outcome(
     let r = api::record_outcome(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Path(id.clone()),
         Ok(Json(api::OutcomeRequest { outcome })),
     )
@@ -594,6 +615,7 @@ pub struct ScheduleForm {
 pub(super) async fn esc_schedule(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<ScheduleForm>,
 ) -> Response {
@@ -635,6 +657,7 @@ pub(super) async fn esc_schedule(
     let r = api::schedule_meeting(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Ok(Json(api::ScheduleMeetingRequest {
             escalation: id.clone(),
             step,

@@ -1,6 +1,7 @@
 //! Kwesties: the list, the form with the preparation checklist, the page, picking up.
 
 use super::*;
+use crate::api::IdemKey;
 
 // ------------------------------------------------------------------ kwesties
 
@@ -210,6 +211,7 @@ pub(super) async fn new_kwestie(
 pub(super) async fn raise_kwestie(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     WebForm(f): WebForm<KwestieForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
@@ -225,6 +227,7 @@ pub(super) async fn raise_kwestie(
         api::raise_kwestie(
             State(api.clone()),
             AuthUser(user.clone()),
+            key.clone(),
             Ok(Json(api::RaiseKwestieRequest {
                 case_ref: Some(f.case_ref.clone()).filter(|c| !c.is_empty()),
                 obstacle: f.obstacle.clone(),
@@ -290,10 +293,18 @@ pub(super) async fn kwestie_page(State(api): Web, a: Authed, Path(id): Path<Stri
 pub(super) async fn kwestie_pick_up(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    match api::kwestie_pick_up(State(api.clone()), AuthUser(user), Path(id.clone())).await {
+    match api::kwestie_pick_up(
+        State(api.clone()),
+        AuthUser(user),
+        key.clone(),
+        Path(id.clone()),
+    )
+    .await
+    {
         Ok(_) => api.flash(&ctx, true, "Opgepakt", "Picked up"),
         Err(e) => api.flash_error(&ctx, &e),
     }

@@ -2,6 +2,7 @@
 //! approval, change requests, the printable record.
 
 use super::*;
+use crate::api::IdemKey;
 
 // ------------------------------------------------------------------ meetings and minutes
 
@@ -222,6 +223,7 @@ pub struct MinutesTextForm {
 pub(super) async fn minutes_text(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<MinutesTextForm>,
 ) -> Response {
@@ -230,6 +232,7 @@ pub(super) async fn minutes_text(
         api::revise_minutes(
             State(api.clone()),
             AuthUser(user),
+            key.clone(),
             Path(id.clone()),
             Ok(Json(api::ReviseRequest {
                 target: DocTarget::Main,
@@ -241,6 +244,7 @@ pub(super) async fn minutes_text(
         api::draft_minutes(
             State(api.clone()),
             AuthUser(user),
+            key.clone(),
             Path(id.clone()),
             Ok(Json(api::ContentRequest { content: f.content })),
         )
@@ -252,12 +256,14 @@ pub(super) async fn minutes_text(
 pub(super) async fn minutes_circulate(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = api::circulate_minutes(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Path(id.clone()),
         Ok(Json(api::CirculateRequest {
             target: DocTarget::Main,
@@ -283,6 +289,7 @@ pub struct ApproveForm {
 pub(super) async fn minutes_approve(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<ApproveForm>,
 ) -> Response {
@@ -290,6 +297,7 @@ pub(super) async fn minutes_approve(
     let r = api::approve_minutes(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Path(id.clone()),
         Ok(Json(api::ApproveRequest {
             target: DocTarget::Main,
@@ -317,6 +325,7 @@ pub struct ChangesForm {
 pub(super) async fn minutes_changes(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<ChangesForm>,
 ) -> Response {
@@ -324,6 +333,7 @@ pub(super) async fn minutes_changes(
     let r = api::request_changes(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Path(id.clone()),
         Ok(Json(api::RequestChangesRequest {
             target: DocTarget::Main,

@@ -2,6 +2,7 @@
 //! recommendations register.
 
 use super::*;
+use crate::api::IdemKey;
 
 // ------------------------------------------------------------------ team
 
@@ -357,12 +358,14 @@ pub struct RecommendationForm {
 pub(super) async fn create_recommendation(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     WebForm(f): WebForm<RecommendationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = api::create_recommendation(
         State(api.clone()),
         AuthUser(user),
+        key.clone(),
         Ok(Json(api::CreateRecommendationRequest {
             origin: doorbraak_model::RecommendationOrigin::Evaluation(f.evaluation),
             title: f.title,
@@ -393,6 +396,7 @@ pub struct RecommendationStatusForm {
 pub(super) async fn recommendation_status(
     State(api): Web,
     a: Authed,
+    key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<RecommendationStatusForm>,
 ) -> Response {
@@ -402,6 +406,7 @@ pub(super) async fn recommendation_status(
             api::recommendation_status(
                 State(api.clone()),
                 AuthUser(user),
+                key.clone(),
                 Path(id),
                 Ok(Json(api::RecommendationStatusRequest {
                     status,
