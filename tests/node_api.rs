@@ -329,6 +329,16 @@ async fn scenario(node: &NodeProc, url: &str, dir: &std::path::Path) {
     assert_eq!(s, 200);
     assert!(doc["paths"]["/api/v1/escalations/{id}/steps"]["post"].is_object());
     assert!(doc["components"]["schemas"]["OpenEscalationRequest"].is_object());
+    // every command documents its Idempotency-Key
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if let Some(post) = item.get("post") {
+            let documented = post["parameters"].as_array().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+            });
+            assert!(documented, "POST {path} documents no Idempotency-Key");
+        }
+    }
 }
 
 #[tokio::test]

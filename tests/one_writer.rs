@@ -360,3 +360,121 @@ async fn a_replica_that_diverged_is_detected_counted_shown_and_repaired_from_its
         fed.stop(1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_cannot_pre_empt_another_homes_stream_id() {
+    use doorbraak_model::escalation::EscalationCommand as C;
+    use doorbraak_model::*;
+    use doorbraak_proto::v1;
+    let mut fed = Fed::create(
+        "preempt",
+        &[
+            (LT, "Lokaal Team", OrgKind::LocalTeam),
+            (VT, "Veilig Thuis", OrgKind::VeiligThuis),
+            (GI, "GI", OrgKind::CertifiedInstitution),
+        ],
+        &[],
+        &[],
+    );
+    fed.start_all(3);
+    let p = tok(0, "p");
+    fed.node(0).post("/api/v1/cases", &p, case("LT-P")).await;
+    let (s, b) = fed
+        .node(0)
+        .post("/api/v1/escalations", &p, open_towards(VT, "LT-P"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let real = b["id"].as_str().unwrap().to_owned();
+
+    // Veilig Thuis, a party of the real escalation, knows its id. It opens a stream of its own
+    // towards the GI and delivers it under the real escalation's id, before the home could.
+    let vt = Oin::parse(VT).unwrap();
+    let own = stream_uuid(&vt, uuid::Uuid::now_v7());
+    let open = C::Open {
+        id: EscalationId(own),
+        home: OrgRef {
+            oin: vt.clone(),
+            kind: OrgKind::VeiligThuis,
+        },
+        counterparts: vec![OrgRef {
+            oin: Oin::parse(GI).unwrap(),
+            kind: OrgKind::CertifiedInstitution,
+        }],
+        case_ref: CaseRef::parse("VT-1").unwrap(),
+        situation: Situation::AgreementsNotKept,
+        first_step: Step::Management,
+        participants: vec![],
+        question: "Start de hulp".into(),
+        needs: "Veiligheid".into(),
+        seeking_youth_help_access: false,
+        policy: DeadlinePolicy::default(),
+    };
+    let by = Actor::person("vera", Role::Professional, vt);
+    let (_, events) = Escalation::execute(None, &open, &by, jiff::Timestamp::now()).unwrap();
+    let message = |id: &str| v1::Message {
+        message_id: uuid::Uuid::now_v7().to_string(),
+        stream_kind: "escalation".into(),
+        stream_id: id.to_owned(),
+        events: events
+            .iter()
+            .zip(1..)
+            .map(|(e, seq)| v1::StoredEvent {
+                seq,
+                event_id: uuid::Uuid::now_v7().to_string(),
+                canonical: canonical::to_string(e)
+                    .unwrap()
+                    .replace(&own.to_string(), id)
+                    .into_bytes(),
+            })
+            .collect(),
+    };
+    let refused = fed
+        .client_as(VT, 2)
+        .deliver(v1::DeliverRequest {
+            messages: vec![message(&real)],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    assert!(
+        refused.message().contains("federation.stream_id_of_home"),
+        "{}",
+        refused.message()
+    );
+    // refused and logged at the GI, and nothing stored under the real id there
+    let (s, entries) = fed
+        .node(2)
+        .get(
+            &format!("/api/v1/access-log?object_id={real}"),
+            &tok(2, "a"),
+        )
+        .await;
+    assert_eq!(s, 200, "{entries}");
+    assert!(
+        entries.as_array().unwrap().iter().any(|e| e["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused:federation.stream_id_of_home")),
+        "{entries}"
+    );
+    let (s, _) = fed
+        .node(2)
+        .get(&format!("/api/v1/escalations/{real}"), &tok(2, "tm"))
+        .await;
+    assert_eq!(s, 404);
+    // allowed: the same stream under its own id, which names Veilig Thuis as its home
+    let accepted = fed
+        .client_as(VT, 2)
+        .deliver(v1::DeliverRequest {
+            messages: vec![message(&own.to_string())],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.applied.len(), 1);
+    let (s, _) = fed
+        .node(2)
+        .get(&format!("/api/v1/escalations/{own}"), &tok(2, "tm"))
+        .await;
+    assert_eq!(s, 200);
+}

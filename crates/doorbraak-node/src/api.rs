@@ -1932,6 +1932,41 @@ impl Modify for SecurityAddon {
     }
 }
 
+/// Every command accepts an `Idempotency-Key` (the federation's admin actions, which are
+/// idempotent by nature, too: there it changes nothing).
+struct IdempotencyAddon;
+
+impl Modify for IdempotencyAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        let header = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes the command safe to retry: a repeated key (per person, kept at least 24 \
+                 hours) returns the first answer and has no second effect; the same key for \
+                 another operation is refused (422 input.idempotency_key_reused).",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(Idempotency::MAX_LEN))
+                    .pattern(Some("^[!-~]+$")),
+            ))
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(op) = item.post.as_mut() {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(header.clone().into());
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Doorbraak node API", description = "The JSON API of one organisation's Doorbraak node. Errors are `{code, rule, message_nl, message_en}`."),
@@ -1945,7 +1980,7 @@ impl Modify for SecurityAddon {
         peers, federation_health, resend, reload_directory, team_overview, team_agenda, create_recommendation,
         list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
     ),
-    modifiers(&SecurityAddon)
+    modifiers(&SecurityAddon, &IdempotencyAddon)
 )]
 pub struct ApiDoc;
 

@@ -501,6 +501,86 @@ impl From<Status> for Refusal {
     }
 }
 
+/// Why a delivery was not applied: the error, and the kind and id of the stream it concerns.
+#[derive(Debug)]
+pub struct Unapplied {
+    pub kind: &'static str,
+    pub stream_id: String,
+    pub error: NodeError,
+}
+
+/// Apply a delivery from `from` (gaps already filled) in one transaction: messages seen before
+/// (by id) are skipped, the rest applied per stream kind with a few multi-row statements, their
+/// ids recorded. All of it or nothing: a refusal of any message applies none. This is the
+/// receiving half of the delivery protocol without its transport (the seeded simulation drives
+/// it directly).
+pub async fn apply_delivery(
+    node: &Node,
+    from: &Oin,
+    messages: &[v1::Message],
+) -> Result<v1::DeliverResponse, Unapplied> {
+    let whole = |error: NodeError| Unapplied {
+        kind: "federation",
+        stream_id: "deliver".into(),
+        error,
+    };
+    let mut tx = node.store.begin().await.map_err(|e| whole(e.into()))?;
+    let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+    let seen = tx
+        .seen_many(from.as_str(), &ids)
+        .await
+        .map_err(|e| whole(e.into()))?;
+    let (fresh, dup): (Vec<&v1::Message>, Vec<&v1::Message>) =
+        messages.iter().partition(|m| !seen.contains(&m.message_id));
+    let duplicates: Vec<String> = dup.iter().map(|m| m.message_id.clone()).collect();
+    let applied: Vec<String> = fresh.iter().map(|m| m.message_id.clone()).collect();
+    if let Some(m) = fresh
+        .iter()
+        .find(|m| m.stream_kind != "escalation" && m.stream_kind != "minutes")
+    {
+        return Err(whole(
+            FedError::Wire(format!("unknown stream kind '{}'", m.stream_kind)).into(),
+        ));
+    }
+    let mut versions = Vec::new();
+    for kind in ["escalation", "minutes"] {
+        let of_kind: Vec<&v1::Message> = fresh
+            .iter()
+            .copied()
+            .filter(|m| m.stream_kind == kind)
+            .collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let r = match kind {
+            "escalation" => apply_batch::<Escalation>(node, &mut tx, from, &of_kind).await,
+            _ => apply_batch::<Minutes>(node, &mut tx, from, &of_kind).await,
+        };
+        match r {
+            Ok(v) => versions.extend(v),
+            Err(error) => {
+                return Err(Unapplied {
+                    kind,
+                    stream_id: of_kind[0].stream_id.clone(),
+                    error,
+                });
+            }
+        }
+    }
+    tx.mark_seen_many(&applied, from.as_str(), node.now())
+        .await
+        .map_err(|e| whole(e.into()))?;
+    tx.commit().await.map_err(|e| whole(e.into()))?;
+    node.metrics.received.inc_by(applied.len() as u64);
+    for v in versions {
+        let _ = node.applied.send(v);
+    }
+    Ok(v1::DeliverResponse {
+        applied,
+        duplicates,
+    })
+}
+
 /// The gRPC service of a node.
 pub struct FederationService {
     pub node: Arc<Node>,
@@ -798,88 +878,34 @@ impl FederationService {
                 .map_err(|e| Status::internal(e.to_string()))?,
         })
     }
-    /// Apply a delivery (gaps already filled) in one transaction: duplicates by message id
-    /// skipped, the rest applied per stream kind with a few multi-row statements.
+
+    /// Apply a delivery (gaps already filled) with [`apply_delivery`]; a divergence is handed
+    /// back for repair, every other refusal is logged and answered with its status.
     async fn apply_messages(
         &self,
         from: &Oin,
         messages: &[v1::Message],
     ) -> Result<v1::DeliverResponse, Refusal> {
-        let peer_oin = from;
-        let mut tx = self
-            .node
-            .store
-            .begin()
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
-        let seen = tx
-            .seen_many(peer_oin.as_str(), &ids)
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        let (fresh, dup): (Vec<&v1::Message>, Vec<&v1::Message>) =
-            messages.iter().partition(|m| !seen.contains(&m.message_id));
-        let duplicates: Vec<String> = dup.iter().map(|m| m.message_id.clone()).collect();
-        let applied: Vec<String> = fresh.iter().map(|m| m.message_id.clone()).collect();
-        if let Some(m) = fresh
-            .iter()
-            .find(|m| m.stream_kind != "escalation" && m.stream_kind != "minutes")
-        {
-            return Err(Status::invalid_argument(format!(
-                "unknown stream kind '{}'",
-                m.stream_kind
-            ))
-            .into());
-        }
-        let mut versions = Vec::new();
-        for kind in ["escalation", "minutes"] {
-            let of_kind: Vec<&v1::Message> = fresh
-                .iter()
-                .copied()
-                .filter(|m| m.stream_kind == kind)
-                .collect();
-            if of_kind.is_empty() {
-                continue;
-            }
-            let r = match kind {
-                "escalation" => {
-                    apply_batch::<Escalation>(&self.node, &mut tx, peer_oin, &of_kind).await
+        match apply_delivery(&self.node, from, messages).await {
+            Ok(r) => Ok(r),
+            Err(Unapplied {
+                error: NodeError::Federation(d @ FedError::Divergence { .. }),
+                ..
+            }) => Err(Refusal::Diverged(d)),
+            Err(Unapplied {
+                kind,
+                stream_id,
+                error,
+            }) => {
+                if matches!(error, NodeError::Federation(FedError::NotHome { .. })) {
+                    // only the home delivers: a sender that thinks it is the home of a stream
+                    // this node knows under another home is a bug (or an attack)
+                    tracing::warn!(peer = %from, error = %error, "refused a delivery from a node that is not the stream's home");
                 }
-                _ => apply_batch::<Minutes>(&self.node, &mut tx, peer_oin, &of_kind).await,
-            };
-            match r {
-                Ok(v) => versions.extend(v),
-                Err(NodeError::Federation(d @ FedError::Divergence { .. })) => {
-                    drop(tx);
-                    return Err(Refusal::Diverged(d));
-                }
-                Err(e) => {
-                    drop(tx);
-                    if matches!(e, NodeError::Federation(FedError::NotHome { .. })) {
-                        // only the home delivers: a sender that thinks it is the home of a
-                        // stream this node knows under another home is a bug (or an attack)
-                        tracing::warn!(peer = %peer_oin, error = %e, "refused a delivery from a node that is not the stream's home");
-                    }
-                    let status = node_status(e);
-                    return Err(self
-                        .refuse(peer_oin, kind, &of_kind[0].stream_id, status)
-                        .await
-                        .into());
-                }
+                let status = node_status(error);
+                Err(self.refuse(from, kind, &stream_id, status).await.into())
             }
         }
-        tx.mark_seen_many(&applied, peer_oin.as_str(), self.node.now())
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        tx.commit().await.map_err(|e| node_status(e.into()))?;
-        self.node.metrics.received.inc_by(applied.len() as u64);
-        for v in versions {
-            let _ = self.node.applied.send(v);
-        }
-        Ok(v1::DeliverResponse {
-            applied,
-            duplicates,
-        })
     }
 }
 

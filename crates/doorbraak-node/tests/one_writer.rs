@@ -275,3 +275,56 @@ async fn an_idempotency_key_has_one_effect_and_keeps_its_first_answer() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_reports_a_planted_inconsistency_as_a_metric() {
+    on_both("audit", |node| async move {
+        let clean = node.audit().await.unwrap();
+        assert!(clean.is_clean(), "{clean:?}");
+        let metrics = node.metrics.encode();
+        assert!(
+            metrics.contains("doorbraak_audit_findings{check=\"shared_streams_without_outbox\"} 0"),
+            "{metrics}"
+        );
+        // planted: an escalation of this node's own, with a party elsewhere, written without
+        // the outbox row (and without its access-log row) that execute always writes with it
+        let id = EscalationId(node.new_stream_id());
+        let cmd = C::Open {
+            id,
+            home: OrgRef {
+                oin: oin(VT),
+                kind: OrgKind::VeiligThuis,
+            },
+            counterparts: vec![OrgRef {
+                oin: oin(LT),
+                kind: OrgKind::LocalTeam,
+            }],
+            case_ref: CaseRef::parse("VT-1").unwrap(),
+            situation: Situation::AgreementsNotKept,
+            first_step: Step::Management,
+            participants: vec![],
+            question: "Start de hulp".into(),
+            needs: "Veiligheid".into(),
+            seeking_youth_help_access: false,
+            policy: DeadlinePolicy::default(),
+        };
+        let vera = Actor::person("vera", Role::Professional, oin(VT));
+        let (state, events) = Escalation::execute(None, &cmd, &vera, Timestamp::now()).unwrap();
+        let mut tx = node.store.begin().await.unwrap();
+        tx.append(&state.stream_id(), 0, &events, &state, Timestamp::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let audit = node.audit().await.unwrap();
+        assert_eq!(audit.shared_streams_without_outbox, 1, "{audit:?}");
+        assert_eq!(audit.unlogged_creations, 1, "{audit:?}");
+        let metrics = node.metrics.encode();
+        for check in ["shared_streams_without_outbox", "unlogged_creations"] {
+            assert!(
+                metrics.contains(&format!("doorbraak_audit_findings{{check=\"{check}\"}} 1")),
+                "{metrics}"
+            );
+        }
+    })
+    .await;
+}
