@@ -791,3 +791,90 @@ async fn the_client_commands_mirror_the_api() {
     );
     assert!(!ok && err.contains("access.role_not_allowed"), "{err}");
 }
+
+/// The value of `name="..." value="..."` in a page, for hidden form fields.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
+    let dir = tempdir("webidem");
+    let config = write_config(&dir, "");
+    let node = NodeProc::start(&config, &[]);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = |r: &reqwest::Response| {
+        r.headers()
+            .get("set-cookie")
+            .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+    };
+    // log in as Anna with her development account
+    let page = client
+        .get(format!("{}/inloggen?als=anna", node.base))
+        .send()
+        .await
+        .unwrap();
+    let pre = cookie(&page).expect("a session before login");
+    let html = page.text().await.unwrap();
+    let login = client
+        .post(format!("{}/inloggen/dev", node.base))
+        .header("cookie", &pre)
+        .form(&[("_csrf", hidden(&html, "_csrf")), ("user", "anna".into())])
+        .send()
+        .await
+        .unwrap();
+    let session = cookie(&login).expect("a session after login");
+    // the form to register a case carries a key of its own
+    let html = client
+        .get(format!("{}/zaken", node.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (csrf, idem) = (hidden(&html, "_csrf"), hidden(&html, "_idem"));
+    let send = |idem: String| {
+        client
+            .post(format!("{}/zaken", node.base))
+            .header("cookie", &session)
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("_idem", idem),
+                ("case_ref", "LT-WEB-1".into()),
+                ("title", "Gezin".into()),
+            ])
+            .send()
+    };
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+    };
+    let first = send(idem.clone()).await.unwrap();
+    assert_eq!(location(&first).as_deref(), Some("/zaken/LT-WEB-1"));
+    // sent again (a double click, a retry): the first answer, not "already exists"
+    let again = send(idem).await.unwrap();
+    assert_eq!(location(&again).as_deref(), Some("/zaken/LT-WEB-1"));
+    // another rendering of the form is another operation: refused by the rule
+    let other = send(uuid::Uuid::now_v7().to_string()).await.unwrap();
+    assert_eq!(location(&other).as_deref(), Some("/zaken"));
+    let (_, cases) = node.get("/api/v1/cases", ANNA).await;
+    assert_eq!(
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["case_ref"] == "LT-WEB-1")
+            .count(),
+        1
+    );
+}
