@@ -57,7 +57,7 @@ async fn the_whole_ladder_across_three_organisations() {
     let (s, b) = post(&fed, 0, "p", "/api/v1/escalations", json!({
         "case_ref": "LT-1", "situation": "professional_dilemma", "first_step": "behavioural_scientists",
         "counterparts": [VT], "participants": [part(0, "p", "professional"), part(0, "g", "behavioural_scientist")],
-        "question": "Verschil van inzicht over de volgende stap", "needs": "Veiligheid",
+        "question": "Verschil van inzicht over de volgende stap", "needs": "Veiligheid", "seeking_youth_help_access": false,
     })).await;
     assert_eq!(s, 201, "{b}");
     let id = b["id"].as_str().unwrap().to_owned();
@@ -221,7 +221,7 @@ async fn the_whole_ladder_across_three_organisations() {
         "/api/v1/escalations",
         json!({
             "case_ref": "LT-1", "situation": "agreements_not_kept", "first_step": "management",
-            "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp",
+            "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false,
         }),
     )
     .await;
@@ -308,7 +308,7 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         "/api/v1/escalations",
         json!({
             "case_ref": "LT-2", "situation": "agreements_not_kept", "first_step": "management",
-            "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp",
+            "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false,
         }),
     )
     .await;
@@ -454,7 +454,7 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         "/api/v1/escalations",
         json!({
             "case_ref": "LT-2", "situation": "agreements_not_kept", "first_step": "management",
-            "counterparts": [VT], "question": "Nog een wachtlijst", "needs": "Start hulp",
+            "counterparts": [VT], "question": "Nog een wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false,
         }),
     )
     .await;
@@ -535,7 +535,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
         "/api/v1/escalations",
         json!({
             "case_ref": "LT-3", "situation": "agreements_not_kept", "first_step": "management",
-            "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp",
+            "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false,
         }),
     )
     .await;
@@ -717,7 +717,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
         "/api/v1/escalations",
         json!({
             "case_ref": "LT-3", "situation": "agreements_not_kept", "first_step": "management",
-            "counterparts": [VT], "question": "Kind met BSN 111222333 wacht", "needs": "Start hulp",
+            "counterparts": [VT], "question": "Kind met BSN 111222333 wacht", "needs": "Start hulp", "seeking_youth_help_access": false,
         }),
     )
     .await;

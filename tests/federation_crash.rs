@@ -197,7 +197,7 @@ async fn worker(
             json!({
                 "case_ref": case_ref, "situation": "agreements_not_kept", "first_step": "management",
                 "counterparts": [ORGS[c].0], "question": "Wij vragen de hulp binnen 5 dagen te starten.",
-                "needs": "Een veilige plek.",
+                "needs": "Een veilige plek.", "seeking_youth_help_access": false,
             }),
             "open"
         );

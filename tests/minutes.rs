@@ -79,7 +79,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
         "/api/v1/escalations",
         json!({
         "case_ref": "LT-M", "situation": "agreements_not_kept", "first_step": "management",
-        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp" }),
+        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }),
     )
     .await;
     assert_eq!(s, 201, "{b}");
@@ -317,7 +317,7 @@ async fn racing_approvals_end_alike_everywhere_and_a_node_that_was_down_catches_
         "/api/v1/escalations",
         json!({
         "case_ref": "LT-R", "situation": "agreements_not_kept", "first_step": "management",
-        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp" }),
+        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }),
     )
     .await;
     let esc = b["id"].as_str().unwrap().to_owned();
@@ -480,7 +480,7 @@ async fn the_client_commands_walk_the_minutes() {
         "/api/v1/escalations",
         json!({
         "case_ref": "LT-C", "situation": "agreements_not_kept", "first_step": "management",
-        "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp" }),
+        "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }),
     )
     .await;
     let esc = b["id"].as_str().unwrap().to_owned();

@@ -718,6 +718,8 @@ async fn the_client_commands_mirror_the_api() {
             "Wachtlijst",
             "--needs",
             "Start hulp",
+            "--referral-route",
+            "no",
         ],
     );
     assert!(ok, "{out}{err}");
@@ -877,4 +879,129 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
             .count(),
         1
     );
+}
+
+fn rule_of(v: &Value) -> &str {
+    v["rule"].as_str().unwrap_or("<no rule>")
+}
+
+#[tokio::test]
+async fn the_referral_route_question_must_be_answered_and_yes_is_refused() {
+    let dir = tempdir("referral");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    node.post("/api/v1/cases", ANNA, case("LT-REF")).await;
+    let mut body = open_sit2("LT-REF");
+    // not answered: refused, no silent "no"
+    body.as_object_mut()
+        .unwrap()
+        .remove("seeking_youth_help_access");
+    let (s, b) = node.post("/api/v1/escalations", ANNA, body.clone()).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(
+        b["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("seeking_youth_help_access"),
+        "{b}"
+    );
+    // yes: not an escalation, with the pointer to the referral routes
+    body["seeking_youth_help_access"] = json!(true);
+    let (s, b) = node.post("/api/v1/escalations", ANNA, body.clone()).await;
+    assert_eq!((s, rule_of(&b)), (409, "escalation.referral_route"), "{b}");
+    assert!(b["message_nl"].as_str().unwrap().contains("aanmeldroutes"));
+    // no: allowed
+    body["seeking_youth_help_access"] = json!(false);
+    assert_eq!(node.post("/api/v1/escalations", ANNA, body).await.0, 201);
+}
+
+#[tokio::test]
+async fn private_notes_are_case_content_and_follow_who_may_read_it() {
+    let dir = tempdir("notes");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    node.post("/api/v1/cases", ANNA, case("LT-N")).await;
+    let (_, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-N"))
+        .await;
+    let notes = format!("/api/v1/escalations/{}/notes", b["id"].as_str().unwrap());
+    // allowed: the professional writes and reads
+    let (s, b) = node
+        .post(&notes, ANNA, json!({ "text": "Bel morgen terug" }))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = node.get(&notes, EVA).await;
+    assert_eq!((s, b.as_array().map(Vec::len)), (200, Some(1)));
+    // forbidden: the functional administrator reads no case content, notes included
+    for (s, b) in [
+        node.get(&notes, BEHEER).await,
+        node.post(&notes, BEHEER, json!({ "text": "x" })).await,
+    ] {
+        assert_eq!((s, rule_of(&b)), (403, "access.role_not_allowed"), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn list_limits_are_validated_not_ignored() {
+    let dir = tempdir("limits");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    for bad in ["-1", "0", "5001"] {
+        let (s, b) = node
+            .get(&format!("/api/v1/escalations?limit={bad}"), EVA)
+            .await;
+        assert_eq!(
+            (s, rule_of(&b)),
+            (422, "input.invalid_field"),
+            "limit={bad}: {b}"
+        );
+    }
+    assert_eq!(node.get("/api/v1/escalations?limit=10", EVA).await.0, 200);
+    let (s, b) = node.get("/api/v1/access-log?limit=-1", BEHEER).await;
+    assert_eq!((s, rule_of(&b)), (422, "input.invalid_field"), "{b}");
+    assert_eq!(
+        node.get("/api/v1/access-log?limit=10000", BEHEER).await.0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn no_bsn_in_any_free_text_whatever_its_spelling_but_ordinary_numbers_pass() {
+    let dir = tempdir("bsn");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    // a case title is refused before anything is stored
+    let (s, b) = node
+        .post(
+            "/api/v1/cases",
+            ANNA,
+            json!({ "case_ref": "LT-B1", "title": "Gezin 111 222 333" }),
+        )
+        .await;
+    assert_eq!((s, rule_of(&b)), (422, "privacy.no_bsn"), "{b}");
+    assert_eq!(node.get("/api/v1/cases/LT-B1", ANNA).await.0, 404);
+    node.post("/api/v1/cases", ANNA, case("LT-B2")).await;
+    // shared text, written with dots
+    let mut open = open_sit2("LT-B2");
+    open["needs"] = json!("Kind (123.456.782) heeft hulp nodig");
+    let (s, b) = node.post("/api/v1/escalations", ANNA, open).await;
+    assert_eq!((s, rule_of(&b)), (422, "privacy.no_bsn"), "{b}");
+    // a local kwestie, with hyphens
+    let mut kw = raise_kwestie();
+    kw["obstacle"] = json!("Geen plek voor 123-456-782");
+    let (s, b) = node.post("/api/v1/kwesties", ANNA, kw).await;
+    assert_eq!((s, rule_of(&b)), (422, "privacy.no_bsn"), "{b}");
+    // a private note, an eight-digit BSN
+    let (_, esc) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-B2"))
+        .await;
+    let notes = format!("/api/v1/escalations/{}/notes", esc["id"].as_str().unwrap());
+    let (s, b) = node
+        .post(&notes, ANNA, json!({ "text": "oud nummer 12345672" }))
+        .await;
+    assert_eq!((s, rule_of(&b)), (422, "privacy.no_bsn"), "{b}");
+    // allowed: phone numbers, postcodes, dates, amounts, IBANs, case numbers
+    let ordinary = "Bel 06-12345678 of 030 123 4567; 3511 AB; 01-12-2026; € 1.234,56; \
+                    NL91 ABNA 0417 1643 00; zaak LT-2026-0042";
+    let (s, b) = node.post(&notes, ANNA, json!({ "text": ordinary })).await;
+    assert_eq!(s, 201, "{b}");
+    let mut open = open_sit2("LT-B2");
+    open["needs"] = json!(ordinary);
+    assert_eq!(node.post("/api/v1/escalations", ANNA, open).await.0, 201);
 }

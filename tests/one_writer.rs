@@ -21,7 +21,7 @@ fn open_towards(counterpart: &str, case_ref: &str) -> Value {
     json!({
         "case_ref": case_ref, "situation": "agreements_not_kept", "first_step": "management",
         "counterparts": [counterpart], "question": "Wij vragen de hulp binnen 5 dagen te starten.",
-        "needs": "Een veilige plek.",
+        "needs": "Een veilige plek.", "seeking_youth_help_access": false,
     })
 }
 

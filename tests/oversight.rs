@@ -36,7 +36,7 @@ async fn open(
                 &tok(i, "p"),
                 json!({
             "case_ref": case_ref, "situation": situation, "first_step": step, "counterparts": [to],
-            "question": "Wachtlijst", "needs": "Start hulp" }),
+            "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }),
             )
             .await;
         assert_eq!(s, 201, "{b}");

@@ -245,6 +245,8 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         .await
         .unwrap();
     b.fill("#contact", "Vera de Wit").await.unwrap();
+    // the referral-route question is asked, with no answer chosen for her
+    b.click("#verwijsroute-nee").await.unwrap();
     // a BSN in free text is refused, with the rule named, and nothing typed is lost
     b.fill("#needs", "Hulp voor kind met BSN 123456782 binnen 2 weken")
         .await
@@ -341,7 +343,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
             "first_step": "behavioural_scientists",
             "counterparts": [demo.oin("veilig_thuis")],
             "question": "Wij verschillen van inzicht over de terugplaatsing.",
-            "needs": "Een besluit over de terugplaatsing binnen 2 weken.",
+            "needs": "Een besluit over de terugplaatsing binnen 2 weken.", "seeking_youth_help_access": false,
         }))
         .send()
         .await

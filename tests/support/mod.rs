@@ -292,7 +292,7 @@ pub fn open_sit2(case_ref: &str) -> Value {
         "first_step": "management",
         "counterparts": [VT],
         "question": "Wij vragen Veilig Thuis het onderzoek binnen 5 dagen te starten.",
-        "needs": "Een veilige plek en traumabehandeling.",
+        "needs": "Een veilige plek en traumabehandeling.", "seeking_youth_help_access": false,
     })
 }
 

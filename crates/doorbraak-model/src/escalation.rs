@@ -48,6 +48,15 @@ pub enum Situation {
 }
 
 impl Situation {
+    /// The step an escalation of this situation opens at: step 1 (behavioural scientists) for a
+    /// professional dilemma, step 2 (management) for agreements not kept and for conduct.
+    pub fn first_step(self) -> Step {
+        match self {
+            Situation::ProfessionalDilemma => Step::BehaviouralScientists,
+            Situation::AgreementsNotKept | Situation::Conduct => Step::Management,
+        }
+    }
+
     pub const ALL: [Situation; 3] = [
         Situation::ProfessionalDilemma,
         Situation::AgreementsNotKept,
@@ -129,6 +138,23 @@ impl Step {
             Step::BehaviouralScientists => &[Role::Professional],
             Step::Management => &[Role::Professional, Role::BehaviouralScientist],
             Step::Administrative => &[Role::TeamManager, Role::Director],
+        }
+    }
+
+    /// Who picks this step up at the counterpart: the people who act in it (DOMAIN.md). Step 1
+    /// a professional or behavioural scientist; step 2 a team manager or director; step 3 a
+    /// board member, director, alderman or civil servant (the civil-service layer must be
+    /// involved).
+    pub fn pickup_roles(self) -> &'static [Role] {
+        match self {
+            Step::BehaviouralScientists => &[Role::Professional, Role::BehaviouralScientist],
+            Step::Management => &[Role::TeamManager, Role::Director],
+            Step::Administrative => &[
+                Role::BoardMember,
+                Role::Director,
+                Role::Alderman,
+                Role::CivilServant,
+            ],
         }
     }
 
@@ -317,6 +343,13 @@ impl Escalation {
 
     fn party_kind(&self, oin: &Oin) -> Option<OrgKind> {
         self.parties().find(|p| &p.oin == oin).map(|p| p.kind)
+    }
+
+    /// Does the current step wait for `actor` to pick it up? Exactly when the pick-up rule
+    /// would allow it now (the start page and notifications ask this, never a copy of it).
+    pub fn waits_for_pickup_by(&self, actor: &Actor, now: Timestamp) -> bool {
+        <Self as crate::Aggregate>::decide(Some(self), &EscalationCommand::PickUp, actor, now)
+            .is_ok()
     }
 
     /// Is the current step past its pickup deadline without pickup?
@@ -693,7 +726,9 @@ fn decide_open(
             });
         }
     }
-    if *seeking_youth_help_access && counterparts.iter().any(|c| c.kind == OrgKind::LocalTeam) {
+    // the ask "I cannot reach the local team while seeking youth help" is a referral route,
+    // whoever asks it and towards whom: never an escalation
+    if *seeking_youth_help_access {
         return Err(RuleViolation::ReferralRouteNotEscalation);
     }
     text::require("question", question, MAX_TEXT)?;
@@ -799,7 +834,6 @@ impl Aggregate for Escalation {
                 })
             }
             C::PickUp => {
-                actor.require_role(current.step.participant_roles(), "pick_up")?;
                 if current.outcome.is_some() {
                     return Err(RuleViolation::StepAlreadyEnded { step: current.step });
                 }
@@ -809,6 +843,8 @@ impl Aggregate for Escalation {
                 if current.invoked_by.org() == actor.org() {
                     return Err(RuleViolation::PickupByCounterpart);
                 }
+                // the people who act in the step at the counterpart
+                actor.require_role(current.step.pickup_roles(), "pick_up")?;
                 event(E::StepPickedUp { step: current.step })
             }
             C::AddParticipant { participant } => {
@@ -875,6 +911,10 @@ impl Aggregate for Escalation {
                 })
             }
             C::MarkOverdue => {
+                // the home's deadline sweeper marks a step overdue, never a person
+                if !matches!(actor, Actor::System { .. }) {
+                    return Err(RuleViolation::OverdueBySweeperOnly);
+                }
                 if current.overdue_since.is_some() {
                     return Err(RuleViolation::AlreadyMarkedOverdue);
                 }

@@ -303,6 +303,39 @@ pub enum KwestieEvent {
 }
 
 impl KwestieEvent {
+    /// Free text of the event, by field (checked for BSN-shaped numbers before it is stored:
+    /// a kwestie stays on its node, and still never names anyone by BSN).
+    pub fn free_text(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            KwestieEvent::Raised {
+                obstacle,
+                child_needs,
+                facilities_needed,
+                ..
+            } => vec![
+                ("obstacle", obstacle),
+                ("child_needs", child_needs),
+                ("facilities_needed", facilities_needed),
+            ],
+            KwestieEvent::Resolved {
+                solution,
+                classification,
+                ..
+            } => std::iter::once(("solution", solution.as_str()))
+                .chain(
+                    classification
+                        .root_causes
+                        .iter()
+                        .flat_map(|r| r.why.iter().map(|w| ("root_causes.why", w.as_str()))),
+                )
+                .collect(),
+            KwestieEvent::PickedUp
+            | KwestieEvent::Overdue { .. }
+            | KwestieEvent::EscalatedToBoard { .. }
+            | KwestieEvent::PickedUpByBoard => Vec::new(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             KwestieEvent::Raised { .. } => "raised",

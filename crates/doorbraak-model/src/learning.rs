@@ -240,6 +240,21 @@ pub enum RecommendationEvent {
     },
 }
 
+impl RecommendationEvent {
+    /// Free text of the event, by field (checked for BSN-shaped numbers before it is stored).
+    pub fn free_text(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            RecommendationEvent::Created { title, text, .. } => {
+                vec![("title", title), ("text", text)]
+            }
+            RecommendationEvent::StatusSet { note, .. }
+            | RecommendationEvent::FollowedUp { note } => {
+                vec![("note", note)]
+            }
+        }
+    }
+}
+
 /// Policy and operations fill the register together.
 const REGISTER_ROLES: [Role; 4] = [
     Role::QualityOfficer,

@@ -83,6 +83,7 @@ pub enum RuleViolation {
         deadline: Timestamp,
     },
     AlreadyMarkedOverdue,
+    OverdueBySweeperOnly,
     StepNotReached {
         step: Step,
     },
@@ -199,6 +200,7 @@ impl RuleViolation {
             StepNotPickedUp { .. } => "ladder.step_not_picked_up",
             NotYetOverdue { .. } => "deadline.not_overdue",
             AlreadyMarkedOverdue => "deadline.already_overdue",
+            OverdueBySweeperOnly => "deadline.sweeper_only",
             StepNotReached { .. } => "ladder.step_not_reached",
             FamilyAlreadyRecorded { .. } => "family.already_recorded",
             FamilyAfterNeedsExplanation => "family.after_needs_explanation",
@@ -331,6 +333,7 @@ impl RuleViolation {
                 "De termijn voor oppakken loopt nog tot {deadline}; dit kan pas als de termijn verstreken is"
             ),
             AlreadyMarkedOverdue => "De termijn is al als verstreken gemarkeerd".into(),
+            OverdueBySweeperOnly => "Een termijn wordt alleen door de termijnbewaking van de thuisorganisatie als verstreken gemarkeerd, niet door een persoon".into(),
             StepNotReached { step } => format!("De escalatie heeft {} nog niet bereikt", step.label_nl()),
             FamilyAlreadyRecorded { step } => format!(
                 "Voor {} is al vastgelegd of en wanneer de familie is geïnformeerd",
@@ -448,6 +451,7 @@ impl RuleViolation {
                 "The pickup deadline runs until {deadline}; this is possible only once it has passed"
             ),
             AlreadyMarkedOverdue => "The deadline has already been marked as passed".into(),
+            OverdueBySweeperOnly => "Only the home's deadline sweeper marks a deadline as passed, never a person".into(),
             StepNotReached { step } => format!("The escalation has not reached {} yet", step.label_en()),
             FamilyAlreadyRecorded { step } => format!(
                 "Whether and when the family was informed has already been recorded for {}",

@@ -302,9 +302,14 @@ fn a_step_is_picked_up_by_the_counterpart_once() {
         refused(Some(&e), C::PickUp, &prof_lt(), day(1)),
         "deadline.pickup_by_counterpart"
     );
-    let e = ok(Some(&e), C::PickUp, &prof_vt(), day(1));
+    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(1));
     assert_eq!(
-        refused(Some(&e), C::PickUp, &dir_vt(), day(2)),
+        refused(
+            Some(&e),
+            C::PickUp,
+            &actor("vera", Role::TeamManager, VT),
+            day(2)
+        ),
         "deadline.already_picked_up"
     );
 }
@@ -656,4 +661,68 @@ fn a_new_escalation_id_names_its_home() {
     }
     let rule = refused::<Escalation>(None, cmd, &prof_lt(), day(0));
     assert_eq!(rule, "federation.stream_id_of_home");
+}
+
+#[test]
+fn a_step_is_picked_up_by_the_people_who_act_in_it() {
+    let vt = |who: &str, role: Role| actor(who, role, VT);
+    // step 1: a professional or behavioural scientist of the counterpart, not a manager
+    let s1 = open(Situation::ProfessionalDilemma, Step::BehaviouralScientists);
+    for ok_role in [Role::Professional, Role::BehaviouralScientist] {
+        assert!(s1.waits_for_pickup_by(&vt("x", ok_role), day(1)));
+        ok::<Escalation>(Some(&s1), C::PickUp, &vt("x", ok_role), day(1));
+    }
+    let rule = refused::<Escalation>(Some(&s1), C::PickUp, &vt("t", Role::TeamManager), day(1));
+    assert_eq!(rule, "access.role_not_allowed");
+    // step 2: a team manager or director, not a professional
+    let s2 = open(Situation::AgreementsNotKept, Step::Management);
+    for ok_role in [Role::TeamManager, Role::Director] {
+        assert!(s2.waits_for_pickup_by(&vt("x", ok_role), day(1)));
+        ok::<Escalation>(Some(&s2), C::PickUp, &vt("x", ok_role), day(1));
+    }
+    let bram = vt("bram", Role::Professional);
+    assert!(!s2.waits_for_pickup_by(&bram, day(1)), "not on bram's list");
+    let rule = refused::<Escalation>(Some(&s2), C::PickUp, &bram, day(1));
+    assert_eq!(rule, "access.role_not_allowed");
+    assert!(
+        RuleViolation::RoleNotAllowed {
+            action: "pick_up",
+            role: Some(Role::Professional),
+            allowed: Step::Management.pickup_roles().to_vec(),
+        }
+        .message_nl()
+        .contains("teammanager"),
+        "the refusal names who may"
+    );
+    // nothing waits for the opener's own organisation, nor after the pick-up
+    assert!(!s2.waits_for_pickup_by(&tm_lt(), day(1)));
+    let picked = ok::<Escalation>(Some(&s2), C::PickUp, &dir_vt(), day(1));
+    assert!(!picked.waits_for_pickup_by(&vt("t", Role::TeamManager), day(1)));
+    // step 3: board member, director, alderman or civil servant
+    assert_eq!(
+        Step::Administrative.pickup_roles(),
+        &[
+            Role::BoardMember,
+            Role::Director,
+            Role::Alderman,
+            Role::CivilServant
+        ]
+    );
+}
+
+#[test]
+fn only_the_homes_deadline_sweeper_marks_a_step_overdue() {
+    let e = open(Situation::AgreementsNotKept, Step::Management);
+    let late = day(15);
+    // forbidden: a person, even of the home
+    let rule = refused::<Escalation>(Some(&e), C::MarkOverdue, &tm_lt(), late);
+    assert_eq!(rule, "deadline.sweeper_only");
+    assert_eq!(
+        refused::<Escalation>(Some(&e), C::MarkOverdue, &dir_vt(), late),
+        "deadline.sweeper_only"
+    );
+    // allowed: the sweeper (the system actor)
+    let sweeper = Actor::system(oin(LT));
+    let marked = ok::<Escalation>(Some(&e), C::MarkOverdue, &sweeper, late);
+    assert!(marked.current().unwrap().overdue_since.is_some());
 }

@@ -205,14 +205,37 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+/// Most rows one list answers.
+pub const MAX_LIST: i64 = 5000;
+
+/// Most access-log entries one answer holds (the CSV export asks for all of them).
+pub const MAX_ACCESS_LOG: i64 = 10_000;
+
+/// A list's `limit`: 1 to `max`, 500 when absent; anything else is refused (no silent "every
+/// row").
+pub(crate) fn list_limit(limit: Option<i64>, max: i64) -> Result<i64, RuleViolation> {
+    match limit {
+        None => Ok(500),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(RuleViolation::InvalidField {
+            field: "limit",
+            reason: if max == MAX_LIST {
+                "a whole number from 1 to 5000"
+            } else {
+                "a whole number from 1 to 10000"
+            },
+        }),
+    }
+}
+
 impl ListQuery {
-    fn filter(self) -> ListFilter {
-        ListFilter {
+    fn filter(self) -> Result<ListFilter, RuleViolation> {
+        Ok(ListFilter {
+            limit: list_limit(self.limit, MAX_LIST)?,
             status: self.status,
             case_ref: self.case_ref,
             overdue_only: self.overdue.unwrap_or(false),
-            limit: self.limit.unwrap_or(500),
-        }
+        })
     }
 }
 
@@ -224,12 +247,13 @@ pub(crate) async fn list_rows(
     kind: &str,
     q: ListQuery,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let filter = q.filter()?;
     let access = may_read_kind(api, u, kind).await?;
     api.node.log_read(u, kind, "*").await?;
     let mut rows = api
         .node
         .store
-        .list(kind, &q.filter())
+        .list(kind, &filter)
         .await
         .map_err(crate::app::NodeError::from)?;
     if access == ContentAccess::WhereInvolved {
@@ -599,9 +623,9 @@ pub struct OpenEscalationRequest {
     pub question: String,
     /// What the child or family needs.
     pub needs: String,
-    /// The ask is "I cannot reach the local team while seeking youth help" (refused: use the
-    /// referral routes).
-    #[serde(default)]
+    /// Required, with no default: is the ask "I (a youth protector) cannot reach the local team
+    /// while seeking youth help"? `true` is refused with the pointer to the referral routes
+    /// (aanmeldroutes): that is not an escalation.
     pub seeking_youth_help_access: bool,
 }
 
@@ -953,10 +977,8 @@ pub(crate) async fn add_note(
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
     doorbraak_model::text::require("text", &r.text, doorbraak_model::text::MAX_TEXT)?;
-    api.node
-        .escalation(&id)
-        .await?
-        .ok_or_else(|| api.node.absent("Escalation", &id))?;
+    // notes are case content: only for who may read the escalation (logged, refusals too)
+    api.node.read::<Escalation>(&u, &id).await?;
     let note = api
         .node
         .add_private_note(&u, "escalation", &id, &r.text, key.scoped(&u)?.as_ref())
@@ -972,6 +994,7 @@ pub(crate) async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let id = uuid(&id)?.to_string();
+    api.node.read::<Escalation>(&u, &id).await?;
     api.node.log_read(&u, "private_note", &id).await?;
     let notes = api
         .node
@@ -1457,7 +1480,7 @@ pub(crate) async fn access_log(
         .access_log(
             q.object_id.as_deref(),
             q.user_id.as_deref(),
-            q.limit.unwrap_or(500),
+            list_limit(q.limit, MAX_ACCESS_LOG)?,
         )
         .await
         .map_err(crate::app::NodeError::from)?;

@@ -557,13 +557,11 @@ impl Node {
             };
             let own = self.oin().clone();
             let recipients: Vec<Oin> = next.parties().into_iter().filter(|p| p != &own).collect();
-            if !recipients.is_empty() {
-                // nothing BSN-shaped leaves the node; refused before anything is stored
-                let texts = events.iter().flat_map(|e| A::free_text(&e.body));
-                if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
-                    drop(tx);
-                    return Err(self.refused(actor, A::KIND, id, v, now).await);
-                }
+            // nothing BSN-shaped is stored, let alone sent: refused before anything is written
+            let texts = events.iter().flat_map(|e| A::free_text(&e.body));
+            if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
+                drop(tx);
+                return Err(self.refused(actor, A::KIND, id, v, now).await);
             }
             if !recipients.is_empty() {
                 let payload = canonical::to_string(&EventBatch {
@@ -736,6 +734,12 @@ impl Node {
         key: Option<&Idempotency>,
     ) -> Result<doorbraak_store::PrivateNote, NodeError> {
         let now = self.now();
+        // a note stays here, and still never names anyone by BSN
+        if let Err(v) = doorbraak_model::privacy::check_free_text([("text", text)]) {
+            return Err(self
+                .refused(&self.actor(user), "private_note", id, v, now)
+                .await);
+        }
         let keyed = key.map(|idem| Keyed {
             idem,
             fingerprint: format!("add_note:{kind}:{id}"),
@@ -791,6 +795,11 @@ impl Node {
         let case_ref = CaseRef::parse(case_ref)?;
         doorbraak_model::text::require("title", title, doorbraak_model::text::MAX_SHORT)?;
         let now = self.now();
+        if let Err(v) = doorbraak_model::privacy::check_free_text([("title", title)]) {
+            return Err(self
+                .refused(&actor, "case", case_ref.as_str(), v, now)
+                .await);
+        }
         let row = CaseRow {
             case_ref: case_ref.to_string(),
             title: title.to_owned(),
@@ -1218,56 +1227,23 @@ impl Node {
     }
 }
 
-/// Who may read case content (escalations, kwesties, meetings and minutes, cases).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContentAccess {
-    /// Every item of the kind.
-    All,
-    /// Only items the person takes part in (a step of an escalation, a meeting).
-    WhereInvolved,
-    /// Nothing of the kind.
-    Never,
-}
+pub use doorbraak_model::access::ContentAccess;
 
-/// The roles that work on cases read them; the administrative layer (aldermen, civil
-/// servants, regional mediators) reads only what it takes part in (step 3); quality officers
-/// and functional administrators read no case content (they have the register, the aggregates
-/// and the access log). Recommendations are readable by everyone of the organisation.
+/// [`doorbraak_model::access::content_access`] for a stream or object kind code; a code that
+/// is not case content is read by nobody through this path.
 pub fn content_access(role: Role, kind: &str) -> ContentAccess {
-    use Role as R;
-    if kind == "recommendation" {
-        return ContentAccess::All;
-    }
-    match role {
-        R::Professional
-        | R::BehaviouralScientist
-        | R::TeamManager
-        | R::Director
-        | R::BoardMember => ContentAccess::All,
-        R::Alderman | R::CivilServant | R::RegionalMediator
-            if matches!(kind, "escalation" | "minutes") =>
-        {
-            ContentAccess::WhereInvolved
-        }
-        _ => ContentAccess::Never,
-    }
+    doorbraak_model::access::ContentKind::from_code(kind).map_or(ContentAccess::Never, |k| {
+        doorbraak_model::access::content_access(role, k)
+    })
 }
 
 /// The refusal for a read outside [`content_access`].
 pub fn content_refused(role: Role, kind: &str) -> RuleViolation {
-    RuleViolation::RoleNotAllowed {
-        action: match kind {
-            "escalation" => "read_escalation",
-            "kwestie" => "read_kwestie",
-            "minutes" => "read_minutes",
-            _ => "read_case",
-        },
-        role: Some(role),
-        allowed: Role::ALL
-            .into_iter()
-            .filter(|r| content_access(*r, kind) != ContentAccess::Never)
-            .collect(),
-    }
+    use doorbraak_model::access::ContentKind;
+    doorbraak_model::access::content_refused(
+        role,
+        ContentKind::from_code(kind).unwrap_or(ContentKind::Case),
+    )
 }
 
 /// Role check for node operations that are not aggregate commands (cases, access log).
@@ -1296,45 +1272,4 @@ pub fn event_names<B: Serialize>(events: &[StoredEvent<B>]) -> Vec<String> {
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn case_content_is_for_case_workers_and_for_the_administrative_layer_where_it_takes_part() {
-        for kind in ["escalation", "kwestie", "minutes", "case"] {
-            assert_eq!(content_access(Role::Professional, kind), ContentAccess::All);
-            assert_eq!(content_access(Role::TeamManager, kind), ContentAccess::All);
-            assert_eq!(content_access(Role::Admin, kind), ContentAccess::Never);
-            assert_eq!(
-                content_access(Role::QualityOfficer, kind),
-                ContentAccess::Never
-            );
-        }
-        assert_eq!(
-            content_access(Role::Alderman, "escalation"),
-            ContentAccess::WhereInvolved
-        );
-        assert_eq!(
-            content_access(Role::CivilServant, "minutes"),
-            ContentAccess::WhereInvolved
-        );
-        assert_eq!(
-            content_access(Role::Alderman, "kwestie"),
-            ContentAccess::Never
-        );
-        assert_eq!(content_access(Role::Alderman, "case"), ContentAccess::Never);
-        assert_eq!(
-            content_access(Role::Admin, "recommendation"),
-            ContentAccess::All
-        );
-        let refusal = content_refused(Role::Admin, "escalation");
-        assert_eq!(refusal.rule(), "access.role_not_allowed");
-        assert!(
-            refusal.message_en().contains("read_escalation"),
-            "{refusal}"
-        );
-    }
 }

@@ -243,16 +243,16 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
+        match node.sweep().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(marked = n, "deadline sweep"),
+            Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+        }
         if ticks.is_multiple_of(audit_every)
             && let Err(e) = node.audit().await
         {
             tracing::warn!(error = %e, "store audit failed");
         }
         ticks += 1;
-        match node.sweep().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(marked = n, "deadline sweep"),
-            Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
-        }
     }
 }

@@ -121,6 +121,10 @@ impl Stream for Kwestie {
     fn home(&self) -> Oin {
         self.org.clone()
     }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
 }
 
 impl Stream for Minutes {
@@ -191,5 +195,9 @@ impl Stream for Recommendation {
 
     fn home(&self) -> Oin {
         self.org.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
     }
 }

@@ -515,6 +515,10 @@ pub enum EscalationCmd {
         question: String,
         #[arg(long)]
         needs: String,
+        /// Is this a youth protector who cannot reach the local team while seeking youth help?
+        /// `yes` is refused: that is a referral route (aanmeldroute), not an escalation.
+        #[arg(long = "referral-route", value_parser = ["yes", "no"])]
+        referral_route: String,
     },
     /// Pick up the current step (counterpart).
     PickUp { id: String },
@@ -747,11 +751,13 @@ pub async fn run_escalation(conn: Conn, cmd: EscalationCmd) -> anyhow::Result<()
             counterparts,
             question,
             needs,
+            referral_route,
         } => {
             post(
                 "/api/v1/escalations".into(),
                 json!({ "case_ref": case_ref, "situation": situation, "first_step": step,
-                "counterparts": counterparts, "question": question, "needs": needs }),
+                "counterparts": counterparts, "question": question, "needs": needs,
+                "seeking_youth_help_access": referral_route == "yes" }),
             )
             .await?
         }

@@ -75,6 +75,10 @@ pub struct EscalationForm {
     pub needs: String,
     #[serde(default)]
     pub question: String,
+    /// `ja` or `nee`: is this a youth protector who cannot reach the local team while seeking
+    /// youth help (a referral route, not an escalation)? Never pre-filled.
+    #[serde(default)]
+    pub verwijsroute: String,
 }
 
 pub(super) async fn escalation_form(
@@ -132,6 +136,22 @@ pub(super) async fn escalation_form(
             textarea #needs name="needs" required rows="3" maxlength="4000" { (f.needs) }
             label for="question" { (ctx.t("Wat vraagt u van wie?", "What do you ask of whom?")) }
             textarea #question name="question" required rows="3" maxlength="4000" { (f.question) }
+            fieldset #verwijsroute {
+                legend { (ctx.t(
+                    "Bent u jeugdbeschermer en zoekt u jeugdhulp, maar bereikt u het lokale team niet?",
+                    "Are you a youth protector seeking youth help who cannot reach the local team?")) }
+                p.hint { (ctx.t(
+                    "Dat is geen escalatie: daarvoor zijn de aanmeldroutes.",
+                    "That is not an escalation: the referral routes (aanmeldroutes) are for it.")) }
+                div.keuze {
+                    input type="radio" name="verwijsroute" id="verwijsroute-nee" value="nee" required checked[f.verwijsroute == "nee"];
+                    label for="verwijsroute-nee" { (ctx.t("Nee", "No")) }
+                }
+                div.keuze {
+                    input type="radio" name="verwijsroute" id="verwijsroute-ja" value="ja" required checked[f.verwijsroute == "ja"];
+                    label for="verwijsroute-ja" { (ctx.t("Ja", "Yes")) }
+                }
+            }
             button #escalatie-versturen type="submit" { (ctx.t("Escalatie openen", "Open the escalation")) }
         }
     };
@@ -169,10 +189,15 @@ pub(super) async fn open_escalation(
     let Authed { ctx, user } = a;
     let result = async {
         let situation: Situation = parse_enum("situation", &f.situation)?;
-        let first_step = if situation == Situation::ProfessionalDilemma {
-            Step::BehaviouralScientists
-        } else {
-            Step::Management
+        let first_step = situation.first_step();
+        let seeking_youth_help_access = match f.verwijsroute.as_str() {
+            "ja" => true,
+            "nee" => false,
+            _ => {
+                return Err(ApiError::from(RuleViolation::MissingField {
+                    field: "verwijsroute",
+                }));
+            }
         };
         let mut question = f.question.trim().to_owned();
         if !f.contact.trim().is_empty() {
@@ -194,7 +219,7 @@ pub(super) async fn open_escalation(
                 participants: Vec::new(),
                 question,
                 needs: f.needs.trim().to_owned(),
-                seeking_youth_help_access: false,
+                seeking_youth_help_access,
             })),
         )
         .await

@@ -32,9 +32,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
                         continue;
                     };
                     let Some(cur) = e.current() else { continue };
-                    let mine = &e.home.oin != api.node.oin()
-                        && cur.picked_up.is_none()
-                        && cur.step.participant_roles().contains(&u.role);
+                    let mine = e.waits_for_pickup_by(&api.node.actor(u), api.node.now());
                     if mine {
                         waiting.push(html! {
                             li.wacht {

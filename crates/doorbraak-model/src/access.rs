@@ -1,0 +1,136 @@
+//! Who may read which case content. One table, asked by every read path of a node (the JSON
+//! API, the web pages, the lists) and never copied.
+
+use crate::identity::Role;
+use crate::violation::RuleViolation;
+
+/// The kinds of content a node holds about cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContentKind {
+    Escalation,
+    Kwestie,
+    Minutes,
+    Case,
+    Recommendation,
+}
+
+impl ContentKind {
+    /// From the code used for streams and access-log objects (`escalation`, `kwestie`,
+    /// `minutes`, `case`, `recommendation`); anything else is not case content.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "escalation" => ContentKind::Escalation,
+            "kwestie" => ContentKind::Kwestie,
+            "minutes" => ContentKind::Minutes,
+            "case" => ContentKind::Case,
+            "recommendation" => ContentKind::Recommendation,
+            _ => return None,
+        })
+    }
+
+    /// The action named in a refused read.
+    pub fn read_action(self) -> &'static str {
+        match self {
+            ContentKind::Escalation => "read_escalation",
+            ContentKind::Kwestie => "read_kwestie",
+            ContentKind::Minutes => "read_minutes",
+            ContentKind::Case => "read_case",
+            ContentKind::Recommendation => "read_recommendation",
+        }
+    }
+}
+
+/// How much of a kind of content a role reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentAccess {
+    /// Every item of the kind.
+    All,
+    /// Only items the person takes part in (a step of an escalation, a meeting).
+    WhereInvolved,
+    /// Nothing of the kind.
+    Never,
+}
+
+/// The roles that work on cases read them; the administrative layer (aldermen, civil
+/// servants, regional mediators) reads only the escalations and meetings it takes part in
+/// (step 3); quality officers and functional administrators read no case content (they have
+/// the register, the aggregates and the access log). Recommendations are readable by everyone
+/// of the organisation.
+pub fn content_access(role: Role, kind: ContentKind) -> ContentAccess {
+    use Role as R;
+    if kind == ContentKind::Recommendation {
+        return ContentAccess::All;
+    }
+    match role {
+        R::Professional
+        | R::BehaviouralScientist
+        | R::TeamManager
+        | R::Director
+        | R::BoardMember => ContentAccess::All,
+        R::Alderman | R::CivilServant | R::RegionalMediator
+            if matches!(kind, ContentKind::Escalation | ContentKind::Minutes) =>
+        {
+            ContentAccess::WhereInvolved
+        }
+        _ => ContentAccess::Never,
+    }
+}
+
+/// The refusal of a read outside [`content_access`], naming the roles that may.
+pub fn content_refused(role: Role, kind: ContentKind) -> RuleViolation {
+    RuleViolation::RoleNotAllowed {
+        action: kind.read_action(),
+        role: Some(role),
+        allowed: Role::ALL
+            .into_iter()
+            .filter(|r| content_access(*r, kind) != ContentAccess::Never)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ContentKind as K;
+
+    #[test]
+    fn case_content_is_for_case_workers_and_for_the_administrative_layer_where_it_takes_part() {
+        for kind in [K::Escalation, K::Kwestie, K::Minutes, K::Case] {
+            assert_eq!(content_access(Role::Professional, kind), ContentAccess::All);
+            assert_eq!(content_access(Role::TeamManager, kind), ContentAccess::All);
+            assert_eq!(content_access(Role::Admin, kind), ContentAccess::Never);
+            assert_eq!(
+                content_access(Role::QualityOfficer, kind),
+                ContentAccess::Never
+            );
+        }
+        assert_eq!(
+            content_access(Role::Alderman, K::Escalation),
+            ContentAccess::WhereInvolved
+        );
+        assert_eq!(
+            content_access(Role::CivilServant, K::Minutes),
+            ContentAccess::WhereInvolved
+        );
+        assert_eq!(
+            content_access(Role::Alderman, K::Kwestie),
+            ContentAccess::Never
+        );
+        assert_eq!(
+            content_access(Role::Alderman, K::Case),
+            ContentAccess::Never
+        );
+        assert_eq!(
+            content_access(Role::Admin, K::Recommendation),
+            ContentAccess::All
+        );
+        let refusal = content_refused(Role::Admin, K::Escalation);
+        assert_eq!(refusal.rule(), "access.role_not_allowed");
+        assert!(
+            refusal.message_en().contains("read_escalation"),
+            "{refusal}"
+        );
+        assert_eq!(ContentKind::from_code("case"), Some(K::Case));
+        assert_eq!(ContentKind::from_code("federation"), None);
+    }
+}
