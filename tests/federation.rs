@@ -622,7 +622,11 @@ async fn the_federation_boundary_refuses_what_it_must() {
             .await,
     );
     assert_eq!(s.code(), tonic::Code::PermissionDenied);
-    assert!(s.message().contains("not a member"), "{}", s.message());
+    assert!(
+        s.message().starts_with("federation.not_a_member:"),
+        "{}",
+        s.message()
+    );
 
     // a member that is not a party: cannot fetch, cannot act
     let s = is_refused(

@@ -27,6 +27,10 @@ pub const BATCH_BYTES: usize = 2 * 1024 * 1024;
 /// A sender that meets it appended to a stream it does not own: a bug, never routine.
 pub const RULE_NOT_HOME: &str = "federation.not_home";
 
+/// The rule a node names when the caller is not (or no longer, or not with this certificate) a
+/// member of its directory. Not permanent: the peer may not have the new directory yet.
+pub const RULE_NOT_A_MEMBER: &str = "federation.not_a_member";
+
 /// The rule in a refusal's status details (the receiver puts it there as JSON `{"rule": ..}`).
 fn rule_of(s: &tonic::Status) -> Option<String> {
     #[derive(Deserialize)]
@@ -39,12 +43,13 @@ fn rule_of(s: &tonic::Status) -> Option<String> {
 }
 
 /// Does this refusal mean the message can never be applied there (so retrying is useless)?
-/// Membership refusals are not: the peer may not have the new directory yet.
-fn permanent(code: tonic::Code, message: &str) -> bool {
+/// Membership refusals are not: the peer may not have the new directory yet. The rule is read
+/// from the status details, never from the sentence.
+fn permanent(s: &tonic::Status) -> bool {
     use tonic::Code::*;
-    match code {
+    match s.code() {
         InvalidArgument | ResourceExhausted | OutOfRange | Unimplemented => true,
-        PermissionDenied => !message.contains("not a member"),
+        PermissionDenied => rule_of(s).as_deref() != Some(RULE_NOT_A_MEMBER),
         _ => false,
     }
 }
@@ -225,7 +230,7 @@ impl Delivery {
                                 "the peer says this node is not the home of a stream it delivered: this node appended to a replica (a bug)");
                         }
                         (
-                            permanent(s.code(), s.message()),
+                            permanent(&s),
                             format!("{:?}: {}", s.code(), s.message()),
                         )
                     }),
@@ -276,5 +281,33 @@ impl Delivery {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(code: tonic::Code, rule: &str) -> tonic::Status {
+        let details = format!("{{\"rule\":\"{rule}\",\"message_nl\":\"\",\"message_en\":\"\"}}");
+        tonic::Status::with_details(code, format!("{rule}: ..."), details.into_bytes().into())
+    }
+
+    #[test]
+    fn a_membership_refusal_is_retried_every_other_refusal_of_access_is_final() {
+        assert!(!permanent(&refusal(
+            tonic::Code::PermissionDenied,
+            RULE_NOT_A_MEMBER
+        )));
+        assert!(permanent(&refusal(
+            tonic::Code::PermissionDenied,
+            RULE_NOT_HOME
+        )));
+        // the sentence does not count, the rule in the details does
+        assert!(permanent(&tonic::Status::permission_denied(
+            "not a member, says the text"
+        )));
+        assert!(permanent(&tonic::Status::invalid_argument("bad")));
+        assert!(!permanent(&tonic::Status::unavailable("down")));
     }
 }

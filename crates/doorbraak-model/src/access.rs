@@ -88,6 +88,87 @@ pub fn content_refused(role: Role, kind: ContentKind) -> RuleViolation {
     }
 }
 
+/// The node's operations that are not commands of an aggregate (those are the model's
+/// `decide`): who may do each is this table, asked by the JSON API and the web pages alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    CreateCase,
+    ReadAccessLog,
+    ReadTeamOverview,
+    ReadTeamAgenda,
+    ReadStagnationView,
+    ReadFederationStatus,
+    Resend,
+    ReloadDirectory,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 8] = [
+        Operation::CreateCase,
+        Operation::ReadAccessLog,
+        Operation::ReadTeamOverview,
+        Operation::ReadTeamAgenda,
+        Operation::ReadStagnationView,
+        Operation::ReadFederationStatus,
+        Operation::Resend,
+        Operation::ReloadDirectory,
+    ];
+
+    /// The action's stable code, as named in a refusal.
+    pub fn code(self) -> &'static str {
+        match self {
+            Operation::CreateCase => "create_case",
+            Operation::ReadAccessLog => "read_access_log",
+            Operation::ReadTeamOverview => "read_team_overview",
+            Operation::ReadTeamAgenda => "read_team_agenda",
+            Operation::ReadStagnationView => "read_stagnation_view",
+            Operation::ReadFederationStatus => "read_federation_status",
+            Operation::Resend => "resend",
+            Operation::ReloadDirectory => "reload_directory",
+        }
+    }
+
+    /// Who may: the case roles register cases; the team manager keeps the overview of the
+    /// team's kwesties (with the director, and the board for what was escalated to it); the
+    /// team meeting's agenda is the team's; the alderman and civil servants read the
+    /// stagnation view; the functional administrator runs the federation; the access log is
+    /// for the administrator and the quality officer.
+    pub fn roles(self) -> &'static [Role] {
+        use Role as R;
+        match self {
+            Operation::CreateCase => &[R::Professional, R::BehaviouralScientist, R::TeamManager],
+            Operation::ReadAccessLog => &[R::Admin, R::QualityOfficer],
+            Operation::ReadTeamOverview => &[R::TeamManager, R::Director, R::BoardMember],
+            Operation::ReadTeamAgenda => &[
+                R::TeamManager,
+                R::Director,
+                R::Professional,
+                R::BehaviouralScientist,
+            ],
+            Operation::ReadStagnationView => &[R::Alderman, R::CivilServant],
+            Operation::ReadFederationStatus | Operation::Resend | Operation::ReloadDirectory => {
+                &[R::Admin]
+            }
+        }
+    }
+
+    pub fn allows(self, role: Role) -> bool {
+        self.roles().contains(&role)
+    }
+
+    /// Allowed for this role, or the refusal that names who may.
+    pub fn check(self, role: Option<Role>) -> Result<(), RuleViolation> {
+        match role {
+            Some(r) if self.allows(r) => Ok(()),
+            role => Err(RuleViolation::RoleNotAllowed {
+                action: self.code(),
+                role,
+                allowed: self.roles().to_vec(),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +213,31 @@ mod tests {
         );
         assert_eq!(ContentKind::from_code("case"), Some(K::Case));
         assert_eq!(ContentKind::from_code("federation"), None);
+    }
+
+    #[test]
+    fn operations_name_their_roles_and_refuse_the_others() {
+        assert!(
+            Operation::ReadTeamOverview
+                .check(Some(Role::TeamManager))
+                .is_ok()
+        );
+        let refusal = Operation::ReadTeamOverview
+            .check(Some(Role::Professional))
+            .unwrap_err();
+        assert_eq!(refusal.rule(), "access.role_not_allowed");
+        assert!(
+            refusal.message_en().contains("read_team_overview"),
+            "{refusal}"
+        );
+        assert!(Operation::ReadStagnationView.allows(Role::Alderman));
+        assert!(!Operation::ReadStagnationView.allows(Role::Director));
+        assert!(
+            Operation::Resend.check(None).is_err(),
+            "the system acts through no page"
+        );
+        for op in Operation::ALL {
+            assert!(!op.roles().is_empty(), "{op:?}");
+        }
     }
 }

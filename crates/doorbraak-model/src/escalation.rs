@@ -158,6 +158,17 @@ impl Step {
         }
     }
 
+    /// The one who opens an escalation at this step takes part in it when their role does (and
+    /// is not listed yet): first among the participants.
+    pub fn add_opener(self, participants: &mut Vec<Participant>, opener: Participant) {
+        let listed = participants
+            .iter()
+            .any(|p| p.person == opener.person && p.org == opener.org);
+        if self.participant_roles().contains(&opener.role) && !listed {
+            participants.insert(0, opener);
+        }
+    }
+
     /// Who takes part in this step (the ladder table's "who acts", plus those who invoke it).
     pub fn participant_roles(self) -> &'static [Role] {
         match self {

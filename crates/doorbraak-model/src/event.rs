@@ -117,3 +117,12 @@ pub(crate) fn check_version<B>(e: &Event<B>) -> Result<(), ReplayError> {
         Err(ReplayError::UnsupportedVersion(e.v))
     }
 }
+
+/// One event with its position in its stream's log and its id: what a node stores, sends to
+/// the parties, and what a replica compares with the home's (same sequence number, same id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEvent<B> {
+    pub seq: i64,
+    pub event_id: uuid::Uuid,
+    pub event: Event<B>,
+}

@@ -40,7 +40,7 @@ pub use escalation::{
     Escalation, EscalationCommand, EscalationEvent, EscalationId, EscalationStatus, FamilyInformed,
     Participant, Situation, Step, StepOutcome, StepRecord,
 };
-pub use event::{Aggregate, EVENT_VERSION, Event, ReplayError, replay};
+pub use event::{Aggregate, EVENT_VERSION, Event, ReplayError, StoredEvent, replay};
 pub use identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role};
 pub use kwestie::{Kwestie, KwestieCategory, KwestieCommand, KwestieEvent, KwestieId};
 pub use learning::{

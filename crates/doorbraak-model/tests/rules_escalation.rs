@@ -726,3 +726,24 @@ fn only_the_homes_deadline_sweeper_marks_a_step_overdue() {
     let marked = ok::<Escalation>(Some(&e), C::MarkOverdue, &sweeper, late);
     assert!(marked.current().unwrap().overdue_since.is_some());
 }
+
+#[test]
+fn the_opener_takes_part_in_the_first_step_when_their_role_does() {
+    let anna = part("anna", Role::Professional, LT);
+    let mut ps = vec![part("carla", Role::BehaviouralScientist, LT)];
+    Step::BehaviouralScientists.add_opener(&mut ps, anna.clone());
+    assert_eq!(ps[0], anna, "added, first");
+    Step::BehaviouralScientists.add_opener(&mut ps, anna.clone());
+    assert_eq!(ps.len(), 2, "not twice");
+    // a role that takes no part in the step is not added
+    let mut ps = Vec::new();
+    Step::BehaviouralScientists.add_opener(&mut ps, part("eva", Role::TeamManager, LT));
+    assert!(ps.is_empty());
+    // the first step follows from the situation
+    assert_eq!(
+        Situation::ProfessionalDilemma.first_step(),
+        Step::BehaviouralScientists
+    );
+    assert_eq!(Situation::AgreementsNotKept.first_step(), Step::Management);
+    assert_eq!(Situation::Conduct.first_step(), Step::Management);
+}

@@ -24,10 +24,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::app::{
-    Applied, ContentAccess, Idempotency, Node, User, actor_may, content_access, event_names,
-};
+use crate::app::{Applied, ContentAccess, Idempotency, Node, User, content_access, event_names};
 use crate::error::{ApiError, ApiErrorBody};
+use doorbraak_model::access::Operation;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -667,22 +666,15 @@ pub(crate) async fn open_escalation(
         }
         .into());
     }
-    let me = PersonId::new(u.id.clone());
-    if r.first_step.participant_roles().contains(&u.role)
-        && !participants
-            .iter()
-            .any(|p| p.person == me && &p.org == node.oin())
-    {
-        participants.insert(
-            0,
-            Participant {
-                person: me,
-                name: u.name.clone(),
-                role: u.role,
-                org: node.oin().clone(),
-            },
-        );
-    }
+    r.first_step.add_opener(
+        &mut participants,
+        Participant {
+            person: PersonId::new(u.id.clone()),
+            name: u.name.clone(),
+            role: u.role,
+            org: node.oin().clone(),
+        },
+    );
     let key = key.scoped(&u)?;
     let id = EscalationId(new_stream_id(node, key.as_ref()));
     let home = doorbraak_model::OrgRef {
@@ -1468,11 +1460,7 @@ pub(crate) async fn access_log(
     q: Result<Query<AccessLogQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::AccessEntry>>> {
     let Query(q) = q?;
-    actor_may(
-        &api.node.actor(&u),
-        &[Role::Admin, Role::QualityOfficer],
-        "read_access_log",
-    )?;
+    Operation::ReadAccessLog.check(Some(u.role))?;
     api.node.log_read(&u, "access_log", "*").await?;
     let rows = api
         .node
@@ -1515,11 +1503,7 @@ pub(crate) async fn team_overview(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<serde_json::Value>> {
-    actor_may(
-        &api.node.actor(&u),
-        &[Role::TeamManager, Role::Director, Role::BoardMember],
-        "read_team_overview",
-    )?;
+    Operation::ReadTeamOverview.check(Some(u.role))?;
     api.node.log_read(&u, "team_overview", "*").await?;
     let now = api.node.now();
     let mut out = serde_json::Map::new();
@@ -1559,16 +1543,7 @@ pub(crate) async fn team_agenda(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<serde_json::Value>> {
-    actor_may(
-        &api.node.actor(&u),
-        &[
-            Role::TeamManager,
-            Role::Director,
-            Role::Professional,
-            Role::BehaviouralScientist,
-        ],
-        "read_team_agenda",
-    )?;
+    Operation::ReadTeamAgenda.check(Some(u.role))?;
     api.node.log_read(&u, "team_agenda", "*").await?;
     let now = api.node.now();
     let rows = api
@@ -1743,11 +1718,7 @@ pub(crate) async fn stagnation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<serde_json::Value>> {
-    actor_may(
-        &api.node.actor(&u),
-        &[Role::Alderman, Role::CivilServant],
-        "read_stagnation_view",
-    )?;
+    Operation::ReadStagnationView.check(Some(u.role))?;
     api.node.log_read(&u, "oversight", "stagnation").await?;
     let o = &api.node.settings.oversight;
     let v = crate::oversight::stagnation(
@@ -1779,11 +1750,7 @@ pub(crate) async fn trend(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<serde_json::Value>>> {
-    actor_may(
-        &api.node.actor(&u),
-        &[Role::Alderman, Role::CivilServant],
-        "read_stagnation_view",
-    )?;
+    Operation::ReadStagnationView.check(Some(u.role))?;
     api.node.log_read(&u, "oversight", "trend").await?;
     let snaps = api
         .node
@@ -1823,11 +1790,7 @@ pub(crate) async fn peers(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    actor_may(
-        &api.node.actor(&u),
-        &[Role::Admin],
-        "read_federation_status",
-    )?;
+    Operation::ReadFederationStatus.check(Some(u.role))?;
     let status = api
         .node
         .store
@@ -1879,11 +1842,7 @@ pub(crate) async fn federation_health(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<FederationHealth>> {
-    actor_may(
-        &api.node.actor(&u),
-        &[Role::Admin],
-        "read_federation_status",
-    )?;
+    Operation::ReadFederationStatus.check(Some(u.role))?;
     let store = &api.node.store;
     let err = crate::app::NodeError::from;
     Ok(Json(FederationHealth {
@@ -1900,7 +1859,7 @@ pub(crate) async fn resend(
     AuthUser(u): AuthUser,
     Path(peer): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    actor_may(&api.node.actor(&u), &[Role::Admin], "resend")?;
+    Operation::Resend.check(Some(u.role))?;
     let o = oin("oin", &peer)?;
     if api.node.directory().get(&o).is_none() {
         return Err(RuleViolation::NotFound { what: "Member" }.into());
@@ -1922,7 +1881,7 @@ pub(crate) async fn reload_directory(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<impl IntoResponse> {
-    actor_may(&api.node.actor(&u), &[Role::Admin], "reload_directory")?;
+    Operation::ReloadDirectory.check(Some(u.role))?;
     match api.node.reload_directory() {
         Ok(n) => Ok(Json(serde_json::json!({ "members": n }))),
         Err(e) => Err(ApiError::new(

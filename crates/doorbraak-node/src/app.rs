@@ -783,15 +783,7 @@ impl Node {
         key: Option<&Idempotency>,
     ) -> Result<CaseRow, NodeError> {
         let actor = self.actor(user);
-        actor_may(
-            &actor,
-            &[
-                Role::Professional,
-                Role::BehaviouralScientist,
-                Role::TeamManager,
-            ],
-            "create_case",
-        )?;
+        doorbraak_model::access::Operation::CreateCase.check(actor.role())?;
         let case_ref = CaseRef::parse(case_ref)?;
         doorbraak_model::text::require("title", title, doorbraak_model::text::MAX_SHORT)?;
         let now = self.now();
@@ -1244,22 +1236,6 @@ pub fn content_refused(role: Role, kind: &str) -> RuleViolation {
         role,
         ContentKind::from_code(kind).unwrap_or(ContentKind::Case),
     )
-}
-
-/// Role check for node operations that are not aggregate commands (cases, access log).
-pub fn actor_may(
-    actor: &Actor,
-    allowed: &[Role],
-    action: &'static str,
-) -> Result<(), RuleViolation> {
-    match actor.role() {
-        Some(r) if allowed.contains(&r) => Ok(()),
-        role => Err(RuleViolation::RoleNotAllowed {
-            action,
-            role,
-            allowed: allowed.to_vec(),
-        }),
-    }
 }
 
 /// Names of the events, for API responses.

@@ -600,10 +600,14 @@ impl FederationService {
                 "refused:federation.not_a_member".into(),
             );
             let _ = self.node.store.log_access(&entry).await;
-            return Err(Status::permission_denied(format!(
-                "{} is not a member of the federation directory (or its certificate is not the listed one)",
-                peer.oin
-            )));
+            return Err(federation_status(
+                tonic::Code::PermissionDenied,
+                doorbraak_federation::delivery::RULE_NOT_A_MEMBER,
+                format!(
+                    "{} is not a member of the federation directory (or its certificate is not the listed one)",
+                    peer.oin
+                ),
+            ));
         }
         // the peer is alive: deliver what waits for it now, with a fresh backoff
         if let Ok(n) = self

@@ -12,8 +12,8 @@ pub mod v1 {
     tonic::include_proto!("doorbraak.federation.v1");
 }
 
+use doorbraak_model::StoredEvent;
 use doorbraak_model::{Event, canonical};
-use doorbraak_store::StoredEvent;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

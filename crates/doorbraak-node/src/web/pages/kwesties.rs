@@ -69,18 +69,6 @@ pub(super) fn category_label(lang: Lang, c: KwestieCategory) -> &'static str {
     }
 }
 
-pub(super) const CATEGORIES: [KwestieCategory; 9] = [
-    KwestieCategory::HelpDoesNotStart,
-    KwestieCategory::WaitingList,
-    KwestieCategory::HelpNotAsAgreed,
-    KwestieCategory::LegalFrameworkBlocks,
-    KwestieCategory::NeedlessPaperwork,
-    KwestieCategory::MissingSupport,
-    KwestieCategory::TooFewFamilyManagers,
-    KwestieCategory::PrivacyDelay,
-    KwestieCategory::OwnCircumstances,
-];
-
 pub(super) fn consulted_label(lang: Lang, c: Consulted) -> &'static str {
     match c {
         Consulted::Team => lang.t("het team", "the team"),
@@ -156,7 +144,7 @@ pub(super) async fn kwestie_form(
             textarea #obstacle name="obstacle" rows="3" required maxlength="4000" { (f.obstacle) }
             fieldset {
                 legend { (ctx.t("Soort kwestie", "Kind of kwestie")) }
-                @for c in CATEGORIES {
+                @for c in KwestieCategory::ALL {
                     @let code = code_of(&c);
                     div.keuze { input type="checkbox" name="category" id={ "cat-" (code) } value=(code) checked[f.category.contains(&code)]; label for={ "cat-" (code) } { (category_label(ctx.lang, c)) } }
                 }

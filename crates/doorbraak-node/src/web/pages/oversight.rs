@@ -8,16 +8,14 @@ use crate::api::IdemKey;
 
 pub(super) async fn team(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let overview = if matches!(
-        user.role,
-        Role::TeamManager | Role::Director | Role::BoardMember
-    ) {
+    use doorbraak_model::access::Operation;
+    let overview = if Operation::ReadTeamOverview.allows(user.role) {
         Some(api::team_overview(State(api.clone()), AuthUser(user.clone())).await)
     } else {
         None
     };
     // the agenda is the team's (board members see the overview only)
-    let agenda = if user.role == Role::BoardMember {
+    let agenda = if !Operation::ReadTeamAgenda.allows(user.role) {
         None
     } else {
         Some(api::team_agenda(State(api.clone()), AuthUser(user.clone())).await)

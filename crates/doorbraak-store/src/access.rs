@@ -1,0 +1,146 @@
+//! The access log (NEN 7513): its entries, written in a command's transaction or on their own,
+//! and read back for the administrator.
+
+use super::*;
+
+/// The NEN 7513 action codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccessAction {
+    /// Create
+    C,
+    /// Read
+    R,
+    /// Update
+    U,
+    /// Delete
+    D,
+    /// Execute (e.g. an export, a refused attempt that changed nothing)
+    E,
+}
+
+impl AccessAction {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            AccessAction::C => "C",
+            AccessAction::R => "R",
+            AccessAction::U => "U",
+            AccessAction::D => "D",
+            AccessAction::E => "E",
+        }
+    }
+}
+
+impl FromStr for AccessAction {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "C" => AccessAction::C,
+            "R" => AccessAction::R,
+            "U" => AccessAction::U,
+            "D" => AccessAction::D,
+            "E" => AccessAction::E,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    what: "access_log.action",
+                    detail: s.to_owned(),
+                });
+            }
+        })
+    }
+}
+
+/// One access-log entry (NEN 7513): who did what to which object, when, why, with what result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    pub event_id: Uuid,
+    pub action: AccessAction,
+    pub at: Timestamp,
+    pub user_id: String,
+    pub user_role: String,
+    /// The responsible user on whose behalf the action was done, if not the user.
+    pub on_behalf_of: Option<String>,
+    pub org_oin: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub purpose: String,
+    /// `success`, or `refused:<rule>`.
+    pub outcome: String,
+    /// The node (OIN) where the action was done.
+    pub source_node: String,
+}
+
+pub(crate) async fn insert_access<'e, E>(ex: E, e: &AccessEntry) -> Result<()>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
+         object_type, object_id, purpose, outcome, source_node) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(e.event_id.to_string())
+    .bind(e.action.code())
+    .bind(ms(e.at))
+    .bind(&e.user_id)
+    .bind(&e.user_role)
+    .bind(e.on_behalf_of.clone())
+    .bind(&e.org_oin)
+    .bind(&e.object_type)
+    .bind(&e.object_id)
+    .bind(&e.purpose)
+    .bind(&e.outcome)
+    .bind(&e.source_node)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Access-log entries, newest first, optionally for one object.
+    /// The newest access-log entries (at most `limit`, up to 10,000) about `object_id` and/or
+    /// by `user_id` (`None`: any).
+    pub async fn access_log(
+        &self,
+        object_id: Option<&str>,
+        user_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AccessEntry>> {
+        let rows = sqlx::query(
+            "SELECT * FROM access_log WHERE ($1 = '' OR object_id = $1) \
+             AND ($3 = '' OR user_id = $3) \
+             ORDER BY at_ms DESC, event_id DESC LIMIT $2",
+        )
+        .bind(object_id.unwrap_or_default())
+        .bind(limit.clamp(1, 10_000))
+        .bind(user_id.unwrap_or_default())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let event_id: String = r.try_get("event_id")?;
+                let action: String = r.try_get("action")?;
+                Ok(AccessEntry {
+                    event_id: stored_uuid("access_log.event_id", &event_id)?,
+                    action: action.parse()?,
+                    at: from_ms(r.try_get("at_ms")?)?,
+                    user_id: r.try_get("user_id")?,
+                    user_role: r.try_get("user_role")?,
+                    on_behalf_of: r.try_get("on_behalf_of")?,
+                    org_oin: r.try_get("org_oin")?,
+                    object_type: r.try_get("object_type")?,
+                    object_id: r.try_get("object_id")?,
+                    purpose: r.try_get("purpose")?,
+                    outcome: r.try_get("outcome")?,
+                    source_node: r.try_get("source_node")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Write one access-log entry on its own (reads, refusals).
+    pub async fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        insert_access(&self.pool, e).await
+    }
+}

@@ -1,0 +1,233 @@
+//! Reads outside a transaction: projections, event logs, lists, deadlines, cases, notes.
+
+use super::*;
+
+impl Store {
+    /// The current state of a stream, from its projection.
+    pub async fn load<A: Stream>(&self, id: &str) -> Result<Option<Loaded<A>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let row = sqlx::query(
+            "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2",
+        )
+        .bind(A::KIND)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| loaded::<A>(&r)).transpose()
+    }
+
+    /// The versions of several streams (0 for unknown ones are simply absent).
+    pub async fn versions(
+        &self,
+        kind: &str,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT stream_id, version FROM projections WHERE stream_kind = {} AND stream_id IN ({})",
+                p1(self.backend),
+                numbered(self.backend, 2, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(kind.to_owned());
+            for id in chunk {
+                q = q.bind((*id).to_owned());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.insert(r.try_get("stream_id")?, r.try_get("version")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The events of a stream after sequence number `after` (0: all), in order.
+    pub async fn events<A: Stream>(&self, id: &str, after: i64) -> Result<Vec<StoredEvent<A::Body>>>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, payload FROM events \
+             WHERE stream_kind = $1 AND stream_id = $2 AND seq > $3 ORDER BY seq",
+        )
+        .bind(A::KIND)
+        .bind(id)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let event_id: String = r.try_get("event_id")?;
+                let payload: String = r.try_get("payload")?;
+                Ok(StoredEvent {
+                    seq: r.try_get("seq")?,
+                    event_id: stored_uuid("event id", &event_id)?,
+                    event: canonical::from_slice(payload.as_bytes())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Projections of one kind: overdue first, then by next deadline, then newest first.
+    pub async fn list(&self, kind: &str, filter: &ListFilter) -> Result<Vec<ProjectionRow>> {
+        let limit = if filter.limit <= 0 {
+            500
+        } else {
+            filter.limit.min(5000)
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM projections WHERE stream_kind = $1 \
+             AND ($2 = '' OR status = $2) AND ($3 = '' OR case_ref = $3) AND ($4 = 0 OR overdue = 1) \
+             ORDER BY overdue DESC, CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END, \
+             next_deadline_ms, created_at_ms DESC LIMIT $5",
+        )
+        .bind(kind)
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(filter.case_ref.clone().unwrap_or_default())
+        .bind(i64::from(filter.overdue_only))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(projection_row).collect()
+    }
+
+    /// Streams whose next deadline has passed at `now`: work for the deadline sweeper.
+    pub async fn due(
+        &self,
+        own: &str,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        // only streams this node is home of: replicas receive the overdue event from the home
+        let rows = sqlx::query(
+            "SELECT stream_kind, stream_id FROM projections \
+             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1 AND home_oin = $3 \
+             ORDER BY next_deadline_ms LIMIT $2",
+        )
+        .bind(ms(now))
+        .bind(limit)
+        .bind(own)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("stream_kind")?, r.try_get("stream_id")?)))
+            .collect()
+    }
+
+    /// Streams whose deadline passed more than `grace` ago without the overdue event: what an
+    /// auditor checks to find lost timers.
+    pub async fn missed_deadlines(
+        &self,
+        own: &str,
+        now: Timestamp,
+        grace: Duration,
+    ) -> Result<i64> {
+        let cutoff = ms(now) - i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM projections \
+             WHERE next_deadline_ms IS NOT NULL AND next_deadline_ms < $1 AND home_oin = $2",
+        )
+        .bind(cutoff)
+        .bind(own)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn cases(&self) -> Result<Vec<CaseRow>> {
+        let rows = sqlx::query("SELECT * FROM cases ORDER BY created_at_ms DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(case_row).collect()
+    }
+
+    pub async fn case(&self, case_ref: &str) -> Result<Option<CaseRow>> {
+        let row = sqlx::query("SELECT * FROM cases WHERE case_ref = $1")
+            .bind(case_ref)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(case_row).transpose()
+    }
+
+    /// Keep today's snapshot of the stagnation view (the latest of the day wins).
+    pub async fn save_snapshot(&self, day: &str, now: Timestamp, view: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oversight_snapshots (day, created_at_ms, view) VALUES ($1, $2, $3) \
+             ON CONFLICT (day) DO UPDATE SET created_at_ms = excluded.created_at_ms, view = excluded.view",
+        )
+        .bind(day)
+        .bind(ms(now))
+        .bind(view)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Daily snapshots, oldest first: (day, view JSON).
+    pub async fn snapshots(&self, limit: i64) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT day, view FROM oversight_snapshots ORDER BY day DESC LIMIT $1")
+                .bind(limit.clamp(1, 3660))
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| Ok((r.try_get("day")?, r.try_get("view")?)))
+            .collect::<Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The private notes on a stream, oldest first.
+    pub async fn private_notes(&self, kind: &str, id: &str) -> Result<Vec<PrivateNote>> {
+        let rows = sqlx::query(
+            "SELECT * FROM private_notes WHERE stream_kind = $1 AND stream_id = $2 ORDER BY created_at_ms, id",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(PrivateNote {
+                    id: stored_uuid("private note id", &id)?,
+                    stream_kind: r.try_get("stream_kind")?,
+                    stream_id: r.try_get("stream_id")?,
+                    author: r.try_get("author")?,
+                    author_role: r.try_get("author_role")?,
+                    created_at: from_ms(r.try_get("created_at_ms")?)?,
+                    text: r.try_get("text")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn notifications(&self, role: &str, person: &str) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT * FROM notifications WHERE recipient_role = $1 \
+             AND (recipient_person IS NULL OR recipient_person = $2) ORDER BY created_at_ms DESC LIMIT 500",
+        )
+        .bind(role)
+        .bind(person)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(Notification {
+                    id: stored_uuid("notification id", &id)?,
+                    created_at: from_ms(r.try_get("created_at_ms")?)?,
+                    recipient_role: r.try_get("recipient_role")?,
+                    recipient_person: r.try_get("recipient_person")?,
+                    stream_kind: r.try_get("stream_kind")?,
+                    stream_id: r.try_get("stream_id")?,
+                    kind: r.try_get("kind")?,
+                    message_nl: r.try_get("message_nl")?,
+                    message_en: r.try_get("message_en")?,
+                })
+            })
+            .collect()
+    }
+}

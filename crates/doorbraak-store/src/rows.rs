@@ -1,0 +1,117 @@
+//! The rows read back from the store: projections, cases, private notes, notifications.
+
+use super::*;
+
+/// A projection row: the query columns and the state as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectionRow {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub status: String,
+    pub home_oin: Option<String>,
+    pub case_ref: Option<String>,
+    pub step: Option<i64>,
+    pub situation: Option<i64>,
+    pub next_deadline: Option<Timestamp>,
+    pub overdue: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub state: serde_json::Value,
+}
+
+/// Which projections to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub case_ref: Option<String>,
+    pub overdue_only: bool,
+    pub limit: i64,
+}
+
+/// A local case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub case_ref: String,
+    pub title: String,
+    pub responsible: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+/// A private note on a stream: stays on this node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateNote {
+    pub id: Uuid,
+    pub stream_kind: String,
+    pub stream_id: String,
+    pub author: String,
+    pub author_role: String,
+    pub created_at: Timestamp,
+    pub text: String,
+}
+
+/// A reminder for the people of this node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: Uuid,
+    pub created_at: Timestamp,
+    pub recipient_role: String,
+    /// One person, or everyone with the role.
+    #[serde(default)]
+    pub recipient_person: Option<String>,
+    pub stream_kind: String,
+    pub stream_id: String,
+    pub kind: String,
+    pub message_nl: String,
+    pub message_en: String,
+}
+
+pub(crate) fn loaded<A: Stream>(r: &AnyRow) -> Result<Loaded<A>>
+where
+    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+{
+    let state: String = r.try_get("state")?;
+    Ok(Loaded {
+        version: r.try_get("version")?,
+        state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+            what: "projection",
+            detail: e.to_string(),
+        })?,
+    })
+}
+
+pub(crate) fn projection_row(r: &AnyRow) -> Result<ProjectionRow> {
+    let state: String = r.try_get("state")?;
+    Ok(ProjectionRow {
+        kind: r.try_get("stream_kind")?,
+        id: r.try_get("stream_id")?,
+        version: r.try_get("version")?,
+        status: r.try_get("status")?,
+        home_oin: r.try_get("home_oin")?,
+        case_ref: r.try_get("case_ref")?,
+        step: r.try_get("step")?,
+        situation: r.try_get("situation")?,
+        next_deadline: r
+            .try_get::<Option<i64>, _>("next_deadline_ms")?
+            .map(from_ms)
+            .transpose()?,
+        overdue: r.try_get::<i64, _>("overdue")? != 0,
+        created_at: from_ms(r.try_get("created_at_ms")?)?,
+        updated_at: from_ms(r.try_get("updated_at_ms")?)?,
+        state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+            what: "projection",
+            detail: e.to_string(),
+        })?,
+    })
+}
+
+pub(crate) fn case_row(r: &AnyRow) -> Result<CaseRow> {
+    Ok(CaseRow {
+        case_ref: r.try_get("case_ref")?,
+        title: r.try_get("title")?,
+        responsible: r.try_get("responsible")?,
+        created_by: r.try_get("created_by")?,
+        created_at: from_ms(r.try_get("created_at_ms")?)?,
+    })
+}
