@@ -1,0 +1,60 @@
+//! Why a node operation failed.
+
+use super::*;
+
+/// Why a node operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// A rule of the model refused the command.
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored log could not be folded (a bug or a corrupt store).
+    #[error("inconsistent event log: {0}")]
+    Replay(#[from] ReplayError),
+    #[error("the change could not be committed after retries; try again")]
+    Busy,
+    /// Something about the federation (a peer, the wire, the home) went wrong.
+    #[error(transparent)]
+    Federation(#[from] FedError),
+}
+
+/// Federation failures of a node operation.
+#[derive(Debug, thiserror::Error)]
+pub enum FedError {
+    #[error("only the home of a stream delivers its events ({home} is its home, not {from})")]
+    NotHome { home: String, from: String },
+    #[error("this organisation is not a party to the stream")]
+    NotAParty,
+    #[error("missing events: have up to {have}, got from {got}")]
+    Gap { have: i64, got: i64 },
+    /// The home's event at `seq` is not the one this replica holds: the replica diverged.
+    #[error(
+        "the replica of {kind} {id} diverged from its home at seq {seq}: here {local}, at the home {home_event}"
+    )]
+    Divergence {
+        kind: &'static str,
+        id: String,
+        seq: i64,
+        local: String,
+        home_event: String,
+    },
+    /// A stream id names its home; this one does not name the sender.
+    #[error("the stream id {id} does not belong to {from}: only its home delivers it")]
+    IdNotOfHome { id: String, from: String },
+    #[error("invalid message: {0}")]
+    Wire(String),
+    #[error("the home node {home} could not be reached: {detail}")]
+    Unreachable { home: String, detail: String },
+    /// The home refused the command by a rule.
+    #[error("{rule}: {message_en}")]
+    Remote {
+        status: u16,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
+    #[error("this node has no federation configured (no [tls] section)")]
+    NotConfigured,
+}

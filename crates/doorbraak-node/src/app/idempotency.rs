@@ -1,0 +1,104 @@
+//! Idempotency keys: a repeated key returns the first answer and has no second effect.
+
+use super::*;
+
+/// A key that makes a command safe to retry: a repeated key returns the first answer and has
+/// no second effect. `scope` separates whose keys they are: `user:<person id>` for this node's
+/// people (the `Idempotency-Key` header, a web form's key), `peer:<OIN>` for requests another
+/// node forwarded (the key is its request id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+}
+
+impl Idempotency {
+    /// Longest key accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// A person's key, validated: 1-128 visible ASCII characters.
+    pub fn for_user(user: &User, key: &str) -> Result<Self, RuleViolation> {
+        if key.is_empty() || key.len() > Self::MAX_LEN || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(RuleViolation::InvalidField {
+                field: "Idempotency-Key",
+                reason: "1-128 visible ASCII characters",
+            });
+        }
+        Ok(Self {
+            scope: format!("user:{}", user.id),
+            key: key.to_owned(),
+        })
+    }
+
+    /// The id of a stream that a keyed command creates: the same for every retry, naming
+    /// `home` as its home.
+    pub fn stream_id(&self, home: &Oin) -> Uuid {
+        doorbraak_model::stream_uuid(
+            home,
+            doorbraak_model::derived_uuid("doorbraak/stream", &[&self.scope, &self.key]),
+        )
+    }
+
+    /// The request id under which a keyed command is forwarded to the home: the same for every
+    /// retry, so the home decides it once.
+    pub(super) fn request_id(&self) -> Uuid {
+        doorbraak_model::derived_uuid("doorbraak/request", &[&self.scope, &self.key])
+    }
+}
+
+/// How long idempotency keys are kept (at least 24 hours are promised).
+pub const IDEMPOTENCY_KEPT: jiff::SignedDuration = jiff::SignedDuration::from_hours(72);
+
+/// An idempotency key with what it is used for (operation and object).
+pub(super) struct Keyed<'a> {
+    pub(super) idem: &'a Idempotency,
+    pub(super) fingerprint: String,
+}
+
+impl Keyed<'_> {
+    /// The stored answer of this key, if it was used before; another use of the key is refused.
+    pub(super) async fn recall<T: DeserializeOwned>(
+        &self,
+        tx: &mut doorbraak_store::Tx,
+    ) -> Result<Option<T>, NodeError> {
+        match tx
+            .idempotent_answer(&self.idem.scope, &self.idem.key)
+            .await?
+        {
+            None => Ok(None),
+            Some((fingerprint, _)) if fingerprint != self.fingerprint => {
+                Err(RuleViolation::IdempotencyKeyReused.into())
+            }
+            Some((_, answer)) => serde_json::from_str(&answer).map(Some).map_err(|e| {
+                StoreError::Corrupt {
+                    what: "idempotency answer",
+                    detail: e.to_string(),
+                }
+                .into()
+            }),
+        }
+    }
+
+    /// Keep `answer` for this key; false if the key was taken meanwhile (nothing written).
+    pub(super) async fn remember<T: Serialize>(
+        &self,
+        tx: &mut doorbraak_store::Tx,
+        answer: &T,
+        now: Timestamp,
+    ) -> Result<bool, NodeError> {
+        let answer = serde_json::to_string(answer).map_err(|e| StoreError::Corrupt {
+            what: "idempotency answer",
+            detail: e.to_string(),
+        })?;
+        Ok(tx
+            .remember_answer(
+                &self.idem.scope,
+                &self.idem.key,
+                &self.fingerprint,
+                &answer,
+                now,
+            )
+            .await?)
+    }
+}

@@ -1,0 +1,205 @@
+//! Reads that log before they return, private notes and cases.
+
+use super::*;
+
+impl Node {
+    /// Read a stream's state for a person; the read is logged before the content is returned.
+    pub async fn read<A>(&self, user: &User, id: &str) -> Result<Loaded<A>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let loaded = self.store.load::<A>(id).await?;
+        let actor = self.actor(user);
+        let now = self.now();
+        let Some(loaded) = loaded else {
+            let entry = self.entry(
+                &actor,
+                AccessAction::R,
+                A::KIND,
+                id,
+                "not_found".into(),
+                now,
+            );
+            self.store.log_access(&entry).await?;
+            return Err(RuleViolation::NotFound { what: A::KIND }.into());
+        };
+        let allowed = match content_access(user.role, A::KIND) {
+            ContentAccess::All => true,
+            ContentAccess::WhereInvolved => loaded
+                .state
+                .involves(&PersonId::new(user.id.clone()), self.oin()),
+            ContentAccess::Never => false,
+        };
+        if !allowed {
+            let refusal = content_refused(user.role, A::KIND);
+            let entry = self.entry(
+                &actor,
+                AccessAction::R,
+                A::KIND,
+                id,
+                format!("refused:{}", refusal.rule()),
+                now,
+            );
+            self.store.log_access(&entry).await?;
+            return Err(refusal.into());
+        }
+        let entry = self.entry(&actor, AccessAction::R, A::KIND, id, "success".into(), now);
+        self.store.log_access(&entry).await?;
+        Ok(loaded)
+    }
+
+    /// Log a refused read (outcome `refused:<rule>`).
+    pub async fn log_refusal(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+        rule: &str,
+    ) -> Result<(), NodeError> {
+        self.log_read_outcome(user, object_type, object_id, format!("refused:{rule}"))
+            .await
+    }
+
+    /// Log a read of a list or other object (e.g. an overview) before it is shown.
+    pub async fn log_read(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<(), NodeError> {
+        self.log_read_outcome(user, object_type, object_id, "success".into())
+            .await
+    }
+
+    pub(super) async fn log_read_outcome(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+        outcome: String,
+    ) -> Result<(), NodeError> {
+        let entry = self.entry(
+            &self.actor(user),
+            AccessAction::R,
+            object_type,
+            object_id,
+            outcome,
+            self.now(),
+        );
+        self.store.log_access(&entry).await?;
+        Ok(())
+    }
+
+    /// Add a private note (this organisation only; no outbox row, ever).
+    pub async fn add_private_note(
+        &self,
+        user: &User,
+        kind: &str,
+        id: &str,
+        text: &str,
+        key: Option<&Idempotency>,
+    ) -> Result<doorbraak_store::PrivateNote, NodeError> {
+        let now = self.now();
+        // a note stays here, and still never names anyone by BSN
+        if let Err(v) = doorbraak_model::privacy::check_free_text([("text", text)]) {
+            return Err(self
+                .refused(&self.actor(user), "private_note", id, v, now)
+                .await);
+        }
+        let keyed = key.map(|idem| Keyed {
+            idem,
+            fingerprint: format!("add_note:{kind}:{id}"),
+        });
+        let note = doorbraak_store::PrivateNote {
+            id: Uuid::now_v7(),
+            stream_kind: kind.to_owned(),
+            stream_id: id.to_owned(),
+            author: user.id.clone(),
+            author_role: user.role.code().to_owned(),
+            created_at: now,
+            text: text.to_owned(),
+        };
+        let mut tx = self.store.begin().await?;
+        if let Some(k) = &keyed {
+            if let Some(first) = k.recall(&mut tx).await? {
+                return Ok(first);
+            }
+            k.remember(&mut tx, &note, now).await?;
+        }
+        tx.add_private_note(&note).await?;
+        tx.log_access(&self.entry(
+            &self.actor(user),
+            AccessAction::C,
+            "private_note",
+            id,
+            "success".into(),
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Register a local case.
+    pub async fn create_case(
+        &self,
+        user: &User,
+        case_ref: &str,
+        title: &str,
+        key: Option<&Idempotency>,
+    ) -> Result<CaseRow, NodeError> {
+        let actor = self.actor(user);
+        doorbraak_model::access::Operation::CreateCase.check(actor.role())?;
+        let case_ref = CaseRef::parse(case_ref)?;
+        doorbraak_model::text::require("title", title, doorbraak_model::text::MAX_SHORT)?;
+        let now = self.now();
+        if let Err(v) = doorbraak_model::privacy::check_free_text([("title", title)]) {
+            return Err(self
+                .refused(&actor, "case", case_ref.as_str(), v, now)
+                .await);
+        }
+        let row = CaseRow {
+            case_ref: case_ref.to_string(),
+            title: title.to_owned(),
+            responsible: user.id.clone(),
+            created_by: user.id.clone(),
+            created_at: now,
+        };
+        let keyed = key.map(|idem| Keyed {
+            idem,
+            fingerprint: format!("create_case:{}", row.case_ref),
+        });
+        let mut tx = self.store.begin().await?;
+        if let Some(k) = &keyed {
+            if let Some(first) = k.recall(&mut tx).await? {
+                return Ok(first);
+            }
+            k.remember(&mut tx, &row, now).await?;
+        }
+        if !tx.insert_case(&row).await? {
+            return Err(RuleViolation::AlreadyExists { what: "Case" }.into());
+        }
+        tx.log_access(&self.entry(
+            &actor,
+            AccessAction::C,
+            "case",
+            &row.case_ref,
+            "success".into(),
+            now,
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Loaded state of an escalation, for checks that span aggregates (meetings).
+    pub async fn escalation(&self, id: &str) -> Result<Option<Escalation>, NodeError> {
+        Ok(self.store.load::<Escalation>(id).await?.map(|l| l.state))
+    }
+
+    /// Loaded minutes, for handlers that derive commands from the current state.
+    pub async fn minutes(&self, id: &str) -> Result<Option<Minutes>, NodeError> {
+        Ok(self.store.load::<Minutes>(id).await?.map(|l| l.state))
+    }
+}
