@@ -24,7 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::app::{Applied, ContentAccess, Idempotency, Node, User, content_access, event_names};
+use crate::app::{Applied, Idempotency, Node, User, event_names};
 use crate::error::{ApiError, ApiErrorBody};
 use doorbraak_model::access::Operation;
 
@@ -111,14 +111,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
     }
 }
 
-/// The id of a new stream at this node: derived from the idempotency key when there is one
-/// (every retry creates the same stream), else fresh; it always names this node as home.
-pub(crate) fn new_stream_id(node: &Node, key: Option<&Idempotency>) -> Uuid {
-    match key {
-        Some(k) => k.stream_id(node.oin()),
-        None => doorbraak_model::stream_uuid(node.oin(), Uuid::now_v7()),
-    }
-}
+pub(crate) use crate::ops::escalations::new_stream_id;
 
 /// The person behind the request's bearer token.
 pub struct AuthUser(pub User);
@@ -204,28 +197,12 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
-/// Most rows one list answers.
-pub const MAX_LIST: i64 = 5000;
+pub use crate::ops::lists::MAX_LIST;
 
 /// Most access-log entries one answer holds (the CSV export asks for all of them).
 pub const MAX_ACCESS_LOG: i64 = 10_000;
 
-/// A list's `limit`: 1 to `max`, 500 when absent; anything else is refused (no silent "every
-/// row").
-pub(crate) fn list_limit(limit: Option<i64>, max: i64) -> Result<i64, RuleViolation> {
-    match limit {
-        None => Ok(500),
-        Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(_) => Err(RuleViolation::InvalidField {
-            field: "limit",
-            reason: if max == MAX_LIST {
-                "a whole number from 1 to 5000"
-            } else {
-                "a whole number from 1 to 10000"
-            },
-        }),
-    }
-}
+pub(crate) use crate::ops::lists::limit as list_limit;
 
 impl ListQuery {
     fn filter(self) -> Result<ListFilter, RuleViolation> {
@@ -238,8 +215,7 @@ impl ListQuery {
     }
 }
 
-/// A list of one kind of stream for a person: the read is logged first; overdue first, then by
-/// deadline.
+/// A list of one kind of stream for a person (see [`crate::ops::lists::rows`]).
 pub(crate) async fn list_rows(
     api: &Api,
     u: &User,
@@ -247,37 +223,9 @@ pub(crate) async fn list_rows(
     q: ListQuery,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let filter = q.filter()?;
-    let access = may_read_kind(api, u, kind).await?;
-    api.node.log_read(u, kind, "*").await?;
-    let mut rows = api
-        .node
-        .store
-        .list(kind, &filter)
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    if access == ContentAccess::WhereInvolved {
-        let me = PersonId::new(u.id.clone());
-        let org = api.node.oin();
-        rows.retain(|r| match kind {
-            "escalation" => serde_json::from_value::<Escalation>(r.state.clone())
-                .is_ok_and(|e| e.involves(&me, org)),
-            "minutes" => serde_json::from_value::<Minutes>(r.state.clone())
-                .is_ok_and(|m| m.involves(&me, org)),
-            _ => false,
-        });
-    }
-    Ok(Json(rows))
-}
-
-/// Whether this person may read items of `kind` at all; a refusal is logged.
-async fn may_read_kind(api: &Api, u: &User, kind: &str) -> ApiResult<ContentAccess> {
-    let access = content_access(u.role, kind);
-    if access == ContentAccess::Never {
-        let refusal = crate::app::content_refused(u.role, kind);
-        api.node.log_refusal(u, kind, "*", refusal.rule()).await?;
-        return Err(refusal.into());
-    }
-    Ok(access)
+    Ok(Json(
+        crate::ops::lists::rows(&api.node, u, kind, &filter).await?,
+    ))
 }
 
 // ------------------------------------------------------------------ health and metrics
@@ -377,10 +325,14 @@ pub(crate) async fn create_case(
     b: Result<Json<CreateCaseRequest>, JsonRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let req = body(b)?;
-    let row = api
-        .node
-        .create_case(&u, &req.case_ref, &req.title, key.scoped(&u)?.as_ref())
-        .await?;
+    let row = crate::ops::cases::create(
+        &api.node,
+        &u,
+        &req.case_ref,
+        &req.title,
+        key.scoped(&u)?.as_ref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -390,15 +342,7 @@ pub(crate) async fn list_cases(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<doorbraak_store::CaseRow>>> {
-    may_read_kind(&api, &u, "case").await?;
-    api.node.log_read(&u, "case", "*").await?;
-    let rows = api
-        .node
-        .store
-        .cases()
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    Ok(Json(rows))
+    Ok(Json(crate::ops::cases::list(&api.node, &u).await?))
 }
 
 /// One case.
@@ -408,17 +352,9 @@ pub(crate) async fn get_case(
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
 ) -> ApiResult<Json<doorbraak_store::CaseRow>> {
-    let case_ref = CaseRef::parse(&case_ref)?;
-    may_read_kind(&api, &u, "case").await?;
-    api.node.log_read(&u, "case", case_ref.as_str()).await?;
-    let row = api
-        .node
-        .store
-        .case(case_ref.as_str())
-        .await
-        .map_err(crate::app::NodeError::from)?
-        .ok_or(RuleViolation::NotFound { what: "Case" })?;
-    Ok(Json(row))
+    Ok(Json(
+        crate::ops::cases::get(&api.node, &u, &case_ref).await?,
+    ))
 }
 
 // ------------------------------------------------------------------ kwesties
@@ -477,21 +413,7 @@ pub(crate) async fn raise_kwestie(
 }
 
 pub(crate) async fn known_case(api: &Api, case_ref: &str) -> ApiResult<CaseRef> {
-    let c = CaseRef::parse(case_ref)?;
-    match api
-        .node
-        .store
-        .case(c.as_str())
-        .await
-        .map_err(crate::app::NodeError::from)?
-    {
-        Some(_) => Ok(c),
-        None => Err(RuleViolation::InvalidField {
-            field: "case_ref",
-            reason: "no such case on this node",
-        }
-        .into()),
-    }
+    Ok(crate::ops::cases::known(&api.node, case_ref).await?)
 }
 
 /// The team's kwesties: overdue first, then by deadline.
@@ -605,28 +527,7 @@ pub(crate) async fn kwestie_resolve(
 
 // ------------------------------------------------------------------ escalations
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OpenEscalationRequest {
-    /// A case of this node.
-    pub case_ref: String,
-    pub situation: Situation,
-    /// Step 1 for situation 1; step 2 for situations 2 and 3.
-    pub first_step: Step,
-    /// OINs of the counterpart organisations (members of the federation directory).
-    pub counterparts: Vec<String>,
-    /// Participants of the first step; the opener is added if missing.
-    #[serde(default)]
-    pub participants: Vec<Participant>,
-    /// What is asked of whom.
-    pub question: String,
-    /// What the child or family needs.
-    pub needs: String,
-    /// Required, with no default: is the ask "I (a youth protector) cannot reach the local team
-    /// while seeking youth help"? `true` is refused with the pointer to the referral routes
-    /// (aanmeldroutes): that is not an escalation.
-    pub seeking_youth_help_access: bool,
-}
+pub use crate::ops::escalations::{InvokeStepRequest, OpenEscalationRequest};
 
 /// Open an escalation at its first step.
 #[utoipa::path(post, path = "/api/v1/escalations", request_body = OpenEscalationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -637,66 +538,7 @@ pub(crate) async fn open_escalation(
     b: Result<Json<OpenEscalationRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let node = &api.node;
-    let case_ref = known_case(&api, &r.case_ref).await?;
-    if r.counterparts.len() > 16 {
-        return Err(RuleViolation::InvalidField {
-            field: "counterparts",
-            reason: "at most 16 organisations",
-        }
-        .into());
-    }
-    let mut counterparts = Vec::with_capacity(r.counterparts.len());
-    for c in &r.counterparts {
-        let o = oin("counterparts", c)?;
-        counterparts.push(
-            node.directory()
-                .org_ref(&o)
-                .ok_or(RuleViolation::InvalidField {
-                    field: "counterparts",
-                    reason: "not a member of the federation directory",
-                })?,
-        );
-    }
-    let mut participants = r.participants;
-    if participants.len() > 64 {
-        return Err(RuleViolation::InvalidField {
-            field: "participants",
-            reason: "at most 64 participants",
-        }
-        .into());
-    }
-    r.first_step.add_opener(
-        &mut participants,
-        Participant {
-            person: PersonId::new(u.id.clone()),
-            name: u.name.clone(),
-            role: u.role,
-            org: node.oin().clone(),
-        },
-    );
-    let key = key.scoped(&u)?;
-    let id = EscalationId(new_stream_id(node, key.as_ref()));
-    let home = doorbraak_model::OrgRef {
-        oin: node.oin().clone(),
-        kind: node.settings.kind,
-    };
-    let cmd = EscalationCommand::Open {
-        id,
-        home,
-        counterparts,
-        case_ref,
-        situation: r.situation,
-        first_step: r.first_step,
-        participants,
-        question: r.question,
-        needs: r.needs,
-        seeking_youth_help_access: r.seeking_youth_help_access,
-        policy: node.settings.policy,
-    };
-    let a = node
-        .execute_keyed::<Escalation>(&node.actor(&u), &id.to_string(), &cmd, "open", key.as_ref())
-        .await?;
+    let a = crate::ops::escalations::open(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 
@@ -753,26 +595,12 @@ pub(crate) async fn esc_cmd(
     key: &IdemKey,
     id: &str,
     cmd: EscalationCommand,
-    name: &'static str,
+    _name: &'static str,
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
-    let a = api
-        .node
-        .execute_keyed::<Escalation>(&api.node.actor(u), &id, &cmd, name, key.scoped(u)?.as_ref())
-        .await?;
-    applied(a)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InvokeStepRequest {
-    pub step: Step,
-    pub participants: Vec<Participant>,
-    /// OINs of organisations joining at this step (e.g. the municipality at step 3).
-    #[serde(default)]
-    pub joining: Vec<String>,
-    #[serde(default)]
-    pub reason: String,
+    applied(
+        crate::ops::escalations::command(&api.node, u, &id, cmd, key.scoped(u)?.as_ref()).await?,
+    )
 }
 
 /// Invoke the next step of the ladder.
@@ -785,26 +613,11 @@ pub(crate) async fn invoke_step(
     b: Result<Json<InvokeStepRequest>, JsonRejection>,
 ) -> ApiResult<Json<CommandResponse>> {
     let r = body(b)?;
-    let mut joining = Vec::new();
-    for j in &r.joining {
-        let o = oin("joining", j)?;
-        joining.push(
-            api.node
-                .directory()
-                .org_ref(&o)
-                .ok_or(RuleViolation::InvalidField {
-                    field: "joining",
-                    reason: "not a member of the federation directory",
-                })?,
-        );
-    }
-    let cmd = EscalationCommand::InvokeStep {
-        step: r.step,
-        participants: r.participants,
-        joining,
-        reason: r.reason,
-    };
-    esc_cmd(&api, &u, &key, &id, cmd, "invoke_step").await
+    let id = uuid(&id)?.to_string();
+    applied(
+        crate::ops::escalations::invoke_step(&api.node, &u, &id, r, key.scoped(&u)?.as_ref())
+            .await?,
+    )
 }
 
 /// The counterpart picks up the current step.

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod error;
 pub mod federation;
 pub mod metrics;
+pub mod ops;
 pub mod oversight;
 pub mod server;
 pub mod web;

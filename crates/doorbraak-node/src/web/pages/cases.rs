@@ -7,9 +7,9 @@ use crate::api::IdemKey;
 
 pub(super) async fn cases(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_cases(State(api.clone()), AuthUser(user.clone())).await {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let rows = match ops::cases::list(&api.node, &user).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
     };
     // mine first (responsible for, or registered by me), then the rest of the organisation's
     let (mine, others): (Vec<_>, Vec<_>) = rows
@@ -70,17 +70,13 @@ pub(super) async fn create_case(
 ) -> Response {
     let Authed { ctx, user } = a;
     let case_ref = f.case_ref.trim().to_owned();
-    match api::create_case(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Ok(Json(api::CreateCaseRequest {
-            case_ref: case_ref.clone(),
-            title: f.title,
-        })),
-    )
-    .await
-    {
+    let created = match key.scoped(&user) {
+        Ok(key) => ops::cases::create(&api.node, &user, &case_ref, &f.title, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(_) => {
             api.flash(&ctx, true, "Zaak geregistreerd", "Case registered");
             see_other(&format!("/zaken/{}", urlencode(&case_ref)))
@@ -102,28 +98,21 @@ pub(super) async fn case_page(
     Path(case_ref): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let case = match api::get_case(State(api.clone()), AuthUser(user.clone()), Path(case_ref)).await
-    {
-        Ok(Json(c)) => c,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let case = match ops::cases::get(&api.node, &user, &case_ref).await {
+        Ok(c) => c,
+        Err(e) => return failed(&api, &ctx, e),
     };
-    let filter = |_: ()| {
-        Ok(Query(api::ListQuery {
-            status: None,
-            overdue: None,
-            case_ref: Some(case.case_ref.clone()),
-            limit: None,
-        }))
+    let filter = doorbraak_store::ListFilter {
+        case_ref: Some(case.case_ref.clone()),
+        ..all_rows()
     };
-    let escs =
-        match api::list_escalations(State(api.clone()), AuthUser(user.clone()), filter(())).await {
-            Ok(Json(r)) => r,
-            Err(e) => return error_page(&api, &ctx, &e),
-        };
-    let kws = match api::list_kwesties(State(api.clone()), AuthUser(user.clone()), filter(())).await
-    {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let escs = match ops::lists::rows(&api.node, &user, "escalation", &filter).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
+    };
+    let kws = match ops::lists::rows(&api.node, &user, "kwestie", &filter).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
     };
     let enc = urlencode(&case.case_ref);
     let content = html! {

@@ -43,9 +43,9 @@ pub(super) fn escalation_table(
 
 pub(super) async fn escalations(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_escalations(State(api.clone()), AuthUser(user), everything()).await {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let rows = match ops::lists::rows(&api.node, &user, "escalation", &all_rows()).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
     };
     let content = html! {
         p.hint { (ctx.t("Te late stappen staan bovenaan, daarna op termijn.", "Overdue steps first, then by deadline.")) }
@@ -88,9 +88,9 @@ pub(super) async fn escalation_form(
     f: &EscalationForm,
     err: Option<&ApiError>,
 ) -> Response {
-    let cases = match api::list_cases(State(api.clone()), AuthUser(u.clone())).await {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(api, ctx, &e),
+    let cases = match ops::cases::list(&api.node, u).await {
+        Ok(r) => r,
+        Err(e) => return failed(api, ctx, e),
     };
     let dir = api.node.directory();
     let others: Vec<_> = dir
@@ -207,26 +207,22 @@ pub(super) async fn open_escalation(
                 f.contact.trim()
             );
         }
-        api::open_escalation(
-            State(api.clone()),
-            AuthUser(user.clone()),
-            key.clone(),
-            Ok(Json(api::OpenEscalationRequest {
-                case_ref: f.case_ref.clone(),
-                situation,
-                first_step,
-                counterparts: vec![f.counterpart.clone()],
-                participants: Vec::new(),
-                question,
-                needs: f.needs.trim().to_owned(),
-                seeking_youth_help_access,
-            })),
-        )
-        .await
+        let request = ops::escalations::OpenEscalationRequest {
+            case_ref: f.case_ref.clone(),
+            situation,
+            first_step,
+            counterparts: vec![f.counterpart.clone()],
+            participants: Vec::new(),
+            question,
+            needs: f.needs.trim().to_owned(),
+            seeking_youth_help_access,
+        };
+        let key = key.scoped(&user)?;
+        Ok::<_, ApiError>(ops::escalations::open(&api.node, &user, request, key.as_ref()).await?)
     }
     .await;
     match result {
-        Ok((_, Json(r))) => {
+        Ok(r) => {
             api.flash(
                 &ctx,
                 true,
@@ -430,11 +426,11 @@ pub(super) async fn escalation_page(
     page(&api, &ctx, &title, content)
 }
 
-pub(super) fn esc_result(
+pub(super) fn esc_result<T, E: Into<ApiError>>(
     api: &Api,
     ctx: &Ctx,
     id: &str,
-    r: Result<Json<api::CommandResponse>, ApiError>,
+    r: Result<T, E>,
     nl: &str,
     en: &str,
 ) -> Response {
@@ -455,31 +451,38 @@ pub(super) async fn esc_pick_up(
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let r = api::esc_pick_up(
-        State(api.clone()),
-        AuthUser(user.clone()),
-        key.clone(),
-        Path(id.clone()),
+    let (key, participant_key) = match (key.scoped(&user), key.sub("participant").scoped(&user)) {
+        (Ok(k), Ok(p)) => (k, p),
+        (Err(e), _) | (_, Err(e)) => {
+            return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", "");
+        }
+    };
+    let r = ops::escalations::command(
+        &api.node,
+        &user,
+        &id,
+        EscalationCommand::PickUp,
+        key.as_ref(),
     )
     .await;
     if r.is_ok() {
         // the one who picks up takes part in the step, under their name (so that a meeting
         // can invite them); refused when the role does not act in this step, which is fine
-        let me = me_participant(&api, &user);
-        let added = api::add_participant(
-            State(api.clone()),
-            AuthUser(user),
-            key.sub("participant"),
-            Path(id.clone()),
-            Ok(Json(api::AddParticipantRequest { participant: me })),
+        let participant = me_participant(&api, &user);
+        let added = ops::escalations::command(
+            &api.node,
+            &user,
+            &id,
+            EscalationCommand::AddParticipant { participant },
+            participant_key.as_ref(),
         )
         .await;
         // a rule may refuse (already taking part, a role that does not act in this step); a
         // failure of the node itself is shown
-        if let Err(e) = added
+        if let Err(e) = added.map_err(ApiError::from)
             && e.status.is_server_error()
         {
-            return esc_result(&api, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", "");
         }
     }
     esc_result(&api, &ctx, &id, r, "Opgepakt", "Picked up")
@@ -518,16 +521,20 @@ pub(super) async fn esc_family(
     .await;
     let (step, informed) = match input {
         Ok(x) => x,
-        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+        Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
     };
-    let r = api::family_informed(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Path(id.clone()),
-        Ok(Json(api::FamilyInformedRequest { step, informed })),
-    )
-    .await;
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::escalations::command(
+            &api.node,
+            &user,
+            &id,
+            EscalationCommand::RecordFamilyInformed { step, informed },
+            key.as_ref(),
+        )
+        .await
+        .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     esc_result(
         &api,
         &ctx,
@@ -554,7 +561,7 @@ pub(super) async fn esc_next_step(
 ) -> Response {
     let Authed { ctx, user } = a;
     let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
-        return esc_result(
+        return esc_result::<(), ApiError>(
             &api,
             &ctx,
             &id,
@@ -567,19 +574,18 @@ pub(super) async fn esc_next_step(
             "",
         );
     };
-    let r = api::invoke_step(
-        State(api.clone()),
-        AuthUser(user.clone()),
-        key.clone(),
-        Path(id.clone()),
-        Ok(Json(api::InvokeStepRequest {
-            step,
-            participants: vec![me_participant(&api, &user)],
-            joining: Vec::new(),
-            reason: f.reason,
-        })),
-    )
-    .await;
+    let request = ops::escalations::InvokeStepRequest {
+        step,
+        participants: vec![me_participant(&api, &user)],
+        joining: Vec::new(),
+        reason: f.reason,
+    };
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::escalations::invoke_step(&api.node, &user, &id, request, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     esc_result(
         &api,
         &ctx,
@@ -607,16 +613,20 @@ pub(super) async fn esc_outcome(
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
         Ok("yes") => StepOutcome::Resolved { summary: f.summary },
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
-        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+        Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
     };
-    let r = api::record_outcome(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Path(id.clone()),
-        Ok(Json(api::OutcomeRequest { outcome })),
-    )
-    .await;
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::escalations::command(
+            &api.node,
+            &user,
+            &id,
+            EscalationCommand::RecordOutcome { outcome },
+            key.as_ref(),
+        )
+        .await
+        .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     esc_result(
         &api,
         &ctx,
@@ -671,7 +681,7 @@ pub(super) async fn esc_schedule(
     .await;
     let (participants, step) = match input {
         Ok(x) => x,
-        Err(e) => return esc_result(&api, &ctx, &id, Err(e), "", ""),
+        Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
     };
     // datetime-local gives "YYYY-MM-DDTHH:MM"; the form says UTC
     let date = if f.date.len() == 16 {

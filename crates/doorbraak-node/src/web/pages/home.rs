@@ -14,23 +14,13 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
     let reads_escalations =
         crate::app::content_access(u.role, "escalation") != crate::app::ContentAccess::Never;
     if reads_escalations {
-        match api::list_escalations(
-            State(api.clone()),
-            AuthUser(u.clone()),
-            Ok(Query(api::ListQuery {
-                status: Some("open".into()),
-                overdue: None,
-                case_ref: None,
-                limit: None,
-            })),
-        )
-        .await
-        {
-            Ok(Json(rows)) => {
-                for r in rows {
-                    let Ok(e) = serde_json::from_value::<Escalation>(r.state) else {
-                        continue;
-                    };
+        let open = doorbraak_store::ListFilter {
+            status: Some("open".into()),
+            ..all_rows()
+        };
+        match ops::escalations::list(&api.node, u, &open).await {
+            Ok(rows) => {
+                for ops::lists::Listed { state: e, .. } in rows {
                     let Some(cur) = e.current() else { continue };
                     let mine = e.waits_for_pickup_by(&api.node.actor(u), api.node.now());
                     if mine {
@@ -47,7 +37,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
                     }
                 }
             }
-            Err(e) => problems.push(e),
+            Err(e) => problems.push(e.into()),
         }
     }
     // kwesties waiting to be picked up: by the team manager, or (escalated) by the board

@@ -25,6 +25,7 @@ use super::{Authed, Ctx, Lang, WebForm, error_box, error_page, page, role_label}
 use crate::api::{self, Api, AuthUser};
 use crate::app::User;
 use crate::error::ApiError;
+use crate::ops;
 
 type Web = State<Arc<Api>>;
 
@@ -244,6 +245,19 @@ fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> R
 }
 
 /// A list query without filters (the API's default limit).
+/// A failure of an operation, as an error page.
+fn failed(api: &Api, ctx: &Ctx, e: crate::app::NodeError) -> Response {
+    error_page(api, ctx, &ApiError::from(e))
+}
+
+/// Every row a list answers (its default limit), newest deadlines first.
+fn all_rows() -> doorbraak_store::ListFilter {
+    doorbraak_store::ListFilter {
+        limit: 500,
+        ..Default::default()
+    }
+}
+
 fn everything() -> Result<Query<api::ListQuery>, QueryRejection> {
     Ok(Query(api::ListQuery {
         status: None,
@@ -272,17 +286,17 @@ fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a s
 
 /// After a command: remember its outcome (or the rule that refused it) for the next page,
 /// and go there.
-fn after_command(
+fn after_command<T, E: Into<ApiError>>(
     api: &Api,
     ctx: &Ctx,
     to: &str,
-    r: Result<Json<api::CommandResponse>, ApiError>,
+    r: Result<T, E>,
     nl: &str,
     en: &str,
 ) -> Response {
     match r {
         Ok(_) => api.flash(ctx, true, nl, en),
-        Err(e) => api.flash_error(ctx, &e),
+        Err(e) => api.flash_error(ctx, &e.into()),
     }
     see_other(to)
 }

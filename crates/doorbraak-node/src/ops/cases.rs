@@ -1,0 +1,48 @@
+//! Cases of this node, by their pseudonymous reference.
+
+use doorbraak_model::{CaseRef, RuleViolation};
+use doorbraak_store::CaseRow;
+
+use crate::app::{Idempotency, Node, NodeError, User};
+
+/// The cases of this node (the read logged first).
+pub async fn list(node: &Node, u: &User) -> Result<Vec<CaseRow>, NodeError> {
+    super::lists::may_read(node, u, "case").await?;
+    node.log_read(u, "case", "*").await?;
+    Ok(node.store.cases().await?)
+}
+
+/// One case (the read logged first).
+pub async fn get(node: &Node, u: &User, case_ref: &str) -> Result<CaseRow, NodeError> {
+    let case_ref = CaseRef::parse(case_ref)?;
+    super::lists::may_read(node, u, "case").await?;
+    node.log_read(u, "case", case_ref.as_str()).await?;
+    node.store
+        .case(case_ref.as_str())
+        .await?
+        .ok_or_else(|| RuleViolation::NotFound { what: "Case" }.into())
+}
+
+/// Register a case.
+pub async fn create(
+    node: &Node,
+    u: &User,
+    case_ref: &str,
+    title: &str,
+    key: Option<&Idempotency>,
+) -> Result<CaseRow, NodeError> {
+    node.create_case(u, case_ref, title, key).await
+}
+
+/// A case reference that names a case of this node.
+pub async fn known(node: &Node, case_ref: &str) -> Result<CaseRef, NodeError> {
+    let c = CaseRef::parse(case_ref)?;
+    match node.store.case(c.as_str()).await? {
+        Some(_) => Ok(c),
+        None => Err(RuleViolation::InvalidField {
+            field: "case_ref",
+            reason: "no such case on this node",
+        }
+        .into()),
+    }
+}

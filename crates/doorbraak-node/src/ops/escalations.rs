@@ -1,0 +1,184 @@
+//! Escalations: opening one, every command on one (at its home, or forwarded to it), lists.
+
+use doorbraak_model::escalation::{EscalationCommand, Participant};
+use doorbraak_model::{
+    Escalation, EscalationId, Oin, OrgRef, PersonId, RuleViolation, Situation, Step,
+};
+use doorbraak_store::ListFilter;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::lists::Listed;
+use crate::app::{Applied, Idempotency, Node, NodeError, User};
+
+/// What opens an escalation (the JSON API's request body too).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenEscalationRequest {
+    /// A case of this node.
+    pub case_ref: String,
+    pub situation: Situation,
+    /// Step 1 for situation 1; step 2 for situations 2 and 3.
+    pub first_step: Step,
+    /// OINs of the counterpart organisations (members of the federation directory).
+    pub counterparts: Vec<String>,
+    /// Participants of the first step; the opener is added if missing.
+    #[serde(default)]
+    pub participants: Vec<Participant>,
+    /// What is asked of whom.
+    pub question: String,
+    /// What the child or family needs.
+    pub needs: String,
+    /// Required, with no default: is the ask "I (a youth protector) cannot reach the local team
+    /// while seeking youth help"? `true` is refused with the pointer to the referral routes
+    /// (aanmeldroutes): that is not an escalation.
+    pub seeking_youth_help_access: bool,
+}
+
+/// What invokes the next step (the JSON API's request body too).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeStepRequest {
+    pub step: Step,
+    pub participants: Vec<Participant>,
+    /// OINs of organisations joining at this step (e.g. the municipality at step 3).
+    #[serde(default)]
+    pub joining: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An OIN from a request field.
+pub fn oin(field: &'static str, s: &str) -> Result<Oin, RuleViolation> {
+    Oin::parse(s).map_err(|_| RuleViolation::InvalidField {
+        field,
+        reason: "not a valid OIN (20 digits with a known prefix)",
+    })
+}
+
+/// A member organisation of the directory, by OIN.
+fn member(node: &Node, field: &'static str, s: &str) -> Result<OrgRef, RuleViolation> {
+    node.directory()
+        .org_ref(&oin(field, s)?)
+        .ok_or(RuleViolation::InvalidField {
+            field,
+            reason: "not a member of the federation directory",
+        })
+}
+
+/// The id of a new stream at this node: derived from the idempotency key when there is one
+/// (every retry creates the same stream), else fresh; it always names this node as home.
+pub fn new_stream_id(node: &Node, key: Option<&Idempotency>) -> Uuid {
+    match key {
+        Some(k) => k.stream_id(node.oin()),
+        None => node.new_stream_id(),
+    }
+}
+
+/// Open an escalation at its first step, the opener taking part when their role does.
+pub async fn open(
+    node: &Node,
+    u: &User,
+    r: OpenEscalationRequest,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Escalation>, NodeError> {
+    let case_ref = super::cases::known(node, &r.case_ref).await?;
+    if r.counterparts.len() > 16 {
+        return Err(RuleViolation::InvalidField {
+            field: "counterparts",
+            reason: "at most 16 organisations",
+        }
+        .into());
+    }
+    let counterparts = r
+        .counterparts
+        .iter()
+        .map(|c| member(node, "counterparts", c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut participants = r.participants;
+    if participants.len() > 64 {
+        return Err(RuleViolation::InvalidField {
+            field: "participants",
+            reason: "at most 64 participants",
+        }
+        .into());
+    }
+    r.first_step.add_opener(
+        &mut participants,
+        Participant {
+            person: PersonId::new(u.id.clone()),
+            name: u.name.clone(),
+            role: u.role,
+            org: node.oin().clone(),
+        },
+    );
+    let id = EscalationId(new_stream_id(node, key));
+    let cmd = EscalationCommand::Open {
+        id,
+        home: OrgRef {
+            oin: node.oin().clone(),
+            kind: node.settings.kind,
+        },
+        counterparts,
+        case_ref,
+        situation: r.situation,
+        first_step: r.first_step,
+        participants,
+        question: r.question,
+        needs: r.needs,
+        seeking_youth_help_access: r.seeking_youth_help_access,
+        policy: node.settings.policy,
+    };
+    node.execute_keyed::<Escalation>(&node.actor(u), &id.to_string(), &cmd, "open", key)
+        .await
+}
+
+/// A command on an escalation (decided here at its home, or forwarded to the home).
+pub async fn command(
+    node: &Node,
+    u: &User,
+    id: &str,
+    cmd: EscalationCommand,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Escalation>, NodeError> {
+    let id = Uuid::parse_str(id)
+        .map_err(|_| RuleViolation::InvalidField {
+            field: "id",
+            reason: "not a UUID",
+        })?
+        .to_string();
+    node.execute_keyed::<Escalation>(&node.actor(u), &id, &cmd, cmd.name(), key)
+        .await
+}
+
+/// Invoke the next step of the ladder, with the organisations that join at it.
+pub async fn invoke_step(
+    node: &Node,
+    u: &User,
+    id: &str,
+    r: InvokeStepRequest,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Escalation>, NodeError> {
+    let joining = r
+        .joining
+        .iter()
+        .map(|j| member(node, "joining", j))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cmd = EscalationCommand::InvokeStep {
+        step: r.step,
+        participants: r.participants,
+        joining,
+        reason: r.reason,
+    };
+    command(node, u, id, cmd, key).await
+}
+
+/// The escalations this person may read, typed.
+pub async fn list(
+    node: &Node,
+    u: &User,
+    filter: &ListFilter,
+) -> Result<Vec<Listed<Escalation>>, NodeError> {
+    super::lists::typed::<Escalation>(node, u, filter).await
+}
