@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, plus `/healthz`, `/readyz`, `/metrics` and the OpenAPI
 //! document at `/api/v1/openapi.json` (generated from these handlers with utoipa).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant, StepOutcome};
-use doorbraak_model::kwestie::{KwestieCommand, KwestieRoute, Preparation};
+use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
-    BottleneckClassification, CaseRef, DocTarget, Escalation, EscalationId, Kwestie,
-    KwestieCategory, KwestieId, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId, Oin,
-    PersonId, Role, RuleViolation, Situation, SolutionScope, Step,
+    BottleneckClassification, DocTarget, Escalation, EscalationId, Kwestie, Meeting, MeetingId,
+    Minutes, MinutesCommand, MinutesId, Oin, PersonId, Role, RuleViolation, Situation,
+    SolutionScope, Step,
 };
 use doorbraak_store::{ListFilter, Stream};
 use serde::{Deserialize, Serialize};
@@ -359,19 +359,7 @@ pub(crate) async fn get_case(
 
 // ------------------------------------------------------------------ kwesties
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RaiseKwestieRequest {
-    pub case_ref: Option<String>,
-    pub obstacle: String,
-    pub categories: BTreeSet<KwestieCategory>,
-    pub preparation: Preparation,
-    #[serde(default)]
-    pub child_needs: String,
-    #[serde(default)]
-    pub facilities_needed: String,
-    pub route: KwestieRoute,
-}
+pub use crate::ops::kwesties::RaiseKwestieRequest;
 
 /// Raise a kwestie (to the team manager and/or the team meeting's agenda).
 #[utoipa::path(post, path = "/api/v1/kwesties", request_body = RaiseKwestieRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -382,38 +370,8 @@ pub(crate) async fn raise_kwestie(
     b: Result<Json<RaiseKwestieRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let case_ref = match r.case_ref.as_deref() {
-        Some(c) => Some(known_case(&api, c).await?),
-        None => None,
-    };
-    let key = key.scoped(&u)?;
-    let id = KwestieId(new_stream_id(&api.node, key.as_ref()));
-    let cmd = KwestieCommand::Raise {
-        id,
-        case_ref,
-        obstacle: r.obstacle,
-        categories: r.categories,
-        preparation: r.preparation,
-        child_needs: r.child_needs,
-        facilities_needed: r.facilities_needed,
-        route: r.route,
-        policy: api.node.settings.policy,
-    };
-    let a = api
-        .node
-        .execute_keyed::<Kwestie>(
-            &api.node.actor(&u),
-            &id.to_string(),
-            &cmd,
-            "raise",
-            key.as_ref(),
-        )
-        .await?;
+    let a = crate::ops::kwesties::raise(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
-}
-
-pub(crate) async fn known_case(api: &Api, case_ref: &str) -> ApiResult<CaseRef> {
-    Ok(crate::ops::cases::known(&api.node, case_ref).await?)
 }
 
 /// The team's kwesties: overdue first, then by deadline.
@@ -434,12 +392,12 @@ pub(crate) async fn get_kwestie(
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let id = uuid(&id)?.to_string();
-    let k = api.node.read::<Kwestie>(&u, &id).await?;
+    uuid(&id)?;
+    let k = crate::ops::kwesties::get(&api.node, &u, &id).await?;
     Ok(Json(serde_json::json!({
         "version": k.version,
-        "overdue": k.state.is_overdue(api.node.now()),
-        "offers_board_escalation": k.state.offers_board_escalation(api.node.now()),
+        "overdue": k.overdue,
+        "offers_board_escalation": k.offers_board_escalation,
         "state": k.state,
     })))
 }
@@ -453,11 +411,10 @@ pub(crate) async fn kwestie_cmd(
     name: &'static str,
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
-    let a = api
-        .node
-        .execute_keyed::<Kwestie>(&api.node.actor(u), &id, &cmd, name, key.scoped(u)?.as_ref())
-        .await?;
-    applied(a)
+    applied(
+        crate::ops::kwesties::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref())
+            .await?,
+    )
 }
 
 /// The team manager (or, once escalated to the board, a board member) picks up a kwestie.

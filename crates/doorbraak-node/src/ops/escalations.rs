@@ -142,12 +142,7 @@ pub async fn command(
     cmd: EscalationCommand,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Escalation>, NodeError> {
-    let id = Uuid::parse_str(id)
-        .map_err(|_| RuleViolation::InvalidField {
-            field: "id",
-            reason: "not a UUID",
-        })?
-        .to_string();
+    let id = super::stream_id(id)?;
     node.execute_keyed::<Escalation>(&node.actor(u), &id, &cmd, cmd.name(), key)
         .await
 }

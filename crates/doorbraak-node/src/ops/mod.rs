@@ -3,9 +3,22 @@
 //! pages (`crate::web`) are adapters over these, side by side: a page never calls an API
 //! handler and never reads untyped JSON.
 //!
-//! Moved here so far: lists, cases and escalations. The other areas (kwesties, minutes,
+//! Moved here so far: lists, cases, escalations and kwesties. The other areas (minutes,
 //! oversight, administration) still live in `crate::api` and move here the same way.
 
 pub mod cases;
 pub mod escalations;
+pub mod kwesties;
 pub mod lists;
+
+use doorbraak_model::RuleViolation;
+
+/// A stream id from a path or form: a UUID, in its canonical form.
+pub fn stream_id(id: &str) -> Result<String, RuleViolation> {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.to_string())
+        .map_err(|_| RuleViolation::InvalidField {
+            field: "id",
+            reason: "not a UUID",
+        })
+}

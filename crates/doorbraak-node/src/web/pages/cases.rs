@@ -110,7 +110,7 @@ pub(super) async fn case_page(
         Ok(r) => r,
         Err(e) => return failed(&api, &ctx, e),
     };
-    let kws = match ops::lists::rows(&api.node, &user, "kwestie", &filter).await {
+    let kws = match ops::kwesties::list(&api.node, &user, &filter).await {
         Ok(r) => r,
         Err(e) => return failed(&api, &ctx, e),
     };

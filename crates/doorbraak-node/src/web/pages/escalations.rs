@@ -444,6 +444,18 @@ pub(super) fn esc_result<T, E: Into<ApiError>>(
     )
 }
 
+/// A command on an escalation from a page's form, with the form's idempotency key.
+async fn esc_command(
+    api: &Api,
+    user: &User,
+    key: &IdemKey,
+    id: &str,
+    cmd: EscalationCommand,
+) -> Result<crate::app::Applied<Escalation>, ApiError> {
+    let key = key.scoped(user)?;
+    Ok(ops::escalations::command(&api.node, user, id, cmd, key.as_ref()).await?)
+}
+
 pub(super) async fn esc_pick_up(
     State(api): Web,
     a: Authed,
@@ -523,18 +535,14 @@ pub(super) async fn esc_family(
         Ok(x) => x,
         Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
     };
-    let r = match key.scoped(&user) {
-        Ok(key) => ops::escalations::command(
-            &api.node,
-            &user,
-            &id,
-            EscalationCommand::RecordFamilyInformed { step, informed },
-            key.as_ref(),
-        )
-        .await
-        .map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
+    let r = esc_command(
+        &api,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::RecordFamilyInformed { step, informed },
+    )
+    .await;
     esc_result(
         &api,
         &ctx,
@@ -615,18 +623,14 @@ pub(super) async fn esc_outcome(
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
         Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
     };
-    let r = match key.scoped(&user) {
-        Ok(key) => ops::escalations::command(
-            &api.node,
-            &user,
-            &id,
-            EscalationCommand::RecordOutcome { outcome },
-            key.as_ref(),
-        )
-        .await
-        .map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
+    let r = esc_command(
+        &api,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::RecordOutcome { outcome },
+    )
+    .await;
     esc_result(
         &api,
         &ctx,

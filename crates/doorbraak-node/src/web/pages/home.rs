@@ -47,26 +47,14 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
         _ => None,
     };
     if let Some(status) = kwestie_status {
-        match api::list_kwesties(
-            State(api.clone()),
-            AuthUser(u.clone()),
-            Ok(Query(api::ListQuery {
-                status: Some(status.into()),
-                overdue: None,
-                case_ref: None,
-                limit: None,
-            })),
-        )
-        .await
-        {
-            Ok(Json(rows)) => {
-                for r in rows {
-                    let obstacle: String = r.state["obstacle"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(80)
-                        .collect();
+        let waiting_for_me = doorbraak_store::ListFilter {
+            status: Some(status.into()),
+            ..all_rows()
+        };
+        match ops::kwesties::list(&api.node, u, &waiting_for_me).await {
+            Ok(rows) => {
+                for ops::lists::Listed { row: r, state: k } in rows {
+                    let obstacle: String = k.obstacle.chars().take(80).collect();
                     waiting.push(html! {
                         li.wacht {
                             a href={ "/kwesties/" (r.id) } {
@@ -77,7 +65,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
                     });
                 }
             }
-            Err(e) => problems.push(e),
+            Err(e) => problems.push(e.into()),
         }
     }
     match api::awaiting_me(State(api.clone()), AuthUser(u.clone())).await {

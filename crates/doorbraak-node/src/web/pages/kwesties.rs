@@ -5,7 +5,7 @@ use crate::api::IdemKey;
 
 // ------------------------------------------------------------------ kwesties
 
-pub(super) fn kwestie_table(ctx: &Ctx, rows: &[doorbraak_store::ProjectionRow]) -> Markup {
+pub(super) fn kwestie_table(ctx: &Ctx, rows: &[ops::lists::Listed<Kwestie>]) -> Markup {
     html! {
         @if rows.is_empty() {
             p { (ctx.t("Geen kwesties.", "No kwesties.")) }
@@ -18,9 +18,9 @@ pub(super) fn kwestie_table(ctx: &Ctx, rows: &[doorbraak_store::ProjectionRow]) 
                     th scope="col" { (ctx.t("Termijn", "Deadline")) }
                 } }
                 tbody {
-                    @for r in rows {
+                    @for ops::lists::Listed { row: r, state: k } in rows {
                         tr {
-                            td { a href={ "/kwesties/" (r.id) } { (r.state["obstacle"].as_str().unwrap_or("—").chars().take(80).collect::<String>()) } }
+                            td { a href={ "/kwesties/" (r.id) } { (k.obstacle.chars().take(80).collect::<String>()) } }
                             td { (r.case_ref.clone().unwrap_or_else(|| "—".into())) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
                             td { (r.next_deadline.map(fmt_ts).unwrap_or_default()) }
@@ -34,9 +34,9 @@ pub(super) fn kwestie_table(ctx: &Ctx, rows: &[doorbraak_store::ProjectionRow]) 
 
 pub(super) async fn kwesties(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_kwesties(State(api.clone()), AuthUser(user), everything()).await {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let rows = match ops::kwesties::list(&api.node, &user, &all_rows()).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
     };
     let content = html! {
         p { a.knop href="/kwesties/nieuw" { (ctx.t("Kwestie melden", "Raise a kwestie")) } }
@@ -127,9 +127,9 @@ pub(super) async fn kwestie_form(
     f: &KwestieForm,
     err: Option<&ApiError>,
 ) -> Response {
-    let cases = match api::list_cases(State(api.clone()), AuthUser(u.clone())).await {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(api, ctx, &e),
+    let cases = match ops::cases::list(&api.node, u).await {
+        Ok(r) => r,
+        Err(e) => return failed(api, ctx, e),
     };
     let content = html! {
         @if let Some(e) = err { (error_box(ctx.lang, e)) }
@@ -212,32 +212,28 @@ pub(super) async fn raise_kwestie(
         for c in &f.discussed {
             discussed.insert(parse_enum::<Consulted>("discussed_with", c)?);
         }
-        api::raise_kwestie(
-            State(api.clone()),
-            AuthUser(user.clone()),
-            key.clone(),
-            Ok(Json(api::RaiseKwestieRequest {
-                case_ref: Some(f.case_ref.clone()).filter(|c| !c.is_empty()),
-                obstacle: f.obstacle.clone(),
-                categories,
-                preparation: Preparation {
-                    own_reach_done: checked(&f.own_reach_done),
-                    discussed_with: discussed,
-                    knows_what_and_whom: checked(&f.knows_what_and_whom),
-                },
-                child_needs: f.child_needs.clone(),
-                facilities_needed: f.facilities_needed.clone(),
-                route: KwestieRoute {
-                    to_team_manager: checked(&f.to_team_manager),
-                    on_team_agenda: checked(&f.on_team_agenda),
-                },
-            })),
-        )
-        .await
+        let request = ops::kwesties::RaiseKwestieRequest {
+            case_ref: Some(f.case_ref.clone()).filter(|c| !c.is_empty()),
+            obstacle: f.obstacle.clone(),
+            categories,
+            preparation: Preparation {
+                own_reach_done: checked(&f.own_reach_done),
+                discussed_with: discussed,
+                knows_what_and_whom: checked(&f.knows_what_and_whom),
+            },
+            child_needs: f.child_needs.clone(),
+            facilities_needed: f.facilities_needed.clone(),
+            route: KwestieRoute {
+                to_team_manager: checked(&f.to_team_manager),
+                on_team_agenda: checked(&f.on_team_agenda),
+            },
+        };
+        let key = key.scoped(&user)?;
+        Ok::<_, ApiError>(ops::kwesties::raise(&api.node, &user, request, key.as_ref()).await?)
     }
     .await;
     match result {
-        Ok((_, Json(r))) => {
+        Ok(r) => {
             api.flash(&ctx, true, "Kwestie gemeld", "Kwestie raised");
             see_other(&format!("/kwesties/{}", r.id))
         }
@@ -247,30 +243,25 @@ pub(super) async fn raise_kwestie(
 
 pub(super) async fn kwestie_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    let k = match api::get_kwestie(State(api.clone()), AuthUser(user.clone()), Path(id.clone()))
-        .await
-    {
-        Ok(Json(v)) => v,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let k = match ops::kwesties::get(&api.node, &user, &id).await {
+        Ok(k) => k,
+        Err(e) => return failed(&api, &ctx, e),
     };
-    let s = &k["state"];
+    let s = &k.state;
     // whether picking up is allowed for me now, and if not which rule says so
-    let pick = match serde_json::from_value::<Kwestie>(s.clone()) {
-        Ok(kw) => Kwestie::decide(
-            Some(&kw),
-            &KwestieCommand::PickUp,
-            &api.node.actor(&user),
-            api.node.now(),
-        )
-        .map(|_| ()),
-        Err(_) => Err(RuleViolation::NotFound { what: "Kwestie" }),
-    };
+    let pick = Kwestie::decide(
+        Some(s),
+        &KwestieCommand::PickUp,
+        &api.node.actor(&user),
+        k.now,
+    )
+    .map(|_| ());
     let content = html! {
         dl.gegevens {
-            dt { (ctx.t("Waar loopt het vast?", "What is blocking?")) } dd.tekst { (s["obstacle"].as_str().unwrap_or_default()) }
-            dt { (ctx.t("Zaak", "Case")) } dd { (s["case_ref"].as_str().unwrap_or("—")) }
-            dt { (ctx.t("Wat het kind of gezin nodig heeft", "What the child or family needs")) } dd.tekst { (s["child_needs"].as_str().unwrap_or_default()) }
-            dt { (ctx.t("Te laat", "Overdue")) } dd { @if k["overdue"] == true { span.badge.te-laat { (ctx.t("ja", "yes")) } } @else { (ctx.t("nee", "no")) } }
+            dt { (ctx.t("Waar loopt het vast?", "What is blocking?")) } dd.tekst { (s.obstacle) }
+            dt { (ctx.t("Zaak", "Case")) } dd { (s.case_ref.as_ref().map_or("—", |c| c.as_str())) }
+            dt { (ctx.t("Wat het kind of gezin nodig heeft", "What the child or family needs")) } dd.tekst { (s.child_needs) }
+            dt { (ctx.t("Te laat", "Overdue")) } dd { @if k.overdue { span.badge.te-laat { (ctx.t("ja", "yes")) } } @else { (ctx.t("nee", "no")) } }
         }
         (action(&ctx, &pick, &format!("/kwesties/{}/oppakken", urlencode(&id)), ctx.t("Oppakken", "Pick up"), "oppakken", html! {}))
     };
@@ -285,16 +276,25 @@ pub(super) async fn kwestie_pick_up(
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    match api::kwestie_pick_up(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Path(id.clone()),
+    let picked = match key.scoped(&user) {
+        Ok(key) => ops::kwesties::command(
+            &api.node,
+            &user,
+            &id,
+            KwestieCommand::PickUp,
+            "pick_up",
+            key.as_ref(),
+        )
+        .await
+        .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    after_command(
+        &api,
+        &ctx,
+        &format!("/kwesties/{}", urlencode(&id)),
+        picked,
+        "Opgepakt",
+        "Picked up",
     )
-    .await
-    {
-        Ok(_) => api.flash(&ctx, true, "Opgepakt", "Picked up"),
-        Err(e) => api.flash_error(&ctx, &e),
-    }
-    see_other(&format!("/kwesties/{}", urlencode(&id)))
 }
