@@ -14,9 +14,8 @@ use axum::{Json, Router};
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant, StepOutcome};
 use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
-    BottleneckClassification, DocTarget, Escalation, EscalationId, Kwestie, Meeting, MeetingId,
-    Minutes, MinutesCommand, MinutesId, Oin, PersonId, Role, RuleViolation, Situation,
-    SolutionScope, Step,
+    BottleneckClassification, DocTarget, Escalation, Kwestie, Minutes, MinutesCommand, Oin,
+    PersonId, Role, RuleViolation, Situation, SolutionScope, Step,
 };
 use doorbraak_store::{ListFilter, Stream};
 use serde::{Deserialize, Serialize};
@@ -769,17 +768,7 @@ pub(crate) async fn list_notes(
 
 // ------------------------------------------------------------------ meetings and minutes
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleMeetingRequest {
-    /// The escalation this meeting belongs to.
-    pub escalation: String,
-    pub step: Step,
-    /// RFC 3339 date and time of the meeting.
-    pub date: String,
-    pub participants: Vec<Participant>,
-    pub agenda: String,
-}
+pub use crate::ops::minutes::ScheduleMeetingRequest;
 
 /// Schedule a meeting (overleg) within a step of an escalation.
 #[utoipa::path(post, path = "/api/v1/meetings", request_body = ScheduleMeetingRequest, responses((status = 201, body = CommandResponse), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -790,50 +779,7 @@ pub(crate) async fn schedule_meeting(
     b: Result<Json<ScheduleMeetingRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let esc_id = uuid(&r.escalation)?;
-    let esc = api
-        .node
-        .escalation(&esc_id.to_string())
-        .await?
-        .ok_or_else(|| api.node.absent("Escalation", &esc_id.to_string()))?;
-    if !esc.is_party(api.node.oin()) {
-        return Err(RuleViolation::NotAParty.into());
-    }
-    if esc.step(r.step).is_none() {
-        return Err(RuleViolation::StepNotReached { step: r.step }.into());
-    }
-    if r.participants.iter().any(|p| !esc.is_party(&p.org)) {
-        return Err(RuleViolation::ParticipantNotOfParty.into());
-    }
-    let date: doorbraak_model::Timestamp =
-        r.date.parse().map_err(|_| RuleViolation::InvalidField {
-            field: "date",
-            reason: "not an RFC 3339 date-time",
-        })?;
-    let key = key.scoped(&u)?;
-    let id = MinutesId(new_stream_id(&api.node, key.as_ref()));
-    let cmd = MinutesCommand::Schedule {
-        id,
-        meeting: Meeting {
-            id: MeetingId(Uuid::now_v7()),
-            escalation: EscalationId(esc_id),
-            step: r.step,
-            date,
-            participants: r.participants,
-            agenda: r.agenda,
-        },
-        policy: api.node.settings.policy,
-    };
-    let a = api
-        .node
-        .execute_keyed::<Minutes>(
-            &api.node.actor(&u),
-            &id.to_string(),
-            &cmd,
-            "schedule",
-            key.as_ref(),
-        )
-        .await?;
+    let a = crate::ops::minutes::schedule(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 
@@ -915,11 +861,9 @@ pub(crate) async fn minutes_cmd(
     name: &'static str,
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
-    let a = api
-        .node
-        .execute_keyed::<Minutes>(&api.node.actor(u), &id, &cmd, name, key.scoped(u)?.as_ref())
-        .await?;
-    applied(a)
+    applied(
+        crate::ops::minutes::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref()).await?,
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1027,26 +971,18 @@ pub(crate) async fn approve_minutes(
 ) -> ApiResult<Json<CommandResponse>> {
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
-    // this node signs its person's approval with its certificate's key
-    let m = api
-        .node
-        .minutes(&id)
-        .await?
-        .ok_or_else(|| api.node.absent("Meeting", &id))?;
-    let signature = api.node.sign_approval(
-        &m,
-        r.target,
-        r.revision,
-        &r.content_hash,
-        &api.node.actor(&u),
-    )?;
-    let cmd = MinutesCommand::Approve {
-        target: r.target,
-        revision: r.revision,
-        content_hash: r.content_hash,
-        signature,
-    };
-    minutes_cmd(&api, &u, &key, &id, cmd, "approve").await
+    applied(
+        crate::ops::minutes::approve(
+            &api.node,
+            &u,
+            &id,
+            r.target,
+            r.revision,
+            r.content_hash,
+            key.scoped(&u)?.as_ref(),
+        )
+        .await?,
+    )
 }
 
 /// An export of final minutes with everything needed to verify the approvals offline

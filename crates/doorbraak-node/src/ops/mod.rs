@@ -3,13 +3,14 @@
 //! pages (`crate::web`) are adapters over these, side by side: a page never calls an API
 //! handler and never reads untyped JSON.
 //!
-//! Moved here so far: lists, cases, escalations and kwesties. The other areas (minutes,
-//! oversight, administration) still live in `crate::api` and move here the same way.
+//! Moved here so far: lists, cases, escalations, kwesties and meetings. The other areas
+//! (oversight, administration) still live in `crate::api` and move here the same way.
 
 pub mod cases;
 pub mod escalations;
 pub mod kwesties;
 pub mod lists;
+pub mod minutes;
 
 use doorbraak_model::RuleViolation;
 

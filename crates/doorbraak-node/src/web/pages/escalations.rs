@@ -306,14 +306,13 @@ pub(super) async fn escalation_page(
             },
         },
     );
-    let meetings =
-        match api::list_meetings(State(api.clone()), AuthUser(user.clone()), everything()).await {
-            Ok(Json(r)) => r,
-            Err(e) => return error_page(&api, &ctx, &e),
-        };
+    let meetings = match ops::minutes::list(&api.node, &user, &all_rows()).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
+    };
     let meetings: Vec<Minutes> = meetings
         .into_iter()
-        .filter_map(|r| serde_json::from_value::<Minutes>(r.state).ok())
+        .map(|l| l.state)
         .filter(|m| m.meeting.escalation == e.id)
         .collect();
     let candidates = meeting_candidates(&api, &user, &e);
@@ -693,21 +692,21 @@ pub(super) async fn esc_schedule(
     } else {
         f.date.clone()
     };
-    let r = api::schedule_meeting(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Ok(Json(api::ScheduleMeetingRequest {
-            escalation: id.clone(),
-            step,
-            date,
-            participants,
-            agenda: f.agenda,
-        })),
-    )
-    .await;
+    let request = ops::minutes::ScheduleMeetingRequest {
+        escalation: id.clone(),
+        step,
+        date,
+        participants,
+        agenda: f.agenda,
+    };
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::minutes::schedule(&api.node, &user, request, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     match r {
-        Ok((_, Json(c))) => {
+        Ok(c) => {
             api.flash(&ctx, true, "Overleg gepland", "Meeting scheduled");
             see_other(&format!("/overleggen/{}", c.id))
         }

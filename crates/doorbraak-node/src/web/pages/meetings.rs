@@ -3,14 +3,15 @@
 
 use super::*;
 use crate::api::IdemKey;
+use doorbraak_model::MinutesCommand;
 
 // ------------------------------------------------------------------ meetings and minutes
 
 pub(super) async fn meetings(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match api::list_meetings(State(api.clone()), AuthUser(user), everything()).await {
-        Ok(Json(r)) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let rows = match ops::minutes::list(&api.node, &user, &all_rows()).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
     };
     let content = html! {
         @if rows.is_empty() { p { (ctx.t("Geen overleggen.", "No meetings.")) } }
@@ -23,8 +24,8 @@ pub(super) async fn meetings(State(api): Web, a: Authed) -> Response {
                     th scope="col" { (ctx.t("Goedkeuren vóór", "Approve before")) }
                 } }
                 tbody {
-                    @for r in &rows {
-                        @let m = serde_json::from_value::<Minutes>(r.state.clone()).ok();
+                    @for ops::lists::Listed { row: r, state } in &rows {
+                        @let m = Some(state);
                         tr {
                             td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| fmt_ts(m.meeting.date)).unwrap_or_else(|| r.id.clone())) } }
                             td { (m.as_ref().map(|m| step_label(ctx.lang, m.meeting.step)).unwrap_or_default()) }
@@ -195,11 +196,11 @@ pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<Stri
     page(&api, &ctx, &title, content)
 }
 
-pub(super) fn minutes_result(
+pub(super) fn minutes_result<T, E: Into<ApiError>>(
     api: &Api,
     ctx: &Ctx,
     id: &str,
-    r: Result<Json<api::CommandResponse>, ApiError>,
+    r: Result<T, E>,
     nl: &str,
     en: &str,
 ) -> Response {
@@ -211,6 +212,19 @@ pub(super) fn minutes_result(
         nl,
         en,
     )
+}
+
+/// A command on a meeting's minutes from a page's form, with the form's idempotency key.
+async fn minutes_command(
+    api: &Api,
+    user: &User,
+    key: &IdemKey,
+    id: &str,
+    cmd: MinutesCommand,
+    name: &'static str,
+) -> Result<crate::app::Applied<Minutes>, ApiError> {
+    let key = key.scoped(user)?;
+    Ok(ops::minutes::command(&api.node, user, id, cmd, name, key.as_ref()).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,28 +242,18 @@ pub(super) async fn minutes_text(
     WebForm(f): WebForm<MinutesTextForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let r = if checked(&f.revise) {
-        api::revise_minutes(
-            State(api.clone()),
-            AuthUser(user),
-            key.clone(),
-            Path(id.clone()),
-            Ok(Json(api::ReviseRequest {
+    let (cmd, name) = if checked(&f.revise) {
+        (
+            MinutesCommand::Revise {
                 target: DocTarget::Main,
                 content: f.content,
-            })),
+            },
+            "revise",
         )
-        .await
     } else {
-        api::draft_minutes(
-            State(api.clone()),
-            AuthUser(user),
-            key.clone(),
-            Path(id.clone()),
-            Ok(Json(api::ContentRequest { content: f.content })),
-        )
-        .await
+        (MinutesCommand::Draft { content: f.content }, "draft")
     };
+    let r = minutes_command(&api, &user, &key, &id, cmd, name).await;
     minutes_result(&api, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved")
 }
 
@@ -260,16 +264,10 @@ pub(super) async fn minutes_circulate(
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let r = api::circulate_minutes(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Path(id.clone()),
-        Ok(Json(api::CirculateRequest {
-            target: DocTarget::Main,
-        })),
-    )
-    .await;
+    let cmd = MinutesCommand::Circulate {
+        target: DocTarget::Main,
+    };
+    let r = minutes_command(&api, &user, &key, &id, cmd, "circulate").await;
     minutes_result(
         &api,
         &ctx,
@@ -294,18 +292,20 @@ pub(super) async fn minutes_approve(
     WebForm(f): WebForm<ApproveForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let r = api::approve_minutes(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Path(id.clone()),
-        Ok(Json(api::ApproveRequest {
-            target: DocTarget::Main,
-            revision: f.revision,
-            content_hash: f.content_hash,
-        })),
-    )
-    .await;
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::minutes::approve(
+            &api.node,
+            &user,
+            &id,
+            DocTarget::Main,
+            f.revision,
+            f.content_hash,
+            key.as_ref(),
+        )
+        .await
+        .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     minutes_result(
         &api,
         &ctx,
@@ -330,18 +330,12 @@ pub(super) async fn minutes_changes(
     WebForm(f): WebForm<ChangesForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let r = api::request_changes(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Path(id.clone()),
-        Ok(Json(api::RequestChangesRequest {
-            target: DocTarget::Main,
-            revision: f.revision,
-            comment: f.comment,
-        })),
-    )
-    .await;
+    let cmd = MinutesCommand::RequestChanges {
+        target: DocTarget::Main,
+        revision: f.revision,
+        comment: f.comment,
+    };
+    let r = minutes_command(&api, &user, &key, &id, cmd, "request_changes").await;
     minutes_result(&api, &ctx, &id, r, "Wijziging gevraagd", "Change requested")
 }
 

@@ -1,0 +1,120 @@
+//! Meetings and their minutes: scheduling one within a step, the commands on its minutes
+//! (decided at its home, or forwarded), a signed approval, lists.
+
+use doorbraak_model::escalation::Participant;
+use doorbraak_model::{
+    DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId, RuleViolation, Step,
+};
+use doorbraak_store::ListFilter;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::lists::Listed;
+use crate::app::{Applied, Idempotency, Node, NodeError, User};
+
+/// What schedules a meeting (the JSON API's request body too).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleMeetingRequest {
+    /// The escalation this meeting belongs to.
+    pub escalation: String,
+    pub step: Step,
+    /// RFC 3339 date and time of the meeting.
+    pub date: String,
+    pub participants: Vec<Participant>,
+    pub agenda: String,
+}
+
+/// Schedule a meeting within a step of an escalation this organisation is a party of, with
+/// participants of its parties.
+pub async fn schedule(
+    node: &Node,
+    u: &User,
+    r: ScheduleMeetingRequest,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Minutes>, NodeError> {
+    let esc_id = super::stream_id(&r.escalation)?;
+    let esc = node
+        .escalation(&esc_id)
+        .await?
+        .ok_or_else(|| node.absent("Escalation", &esc_id))?;
+    if !esc.is_party(node.oin()) {
+        return Err(RuleViolation::NotAParty.into());
+    }
+    if esc.step(r.step).is_none() {
+        return Err(RuleViolation::StepNotReached { step: r.step }.into());
+    }
+    if r.participants.iter().any(|p| !esc.is_party(&p.org)) {
+        return Err(RuleViolation::ParticipantNotOfParty.into());
+    }
+    let date: doorbraak_model::Timestamp =
+        r.date.parse().map_err(|_| RuleViolation::InvalidField {
+            field: "date",
+            reason: "not an RFC 3339 date-time",
+        })?;
+    let id = MinutesId(super::escalations::new_stream_id(node, key));
+    let cmd = MinutesCommand::Schedule {
+        id,
+        meeting: Meeting {
+            id: MeetingId(Uuid::now_v7()),
+            escalation: esc.id,
+            step: r.step,
+            date,
+            participants: r.participants,
+            agenda: r.agenda,
+        },
+        policy: node.settings.policy,
+    };
+    node.execute_keyed::<Minutes>(&node.actor(u), &id.to_string(), &cmd, "schedule", key)
+        .await
+}
+
+/// A command on a meeting's minutes.
+pub async fn command(
+    node: &Node,
+    u: &User,
+    id: &str,
+    cmd: MinutesCommand,
+    name: &'static str,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Minutes>, NodeError> {
+    let id = super::stream_id(id)?;
+    node.execute_keyed::<Minutes>(&node.actor(u), &id, &cmd, name, key)
+        .await
+}
+
+/// Approve a revision, naming its number and content hash; this node signs its person's
+/// approval with its certificate's key.
+pub async fn approve(
+    node: &Node,
+    u: &User,
+    id: &str,
+    target: DocTarget,
+    revision: u32,
+    content_hash: String,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Minutes>, NodeError> {
+    let id = super::stream_id(id)?;
+    let m = node
+        .minutes(&id)
+        .await?
+        .ok_or_else(|| node.absent("Meeting", &id))?;
+    let signature = node.sign_approval(&m, target, revision, &content_hash, &node.actor(u))?;
+    let cmd = MinutesCommand::Approve {
+        target,
+        revision,
+        content_hash,
+        signature,
+    };
+    command(node, u, &id, cmd, "approve", key).await
+}
+
+/// The meetings this person may read, typed.
+pub async fn list(
+    node: &Node,
+    u: &User,
+    filter: &ListFilter,
+) -> Result<Vec<Listed<Minutes>>, NodeError> {
+    super::lists::typed::<Minutes>(node, u, filter).await
+}
