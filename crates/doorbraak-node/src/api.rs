@@ -141,16 +141,6 @@ pub(crate) fn uuid(s: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(s).map_err(|_| ApiError::bad_id(&s.chars().take(64).collect::<String>()))
 }
 
-pub(crate) fn oin(field: &'static str, s: &str) -> ApiResult<Oin> {
-    Oin::parse(s).map_err(|_| {
-        RuleViolation::InvalidField {
-            field,
-            reason: "not a valid OIN (20 digits with a known prefix)",
-        }
-        .into()
-    })
-}
-
 /// What a command returns: the new version, the events it recorded, and the new state.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommandResponse {
@@ -198,8 +188,7 @@ pub struct ListQuery {
 
 pub use crate::ops::lists::MAX_LIST;
 
-/// Most access-log entries one answer holds (the CSV export asks for all of them).
-pub const MAX_ACCESS_LOG: i64 = 10_000;
+pub use crate::ops::admin::MAX_ACCESS_LOG;
 
 pub(crate) use crate::ops::lists::limit as list_limit;
 
@@ -799,43 +788,8 @@ pub(crate) async fn list_meetings(
 pub(crate) async fn awaiting_me(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<Vec<serde_json::Value>>> {
-    api.node.log_read(&u, "minutes", "awaiting-me").await?;
-    let rows = api
-        .node
-        .store
-        .list("minutes", &ListFilter::default())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    let me = PersonId::new(u.id.clone());
-    let mut out = Vec::new();
-    for r in rows {
-        let Ok(m) = serde_json::from_value::<Minutes>(r.state) else {
-            continue;
-        };
-        for (target, doc) in m.main.iter().map(|d| (DocTarget::Main, d)).chain(
-            m.addenda
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (DocTarget::Addendum(i as u32 + 1), d)),
-        ) {
-            let waiting = doc.circulated == Some(doc.current_number())
-                && m.awaiting(target)
-                    .iter()
-                    .any(|p| p.person == me && &p.org == api.node.oin());
-            if waiting {
-                out.push(serde_json::json!({
-                    "meeting": m.id,
-                    "escalation": m.meeting.escalation,
-                    "target": target,
-                    "revision": doc.current_number(),
-                    "deadline": doc.approval_deadline,
-                    "overdue": doc.overdue_since.is_some(),
-                }));
-            }
-        }
-    }
-    Ok(Json(out))
+) -> ApiResult<Json<Vec<crate::ops::minutes::Awaiting>>> {
+    Ok(Json(crate::ops::minutes::awaiting_me(&api.node, &u).await?))
 }
 
 /// A meeting with its minutes, revisions and approvals.
@@ -1166,18 +1120,14 @@ pub(crate) async fn access_log(
     q: Result<Query<AccessLogQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::AccessEntry>>> {
     let Query(q) = q?;
-    Operation::ReadAccessLog.check(Some(u.role))?;
-    api.node.log_read(&u, "access_log", "*").await?;
-    let rows = api
-        .node
-        .store
-        .access_log(
-            q.object_id.as_deref(),
-            q.user_id.as_deref(),
-            list_limit(q.limit, MAX_ACCESS_LOG)?,
-        )
-        .await
-        .map_err(crate::app::NodeError::from)?;
+    let rows = crate::ops::admin::access_log(
+        &api.node,
+        &u,
+        q.object_id.as_deref(),
+        q.user_id.as_deref(),
+        q.limit,
+    )
+    .await?;
     Ok(Json(rows))
 }
 
@@ -1187,13 +1137,7 @@ pub(crate) async fn notifications(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<doorbraak_store::Notification>>> {
-    let rows = api
-        .node
-        .store
-        .notifications(u.role.code(), &u.id)
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    Ok(Json(rows))
+    Ok(Json(crate::ops::reminders(&api.node, &u).await?))
 }
 
 // ------------------------------------------------------------------ team overview and agenda
@@ -1473,22 +1417,7 @@ pub(crate) async fn trend(
 
 // ------------------------------------------------------------------ federation administration
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PeerView {
-    pub oin: String,
-    pub name: String,
-    pub kind: doorbraak_model::OrgKind,
-    pub endpoint: String,
-    pub roles: Vec<String>,
-    pub pending: i64,
-    pub delivered: i64,
-    pub attempts: i64,
-    /// Messages the peer refused for good (set aside, see `last_error`).
-    pub rejected: i64,
-    pub next_attempt: Option<String>,
-    pub oldest_pending: Option<String>,
-    pub last_error: Option<String>,
-}
+pub use crate::ops::admin::{FederationHealth, PeerView};
 
 /// Members of the federation with the delivery status towards each (admin).
 #[utoipa::path(get, path = "/api/v1/federation/peers", responses((status = 200, body = [PeerView]), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -1496,50 +1425,7 @@ pub(crate) async fn peers(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    Operation::ReadFederationStatus.check(Some(u.role))?;
-    let status = api
-        .node
-        .store
-        .peer_status()
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    let dir = api.node.directory();
-    let views = dir
-        .members()
-        .iter()
-        .filter(|m| &m.oin != api.node.oin())
-        .map(|m| {
-            let s = status.iter().find(|s| s.destination == m.oin.as_str());
-            PeerView {
-                oin: m.oin.to_string(),
-                name: m.name.clone(),
-                kind: m.kind,
-                endpoint: m.endpoint.clone(),
-                roles: m.roles.clone(),
-                pending: s.map_or(0, |s| s.pending),
-                delivered: s.map_or(0, |s| s.delivered),
-                attempts: s.map_or(0, |s| s.attempts),
-                rejected: s.map_or(0, |s| s.rejected),
-                next_attempt: s.and_then(|s| s.next_attempt.map(|t| t.to_string())),
-                oldest_pending: s.and_then(|s| s.oldest_pending.map(|t| t.to_string())),
-                last_error: s.and_then(|s| s.last_error.clone()),
-            }
-        })
-        .collect();
-    Ok(Json(views))
-}
-
-/// What the administrator must see of "one writer per stream": messages peers refused for
-/// good (dead letters, with the reason), replicas that differed from their home (each repaired
-/// from the home), and the store audit.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FederationHealth {
-    #[schema(value_type = Vec<Object>)]
-    pub dead_letters: Vec<doorbraak_store::DeadLetter>,
-    #[schema(value_type = Vec<Object>)]
-    pub divergences: Vec<doorbraak_store::Divergence>,
-    #[schema(value_type = Object)]
-    pub audit: doorbraak_store::Audit,
+    Ok(Json(crate::ops::admin::peers(&api.node, &u).await?))
 }
 
 /// Dead letters, divergences and the store audit (admin).
@@ -1548,14 +1434,7 @@ pub(crate) async fn federation_health(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<FederationHealth>> {
-    Operation::ReadFederationStatus.check(Some(u.role))?;
-    let store = &api.node.store;
-    let err = crate::app::NodeError::from;
-    Ok(Json(FederationHealth {
-        dead_letters: store.dead_letters(500).await.map_err(err)?,
-        divergences: store.divergences(500).await.map_err(err)?,
-        audit: api.node.audit().await?,
-    }))
+    Ok(Json(crate::ops::admin::health(&api.node, &u).await?))
 }
 
 /// Resend now whatever waits for this peer, with a fresh backoff (admin).
@@ -1565,19 +1444,7 @@ pub(crate) async fn resend(
     AuthUser(u): AuthUser,
     Path(peer): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Operation::Resend.check(Some(u.role))?;
-    let o = oin("oin", &peer)?;
-    if api.node.directory().get(&o).is_none() {
-        return Err(RuleViolation::NotFound { what: "Member" }.into());
-    }
-    let n = api
-        .node
-        .store
-        .reset_backoff(o.as_str(), api.node.now())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    api.node.wake.notify_one();
-    api.node.log_read(&u, "federation_peer", o.as_str()).await?;
+    let n = crate::ops::admin::resend(&api.node, &u, &peer).await?;
     Ok(Json(serde_json::json!({ "pending": n })))
 }
 

@@ -3,10 +3,11 @@
 
 use doorbraak_model::escalation::Participant;
 use doorbraak_model::{
-    DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId, RuleViolation, Step,
+    DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId, PersonId, RuleViolation,
+    Step, Timestamp,
 };
 use doorbraak_store::ListFilter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -117,4 +118,55 @@ pub async fn list(
     filter: &ListFilter,
 ) -> Result<Vec<Listed<Minutes>>, NodeError> {
     super::lists::typed::<Minutes>(node, u, filter).await
+}
+
+/// Minutes waiting for a person's approval.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Awaiting {
+    #[schema(value_type = String)]
+    pub meeting: MinutesId,
+    #[schema(value_type = String)]
+    pub escalation: doorbraak_model::EscalationId,
+    #[schema(value_type = Object)]
+    pub target: DocTarget,
+    pub revision: u32,
+    #[schema(value_type = Option<String>)]
+    pub deadline: Option<Timestamp>,
+    pub overdue: bool,
+}
+
+/// Minutes waiting for this person's approval (what their reminders are about), with their
+/// deadlines; the read logged first.
+pub async fn awaiting_me(node: &Node, u: &User) -> Result<Vec<Awaiting>, NodeError> {
+    node.log_read(u, "minutes", "awaiting-me").await?;
+    let me = PersonId::new(u.id.clone());
+    let mut out = Vec::new();
+    for r in node.store.list("minutes", &ListFilter::default()).await? {
+        let Ok(m) = serde_json::from_value::<Minutes>(r.state) else {
+            continue;
+        };
+        let docs = m.main.iter().map(|d| (DocTarget::Main, d)).chain(
+            m.addenda
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (DocTarget::Addendum(i as u32 + 1), d)),
+        );
+        for (target, doc) in docs {
+            let waiting = doc.circulated == Some(doc.current_number())
+                && m.awaiting(target)
+                    .iter()
+                    .any(|p| p.person == me && &p.org == node.oin());
+            if waiting {
+                out.push(Awaiting {
+                    meeting: m.id,
+                    escalation: m.meeting.escalation,
+                    target,
+                    revision: doc.current_number(),
+                    deadline: doc.approval_deadline,
+                    overdue: doc.overdue_since.is_some(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }

@@ -4,8 +4,9 @@
 //! handler and never reads untyped JSON.
 //!
 //! Moved here so far: lists, cases, escalations, kwesties and meetings. The other areas
-//! (oversight, administration) still live in `crate::api` and move here the same way.
+//! (oversight and the register) still live in `crate::api` and move here the same way.
 
+pub mod admin;
 pub mod cases;
 pub mod escalations;
 pub mod kwesties;
@@ -22,4 +23,12 @@ pub fn stream_id(id: &str) -> Result<String, RuleViolation> {
             field: "id",
             reason: "not a UUID",
         })
+}
+
+/// The reminders for a person: those for their role, and those for them by name.
+pub async fn reminders(
+    node: &crate::app::Node,
+    u: &crate::app::User,
+) -> Result<Vec<doorbraak_store::Notification>, crate::app::NodeError> {
+    Ok(node.store.notifications(u.role.code(), &u.id).await?)
 }

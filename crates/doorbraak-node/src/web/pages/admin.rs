@@ -54,13 +54,13 @@ pub(super) fn cert_rows(ctx: &Ctx, api: &Api) -> Markup {
 
 pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let peers = match api::peers(State(api.clone()), AuthUser(user.clone())).await {
-        Ok(Json(p)) => p,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let peers = match ops::admin::peers(&api.node, &user).await {
+        Ok(p) => p,
+        Err(e) => return failed(&api, &ctx, e),
     };
-    let health = match api::federation_health(State(api.clone()), AuthUser(user)).await {
-        Ok(Json(h)) => h,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let health = match ops::admin::health(&api.node, &user).await {
+        Ok(h) => h,
+        Err(e) => return failed(&api, &ctx, e),
     };
     let content = html! {
         h2 { (ctx.t("Leden en aflevering", "Members and delivery")) }
@@ -160,14 +160,14 @@ pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
 
 pub(super) async fn admin_resend(State(api): Web, a: Authed, Path(oin): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    match api::resend(State(api.clone()), AuthUser(user), Path(oin)).await {
-        Ok(Json(v)) => api.flash(
+    match ops::admin::resend(&api.node, &user, &oin).await {
+        Ok(pending) => api.flash(
             &ctx,
             true,
-            format!("Opnieuw verstuurd ({} wachtend)", v["pending"]),
-            format!("Resent ({} pending)", v["pending"]),
+            format!("Opnieuw verstuurd ({pending} wachtend)"),
+            format!("Resent ({pending} pending)"),
         ),
-        Err(e) => api.flash_error(&ctx, &e),
+        Err(e) => api.flash_error(&ctx, &e.into()),
     }
     see_other("/beheer")
 }
@@ -187,24 +187,20 @@ pub(super) async fn log_rows(
     user: &User,
     q: LogQuery,
 ) -> Result<Vec<doorbraak_store::AccessEntry>, ApiError> {
-    let limit = q.limit.unwrap_or(200).clamp(1, 10_000);
-    api::access_log(
-        State(api.clone()),
-        AuthUser(user.clone()),
-        Ok(Query(api::AccessLogQuery {
-            object_id: q
-                .object_id
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().to_owned()),
-            user_id: q
-                .user_id
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().to_owned()),
-            limit: Some(limit),
-        })),
+    let limit = q.limit.unwrap_or(200).clamp(1, ops::admin::MAX_ACCESS_LOG);
+    let given = |s: Option<String>| {
+        s.filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().to_owned())
+    };
+    let (object_id, user_id) = (given(q.object_id), given(q.user_id));
+    Ok(ops::admin::access_log(
+        &api.node,
+        user,
+        object_id.as_deref(),
+        user_id.as_deref(),
+        Some(limit),
     )
-    .await
-    .map(|Json(r)| r)
+    .await?)
 }
 
 pub(super) async fn access_log(

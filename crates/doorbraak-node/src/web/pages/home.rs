@@ -68,27 +68,26 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
             Err(e) => problems.push(e.into()),
         }
     }
-    match api::awaiting_me(State(api.clone()), AuthUser(u.clone())).await {
-        Ok(Json(items)) => {
+    match ops::minutes::awaiting_me(&api.node, u).await {
+        Ok(items) => {
             for i in items {
-                let id = i["meeting"].as_str().unwrap_or_default().to_owned();
                 waiting.push(html! {
                     li.wacht {
-                        a href={ "/overleggen/" (id) } {
+                        a href={ "/overleggen/" (i.meeting) } {
                             (ctx.t("Notulen ter goedkeuring (versie ", "Minutes to approve (revision "))
-                            (i["revision"]) ")"
+                            (i.revision) ")"
                         }
-                        @if i["overdue"] == true { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
+                        @if i.overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
                     }
                 });
             }
         }
-        Err(e) => problems.push(e),
+        Err(e) => problems.push(e.into()),
     }
-    let notes = match api::notifications(State(api.clone()), AuthUser(u.clone())).await {
-        Ok(Json(n)) => n,
+    let notes = match ops::reminders(&api.node, u).await {
+        Ok(n) => n,
         Err(e) => {
-            problems.push(e);
+            problems.push(e.into());
             Vec::new()
         }
     };

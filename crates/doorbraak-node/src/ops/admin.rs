@@ -1,0 +1,110 @@
+//! The functional administrator's operations: members and delivery, dead letters,
+//! divergences and the audit, resending, the access log.
+
+use doorbraak_model::RuleViolation;
+use doorbraak_model::access::Operation;
+use doorbraak_store::AccessEntry;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::{Node, NodeError, User};
+
+/// Most access-log entries one answer holds (the CSV export asks for all of them).
+pub const MAX_ACCESS_LOG: i64 = 10_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeerView {
+    pub oin: String,
+    pub name: String,
+    pub kind: doorbraak_model::OrgKind,
+    pub endpoint: String,
+    pub roles: Vec<String>,
+    pub pending: i64,
+    pub delivered: i64,
+    pub attempts: i64,
+    /// Messages the peer refused for good (set aside, see `last_error`).
+    pub rejected: i64,
+    pub next_attempt: Option<String>,
+    pub oldest_pending: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Members of the federation with the delivery status towards each.
+pub async fn peers(node: &Node, u: &User) -> Result<Vec<PeerView>, NodeError> {
+    Operation::ReadFederationStatus.check(Some(u.role))?;
+    let status = node.store.peer_status().await?;
+    let dir = node.directory();
+    Ok(dir
+        .members()
+        .iter()
+        .filter(|m| &m.oin != node.oin())
+        .map(|m| {
+            let s = status.iter().find(|s| s.destination == m.oin.as_str());
+            PeerView {
+                oin: m.oin.to_string(),
+                name: m.name.clone(),
+                kind: m.kind,
+                endpoint: m.endpoint.clone(),
+                roles: m.roles.clone(),
+                pending: s.map_or(0, |s| s.pending),
+                delivered: s.map_or(0, |s| s.delivered),
+                attempts: s.map_or(0, |s| s.attempts),
+                rejected: s.map_or(0, |s| s.rejected),
+                next_attempt: s.and_then(|s| s.next_attempt.map(|t| t.to_string())),
+                oldest_pending: s.and_then(|s| s.oldest_pending.map(|t| t.to_string())),
+                last_error: s.and_then(|s| s.last_error.clone()),
+            }
+        })
+        .collect())
+}
+
+/// What the administrator must see of "one writer per stream": messages peers refused for
+/// good (dead letters, with the reason), replicas that differed from their home (each repaired
+/// from the home), and the store audit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FederationHealth {
+    #[schema(value_type = Vec<Object>)]
+    pub dead_letters: Vec<doorbraak_store::DeadLetter>,
+    #[schema(value_type = Vec<Object>)]
+    pub divergences: Vec<doorbraak_store::Divergence>,
+    #[schema(value_type = Object)]
+    pub audit: doorbraak_store::Audit,
+}
+
+/// Dead letters, divergences and the store audit.
+pub async fn health(node: &Node, u: &User) -> Result<FederationHealth, NodeError> {
+    Operation::ReadFederationStatus.check(Some(u.role))?;
+    Ok(FederationHealth {
+        dead_letters: node.store.dead_letters(500).await?,
+        divergences: node.store.divergences(500).await?,
+        audit: node.audit().await?,
+    })
+}
+
+/// Resend now whatever waits for this member, with a fresh backoff; returns how many messages
+/// wait.
+pub async fn resend(node: &Node, u: &User, member: &str) -> Result<u64, NodeError> {
+    Operation::Resend.check(Some(u.role))?;
+    let o = super::escalations::oin("oin", member)?;
+    if node.directory().get(&o).is_none() {
+        return Err(RuleViolation::NotFound { what: "Member" }.into());
+    }
+    let n = node.store.reset_backoff(o.as_str(), node.now()).await?;
+    node.wake.notify_one();
+    node.log_read(u, "federation_peer", o.as_str()).await?;
+    Ok(n)
+}
+
+/// The access log, newest first (the read itself logged first).
+pub async fn access_log(
+    node: &Node,
+    u: &User,
+    object_id: Option<&str>,
+    user_id: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Vec<AccessEntry>, NodeError> {
+    Operation::ReadAccessLog.check(Some(u.role))?;
+    let limit = super::lists::limit(limit, MAX_ACCESS_LOG)?;
+    node.log_read(u, "access_log", "*").await?;
+    Ok(node.store.access_log(object_id, user_id, limit).await?)
+}
