@@ -110,8 +110,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
     }
 }
 
-pub(crate) use crate::ops::escalations::new_stream_id;
-
 /// The person behind the request's bearer token.
 pub struct AuthUser(pub User);
 
@@ -1235,20 +1233,7 @@ pub(crate) async fn team_agenda(
 
 // ------------------------------------------------------------------ recommendations register
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRecommendationRequest {
-    pub origin: doorbraak_model::RecommendationOrigin,
-    pub title: String,
-    pub text: String,
-    /// Person id of the owner.
-    pub owner: String,
-    /// Due date, `YYYY-MM-DD`.
-    pub due: String,
-    /// Share the text (not only the counts) with the municipality.
-    #[serde(default)]
-    pub share_text: bool,
-}
+pub use crate::ops::register::CreateRecommendationRequest;
 
 /// Add an entry to the recommendations register (aanbevelingenregister).
 #[utoipa::path(post, path = "/api/v1/recommendations", request_body = CreateRecommendationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -1259,31 +1244,7 @@ pub(crate) async fn create_recommendation(
     b: Result<Json<CreateRecommendationRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let due: jiff::civil::Date = r.due.parse().map_err(|_| RuleViolation::InvalidField {
-        field: "due",
-        reason: "not a date (YYYY-MM-DD)",
-    })?;
-    let key = key.scoped(&u)?;
-    let id = doorbraak_model::RecommendationId(new_stream_id(&api.node, key.as_ref()));
-    let cmd = doorbraak_model::RecommendationCommand::Create {
-        id,
-        origin: r.origin,
-        title: r.title,
-        text: r.text,
-        owner: PersonId::new(r.owner),
-        due,
-        share_text: r.share_text,
-    };
-    let a = api
-        .node
-        .execute_keyed::<doorbraak_model::Recommendation>(
-            &api.node.actor(&u),
-            &id.to_string(),
-            &cmd,
-            "create",
-            key.as_ref(),
-        )
-        .await?;
+    let a = crate::ops::register::create(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 

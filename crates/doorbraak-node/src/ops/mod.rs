@@ -3,8 +3,8 @@
 //! pages (`crate::web`) are adapters over these, side by side: a page never calls an API
 //! handler and never reads untyped JSON.
 //!
-//! Moved here so far: lists, cases, escalations, kwesties and meetings. The other areas
-//! (oversight and the register) still live in `crate::api` and move here the same way.
+//! Moved here so far: lists, cases, escalations, kwesties and meetings. The other area
+//! (the team overview and the stagnation view) still lives in `crate::api` and move here the same way.
 
 pub mod admin;
 pub mod cases;
@@ -12,6 +12,7 @@ pub mod escalations;
 pub mod kwesties;
 pub mod lists;
 pub mod minutes;
+pub mod register;
 
 use doorbraak_model::RuleViolation;
 

@@ -258,15 +258,6 @@ fn all_rows() -> doorbraak_store::ListFilter {
     }
 }
 
-fn everything() -> Result<Query<api::ListQuery>, QueryRejection> {
-    Ok(Query(api::ListQuery {
-        status: None,
-        overdue: None,
-        case_ref: None,
-        limit: None,
-    }))
-}
-
 /// The escalation a form acts on, read as its page was (id checked, read logged, roles).
 async fn escalation_for(api: &Api, u: &User, id: &str) -> Result<Escalation, ApiError> {
     let id = api::uuid(id)?.to_string();

@@ -265,13 +265,10 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
 
 pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows =
-        match api::list_recommendations(State(api.clone()), AuthUser(user.clone()), everything())
-            .await
-        {
-            Ok(Json(r)) => r,
-            Err(e) => return error_page(&api, &ctx, &e),
-        };
+    let rows = match ops::register::list(&api.node, &user, &all_rows()).await {
+        Ok(r) => r,
+        Err(e) => return failed(&api, &ctx, e),
+    };
     // the statuses a recommendation can move on to
     let statuses = [
         ("in_progress", ctx.t("in uitvoering", "in progress")),
@@ -290,12 +287,12 @@ pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
                     th scope="col" { (ctx.t("Verder zetten", "Move on")) }
                 } }
                 tbody {
-                    @for (i, r) in rows.iter().enumerate() {
-                        @let status = r.state["status"].as_str().unwrap_or(&r.status).to_owned();
+                    @for (i, ops::lists::Listed { row: r, state: rec }) in rows.iter().enumerate() {
+                        @let status = rec.status.code().to_owned();
                         tr {
-                            td { strong { (r.state["title"].as_str().unwrap_or_default()) } br; (r.state["text"].as_str().unwrap_or_default()) }
-                            td { (r.state["owner"].as_str().unwrap_or_default()) }
-                            td { (r.state["due"].as_str().unwrap_or_default()) }
+                            td { strong { (rec.title) } br; (rec.text) }
+                            td { (rec.owner.0) }
+                            td { (rec.due.to_string()) }
                             td { (status_badge(ctx.lang, r.overdue, &status)) }
                             td {
                                 @if status != "done" && status != "dropped" {
@@ -360,21 +357,20 @@ pub(super) async fn create_recommendation(
     WebForm(f): WebForm<RecommendationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let r = api::create_recommendation(
-        State(api.clone()),
-        AuthUser(user),
-        key.clone(),
-        Ok(Json(api::CreateRecommendationRequest {
-            origin: doorbraak_model::RecommendationOrigin::Evaluation(f.evaluation),
-            title: f.title,
-            text: f.text,
-            owner: f.owner,
-            due: f.due,
-            share_text: checked(&f.share_text),
-        })),
-    )
-    .await
-    .map(|(_, j)| j);
+    let request = ops::register::CreateRecommendationRequest {
+        origin: doorbraak_model::RecommendationOrigin::Evaluation(f.evaluation),
+        title: f.title,
+        text: f.text,
+        owner: f.owner,
+        due: f.due,
+        share_text: checked(&f.share_text),
+    };
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::register::create(&api.node, &user, request, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
     after_command(
         &api,
         &ctx,
@@ -400,19 +396,22 @@ pub(super) async fn recommendation_status(
 ) -> Response {
     let Authed { ctx, user } = a;
     let r = match parse_enum::<doorbraak_model::RecommendationStatus>("status", &f.status) {
-        Ok(status) => {
-            api::recommendation_status(
-                State(api.clone()),
-                AuthUser(user),
-                key.clone(),
-                Path(id),
-                Ok(Json(api::RecommendationStatusRequest {
+        Ok(status) => match key.scoped(&user) {
+            Ok(key) => ops::register::command(
+                &api.node,
+                &user,
+                &id,
+                doorbraak_model::RecommendationCommand::SetStatus {
                     status,
                     note: f.note,
-                })),
+                },
+                "set_status",
+                key.as_ref(),
             )
             .await
-        }
+            .map_err(ApiError::from),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     after_command(
