@@ -142,9 +142,7 @@ pub async fn command(
     cmd: EscalationCommand,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Escalation>, NodeError> {
-    let id = super::stream_id(id)?;
-    node.execute_keyed::<Escalation>(&node.actor(u), &id, &cmd, cmd.name(), key)
-        .await
+    super::command::<Escalation>(node, u, id, &cmd, cmd.name(), key).await
 }
 
 /// Invoke the next step of the ladder, with the organisations that join at it.

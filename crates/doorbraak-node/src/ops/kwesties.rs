@@ -62,9 +62,7 @@ pub async fn command(
     name: &'static str,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Kwestie>, NodeError> {
-    let id = super::stream_id(id)?;
-    node.execute_keyed::<Kwestie>(&node.actor(u), &id, &cmd, name, key)
-        .await
+    super::command::<Kwestie>(node, u, id, &cmd, name, key).await
 }
 
 /// A kwestie as its page shows it.

@@ -80,9 +80,7 @@ pub async fn command(
     name: &'static str,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Minutes>, NodeError> {
-    let id = super::stream_id(id)?;
-    node.execute_keyed::<Minutes>(&node.actor(u), &id, &cmd, name, key)
-        .await
+    super::command::<Minutes>(node, u, id, &cmd, name, key).await
 }
 
 /// Approve a revision, naming its number and content hash; this node signs its person's

@@ -33,3 +33,23 @@ pub async fn reminders(
 ) -> Result<Vec<doorbraak_store::Notification>, crate::app::NodeError> {
     Ok(node.store.notifications(u.role.code(), &u.id).await?)
 }
+
+/// A command on a stream of kind `A`, in the person's name (decided here at the stream's home,
+/// or forwarded to it).
+pub async fn command<A>(
+    node: &crate::app::Node,
+    u: &crate::app::User,
+    id: &str,
+    cmd: &A::Command,
+    name: &'static str,
+    key: Option<&crate::app::Idempotency>,
+) -> Result<crate::app::Applied<A>, crate::app::NodeError>
+where
+    A: doorbraak_store::Stream,
+    A::Body: serde::Serialize + serde::de::DeserializeOwned + Send + Sync,
+    A::Command: serde::Serialize + Sync,
+{
+    let id = stream_id(id)?;
+    node.execute_keyed::<A>(&node.actor(u), &id, cmd, name, key)
+        .await
+}

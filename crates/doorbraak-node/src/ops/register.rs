@@ -61,9 +61,7 @@ pub async fn command(
     name: &'static str,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Recommendation>, NodeError> {
-    let id = super::stream_id(id)?;
-    node.execute_keyed::<Recommendation>(&node.actor(u), &id, &cmd, name, key)
-        .await
+    super::command::<Recommendation>(node, u, id, &cmd, name, key).await
 }
 
 /// The register, typed.
