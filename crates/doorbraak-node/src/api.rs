@@ -14,8 +14,8 @@ use axum::{Json, Router};
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant, StepOutcome};
 use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
-    BottleneckClassification, DocTarget, Escalation, Kwestie, Minutes, MinutesCommand, Oin,
-    PersonId, Role, RuleViolation, Situation, SolutionScope, Step,
+    BottleneckClassification, DocTarget, Escalation, Minutes, MinutesCommand, Oin, PersonId, Role,
+    RuleViolation, Situation, SolutionScope, Step,
 };
 use doorbraak_store::{ListFilter, Stream};
 use serde::{Deserialize, Serialize};
@@ -1140,48 +1140,14 @@ pub(crate) async fn notifications(
 
 // ------------------------------------------------------------------ team overview and agenda
 
-fn age_days(since: doorbraak_model::Timestamp, now: doorbraak_model::Timestamp) -> i64 {
-    (now.as_second() - since.as_second()).max(0) / 86_400
-}
-
 /// The team manager's overview: every kwestie and escalation of this node, overdue first, then
 /// by next deadline, with its age in days.
 #[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn team_overview(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<serde_json::Value>> {
-    Operation::ReadTeamOverview.check(Some(u.role))?;
-    api.node.log_read(&u, "team_overview", "*").await?;
-    let now = api.node.now();
-    let mut out = serde_json::Map::new();
-    for kind in ["kwestie", "escalation"] {
-        let rows = api
-            .node
-            .store
-            .list(kind, &ListFilter::default())
-            .await
-            .map_err(crate::app::NodeError::from)?;
-        let items: Vec<serde_json::Value> = rows
-            .into_iter()
-            .filter(|r| r.status != "resolved" && r.status != "closed")
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id,
-                    "status": r.status,
-                    "overdue": r.overdue,
-                    "age_days": age_days(r.created_at, now),
-                    "next_deadline": r.next_deadline,
-                    "case_ref": r.case_ref,
-                    "step": r.step,
-                    "situation": r.situation,
-                    "home": r.home_oin,
-                })
-            })
-            .collect();
-        out.insert(format!("{kind}s"), serde_json::Value::Array(items));
-    }
-    Ok(Json(serde_json::Value::Object(out)))
+) -> ApiResult<Json<crate::ops::team::TeamOverview>> {
+    Ok(Json(crate::ops::team::overview(&api.node, &u).await?))
 }
 
 /// The agenda of the team meeting (basisteamoverleg): open kwesties routed to it, overdue first,
@@ -1190,45 +1156,8 @@ pub(crate) async fn team_overview(
 pub(crate) async fn team_agenda(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<serde_json::Value>> {
-    Operation::ReadTeamAgenda.check(Some(u.role))?;
-    api.node.log_read(&u, "team_agenda", "*").await?;
-    let now = api.node.now();
-    let rows = api
-        .node
-        .store
-        .list("kwestie", &ListFilter::default())
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    let mut items: Vec<(bool, i64, serde_json::Value)> = Vec::new();
-    for r in rows {
-        let Ok(k) = serde_json::from_value::<Kwestie>(r.state) else {
-            continue;
-        };
-        if k.is_closed() || !k.route.on_team_agenda {
-            continue;
-        }
-        let overdue = k.is_overdue(now);
-        let age = age_days(k.raised_at, now);
-        items.push((
-            overdue,
-            age,
-            serde_json::json!({
-                "kwestie": k.id,
-                "obstacle": k.obstacle,
-                "categories": k.categories,
-                "status": k.status(),
-                "age_days": age,
-                "overdue": overdue,
-                "offers_board_escalation": k.offers_board_escalation(now),
-                "case_ref": k.case_ref,
-            }),
-        ));
-    }
-    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-    Ok(Json(
-        serde_json::json!({ "items": items.into_iter().map(|i| i.2).collect::<Vec<_>>() }),
-    ))
+) -> ApiResult<Json<crate::ops::team::TeamAgenda>> {
+    Ok(Json(crate::ops::team::agenda(&api.node, &u).await?))
 }
 
 // ------------------------------------------------------------------ recommendations register

@@ -4,7 +4,7 @@
 //! handler and never reads untyped JSON.
 //!
 //! Moved here so far: lists, cases, escalations, kwesties and meetings. The other area
-//! (the team overview and the stagnation view) still lives in `crate::api` and move here the same way.
+//! (the stagnation view) still lives in `crate::api` and move here the same way.
 
 pub mod admin;
 pub mod cases;
@@ -13,6 +13,7 @@ pub mod kwesties;
 pub mod lists;
 pub mod minutes;
 pub mod register;
+pub mod team;
 
 use doorbraak_model::RuleViolation;
 

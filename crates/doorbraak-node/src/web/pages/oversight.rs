@@ -10,7 +10,11 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
     use doorbraak_model::access::Operation;
     let overview = if Operation::ReadTeamOverview.allows(user.role) {
-        Some(api::team_overview(State(api.clone()), AuthUser(user.clone())).await)
+        Some(
+            ops::team::overview(&api.node, &user)
+                .await
+                .map_err(ApiError::from),
+        )
     } else {
         None
     };
@@ -18,7 +22,11 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
     let agenda = if !Operation::ReadTeamAgenda.allows(user.role) {
         None
     } else {
-        Some(api::team_agenda(State(api.clone()), AuthUser(user.clone())).await)
+        Some(
+            ops::team::agenda(&api.node, &user)
+                .await
+                .map_err(ApiError::from),
+        )
     };
     let content = html! {
         @if let Some(o) = &overview {
@@ -26,11 +34,11 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
             p.hint { (ctx.t("Te laat eerst, dan op termijn; leeftijd in dagen.", "Overdue first, then by deadline; age in days.")) }
             @match o {
                 Err(e) => (error_box(ctx.lang, e)),
-                Ok(Json(v)) => {
+                Ok(v) => {
                     h3 { (ctx.t("Escalaties", "Escalations")) }
-                    (team_table(&api, &ctx, v["escalations"].as_array(), "escalaties"))
+                    (team_table(&api, &ctx, &v.escalations, "escalaties"))
                     h3 { (ctx.t("Kwesties", "Kwesties")) }
-                    (team_table(&api, &ctx, v["kwesties"].as_array(), "kwesties"))
+                    (team_table(&api, &ctx, &v.kwesties, "kwesties"))
                 }
             }
         }
@@ -38,16 +46,15 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
         h2 { (ctx.t("Agenda van het teamoverleg", "Team-meeting agenda")) }
         @match agenda {
             Err(e) => (error_box(ctx.lang, e)),
-            Ok(Json(v)) => {
-                @let items = v["items"].as_array().cloned().unwrap_or_default();
-                @if items.is_empty() { p { (ctx.t("Niets geagendeerd.", "Nothing on the agenda.")) } }
+            Ok(v) => {
+                @if v.items.is_empty() { p { (ctx.t("Niets geagendeerd.", "Nothing on the agenda.")) } }
                 ol {
-                    @for i in &items {
+                    @for i in &v.items {
                         li {
-                            a href={ "/kwesties/" (i["kwestie"].as_str().unwrap_or_default()) } { (i["obstacle"].as_str().unwrap_or_default()) }
-                            " — " (i["age_days"]) (ctx.t(" dagen", " days"))
-                            @if i["overdue"] == true { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
-                            @if i["offers_board_escalation"] == true { " " span.badge { (ctx.t("kan naar het bestuur", "may go to the board")) } }
+                            a href={ "/kwesties/" (i.kwestie) } { (i.obstacle) }
+                            " — " (i.age_days) (ctx.t(" dagen", " days"))
+                            @if i.overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
+                            @if i.offers_board_escalation { " " span.badge { (ctx.t("kan naar het bestuur", "may go to the board")) } }
                         }
                     }
                 }
@@ -62,10 +69,9 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
 pub(super) fn team_table(
     api: &Api,
     ctx: &Ctx,
-    items: Option<&Vec<serde_json::Value>>,
+    items: &[ops::team::TeamItem],
     base: &str,
 ) -> Markup {
-    let items = items.cloned().unwrap_or_default();
     html! {
         @if items.is_empty() { p { (ctx.t("Niets open.", "Nothing open.")) } }
         @else {
@@ -78,13 +84,13 @@ pub(super) fn team_table(
                     th scope="col" { (ctx.t("Volgende termijn", "Next deadline")) }
                 } }
                 tbody {
-                    @for i in &items {
+                    @for i in items {
                         tr {
-                            td { a href={ "/" (base) "/" (i["id"].as_str().unwrap_or_default()) } { (i["case_ref"].as_str().unwrap_or("—")) } }
-                            td { (i["home"].as_str().map(|o| org_name(api, o)).unwrap_or_default()) }
-                            td { (status_badge(ctx.lang, i["overdue"] == true, i["status"].as_str().unwrap_or_default())) }
-                            td { (i["age_days"]) }
-                            td { (i["next_deadline"].as_str().and_then(|t| t.parse::<Timestamp>().ok()).map(fmt_ts).unwrap_or_default()) }
+                            td { a href={ "/" (base) "/" (i.id) } { (i.case_ref.as_deref().unwrap_or("—")) } }
+                            td { (i.home.as_deref().map(|o| org_name(api, o)).unwrap_or_default()) }
+                            td { (status_badge(ctx.lang, i.overdue, &i.status)) }
+                            td { (i.age_days) }
+                            td { (i.next_deadline.map(fmt_ts).unwrap_or_default()) }
                         }
                     }
                 }
