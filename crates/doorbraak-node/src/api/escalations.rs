@@ -1,0 +1,286 @@
+//! Escalations and their private notes.
+
+use super::*;
+
+pub use crate::ops::escalations::{InvokeStepRequest, OpenEscalationRequest};
+
+/// Open an escalation at its first step.
+#[utoipa::path(post, path = "/api/v1/escalations", request_body = OpenEscalationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn open_escalation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    b: Result<Json<OpenEscalationRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let a = crate::ops::escalations::open(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    created(applied(a))
+}
+
+/// Escalations of this node: overdue first, then by deadline.
+#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_escalations(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let Query(q) = q?;
+    list_rows(&api, &u, "escalation", q).await
+}
+
+/// One escalation, with whether it is overdue now.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn get_escalation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = uuid(&id)?.to_string();
+    let e = api.node.read::<Escalation>(&u, &id).await?;
+    let now = api.node.now();
+    Ok(Json(serde_json::json!({
+        "version": e.version,
+        "overdue": e.state.is_overdue(now),
+        "current_step": e.state.current_step(),
+        "state": e.state,
+    })))
+}
+
+/// The ordered event log of an escalation.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/events", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn escalation_events(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    api.node.read::<Escalation>(&u, &id).await?;
+    let events = api
+        .node
+        .store
+        .events::<Escalation>(&id, 0)
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(events))
+}
+
+pub(crate) async fn esc_cmd(
+    api: &Api,
+    u: &User,
+    key: &IdemKey,
+    id: &str,
+    cmd: EscalationCommand,
+    _name: &'static str,
+) -> ApiResult<Json<CommandResponse>> {
+    let id = uuid(id)?.to_string();
+    applied(
+        crate::ops::escalations::command(&api.node, u, &id, cmd, key.scoped(u)?.as_ref()).await?,
+    )
+}
+
+/// Invoke the next step of the ladder.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/steps", params(("id" = String, Path)), request_body = InvokeStepRequest, responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn invoke_step(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<InvokeStepRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    applied(
+        crate::ops::escalations::invoke_step(&api.node, &u, &id, r, key.scoped(&u)?.as_ref())
+            .await?,
+    )
+}
+
+/// The counterpart picks up the current step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn esc_pick_up(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CommandResponse>> {
+    esc_cmd(&api, &u, &key, &id, EscalationCommand::PickUp, "pick_up").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddParticipantRequest {
+    pub participant: Participant,
+}
+
+/// Add a participant to the current step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/participants", params(("id" = String, Path)), request_body = AddParticipantRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn add_participant(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<AddParticipantRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    esc_cmd(
+        &api,
+        &u,
+        &key,
+        &id,
+        EscalationCommand::AddParticipant {
+            participant: r.participant,
+        },
+        "add_participant",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyInformedRequest {
+    pub step: Step,
+    pub informed: FamilyInformed,
+}
+
+/// Record whether and when the family was informed about a step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/family-informed", params(("id" = String, Path)), request_body = FamilyInformedRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn family_informed(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<FamilyInformedRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = EscalationCommand::RecordFamilyInformed {
+        step: r.step,
+        informed: r.informed,
+    };
+    esc_cmd(&api, &u, &key, &id, cmd, "record_family_informed").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    pub outcome: StepOutcome,
+}
+
+/// Record the outcome of the current step.
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/outcome", params(("id" = String, Path)), request_body = OutcomeRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn record_outcome(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<OutcomeRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    esc_cmd(
+        &api,
+        &u,
+        &key,
+        &id,
+        EscalationCommand::RecordOutcome { outcome: r.outcome },
+        "record_outcome",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SituationRequest {
+    pub to: Situation,
+    pub reason: String,
+}
+
+/// Change the situation (an explicit, recorded act with a reason).
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/situation", params(("id" = String, Path)), request_body = SituationRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn change_situation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<SituationRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = EscalationCommand::ChangeSituation {
+        to: r.to,
+        reason: r.reason,
+    };
+    esc_cmd(&api, &u, &key, &id, cmd, "change_situation").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    pub classification: BottleneckClassification,
+}
+
+/// Close the escalation (needs a family-informed record for every step).
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/close", params(("id" = String, Path)), request_body = CloseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn close_escalation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<CloseRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    esc_cmd(
+        &api,
+        &u,
+        &key,
+        &id,
+        EscalationCommand::Close {
+            classification: r.classification,
+        },
+        "close",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub text: String,
+}
+
+/// Add a private note to an escalation: it stays on this node (never shared, never sent).
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 201, body = Object), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn add_note(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<NoteRequest>, JsonRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    doorbraak_model::text::require("text", &r.text, doorbraak_model::text::MAX_TEXT)?;
+    // notes are case content: only for who may read the escalation (logged, refusals too)
+    api.node.read::<Escalation>(&u, &id).await?;
+    let note = api
+        .node
+        .add_private_note(&u, "escalation", &id, &r.text, key.scoped(&u)?.as_ref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
+/// The private notes of this organisation on an escalation.
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_notes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = uuid(&id)?.to_string();
+    api.node.read::<Escalation>(&u, &id).await?;
+    api.node.log_read(&u, "private_note", &id).await?;
+    let notes = api
+        .node
+        .store
+        .private_notes("escalation", &id)
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    Ok(Json(notes))
+}

@@ -1,0 +1,126 @@
+//! Kwesties.
+
+use super::*;
+
+pub use crate::ops::kwesties::RaiseKwestieRequest;
+
+/// Raise a kwestie (to the team manager and/or the team meeting's agenda).
+#[utoipa::path(post, path = "/api/v1/kwesties", request_body = RaiseKwestieRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn raise_kwestie(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    b: Result<Json<RaiseKwestieRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let a = crate::ops::kwesties::raise(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    created(applied(a))
+}
+
+/// The team's kwesties: overdue first, then by deadline.
+#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_kwesties(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let Query(q) = q?;
+    list_rows(&api, &u, "kwestie", q).await
+}
+
+/// One kwestie.
+#[utoipa::path(get, path = "/api/v1/kwesties/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn get_kwestie(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    uuid(&id)?;
+    let k = crate::ops::kwesties::get(&api.node, &u, &id).await?;
+    Ok(Json(serde_json::json!({
+        "version": k.version,
+        "overdue": k.overdue,
+        "offers_board_escalation": k.offers_board_escalation,
+        "state": k.state,
+    })))
+}
+
+pub(crate) async fn kwestie_cmd(
+    api: &Api,
+    u: &User,
+    key: &IdemKey,
+    id: &str,
+    cmd: KwestieCommand,
+    name: &'static str,
+) -> ApiResult<Json<CommandResponse>> {
+    let id = uuid(id)?.to_string();
+    applied(
+        crate::ops::kwesties::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref())
+            .await?,
+    )
+}
+
+/// The team manager (or, once escalated to the board, a board member) picks up a kwestie.
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn kwestie_pick_up(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CommandResponse>> {
+    kwestie_cmd(&api, &u, &key, &id, KwestieCommand::PickUp, "pick_up").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateToBoardRequest {
+    /// The other person taking this step (the team manager when a professional asks, or the
+    /// professional when the team manager asks).
+    pub co_signer: String,
+    pub co_signer_role: Role,
+}
+
+/// Escalate an overdue kwestie to the board (professional together with team manager).
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/escalate-to-board", params(("id" = String, Path)), request_body = EscalateToBoardRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn kwestie_to_board(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<EscalateToBoardRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = KwestieCommand::EscalateToBoard {
+        co_signer: PersonId::new(r.co_signer),
+        co_signer_role: r.co_signer_role,
+    };
+    kwestie_cmd(&api, &u, &key, &id, cmd, "escalate_to_board").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveKwestieRequest {
+    pub solution: String,
+    pub scope: SolutionScope,
+    pub solved_for_family: bool,
+    pub classification: BottleneckClassification,
+}
+
+/// Record how a kwestie was solved; it is then closed.
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/resolve", params(("id" = String, Path)), request_body = ResolveKwestieRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn kwestie_resolve(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<ResolveKwestieRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = KwestieCommand::Resolve {
+        solution: r.solution,
+        scope: r.scope,
+        solved_for_family: r.solved_for_family,
+        classification: r.classification,
+    };
+    kwestie_cmd(&api, &u, &key, &id, cmd, "resolve").await
+}

@@ -1,0 +1,347 @@
+//! Meetings and their minutes: scheduling, drafts, revisions, circulation, signed
+//! approvals, change requests, addenda, the verification bundle and the printable record.
+
+use super::*;
+
+pub use crate::ops::minutes::ScheduleMeetingRequest;
+
+/// Schedule a meeting (overleg) within a step of an escalation.
+#[utoipa::path(post, path = "/api/v1/meetings", request_body = ScheduleMeetingRequest, responses((status = 201, body = CommandResponse), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn schedule_meeting(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    b: Result<Json<ScheduleMeetingRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let a = crate::ops::minutes::schedule(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    created(applied(a))
+}
+
+/// Meetings and their minutes on this node: overdue approvals first (for the overviews).
+#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_meetings(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let Query(q) = q?;
+    list_rows(&api, &u, "minutes", q).await
+}
+
+/// Minutes waiting for my approval (what my reminders are about), with their deadlines.
+#[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn awaiting_me(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<Vec<crate::ops::minutes::Awaiting>>> {
+    Ok(Json(crate::ops::minutes::awaiting_me(&api.node, &u).await?))
+}
+
+/// A meeting with its minutes, revisions and approvals.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn get_meeting(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = uuid(&id)?.to_string();
+    let m = api.node.read::<Minutes>(&u, &id).await?;
+    Ok(Json(
+        serde_json::json!({ "version": m.version, "state": m.state }),
+    ))
+}
+
+pub(crate) async fn minutes_cmd(
+    api: &Api,
+    u: &User,
+    key: &IdemKey,
+    id: &str,
+    cmd: MinutesCommand,
+    name: &'static str,
+) -> ApiResult<Json<CommandResponse>> {
+    let id = uuid(id)?.to_string();
+    applied(
+        crate::ops::minutes::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref()).await?,
+    )
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentRequest {
+    pub content: String,
+}
+
+/// Draft the minutes (revision 1).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn draft_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<ContentRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    minutes_cmd(
+        &api,
+        &u,
+        &key,
+        &id,
+        MinutesCommand::Draft { content: r.content },
+        "draft",
+    )
+    .await
+}
+
+fn main_doc() -> DocTarget {
+    DocTarget::Main
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+    pub content: String,
+}
+
+/// Make a new revision (voids earlier approvals).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/revisions", params(("id" = String, Path)), request_body = ReviseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn revise_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<ReviseRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = MinutesCommand::Revise {
+        target: r.target,
+        content: r.content,
+    };
+    minutes_cmd(&api, &u, &key, &id, cmd, "revise").await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CirculateRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+}
+
+/// Circulate the current revision for approval.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/circulate", params(("id" = String, Path)), request_body = CirculateRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn circulate_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<CirculateRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    minutes_cmd(
+        &api,
+        &u,
+        &key,
+        &id,
+        MinutesCommand::Circulate { target: r.target },
+        "circulate",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+    pub revision: u32,
+    /// SHA-256 (hex) of the text being approved.
+    pub content_hash: String,
+}
+
+/// Approve a revision (naming its number and content hash).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/approve", params(("id" = String, Path)), request_body = ApproveRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn approve_minutes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<ApproveRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    applied(
+        crate::ops::minutes::approve(
+            &api.node,
+            &u,
+            &id,
+            r.target,
+            r.revision,
+            r.content_hash,
+            key.scoped(&u)?.as_ref(),
+        )
+        .await?,
+    )
+}
+
+/// An export of final minutes with everything needed to verify the approvals offline
+/// (`doorbraak minutes verify BUNDLE`).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/bundle", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn minutes_bundle(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    use base64::Engine;
+    let id = uuid(&id)?.to_string();
+    let m = api.node.read::<Minutes>(&u, &id).await?;
+    let dir = api.node.directory();
+    let (Some(fed), Some(manifest)) = (api.node.federation.as_ref(), dir.manifest.clone()) else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "federation.not_configured",
+            "Zonder federatie (certificaten en adresboek) is er niets te verifiëren",
+            "Without a federation (certificates and directory) there is nothing to verify",
+        ));
+    };
+    Ok(Json(doorbraak_federation::signing::MinutesBundle {
+        bundle: doorbraak_federation::signing::MinutesBundle::KIND.into(),
+        minutes: m.state,
+        ca_certificate: base64::engine::general_purpose::STANDARD.encode(&fed.tls.ca_der),
+        directory: manifest,
+    }))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The final minutes with their approval record as a printable page (Dutch, print stylesheet).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = String, Path)), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn minutes_print(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = uuid(&id)?.to_string();
+    let m = api.node.read::<Minutes>(&u, &id).await?.state;
+    let Some(doc) = m.main.as_ref() else {
+        return Err(RuleViolation::NotFound {
+            what: "Minutes draft",
+        }
+        .into());
+    };
+    let Some(text) = doc.final_text() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "minutes.not_final",
+            "Alleen een definitief verslag kan worden afgedrukt voor het dossier",
+            "Only final minutes can be printed for the dossier",
+        ));
+    };
+    let mut html = String::from(
+        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Verslag overleg</title>\
+         <style>body{font-family:Georgia,serif;max-width:42rem;margin:2rem auto;color:#111}\
+         h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:.3rem;text-align:left}\
+         pre{white-space:pre-wrap;font-family:inherit}.meta{color:#333}@media print{body{margin:0}a{color:#000}}</style></head><body>",
+    );
+    html.push_str(&format!(
+        "<h1>Verslag van het overleg ({})</h1><p class=\"meta\">Datum overleg: {} · Escalatie {} · Versie {} · Definitief sinds {}</p>",
+        esc(m.meeting.step.label_nl()),
+        esc(&m.meeting.date.to_string()),
+        esc(&m.meeting.escalation.to_string()),
+        text.number,
+        esc(&doc.final_at.map(|t| t.to_string()).unwrap_or_default()),
+    ));
+    html.push_str(&format!(
+        "<h2>Agenda</h2><pre>{}</pre><h2>Verslag</h2><pre>{}</pre>",
+        esc(&m.meeting.agenda),
+        esc(&text.content)
+    ));
+    html.push_str("<h2>Goedkeuringen</h2><table><tr><th>Naam</th><th>Rol</th><th>Organisatie (OIN)</th><th>Goedgekeurd op</th><th>Ondertekend</th></tr>");
+    for p in &m.meeting.participants {
+        let a = doc
+            .approvals
+            .iter()
+            .find(|a| a.org == p.org && a.person == p.person);
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.name),
+            esc(p.role.label_nl()),
+            esc(p.org.as_str()),
+            esc(&a.map(|a| a.at.to_string()).unwrap_or_else(|| "—".into())),
+            if a.and_then(|a| a.signature.as_ref()).is_some() {
+                "ja (ECDSA P-256)"
+            } else {
+                "nee"
+            },
+        ));
+    }
+    html.push_str(&format!(
+        "</table><p class=\"meta\">SHA-256 van de tekst: <code>{}</code></p>",
+        esc(&text.content_hash)
+    ));
+    for (i, a) in m.addenda.iter().enumerate() {
+        if let Some(t) = a.final_text() {
+            html.push_str(&format!(
+                "<h2>Addendum {}</h2><pre>{}</pre>",
+                i + 1,
+                esc(&t.content)
+            ));
+        }
+    }
+    html.push_str("</body></html>");
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestChangesRequest {
+    #[serde(default = "main_doc")]
+    pub target: DocTarget,
+    pub revision: u32,
+    pub comment: String,
+}
+
+/// Ask for changes to a revision, with a comment.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/request-changes", params(("id" = String, Path)), request_body = RequestChangesRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn request_changes(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<RequestChangesRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let cmd = MinutesCommand::RequestChanges {
+        target: r.target,
+        revision: r.revision,
+        comment: r.comment,
+    };
+    minutes_cmd(&api, &u, &key, &id, cmd, "request_changes").await
+}
+
+/// Add an addendum (a correction) to final minutes.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/addenda", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn add_addendum(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<ContentRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    minutes_cmd(
+        &api,
+        &u,
+        &key,
+        &id,
+        MinutesCommand::AddAddendum { content: r.content },
+        "add_addendum",
+    )
+    .await
+}

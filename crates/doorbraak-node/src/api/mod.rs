@@ -1,0 +1,362 @@
+//! The JSON API under `/api/v1`, plus `/healthz`, `/readyz`, `/metrics` and the OpenAPI
+//! document at `/api/v1/openapi.json` (generated from these handlers with utoipa).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant, StepOutcome};
+use doorbraak_model::kwestie::KwestieCommand;
+use doorbraak_model::{
+    BottleneckClassification, DocTarget, Escalation, Minutes, MinutesCommand, Oin, PersonId, Role,
+    RuleViolation, Situation, SolutionScope, Step,
+};
+use doorbraak_store::{ListFilter, Stream};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::app::{Applied, Idempotency, Node, User, event_names};
+use crate::error::{ApiError, ApiErrorBody};
+use doorbraak_model::access::Operation;
+
+mod admin;
+mod cases;
+mod escalations;
+mod health;
+mod kwesties;
+mod minutes;
+mod oversight;
+
+pub use admin::*;
+pub use cases::*;
+pub use escalations::*;
+pub(crate) use health::*;
+pub use kwesties::*;
+pub use minutes::*;
+pub use oversight::*;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Shared state of the HTTP side.
+pub struct Api {
+    pub node: Arc<Node>,
+    tokens: HashMap<String, User>,
+    pub web: crate::web::Web,
+}
+
+impl Api {
+    pub fn new(node: Arc<Node>) -> Self {
+        let tokens = node
+            .settings
+            .dev_users
+            .iter()
+            .map(|u| {
+                (
+                    u.token.clone(),
+                    User {
+                        id: u.id.clone(),
+                        name: u.name.clone(),
+                        role: u.role,
+                    },
+                )
+            })
+            .collect();
+        let web = crate::web::Web::new(&node.settings);
+        Self { node, tokens, web }
+    }
+}
+
+/// The idempotency key of a command: the `Idempotency-Key` header of an API call, or the key a
+/// rendered web form carries (`_idem`). A repeated key returns the first answer and has no
+/// second effect; keys are per person and kept at least 24 hours.
+#[derive(Debug, Clone, Default)]
+pub struct IdemKey(pub Option<String>);
+
+/// The key a web form carried, put into the request by the web guard.
+#[derive(Debug, Clone)]
+pub struct FormKey(pub String);
+
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+impl IdemKey {
+    /// A key of its own for a second command that one request causes (e.g. the web's pick-up
+    /// also adds the person as participant): derived, so it repeats with the request's key.
+    pub fn sub(&self, part: &str) -> IdemKey {
+        IdemKey(self.0.as_ref().map(|k| {
+            let mut k = format!("{k}/{part}");
+            k.truncate(Idempotency::MAX_LEN);
+            k
+        }))
+    }
+
+    /// The key, validated, in the person's scope.
+    pub fn scoped(&self, u: &User) -> Result<Option<Idempotency>, ApiError> {
+        self.0
+            .as_deref()
+            .map(|k| Idempotency::for_user(u, k))
+            .transpose()
+            .map_err(ApiError::from)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if let Some(v) = parts.headers.get(IDEMPOTENCY_HEADER) {
+            let v = v.to_str().map_err(|_| {
+                ApiError::from(RuleViolation::InvalidField {
+                    field: "Idempotency-Key",
+                    reason: "1-128 visible ASCII characters",
+                })
+            })?;
+            return Ok(IdemKey(Some(v.to_owned())));
+        }
+        Ok(IdemKey(
+            parts.extensions.get::<FormKey>().map(|k| k.0.clone()),
+        ))
+    }
+}
+
+/// The person behind the request's bearer token.
+pub struct AuthUser(pub User);
+
+impl FromRequestParts<Arc<Api>> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthenticated)?;
+        api.tokens
+            .get(token.trim())
+            .cloned()
+            .map(AuthUser)
+            .ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+    b.map(|Json(t)| t).map_err(ApiError::from)
+}
+
+pub(crate) fn uuid(s: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| ApiError::bad_id(&s.chars().take(64).collect::<String>()))
+}
+
+/// What a command returns: the new version, the events it recorded, and the new state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommandResponse {
+    pub id: String,
+    pub version: i64,
+    /// The types of the events recorded, e.g. `["step_invoked"]`.
+    pub events: Vec<String>,
+    #[schema(value_type = Object)]
+    pub state: serde_json::Value,
+}
+
+fn applied<A: Stream>(a: Applied<A>) -> ApiResult<Json<CommandResponse>>
+where
+    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+{
+    Ok(Json(CommandResponse {
+        events: event_names(&a.events),
+        id: a.id,
+        version: a.version,
+        state: serde_json::to_value(&a.state).map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "node.internal",
+                "Interne fout",
+                "Internal error",
+            )
+        })?,
+    }))
+}
+
+fn created(r: ApiResult<Json<CommandResponse>>) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    r.map(|j| (StatusCode::CREATED, j))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this status (e.g. `open`, `closed`, `raised`, `picked_up`).
+    pub status: Option<String>,
+    /// Only overdue items.
+    pub overdue: Option<bool>,
+    pub case_ref: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub use crate::ops::lists::MAX_LIST;
+
+pub use crate::ops::admin::MAX_ACCESS_LOG;
+
+pub(crate) use crate::ops::lists::limit as list_limit;
+
+impl ListQuery {
+    fn filter(self) -> Result<ListFilter, RuleViolation> {
+        Ok(ListFilter {
+            limit: list_limit(self.limit, MAX_LIST)?,
+            status: self.status,
+            case_ref: self.case_ref,
+            overdue_only: self.overdue.unwrap_or(false),
+        })
+    }
+}
+
+/// A list of one kind of stream for a person (see [`crate::ops::lists::rows`]).
+pub(crate) async fn list_rows(
+    api: &Api,
+    u: &User,
+    kind: &str,
+    q: ListQuery,
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let filter = q.filter()?;
+    Ok(Json(
+        crate::ops::lists::rows(&api.node, u, kind, &filter).await?,
+    ))
+}
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every command accepts an `Idempotency-Key` (the federation's admin actions, which are
+/// idempotent by nature, too: there it changes nothing).
+struct IdempotencyAddon;
+
+impl Modify for IdempotencyAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        let header = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes the command safe to retry: a repeated key (per person, kept at least 24 \
+                 hours) returns the first answer and has no second effect; the same key for \
+                 another operation is refused (422 input.idempotency_key_reused).",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(Idempotency::MAX_LEN))
+                    .pattern(Some("^[!-~]+$")),
+            ))
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(op) = item.post.as_mut() {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(header.clone().into());
+            }
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Doorbraak node API", description = "The JSON API of one organisation's Doorbraak node. Errors are `{code, rule, message_nl, message_en}`."),
+    paths(
+        me, create_case, list_cases, get_case,
+        raise_kwestie, list_kwesties, get_kwestie, kwestie_pick_up, kwestie_to_board, kwestie_resolve,
+        open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
+        add_participant, family_informed, record_outcome, change_situation, close_escalation, add_note, list_notes,
+        schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
+        approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
+        peers, federation_health, resend, reload_directory, team_overview, team_agenda, create_recommendation,
+        list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
+    ),
+    modifiers(&SecurityAddon, &IdempotencyAddon)
+)]
+pub struct ApiDoc;
+
+/// The node's HTTP router.
+pub fn router(api: Arc<Api>) -> Router {
+    let limit = api.node.settings.max_body_bytes;
+    let v1 = Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(me))
+        .route("/cases", post(create_case).get(list_cases))
+        .route("/cases/{case_ref}", get(get_case))
+        .route("/kwesties", post(raise_kwestie).get(list_kwesties))
+        .route("/kwesties/{id}", get(get_kwestie))
+        .route("/kwesties/{id}/pick-up", post(kwestie_pick_up))
+        .route("/kwesties/{id}/escalate-to-board", post(kwestie_to_board))
+        .route("/kwesties/{id}/resolve", post(kwestie_resolve))
+        .route("/escalations", post(open_escalation).get(list_escalations))
+        .route("/escalations/{id}", get(get_escalation))
+        .route("/escalations/{id}/events", get(escalation_events))
+        .route("/escalations/{id}/steps", post(invoke_step))
+        .route("/escalations/{id}/pick-up", post(esc_pick_up))
+        .route("/escalations/{id}/participants", post(add_participant))
+        .route("/escalations/{id}/family-informed", post(family_informed))
+        .route("/escalations/{id}/outcome", post(record_outcome))
+        .route("/escalations/{id}/situation", post(change_situation))
+        .route("/escalations/{id}/close", post(close_escalation))
+        .route("/escalations/{id}/notes", post(add_note).get(list_notes))
+        .route("/meetings", post(schedule_meeting).get(list_meetings))
+        .route("/meetings/awaiting-me", get(awaiting_me))
+        .route("/meetings/{id}", get(get_meeting))
+        .route("/meetings/{id}/minutes", post(draft_minutes))
+        .route("/meetings/{id}/revisions", post(revise_minutes))
+        .route("/meetings/{id}/circulate", post(circulate_minutes))
+        .route("/meetings/{id}/approve", post(approve_minutes))
+        .route("/meetings/{id}/request-changes", post(request_changes))
+        .route("/meetings/{id}/addenda", post(add_addendum))
+        .route("/meetings/{id}/bundle", get(minutes_bundle))
+        .route("/meetings/{id}/print", get(minutes_print))
+        .route("/access-log", get(access_log))
+        .route("/notifications", get(notifications))
+        .route("/oversight/stagnation", get(stagnation))
+        .route("/oversight/trend", get(trend))
+        .route("/team/overview", get(team_overview))
+        .route("/team/agenda", get(team_agenda))
+        .route(
+            "/recommendations",
+            post(create_recommendation).get(list_recommendations),
+        )
+        .route("/recommendations/{id}/status", post(recommendation_status))
+        .route(
+            "/recommendations/{id}/follow-up",
+            post(recommendation_follow_up),
+        )
+        .route("/federation/peers", get(peers))
+        .route("/federation/health", get(federation_health))
+        .route("/federation/peers/{oin}/resend", post(resend))
+        .route("/federation/directory/reload", post(reload_directory))
+        .fallback(not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", v1)
+        .merge(crate::web::router(api.clone()))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(api)
+}

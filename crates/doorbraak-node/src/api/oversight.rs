@@ -1,0 +1,209 @@
+//! The access log and reminders, the team overview and agenda, the recommendations register,
+//! and the stagnation view.
+
+use super::*;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccessLogQuery {
+    /// Only entries about this object id.
+    pub object_id: Option<String>,
+    /// Only entries of this person (user id).
+    pub user_id: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// The access log (NEN 7513), for the functional administrator and quality officer.
+#[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn access_log(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<AccessLogQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<doorbraak_store::AccessEntry>>> {
+    let Query(q) = q?;
+    let rows = crate::ops::admin::access_log(
+        &api.node,
+        &u,
+        q.object_id.as_deref(),
+        q.user_id.as_deref(),
+        q.limit,
+    )
+    .await?;
+    Ok(Json(rows))
+}
+
+/// Reminders for my role (e.g. a pickup deadline passed).
+#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn notifications(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<Vec<doorbraak_store::Notification>>> {
+    Ok(Json(crate::ops::reminders(&api.node, &u).await?))
+}
+
+// ------------------------------------------------------------------ team overview and agenda
+
+/// The team manager's overview: every kwestie and escalation of this node, overdue first, then
+/// by next deadline, with its age in days.
+#[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn team_overview(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<crate::ops::team::TeamOverview>> {
+    Ok(Json(crate::ops::team::overview(&api.node, &u).await?))
+}
+
+/// The agenda of the team meeting (basisteamoverleg): open kwesties routed to it, overdue first,
+/// then the oldest.
+#[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn team_agenda(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<crate::ops::team::TeamAgenda>> {
+    Ok(Json(crate::ops::team::agenda(&api.node, &u).await?))
+}
+
+// ------------------------------------------------------------------ recommendations register
+
+pub use crate::ops::register::CreateRecommendationRequest;
+
+/// Add an entry to the recommendations register (aanbevelingenregister).
+#[utoipa::path(post, path = "/api/v1/recommendations", request_body = CreateRecommendationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn create_recommendation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    b: Result<Json<CreateRecommendationRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
+    let r = body(b)?;
+    let a = crate::ops::register::create(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    created(applied(a))
+}
+
+/// The recommendations register of this organisation.
+#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub(crate) async fn list_recommendations(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+    let Query(q) = q?;
+    list_rows(&api, &u, "recommendation", q).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationStatusRequest {
+    pub status: doorbraak_model::RecommendationStatus,
+    pub note: String,
+}
+
+/// Move a recommendation on (in progress, done, dropped), with a note.
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/status", params(("id" = String, Path)), request_body = RecommendationStatusRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn recommendation_status(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<RecommendationStatusRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    let cmd = doorbraak_model::RecommendationCommand::SetStatus {
+        status: r.status,
+        note: r.note,
+    };
+    let a = api
+        .node
+        .execute_keyed::<doorbraak_model::Recommendation>(
+            &api.node.actor(&u),
+            &id,
+            &cmd,
+            "set_status",
+            key.scoped(&u)?.as_ref(),
+        )
+        .await?;
+    applied(a)
+}
+
+/// Record follow-up on a recommendation.
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/follow-up", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn recommendation_follow_up(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    key: IdemKey,
+    Path(id): Path<String>,
+    b: Result<Json<NoteRequest>, JsonRejection>,
+) -> ApiResult<Json<CommandResponse>> {
+    let r = body(b)?;
+    let id = uuid(&id)?.to_string();
+    let cmd = doorbraak_model::RecommendationCommand::AddFollowUp { note: r.text };
+    let a = api
+        .node
+        .execute_keyed::<doorbraak_model::Recommendation>(
+            &api.node.actor(&u),
+            &id,
+            &cmd,
+            "follow_up",
+            key.scoped(&u)?.as_ref(),
+        )
+        .await?;
+    applied(a)
+}
+
+// ------------------------------------------------------------------ oversight
+
+/// The alderman's stagnation view of the region: aggregates from every member node (nothing
+/// counted twice, no case content, small counts suppressed); names the nodes that did not
+/// answer in time. Also stored as today's snapshot.
+#[utoipa::path(get, path = "/api/v1/oversight/stagnation", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn stagnation(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<serde_json::Value>> {
+    Operation::ReadStagnationView.check(Some(u.role))?;
+    api.node.log_read(&u, "oversight", "stagnation").await?;
+    let o = &api.node.settings.oversight;
+    let v = crate::oversight::stagnation(
+        &api.node,
+        std::time::Duration::from_millis(o.deadline_ms),
+        crate::oversight::Suppression {
+            below: o.suppress_below,
+            min_organisations: o.min_organisations,
+        },
+    )
+    .await?;
+    // only complete views are kept: a partial one next to a complete one would give away
+    // the missing organisation's figures
+    if v["partial"] == false {
+        let now = api.node.now();
+        let day = doorbraak_model::calendar::utc_date(now).to_string();
+        api.node
+            .store
+            .save_snapshot(&day, now, &v.to_string())
+            .await
+            .map_err(crate::app::NodeError::from)?;
+    }
+    Ok(Json(v))
+}
+
+/// Daily snapshots of the stagnation view, for the trend.
+#[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn trend(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    Operation::ReadStagnationView.check(Some(u.role))?;
+    api.node.log_read(&u, "oversight", "trend").await?;
+    let snaps = api
+        .node
+        .store
+        .snapshots(366)
+        .await
+        .map_err(crate::app::NodeError::from)?;
+    let out: Vec<serde_json::Value> = snaps
+        .into_iter()
+        .map(|(day, view)| serde_json::json!({ "day": day, "view": serde_json::from_str::<serde_json::Value>(&view).unwrap_or_default() }))
+        .collect();
+    Ok(Json(out))
+}
