@@ -1,0 +1,177 @@
+//! The HTTP adapter on its own: requests through the node's router (`tower::ServiceExt::
+//! oneshot`, no socket, no other node), on a real store. What a client sees at the edge:
+//! authentication, validation with the rule named, idempotency keys, JSON errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use doorbraak_node::api::{Api, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const ANNA: &str = "dev-anna-professional";
+const BEHEER: &str = "dev-beheer-admin";
+
+/// The example node's router, on a fresh SQLite file.
+async fn app() -> axum::Router {
+    let dir = std::env::temp_dir().join(format!("doorbraak-router-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::copy(
+        root.join("deploy/examples/directory.json"),
+        dir.join("directory.json"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root.join("deploy/examples/node.toml")).unwrap();
+    let settings =
+        doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, []).unwrap();
+    let node = doorbraak_node::server::open(settings).await.unwrap();
+    router(Arc::new(Api::new(node)))
+}
+
+async fn send(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let v = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, v)
+}
+
+#[tokio::test]
+async fn a_request_without_a_known_token_is_refused_with_the_rule() {
+    let app = app().await;
+    let (s, b) = send(&app, "GET", "/api/v1/cases", None, None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+    assert_eq!(b["rule"], "auth.unauthenticated");
+    let (s, _) = send(
+        &app,
+        "GET",
+        "/api/v1/cases",
+        Some("not-a-token"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = send(&app, "GET", "/api/v1/cases", Some(ANNA), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bodies_and_parameters_are_validated_with_the_rule_named() {
+    let app = app().await;
+    // an unknown field
+    let (s, b) = send(
+        &app,
+        "POST",
+        "/api/v1/cases",
+        Some(ANNA),
+        None,
+        Some(json!({ "case_ref": "LT-R1", "title": "Gezin", "bsn": "x" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b["rule"].as_str().unwrap().starts_with("input."), "{b}");
+    // a list limit out of range
+    let (s, b) = send(
+        &app,
+        "GET",
+        "/api/v1/kwesties?limit=0",
+        Some(ANNA),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, b["rule"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("input.invalid_field")
+        )
+    );
+    // the functional administrator reads no case content
+    let (s, b) = send(&app, "GET", "/api/v1/cases", Some(BEHEER), None, None).await;
+    assert_eq!(
+        (s, b["rule"].as_str()),
+        (StatusCode::FORBIDDEN, Some("access.role_not_allowed"))
+    );
+    // an unknown route answers JSON with its rule
+    let (s, b) = send(&app, "GET", "/api/v1/nothing-here", Some(ANNA), None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    assert!(b["rule"].is_string(), "{b}");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_checked_and_keeps_the_first_answer() {
+    let app = app().await;
+    let case = json!({ "case_ref": "LT-R2", "title": "Gezin" });
+    let first = send(
+        &app,
+        "POST",
+        "/api/v1/cases",
+        Some(ANNA),
+        Some("k-1"),
+        Some(case.clone()),
+    )
+    .await;
+    let again = send(
+        &app,
+        "POST",
+        "/api/v1/cases",
+        Some(ANNA),
+        Some("k-1"),
+        Some(case.clone()),
+    )
+    .await;
+    assert_eq!(first.0, StatusCode::CREATED);
+    assert_eq!(first, again, "the first answer, not 'already exists'");
+    let other = send(
+        &app,
+        "POST",
+        "/api/v1/cases",
+        Some(ANNA),
+        Some("k-2"),
+        Some(case),
+    )
+    .await;
+    assert_eq!(other.0, StatusCode::CONFLICT, "{}", other.1);
+    assert_eq!(other.1["rule"], "state.already_exists");
+    let bad = send(
+        &app,
+        "POST",
+        "/api/v1/cases",
+        Some(ANNA),
+        Some("met spatie"),
+        Some(json!({ "case_ref": "LT-R3", "title": "Gezin" })),
+    )
+    .await;
+    assert_eq!(bad.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.1["rule"], "input.invalid_field");
+}
