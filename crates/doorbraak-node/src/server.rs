@@ -16,7 +16,6 @@ use tokio::net::TcpListener;
 use crate::api::{Api, router};
 use crate::app::Node;
 use crate::config::Settings;
-use crate::directory::{Directory, Member};
 use crate::federation::FederationService;
 use crate::metrics::PeerLabels;
 
@@ -65,27 +64,6 @@ fn tls_files(settings: &Settings) -> Result<Option<TlsFiles>, ServerError> {
     }
 }
 
-/// Load (and verify) the directory for these settings.
-pub fn load_directory(
-    settings: &Settings,
-    tls: Option<&TlsMaterial>,
-) -> Result<Directory, ServerError> {
-    let me = Member {
-        oin: settings.oin.clone(),
-        name: settings.name.clone(),
-        kind: settings.kind,
-        region: String::new(),
-        endpoint: settings.grpc_listen.to_string(),
-        fingerprint: tls.map(|t| t.own.fingerprint.clone()).unwrap_or_default(),
-        roles: Vec::new(),
-    };
-    Ok(match (&settings.directory_manifest, tls) {
-        (Some(path), Some(tls)) => Directory::load_signed(path, &tls.ca_der)?,
-        (Some(path), None) => Directory::load_unsigned(path, me)?,
-        (None, _) => Directory::own(me),
-    })
-}
-
 /// Build the node from its settings: data dir, database (migrated), TLS, directory.
 pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
     std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServerError::DataDir {
@@ -103,7 +81,7 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
             config: settings.oin.to_string(),
         });
     }
-    let directory = load_directory(&settings, tls.as_ref())?;
+    let directory = crate::directory::load(&settings, tls.as_ref())?;
     let store = Store::connect(&settings.database_url, settings.max_connections)
         .await
         .map_err(|source| ServerError::Store {

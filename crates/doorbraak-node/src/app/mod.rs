@@ -233,19 +233,16 @@ impl Node {
     }
 
     /// Re-read and verify the directory manifest; on failure the old directory stays.
-    pub fn reload_directory(&self) -> Result<usize, crate::server::ServerError> {
-        let d = crate::server::load_directory(
-            &self.settings,
-            self.federation.as_ref().map(|f| &f.tls),
-        )?;
+    pub fn reload_directory(&self) -> Result<usize, crate::directory::ReloadError> {
+        let d = crate::directory::load(&self.settings, self.federation.as_ref().map(|f| &f.tls))?;
         let old = self.directory();
         if let (Some(new), Some(old)) = (&d.manifest, &old.manifest)
             && new.manifest.issued_at < old.manifest.issued_at
         {
-            return Err(crate::server::ServerError::TlsConfig(format!(
-                "the manifest on disk ({}) is older than the one in use ({}); refusing to go back",
-                new.manifest.issued_at, old.manifest.issued_at
-            )));
+            return Err(crate::directory::ReloadError::Older {
+                on_disk: new.manifest.issued_at.to_string(),
+                in_use: old.manifest.issued_at.to_string(),
+            });
         }
         let n = d.members().len();
         self.set_directory(d);
