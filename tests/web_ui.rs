@@ -294,16 +294,16 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     let next = b.text("#volgende-stap-waarom").await.unwrap();
     assert!(next.contains("(ladder."), "{next}");
     // recording that the family was informed is allowed once, then refused by its rule
-    submit(&b, "#familie").await;
+    submit(&b, "#gezin").await;
     let ok = b.text("main .melding").await.unwrap();
-    assert!(ok.contains("familie geïnformeerd"), "{ok}");
+    assert!(ok.contains("gezin geïnformeerd"), "{ok}");
     assert!(
         b.text("ol.stappen")
             .await
             .unwrap()
-            .contains("familie geïnformeerd")
+            .contains("gezin geïnformeerd")
     );
-    let again = b.text("#familie-waarom").await.unwrap();
+    let again = b.text("#gezin-waarom").await.unwrap();
     assert!(again.contains("family.already_recorded"), "{again}");
     shot(&b, "escalatie.png").await;
 

@@ -336,12 +336,12 @@ impl RuleViolation {
             OverdueBySweeperOnly => "Een termijn wordt alleen door de termijnbewaking van de thuisorganisatie als verstreken gemarkeerd, niet door een persoon".into(),
             StepNotReached { step } => format!("De escalatie heeft {} nog niet bereikt", step.label_nl()),
             FamilyAlreadyRecorded { step } => format!(
-                "Voor {} is al vastgelegd of en wanneer de familie is geïnformeerd",
+                "Voor {} is al vastgelegd of en wanneer het gezin is geïnformeerd",
                 step.label_nl()
             ),
-            FamilyAfterNeedsExplanation => "Is de familie achteraf geïnformeerd, geef dan de uitleg waarom niet vooraf".into(),
+            FamilyAfterNeedsExplanation => "Is het gezin achteraf geïnformeerd, geef dan de uitleg waarom niet vooraf".into(),
             FamilyInformedMissing { step } => format!(
-                "De escalatie kan niet worden afgesloten: voor {} is niet vastgelegd of en wanneer de familie is geïnformeerd",
+                "De escalatie kan niet worden afgesloten: voor {} is niet vastgelegd of en wanneer het gezin is geïnformeerd",
                 step.label_nl()
             ),
             SituationUnchanged => "De escalatie heeft deze situatie al".into(),

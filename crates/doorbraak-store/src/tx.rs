@@ -420,34 +420,6 @@ impl Tx {
         Ok(())
     }
 
-    /// Has this message id been applied before? (idempotent receipt)
-    pub async fn seen(&mut self, source: &str, message_id: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM inbox WHERE source = $1 AND message_id = $2")
-            .bind(source)
-            .bind(message_id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        Ok(row.is_some())
-    }
-
-    /// Record a message id as applied, in the same transaction as its effects.
-    pub async fn mark_seen(
-        &mut self,
-        message_id: &str,
-        source: &str,
-        now: Timestamp,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO inbox (message_id, source, received_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-            .bind(message_id)
-            .bind(source)
-            .bind(ms(now))
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
     pub async fn enqueue(&mut self, msg: &NewOutbox) -> Result<()> {
         sqlx::query(
             "INSERT INTO outbox (message_id, destination, kind, stream_kind, stream_id, payload, \

@@ -70,7 +70,6 @@ pub(crate) async fn esc_cmd(
     key: &IdemKey,
     id: &str,
     cmd: EscalationCommand,
-    _name: &'static str,
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
     applied(
@@ -103,7 +102,7 @@ pub(crate) async fn esc_pick_up(
     key: IdemKey,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CommandResponse>> {
-    esc_cmd(&api, &u, &key, &id, EscalationCommand::PickUp, "pick_up").await
+    esc_cmd(&api, &u, &key, &id, EscalationCommand::PickUp).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -130,7 +129,6 @@ pub(crate) async fn add_participant(
         EscalationCommand::AddParticipant {
             participant: r.participant,
         },
-        "add_participant",
     )
     .await
 }
@@ -156,7 +154,7 @@ pub(crate) async fn family_informed(
         step: r.step,
         informed: r.informed,
     };
-    esc_cmd(&api, &u, &key, &id, cmd, "record_family_informed").await
+    esc_cmd(&api, &u, &key, &id, cmd).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -181,7 +179,6 @@ pub(crate) async fn record_outcome(
         &key,
         &id,
         EscalationCommand::RecordOutcome { outcome: r.outcome },
-        "record_outcome",
     )
     .await
 }
@@ -207,7 +204,7 @@ pub(crate) async fn change_situation(
         to: r.to,
         reason: r.reason,
     };
-    esc_cmd(&api, &u, &key, &id, cmd, "change_situation").await
+    esc_cmd(&api, &u, &key, &id, cmd).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -234,7 +231,6 @@ pub(crate) async fn close_escalation(
         EscalationCommand::Close {
             classification: r.classification,
         },
-        "close",
     )
     .await
 }

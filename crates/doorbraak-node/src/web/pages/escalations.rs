@@ -340,9 +340,9 @@ pub(super) async fn escalation_page(
                 h2 #acties-kop { (ctx.t("Acties", "Actions")) }
                 (action(&ctx, &pick, &format!("{path}/oppakken"), ctx.t("Oppakken", "Pick up"), "oppakken", html!{}))
                 @if let Some(check) = &family_check {
-                    (action(&ctx, check, &format!("{path}/familie"), ctx.t("Vastleggen: familie geïnformeerd", "Record: family informed"), "familie", html! {
+                    (action(&ctx, check, &format!("{path}/gezin"), ctx.t("Vastleggen: gezin geïnformeerd", "Record: family informed"), "gezin", html! {
                         fieldset {
-                            legend { (ctx.t("Wanneer is de familie geïnformeerd?", "When was the family informed?")) }
+                            legend { (ctx.t("Wanneer is het gezin geïnformeerd?", "When was the family informed?")) }
                             div.keuze { input type="radio" name="when" id="fam-voor" value="before" checked; label for="fam-voor" { (ctx.t("vooraf meegenomen", "taken along beforehand")) } }
                             div.keuze { input type="radio" name="when" id="fam-na" value="after"; label for="fam-na" { (ctx.t("achteraf, met uitleg", "afterwards, with an explanation")) } }
                         }
@@ -400,7 +400,7 @@ pub(super) async fn escalation_page(
                     " — " (ctx.t("ingezet ", "invoked ")) (fmt_ts(s.invoked_at))
                     @if let Some((_, at)) = &s.picked_up { "; " (ctx.t("opgepakt ", "picked up ")) (fmt_ts(*at)) }
                     @if let Some(f) = &s.family {
-                        "; " (ctx.t("familie geïnformeerd ", "family informed ")) (fmt_ts(f.at()))
+                        "; " (ctx.t("gezin geïnformeerd ", "family informed ")) (fmt_ts(f.at()))
                     }
                     @if let Some((o, _)) = &s.outcome {
                         "; " @if o.is_resolved() { (ctx.t("overbrugd", "bridged")) } @else { (ctx.t("niet overbrugd", "not bridged")) }
@@ -547,7 +547,7 @@ pub(super) async fn esc_family(
         &ctx,
         &id,
         r,
-        "Vastgelegd: familie geïnformeerd",
+        "Vastgelegd: gezin geïnformeerd",
         "Recorded: family informed",
     )
 }

@@ -60,7 +60,7 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/escalaties/nieuw", get(new_escalation))
         .route("/escalaties/{id}", get(escalation_page))
         .route("/escalaties/{id}/oppakken", post(esc_pick_up))
-        .route("/escalaties/{id}/familie", post(esc_family))
+        .route("/escalaties/{id}/gezin", post(esc_family))
         .route("/escalaties/{id}/volgende-stap", post(esc_next_step))
         .route("/escalaties/{id}/uitkomst", post(esc_outcome))
         .route("/escalaties/{id}/overleg", post(esc_schedule))
