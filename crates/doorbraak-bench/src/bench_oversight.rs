@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use doorbraak_federation::directory::{Manifest, Member, sign};
 use doorbraak_federation::pki::{PkiDir, pem_to_der};
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
+use doorbraak_model::oversight::{NodeFigures, Suppression};
 use doorbraak_model::{Oin, OrgKind};
-use doorbraak_node::oversight::{NodeFigures, Suppression};
 use doorbraak_proto::v1;
 use tonic::{Request, Response, Status};
 
@@ -177,11 +177,13 @@ async fn main() -> anyhow::Result<()> {
     let node = doorbraak_node::server::open(settings).await?;
 
     let mut lat = Vec::with_capacity(rounds);
-    let mut last = serde_json::Value::Null;
+    let mut last = None;
     for _ in 0..rounds {
         let t = Instant::now();
-        last =
-            doorbraak_node::oversight::stagnation(&node, deadline, Suppression::default()).await?;
+        last = Some(
+            doorbraak_node::ops::oversight::region_view(&node, deadline, Suppression::default())
+                .await?,
+        );
         lat.push(t.elapsed());
     }
     lat.sort();
@@ -196,8 +198,8 @@ async fn main() -> anyhow::Result<()> {
         pct(0.5).as_secs_f64() * 1e3,
         pct(0.95).as_secs_f64() * 1e3,
         lat[lat.len() - 1].as_secs_f64() * 1e3,
-        last["contributing"].as_array().map_or(0, Vec::len),
-        last["missing"].as_array().map_or(0, Vec::len),
+        last.as_ref().map_or(0, |v| v.contributing.len()),
+        last.as_ref().map_or(0, |v| v.missing.len()),
     );
     for s in servers {
         s.abort();

@@ -31,15 +31,9 @@ pub const RULE_NOT_HOME: &str = "federation.not_home";
 /// member of its directory. Not permanent: the peer may not have the new directory yet.
 pub const RULE_NOT_A_MEMBER: &str = "federation.not_a_member";
 
-/// The rule in a refusal's status details (the receiver puts it there as JSON `{"rule": ..}`).
+/// The rule in a refusal's status details.
 fn rule_of(s: &tonic::Status) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Details {
-        rule: String,
-    }
-    serde_json::from_slice::<Details>(s.details())
-        .ok()
-        .map(|d| d.rule)
+    crate::refusal::Refusal::from_status(s).map(|r| r.rule)
 }
 
 /// Does this refusal mean the message can never be applied there (so retrying is useless)?

@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod directory;
 pub mod identity;
 pub mod pki;
+pub mod refusal;
 pub mod signing;
 pub mod tls;
 pub mod transport;

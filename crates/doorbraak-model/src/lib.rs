@@ -30,6 +30,7 @@ pub mod identity;
 pub mod kwestie;
 pub mod learning;
 pub mod minutes;
+pub mod oversight;
 pub mod policy;
 pub mod privacy;
 pub mod stream;
@@ -54,7 +55,7 @@ pub use minutes::{
 };
 pub use policy::DeadlinePolicy;
 pub use stream::{StreamKind, derived_uuid, is_of_home, stream_uuid};
-pub use violation::RuleViolation;
+pub use violation::{RefusalKind, RuleViolation};
 
 /// Timestamps are UTC instants; their serde form is RFC 3339 (`2026-11-25T09:00:00Z`).
 pub type Timestamp = jiff::Timestamp;

@@ -198,6 +198,16 @@ pub struct Minutes {
 }
 
 impl Minutes {
+    /// The final main text with its document, for the printable record of the dossier: only
+    /// final minutes are printed.
+    pub fn final_record(&self) -> Result<(&Doc, &Revision), RuleViolation> {
+        let doc = self.main.as_ref().ok_or(RuleViolation::NotFound {
+            what: "Minutes draft",
+        })?;
+        let text = doc.final_text().ok_or(RuleViolation::MinutesNotFinal)?;
+        Ok((doc, text))
+    }
+
     pub fn doc(&self, target: DocTarget) -> Option<&Doc> {
         match target {
             DocTarget::Main => self.main.as_ref(),

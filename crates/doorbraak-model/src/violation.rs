@@ -119,6 +119,8 @@ pub enum RuleViolation {
     MeetingNeedsTwoOrganisations,
     MinutesAlreadyDrafted,
     MinutesFinal,
+    /// Only final minutes are printed for the dossier.
+    MinutesNotFinal,
     NotCirculated,
     StaleRevision {
         given: u32,
@@ -161,6 +163,22 @@ fn role_nl(role: Option<Role>) -> &'static str {
 
 fn role_en(role: Option<Role>) -> &'static str {
     role.map_or("the system", Role::label_en)
+}
+
+/// What kind of refusal a rule is, for the wires: mapped once to an HTTP status (the node's
+/// `error` module: 403, 422, 404, 409) and once to a gRPC code (`doorbraak-federation`'s
+/// `refusal`: `PERMISSION_DENIED`, `INVALID_ARGUMENT`, `NOT_FOUND`, `FAILED_PRECONDITION`), so
+/// a refusal decided at another node is answered here as it was there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefusalKind {
+    /// About who asks: the role, the organisation, the party.
+    Access,
+    /// About the form of the request: a field, a length, a BSN.
+    Input,
+    /// What was asked for does not exist (here).
+    NotFound,
+    /// A business rule refuses it in the current state.
+    Conflict,
 }
 
 impl RuleViolation {
@@ -222,6 +240,7 @@ impl RuleViolation {
             MeetingNeedsTwoOrganisations => "minutes.two_organisations",
             MinutesAlreadyDrafted => "minutes.already_drafted",
             MinutesFinal => "minutes.final_never_changes",
+            MinutesNotFinal => "minutes.not_final",
             NotCirculated => "minutes.not_circulated",
             StaleRevision { .. } => "minutes.stale_revision",
             ContentHashMismatch => "minutes.content_hash",
@@ -230,6 +249,19 @@ impl RuleViolation {
             RootCauseNeedsWhy => "learning.root_cause_why",
             RecommendationClosed => "register.closed",
             InvalidStatusTransition { .. } => "register.status_transition",
+        }
+    }
+
+    /// How this refusal is answered on every wire (see [`RefusalKind`]).
+    pub fn kind(&self) -> RefusalKind {
+        if self.is_access() {
+            RefusalKind::Access
+        } else if self.is_input() {
+            RefusalKind::Input
+        } else if matches!(self, RuleViolation::NotFound { .. }) {
+            RefusalKind::NotFound
+        } else {
+            RefusalKind::Conflict
         }
     }
 
@@ -370,6 +402,7 @@ impl RuleViolation {
             MeetingNeedsTwoOrganisations => "Een overleg heeft deelnemers van ten minste twee organisaties".into(),
             MinutesAlreadyDrafted => "Voor dit overleg is al een verslag opgesteld; maak een nieuwe versie".into(),
             MinutesFinal => "Dit verslag is definitief en verandert niet meer; een correctie is een addendum".into(),
+            MinutesNotFinal => "Alleen een definitief verslag kan worden afgedrukt voor het dossier".into(),
             NotCirculated => "Deze versie is nog niet rondgestuurd ter goedkeuring".into(),
             StaleRevision { given, current } => format!(
                 "U reageert op versie {given}, maar de actuele versie is {current}; lees de nieuwe versie"
@@ -488,6 +521,7 @@ impl RuleViolation {
             MeetingNeedsTwoOrganisations => "A meeting has participants of at least two organisations".into(),
             MinutesAlreadyDrafted => "Minutes have already been drafted for this meeting; make a new revision".into(),
             MinutesFinal => "These minutes are final and never change; a correction is an addendum".into(),
+            MinutesNotFinal => "Only final minutes can be printed for the dossier".into(),
             NotCirculated => "This revision has not been circulated for approval yet".into(),
             StaleRevision { given, current } => format!(
                 "You respond to revision {given}, but the current revision is {current}; read the new revision"

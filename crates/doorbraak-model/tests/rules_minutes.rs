@@ -266,6 +266,21 @@ fn final_minutes_never_change_corrections_are_addenda() {
 }
 
 #[test]
+fn only_final_minutes_are_printed_for_the_dossier() {
+    let m = final_minutes();
+    let (_, text) = m.final_record().unwrap();
+    assert_eq!(text.content, "Verslag v1");
+    assert_eq!(
+        circulated("Verslag v1").final_record().unwrap_err().rule(),
+        "minutes.not_final"
+    );
+    assert_eq!(
+        scheduled().final_record().unwrap_err().rule(),
+        "state.not_found"
+    );
+}
+
+#[test]
 fn an_addendum_only_on_final_minutes() {
     let m = circulated("Verslag v1");
     let cmd = C::AddAddendum {

@@ -64,21 +64,24 @@ impl ApiError {
 
 impl From<RuleViolation> for ApiError {
     fn from(v: RuleViolation) -> Self {
-        let status = if v.is_access() {
-            StatusCode::FORBIDDEN
-        } else if v.is_input() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else if matches!(v, RuleViolation::NotFound { .. }) {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::CONFLICT
-        };
         Self {
-            status,
+            status: http_status(v.kind()),
             rule: v.rule().to_owned(),
             message_nl: v.message_nl(),
             message_en: v.message_en(),
         }
+    }
+}
+
+/// The HTTP status of a kind of refusal (the one mapping; gRPC has its own in
+/// `doorbraak_federation::refusal`).
+pub fn http_status(kind: doorbraak_model::RefusalKind) -> StatusCode {
+    use doorbraak_model::RefusalKind::*;
+    match kind {
+        Access => StatusCode::FORBIDDEN,
+        Input => StatusCode::UNPROCESSABLE_ENTITY,
+        NotFound => StatusCode::NOT_FOUND,
+        Conflict => StatusCode::CONFLICT,
     }
 }
 
@@ -92,16 +95,11 @@ impl From<NodeError> for ApiError {
                 "Het lukte niet de wijziging vast te leggen; probeer het opnieuw",
                 "The change could not be committed; try again",
             ),
-            NodeError::Federation(crate::app::FedError::Remote {
-                status,
-                rule,
-                message_nl,
-                message_en,
-            }) => Self {
-                status: StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
-                rule,
-                message_nl,
-                message_en,
+            NodeError::Federation(crate::app::FedError::Remote(r)) => Self {
+                status: http_status(r.kind),
+                rule: r.rule,
+                message_nl: r.message_nl,
+                message_en: r.message_en,
             },
             NodeError::Federation(crate::app::FedError::Unreachable { home, .. }) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,

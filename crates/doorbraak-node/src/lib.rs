@@ -11,9 +11,10 @@ pub mod config;
 pub mod directory;
 pub mod error;
 pub mod federation;
+pub mod http;
 pub mod metrics;
 pub mod ops;
-pub mod oversight;
+pub mod record;
 pub mod server;
 pub mod web;
 

@@ -13,7 +13,6 @@ use doorbraak_proto::v1::federation_server::FederationServer;
 use doorbraak_store::Store;
 use tokio::net::TcpListener;
 
-use crate::api::{Api, router};
 use crate::app::Node;
 use crate::config::Settings;
 use crate::federation::FederationService;
@@ -192,7 +191,7 @@ pub async fn run(
         node.greet_peers().await;
     }
 
-    let app = router(Arc::new(Api::new(node.clone())));
+    let app = http_router(node.clone());
     tracing::info!(org = %node.oin(), %http, grpc = ?grpc, backend = node.store.backend().name(), "node ready");
     on_ready(Bound { http, grpc });
     let served = axum::serve(listener, app)
@@ -233,4 +232,16 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
         }
         ticks += 1;
     }
+}
+
+/// The node's HTTP router: the JSON API beside the web UI, under one body limit and one trace
+/// layer.
+pub fn http_router(node: Arc<Node>) -> axum::Router {
+    let limit = node.settings.max_body_bytes;
+    let api = Arc::new(crate::api::Api::new(node.clone()));
+    let site = Arc::new(crate::web::Site::new(node));
+    crate::web::router(site)
+        .merge(crate::api::router(api))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }

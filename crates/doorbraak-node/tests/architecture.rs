@@ -67,6 +67,14 @@ fn the_store_and_the_federation_transport_hold_no_http_or_html() {
 }
 
 /// The Rust source files below `dir` of this crate, with their text.
+/// The code of a source file without its comment lines.
+fn code_of(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn sources(dir: &str) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
     let mut out = Vec::new();
@@ -107,24 +115,20 @@ fn the_operations_layer_holds_no_http_html_or_grpc() {
 }
 
 #[test]
-fn web_pages_call_operations_not_api_handlers() {
-    // the handlers a page may still call, until their area moves to `ops` (issue #12); this
-    // list only shrinks
-    const NOT_YET_MOVED: [&str; 3] = ["api::stagnation(", "api::trend(", "api::minutes_print("];
+fn the_web_and_the_json_api_do_not_import_each_other() {
+    let graph = module_graph();
+    for (from, to) in [("web", "api"), ("api", "web")] {
+        assert!(
+            !graph[from].contains(to),
+            "crate::{from} uses crate::{to}: both are adapters over crate::ops, side by side"
+        );
+    }
+    // and no page reads untyped JSON
     for (path, text) in sources("web/pages") {
-        for (i, _) in text.match_indices("api::") {
-            let call = &text[i..];
-            let name_end = call.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
-            let next = name_end.and_then(|n| call[n..].chars().next());
-            if next != Some('(') {
-                continue; // a type or a constant, not a call
-            }
-            let name = &call[..name_end.unwrap_or(0) + 1];
-            assert!(
-                NOT_YET_MOVED.contains(&name) || name == "api::uuid(",
-                "{path} calls the API handler {name}: call the operation in crate::ops"
-            );
-        }
+        assert!(
+            !code_of(&text).contains("serde_json::Value"),
+            "{path} reads serde_json::Value: pages show typed results of crate::ops"
+        );
     }
 }
 
@@ -165,10 +169,6 @@ fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeS
 
 #[test]
 fn the_node_modules_form_no_new_cycles() {
-    // groups of modules that still depend on each other in a circle (issue #12 takes them
-    // apart: the web over ops instead of api; forwarding and applying beside the gRPC service);
-    // these groups only shrink
-    const KNOWN: [&[&str]; 2] = [&["api", "web"], &["app", "federation", "oversight"]];
     let graph = module_graph();
     assert!(
         graph.contains_key("ops") && graph.contains_key("app"),
@@ -195,11 +195,9 @@ fn the_node_modules_form_no_new_cycles() {
             .filter(|b| *b == a || (reaches(a, b) && reaches(b, a)))
             .map(String::as_str)
             .collect();
-        if circle.len() > 1 {
-            assert!(
-                KNOWN.iter().any(|k| circle.iter().all(|m| k.contains(m))),
-                "the modules {circle:?} depend on each other in a circle: {graph:#?}"
-            );
-        }
+        assert!(
+            circle.len() == 1,
+            "the modules {circle:?} depend on each other in a circle: {graph:#?}"
+        );
     }
 }

@@ -4,11 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use doorbraak_node::api::{Api, router};
+
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -29,7 +28,7 @@ async fn app() -> axum::Router {
     let settings =
         doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, []).unwrap();
     let node = doorbraak_node::server::open(settings).await.unwrap();
-    router(Arc::new(Api::new(node)))
+    doorbraak_node::server::http_router(node)
 }
 
 async fn send(

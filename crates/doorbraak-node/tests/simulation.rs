@@ -1,7 +1,7 @@
 //! A seeded simulation of the delivery and replica protocol, in the manner of FoundationDB's
 //! simulation testing: two real nodes (a home and a party) on real stores (SQLite files in
 //! shared memory), the real command path, the real outbox leases and the real receiving half of
-//! `Deliver` (`federation::apply_delivery`), joined by a simulated network that loses, repeats
+//! `Deliver` (`app::replica::apply_delivery`), joined by a simulated network that loses, repeats
 //! and reorders messages, loses answers, and crashes either side between any two steps. A seed
 //! decides every choice, so a failing seed replays its schedule:
 //!
@@ -207,7 +207,7 @@ impl Sim {
         }
         let mut tx = self.vt.store.begin().await.unwrap();
         let home = oin(LT);
-        match doorbraak_node::federation::apply_in_tx::<Escalation>(
+        match doorbraak_node::app::replica::apply_in_tx::<Escalation>(
             &self.vt,
             &mut tx,
             &home,
@@ -277,7 +277,8 @@ impl Sim {
         for _ in 0..times {
             self.fill_gaps(&mut req.messages).await;
             if let Err(e) =
-                doorbraak_node::federation::apply_delivery(&self.vt, &oin(LT), &req.messages).await
+                doorbraak_node::app::replica::apply_delivery(&self.vt, &oin(LT), &req.messages)
+                    .await
             {
                 // reordered within one call: the receiver refuses the gap; the sender retries
                 self.trace.push(format!("delivery refused: {:?}", e.error));

@@ -213,13 +213,6 @@ pub(crate) async fn minutes_bundle(
     }))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The final minutes with their approval record as a printable page (Dutch, print stylesheet).
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = String, Path)), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn minutes_print(
@@ -227,75 +220,8 @@ pub(crate) async fn minutes_print(
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let id = uuid(&id)?.to_string();
-    let m = api.node.read::<Minutes>(&u, &id).await?.state;
-    let Some(doc) = m.main.as_ref() else {
-        return Err(RuleViolation::NotFound {
-            what: "Minutes draft",
-        }
-        .into());
-    };
-    let Some(text) = doc.final_text() else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "minutes.not_final",
-            "Alleen een definitief verslag kan worden afgedrukt voor het dossier",
-            "Only final minutes can be printed for the dossier",
-        ));
-    };
-    let mut html = String::from(
-        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Verslag overleg</title>\
-         <style>body{font-family:Georgia,serif;max-width:42rem;margin:2rem auto;color:#111}\
-         h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:.3rem;text-align:left}\
-         pre{white-space:pre-wrap;font-family:inherit}.meta{color:#333}@media print{body{margin:0}a{color:#000}}</style></head><body>",
-    );
-    html.push_str(&format!(
-        "<h1>Verslag van het overleg ({})</h1><p class=\"meta\">Datum overleg: {} · Escalatie {} · Versie {} · Definitief sinds {}</p>",
-        esc(m.meeting.step.label_nl()),
-        esc(&m.meeting.date.to_string()),
-        esc(&m.meeting.escalation.to_string()),
-        text.number,
-        esc(&doc.final_at.map(|t| t.to_string()).unwrap_or_default()),
-    ));
-    html.push_str(&format!(
-        "<h2>Agenda</h2><pre>{}</pre><h2>Verslag</h2><pre>{}</pre>",
-        esc(&m.meeting.agenda),
-        esc(&text.content)
-    ));
-    html.push_str("<h2>Goedkeuringen</h2><table><tr><th>Naam</th><th>Rol</th><th>Organisatie (OIN)</th><th>Goedgekeurd op</th><th>Ondertekend</th></tr>");
-    for p in &m.meeting.participants {
-        let a = doc
-            .approvals
-            .iter()
-            .find(|a| a.org == p.org && a.person == p.person);
-        html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&p.name),
-            esc(p.role.label_nl()),
-            esc(p.org.as_str()),
-            esc(&a.map(|a| a.at.to_string()).unwrap_or_else(|| "—".into())),
-            if a.and_then(|a| a.signature.as_ref()).is_some() {
-                "ja (ECDSA P-256)"
-            } else {
-                "nee"
-            },
-        ));
-    }
-    html.push_str(&format!(
-        "</table><p class=\"meta\">SHA-256 van de tekst: <code>{}</code></p>",
-        esc(&text.content_hash)
-    ));
-    for (i, a) in m.addenda.iter().enumerate() {
-        if let Some(t) = a.final_text() {
-            html.push_str(&format!(
-                "<h2>Addendum {}</h2><pre>{}</pre>",
-                i + 1,
-                esc(&t.content)
-            ));
-        }
-    }
-    html.push_str("</body></html>");
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    let m = crate::ops::minutes::final_record(&api.node, &u, &id).await?;
+    Ok(crate::record::response(&m))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

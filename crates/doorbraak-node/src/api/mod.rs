@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,6 @@ use doorbraak_store::{ListFilter, Stream};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
-use uuid::Uuid;
 
 use crate::app::{Applied, Idempotency, Node, User, event_names};
 use crate::error::{ApiError, ApiErrorBody};
@@ -49,7 +48,6 @@ type ApiResult<T> = Result<T, ApiError>;
 pub struct Api {
     pub node: Arc<Node>,
     tokens: HashMap<String, User>,
-    pub web: crate::web::Web,
 }
 
 impl Api {
@@ -69,62 +67,11 @@ impl Api {
                 )
             })
             .collect();
-        let web = crate::web::Web::new(&node.settings);
-        Self { node, tokens, web }
+        Self { node, tokens }
     }
 }
 
-/// The idempotency key of a command: the `Idempotency-Key` header of an API call, or the key a
-/// rendered web form carries (`_idem`). A repeated key returns the first answer and has no
-/// second effect; keys are per person and kept at least 24 hours.
-#[derive(Debug, Clone, Default)]
-pub struct IdemKey(pub Option<String>);
-
-/// The key a web form carried, put into the request by the web guard.
-#[derive(Debug, Clone)]
-pub struct FormKey(pub String);
-
-pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-
-impl IdemKey {
-    /// A key of its own for a second command that one request causes (e.g. the web's pick-up
-    /// also adds the person as participant): derived, so it repeats with the request's key.
-    pub fn sub(&self, part: &str) -> IdemKey {
-        IdemKey(self.0.as_ref().map(|k| {
-            let mut k = format!("{k}/{part}");
-            k.truncate(Idempotency::MAX_LEN);
-            k
-        }))
-    }
-
-    /// The key, validated, in the person's scope.
-    pub fn scoped(&self, u: &User) -> Result<Option<Idempotency>, ApiError> {
-        self.0
-            .as_deref()
-            .map(|k| Idempotency::for_user(u, k))
-            .transpose()
-            .map_err(ApiError::from)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        if let Some(v) = parts.headers.get(IDEMPOTENCY_HEADER) {
-            let v = v.to_str().map_err(|_| {
-                ApiError::from(RuleViolation::InvalidField {
-                    field: "Idempotency-Key",
-                    reason: "1-128 visible ASCII characters",
-                })
-            })?;
-            return Ok(IdemKey(Some(v.to_owned())));
-        }
-        Ok(IdemKey(
-            parts.extensions.get::<FormKey>().map(|k| k.0.clone()),
-        ))
-    }
-}
+pub use crate::http::{FormKey, IDEMPOTENCY_HEADER, IdemKey};
 
 /// The person behind the request's bearer token.
 pub struct AuthUser(pub User);
@@ -151,9 +98,7 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     b.map(|Json(t)| t).map_err(ApiError::from)
 }
 
-pub(crate) fn uuid(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ApiError::bad_id(&s.chars().take(64).collect::<String>()))
-}
+pub(crate) use crate::http::uuid;
 
 /// What a command returns: the new version, the events it recorded, and the new state.
 #[derive(Debug, Serialize, ToSchema)]
@@ -294,9 +239,9 @@ impl Modify for IdempotencyAddon {
 )]
 pub struct ApiDoc;
 
-/// The node's HTTP router.
+/// The JSON API's router (with `/healthz`, `/readyz` and `/metrics`); [`crate::http::router`]
+/// puts it beside the web UI's.
 pub fn router(api: Arc<Api>) -> Router {
-    let limit = api.node.settings.max_body_bytes;
     let v1 = Router::new()
         .route("/openapi.json", get(openapi))
         .route("/me", get(me))
@@ -354,9 +299,6 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", v1)
-        .merge(crate::web::router(api.clone()))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(api)
 }

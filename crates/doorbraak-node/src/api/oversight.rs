@@ -156,54 +156,21 @@ pub(crate) async fn recommendation_follow_up(
 /// The alderman's stagnation view of the region: aggregates from every member node (nothing
 /// counted twice, no case content, small counts suppressed); names the nodes that did not
 /// answer in time. Also stored as today's snapshot.
-#[utoipa::path(get, path = "/api/v1/oversight/stagnation", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/oversight/stagnation", responses((status = 200, body = crate::ops::oversight::StagnationView), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn stagnation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<serde_json::Value>> {
-    Operation::ReadStagnationView.check(Some(u.role))?;
-    api.node.log_read(&u, "oversight", "stagnation").await?;
-    let o = &api.node.settings.oversight;
-    let v = crate::oversight::stagnation(
-        &api.node,
-        std::time::Duration::from_millis(o.deadline_ms),
-        crate::oversight::Suppression {
-            below: o.suppress_below,
-            min_organisations: o.min_organisations,
-        },
-    )
-    .await?;
-    // only complete views are kept: a partial one next to a complete one would give away
-    // the missing organisation's figures
-    if v["partial"] == false {
-        let now = api.node.now();
-        let day = doorbraak_model::calendar::utc_date(now).to_string();
-        api.node
-            .store
-            .save_snapshot(&day, now, &v.to_string())
-            .await
-            .map_err(crate::app::NodeError::from)?;
-    }
-    Ok(Json(v))
+) -> ApiResult<Json<crate::ops::oversight::StagnationView>> {
+    Ok(Json(
+        crate::ops::oversight::stagnation(&api.node, &u).await?,
+    ))
 }
 
 /// Daily snapshots of the stagnation view, for the trend.
-#[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Vec<crate::ops::oversight::Snapshot>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn trend(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<Vec<serde_json::Value>>> {
-    Operation::ReadStagnationView.check(Some(u.role))?;
-    api.node.log_read(&u, "oversight", "trend").await?;
-    let snaps = api
-        .node
-        .store
-        .snapshots(366)
-        .await
-        .map_err(crate::app::NodeError::from)?;
-    let out: Vec<serde_json::Value> = snaps
-        .into_iter()
-        .map(|(day, view)| serde_json::json!({ "day": day, "view": serde_json::from_str::<serde_json::Value>(&view).unwrap_or_default() }))
-        .collect();
-    Ok(Json(out))
+) -> ApiResult<Json<Vec<crate::ops::oversight::Snapshot>>> {
+    Ok(Json(crate::ops::oversight::trend(&api.node, &u).await?))
 }

@@ -15,6 +15,9 @@ pub enum NodeError {
     Replay(#[from] ReplayError),
     #[error("the change could not be committed after retries; try again")]
     Busy,
+    /// A value could not be written as JSON (a bug).
+    #[error("could not encode: {0}")]
+    Encode(#[from] serde_json::Error),
     /// Something about the federation (a peer, the wire, the home) went wrong.
     #[error(transparent)]
     Federation(#[from] FedError),
@@ -47,14 +50,21 @@ pub enum FedError {
     Wire(String),
     #[error("the home node {home} could not be reached: {detail}")]
     Unreachable { home: String, detail: String },
-    /// The home refused the command by a rule.
-    #[error("{rule}: {message_en}")]
-    Remote {
-        status: u16,
-        rule: String,
-        message_nl: String,
-        message_en: String,
-    },
+    /// The home refused the command by a rule (its kind, rule and messages as the home said).
+    #[error("{}: {}", .0.rule, .0.message_en)]
+    Remote(doorbraak_federation::refusal::Refusal),
     #[error("this node has no federation configured (no [tls] section)")]
     NotConfigured,
+}
+
+/// A status from the home, as the requesting node's error (keeps the kind, rule and messages).
+pub fn remote_error(home: &Oin, s: tonic::Status) -> NodeError {
+    match doorbraak_federation::refusal::Refusal::from_status(&s) {
+        Some(r) => FedError::Remote(r).into(),
+        None => FedError::Unreachable {
+            home: home.to_string(),
+            detail: format!("{:?}: {}", s.code(), s.message()),
+        }
+        .into(),
+    }
 }

@@ -72,7 +72,7 @@ impl Node {
             other => other,
         };
         let resp = answer
-            .map_err(|s| crate::federation::remote_error(&home, s))?
+            .map_err(|s| super::error::remote_error(&home, s))?
             .into_inner();
         let events: Vec<StoredEvent<A::Body>> =
             doorbraak_proto::from_wire(&resp.events).map_err(|e| FedError::Wire(e.to_string()))?;
@@ -93,7 +93,7 @@ impl Node {
             all = fetched;
         }
         let mut tx = self.store.begin().await?;
-        match crate::federation::apply_in_tx::<A>(self, &mut tx, &home, id, all).await {
+        match super::replica::apply_in_tx::<A>(self, &mut tx, &home, id, all).await {
             Ok((state, version)) => {
                 let applied = Applied {
                     id: id.to_owned(),
@@ -111,7 +111,7 @@ impl Node {
             Err(e) => {
                 drop(tx);
                 if let NodeError::Federation(d @ FedError::Divergence { .. }) = &e
-                    && let Err(r) = crate::federation::repair_replica(self, &home, d).await
+                    && let Err(r) = super::repair::repair_replica(self, &home, d).await
                 {
                     tracing::warn!(error = %r, "repairing a replica failed; the next delivery tries again");
                 }

@@ -33,8 +33,39 @@ mod error;
 mod execute;
 mod forward;
 mod idempotency;
+pub mod peers;
 mod reads;
+pub mod repair;
+pub mod replica;
 mod sweeper;
+
+/// Most events in one message (a stream's log is fetched from its home in pages of this size).
+pub const MAX_EVENTS: usize = 4096;
+
+/// An access-log entry for what another node did here (or this node did on its behalf).
+pub fn federation_entry(
+    node: &Node,
+    from: &Oin,
+    action: AccessAction,
+    kind: &str,
+    id: &str,
+    outcome: String,
+) -> AccessEntry {
+    AccessEntry {
+        event_id: Uuid::now_v7(),
+        action,
+        at: node.now(),
+        user_id: format!("node:{from}"),
+        user_role: "federation".into(),
+        on_behalf_of: None,
+        org_oin: from.to_string(),
+        object_type: kind.into(),
+        object_id: id.into(),
+        purpose: "federation".into(),
+        outcome,
+        source_node: node.oin().to_string(),
+    }
+}
 
 pub use error::{FedError, NodeError};
 pub use execute::{Applied, EventBatch};

@@ -9,7 +9,7 @@ use doorbraak_federation::transport::caller;
 use doorbraak_model::{Actor, Escalation, Minutes, Oin, Role, RuleViolation, canonical};
 use doorbraak_proto::v1;
 use doorbraak_proto::v1::federation_server::Federation;
-use doorbraak_store::{AccessAction, AccessEntry, StoredEvent, Stream, Tx};
+use doorbraak_store::{AccessAction, Stream};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::{Request, Response, Status};
@@ -17,43 +17,18 @@ use uuid::Uuid;
 
 use crate::app::{FedError, Node, NodeError};
 
-mod apply;
-mod repair;
 mod status;
 
-pub use apply::{Unapplied, apply_batch, apply_delivery, apply_in_tx};
-use repair::fetch_all;
-pub use repair::repair_replica;
-use status::{federation_status, node_status};
-pub use status::{remote_error, rule_status};
+use crate::app::federation_entry;
+use crate::app::peers::fetch_all;
+use crate::app::repair::repair_replica;
+use crate::app::replica::{Unapplied, apply_delivery};
+pub use status::rule_status;
+use status::{federation_status, node_status, unlogged};
 
 /// Most messages in one Deliver call, and events in one message.
 const MAX_MESSAGES: usize = 1024;
-const MAX_EVENTS: usize = 4096;
-
-pub(super) fn federation_entry(
-    node: &Node,
-    from: &Oin,
-    action: AccessAction,
-    kind: &str,
-    id: &str,
-    outcome: String,
-) -> AccessEntry {
-    AccessEntry {
-        event_id: Uuid::now_v7(),
-        action,
-        at: node.now(),
-        user_id: format!("node:{from}"),
-        user_role: "federation".into(),
-        on_behalf_of: None,
-        org_oin: from.to_string(),
-        object_type: kind.into(),
-        object_id: id.into(),
-        purpose: "federation".into(),
-        outcome,
-        source_node: node.oin().to_string(),
-    }
-}
+use crate::app::MAX_EVENTS;
 
 /// Why applying a delivery stopped: a refusal for the sender, or a divergence to repair.
 pub(super) enum Refusal {
@@ -85,15 +60,18 @@ impl FederationService {
                 call,
                 "refused:federation.not_a_member".into(),
             );
-            let _ = self.node.store.log_access(&entry).await;
-            return Err(federation_status(
-                tonic::Code::PermissionDenied,
+            let refusal = federation_status(
+                doorbraak_model::RefusalKind::Access,
                 doorbraak_federation::delivery::RULE_NOT_A_MEMBER,
                 format!(
                     "{} is not a member of the federation directory (or its certificate is not the listed one)",
                     peer.oin
                 ),
-            ));
+            );
+            return Err(match self.node.store.log_access(&entry).await {
+                Ok(()) => refusal,
+                Err(e) => unlogged(refusal, &e),
+            });
         }
         // the peer is alive: deliver what waits for it now, with a fresh backoff
         if let Ok(n) = self
@@ -120,8 +98,10 @@ impl FederationService {
                 status.message().chars().take(120).collect::<String>()
             ),
         );
-        let _ = self.node.store.log_access(&entry).await;
-        status
+        match self.node.store.log_access(&entry).await {
+            Ok(()) => status,
+            Err(e) => unlogged(status, &e),
+        }
     }
 
     /// Fill a gap before applying: fetch the missing events from the home.
@@ -515,7 +495,7 @@ impl Federation for FederationService {
         req: Request<v1::AggregatesRequest>,
     ) -> Result<Response<v1::AggregatesResponse>, Status> {
         let peer = self.admit(&req, "aggregates").await?;
-        if !crate::oversight::may_oversee(&self.node, &peer.oin) {
+        if !crate::ops::oversight::may_oversee(&self.node, &peer.oin) {
             return Err(self
                 .refuse(
                     &peer.oin,
@@ -527,7 +507,7 @@ impl Federation for FederationService {
                 )
                 .await);
         }
-        let figures = crate::oversight::compute(&self.node, self.node.now())
+        let figures = crate::ops::oversight::figures(&self.node, self.node.now())
             .await
             .map_err(node_status)?;
         let entry = federation_entry(

@@ -168,3 +168,12 @@ pub async fn awaiting_me(node: &Node, u: &User) -> Result<Vec<Awaiting>, NodeErr
     }
     Ok(out)
 }
+
+/// Final minutes, for the printable record of the dossier (the model refuses minutes that are
+/// not final).
+pub async fn final_record(node: &Node, u: &User, id: &str) -> Result<Minutes, NodeError> {
+    let id = super::stream_id(id)?;
+    let m = node.read::<Minutes>(u, &id).await?.state;
+    m.final_record()?;
+    Ok(m)
+}

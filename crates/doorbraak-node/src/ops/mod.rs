@@ -12,6 +12,7 @@ pub mod escalations;
 pub mod kwesties;
 pub mod lists;
 pub mod minutes;
+pub mod oversight;
 pub mod register;
 pub mod team;
 

@@ -4,9 +4,10 @@
 //! OpenID Connect at the organisation's own provider ([`oidc`]) or, in development, a list of
 //! development accounts.
 //!
-//! Handlers call the same functions as the JSON API (`crate::api`), so roles, rules, limits and
-//! the access log are the same on both sides: a page that shows case content has logged its read
-//! before it is rendered.
+//! Handlers call the typed operations (`crate::ops`) that the JSON API (`crate::api`) calls too,
+//! so roles, rules, limits and the access log are the same on both sides: a page that shows case
+//! content has logged its read before it is rendered. The web has its own state ([`Site`]) and
+//! router; it does not import the JSON API.
 
 pub mod oidc;
 mod pages;
@@ -24,13 +25,27 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use crate::api::Api;
+use crate::app::Node;
 use crate::app::User;
 use crate::config::Settings;
 use crate::error::ApiError;
 use session::{Flash, LANG_COOKIE, Sessions, read_cookie, same_secret};
 
-/// The web side's state, kept in [`Api`].
+/// The web side's state, kept in [`Site`].
+/// The web UI's state: the node, and the sessions and login of its people.
+pub struct Site {
+    pub node: Arc<Node>,
+    pub web: Web,
+}
+
+impl Site {
+    pub fn new(node: Arc<Node>) -> Self {
+        let web = Web::new(&node.settings);
+        Self { node, web }
+    }
+}
+
+/// Sessions and login.
 pub struct Web {
     pub sessions: Sessions,
     pub oidc: Option<oidc::Oidc>,
@@ -73,22 +88,22 @@ impl Web {
 /// gets the error page with the rule `input.form` (422), not a bare text answer.
 pub struct WebForm<T>(pub T);
 
-impl<T> axum::extract::FromRequest<Arc<Api>> for WebForm<T>
+impl<T> axum::extract::FromRequest<Arc<Site>> for WebForm<T>
 where
     T: serde::de::DeserializeOwned + Send,
 {
     type Rejection = Response;
 
-    async fn from_request(req: Request, api: &Arc<Api>) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, site: &Arc<Site>) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let Ok(ctx) = Ctx::from_request_parts(&mut parts, api).await;
+        let Ok(ctx) = Ctx::from_request_parts(&mut parts, site).await;
         let req = Request::from_parts(parts, body);
-        match axum_extra::extract::Form::<T>::from_request(req, api).await {
+        match axum_extra::extract::Form::<T>::from_request(req, site).await {
             Ok(axum_extra::extract::Form(t)) => Ok(WebForm(t)),
             Err(e) => {
                 let detail: String = e.body_text().chars().take(200).collect();
                 Err(error_page(
-                    api,
+                    site,
                     &ctx,
                     &ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -135,21 +150,21 @@ pub struct Ctx {
     pub path: String,
 }
 
-impl FromRequestParts<Arc<Api>> for Ctx {
+impl FromRequestParts<Arc<Site>> for Ctx {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        api: &Arc<Api>,
+        site: &Arc<Site>,
     ) -> Result<Self, Self::Rejection> {
         let lang = match read_cookie(&parts.headers, LANG_COOKIE).as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Nl,
         };
-        let session = read_cookie(&parts.headers, &api.web.cookie_name)
-            .and_then(|id| api.web.sessions.get(&id));
+        let session = read_cookie(&parts.headers, &site.web.cookie_name)
+            .and_then(|id| site.web.sessions.get(&id));
         let flash = match (&session, parts.method == Method::GET) {
-            (Some(s), true) => api.web.sessions.take_flash(&s.id),
+            (Some(s), true) => site.web.sessions.take_flash(&s.id),
             _ => None,
         };
         Ok(Ctx {
@@ -169,14 +184,14 @@ pub struct Authed {
     pub user: User,
 }
 
-impl FromRequestParts<Arc<Api>> for Authed {
+impl FromRequestParts<Arc<Site>> for Authed {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        api: &Arc<Api>,
+        site: &Arc<Site>,
     ) -> Result<Self, Self::Rejection> {
-        let Ok(ctx) = Ctx::from_request_parts(parts, api).await;
+        let Ok(ctx) = Ctx::from_request_parts(parts, site).await;
         match ctx.user.clone() {
             Some(user) => Ok(Authed { ctx, user }),
             None => Err(Redirect::to("/inloggen").into_response()),
@@ -201,7 +216,7 @@ impl Ctx {
     }
 }
 
-impl Api {
+impl Site {
     /// Remember a one-shot message for the next page of this session.
     pub fn flash(&self, ctx: &Ctx, ok: bool, nl: impl Into<String>, en: impl Into<String>) {
         if let Some(sid) = &ctx.sid {
@@ -293,8 +308,8 @@ pub fn role_label(lang: Lang, role: doorbraak_model::Role) -> &'static str {
 }
 
 /// The page around every screen: language attribute, skip link, navigation, messages.
-pub fn page(api: &Api, ctx: &Ctx, title: &str, content: Markup) -> Response {
-    let org = &api.node.settings.name;
+pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
+    let org = &site.node.settings.name;
     let other = match ctx.lang {
         Lang::Nl => ("en", "English"),
         Lang::En => ("nl", "Nederlands"),
@@ -368,9 +383,9 @@ pub fn sessions_full() -> ApiError {
 }
 
 /// A full error page (for refusals that leave nothing else to show).
-pub fn error_page(api: &Api, ctx: &Ctx, e: &ApiError) -> Response {
+pub fn error_page(site: &Site, ctx: &Ctx, e: &ApiError) -> Response {
     let mut r = page(
-        api,
+        site,
         ctx,
         ctx.t("Niet gelukt", "Something went wrong"),
         html! {
@@ -397,12 +412,12 @@ async fn stylesheet() -> Response {
 
 /// Every POST needs the session's CSRF token in its form; every response gets the security
 /// headers of a page that shows personal data.
-async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Response {
+async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Response {
     let mut resp = if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
-        let session = read_cookie(&parts.headers, &api.web.cookie_name)
-            .and_then(|id| api.web.sessions.get(&id));
-        match axum::body::to_bytes(body, api.web.max_body).await {
+        let session = read_cookie(&parts.headers, &site.web.cookie_name)
+            .and_then(|id| site.web.sessions.get(&id));
+        match axum::body::to_bytes(body, site.web.max_body).await {
             Err(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Het formulier is te groot / the form is too large",
@@ -417,7 +432,7 @@ async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Respons
                 let token = field("_csrf");
                 let mut parts = parts;
                 if let Some(key) = field("_idem") {
-                    parts.extensions.insert(crate::api::FormKey(key));
+                    parts.extensions.insert(crate::http::FormKey(key));
                 }
                 match (session, token) {
                     (Some(s), Some(t)) if same_secret(&s.csrf, &t) => {
@@ -479,10 +494,11 @@ async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Respons
 }
 
 /// The web routes (merged into the node's router).
-pub fn router(api: Arc<Api>) -> Router<Arc<Api>> {
+pub fn router(site: Arc<Site>) -> Router {
     pages::routes()
         .route("/static/doorbraak.css", axum::routing::get(stylesheet))
         .route("/auth/login", axum::routing::get(oidc::login))
         .route("/auth/callback", axum::routing::get(oidc::callback))
-        .route_layer(axum::middleware::from_fn_with_state(api, guard))
+        .route_layer(axum::middleware::from_fn_with_state(site.clone(), guard))
+        .with_state(site)
 }

@@ -19,9 +19,9 @@ use openidconnect::{
 };
 use serde::Deserialize;
 
+use super::Site;
 use super::session::PendingLogin;
 use super::{Ctx, error_page};
-use crate::api::Api;
 use crate::app::User;
 use crate::config::OidcSettings;
 use crate::error::ApiError;
@@ -307,29 +307,29 @@ pub fn role_from_claim(
 }
 
 /// `GET /auth/login`: send the browser to the provider.
-pub async fn login(State(api): State<Arc<Api>>, ctx: Ctx) -> Response {
-    let Some(oidc) = &api.web.oidc else {
-        return error_page(&api, &ctx, &not_configured());
+pub async fn login(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
+    let Some(oidc) = &site.web.oidc else {
+        return error_page(&site, &ctx, &not_configured());
     };
     let (sid, new) = match &ctx.sid {
         Some(s) => (s.clone(), false),
-        None => match api.web.sessions.create(None) {
+        None => match site.web.sessions.create(None) {
             Ok(sid) => (sid, true),
-            Err(_) => return error_page(&api, &ctx, &super::sessions_full()),
+            Err(_) => return error_page(&site, &ctx, &super::sessions_full()),
         },
     };
     let (url, pending) = match oidc.start().await {
         Ok(x) => x,
         Err(e) => {
             tracing::warn!(error = %e, "OpenID Connect login could not start");
-            return error_page(&api, &ctx, &e.to_api());
+            return error_page(&site, &ctx, &e.to_api());
         }
     };
-    api.web.sessions.set_pending(&sid, pending);
+    site.web.sessions.set_pending(&sid, pending);
     let mut r = Redirect::to(&url).into_response();
     if new {
         r.headers_mut()
-            .insert(header::SET_COOKIE, api.web.cookie(Some(&sid)));
+            .insert(header::SET_COOKIE, site.web.cookie(Some(&sid)));
     }
     r
 }
@@ -355,15 +355,15 @@ pub struct CallbackQuery {
 
 /// `GET /auth/callback`: check the state, exchange the code, start the person's session.
 pub async fn callback(
-    State(api): State<Arc<Api>>,
+    State(site): State<Arc<Site>>,
     ctx: Ctx,
     q: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Response {
     let fail = |status: StatusCode, rule: &str, nl: &str, en: &str| {
-        error_page(&api, &ctx, &ApiError::new(status, rule, nl, en))
+        error_page(&site, &ctx, &ApiError::new(status, rule, nl, en))
     };
-    let Some(oidc) = &api.web.oidc else {
-        return error_page(&api, &ctx, &not_configured());
+    let Some(oidc) = &site.web.oidc else {
+        return error_page(&site, &ctx, &not_configured());
     };
     let Ok(Query(q)) = q else {
         return fail(
@@ -375,7 +375,7 @@ pub async fn callback(
     };
     // the pending login is used up only by its own state: a forged callback cannot cancel it
     let pending = match (ctx.sid.as_ref(), q.state.as_deref()) {
-        (Some(sid), Some(state)) => api.web.sessions.take_pending(sid, state),
+        (Some(sid), Some(state)) => site.web.sessions.take_pending(sid, state),
         _ => None,
     };
     let Some(pending) = pending else {
@@ -418,10 +418,10 @@ pub async fn callback(
         Ok(u) => u,
         Err(e) => {
             tracing::warn!(error = %e, "OpenID Connect login refused");
-            return error_page(&api, &ctx, &e.to_api());
+            return error_page(&site, &ctx, &e.to_api());
         }
     };
-    super::pages::login::start_session(&api, &ctx, user).await
+    super::pages::login::start_session(&site, &ctx, user).await
 }
 
 #[cfg(test)]

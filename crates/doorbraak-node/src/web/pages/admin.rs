@@ -4,10 +4,10 @@ use super::*;
 
 // ------------------------------------------------------------------ administration
 
-pub(super) fn cert_rows(ctx: &Ctx, api: &Api) -> Markup {
+pub(super) fn cert_rows(ctx: &Ctx, site: &Site) -> Markup {
     use doorbraak_federation::identity::CertificateSummary;
-    let now = api.node.now().as_second();
-    let certs: Vec<(&str, Option<CertificateSummary>)> = match &api.node.federation {
+    let now = site.node.now().as_second();
+    let certs: Vec<(&str, Option<CertificateSummary>)> = match &site.node.federation {
         Some(f) => vec![
             (
                 ctx.t("Federatie-CA", "Federation CA"),
@@ -52,15 +52,15 @@ pub(super) fn cert_rows(ctx: &Ctx, api: &Api) -> Markup {
     }
 }
 
-pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
+pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let peers = match ops::admin::peers(&api.node, &user).await {
+    let peers = match ops::admin::peers(&site.node, &user).await {
         Ok(p) => p,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
-    let health = match ops::admin::health(&api.node, &user).await {
+    let health = match ops::admin::health(&site.node, &user).await {
         Ok(h) => h,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
         h2 { (ctx.t("Leden en aflevering", "Members and delivery")) }
@@ -151,23 +151,23 @@ pub(super) async fn admin(State(api): Web, a: Authed) -> Response {
             }
         }
         h2 { (ctx.t("Certificaten", "Certificates")) }
-        (cert_rows(&ctx, &api))
+        (cert_rows(&ctx, &site))
         p { a href="/beheer/toegangslog" { (ctx.t("Toegangslog doorzoeken", "Search the access log")) } }
     };
     let title = ctx.t("Federatie", "Federation").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
-pub(super) async fn admin_resend(State(api): Web, a: Authed, Path(oin): Path<String>) -> Response {
+pub(super) async fn admin_resend(State(site): Web, a: Authed, Path(oin): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    match ops::admin::resend(&api.node, &user, &oin).await {
-        Ok(pending) => api.flash(
+    match ops::admin::resend(&site.node, &user, &oin).await {
+        Ok(pending) => site.flash(
             &ctx,
             true,
             format!("Opnieuw verstuurd ({pending} wachtend)"),
             format!("Resent ({pending} pending)"),
         ),
-        Err(e) => api.flash_error(&ctx, &e.into()),
+        Err(e) => site.flash_error(&ctx, &e.into()),
     }
     see_other("/beheer")
 }
@@ -183,7 +183,7 @@ pub struct LogQuery {
 }
 
 pub(super) async fn log_rows(
-    api: &Arc<Api>,
+    site: &Arc<Site>,
     user: &User,
     q: LogQuery,
 ) -> Result<Vec<doorbraak_store::AccessEntry>, ApiError> {
@@ -194,7 +194,7 @@ pub(super) async fn log_rows(
     };
     let (object_id, user_id) = (given(q.object_id), given(q.user_id));
     Ok(ops::admin::access_log(
-        &api.node,
+        &site.node,
         user,
         object_id.as_deref(),
         user_id.as_deref(),
@@ -204,20 +204,20 @@ pub(super) async fn log_rows(
 }
 
 pub(super) async fn access_log(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
     };
     let object = q.object_id.clone().unwrap_or_default();
     let who = q.user_id.clone().unwrap_or_default();
-    let rows = match log_rows(&api, &user, q).await {
+    let rows = match log_rows(&site, &user, q).await {
         Ok(r) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+        Err(e) => return error_page(&site, &ctx, &e),
     };
     let content = html! {
         form.zoek method="get" action="/beheer/toegangslog" role="search" {
@@ -258,7 +258,7 @@ pub(super) async fn access_log(
         }
     };
     let title = ctx.t("Toegangslog", "Access log").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 /// A CSV cell that a spreadsheet will not run as a formula.
@@ -271,22 +271,22 @@ pub(super) fn csv_cell(s: &str) -> String {
 }
 
 pub(super) async fn access_log_csv(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     q: Result<Query<LogQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
     };
     let q = LogQuery {
         limit: Some(q.limit.unwrap_or(10_000)),
         ..q
     };
-    let rows = match log_rows(&api, &user, q).await {
+    let rows = match log_rows(&site, &user, q).await {
         Ok(r) => r,
-        Err(e) => return error_page(&api, &ctx, &e),
+        Err(e) => return error_page(&site, &ctx, &e),
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut ok = w
@@ -325,7 +325,7 @@ pub(super) async fn access_log_csv(
     let body = w.into_inner().unwrap_or_default();
     if !ok {
         return error_page(
-            &api,
+            &site,
             &ctx,
             &ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,15 +1,15 @@
 //! Cases: mine first, registering one, a case with its escalations and kwesties.
 
 use super::*;
-use crate::api::IdemKey;
+use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ cases
 
-pub(super) async fn cases(State(api): Web, a: Authed) -> Response {
+pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::cases::list(&api.node, &user).await {
+    let rows = match ops::cases::list(&site.node, &user).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     // mine first (responsible for, or registered by me), then the rest of the organisation's
     let (mine, others): (Vec<_>, Vec<_>) = rows
@@ -53,7 +53,7 @@ pub(super) async fn cases(State(api): Web, a: Authed) -> Response {
         }
     };
     let title = ctx.t("Zaken", "Cases").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +63,7 @@ pub struct CaseForm {
 }
 
 pub(super) async fn create_case(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     WebForm(f): WebForm<CaseForm>,
@@ -71,18 +71,18 @@ pub(super) async fn create_case(
     let Authed { ctx, user } = a;
     let case_ref = f.case_ref.trim().to_owned();
     let created = match key.scoped(&user) {
-        Ok(key) => ops::cases::create(&api.node, &user, &case_ref, &f.title, key.as_ref())
+        Ok(key) => ops::cases::create(&site.node, &user, &case_ref, &f.title, key.as_ref())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match created {
         Ok(_) => {
-            api.flash(&ctx, true, "Zaak geregistreerd", "Case registered");
+            site.flash(&ctx, true, "Zaak geregistreerd", "Case registered");
             see_other(&format!("/zaken/{}", urlencode(&case_ref)))
         }
         Err(e) => {
-            api.flash_error(&ctx, &e);
+            site.flash_error(&ctx, &e);
             see_other("/zaken")
         }
     }
@@ -93,26 +93,26 @@ pub(super) fn urlencode(s: &str) -> String {
 }
 
 pub(super) async fn case_page(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     Path(case_ref): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let case = match ops::cases::get(&api.node, &user, &case_ref).await {
+    let case = match ops::cases::get(&site.node, &user, &case_ref).await {
         Ok(c) => c,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let filter = doorbraak_store::ListFilter {
         case_ref: Some(case.case_ref.clone()),
         ..all_rows()
     };
-    let escs = match ops::lists::rows(&api.node, &user, "escalation", &filter).await {
+    let escs = match ops::lists::rows(&site.node, &user, "escalation", &filter).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
-    let kws = match ops::kwesties::list(&api.node, &user, &filter).await {
+    let kws = match ops::kwesties::list(&site.node, &user, &filter).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let enc = urlencode(&case.case_ref);
     let content = html! {
@@ -123,10 +123,10 @@ pub(super) async fn case_page(
             a.knop.tweede href={ "/kwesties/nieuw?zaak=" (enc) } { (ctx.t("Kwestie melden", "Raise a kwestie")) }
         }
         h2 { (ctx.t("Escalaties", "Escalations")) }
-        (escalation_table(&api, &ctx, &escs))
+        (escalation_table(&site, &ctx, &escs))
         h2 { (ctx.t("Kwesties", "Kwesties")) }
         (kwestie_table(&ctx, &kws))
     };
     let title = format!("{} {}", ctx.t("Zaak", "Case"), case.case_ref);
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }

@@ -2,12 +2,12 @@
 //! page with each action checked against the rules, and the actions.
 
 use super::*;
-use crate::api::IdemKey;
+use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ escalations
 
 pub(super) fn escalation_table(
-    api: &Api,
+    site: &Site,
     ctx: &Ctx,
     rows: &[doorbraak_store::ProjectionRow],
 ) -> Markup {
@@ -28,7 +28,7 @@ pub(super) fn escalation_table(
                     @for r in rows {
                         tr {
                             td { a href={ "/escalaties/" (r.id) } { (r.case_ref.clone().unwrap_or_else(|| "—".into())) } }
-                            td { (r.home_oin.as_deref().map(|o| org_name(api, o)).unwrap_or_default()) }
+                            td { (r.home_oin.as_deref().map(|o| org_name(site, o)).unwrap_or_default()) }
                             td { (r.step.map(|s| s.to_string()).unwrap_or_default()) }
                             td { (r.situation.map(|s| s.to_string()).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
@@ -41,18 +41,18 @@ pub(super) fn escalation_table(
     }
 }
 
-pub(super) async fn escalations(State(api): Web, a: Authed) -> Response {
+pub(super) async fn escalations(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::lists::rows(&api.node, &user, "escalation", &all_rows()).await {
+    let rows = match ops::lists::rows(&site.node, &user, "escalation", &all_rows()).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
         p.hint { (ctx.t("Te late stappen staan bovenaan, daarna op termijn.", "Overdue steps first, then by deadline.")) }
-        (escalation_table(&api, &ctx, &rows))
+        (escalation_table(&site, &ctx, &rows))
     };
     let title = ctx.t("Escalaties", "Escalations").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -82,21 +82,21 @@ pub struct EscalationForm {
 }
 
 pub(super) async fn escalation_form(
-    api: &Arc<Api>,
+    site: &Arc<Site>,
     ctx: &Ctx,
     u: &User,
     f: &EscalationForm,
     err: Option<&ApiError>,
 ) -> Response {
-    let cases = match ops::cases::list(&api.node, u).await {
+    let cases = match ops::cases::list(&site.node, u).await {
         Ok(r) => r,
-        Err(e) => return failed(api, ctx, e),
+        Err(e) => return failed(site, ctx, e),
     };
-    let dir = api.node.directory();
+    let dir = site.node.directory();
     let others: Vec<_> = dir
         .members()
         .iter()
-        .filter(|m| &m.oin != api.node.oin())
+        .filter(|m| &m.oin != site.node.oin())
         .cloned()
         .collect();
     let content = html! {
@@ -156,7 +156,7 @@ pub(super) async fn escalation_form(
         }
     };
     let title = ctx.t("Escalatie openen", "Open an escalation").to_owned();
-    let mut r = page(api, ctx, &title, content);
+    let mut r = page(site, ctx, &title, content);
     if let Some(e) = err {
         *r.status_mut() = e.status;
     }
@@ -164,24 +164,24 @@ pub(super) async fn escalation_form(
 }
 
 pub(super) async fn new_escalation(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     q: Result<Query<NewEscalationQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
     };
     let f = EscalationForm {
         case_ref: q.zaak.unwrap_or_default(),
         ..Default::default()
     };
-    escalation_form(&api, &ctx, &user, &f, None).await
+    escalation_form(&site, &ctx, &user, &f, None).await
 }
 
 pub(super) async fn open_escalation(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     WebForm(f): WebForm<EscalationForm>,
@@ -218,12 +218,12 @@ pub(super) async fn open_escalation(
             seeking_youth_help_access,
         };
         let key = key.scoped(&user)?;
-        Ok::<_, ApiError>(ops::escalations::open(&api.node, &user, request, key.as_ref()).await?)
+        Ok::<_, ApiError>(ops::escalations::open(&site.node, &user, request, key.as_ref()).await?)
     }
     .await;
     match result {
         Ok(r) => {
-            api.flash(
+            site.flash(
                 &ctx,
                 true,
                 "Escalatie geopend en verstuurd naar de andere organisatie",
@@ -231,39 +231,39 @@ pub(super) async fn open_escalation(
             );
             see_other(&format!("/escalaties/{}", r.id))
         }
-        Err(e) => escalation_form(&api, &ctx, &user, &f, Some(&e)).await,
+        Err(e) => escalation_form(&site, &ctx, &user, &f, Some(&e)).await,
     }
 }
 
-pub(super) fn participant_list(api: &Api, lang: Lang, ps: &[Participant]) -> Markup {
+pub(super) fn participant_list(site: &Site, lang: Lang, ps: &[Participant]) -> Markup {
     html! {
         ul.personen {
             @for p in ps {
-                li { (p.name) " — " (role_label(lang, p.role)) ", " (org_name(api, p.org.as_str())) }
+                li { (p.name) " — " (role_label(lang, p.role)) ", " (org_name(site, p.org.as_str())) }
             }
         }
     }
 }
 
 pub(super) async fn escalation_page(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let id = match api::uuid(&id) {
+    let id = match http::uuid(&id) {
         Ok(i) => i.to_string(),
-        Err(e) => return error_page(&api, &ctx, &e),
+        Err(e) => return error_page(&site, &ctx, &e),
     };
-    let e = match api.node.read::<Escalation>(&user, &id).await {
+    let e = match site.node.read::<Escalation>(&user, &id).await {
         Ok(l) => l.state,
-        Err(err) => return error_page(&api, &ctx, &ApiError::from(err)),
+        Err(err) => return error_page(&site, &ctx, &ApiError::from(err)),
     };
-    let now = api.node.now();
+    let now = site.node.now();
     let cur = e.current();
     let path = format!("/escalaties/{id}");
     // the actions, each checked against the rules as they stand now
-    let pick = dry_run(&api, &user, &e, &EscalationCommand::PickUp);
+    let pick = dry_run(&site, &user, &e, &EscalationCommand::PickUp);
     let next = cur.and_then(|c| match c.step {
         Step::BehaviouralScientists => Some(Step::Management),
         Step::Management => Some(Step::Administrative),
@@ -273,12 +273,12 @@ pub(super) async fn escalation_page(
         (
             s,
             dry_run(
-                &api,
+                &site,
                 &user,
                 &e,
                 &EscalationCommand::InvokeStep {
                     step: s,
-                    participants: vec![me_participant(&api, &user)],
+                    participants: vec![me_participant(&site, &user)],
                     joining: Vec::new(),
                     reason: "-".into(),
                 },
@@ -287,7 +287,7 @@ pub(super) async fn escalation_page(
     });
     let family_check = cur.map(|c| {
         dry_run(
-            &api,
+            &site,
             &user,
             &e,
             &EscalationCommand::RecordFamilyInformed {
@@ -297,7 +297,7 @@ pub(super) async fn escalation_page(
         )
     });
     let outcome_check = dry_run(
-        &api,
+        &site,
         &user,
         &e,
         &EscalationCommand::RecordOutcome {
@@ -306,23 +306,23 @@ pub(super) async fn escalation_page(
             },
         },
     );
-    let meetings = match ops::minutes::list(&api.node, &user, &all_rows()).await {
+    let meetings = match ops::minutes::list(&site.node, &user, &all_rows()).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let meetings: Vec<Minutes> = meetings
         .into_iter()
         .map(|l| l.state)
         .filter(|m| m.meeting.escalation == e.id)
         .collect();
-    let candidates = meeting_candidates(&api, &user, &e);
+    let candidates = meeting_candidates(&site, &user, &e);
     let overdue = e.is_overdue(now);
     let content = html! {
         dl.gegevens {
             dt { (ctx.t("Zaak", "Case")) } dd { (e.case_ref.as_str()) }
             dt { (ctx.t("Situatie", "Situation")) } dd #situatie { (situation_label(ctx.lang, e.situation)) }
-            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&api, e.home.oin.as_str())) ", " (fmt_ts(e.opened_at)) }
-            dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&api, c.oin.as_str())) " " } }
+            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (fmt_ts(e.opened_at)) }
+            dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&site, c.oin.as_str())) " " } }
             dt { (ctx.t("Status", "Status")) } dd #status {
                 @if e.is_closed() { (status_label(ctx.lang, "closed")) }
                 @else if let Some(c) = cur {
@@ -380,7 +380,7 @@ pub(super) async fn escalation_page(
                                 @for (i, p) in candidates.iter().enumerate() {
                                     div.keuze {
                                         input type="checkbox" name="participant" id={ "deeln-" (i) } value=(participant_key(p)) checked;
-                                        label for={ "deeln-" (i) } { (p.name) " — " (role_label(ctx.lang, p.role)) ", " (org_name(&api, p.org.as_str())) }
+                                        label for={ "deeln-" (i) } { (p.name) " — " (role_label(ctx.lang, p.role)) ", " (org_name(&site, p.org.as_str())) }
                                     }
                                 }
                             }
@@ -405,7 +405,7 @@ pub(super) async fn escalation_page(
                     @if let Some((o, _)) = &s.outcome {
                         "; " @if o.is_resolved() { (ctx.t("overbrugd", "bridged")) } @else { (ctx.t("niet overbrugd", "not bridged")) }
                     }
-                    (participant_list(&api, ctx.lang, &s.participants))
+                    (participant_list(&site, ctx.lang, &s.participants))
                 }
             }
         }
@@ -422,11 +422,11 @@ pub(super) async fn escalation_page(
         ctx.t("Escalatie", "Escalation"),
         e.case_ref.as_str()
     );
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 pub(super) fn esc_result<T, E: Into<ApiError>>(
-    api: &Api,
+    site: &Site,
     ctx: &Ctx,
     id: &str,
     r: Result<T, E>,
@@ -434,7 +434,7 @@ pub(super) fn esc_result<T, E: Into<ApiError>>(
     en: &str,
 ) -> Response {
     after_command(
-        api,
+        site,
         ctx,
         &format!("/escalaties/{}", urlencode(id)),
         r,
@@ -445,18 +445,18 @@ pub(super) fn esc_result<T, E: Into<ApiError>>(
 
 /// A command on an escalation from a page's form, with the form's idempotency key.
 async fn esc_command(
-    api: &Api,
+    site: &Site,
     user: &User,
     key: &IdemKey,
     id: &str,
     cmd: EscalationCommand,
 ) -> Result<crate::app::Applied<Escalation>, ApiError> {
     let key = key.scoped(user)?;
-    Ok(ops::escalations::command(&api.node, user, id, cmd, key.as_ref()).await?)
+    Ok(ops::escalations::command(&site.node, user, id, cmd, key.as_ref()).await?)
 }
 
 pub(super) async fn esc_pick_up(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -465,11 +465,11 @@ pub(super) async fn esc_pick_up(
     let (key, participant_key) = match (key.scoped(&user), key.sub("participant").scoped(&user)) {
         (Ok(k), Ok(p)) => (k, p),
         (Err(e), _) | (_, Err(e)) => {
-            return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
         }
     };
     let r = ops::escalations::command(
-        &api.node,
+        &site.node,
         &user,
         &id,
         EscalationCommand::PickUp,
@@ -479,9 +479,9 @@ pub(super) async fn esc_pick_up(
     if r.is_ok() {
         // the one who picks up takes part in the step, under their name (so that a meeting
         // can invite them); refused when the role does not act in this step, which is fine
-        let participant = me_participant(&api, &user);
+        let participant = me_participant(&site, &user);
         let added = ops::escalations::command(
-            &api.node,
+            &site.node,
             &user,
             &id,
             EscalationCommand::AddParticipant { participant },
@@ -493,10 +493,10 @@ pub(super) async fn esc_pick_up(
         if let Err(e) = added.map_err(ApiError::from)
             && e.status.is_server_error()
         {
-            return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
         }
     }
-    esc_result(&api, &ctx, &id, r, "Opgepakt", "Picked up")
+    esc_result(&site, &ctx, &id, r, "Opgepakt", "Picked up")
 }
 
 #[derive(Debug, Deserialize)]
@@ -507,16 +507,16 @@ pub struct FamilyForm {
 }
 
 pub(super) async fn esc_family(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
     WebForm(f): WebForm<FamilyForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let now = api.node.now();
+    let now = site.node.now();
     let input = async {
-        let e = escalation_for(&api, &user, &id).await?;
+        let e = escalation_for(&site, &user, &id).await?;
         let step = e
             .current_step()
             .ok_or(RuleViolation::NotFound { what: "Step" })?;
@@ -532,10 +532,10 @@ pub(super) async fn esc_family(
     .await;
     let (step, informed) = match input {
         Ok(x) => x,
-        Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
     };
     let r = esc_command(
-        &api,
+        &site,
         &user,
         &key,
         &id,
@@ -543,7 +543,7 @@ pub(super) async fn esc_family(
     )
     .await;
     esc_result(
-        &api,
+        &site,
         &ctx,
         &id,
         r,
@@ -560,7 +560,7 @@ pub struct NextStepForm {
 }
 
 pub(super) async fn esc_next_step(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -569,7 +569,7 @@ pub(super) async fn esc_next_step(
     let Authed { ctx, user } = a;
     let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
         return esc_result::<(), ApiError>(
-            &api,
+            &site,
             &ctx,
             &id,
             Err(RuleViolation::InvalidField {
@@ -583,18 +583,18 @@ pub(super) async fn esc_next_step(
     };
     let request = ops::escalations::InvokeStepRequest {
         step,
-        participants: vec![me_participant(&api, &user)],
+        participants: vec![me_participant(&site, &user)],
         joining: Vec::new(),
         reason: f.reason,
     };
     let r = match key.scoped(&user) {
-        Ok(key) => ops::escalations::invoke_step(&api.node, &user, &id, request, key.as_ref())
+        Ok(key) => ops::escalations::invoke_step(&site.node, &user, &id, request, key.as_ref())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     esc_result(
-        &api,
+        &site,
         &ctx,
         &id,
         r,
@@ -610,7 +610,7 @@ pub struct OutcomeForm {
 }
 
 pub(super) async fn esc_outcome(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -620,10 +620,10 @@ pub(super) async fn esc_outcome(
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
         Ok("yes") => StepOutcome::Resolved { summary: f.summary },
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
-        Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
     };
     let r = esc_command(
-        &api,
+        &site,
         &user,
         &key,
         &id,
@@ -631,7 +631,7 @@ pub(super) async fn esc_outcome(
     )
     .await;
     esc_result(
-        &api,
+        &site,
         &ctx,
         &id,
         r,
@@ -651,7 +651,7 @@ pub struct ScheduleForm {
 }
 
 pub(super) async fn esc_schedule(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -659,10 +659,10 @@ pub(super) async fn esc_schedule(
 ) -> Response {
     let Authed { ctx, user } = a;
     let input = async {
-        let e = escalation_for(&api, &user, &id).await?;
+        let e = escalation_for(&site, &user, &id).await?;
         // participants are named by organisation and person; only the people the page
         // offered can be invited
-        let candidates = meeting_candidates(&api, &user, &e);
+        let candidates = meeting_candidates(&site, &user, &e);
         let mut participants = Vec::with_capacity(f.participant.len());
         for v in &f.participant {
             let p = candidates.iter().find(|c| participant_key(c) == *v).ok_or(
@@ -684,7 +684,7 @@ pub(super) async fn esc_schedule(
     .await;
     let (participants, step) = match input {
         Ok(x) => x,
-        Err(e) => return esc_result::<(), ApiError>(&api, &ctx, &id, Err(e), "", ""),
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
     };
     // datetime-local gives "YYYY-MM-DDTHH:MM"; the form says UTC
     let date = if f.date.len() == 16 {
@@ -700,18 +700,18 @@ pub(super) async fn esc_schedule(
         agenda: f.agenda,
     };
     let r = match key.scoped(&user) {
-        Ok(key) => ops::minutes::schedule(&api.node, &user, request, key.as_ref())
+        Ok(key) => ops::minutes::schedule(&site.node, &user, request, key.as_ref())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match r {
         Ok(c) => {
-            api.flash(&ctx, true, "Overleg gepland", "Meeting scheduled");
+            site.flash(&ctx, true, "Overleg gepland", "Meeting scheduled");
             see_other(&format!("/overleggen/{}", c.id))
         }
         Err(err) => {
-            api.flash_error(&ctx, &err);
+            site.flash_error(&ctx, &err);
             see_other(&format!("/escalaties/{}", urlencode(&id)))
         }
     }

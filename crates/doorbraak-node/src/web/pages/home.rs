@@ -4,7 +4,7 @@ use super::*;
 
 // ------------------------------------------------------------------ start page
 
-pub(super) async fn home(State(api): Web, a: Authed) -> Response {
+pub(super) async fn home(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
     let u = &user;
     let mut waiting: Vec<Markup> = Vec::new();
@@ -18,19 +18,19 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
             status: Some("open".into()),
             ..all_rows()
         };
-        match ops::escalations::list(&api.node, u, &open).await {
+        match ops::escalations::list(&site.node, u, &open).await {
             Ok(rows) => {
                 for ops::lists::Listed { state: e, .. } in rows {
                     let Some(cur) = e.current() else { continue };
-                    let mine = e.waits_for_pickup_by(&api.node.actor(u), api.node.now());
+                    let mine = e.waits_for_pickup_by(&site.node.actor(u), site.node.now());
                     if mine {
                         waiting.push(html! {
                             li.wacht {
                                 a href={ "/escalaties/" (e.id) } {
                                     (ctx.t("Escalatie op te pakken: ", "Escalation to pick up: "))
-                                    (org_name(&api, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
+                                    (org_name(&site, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
                                 }
-                                " " (status_badge(ctx.lang, cur.is_overdue(api.node.now()), "open"))
+                                " " (status_badge(ctx.lang, cur.is_overdue(site.node.now()), "open"))
                                 " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (fmt_ts(cur.pickup_deadline)) }
                             }
                         });
@@ -51,7 +51,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
             status: Some(status.into()),
             ..all_rows()
         };
-        match ops::kwesties::list(&api.node, u, &waiting_for_me).await {
+        match ops::kwesties::list(&site.node, u, &waiting_for_me).await {
             Ok(rows) => {
                 for ops::lists::Listed { row: r, state: k } in rows {
                     let obstacle: String = k.obstacle.chars().take(80).collect();
@@ -68,7 +68,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
             Err(e) => problems.push(e.into()),
         }
     }
-    match ops::minutes::awaiting_me(&api.node, u).await {
+    match ops::minutes::awaiting_me(&site.node, u).await {
         Ok(items) => {
             for i in items {
                 waiting.push(html! {
@@ -84,7 +84,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
         }
         Err(e) => problems.push(e.into()),
     }
-    let notes = match ops::reminders(&api.node, u).await {
+    let notes = match ops::reminders(&site.node, u).await {
         Ok(n) => n,
         Err(e) => {
             problems.push(e.into());
@@ -94,7 +94,7 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
     let content = html! {
         p.intro {
             (ctx.t("Welkom, ", "Welcome, ")) strong { (u.name) } " — "
-            (role_label(ctx.lang, u.role)) ", " (api.node.settings.name) "."
+            (role_label(ctx.lang, u.role)) ", " (site.node.settings.name) "."
         }
         @for p in &problems { (error_box(ctx.lang, p)) }
         section aria-labelledby="wacht-kop" {
@@ -150,5 +150,5 @@ pub(super) async fn home(State(api): Web, a: Authed) -> Response {
         }
     };
     let title = ctx.t("Start", "Home").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }

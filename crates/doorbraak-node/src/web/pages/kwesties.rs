@@ -1,7 +1,7 @@
 //! Kwesties: the list, the form with the preparation checklist, the page, picking up.
 
 use super::*;
-use crate::api::IdemKey;
+use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ kwesties
 
@@ -32,18 +32,18 @@ pub(super) fn kwestie_table(ctx: &Ctx, rows: &[ops::lists::Listed<Kwestie>]) -> 
     }
 }
 
-pub(super) async fn kwesties(State(api): Web, a: Authed) -> Response {
+pub(super) async fn kwesties(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::kwesties::list(&api.node, &user, &all_rows()).await {
+    let rows = match ops::kwesties::list(&site.node, &user, &all_rows()).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
         p { a.knop href="/kwesties/nieuw" { (ctx.t("Kwestie melden", "Raise a kwestie")) } }
         (kwestie_table(&ctx, &rows))
     };
     let title = ctx.t("Kwesties", "Kwesties").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 pub(super) fn category_label(lang: Lang, c: KwestieCategory) -> &'static str {
@@ -121,15 +121,15 @@ pub struct KwestieForm {
 }
 
 pub(super) async fn kwestie_form(
-    api: &Arc<Api>,
+    site: &Arc<Site>,
     ctx: &Ctx,
     u: &User,
     f: &KwestieForm,
     err: Option<&ApiError>,
 ) -> Response {
-    let cases = match ops::cases::list(&api.node, u).await {
+    let cases = match ops::cases::list(&site.node, u).await {
         Ok(r) => r,
-        Err(e) => return failed(api, ctx, e),
+        Err(e) => return failed(site, ctx, e),
     };
     let content = html! {
         @if let Some(e) = err { (error_box(ctx.lang, e)) }
@@ -172,7 +172,7 @@ pub(super) async fn kwestie_form(
         }
     };
     let title = ctx.t("Kwestie melden", "Raise a kwestie").to_owned();
-    let mut r = page(api, ctx, &title, content);
+    let mut r = page(site, ctx, &title, content);
     if let Some(e) = err {
         *r.status_mut() = e.status;
     }
@@ -180,24 +180,24 @@ pub(super) async fn kwestie_form(
 }
 
 pub(super) async fn new_kwestie(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     q: Result<Query<NewEscalationQuery>, QueryRejection>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
     };
     let f = KwestieForm {
         case_ref: q.zaak.unwrap_or_default(),
         ..Default::default()
     };
-    kwestie_form(&api, &ctx, &user, &f, None).await
+    kwestie_form(&site, &ctx, &user, &f, None).await
 }
 
 pub(super) async fn raise_kwestie(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     WebForm(f): WebForm<KwestieForm>,
@@ -229,30 +229,30 @@ pub(super) async fn raise_kwestie(
             },
         };
         let key = key.scoped(&user)?;
-        Ok::<_, ApiError>(ops::kwesties::raise(&api.node, &user, request, key.as_ref()).await?)
+        Ok::<_, ApiError>(ops::kwesties::raise(&site.node, &user, request, key.as_ref()).await?)
     }
     .await;
     match result {
         Ok(r) => {
-            api.flash(&ctx, true, "Kwestie gemeld", "Kwestie raised");
+            site.flash(&ctx, true, "Kwestie gemeld", "Kwestie raised");
             see_other(&format!("/kwesties/{}", r.id))
         }
-        Err(e) => kwestie_form(&api, &ctx, &user, &f, Some(&e)).await,
+        Err(e) => kwestie_form(&site, &ctx, &user, &f, Some(&e)).await,
     }
 }
 
-pub(super) async fn kwestie_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+pub(super) async fn kwestie_page(State(site): Web, a: Authed, Path(id): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    let k = match ops::kwesties::get(&api.node, &user, &id).await {
+    let k = match ops::kwesties::get(&site.node, &user, &id).await {
         Ok(k) => k,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let s = &k.state;
     // whether picking up is allowed for me now, and if not which rule says so
     let pick = Kwestie::decide(
         Some(s),
         &KwestieCommand::PickUp,
-        &api.node.actor(&user),
+        &site.node.actor(&user),
         k.now,
     )
     .map(|_| ());
@@ -266,11 +266,11 @@ pub(super) async fn kwestie_page(State(api): Web, a: Authed, Path(id): Path<Stri
         (action(&ctx, &pick, &format!("/kwesties/{}/oppakken", urlencode(&id)), ctx.t("Oppakken", "Pick up"), "oppakken", html! {}))
     };
     let title = ctx.t("Kwestie", "Kwestie").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 pub(super) async fn kwestie_pick_up(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -278,7 +278,7 @@ pub(super) async fn kwestie_pick_up(
     let Authed { ctx, user } = a;
     let picked = match key.scoped(&user) {
         Ok(key) => ops::kwesties::command(
-            &api.node,
+            &site.node,
             &user,
             &id,
             KwestieCommand::PickUp,
@@ -290,7 +290,7 @@ pub(super) async fn kwestie_pick_up(
         Err(e) => Err(e),
     };
     after_command(
-        &api,
+        &site,
         &ctx,
         &format!("/kwesties/{}", urlencode(&id)),
         picked,

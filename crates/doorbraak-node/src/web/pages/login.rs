@@ -11,7 +11,7 @@ pub struct LoginQuery {
 }
 
 pub(super) async fn login_page(
-    State(api): Web,
+    State(site): Web,
     ctx: Ctx,
     q: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Response {
@@ -22,10 +22,10 @@ pub(super) async fn login_page(
     let (ctx, new_sid) = match ctx.sid {
         Some(_) => (ctx, None),
         None => {
-            let Ok(sid) = api.web.sessions.create(None) else {
-                return error_page(&api, &ctx, &crate::web::sessions_full());
+            let Ok(sid) = site.web.sessions.create(None) else {
+                return error_page(&site, &ctx, &crate::web::sessions_full());
             };
-            let csrf = api
+            let csrf = site
                 .web
                 .sessions
                 .get(&sid)
@@ -41,7 +41,7 @@ pub(super) async fn login_page(
             )
         }
     };
-    let users: Vec<_> = api
+    let users: Vec<_> = site
         .node
         .settings
         .dev_users
@@ -49,11 +49,11 @@ pub(super) async fn login_page(
         .filter(|u| only.as_deref().is_none_or(|o| o == u.id))
         .collect();
     let content = html! {
-        @if api.web.oidc.is_some() {
+        @if site.web.oidc.is_some() {
             p { (ctx.t("Log in met het account van uw organisatie.", "Log in with your organisation's account.")) }
             p { a.knop #oidc-login href="/auth/login" { (ctx.t("Inloggen via uw organisatie", "Log in through your organisation")) } }
         }
-        @if api.web.dev_login {
+        @if site.web.dev_login {
             section aria-labelledby="dev-kop" {
                 h2 #dev-kop { (ctx.t("Ontwikkelaccounts (alleen voor de demo)", "Development accounts (demo only)")) }
                 @if users.is_empty() {
@@ -78,35 +78,35 @@ pub(super) async fn login_page(
                 }
             }
         }
-        @if api.web.oidc.is_none() && !api.web.dev_login {
+        @if site.web.oidc.is_none() && !site.web.dev_login {
             p role="alert" { (ctx.t("Er is geen inlogmethode ingesteld: zet [oidc] in node.toml.", "No login method is configured: set [oidc] in node.toml.")) }
         }
     };
     let title = ctx.t("Inloggen", "Log in").to_owned();
-    let mut r = page(&api, &ctx, &title, content);
+    let mut r = page(&site, &ctx, &title, content);
     if let Some(sid) = new_sid {
         r.headers_mut()
-            .insert(header::SET_COOKIE, api.web.cookie(Some(&sid)));
+            .insert(header::SET_COOKIE, site.web.cookie(Some(&sid)));
     }
     r
 }
 
 /// A new session for a person who just logged in (the old id is dropped), logged in the access
 /// log, then the start page.
-pub async fn start_session(api: &Api, ctx: &Ctx, user: User) -> Response {
+pub async fn start_session(site: &Site, ctx: &Ctx, user: User) -> Response {
     if let Some(old) = &ctx.sid {
-        api.web.sessions.remove(old);
+        site.web.sessions.remove(old);
     }
-    if let Err(e) = api.node.log_read(&user, "session", "login").await {
-        return error_page(api, ctx, &ApiError::from(e));
+    if let Err(e) = site.node.log_read(&user, "session", "login").await {
+        return error_page(site, ctx, &ApiError::from(e));
     }
     tracing::info!(role = user.role.code(), "web login");
-    let Ok(sid) = api.web.sessions.create(Some(user)) else {
-        return error_page(api, ctx, &crate::web::sessions_full());
+    let Ok(sid) = site.web.sessions.create(Some(user)) else {
+        return error_page(site, ctx, &crate::web::sessions_full());
     };
     let mut r = see_other("/");
     r.headers_mut()
-        .insert(header::SET_COOKIE, api.web.cookie(Some(&sid)));
+        .insert(header::SET_COOKIE, site.web.cookie(Some(&sid)));
     r
 }
 
@@ -116,13 +116,13 @@ pub struct DevLoginForm {
 }
 
 pub(super) async fn dev_login(
-    State(api): Web,
+    State(site): Web,
     ctx: Ctx,
     WebForm(f): WebForm<DevLoginForm>,
 ) -> Response {
-    if !api.web.dev_login {
+    if !site.web.dev_login {
         return error_page(
-            &api,
+            &site,
             &ctx,
             &ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -132,7 +132,7 @@ pub(super) async fn dev_login(
             ),
         );
     }
-    let Some(u) = api
+    let Some(u) = site
         .node
         .settings
         .dev_users
@@ -140,7 +140,7 @@ pub(super) async fn dev_login(
         .find(|u| same_secret(&u.id, &f.user))
     else {
         return error_page(
-            &api,
+            &site,
             &ctx,
             &ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -155,16 +155,16 @@ pub(super) async fn dev_login(
         name: u.name.clone(),
         role: u.role,
     };
-    start_session(&api, &ctx, user).await
+    start_session(&site, &ctx, user).await
 }
 
-pub(super) async fn logout(State(api): Web, ctx: Ctx) -> Response {
+pub(super) async fn logout(State(site): Web, ctx: Ctx) -> Response {
     if let Some(sid) = &ctx.sid {
-        api.web.sessions.remove(sid);
+        site.web.sessions.remove(sid);
     }
     let mut r = see_other("/inloggen");
     r.headers_mut()
-        .insert(header::SET_COOKIE, api.web.cookie(None));
+        .insert(header::SET_COOKIE, site.web.cookie(None));
     r
 }
 

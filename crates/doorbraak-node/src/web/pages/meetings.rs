@@ -2,16 +2,16 @@
 //! approval, change requests, the printable record.
 
 use super::*;
-use crate::api::IdemKey;
+use crate::http::IdemKey;
 use doorbraak_model::MinutesCommand;
 
 // ------------------------------------------------------------------ meetings and minutes
 
-pub(super) async fn meetings(State(api): Web, a: Authed) -> Response {
+pub(super) async fn meetings(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::minutes::list(&api.node, &user, &all_rows()).await {
+    let rows = match ops::minutes::list(&site.node, &user, &all_rows()).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
         @if rows.is_empty() { p { (ctx.t("Geen overleggen.", "No meetings.")) } }
@@ -38,7 +38,7 @@ pub(super) async fn meetings(State(api): Web, a: Authed) -> Response {
         }
     };
     let title = ctx.t("Overleggen", "Meetings").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 /// A line diff between two revisions, as `<del>`/`<ins>` lines.
@@ -60,28 +60,28 @@ pub(super) fn diff(old: &str, new: &str) -> Markup {
     }
 }
 
-pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    let id = match api::uuid(&id) {
+    let id = match http::uuid(&id) {
         Ok(i) => i.to_string(),
-        Err(e) => return error_page(&api, &ctx, &e),
+        Err(e) => return error_page(&site, &ctx, &e),
     };
-    let m = match api.node.read::<Minutes>(&user, &id).await {
+    let m = match site.node.read::<Minutes>(&user, &id).await {
         Ok(l) => l.state,
-        Err(e) => return error_page(&api, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
     };
     let me = PersonId::new(user.id.clone());
     let i_participate = m
         .meeting
         .participants
         .iter()
-        .any(|p| p.person == me && &p.org == api.node.oin());
+        .any(|p| p.person == me && &p.org == site.node.oin());
     let doc = m.main.as_ref();
     let cur = doc.and_then(|d| d.current());
     let awaiting_me = doc.is_some_and(|d| d.circulated == Some(d.current_number()))
         && m.awaiting(DocTarget::Main)
             .iter()
-            .any(|p| p.person == me && &p.org == api.node.oin());
+            .any(|p| p.person == me && &p.org == site.node.oin());
     let base = format!("/overleggen/{id}");
     let content = html! {
         dl.gegevens {
@@ -102,7 +102,7 @@ pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<Stri
                     @let appr = doc.and_then(|d| d.approvals.iter().find(|a| a.org == p.org && a.person == p.person));
                     tr {
                         td { (p.name) " — " (role_label(ctx.lang, p.role)) }
-                        td { (org_name(&api, p.org.as_str())) }
+                        td { (org_name(&site, p.org.as_str())) }
                         td {
                             @if let Some(a) = appr {
                                 (ctx.t("versie ", "revision ")) (a.revision) ", " (fmt_ts(a.at))
@@ -193,11 +193,11 @@ pub(super) async fn meeting_page(State(api): Web, a: Authed, Path(id): Path<Stri
         }
     };
     let title = ctx.t("Overleg", "Meeting").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 pub(super) fn minutes_result<T, E: Into<ApiError>>(
-    api: &Api,
+    site: &Site,
     ctx: &Ctx,
     id: &str,
     r: Result<T, E>,
@@ -205,7 +205,7 @@ pub(super) fn minutes_result<T, E: Into<ApiError>>(
     en: &str,
 ) -> Response {
     after_command(
-        api,
+        site,
         ctx,
         &format!("/overleggen/{}", urlencode(id)),
         r,
@@ -216,7 +216,7 @@ pub(super) fn minutes_result<T, E: Into<ApiError>>(
 
 /// A command on a meeting's minutes from a page's form, with the form's idempotency key.
 async fn minutes_command(
-    api: &Api,
+    site: &Site,
     user: &User,
     key: &IdemKey,
     id: &str,
@@ -224,7 +224,7 @@ async fn minutes_command(
     name: &'static str,
 ) -> Result<crate::app::Applied<Minutes>, ApiError> {
     let key = key.scoped(user)?;
-    Ok(ops::minutes::command(&api.node, user, id, cmd, name, key.as_ref()).await?)
+    Ok(ops::minutes::command(&site.node, user, id, cmd, name, key.as_ref()).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,7 +235,7 @@ pub struct MinutesTextForm {
 }
 
 pub(super) async fn minutes_text(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -253,12 +253,12 @@ pub(super) async fn minutes_text(
     } else {
         (MinutesCommand::Draft { content: f.content }, "draft")
     };
-    let r = minutes_command(&api, &user, &key, &id, cmd, name).await;
-    minutes_result(&api, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved")
+    let r = minutes_command(&site, &user, &key, &id, cmd, name).await;
+    minutes_result(&site, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved")
 }
 
 pub(super) async fn minutes_circulate(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -267,9 +267,9 @@ pub(super) async fn minutes_circulate(
     let cmd = MinutesCommand::Circulate {
         target: DocTarget::Main,
     };
-    let r = minutes_command(&api, &user, &key, &id, cmd, "circulate").await;
+    let r = minutes_command(&site, &user, &key, &id, cmd, "circulate").await;
     minutes_result(
-        &api,
+        &site,
         &ctx,
         &id,
         r,
@@ -285,7 +285,7 @@ pub struct ApproveForm {
 }
 
 pub(super) async fn minutes_approve(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -294,7 +294,7 @@ pub(super) async fn minutes_approve(
     let Authed { ctx, user } = a;
     let r = match key.scoped(&user) {
         Ok(key) => ops::minutes::approve(
-            &api.node,
+            &site.node,
             &user,
             &id,
             DocTarget::Main,
@@ -307,7 +307,7 @@ pub(super) async fn minutes_approve(
         Err(e) => Err(e),
     };
     minutes_result(
-        &api,
+        &site,
         &ctx,
         &id,
         r,
@@ -323,7 +323,7 @@ pub struct ChangesForm {
 }
 
 pub(super) async fn minutes_changes(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -335,23 +335,21 @@ pub(super) async fn minutes_changes(
         revision: f.revision,
         comment: f.comment,
     };
-    let r = minutes_command(&api, &user, &key, &id, cmd, "request_changes").await;
-    minutes_result(&api, &ctx, &id, r, "Wijziging gevraagd", "Change requested")
+    let r = minutes_command(&site, &user, &key, &id, cmd, "request_changes").await;
+    minutes_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Wijziging gevraagd",
+        "Change requested",
+    )
 }
 
-pub(super) async fn minutes_print(State(api): Web, a: Authed, Path(id): Path<String>) -> Response {
+pub(super) async fn minutes_print(State(site): Web, a: Authed, Path(id): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    match api::minutes_print(State(api.clone()), AuthUser(user), Path(id)).await {
-        Ok(mut r) => {
-            // the printable record carries its own stylesheet inline, and nothing else
-            r.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                header::HeaderValue::from_static(
-                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-                ),
-            );
-            r
-        }
-        Err(e) => error_page(&api, &ctx, &e),
+    match ops::minutes::final_record(&site.node, &user, &id).await {
+        Ok(m) => crate::record::response(&m),
+        Err(e) => failed(&site, &ctx, e),
     }
 }

@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, StepOutcome};
 use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
 use doorbraak_model::{
@@ -20,14 +20,15 @@ use doorbraak_model::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::Site;
 use super::session::same_secret;
 use super::{Authed, Ctx, Lang, WebForm, error_box, error_page, page, role_label};
-use crate::api::{self, Api, AuthUser};
 use crate::app::User;
 use crate::error::ApiError;
+use crate::http;
 use crate::ops;
 
-type Web = State<Arc<Api>>;
+type Web = State<Arc<Site>>;
 
 mod admin;
 mod cases;
@@ -47,7 +48,7 @@ use login::*;
 use meetings::*;
 use oversight::*;
 
-pub fn routes() -> Router<Arc<Api>> {
+pub fn routes() -> Router<Arc<Site>> {
     Router::new()
         .route("/", get(home))
         .route("/inloggen", get(login_page))
@@ -98,10 +99,10 @@ fn fmt_day(ts: Timestamp) -> String {
     ts.strftime("%d-%m-%Y").to_string()
 }
 
-fn org_name(api: &Api, oin: &str) -> String {
+fn org_name(site: &Site, oin: &str) -> String {
     Oin::parse(oin)
         .ok()
-        .and_then(|o| api.node.directory().get(&o).map(|m| m.name.clone()))
+        .and_then(|o| site.node.directory().get(&o).map(|m| m.name.clone()))
         .unwrap_or_else(|| oin.to_owned())
 }
 
@@ -161,12 +162,12 @@ fn status_label(lang: Lang, status: &str) -> String {
     lang.t(nl, en).to_owned()
 }
 
-fn me_participant(api: &Api, u: &User) -> Participant {
+fn me_participant(site: &Site, u: &User) -> Participant {
     Participant {
         person: PersonId::new(u.id.clone()),
         name: u.name.clone(),
         role: u.role,
-        org: api.node.oin().clone(),
+        org: site.node.oin().clone(),
     }
 }
 
@@ -177,8 +178,8 @@ fn participant_key(p: &Participant) -> String {
 
 /// The people who can be invited to a meeting of an escalation: me, then everyone known in it
 /// (step participants, those who picked a step up), each once.
-fn meeting_candidates(api: &Api, u: &User, e: &Escalation) -> Vec<Participant> {
-    let mut candidates: Vec<Participant> = vec![me_participant(api, u)];
+fn meeting_candidates(site: &Site, u: &User, e: &Escalation) -> Vec<Participant> {
+    let mut candidates: Vec<Participant> = vec![me_participant(site, u)];
     for s in &e.steps {
         candidates.extend(s.participants.iter().cloned());
         if let Some((doorbraak_model::Actor::Person { person, role, org }, _)) = &s.picked_up {
@@ -197,12 +198,12 @@ fn meeting_candidates(api: &Api, u: &User, e: &Escalation) -> Vec<Participant> {
 
 /// Would this command be allowed now? `Err` carries the rule that refuses it.
 fn dry_run(
-    api: &Api,
+    site: &Site,
     u: &User,
     e: &Escalation,
     cmd: &EscalationCommand,
 ) -> Result<(), RuleViolation> {
-    Escalation::decide(Some(e), cmd, &api.node.actor(u), api.node.now()).map(|_| ())
+    Escalation::decide(Some(e), cmd, &site.node.actor(u), site.node.now()).map(|_| ())
 }
 
 /// A button for an action, or (when a rule forbids it now) the disabled button with the rule.
@@ -235,7 +236,8 @@ fn action(
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> Result<T, ApiError> {
-    serde_json::from_value(serde_json::Value::String(v.to_owned())).map_err(|_| {
+    use serde::de::value::{Error, StrDeserializer};
+    T::deserialize(StrDeserializer::<Error>::new(v)).map_err(|_| {
         RuleViolation::InvalidField {
             field,
             reason: "not one of the offered choices",
@@ -246,8 +248,8 @@ fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> R
 
 /// A list query without filters (the API's default limit).
 /// A failure of an operation, as an error page.
-fn failed(api: &Api, ctx: &Ctx, e: crate::app::NodeError) -> Response {
-    error_page(api, ctx, &ApiError::from(e))
+fn failed(site: &Site, ctx: &Ctx, e: crate::app::NodeError) -> Response {
+    error_page(site, ctx, &ApiError::from(e))
 }
 
 /// Every row a list answers (its default limit), newest deadlines first.
@@ -259,9 +261,9 @@ fn all_rows() -> doorbraak_store::ListFilter {
 }
 
 /// The escalation a form acts on, read as its page was (id checked, read logged, roles).
-async fn escalation_for(api: &Api, u: &User, id: &str) -> Result<Escalation, ApiError> {
-    let id = api::uuid(id)?.to_string();
-    Ok(api.node.read::<Escalation>(u, &id).await?.state)
+async fn escalation_for(site: &Site, u: &User, id: &str) -> Result<Escalation, ApiError> {
+    let id = http::uuid(id)?.to_string();
+    Ok(site.node.read::<Escalation>(u, &id).await?.state)
 }
 
 /// A form field whose value must be one of `choices`.
@@ -278,7 +280,7 @@ fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a s
 /// After a command: remember its outcome (or the rule that refused it) for the next page,
 /// and go there.
 fn after_command<T, E: Into<ApiError>>(
-    api: &Api,
+    site: &Site,
     ctx: &Ctx,
     to: &str,
     r: Result<T, E>,
@@ -286,8 +288,8 @@ fn after_command<T, E: Into<ApiError>>(
     en: &str,
 ) -> Response {
     match r {
-        Ok(_) => api.flash(ctx, true, nl, en),
-        Err(e) => api.flash_error(ctx, &e.into()),
+        Ok(_) => site.flash(ctx, true, nl, en),
+        Err(e) => site.flash_error(ctx, &e.into()),
     }
     see_other(to)
 }

@@ -2,16 +2,16 @@
 //! recommendations register.
 
 use super::*;
-use crate::api::IdemKey;
+use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ team
 
-pub(super) async fn team(State(api): Web, a: Authed) -> Response {
+pub(super) async fn team(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
     use doorbraak_model::access::Operation;
     let overview = if Operation::ReadTeamOverview.allows(user.role) {
         Some(
-            ops::team::overview(&api.node, &user)
+            ops::team::overview(&site.node, &user)
                 .await
                 .map_err(ApiError::from),
         )
@@ -23,7 +23,7 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
         None
     } else {
         Some(
-            ops::team::agenda(&api.node, &user)
+            ops::team::agenda(&site.node, &user)
                 .await
                 .map_err(ApiError::from),
         )
@@ -36,9 +36,9 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
                 Err(e) => (error_box(ctx.lang, e)),
                 Ok(v) => {
                     h3 { (ctx.t("Escalaties", "Escalations")) }
-                    (team_table(&api, &ctx, &v.escalations, "escalaties"))
+                    (team_table(&site, &ctx, &v.escalations, "escalaties"))
                     h3 { (ctx.t("Kwesties", "Kwesties")) }
-                    (team_table(&api, &ctx, &v.kwesties, "kwesties"))
+                    (team_table(&site, &ctx, &v.kwesties, "kwesties"))
                 }
             }
         }
@@ -63,11 +63,11 @@ pub(super) async fn team(State(api): Web, a: Authed) -> Response {
         }
     };
     let title = ctx.t("Team", "Team").to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 pub(super) fn team_table(
-    api: &Api,
+    site: &Site,
     ctx: &Ctx,
     items: &[ops::team::TeamItem],
     base: &str,
@@ -87,7 +87,7 @@ pub(super) fn team_table(
                     @for i in items {
                         tr {
                             td { a href={ "/" (base) "/" (i.id) } { (i.case_ref.as_deref().unwrap_or("—")) } }
-                            td { (i.home.as_deref().map(|o| org_name(api, o)).unwrap_or_default()) }
+                            td { (i.home.as_deref().map(|o| org_name(site, o)).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, i.overdue, &i.status)) }
                             td { (i.age_days) }
                             td { (i.next_deadline.map(fmt_ts).unwrap_or_default()) }
@@ -101,23 +101,22 @@ pub(super) fn team_table(
 
 // ------------------------------------------------------------------ oversight
 
+use doorbraak_model::oversight::{Cell, Cells, Figure, Quantiles};
+
 /// One figure of the stagnation view: a number, or why it is not shown.
-pub(super) fn cell_text(lang: Lang, v: &serde_json::Value) -> (Option<u64>, String) {
-    match v {
-        serde_json::Value::Number(n) => (n.as_u64(), n.to_string()),
-        serde_json::Value::String(s) if s.starts_with('<') => (
+pub(super) fn cell_text(lang: Lang, c: &Figure<Cell>) -> (Option<u64>, String) {
+    match c {
+        Figure::Shown(Cell::Count(n)) => (Some(*n), n.to_string()),
+        Figure::Shown(c @ Cell::Small { .. }) => (
             None,
-            format!("{s} {}", lang.t("(afgeschermd)", "(suppressed)")),
+            format!("{c} {}", lang.t("(afgeschermd)", "(suppressed)")),
         ),
-        serde_json::Value::String(s) if s == "suppressed" => {
-            (None, lang.t("afgeschermd", "suppressed").to_owned())
-        }
-        serde_json::Value::String(s) if s.starts_with("insufficient") => (
+        Figure::Shown(Cell::Suppressed) => (None, lang.t("afgeschermd", "suppressed").to_owned()),
+        Figure::InsufficientContributors => (
             None,
             lang.t("te weinig organisaties", "too few organisations")
                 .to_owned(),
         ),
-        other => (None, other.to_string()),
     }
 }
 
@@ -135,16 +134,16 @@ pub(super) fn bars(
     lang: Lang,
     id: &str,
     caption: &str,
-    v: &serde_json::Value,
+    v: &Cells,
     label: &dyn Fn(&str) -> String,
 ) -> Markup {
-    let Some(map) = v.as_object() else {
-        let (_, text) = cell_text(lang, v);
+    let Figure::Shown(map) = v else {
+        let (_, text) = cell_text(lang, &Figure::InsufficientContributors);
         return html! { p id=(id) { (caption) ": " (text) } };
     };
     let max = map
         .values()
-        .filter_map(|v| v.as_u64())
+        .filter_map(|c| c.count())
         .max()
         .unwrap_or(1)
         .max(1);
@@ -154,7 +153,7 @@ pub(super) fn bars(
             thead { tr { th scope="col" { (lang.t("Wat", "What")) } th scope="col" { (lang.t("Aantal", "Count")) } } }
             tbody {
                 @for (k, val) in map {
-                    @let (n, text) = cell_text(lang, val);
+                    @let (n, text) = cell_text(lang, &Figure::Shown(*val));
                     @let cell_id = format!("{id}-{}", k.replace(['/', ' ', '>'], "-"));
                     tr {
                         th scope="row" { (label(k)) }
@@ -174,15 +173,15 @@ pub(super) fn bars(
     }
 }
 
-pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
+pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let v = match api::stagnation(State(api.clone()), AuthUser(user.clone())).await {
-        Ok(Json(v)) => v,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let v = match ops::oversight::stagnation(&site.node, &user).await {
+        Ok(v) => v,
+        Err(e) => return failed(&site, &ctx, e),
     };
-    let trend = match api::trend(State(api.clone()), AuthUser(user)).await {
-        Ok(Json(t)) => t,
-        Err(e) => return error_page(&api, &ctx, &e),
+    let trend = match ops::oversight::trend(&site.node, &user).await {
+        Ok(t) => t,
+        Err(e) => return failed(&site, &ctx, e),
     };
     let lang = ctx.lang;
     let step_sit = |k: &str| {
@@ -197,43 +196,44 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
         }
     };
     let pair = |k: &str| match k.split_once(" -> ") {
-        Some((a, b)) => format!("{} → {}", org_name(&api, a), org_name(&api, b)),
+        Some((a, b)) => format!("{} → {}", org_name(&site, a), org_name(&site, b)),
         None => k.to_owned(),
     };
     let plain = |k: &str| k.to_owned();
-    let age = &v["age_in_step_days"];
-    let (overdue_n, overdue_text) = cell_text(lang, &v["overdue_steps"]);
-    let _ = overdue_n;
+    let f = &v.figures;
+    let (_, overdue_text) = cell_text(lang, &f.overdue_steps);
     let content = html! {
         p.hint {
             (ctx.t("Geaggregeerd over de organisaties van de regio; geen zaak verlaat haar organisatie. Aantallen onder ", "Aggregated over the region's organisations; no case leaves its organisation. Counts below "))
-            (v["suppressed_below"]) (ctx.t(" zijn afgeschermd; een cijfer wordt alleen getoond als minstens ", " are suppressed; a figure is shown only if at least "))
-            (v["min_organisations"]) (ctx.t(" organisaties bijdragen.", " organisations contribute."))
+            (v.suppressed_below) (ctx.t(" zijn afgeschermd; een cijfer wordt alleen getoond als minstens ", " are suppressed; a figure is shown only if at least "))
+            (v.min_organisations) (ctx.t(" organisaties bijdragen.", " organisations contribute."))
         }
-        @if v["partial"] == true {
+        @if v.partial {
             div.melding.fout role="alert" {
                 (ctx.t("Onvolledig: deze organisaties antwoordden niet op tijd: ", "Incomplete: these organisations did not answer in time: "))
-                @for m in v["missing"].as_array().into_iter().flatten() { (m["name"].as_str().unwrap_or_default()) " " }
+                @for m in &v.missing { (m.name) " " }
             }
         }
         div.kaarten {
             div.kaart { h2 { (ctx.t("Te late stappen", "Overdue steps")) } p.groot #te-laat { (overdue_text) } }
             div.kaart {
                 h2 { (ctx.t("Tijd in de huidige stap (dagen)", "Time in the current step (days)")) }
-                @if let Some(o) = age.as_object() {
-                    p.groot #mediaan { (ctx.t("mediaan ", "median ")) (o.get("median").cloned().unwrap_or_default()) }
-                    @if let Some(p90) = o.get("p90") { p { "p90 " (p90) } }
-                } @else { p.groot { (cell_text(lang, age).1) } }
+                @match f.age_in_step_days {
+                    Quantiles::Shown { median, p90 } => {
+                        p.groot #mediaan { (ctx.t("mediaan ", "median ")) (median) }
+                        @if let Some(p90) = p90 { p { "p90 " (p90) } }
+                    }
+                    Quantiles::InsufficientData => p.groot { (ctx.t("te weinig gegevens", "insufficient data")) },
+                }
             }
         }
-        (bars(lang, "open", ctx.t("Open escalaties per stap en situatie", "Open escalations by step and situation"), &v["open_by_step_situation"], &step_sit))
-        (bars(lang, "paren", ctx.t("Waar het stagneert: open escalaties per paar organisaties", "Where it stagnates: open escalations by pair of organisations"), &v["open_by_pair"], &pair))
-        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &v["bottlenecks"], &plain))
-        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &v["kwestie_categories"], &plain))
-        @let structural = v["structural_candidates"].as_array().cloned().unwrap_or_default();
-        @if !structural.is_empty() {
+        (bars(lang, "open", ctx.t("Open escalaties per stap en situatie", "Open escalations by step and situation"), &f.open_by_step_situation, &step_sit))
+        (bars(lang, "paren", ctx.t("Waar het stagneert: open escalaties per paar organisaties", "Where it stagnates: open escalations by pair of organisations"), &f.open_by_pair, &pair))
+        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &f.bottlenecks, &plain))
+        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &f.kwestie_categories, &plain))
+        @if !f.structural_candidates.is_empty() {
             h2 { (ctx.t("Mogelijk structurele knelpunten", "Possibly structural bottlenecks")) }
-            ul { @for s in &structural { li { (s["bottleneck"].as_str().unwrap_or_default()) } } }
+            ul { @for s in &f.structural_candidates { li { (s.bottleneck) } } }
         }
         h2 { (ctx.t("Verloop (dagelijkse momentopnamen)", "Trend (daily snapshots)")) }
         @if trend.is_empty() { p { (ctx.t("Nog geen momentopnamen.", "No snapshots yet.")) } }
@@ -243,9 +243,9 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
                 thead { tr { th scope="col" { (ctx.t("Dag", "Day")) } th scope="col" { (ctx.t("Te late stappen", "Overdue steps")) } } }
                 tbody {
                     @for t in &trend {
-                        @let (n, text) = cell_text(lang, &t["view"]["overdue_steps"]);
+                        @let (n, text) = cell_text(lang, &t.view.figures.overdue_steps);
                         tr {
-                            th scope="row" { (t["day"].as_str().unwrap_or_default()) }
+                            th scope="row" { (t.day) }
                             td {
                                 @if let Some(n) = n { (bar(n.saturating_mul(4).clamp(2, 100))) }
                                 @else { span.balk.afgeschermd aria-hidden="true" {} }
@@ -256,7 +256,7 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
                 }
             }
         }
-        p.hint { (ctx.t("Berekend: ", "Computed: ")) (v["generated_at"].as_str().unwrap_or_default()) }
+        p.hint { (ctx.t("Berekend: ", "Computed: ")) (v.generated_at) }
     };
     let title = ctx
         .t(
@@ -264,16 +264,16 @@ pub(super) async fn stagnation(State(api): Web, a: Authed) -> Response {
             "Where cooperation stagnates",
         )
         .to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 // ------------------------------------------------------------------ recommendations
 
-pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
+pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::register::list(&api.node, &user, &all_rows()).await {
+    let rows = match ops::register::list(&site.node, &user, &all_rows()).await {
         Ok(r) => r,
-        Err(e) => return failed(&api, &ctx, e),
+        Err(e) => return failed(&site, &ctx, e),
     };
     // the statuses a recommendation can move on to
     let statuses = [
@@ -342,7 +342,7 @@ pub(super) async fn recommendations(State(api): Web, a: Authed) -> Response {
     let title = ctx
         .t("Register van aanbevelingen", "Recommendations register")
         .to_owned();
-    page(&api, &ctx, &title, content)
+    page(&site, &ctx, &title, content)
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,7 +357,7 @@ pub struct RecommendationForm {
 }
 
 pub(super) async fn create_recommendation(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     WebForm(f): WebForm<RecommendationForm>,
@@ -372,13 +372,13 @@ pub(super) async fn create_recommendation(
         share_text: checked(&f.share_text),
     };
     let r = match key.scoped(&user) {
-        Ok(key) => ops::register::create(&api.node, &user, request, key.as_ref())
+        Ok(key) => ops::register::create(&site.node, &user, request, key.as_ref())
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     after_command(
-        &api,
+        &site,
         &ctx,
         "/aanbevelingen",
         r,
@@ -394,7 +394,7 @@ pub struct RecommendationStatusForm {
 }
 
 pub(super) async fn recommendation_status(
-    State(api): Web,
+    State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
@@ -404,7 +404,7 @@ pub(super) async fn recommendation_status(
     let r = match parse_enum::<doorbraak_model::RecommendationStatus>("status", &f.status) {
         Ok(status) => match key.scoped(&user) {
             Ok(key) => ops::register::command(
-                &api.node,
+                &site.node,
                 &user,
                 &id,
                 doorbraak_model::RecommendationCommand::SetStatus {
@@ -421,7 +421,7 @@ pub(super) async fn recommendation_status(
         Err(e) => Err(e),
     };
     after_command(
-        &api,
+        &site,
         &ctx,
         "/aanbevelingen",
         r,

@@ -1,41 +1,7 @@
 //! Fetching a stream's log from its home, and rebuilding a diverged replica from it.
 
+use super::peers::fetch_all;
 use super::*;
-
-/// Every event of a stream after `after` from `home`, page by page (each answer holds at most
-/// [`MAX_EVENTS`]).
-pub(super) async fn fetch_all(
-    node: &Node,
-    home: &Oin,
-    kind: &str,
-    id: &str,
-    after: i64,
-) -> Result<Vec<v1::StoredEvent>, Status> {
-    let fed = node
-        .federation
-        .as_ref()
-        .ok_or_else(|| Status::unavailable("no federation"))?;
-    let mut client = fed.peers.client(home)?;
-    let mut events: Vec<v1::StoredEvent> = Vec::new();
-    let mut after = after;
-    loop {
-        let page = client
-            .fetch_events(v1::FetchEventsRequest {
-                stream_kind: kind.to_owned(),
-                stream_id: id.to_owned(),
-                after_seq: after,
-            })
-            .await?
-            .into_inner()
-            .events;
-        let n = page.len();
-        after = page.last().map_or(after, |e| e.seq);
-        events.extend(page);
-        if n < MAX_EVENTS || events.len() > 1_000_000 {
-            return Ok(events);
-        }
-    }
-}
 
 /// A replica diverged from its home (the error is a [`FedError::Divergence`]): record it,
 /// count it, say so at WARN with both event ids, and rebuild the replica from the home's

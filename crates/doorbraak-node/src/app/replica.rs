@@ -2,6 +2,7 @@
 //! names the home, this node is a party, overlapping events are the same) and the writes.
 
 use super::*;
+use doorbraak_store::Tx;
 
 /// Apply events received from `from` (the stream's home) to the local replica, in `tx`.
 /// Events already present are skipped; a gap is an error. The sender must be the home of the
