@@ -152,7 +152,10 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
         .await
         .unwrap();
         let rows = store
-            .list("minutes", &doorbraak_store::ListFilter::default())
+            .list(
+                doorbraak_model::StreamKind::Minutes,
+                &doorbraak_store::ListFilter::default(),
+            )
             .await
             .unwrap();
         store.close().await;

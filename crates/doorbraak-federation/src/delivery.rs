@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use doorbraak_model::{Oin, Timestamp};
 use doorbraak_proto::v1;
-use doorbraak_store::{OutboxRow, Store};
-use serde::Deserialize;
+use doorbraak_store::{OutboxBatch, OutboxEvent, OutboxRow, Store};
 use tokio::sync::Notify;
 
 use crate::backoff::Backoff;
@@ -49,28 +48,11 @@ fn permanent(s: &tonic::Status) -> bool {
 }
 const LEASE: Duration = Duration::from_secs(30);
 
-/// The stored form of an outbox payload (see `doorbraak-node`'s `EventBatch`).
-#[derive(Debug, Deserialize)]
-struct Payload {
-    stream_kind: String,
-    stream_id: String,
-    events: Vec<PayloadEvent>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PayloadEvent {
-    seq: i64,
-    event_id: String,
-    /// The event exactly as stored: the payload is canonical JSON, so every nested object in
-    /// it is already in canonical form and is sent byte for byte, not re-encoded.
-    event: Box<serde_json::value::RawValue>,
-}
-
 /// Turn outbox rows into a wire request.
 pub fn to_request(rows: &[OutboxRow]) -> Result<v1::DeliverRequest, String> {
     let mut messages = Vec::with_capacity(rows.len());
     for r in rows {
-        let p: Payload = serde_json::from_str(&r.payload)
+        let p: OutboxBatch<OutboxEvent> = serde_json::from_str(&r.payload)
             .map_err(|e| format!("outbox {}: {e}", r.message_id))?;
         let mut events = Vec::with_capacity(p.events.len());
         for e in p.events {

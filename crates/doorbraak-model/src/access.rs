@@ -14,18 +14,27 @@ pub enum ContentKind {
     Recommendation,
 }
 
+impl From<crate::StreamKind> for ContentKind {
+    fn from(k: crate::StreamKind) -> Self {
+        match k {
+            crate::StreamKind::Escalation => ContentKind::Escalation,
+            crate::StreamKind::Kwestie => ContentKind::Kwestie,
+            crate::StreamKind::Minutes => ContentKind::Minutes,
+            crate::StreamKind::Recommendation => ContentKind::Recommendation,
+        }
+    }
+}
+
 impl ContentKind {
-    /// From the code used for streams and access-log objects (`escalation`, `kwestie`,
-    /// `minutes`, `case`, `recommendation`); anything else is not case content.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Some(match code {
-            "escalation" => ContentKind::Escalation,
-            "kwestie" => ContentKind::Kwestie,
-            "minutes" => ContentKind::Minutes,
-            "case" => ContentKind::Case,
-            "recommendation" => ContentKind::Recommendation,
-            _ => return None,
-        })
+    /// The code used for streams and access-log objects.
+    pub fn code(self) -> &'static str {
+        match self {
+            ContentKind::Escalation => crate::StreamKind::Escalation.code(),
+            ContentKind::Kwestie => crate::StreamKind::Kwestie.code(),
+            ContentKind::Minutes => crate::StreamKind::Minutes.code(),
+            ContentKind::Case => "case",
+            ContentKind::Recommendation => crate::StreamKind::Recommendation.code(),
+        }
     }
 
     /// The action named in a refused read.
@@ -211,8 +220,8 @@ mod tests {
             refusal.message_en().contains("read_escalation"),
             "{refusal}"
         );
-        assert_eq!(ContentKind::from_code("case"), Some(K::Case));
-        assert_eq!(ContentKind::from_code("federation"), None);
+        assert_eq!(K::Case.code(), "case");
+        assert_eq!(K::from(crate::StreamKind::Minutes), K::Minutes);
     }
 
     #[test]

@@ -376,7 +376,9 @@ impl Aggregate for Recommendation {
                 follow_up: Vec::new(),
             }),
             (Some(_), E::Created { .. }) => Err(ReplayError::AlreadyCreated("created")),
-            (None, _) => Err(ReplayError::NotACreation("recommendation")),
+            (None, _) => Err(ReplayError::NotACreation(
+                crate::StreamKind::Recommendation.code(),
+            )),
             (Some(mut r), E::StatusSet { to, note, .. }) => {
                 r.status = *to;
                 r.follow_up.push(FollowUp {

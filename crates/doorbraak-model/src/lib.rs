@@ -54,7 +54,7 @@ pub use minutes::{
     MinutesEvent, MinutesId,
 };
 pub use policy::DeadlinePolicy;
-pub use stream::{StreamKind, derived_uuid, is_of_home, stream_uuid};
+pub use stream::{StreamKind, Streamed, derived_uuid, is_of_home, stream_uuid};
 pub use violation::{RefusalKind, RuleViolation};
 
 /// Timestamps are UTC instants; their serde form is RFC 3339 (`2026-11-25T09:00:00Z`).

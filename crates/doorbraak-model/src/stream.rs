@@ -75,6 +75,123 @@ impl FromStr for StreamKind {
     }
 }
 
+/// An aggregate kept as a stream: what kind it is, whose node is its home (the one writer),
+/// which organisations are party to it (they receive its events), and which of its events'
+/// fields are free text (checked for BSN-shaped numbers before anything is stored or sent).
+pub trait Streamed: crate::Aggregate {
+    const KIND: StreamKind;
+    /// The stream id (a UUID in text form).
+    fn stream_id(&self) -> String;
+    /// Organisations that are party to this stream: they receive its events.
+    fn parties(&self) -> Vec<Oin>;
+    /// The organisation whose node keeps the authoritative log (the one writer).
+    fn home(&self) -> Oin;
+    /// Free text of an event, by field.
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)>;
+    /// Whether this person (of this organisation) takes part in the stream (a step of an
+    /// escalation, a meeting): the roles that see case content only where they take part ask
+    /// this.
+    fn involves(&self, _person: &crate::PersonId, _org: &Oin) -> bool {
+        false
+    }
+}
+
+impl Streamed for crate::Escalation {
+    const KIND: StreamKind = StreamKind::Escalation;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        crate::Escalation::parties(self)
+            .map(|p| p.oin.clone())
+            .collect()
+    }
+
+    fn home(&self) -> Oin {
+        self.home.oin.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+
+    fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
+        self.steps
+            .iter()
+            .flat_map(|s| s.participants.iter())
+            .any(|p| &p.person == person && &p.org == org)
+    }
+}
+
+impl Streamed for crate::Kwestie {
+    const KIND: StreamKind = StreamKind::Kwestie;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        vec![self.org.clone()]
+    }
+
+    fn home(&self) -> Oin {
+        self.org.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+}
+
+impl Streamed for crate::Minutes {
+    const KIND: StreamKind = StreamKind::Minutes;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        self.organisations()
+    }
+
+    fn home(&self) -> Oin {
+        self.scheduled_by.org().clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+
+    fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
+        self.meeting
+            .participants
+            .iter()
+            .any(|p| &p.person == person && &p.org == org)
+    }
+}
+
+impl Streamed for crate::Recommendation {
+    const KIND: StreamKind = StreamKind::Recommendation;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        vec![self.org.clone()]
+    }
+
+    fn home(&self) -> Oin {
+        self.org.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+}
+
 /// The 32-bit tag of a home: the first four bytes of SHA-256 over a fixed label and the OIN.
 fn home_tag(home: &Oin) -> [u8; 4] {
     use sha2::Digest;

@@ -12,7 +12,7 @@ use doorbraak_model::escalation::EscalationCommand as C;
 use doorbraak_model::*;
 use doorbraak_node::app::Idempotency;
 use doorbraak_node::{Node, NodeConfig, NodeError, User};
-use doorbraak_store::{BatchItem, StoredEvent, Stream};
+use doorbraak_store::{BatchItem, StoredEvent};
 
 const LT: &str = "00000001000000000010";
 const VT: &str = "00000001000000000020";

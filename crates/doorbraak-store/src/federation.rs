@@ -192,7 +192,7 @@ impl Tx {
     {
         if self.owner.as_deref() == Some(state.home().as_str()) {
             return Err(StoreError::OwnStream {
-                kind: A::KIND,
+                kind: A::KIND.code(),
                 id: id.to_owned(),
             });
         }
@@ -201,7 +201,7 @@ impl Tx {
             "DELETE FROM projections WHERE stream_kind = $1 AND stream_id = $2",
         ] {
             sqlx::query(sql)
-                .bind(A::KIND)
+                .bind(A::KIND.code())
                 .bind(id)
                 .execute(&mut *self.tx)
                 .await?;

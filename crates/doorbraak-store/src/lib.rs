@@ -34,7 +34,7 @@ use uuid::Uuid;
 use access::insert_access;
 pub use access::{AccessAction, AccessEntry};
 pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
-pub use outbox::{NewOutbox, OutboxRow, PeerStatus};
+pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{CaseRow, ListFilter, Notification, PrivateNote, ProjectionRow};
 use rows::{case_row, loaded, projection_row};
 use sql::{CHUNK, numbered, p1, values_clause};

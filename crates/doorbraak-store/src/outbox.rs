@@ -3,6 +3,29 @@
 
 use super::*;
 
+/// What an outbox row of a stream carries: a batch of its events for one party. The node
+/// writes it with the events as stored (`OutboxBatch<&StoredEvent<B>>`, canonical JSON); the
+/// delivery reads it back with each event untouched ([`OutboxEvent`]) and sends it byte for
+/// byte. One type for both sides, so they cannot drift apart.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutboxBatch<E> {
+    pub stream_kind: String,
+    pub stream_id: String,
+    /// The organisation whose node holds the authoritative log.
+    pub home: String,
+    pub events: Vec<E>,
+}
+
+/// An event of an [`OutboxBatch`] as the delivery reads it.
+#[derive(Debug, Deserialize)]
+pub struct OutboxEvent {
+    pub seq: i64,
+    pub event_id: String,
+    /// The event exactly as stored: the payload is canonical JSON, so every nested object in
+    /// it is already in canonical form and is sent byte for byte, not re-encoded.
+    pub event: Box<serde_json::value::RawValue>,
+}
+
 /// An outbox row to be written in a command's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutbox {

@@ -1,6 +1,7 @@
 //! Reads outside a transaction: projections, event logs, lists, deadlines, cases, notes.
 
 use super::*;
+use doorbraak_model::StreamKind;
 
 impl Store {
     /// The current state of a stream, from its projection.
@@ -11,7 +12,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2",
         )
-        .bind(A::KIND)
+        .bind(A::KIND.code())
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -51,7 +52,7 @@ impl Store {
             "SELECT seq, event_id, payload FROM events \
              WHERE stream_kind = $1 AND stream_id = $2 AND seq > $3 ORDER BY seq",
         )
-        .bind(A::KIND)
+        .bind(A::KIND.code())
         .bind(id)
         .bind(after)
         .fetch_all(&self.pool)
@@ -70,7 +71,7 @@ impl Store {
     }
 
     /// Projections of one kind: overdue first, then by next deadline, then newest first.
-    pub async fn list(&self, kind: &str, filter: &ListFilter) -> Result<Vec<ProjectionRow>> {
+    pub async fn list(&self, kind: StreamKind, filter: &ListFilter) -> Result<Vec<ProjectionRow>> {
         let limit = if filter.limit <= 0 {
             500
         } else {
@@ -82,7 +83,7 @@ impl Store {
              ORDER BY overdue DESC, CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END, \
              next_deadline_ms, created_at_ms DESC LIMIT $5",
         )
-        .bind(kind)
+        .bind(kind.code())
         .bind(filter.status.clone().unwrap_or_default())
         .bind(filter.case_ref.clone().unwrap_or_default())
         .bind(i64::from(filter.overdue_only))
@@ -180,11 +181,11 @@ impl Store {
     }
 
     /// The private notes on a stream, oldest first.
-    pub async fn private_notes(&self, kind: &str, id: &str) -> Result<Vec<PrivateNote>> {
+    pub async fn private_notes(&self, kind: StreamKind, id: &str) -> Result<Vec<PrivateNote>> {
         let rows = sqlx::query(
             "SELECT * FROM private_notes WHERE stream_kind = $1 AND stream_id = $2 ORDER BY created_at_ms, id",
         )
-        .bind(kind)
+        .bind(kind.code())
         .bind(id)
         .fetch_all(&self.pool)
         .await?;

@@ -1,9 +1,8 @@
 //! How each aggregate of the model is stored: its kind, its id, and the query columns of its
 //! projection.
 
-use doorbraak_model::{
-    Aggregate, Escalation, EscalationStatus, Kwestie, Minutes, Oin, Recommendation, Timestamp,
-};
+use doorbraak_model::stream::Streamed;
+use doorbraak_model::{Escalation, EscalationStatus, Kwestie, Minutes, Recommendation, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -20,39 +19,17 @@ pub struct Summary {
     pub created_at: Option<Timestamp>,
 }
 
-/// An aggregate that the store keeps as an event log plus a projection.
-pub trait Stream: Aggregate + Serialize + DeserializeOwned + Send + Sync + 'static
+/// An aggregate that the store keeps as an event log plus a projection. What a stream is in
+/// the domain (its kind, home, parties, free text) the model says
+/// ([`doorbraak_model::stream::Streamed`]); the store adds the projection's query columns.
+pub trait Stream: Streamed + Serialize + DeserializeOwned + Send + Sync + 'static
 where
     Self::Body: Serialize + DeserializeOwned + Send + Sync,
 {
-    /// `escalation`, `kwestie`, `minutes` or `recommendation`.
-    const KIND: &'static str;
-    /// The stream id (a UUID in text form).
-    fn stream_id(&self) -> String;
     fn summary(&self) -> Summary;
-    /// Organisations that are party to this stream: they receive its events.
-    fn parties(&self) -> Vec<Oin>;
-    /// The organisation whose node keeps the authoritative log (the one writer).
-    fn home(&self) -> Oin;
-    /// Free text of an event, by field (checked for BSN-shaped numbers before it leaves).
-    fn free_text(_body: &Self::Body) -> Vec<(&'static str, &str)> {
-        Vec::new()
-    }
-    /// Whether this person (of this organisation) takes part in the stream (a step of an
-    /// escalation, a meeting): the roles that see case content only where they take part ask
-    /// this.
-    fn involves(&self, _person: &doorbraak_model::PersonId, _org: &Oin) -> bool {
-        false
-    }
 }
 
 impl Stream for Escalation {
-    const KIND: &'static str = "escalation";
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
     fn summary(&self) -> Summary {
         let cur = self.current();
         Summary {
@@ -69,34 +46,9 @@ impl Stream for Escalation {
             created_at: Some(self.opened_at),
         }
     }
-
-    fn parties(&self) -> Vec<Oin> {
-        self.parties().map(|p| p.oin.clone()).collect()
-    }
-
-    fn home(&self) -> Oin {
-        self.home.oin.clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
-
-    fn involves(&self, person: &doorbraak_model::PersonId, org: &Oin) -> bool {
-        self.steps
-            .iter()
-            .flat_map(|s| s.participants.iter())
-            .any(|p| &p.person == person && &p.org == org)
-    }
 }
 
 impl Stream for Kwestie {
-    const KIND: &'static str = "kwestie";
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
     fn summary(&self) -> Summary {
         let status = serde_json::to_value(self.status())
             .ok()
@@ -113,27 +65,9 @@ impl Stream for Kwestie {
             created_at: Some(self.raised_at),
         }
     }
-
-    fn parties(&self) -> Vec<Oin> {
-        vec![self.org.clone()]
-    }
-
-    fn home(&self) -> Oin {
-        self.org.clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
 }
 
 impl Stream for Minutes {
-    const KIND: &'static str = "minutes";
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
     fn summary(&self) -> Summary {
         let status = match &self.main {
             None => "scheduled",
@@ -152,34 +86,9 @@ impl Stream for Minutes {
             created_at: Some(self.meeting.date),
         }
     }
-
-    fn parties(&self) -> Vec<Oin> {
-        self.organisations()
-    }
-
-    fn home(&self) -> Oin {
-        self.scheduled_by.org().clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
-
-    fn involves(&self, person: &doorbraak_model::PersonId, org: &Oin) -> bool {
-        self.meeting
-            .participants
-            .iter()
-            .any(|p| &p.person == person && &p.org == org)
-    }
 }
 
 impl Stream for Recommendation {
-    const KIND: &'static str = "recommendation";
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
     fn summary(&self) -> Summary {
         Summary {
             status: self.status.code().into(),
@@ -187,17 +96,5 @@ impl Stream for Recommendation {
             created_at: Some(self.created_at),
             ..Summary::default()
         }
-    }
-
-    fn parties(&self) -> Vec<Oin> {
-        vec![self.org.clone()]
-    }
-
-    fn home(&self) -> Oin {
-        self.org.clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
     }
 }

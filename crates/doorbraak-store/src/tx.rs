@@ -37,7 +37,7 @@ impl Tx {
             }
         };
         let row = sqlx::query(sql)
-            .bind(A::KIND)
+            .bind(A::KIND.code())
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -92,7 +92,7 @@ impl Tx {
             && home != *owner
         {
             return Err(StoreError::NotHome {
-                kind: A::KIND,
+                kind: A::KIND.code(),
                 id: id.to_owned(),
                 home,
                 owner: owner.to_string(),
@@ -102,7 +102,7 @@ impl Tx {
         for (stored, seq) in events.iter().zip(expected + 1..) {
             if stored.seq != seq {
                 return Err(StoreError::Conflict {
-                    kind: A::KIND,
+                    kind: A::KIND.code(),
                     id: id.to_owned(),
                     expected,
                 });
@@ -122,7 +122,7 @@ impl Tx {
                  step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
             )
-            .bind(A::KIND)
+            .bind(A::KIND.code())
             .bind(id)
             .bind(last)
             .bind(s.status)
@@ -144,7 +144,7 @@ impl Tx {
                  step = $7, situation = $8, next_deadline_ms = $9, overdue = $10, updated_at_ms = $11, \
                  state = $12 WHERE stream_kind = $1 AND stream_id = $2 AND version = $13 AND home_oin = $5",
             )
-            .bind(A::KIND)
+            .bind(A::KIND.code())
             .bind(id)
             .bind(last)
             .bind(s.status)
@@ -165,7 +165,7 @@ impl Tx {
             let row = sqlx::query(
                 "SELECT home_oin FROM projections WHERE stream_kind = $1 AND stream_id = $2",
             )
-            .bind(A::KIND)
+            .bind(A::KIND.code())
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -175,7 +175,7 @@ impl Tx {
                     && stored != home
                 {
                     return Err(StoreError::NotHome {
-                        kind: A::KIND,
+                        kind: A::KIND.code(),
                         id: id.to_owned(),
                         home: stored,
                         owner: self.owner.as_deref().unwrap_or(&home).to_owned(),
@@ -183,7 +183,7 @@ impl Tx {
                 }
             }
             return Err(StoreError::Conflict {
-                kind: A::KIND,
+                kind: A::KIND.code(),
                 id: id.to_owned(),
                 expected,
             });
@@ -194,7 +194,7 @@ impl Tx {
                 "INSERT INTO events (stream_kind, stream_id, seq, event_id, at_ms, payload) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(A::KIND)
+            .bind(A::KIND.code())
             .bind(id)
             .bind(stored.seq)
             .bind(event_id.to_string())
@@ -208,7 +208,7 @@ impl Tx {
                 "INSERT INTO stream_parties (stream_kind, stream_id, oin) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(A::KIND)
+            .bind(A::KIND.code())
             .bind(id)
             .bind(party.to_string())
             .execute(&mut *self.tx)
@@ -261,7 +261,7 @@ impl Tx {
                 p1(self.backend),
                 numbered(self.backend, 2, chunk.len())
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(A::KIND);
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(A::KIND.code());
             for id in chunk {
                 q = q.bind(*id);
             }
@@ -287,7 +287,7 @@ impl Tx {
             && let Some(own) = items.iter().find(|it| it.state.home().as_str() == owner)
         {
             return Err(StoreError::OwnStream {
-                kind: A::KIND,
+                kind: A::KIND.code(),
                 id: own.id.to_owned(),
             });
         }
@@ -303,7 +303,7 @@ impl Tx {
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, e) in chunk {
                 q = q
-                    .bind(A::KIND)
+                    .bind(A::KIND.code())
                     .bind(*id)
                     .bind(e.seq)
                     .bind(e.event_id.to_string())
@@ -331,7 +331,7 @@ impl Tx {
                     detail: e.to_string(),
                 })?;
                 q = q
-                    .bind(A::KIND)
+                    .bind(A::KIND.code())
                     .bind(it.id)
                     .bind(it.version)
                     .bind(s.status)
@@ -363,7 +363,7 @@ impl Tx {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, oin) in chunk {
-                q = q.bind(A::KIND).bind(*id).bind(oin.clone());
+                q = q.bind(A::KIND.code()).bind(*id).bind(oin.clone());
             }
             q.execute(&mut *self.tx).await?;
         }

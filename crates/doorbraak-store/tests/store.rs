@@ -98,7 +98,10 @@ async fn events_and_projection_round_trip() {
             "events after a seq"
         );
         let rows = store
-            .list("escalation", &ListFilter::default())
+            .list(
+                doorbraak_model::StreamKind::Escalation,
+                &ListFilter::default(),
+            )
             .await
             .unwrap();
         assert_eq!(rows.len(), 1);
@@ -197,7 +200,10 @@ async fn overdue_first_and_due_deadlines_for_the_sweeper() {
             .unwrap();
         tx.commit().await.unwrap();
         let rows = store
-            .list("escalation", &ListFilter::default())
+            .list(
+                doorbraak_model::StreamKind::Escalation,
+                &ListFilter::default(),
+            )
             .await
             .unwrap();
         assert_eq!(rows[0].id, late.stream_id());
@@ -205,7 +211,7 @@ async fn overdue_first_and_due_deadlines_for_the_sweeper() {
         assert_eq!(rows[0].next_deadline, None, "marked: no longer due");
         let only = store
             .list(
-                "escalation",
+                doorbraak_model::StreamKind::Escalation,
                 &ListFilter {
                     overdue_only: true,
                     ..ListFilter::default()

@@ -25,7 +25,7 @@ pub(crate) async fn list_escalations(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
-    list_rows(&api, &u, "escalation", q).await
+    list_rows(&api, &u, StreamKind::Escalation, q).await
 }
 
 /// One escalation, with whether it is overdue now.
@@ -257,7 +257,13 @@ pub(crate) async fn add_note(
     api.node.read::<Escalation>(&u, &id).await?;
     let note = api
         .node
-        .add_private_note(&u, "escalation", &id, &r.text, key.scoped(&u)?.as_ref())
+        .add_private_note(
+            &u,
+            StreamKind::Escalation,
+            &id,
+            &r.text,
+            key.scoped(&u)?.as_ref(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
@@ -275,7 +281,7 @@ pub(crate) async fn list_notes(
     let notes = api
         .node
         .store
-        .private_notes("escalation", &id)
+        .private_notes(StreamKind::Escalation, &id)
         .await
         .map_err(crate::app::NodeError::from)?;
     Ok(Json(notes))

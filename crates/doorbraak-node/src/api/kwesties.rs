@@ -25,7 +25,7 @@ pub(crate) async fn list_kwesties(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
-    list_rows(&api, &u, "kwestie", q).await
+    list_rows(&api, &u, StreamKind::Kwestie, q).await
 }
 
 /// One kwestie.

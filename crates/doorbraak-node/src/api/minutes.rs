@@ -26,7 +26,7 @@ pub(crate) async fn list_meetings(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
-    list_rows(&api, &u, "minutes", q).await
+    list_rows(&api, &u, StreamKind::Minutes, q).await
 }
 
 /// Minutes waiting for my approval (what my reminders are about), with their deadlines.

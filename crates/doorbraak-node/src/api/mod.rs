@@ -15,7 +15,7 @@ use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant
 use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
     BottleneckClassification, DocTarget, Escalation, Minutes, MinutesCommand, Oin, PersonId, Role,
-    RuleViolation, Situation, SolutionScope, Step,
+    RuleViolation, Situation, SolutionScope, Step, StreamKind,
 };
 use doorbraak_store::{ListFilter, Stream};
 use serde::{Deserialize, Serialize};
@@ -166,7 +166,7 @@ impl ListQuery {
 pub(crate) async fn list_rows(
     api: &Api,
     u: &User,
-    kind: &str,
+    kind: StreamKind,
     q: ListQuery,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let filter = q.filter()?;

@@ -88,7 +88,7 @@ pub(crate) async fn list_recommendations(
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
     let Query(q) = q?;
-    list_rows(&api, &u, "recommendation", q).await
+    list_rows(&api, &u, StreamKind::Recommendation, q).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

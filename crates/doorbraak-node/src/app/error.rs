@@ -37,7 +37,7 @@ pub enum FedError {
         "the replica of {kind} {id} diverged from its home at seq {seq}: here {local}, at the home {home_event}"
     )]
     Divergence {
-        kind: &'static str,
+        kind: StreamKind,
         id: String,
         seq: i64,
         local: String,

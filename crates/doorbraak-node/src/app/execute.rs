@@ -16,16 +16,6 @@ pub struct Applied<A: Aggregate> {
     pub events: Vec<StoredEvent<A::Body>>,
 }
 
-/// A batch of a stream's events for one party, as it is put in the outbox.
-#[derive(Debug, Serialize)]
-pub struct EventBatch<'a, B> {
-    pub stream_kind: &'static str,
-    pub stream_id: &'a str,
-    /// The organisation whose node holds the authoritative log.
-    pub home: &'a Oin,
-    pub events: &'a [StoredEvent<B>],
-}
-
 impl Node {
     /// Decide `cmd` against the stream `id` and commit the outcome in one transaction: the
     /// events, the new projection, one outbox row per other party, the access-log row and any
@@ -84,7 +74,7 @@ impl Node {
         let span = tracing::info_span!(
             "command",
             org = %self.oin(),
-            kind = A::KIND,
+            kind = A::KIND.code(),
             id = %id,
             command,
             role = actor.role().map_or("system", Role::code),
@@ -92,7 +82,7 @@ impl Node {
         let started = Instant::now();
         let keyed = key.map(|idem| Keyed {
             idem,
-            fingerprint: format!("{command}:{}:{id}", A::KIND),
+            fingerprint: format!("{command}:{}:{id}", A::KIND.code()),
         });
         let result = self
             .execute_inner::<A>(actor, id, cmd, notifications, None, keyed.as_ref())
@@ -106,7 +96,7 @@ impl Node {
         self.metrics
             .commands
             .get_or_create(&CommandLabels {
-                kind: A::KIND,
+                kind: A::KIND.code(),
                 command,
                 outcome,
             })
@@ -150,7 +140,7 @@ impl Node {
                     Ok(None) => {}
                     Err(NodeError::Rule(v)) => {
                         drop(tx);
-                        return Err(self.refused(actor, A::KIND, id, v, now).await);
+                        return Err(self.refused(actor, A::KIND.code(), id, v, now).await);
                     }
                     Err(e) => return Err(e),
                 }
@@ -161,7 +151,7 @@ impl Node {
                 && &local.state.home() != self.oin()
             {
                 drop(tx);
-                let local = current.ok_or(ReplayError::NotACreation(A::KIND))?;
+                let local = current.ok_or(ReplayError::NotACreation(A::KIND.code()))?;
                 return self.forward::<A>(actor, id, cmd, local, keyed).await;
             }
             let (state, version) = match current {
@@ -182,7 +172,9 @@ impl Node {
                         }
                         v => v,
                     };
-                    return Err(self.refused(actor, A::KIND, id, violation, now).await);
+                    return Err(self
+                        .refused(actor, A::KIND.code(), id, violation, now)
+                        .await);
                 }
             };
             let mut next = state;
@@ -190,7 +182,7 @@ impl Node {
                 next = Some(A::apply(next, e)?);
             }
             let Some(next) = next else {
-                return Err(ReplayError::NotACreation(A::KIND).into());
+                return Err(ReplayError::NotACreation(A::KIND.code()).into());
             };
             let stored = match tx.append(id, version, &events, &next, now).await {
                 Ok(s) => s,
@@ -206,14 +198,14 @@ impl Node {
             let texts = events.iter().flat_map(|e| A::free_text(&e.body));
             if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
                 drop(tx);
-                return Err(self.refused(actor, A::KIND, id, v, now).await);
+                return Err(self.refused(actor, A::KIND.code(), id, v, now).await);
             }
             if !recipients.is_empty() {
-                let payload = canonical::to_string(&EventBatch {
-                    stream_kind: A::KIND,
-                    stream_id: id,
-                    home: &own,
-                    events: &stored,
+                let payload = canonical::to_string(&doorbraak_store::OutboxBatch {
+                    stream_kind: A::KIND.code().to_owned(),
+                    stream_id: id.to_owned(),
+                    home: own.to_string(),
+                    events: stored.iter().collect(),
                 })
                 .map_err(StoreError::from)?;
                 for to in &recipients {
@@ -221,7 +213,7 @@ impl Node {
                         message_id: Uuid::now_v7(),
                         destination: to.to_string(),
                         kind: "events".into(),
-                        stream_kind: Some(A::KIND.into()),
+                        stream_kind: Some(A::KIND.code().into()),
                         stream_id: Some(id.to_owned()),
                         payload: payload.clone(),
                         created_at: now,
@@ -234,7 +226,7 @@ impl Node {
             } else {
                 AccessAction::U
             };
-            tx.log_access(&self.entry(actor, action, A::KIND, id, "success".into(), now))
+            tx.log_access(&self.entry(actor, action, A::KIND.code(), id, "success".into(), now))
                 .await?;
             for n in &notifications {
                 tx.notify(n).await?;

@@ -27,7 +27,7 @@ impl Node {
         if let Ok(events) = A::decide(Some(&local.state), cmd, actor, self.now()) {
             let texts = events.iter().flat_map(|e| A::free_text(&e.body));
             if let Err(v) = doorbraak_model::privacy::check_free_text(texts) {
-                return Err(self.refused(actor, A::KIND, id, v, self.now()).await);
+                return Err(self.refused(actor, A::KIND.code(), id, v, self.now()).await);
             }
         }
         let command = canonical::to_vec(cmd).map_err(|e| FedError::Wire(e.to_string()))?;
@@ -48,7 +48,7 @@ impl Node {
             let (person, role) = (person.0.clone(), role.code().to_owned());
             async move {
                 c.request(v1::CommandRequest {
-                    stream_kind: A::KIND.into(),
+                    stream_kind: A::KIND.code().into(),
                     stream_id: id.to_owned(),
                     person: Some(v1::Person { id: person, role }),
                     command,
@@ -83,7 +83,7 @@ impl Node {
         if events.first().is_some_and(|e| e.seq > local.version + 1)
             && let Ok(resp) = client
                 .fetch_events(v1::FetchEventsRequest {
-                    stream_kind: A::KIND.into(),
+                    stream_kind: A::KIND.code().into(),
                     stream_id: id.to_owned(),
                     after_seq: local.version,
                 })

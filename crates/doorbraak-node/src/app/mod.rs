@@ -7,7 +7,7 @@ use doorbraak_model::escalation::EscalationCommand;
 use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
     Actor, Aggregate, CaseRef, Escalation, Kwestie, Minutes, Oin, PersonId, ReplayError, Role,
-    RuleViolation, Timestamp, canonical,
+    RuleViolation, StreamKind, Timestamp, canonical,
 };
 use doorbraak_store::{
     AccessAction, AccessEntry, CaseRow, Loaded, NewOutbox, Notification, Store, StoreError,
@@ -68,7 +68,7 @@ pub fn federation_entry(
 }
 
 pub use error::{FedError, NodeError};
-pub use execute::{Applied, EventBatch};
+pub use execute::Applied;
 use idempotency::Keyed;
 pub use idempotency::{IDEMPOTENCY_KEPT, Idempotency};
 
@@ -82,13 +82,13 @@ pub struct User {
 
 /// The purpose recorded in the access log for each kind of object.
 fn purpose(kind: &str) -> &'static str {
-    match kind {
-        "escalation" => "escalation_handling",
-        "kwestie" => "kwestie_handling",
-        "minutes" => "minutes_approval",
-        "recommendation" => "quality_improvement",
-        "case" => "case_handling",
-        _ => "administration",
+    match kind.parse::<StreamKind>() {
+        Ok(StreamKind::Escalation) => "escalation_handling",
+        Ok(StreamKind::Kwestie) => "kwestie_handling",
+        Ok(StreamKind::Minutes) => "minutes_approval",
+        Ok(StreamKind::Recommendation) => "quality_improvement",
+        Err(_) if kind == ContentKind::Case.code() => "case_handling",
+        Err(_) => "administration",
     }
 }
 
@@ -304,22 +304,7 @@ impl Node {
 
 pub use doorbraak_model::access::ContentAccess;
 
-/// [`doorbraak_model::access::content_access`] for a stream or object kind code; a code that
-/// is not case content is read by nobody through this path.
-pub fn content_access(role: Role, kind: &str) -> ContentAccess {
-    doorbraak_model::access::ContentKind::from_code(kind).map_or(ContentAccess::Never, |k| {
-        doorbraak_model::access::content_access(role, k)
-    })
-}
-
-/// The refusal for a read outside [`content_access`].
-pub fn content_refused(role: Role, kind: &str) -> RuleViolation {
-    use doorbraak_model::access::ContentKind;
-    doorbraak_model::access::content_refused(
-        role,
-        ContentKind::from_code(kind).unwrap_or(ContentKind::Case),
-    )
-}
+pub use doorbraak_model::access::{ContentKind, content_access, content_refused};
 
 /// Names of the events, for API responses.
 pub fn event_names<B: Serialize>(events: &[StoredEvent<B>]) -> Vec<String> {

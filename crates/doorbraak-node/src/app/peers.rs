@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use doorbraak_model::oversight::NodeFigures;
-use doorbraak_model::{Oin, canonical};
+use doorbraak_model::{Oin, StreamKind, canonical};
 use doorbraak_proto::v1;
 
 use tonic::Status;
@@ -43,7 +43,7 @@ impl Node {
 pub(crate) async fn fetch_all(
     node: &Node,
     home: &Oin,
-    kind: &str,
+    kind: StreamKind,
     id: &str,
     after: i64,
 ) -> Result<Vec<v1::StoredEvent>, Status> {
@@ -57,7 +57,7 @@ pub(crate) async fn fetch_all(
     loop {
         let page = client
             .fetch_events(v1::FetchEventsRequest {
-                stream_kind: kind.to_owned(),
+                stream_kind: kind.code().to_owned(),
                 stream_id: id.to_owned(),
                 after_seq: after,
             })

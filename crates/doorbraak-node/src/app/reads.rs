@@ -16,15 +16,18 @@ impl Node {
             let entry = self.entry(
                 &actor,
                 AccessAction::R,
-                A::KIND,
+                A::KIND.code(),
                 id,
                 "not_found".into(),
                 now,
             );
             self.store.log_access(&entry).await?;
-            return Err(RuleViolation::NotFound { what: A::KIND }.into());
+            return Err(RuleViolation::NotFound {
+                what: A::KIND.code(),
+            }
+            .into());
         };
-        let allowed = match content_access(user.role, A::KIND) {
+        let allowed = match content_access(user.role, A::KIND.into()) {
             ContentAccess::All => true,
             ContentAccess::WhereInvolved => loaded
                 .state
@@ -32,11 +35,11 @@ impl Node {
             ContentAccess::Never => false,
         };
         if !allowed {
-            let refusal = content_refused(user.role, A::KIND);
+            let refusal = content_refused(user.role, A::KIND.into());
             let entry = self.entry(
                 &actor,
                 AccessAction::R,
-                A::KIND,
+                A::KIND.code(),
                 id,
                 format!("refused:{}", refusal.rule()),
                 now,
@@ -44,7 +47,14 @@ impl Node {
             self.store.log_access(&entry).await?;
             return Err(refusal.into());
         }
-        let entry = self.entry(&actor, AccessAction::R, A::KIND, id, "success".into(), now);
+        let entry = self.entry(
+            &actor,
+            AccessAction::R,
+            A::KIND.code(),
+            id,
+            "success".into(),
+            now,
+        );
         self.store.log_access(&entry).await?;
         Ok(loaded)
     }
@@ -95,7 +105,7 @@ impl Node {
     pub async fn add_private_note(
         &self,
         user: &User,
-        kind: &str,
+        kind: StreamKind,
         id: &str,
         text: &str,
         key: Option<&Idempotency>,
@@ -113,7 +123,7 @@ impl Node {
         });
         let note = doorbraak_store::PrivateNote {
             id: Uuid::now_v7(),
-            stream_kind: kind.to_owned(),
+            stream_kind: kind.code().to_owned(),
             stream_id: id.to_owned(),
             author: user.id.clone(),
             author_role: user.role.code().to_owned(),

@@ -23,14 +23,14 @@ pub async fn repair_replica(
     };
     node.metrics.replica_divergences.inc();
     tracing::warn!(
-        %home, kind, %id, seq, local_event = %local, home_event = %home_event,
+        %home, %kind, %id, seq, local_event = %local, home_event = %home_event,
         "replica diverged from its home; repairing it from the home's log"
     );
     let now = node.now();
     let mut tx = node.store.begin().await?;
     tx.record_divergence(&doorbraak_store::Divergence {
         id: Uuid::now_v7(),
-        stream_kind: (*kind).to_owned(),
+        stream_kind: kind.code().to_owned(),
         stream_id: id.clone(),
         home_oin: home.to_string(),
         seq: *seq,
@@ -41,15 +41,15 @@ pub async fn repair_replica(
     })
     .await?;
     tx.commit().await?;
-    let wire = fetch_all(node, home, kind, id, 0)
+    let wire = fetch_all(node, home, *kind, id, 0)
         .await
         .map_err(|s| FedError::Unreachable {
             home: home.to_string(),
             detail: s.message().to_owned(),
         })?;
     match *kind {
-        "escalation" => replace_from::<Escalation>(node, home, id, &wire).await,
-        "minutes" => replace_from::<Minutes>(node, home, id, &wire).await,
+        StreamKind::Escalation => replace_from::<Escalation>(node, home, id, &wire).await,
+        StreamKind::Minutes => replace_from::<Minutes>(node, home, id, &wire).await,
         other => Err(FedError::Wire(format!("no replicas of kind '{other}'")).into()),
     }
 }
@@ -88,17 +88,17 @@ where
     let now = node.now();
     let mut tx = node.store.begin().await?;
     tx.replace_replica(id, &events, &state, now).await?;
-    tx.divergences_repaired(A::KIND, id, now).await?;
+    tx.divergences_repaired(A::KIND.code(), id, now).await?;
     tx.log_access(&federation_entry(
         node,
         home,
         AccessAction::U,
-        A::KIND,
+        A::KIND.code(),
         id,
         "repaired_from_home".into(),
     ))
     .await?;
     tx.commit().await?;
-    tracing::warn!(%home, kind = A::KIND, %id, version = events.len(), "replica repaired from its home");
+    tracing::warn!(%home, kind = A::KIND.code(), %id, version = events.len(), "replica repaired from its home");
     Ok(())
 }

@@ -95,7 +95,7 @@ where
             .filter_map(|(_, evs)| evs.first().map(|e| e.seq))
             .min()
             .unwrap_or(1);
-        tx.event_ids(A::KIND, &overlapping, from_seq).await?
+        tx.event_ids(A::KIND.code(), &overlapping, from_seq).await?
     };
     let mut states: std::collections::HashMap<&str, Pending<A>> = ids
         .iter()
@@ -186,7 +186,7 @@ where
             node,
             from,
             AccessAction::U,
-            A::KIND,
+            A::KIND.code(),
             id,
             "success".into(),
         ));
@@ -247,33 +247,36 @@ pub async fn apply_delivery(
         messages.iter().partition(|m| !seen.contains(&m.message_id));
     let duplicates: Vec<String> = dup.iter().map(|m| m.message_id.clone()).collect();
     let applied: Vec<String> = fresh.iter().map(|m| m.message_id.clone()).collect();
-    if let Some(m) = fresh
-        .iter()
-        .find(|m| m.stream_kind != "escalation" && m.stream_kind != "minutes")
-    {
+    if let Some(m) = fresh.iter().find(|m| {
+        !m.stream_kind
+            .parse::<StreamKind>()
+            .is_ok_and(StreamKind::is_shared)
+    }) {
         return Err(whole(
             FedError::Wire(format!("unknown stream kind '{}'", m.stream_kind)).into(),
         ));
     }
     let mut versions = Vec::new();
-    for kind in ["escalation", "minutes"] {
+    for kind in StreamKind::SHARED {
         let of_kind: Vec<&v1::Message> = fresh
             .iter()
             .copied()
-            .filter(|m| m.stream_kind == kind)
+            .filter(|m| m.stream_kind == kind.code())
             .collect();
         if of_kind.is_empty() {
             continue;
         }
         let r = match kind {
-            "escalation" => apply_batch::<Escalation>(node, &mut tx, from, &of_kind).await,
+            StreamKind::Escalation => {
+                apply_batch::<Escalation>(node, &mut tx, from, &of_kind).await
+            }
             _ => apply_batch::<Minutes>(node, &mut tx, from, &of_kind).await,
         };
         match r {
             Ok(v) => versions.extend(v),
             Err(error) => {
                 return Err(Unapplied {
-                    kind,
+                    kind: kind.code(),
                     stream_id: of_kind[0].stream_id.clone(),
                     error,
                 });

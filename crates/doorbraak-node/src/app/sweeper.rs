@@ -11,13 +11,13 @@ impl Node {
         let system = Actor::system(self.oin().clone());
         let mut marked = 0;
         for (kind, id) in due {
-            let result = match kind.as_str() {
-                "escalation" => {
+            let result = match kind.parse::<StreamKind>() {
+                Ok(StreamKind::Escalation) => {
                     // only the home marks its steps; replicas receive the event
                     if !self.is_home::<Escalation>(&id).await? {
                         continue;
                     }
-                    let note = self.reminder(&kind, &id, Role::TeamManager, now);
+                    let note = self.reminder(StreamKind::Escalation, &id, Role::TeamManager, now);
                     self.execute::<Escalation>(
                         &system,
                         &id,
@@ -28,7 +28,7 @@ impl Node {
                     .await
                     .map(|_| ())
                 }
-                "minutes" => {
+                Ok(StreamKind::Minutes) => {
                     // remind this node's participants who have not answered yet
                     let notes = match self.minutes(&id).await? {
                         Some(m) => m
@@ -76,8 +76,8 @@ impl Node {
                     .await
                     .map(|_| ())
                 }
-                "kwestie" => {
-                    let note = self.reminder(&kind, &id, Role::TeamManager, now);
+                Ok(StreamKind::Kwestie) => {
+                    let note = self.reminder(StreamKind::Kwestie, &id, Role::TeamManager, now);
                     self.execute::<Kwestie>(
                         &system,
                         &id,
@@ -88,7 +88,7 @@ impl Node {
                     .await
                     .map(|_| ())
                 }
-                _ => Ok(()),
+                Ok(StreamKind::Recommendation) | Err(_) => Ok(()),
             };
             match result {
                 Ok(()) => {
@@ -127,13 +127,13 @@ impl Node {
 
     pub(super) fn reminder(
         &self,
-        kind: &str,
+        kind: StreamKind,
         id: &str,
         role: Role,
         now: Timestamp,
     ) -> Notification {
         let (nl, en) = match kind {
-            "escalation" => (
+            StreamKind::Escalation => (
                 "De oppaktermijn van een escalatiestap is verstreken",
                 "The pickup deadline of an escalation step has passed",
             ),
@@ -147,7 +147,7 @@ impl Node {
             created_at: now,
             recipient_role: role.code().to_owned(),
             recipient_person: None,
-            stream_kind: kind.to_owned(),
+            stream_kind: kind.code().to_owned(),
             stream_id: id.to_owned(),
             kind: "deadline_passed".into(),
             message_nl: nl.into(),

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use doorbraak_federation::identity::PeerIdentity;
 use doorbraak_federation::transport::caller;
-use doorbraak_model::{Actor, Escalation, Minutes, Oin, Role, RuleViolation, canonical};
+use doorbraak_model::{
+    Actor, Escalation, Minutes, Oin, Role, RuleViolation, StreamKind, canonical,
+};
 use doorbraak_proto::v1;
 use doorbraak_proto::v1::federation_server::Federation;
 use doorbraak_store::{AccessAction, Stream};
@@ -39,6 +41,18 @@ pub(super) enum Refusal {
 impl From<Status> for Refusal {
     fn from(s: Status) -> Self {
         Refusal::Status(s)
+    }
+}
+
+/// A stream kind from the wire that crosses it (escalations and minutes); anything else is
+/// refused as an invalid argument.
+fn shared_kind(code: &str) -> Result<StreamKind, Status> {
+    match code.parse::<StreamKind>() {
+        Ok(k) if k.is_shared() => Ok(k),
+        Ok(k) => Err(Status::invalid_argument(format!(
+            "a {k} stays at its organisation; it never crosses the wire"
+        ))),
+        Err(e) => Err(Status::invalid_argument(e.to_string())),
     }
 }
 
@@ -106,7 +120,8 @@ impl FederationService {
 
     /// Fill a gap before applying: fetch the missing events from the home.
     async fn fill_gap(&self, from: &Oin, m: &mut v1::Message, have: i64) -> Result<(), Status> {
-        m.events = fetch_all(&self.node, from, &m.stream_kind, &m.stream_id, have).await?;
+        let kind = shared_kind(&m.stream_kind)?;
+        m.events = fetch_all(&self.node, from, kind, &m.stream_id, have).await?;
         Ok(())
     }
 
@@ -115,7 +130,10 @@ impl FederationService {
     /// else's escalation.
     async fn check_meetings(&self, from: &Oin, messages: &[v1::Message]) -> Result<(), Status> {
         use doorbraak_model::MinutesEvent;
-        for m in messages.iter().filter(|m| m.stream_kind == "minutes") {
+        for m in messages
+            .iter()
+            .filter(|m| m.stream_kind == StreamKind::Minutes.code())
+        {
             let events = doorbraak_proto::from_wire::<MinutesEvent>(&m.events)
                 .map_err(|e| Status::invalid_argument(e.to_string()))?;
             for e in &events {
@@ -169,7 +187,7 @@ impl FederationService {
             return Err(self
                 .refuse(
                     &peer.oin,
-                    "minutes",
+                    StreamKind::Minutes.code(),
                     &r.stream_id,
                     refuse("an approval from another node must be signed".into()),
                 )
@@ -208,7 +226,12 @@ impl FederationService {
         match check {
             Ok(()) => Ok(()),
             Err(why) => Err(self
-                .refuse(&peer.oin, "minutes", &r.stream_id, refuse(why))
+                .refuse(
+                    &peer.oin,
+                    StreamKind::Minutes.code(),
+                    &r.stream_id,
+                    refuse(why),
+                )
                 .await),
         }
     }
@@ -233,7 +256,7 @@ impl FederationService {
             return Err(self
                 .refuse(
                     &peer.oin,
-                    A::KIND,
+                    A::KIND.code(),
                     &r.stream_id,
                     Status::not_found("no such stream at this node"),
                 )
@@ -247,7 +270,7 @@ impl FederationService {
         if !local.state.parties().contains(&peer.oin) {
             let v = RuleViolation::NotAParty;
             return Err(self
-                .refuse(&peer.oin, A::KIND, &r.stream_id, rule_status(&v))
+                .refuse(&peer.oin, A::KIND.code(), &r.stream_id, rule_status(&v))
                 .await);
         }
         let person = r
@@ -314,7 +337,7 @@ impl FederationService {
             return Err(self
                 .refuse(
                     &peer.oin,
-                    A::KIND,
+                    A::KIND.code(),
                     &r.stream_id,
                     rule_status(&RuleViolation::NotAParty),
                 )
@@ -330,7 +353,7 @@ impl FederationService {
             &self.node,
             &peer.oin,
             AccessAction::R,
-            A::KIND,
+            A::KIND.code(),
             &r.stream_id,
             "success".into(),
         );
@@ -412,10 +435,10 @@ impl Federation for FederationService {
         // a gap (e.g. this node joined the escalation later) is filled from the home first;
         // within a batch, a stream's later messages continue where its earlier ones end
         let mut next_seq: std::collections::HashMap<(String, String), i64> = Default::default();
-        for kind in ["escalation", "minutes"] {
+        for kind in StreamKind::SHARED {
             let ids: Vec<&str> = messages
                 .iter()
-                .filter(|m| m.stream_kind == kind)
+                .filter(|m| m.stream_kind == kind.code())
                 .map(|m| m.stream_id.as_str())
                 .collect();
             if ids.is_empty() {
@@ -424,12 +447,12 @@ impl Federation for FederationService {
             let versions = self
                 .node
                 .store
-                .versions(kind, &ids)
+                .versions(kind.code(), &ids)
                 .await
                 .map_err(|e| node_status(e.into()))?;
             for id in ids {
                 next_seq.insert(
-                    (kind.to_owned(), id.to_owned()),
+                    (kind.code().to_owned(), id.to_owned()),
                     versions.get(id).copied().unwrap_or(0),
                 );
             }
@@ -475,17 +498,12 @@ impl Federation for FederationService {
         if Uuid::parse_str(&r.stream_id).is_err() {
             return Err(Status::invalid_argument("stream ids are UUIDs"));
         }
-        let resp = match r.stream_kind.as_str() {
-            "escalation" => self.decide_request::<Escalation>(&peer, &r).await?,
-            "minutes" => {
+        let resp = match shared_kind(&r.stream_kind)? {
+            StreamKind::Minutes => {
                 self.check_approval_signature(&peer, &r).await?;
                 self.decide_request::<Minutes>(&peer, &r).await?
             }
-            other => {
-                return Err(Status::invalid_argument(format!(
-                    "unknown stream kind '{other}'"
-                )));
-            }
+            _ => self.decide_request::<Escalation>(&peer, &r).await?,
         };
         Ok(Response::new(resp))
     }
@@ -537,14 +555,9 @@ impl Federation for FederationService {
         if Uuid::parse_str(&r.stream_id).is_err() {
             return Err(Status::invalid_argument("stream ids are UUIDs"));
         }
-        let resp = match r.stream_kind.as_str() {
-            "escalation" => self.fetch::<Escalation>(&peer, &r).await?,
-            "minutes" => self.fetch::<Minutes>(&peer, &r).await?,
-            other => {
-                return Err(Status::invalid_argument(format!(
-                    "unknown stream kind '{other}'"
-                )));
-            }
+        let resp = match shared_kind(&r.stream_kind)? {
+            StreamKind::Minutes => self.fetch::<Minutes>(&peer, &r).await?,
+            _ => self.fetch::<Escalation>(&peer, &r).await?,
         };
         Ok(Response::new(resp))
     }

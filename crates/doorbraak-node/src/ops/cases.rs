@@ -7,7 +7,7 @@ use crate::app::{Idempotency, Node, NodeError, User};
 
 /// The cases of this node (the read logged first).
 pub async fn list(node: &Node, u: &User) -> Result<Vec<CaseRow>, NodeError> {
-    super::lists::may_read(node, u, "case").await?;
+    super::lists::may_read(node, u, doorbraak_model::access::ContentKind::Case).await?;
     node.log_read(u, "case", "*").await?;
     Ok(node.store.cases().await?)
 }
@@ -15,7 +15,7 @@ pub async fn list(node: &Node, u: &User) -> Result<Vec<CaseRow>, NodeError> {
 /// One case (the read logged first).
 pub async fn get(node: &Node, u: &User, case_ref: &str) -> Result<CaseRow, NodeError> {
     let case_ref = CaseRef::parse(case_ref)?;
-    super::lists::may_read(node, u, "case").await?;
+    super::lists::may_read(node, u, doorbraak_model::access::ContentKind::Case).await?;
     node.log_read(u, "case", case_ref.as_str()).await?;
     node.store
         .case(case_ref.as_str())

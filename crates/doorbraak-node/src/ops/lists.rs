@@ -1,7 +1,7 @@
 //! Lists of streams for a person: who may read them, the read logged first, typed states.
 
-use doorbraak_model::access::ContentAccess;
-use doorbraak_model::{PersonId, RuleViolation};
+use doorbraak_model::access::{ContentAccess, ContentKind};
+use doorbraak_model::{PersonId, RuleViolation, StreamKind, Streamed};
 use doorbraak_store::{ListFilter, ProjectionRow, Stream};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -29,11 +29,16 @@ pub fn limit(limit: Option<i64>, max: i64) -> Result<i64, RuleViolation> {
 }
 
 /// Whether this person may read items of `kind` at all; a refusal is logged.
-pub async fn may_read(node: &Node, u: &User, kind: &str) -> Result<ContentAccess, NodeError> {
+pub async fn may_read(
+    node: &Node,
+    u: &User,
+    kind: ContentKind,
+) -> Result<ContentAccess, NodeError> {
     let access = content_access(u.role, kind);
     if access == ContentAccess::Never {
         let refusal = content_refused(u.role, kind);
-        node.log_refusal(u, kind, "*", refusal.rule()).await?;
+        node.log_refusal(u, kind.code(), "*", refusal.rule())
+            .await?;
         return Err(refusal.into());
     }
     Ok(access)
@@ -51,22 +56,27 @@ pub struct Listed<A> {
 pub async fn rows(
     node: &Node,
     u: &User,
-    kind: &str,
+    kind: StreamKind,
     filter: &ListFilter,
 ) -> Result<Vec<ProjectionRow>, NodeError> {
-    let access = may_read(node, u, kind).await?;
-    node.log_read(u, kind, "*").await?;
+    let access = may_read(node, u, kind.into()).await?;
+    node.log_read(u, kind.code(), "*").await?;
     let mut rows = node.store.list(kind, filter).await?;
     if access == ContentAccess::WhereInvolved {
         let me = PersonId::new(u.id.clone());
         let org = node.oin();
-        rows.retain(|r| match kind {
-            "escalation" => serde_json::from_value::<doorbraak_model::Escalation>(r.state.clone())
-                .is_ok_and(|e| e.involves(&me, org)),
-            "minutes" => serde_json::from_value::<doorbraak_model::Minutes>(r.state.clone())
-                .is_ok_and(|m| m.involves(&me, org)),
-            _ => false,
-        });
+        let involves = |r: &ProjectionRow| match kind {
+            StreamKind::Escalation => {
+                serde_json::from_value::<doorbraak_model::Escalation>(r.state.clone())
+                    .is_ok_and(|e| e.involves(&me, org))
+            }
+            StreamKind::Minutes => {
+                serde_json::from_value::<doorbraak_model::Minutes>(r.state.clone())
+                    .is_ok_and(|m| m.involves(&me, org))
+            }
+            StreamKind::Kwestie | StreamKind::Recommendation => false,
+        };
+        rows.retain(involves);
     }
     Ok(rows)
 }

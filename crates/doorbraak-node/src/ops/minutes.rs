@@ -4,7 +4,7 @@
 use doorbraak_model::escalation::Participant;
 use doorbraak_model::{
     DocTarget, Meeting, MeetingId, Minutes, MinutesCommand, MinutesId, PersonId, RuleViolation,
-    Step, Timestamp,
+    Step, StreamKind, Timestamp,
 };
 use doorbraak_store::ListFilter;
 use serde::{Deserialize, Serialize};
@@ -136,10 +136,15 @@ pub struct Awaiting {
 /// Minutes waiting for this person's approval (what their reminders are about), with their
 /// deadlines; the read logged first.
 pub async fn awaiting_me(node: &Node, u: &User) -> Result<Vec<Awaiting>, NodeError> {
-    node.log_read(u, "minutes", "awaiting-me").await?;
+    node.log_read(u, StreamKind::Minutes.code(), "awaiting-me")
+        .await?;
     let me = PersonId::new(u.id.clone());
     let mut out = Vec::new();
-    for r in node.store.list("minutes", &ListFilter::default()).await? {
+    for r in node
+        .store
+        .list(StreamKind::Minutes, &ListFilter::default())
+        .await?
+    {
         let Ok(m) = serde_json::from_value::<Minutes>(r.state) else {
             continue;
         };

@@ -79,7 +79,7 @@ pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
         limit: 5000,
         ..ListFilter::default()
     };
-    for row in node.store.list(StreamKind::Escalation.code(), &all).await? {
+    for row in node.store.list(StreamKind::Escalation, &all).await? {
         if row.home_oin.as_deref() != Some(own.as_str()) {
             continue; // only the home counts an escalation
         }
@@ -119,7 +119,7 @@ pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
             }
         }
     }
-    for row in node.store.list(StreamKind::Kwestie.code(), &all).await? {
+    for row in node.store.list(StreamKind::Kwestie, &all).await? {
         let Ok(k) = serde_json::from_value::<Kwestie>(row.state) else {
             continue;
         };
@@ -132,11 +132,7 @@ pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
                 .or_default() += 1;
         }
     }
-    for row in node
-        .store
-        .list(StreamKind::Recommendation.code(), &all)
-        .await?
-    {
+    for row in node.store.list(StreamKind::Recommendation, &all).await? {
         let Ok(r) = serde_json::from_value::<Recommendation>(row.state) else {
             continue;
         };

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use doorbraak_model::access::Operation;
-use doorbraak_model::{CaseRef, Kwestie, KwestieCategory, KwestieId, Timestamp};
+use doorbraak_model::{CaseRef, Kwestie, KwestieCategory, KwestieId, StreamKind, Timestamp};
 use doorbraak_store::ListFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -43,7 +43,7 @@ pub async fn overview(node: &Node, u: &User) -> Result<TeamOverview, NodeError> 
     Operation::ReadTeamOverview.check(Some(u.role))?;
     node.log_read(u, "team_overview", "*").await?;
     let now = node.now();
-    let open = |kind: &'static str| async move {
+    let open = |kind: StreamKind| async move {
         let rows = node.store.list(kind, &ListFilter::default()).await?;
         Ok::<_, NodeError>(
             rows.into_iter()
@@ -63,8 +63,8 @@ pub async fn overview(node: &Node, u: &User) -> Result<TeamOverview, NodeError> 
         )
     };
     Ok(TeamOverview {
-        kwesties: open("kwestie").await?,
-        escalations: open("escalation").await?,
+        kwesties: open(StreamKind::Kwestie).await?,
+        escalations: open(StreamKind::Escalation).await?,
     })
 }
 
@@ -97,7 +97,11 @@ pub async fn agenda(node: &Node, u: &User) -> Result<TeamAgenda, NodeError> {
     node.log_read(u, "team_agenda", "*").await?;
     let now = node.now();
     let mut items = Vec::new();
-    for r in node.store.list("kwestie", &ListFilter::default()).await? {
+    for r in node
+        .store
+        .list(StreamKind::Kwestie, &ListFilter::default())
+        .await?
+    {
         let Ok(k) = serde_json::from_value::<Kwestie>(r.state) else {
             continue;
         };

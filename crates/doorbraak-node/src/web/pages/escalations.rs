@@ -43,7 +43,8 @@ pub(super) fn escalation_table(
 
 pub(super) async fn escalations(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::lists::rows(&site.node, &user, "escalation", &all_rows()).await {
+    let rows = match ops::lists::rows(&site.node, &user, StreamKind::Escalation, &all_rows()).await
+    {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };

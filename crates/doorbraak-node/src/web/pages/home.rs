@@ -11,8 +11,8 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
     let mut problems: Vec<ApiError> = Vec::new();
     // escalations waiting for my organisation to pick them up, in my role (for the roles that
     // read escalations at all)
-    let reads_escalations =
-        crate::app::content_access(u.role, "escalation") != crate::app::ContentAccess::Never;
+    let reads_escalations = crate::app::content_access(u.role, ContentKind::Escalation)
+        != crate::app::ContentAccess::Never;
     if reads_escalations {
         let open = doorbraak_store::ListFilter {
             status: Some("open".into()),

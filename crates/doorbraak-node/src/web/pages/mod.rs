@@ -27,6 +27,8 @@ use crate::app::User;
 use crate::error::ApiError;
 use crate::http;
 use crate::ops;
+use doorbraak_model::StreamKind;
+use doorbraak_model::access::ContentKind;
 
 type Web = State<Arc<Site>>;
 
