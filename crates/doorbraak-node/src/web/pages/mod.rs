@@ -34,6 +34,7 @@ type Web = State<Arc<Site>>;
 
 mod admin;
 mod cases;
+mod escalation_actions;
 mod escalations;
 mod home;
 mod kwesties;
@@ -43,6 +44,7 @@ mod oversight;
 
 use admin::*;
 use cases::*;
+use escalation_actions::*;
 use escalations::*;
 use home::*;
 use kwesties::*;

@@ -1,0 +1,396 @@
+//! The node configuration (`node.toml`), with environment overrides, layered by figment.
+//!
+//! Every key can be overridden by an environment variable named `DOORBRAAK__` followed by the
+//! key path in upper case with `__` between levels: `DOORBRAAK__DATABASE__URL` sets
+//! `[database] url`, `DOORBRAAK__HTTP__LISTEN` sets `[http] listen`. Values are read as figment
+//! reads them (numbers and booleans as such, anything else as a string). An error names the key
+//! and where its value came from (the file, or the environment variable).
+//!
+//! [`layers`] reads the file and the environment; [`validate`] checks the values and resolves
+//! paths into [`Settings`].
+
+mod layers;
+mod validate;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use doorbraak_model::{DeadlinePolicy, Oin, OrgKind, Role};
+use serde::Deserialize;
+
+/// Why a configuration could not be used. Messages name the bad key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key '{key}': {message}")]
+    Invalid { key: String, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub node: NodeSection,
+    #[serde(default)]
+    pub http: HttpSection,
+    #[serde(default)]
+    pub grpc: GrpcSection,
+    #[serde(default)]
+    pub database: DatabaseSection,
+    #[serde(default)]
+    pub tls: TlsSection,
+    #[serde(default)]
+    pub directory: DirectorySection,
+    #[serde(default)]
+    pub deadlines: DeadlinesSection,
+    #[serde(default)]
+    pub sweeper: SweeperSection,
+    #[serde(default)]
+    pub oversight: OversightSection,
+    #[serde(default)]
+    pub dev: DevSection,
+    #[serde(default)]
+    pub dev_users: Vec<DevUser>,
+    #[serde(default)]
+    pub web: WebSection,
+    pub oidc: Option<OidcSection>,
+}
+
+/// The web UI served by the node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSection {
+    /// Offer the development accounts (`[[dev_users]]`) on the login page. Never in production.
+    #[serde(default)]
+    pub dev_login: bool,
+    /// Mark the session cookie `Secure` (browsers still send it to http://127.0.0.1 and
+    /// http://localhost; put a TLS-terminating proxy in front of every other address).
+    #[serde(default = "yes")]
+    pub secure_cookies: bool,
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "d30u64")]
+    pub session_idle_minutes: u64,
+    /// A session ends this many hours after login, active or not.
+    #[serde(default = "d10u64")]
+    pub session_max_hours: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+fn d30u64() -> u64 {
+    30
+}
+fn d10u64() -> u64 {
+    10
+}
+
+impl Default for WebSection {
+    fn default() -> Self {
+        Self {
+            dev_login: false,
+            secure_cookies: true,
+            session_idle_minutes: 30,
+            session_max_hours: 10,
+        }
+    }
+}
+
+/// Login with OpenID Connect (authorization code flow with PKCE) at the organisation's own
+/// identity provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSection {
+    /// The issuer URL; its `/.well-known/openid-configuration` is read at the first login.
+    pub issuer: String,
+    pub client_id: String,
+    /// The client secret, or (better) `client_secret_file`.
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// This node's callback URL as registered at the provider: `<base>/auth/callback`.
+    pub redirect_url: String,
+    /// The ID-token claim that carries the person's Doorbraak role.
+    #[serde(default = "default_role_claim")]
+    pub role_claim: String,
+    /// Values of the role claim mapped to roles; without a mapping the value must be a role
+    /// code (`professional`, `team_manager`, ...).
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, Role>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_role_claim() -> String {
+    "doorbraak_role".into()
+}
+fn default_scopes() -> Vec<String> {
+    vec!["openid".into(), "profile".into()]
+}
+
+/// Validated OpenID Connect settings.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_url: String,
+    pub role_claim: String,
+    pub roles: std::collections::BTreeMap<String, Role>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    pub oin: String,
+    pub name: String,
+    pub kind: OrgKind,
+    /// Where the node keeps its files (the SQLite database by default). Relative paths are
+    /// relative to the config file.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// The name of this process among the instances of the node (`main` by default). It owns
+    /// the node's outbox leases, so a restarted process takes over its own leases at once.
+    #[serde(default = "default_instance")]
+    pub instance: String,
+}
+
+fn default_instance() -> String {
+    "main".into()
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    #[serde(default = "default_http")]
+    pub listen: SocketAddr,
+    /// Largest accepted request body.
+    #[serde(default = "default_body")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: default_http(),
+            max_body_bytes: default_body(),
+        }
+    }
+}
+
+fn default_http() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_body() -> usize {
+    64 * 1024
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcSection {
+    #[serde(default = "default_grpc")]
+    pub listen: SocketAddr,
+}
+
+impl Default for GrpcSection {
+    fn default() -> Self {
+        Self {
+            listen: default_grpc(),
+        }
+    }
+}
+
+fn default_grpc() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9443))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// `sqlite://PATH` or `postgres://...`; empty: a SQLite file `node.db` in the data dir.
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub max_connections: Option<u32>,
+}
+
+/// Certificate paths for the federation's mutual TLS.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub crl: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySection {
+    /// The federation's directory manifest (members, their kinds and endpoints).
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesSection {
+    #[serde(default = "d14")]
+    pub step_pickup_days: u32,
+    #[serde(default = "d14")]
+    pub kwestie_pickup_days: u32,
+    #[serde(default = "d5")]
+    pub minutes_approval_working_days: u32,
+}
+
+fn d14() -> u32 {
+    14
+}
+fn d5() -> u32 {
+    5
+}
+
+impl Default for DeadlinesSection {
+    fn default() -> Self {
+        Self {
+            step_pickup_days: 14,
+            kwestie_pickup_days: 14,
+            minutes_approval_working_days: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweeperSection {
+    /// How often the deadline sweeper looks for passed deadlines.
+    #[serde(default = "d30")]
+    pub interval_secs: u64,
+}
+
+fn d30() -> u64 {
+    30
+}
+
+impl Default for SweeperSection {
+    fn default() -> Self {
+        Self { interval_secs: 30 }
+    }
+}
+
+/// The stagnation view (municipality nodes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OversightSection {
+    /// Counts from 1 to this minus one are shown as "<N>".
+    #[serde(default = "d5u64")]
+    pub suppress_below: u64,
+    /// A figure is shown only if at least this many organisations contribute.
+    #[serde(default = "d2")]
+    pub min_organisations: usize,
+    /// How long to wait for each member node.
+    #[serde(default = "d750")]
+    pub deadline_ms: u64,
+}
+
+fn d5u64() -> u64 {
+    5
+}
+fn d2() -> usize {
+    2
+}
+fn d750() -> u64 {
+    750
+}
+
+impl Default for OversightSection {
+    fn default() -> Self {
+        Self {
+            suppress_below: 5,
+            min_organisations: 2,
+            deadline_ms: 750,
+        }
+    }
+}
+
+/// Development settings. Never set these in production.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevSection {
+    /// Shift the node's clock by this many days (to demonstrate and test deadlines).
+    #[serde(default)]
+    pub clock_offset_days: i64,
+}
+
+/// A development account: a bearer token that acts as this person in this role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevUser {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub token: String,
+}
+
+/// The configuration after validation, with paths resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub oin: Oin,
+    pub name: String,
+    pub kind: OrgKind,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub max_connections: u32,
+    pub http_listen: SocketAddr,
+    pub grpc_listen: SocketAddr,
+    pub max_body_bytes: usize,
+    pub policy: DeadlinePolicy,
+    pub sweeper_interval: std::time::Duration,
+    pub clock_offset_days: i64,
+    pub oversight: OversightSection,
+    pub tls: TlsSection,
+    pub directory_manifest: Option<PathBuf>,
+    pub dev_users: Vec<DevUser>,
+    pub web: WebSection,
+    pub oidc: Option<OidcSettings>,
+    /// This process's name among the node's instances (owner of its outbox leases).
+    pub instance: String,
+}
+
+impl NodeConfig {
+    /// Read `path`, apply `DOORBRAAK__*` overrides from `env`, and validate.
+    pub fn load(
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::from_toml(&text, path, base, env)
+    }
+
+    /// The configuration in `text` (read from `path`; relative paths in it are relative to
+    /// `base`), with the `DOORBRAAK__*` overrides of `env`, validated.
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        base: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        layers::extract(text, path, env)?.validate(base)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Checking a configuration's values and resolving its paths into [`Settings`].
+
+use super::*;
+
+impl NodeConfig {
+    pub(super) fn validate(self, base: &Path) -> Result<Settings, ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: key.to_owned(),
+            message,
+        };
+        let oin = Oin::parse(&self.node.oin).map_err(|e| invalid("node.oin", e.message_en()))?;
+        if self.node.name.trim().is_empty() {
+            return Err(invalid("node.name", "must not be empty".into()));
+        }
+        let data_dir = if self.node.data_dir.is_absolute() {
+            self.node.data_dir.clone()
+        } else {
+            base.join(&self.node.data_dir)
+        };
+        let database_url = if self.database.url.trim().is_empty() {
+            format!("sqlite://{}", data_dir.join("node.db").display())
+        } else {
+            doorbraak_store::Backend::from_url(&self.database.url)
+                .map_err(|e| invalid("database.url", e.to_string()))?;
+            self.database.url.clone()
+        };
+        let policy = DeadlinePolicy {
+            step_pickup_days: self.deadlines.step_pickup_days,
+            kwestie_pickup_days: self.deadlines.kwestie_pickup_days,
+            minutes_approval_working_days: self.deadlines.minutes_approval_working_days,
+        }
+        .validate()
+        .map_err(|e| match e {
+            doorbraak_model::RuleViolation::InvalidField { field, reason } => {
+                invalid(&format!("deadlines.{field}"), reason.into())
+            }
+            other => invalid("deadlines", other.message_en()),
+        })?;
+        if self.http.max_body_bytes < 1024 || self.http.max_body_bytes > 16 * 1024 * 1024 {
+            return Err(invalid(
+                "http.max_body_bytes",
+                "must be between 1024 and 16777216".into(),
+            ));
+        }
+        if self.oversight.suppress_below < 3
+            || self.oversight.min_organisations < 2
+            || self.oversight.deadline_ms == 0
+            || self.oversight.deadline_ms > 60_000
+        {
+            return Err(invalid(
+                "oversight",
+                "suppress_below must be at least 3, min_organisations at least 2, deadline_ms between 1 and 60000".into(),
+            ));
+        }
+        if self.sweeper.interval_secs == 0 {
+            return Err(invalid(
+                "sweeper.interval_secs",
+                "must be at least 1".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, u) in self.dev_users.iter().enumerate() {
+            if u.token.len() < 8 {
+                return Err(invalid(
+                    &format!("dev_users[{i}].token"),
+                    "must be at least 8 characters".into(),
+                ));
+            }
+            if !seen.insert(u.token.clone()) {
+                return Err(invalid(
+                    &format!("dev_users[{i}].token"),
+                    "is used by another user".into(),
+                ));
+            }
+            if u.id.trim().is_empty() {
+                return Err(invalid(
+                    &format!("dev_users[{i}].id"),
+                    "must not be empty".into(),
+                ));
+            }
+        }
+        let resolve =
+            |p: Option<PathBuf>| p.map(|p| if p.is_absolute() { p } else { base.join(p) });
+        if self.web.session_idle_minutes == 0
+            || self.web.session_max_hours == 0
+            || self.web.session_max_hours > 24
+        {
+            return Err(invalid(
+                "web",
+                "session_idle_minutes must be at least 1, session_max_hours between 1 and 24"
+                    .into(),
+            ));
+        }
+        let oidc = match self.oidc {
+            None => None,
+            Some(o) => Some(validate_oidc(o, base)?),
+        };
+        // development accounts log anyone in without a password: only on a loopback address,
+        // and never next to a real identity provider
+        if self.web.dev_login && !self.http.listen.ip().is_loopback() {
+            return Err(invalid(
+                "web.dev_login",
+                "development accounts are only allowed when http.listen is a loopback address"
+                    .into(),
+            ));
+        }
+        if self.web.dev_login && oidc.is_some() {
+            return Err(invalid(
+                "web.dev_login",
+                "development accounts cannot be combined with [oidc]".into(),
+            ));
+        }
+        let instance = self.node.instance;
+        if instance.is_empty()
+            || instance.len() > 64
+            || !instance
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(invalid(
+                "node.instance",
+                "1-64 letters, digits, '-' or '_'".into(),
+            ));
+        }
+        Ok(Settings {
+            instance,
+            oin,
+            name: self.node.name,
+            kind: self.node.kind,
+            data_dir,
+            database_url,
+            max_connections: self.database.max_connections.unwrap_or(8).clamp(1, 100),
+            http_listen: self.http.listen,
+            grpc_listen: self.grpc.listen,
+            max_body_bytes: self.http.max_body_bytes,
+            policy,
+            sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),
+            clock_offset_days: self.dev.clock_offset_days,
+            oversight: self.oversight,
+            tls: TlsSection {
+                ca: resolve(self.tls.ca),
+                cert: resolve(self.tls.cert),
+                key: resolve(self.tls.key),
+                crl: resolve(self.tls.crl),
+            },
+            directory_manifest: resolve(self.directory.manifest),
+            dev_users: self.dev_users,
+            web: self.web,
+            oidc,
+        })
+    }
+}
+
+/// An issuer or callback URL: https, or http only on a loopback host (tests, demo).
+fn check_url(key: &str, url: &str) -> Result<(), ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.to_owned(),
+    };
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        let host = r.split(['/', ':']).next().unwrap_or_default();
+        if !matches!(host, "127.0.0.1" | "localhost" | "[") {
+            return Err(invalid(
+                "must be https (http only for 127.0.0.1 or localhost)",
+            ));
+        }
+        r
+    } else {
+        return Err(invalid("must be an https URL"));
+    };
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(invalid("is not a URL"));
+    }
+    Ok(())
+}
+
+fn validate_oidc(o: OidcSection, base: &Path) -> Result<OidcSettings, ConfigError> {
+    let invalid = |key: &str, message: &str| ConfigError::Invalid {
+        key: format!("oidc.{key}"),
+        message: message.to_owned(),
+    };
+    check_url("oidc.issuer", &o.issuer)?;
+    check_url("oidc.redirect_url", &o.redirect_url)?;
+    if !o.redirect_url.ends_with("/auth/callback") {
+        return Err(invalid("redirect_url", "must end in /auth/callback"));
+    }
+    if o.client_id.trim().is_empty() {
+        return Err(invalid("client_id", "must not be empty"));
+    }
+    if o.role_claim.trim().is_empty() {
+        return Err(invalid("role_claim", "must not be empty"));
+    }
+    if !o.scopes.iter().any(|s| s == "openid") {
+        return Err(invalid("scopes", "must include openid"));
+    }
+    let client_secret = match (o.client_secret, o.client_secret_file) {
+        (Some(s), None) => s,
+        (None, Some(f)) => {
+            let f = if f.is_absolute() { f } else { base.join(f) };
+            std::fs::read_to_string(&f)
+                .map_err(|e| invalid("client_secret_file", &format!("{}: {e}", f.display())))?
+                .trim()
+                .to_owned()
+        }
+        _ => {
+            return Err(invalid(
+                "client_secret",
+                "set exactly one of client_secret and client_secret_file",
+            ));
+        }
+    };
+    if client_secret.is_empty() {
+        return Err(invalid("client_secret", "must not be empty"));
+    }
+    Ok(OidcSettings {
+        issuer: o.issuer,
+        client_id: o.client_id,
+        client_secret,
+        redirect_url: o.redirect_url,
+        role_claim: o.role_claim,
+        roles: o.roles,
+        scopes: o.scopes,
+    })
+}

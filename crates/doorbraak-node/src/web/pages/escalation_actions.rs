@@ -1,0 +1,297 @@
+//! The commands on one escalation from its page: pick up, family informed, next step,
+//! outcome, schedule a meeting.
+
+use super::*;
+use crate::http::IdemKey;
+
+pub(super) fn esc_result<T, E: Into<ApiError>>(
+    site: &Site,
+    ctx: &Ctx,
+    id: &str,
+    r: Result<T, E>,
+    nl: &str,
+    en: &str,
+) -> Response {
+    after_command(
+        site,
+        ctx,
+        &format!("/escalaties/{}", urlencode(id)),
+        r,
+        nl,
+        en,
+    )
+}
+
+/// A command on an escalation from a page's form, with the form's idempotency key.
+async fn esc_command(
+    site: &Site,
+    user: &User,
+    key: &IdemKey,
+    id: &str,
+    cmd: EscalationCommand,
+) -> Result<crate::app::Applied<Escalation>, ApiError> {
+    let key = key.scoped(user)?;
+    Ok(ops::escalations::command(&site.node, user, id, cmd, key.as_ref()).await?)
+}
+
+pub(super) async fn esc_pick_up(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let (key, participant_key) = match (key.scoped(&user), key.sub("participant").scoped(&user)) {
+        (Ok(k), Ok(p)) => (k, p),
+        (Err(e), _) | (_, Err(e)) => {
+            return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+        }
+    };
+    let r = ops::escalations::command(
+        &site.node,
+        &user,
+        &id,
+        EscalationCommand::PickUp,
+        key.as_ref(),
+    )
+    .await;
+    if r.is_ok() {
+        // the one who picks up takes part in the step, under their name (so that a meeting
+        // can invite them); refused when the role does not act in this step, which is fine
+        let participant = me_participant(&site, &user);
+        let added = ops::escalations::command(
+            &site.node,
+            &user,
+            &id,
+            EscalationCommand::AddParticipant { participant },
+            participant_key.as_ref(),
+        )
+        .await;
+        // a rule may refuse (already taking part, a role that does not act in this step); a
+        // failure of the node itself is shown
+        if let Err(e) = added.map_err(ApiError::from)
+            && e.status.is_server_error()
+        {
+            return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+        }
+    }
+    esc_result(&site, &ctx, &id, r, "Opgepakt", "Picked up")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FamilyForm {
+    pub when: String,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+pub(super) async fn esc_family(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<FamilyForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let now = site.node.now();
+    let input = async {
+        let e = escalation_for(&site, &user, &id).await?;
+        let step = e
+            .current_step()
+            .ok_or(RuleViolation::NotFound { what: "Step" })?;
+        let informed = match choice("when", &f.when, &["before", "after"])? {
+            "after" => FamilyInformed::After {
+                at: now,
+                explanation: f.explanation.clone(),
+            },
+            _ => FamilyInformed::Before { at: now },
+        };
+        Ok::<_, ApiError>((step, informed))
+    }
+    .await;
+    let (step, informed) = match input {
+        Ok(x) => x,
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+    };
+    let r = esc_command(
+        &site,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::RecordFamilyInformed { step, informed },
+    )
+    .await;
+    esc_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Vastgelegd: gezin geïnformeerd",
+        "Recorded: family informed",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextStepForm {
+    pub step: u8,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub(super) async fn esc_next_step(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<NextStepForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
+        return esc_result::<(), ApiError>(
+            &site,
+            &ctx,
+            &id,
+            Err(RuleViolation::InvalidField {
+                field: "step",
+                reason: "not a step of the ladder",
+            }
+            .into()),
+            "",
+            "",
+        );
+    };
+    let request = ops::escalations::InvokeStepRequest {
+        step,
+        participants: vec![me_participant(&site, &user)],
+        joining: Vec::new(),
+        reason: f.reason,
+    };
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::escalations::invoke_step(&site.node, &user, &id, request, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    esc_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Volgende stap ingezet",
+        "Next step invoked",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutcomeForm {
+    pub resolved: String,
+    pub summary: String,
+}
+
+pub(super) async fn esc_outcome(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<OutcomeForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
+        Ok("yes") => StepOutcome::Resolved { summary: f.summary },
+        Ok(_) => StepOutcome::Unresolved { summary: f.summary },
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+    };
+    let r = esc_command(
+        &site,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::RecordOutcome { outcome },
+    )
+    .await;
+    esc_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Uitkomst vastgelegd",
+        "Outcome recorded",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScheduleForm {
+    pub step: u8,
+    pub date: String,
+    /// `OIN|person` of each invited person.
+    #[serde(default)]
+    pub participant: Vec<String>,
+    pub agenda: String,
+}
+
+pub(super) async fn esc_schedule(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ScheduleForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let input = async {
+        let e = escalation_for(&site, &user, &id).await?;
+        // participants are named by organisation and person; only the people the page
+        // offered can be invited
+        let candidates = meeting_candidates(&site, &user, &e);
+        let mut participants = Vec::with_capacity(f.participant.len());
+        for v in &f.participant {
+            let p = candidates.iter().find(|c| participant_key(c) == *v).ok_or(
+                RuleViolation::InvalidField {
+                    field: "participants",
+                    reason: "not a person of this escalation",
+                },
+            )?;
+            participants.push(p.clone());
+        }
+        let step = Step::ALL.into_iter().find(|s| s.number() == f.step).ok_or(
+            RuleViolation::InvalidField {
+                field: "step",
+                reason: "not a step of the ladder",
+            },
+        )?;
+        Ok::<_, ApiError>((participants, step))
+    }
+    .await;
+    let (participants, step) = match input {
+        Ok(x) => x,
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+    };
+    // datetime-local gives "YYYY-MM-DDTHH:MM"; the form says UTC
+    let date = if f.date.len() == 16 {
+        format!("{}:00Z", f.date)
+    } else {
+        f.date.clone()
+    };
+    let request = ops::minutes::ScheduleMeetingRequest {
+        escalation: id.clone(),
+        step,
+        date,
+        participants,
+        agenda: f.agenda,
+    };
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::minutes::schedule(&site.node, &user, request, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(c) => {
+            site.flash(&ctx, true, "Overleg gepland", "Meeting scheduled");
+            see_other(&format!("/overleggen/{}", c.id))
+        }
+        Err(err) => {
+            site.flash_error(&ctx, &err);
+            see_other(&format!("/escalaties/{}", urlencode(&id)))
+        }
+    }
+}
