@@ -72,12 +72,16 @@ async fn scenario(node: &NodeProc, url: &str, dir: &std::path::Path) {
     let mut stranger = open_sit2("LT-2026-0042");
     stranger["counterparts"] = json!(["00000001999999999999"]);
     let (s, b) = node.post("/api/v1/escalations", ANNA, stranger).await;
-    assert_eq!((s, rule(&b)), (422, "input.invalid_field"));
+    assert_eq!((s, rule(&b)), (404, "state.not_found"));
     assert!(b["message_en"].as_str().unwrap().contains("directory"));
     let (s, b) = node
         .post("/api/v1/escalations", ANNA, open_sit2("LT-unknown"))
         .await;
-    assert_eq!((s, rule(&b)), (422, "input.invalid_field"));
+    assert_eq!((s, rule(&b)), (404, "state.not_found"));
+    assert!(
+        b["message_en"].as_str().unwrap().contains("case_ref"),
+        "{b}"
+    );
 
     // the ladder from the home's side
     let step3 = json!({

@@ -204,6 +204,7 @@ impl fmt::Display for Step {
 pub struct Participant {
     pub person: PersonId,
     /// Display name, shown to the parties of the escalation only.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::short_text))]
     pub name: String,
     pub role: Role,
     pub org: Oin,
@@ -223,6 +224,7 @@ pub enum FamilyInformed {
     After {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         at: Timestamp,
+        #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::optional_text))]
         explanation: String,
     },
 }
@@ -241,9 +243,15 @@ impl FamilyInformed {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepOutcome {
     /// Difference bridged, stagnation lifted, or decision recorded.
-    Resolved { summary: String },
+    Resolved {
+        #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text))]
+        summary: String,
+    },
     /// Not bridged / insufficient result: the next step may be invoked.
-    Unresolved { summary: String },
+    Unresolved {
+        #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text))]
+        summary: String,
+    },
 }
 
 impl StepOutcome {

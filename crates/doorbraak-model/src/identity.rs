@@ -15,7 +15,6 @@ pub const KNOWN_OIN_PREFIXES: [&str; 4] = ["00000001", "00000003", "00000004", "
 
 /// Organisatie-identificatienummer: 20 digits with a known prefix. The sender of a federation
 /// message is the OIN in its peer certificate, never one written in the message.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Oin(String);
@@ -112,7 +111,6 @@ pub struct OrgRef {
 
 /// A person's id within their organisation (an opaque, non-personal identifier such as the
 /// subject of the organisation's identity provider).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PersonId(pub String);
@@ -294,7 +292,6 @@ impl Actor {
 /// A pseudonymous case reference (`zaakreferentie`): how a case is named inside and across
 /// nodes. 1–64 characters of `[A-Za-z0-9._-]`, and never a BSN: anything containing a
 /// 9-digit number that passes the 11-check is refused.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CaseRef(String);

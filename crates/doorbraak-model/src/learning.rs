@@ -29,7 +29,12 @@ pub enum SystemNature {
 /// The bottleneck (knelpunt) behind a kwestie or escalation.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", content = "nature", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    content = "nature",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum Bottleneck {
     /// Client-related.
     Personal,
@@ -79,6 +84,8 @@ pub enum RootCause {
 #[serde(deny_unknown_fields)]
 pub struct RootCauseAnswer {
     pub cause: RootCause,
+    /// The answers to "why?", asked again until the root is reached.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::schema::OptionalText>))]
     pub why: Vec<String>,
 }
 
@@ -133,10 +140,14 @@ impl fmt::Display for RecommendationId {
     }
 }
 
-/// Where a recommendation came from.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Where a recommendation came from (its OpenAPI schema is written out in `schema`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    content = "id",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum RecommendationOrigin {
     Kwestie(KwestieId),
     Escalation(EscalationId),

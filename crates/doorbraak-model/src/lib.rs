@@ -33,6 +33,8 @@ pub mod minutes;
 pub mod oversight;
 pub mod policy;
 pub mod privacy;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod stream;
 pub mod text;
 pub mod violation;

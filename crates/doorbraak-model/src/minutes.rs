@@ -55,10 +55,15 @@ pub fn content_hash(content: &str) -> String {
 /// Which document of the minutes: the main text or one of its addenda (numbered from 1).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", content = "number", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    content = "number",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum DocTarget {
     Main,
-    Addendum(u32),
+    Addendum(#[serde(deserialize_with = "crate::text::whole_number")] u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

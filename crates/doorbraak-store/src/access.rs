@@ -4,6 +4,7 @@
 use super::*;
 
 /// The NEN 7513 action codes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccessAction {
     /// Create
@@ -50,10 +51,12 @@ impl FromStr for AccessAction {
 }
 
 /// One access-log entry (NEN 7513): who did what to which object, when, why, with what result.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEntry {
     pub event_id: Uuid,
     pub action: AccessAction,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     pub user_id: String,
     pub user_role: String,

@@ -3,6 +3,7 @@
 use super::*;
 
 /// A projection row: the query columns and the state as JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectionRow {
     pub kind: String,
@@ -13,10 +14,14 @@ pub struct ProjectionRow {
     pub case_ref: Option<String>,
     pub step: Option<i64>,
     pub situation: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub next_deadline: Option<Timestamp>,
     pub overdue: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: serde_json::Value,
 }
 
@@ -30,16 +35,19 @@ pub struct ListFilter {
 }
 
 /// A local case.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRow {
     pub case_ref: String,
     pub title: String,
     pub responsible: String,
     pub created_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
 /// A private note on a stream: stays on this node.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrivateNote {
     pub id: Uuid,
@@ -47,14 +55,17 @@ pub struct PrivateNote {
     pub stream_id: String,
     pub author: String,
     pub author_role: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     pub text: String,
 }
 
 /// A reminder for the people of this node.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     pub recipient_role: String,
     /// One person, or everyone with the role.

@@ -23,25 +23,30 @@ pub(crate) async fn federation_health(
 }
 
 /// Resend now whatever waits for this peer, with a fresh backoff (admin).
-#[utoipa::path(post, path = "/api/v1/federation/peers/{oin}/resend", params(("oin" = String, Path)), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/federation/peers/{oin}/resend", params(("oin" = doorbraak_model::Oin, Path)), responses((status = 200, body = Resent), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn resend(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
     Path(peer): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let n = crate::ops::admin::resend(&api.node, &u, &peer).await?;
-    Ok(Json(serde_json::json!({ "pending": n })))
+) -> ApiResult<Json<Resent>> {
+    // idempotent by nature: a key is checked like everywhere, and changes nothing
+    key.scoped(&u)?;
+    let pending = crate::ops::admin::resend(&api.node, &u, &peer).await?;
+    Ok(Json(Resent { pending }))
 }
 
 /// Re-read and verify the directory manifest (admin).
-#[utoipa::path(post, path = "/api/v1/federation/directory/reload", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/federation/directory/reload", responses((status = 200, body = Reloaded), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn reload_directory(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    key: IdemKey,
 ) -> ApiResult<impl IntoResponse> {
+    key.scoped(&u)?;
     Operation::ReloadDirectory.check(Some(u.role))?;
     match api.node.reload_directory() {
-        Ok(n) => Ok(Json(serde_json::json!({ "members": n }))),
+        Ok(members) => Ok(Json(Reloaded { members })),
         Err(e) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "federation.directory_invalid",

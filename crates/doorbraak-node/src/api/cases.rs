@@ -28,12 +28,14 @@ pub(crate) async fn me(State(api): State<Arc<Api>>, AuthUser(u): AuthUser) -> Js
 #[serde(deny_unknown_fields)]
 pub struct CreateCaseRequest {
     /// Pseudonymous case reference (never a BSN).
+    #[schema(value_type = doorbraak_model::CaseRef)]
     pub case_ref: String,
+    #[schema(schema_with = doorbraak_model::schema::short_text)]
     pub title: String,
 }
 
 /// Register a local case.
-#[utoipa::path(post, path = "/api/v1/cases", request_body = CreateCaseRequest, responses((status = 201, body = Object), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/cases", request_body = CreateCaseRequest, responses((status = 201, body = doorbraak_store::CaseRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn create_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -53,7 +55,7 @@ pub(crate) async fn create_case(
 }
 
 /// The cases of this node.
-#[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Vec<doorbraak_store::CaseRow>)), security(("bearer" = [])))]
 pub(crate) async fn list_cases(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -62,7 +64,7 @@ pub(crate) async fn list_cases(
 }
 
 /// One case.
-#[utoipa::path(get, path = "/api/v1/cases/{case_ref}", params(("case_ref" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases/{case_ref}", params(("case_ref" = doorbraak_model::CaseRef, Path)), responses((status = 200, body = doorbraak_store::CaseRow), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn get_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

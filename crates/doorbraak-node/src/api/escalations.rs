@@ -18,7 +18,7 @@ pub(crate) async fn open_escalation(
 }
 
 /// Escalations of this node: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
 pub(crate) async fn list_escalations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -29,25 +29,25 @@ pub(crate) async fn list_escalations(
 }
 
 /// One escalation, with whether it is overdue now.
-#[utoipa::path(get, path = "/api/v1/escalations/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations/{id}", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = EscalationView), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn get_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<EscalationView>> {
     let id = uuid(&id)?.to_string();
     let e = api.node.read::<Escalation>(&u, &id).await?;
     let now = api.node.now();
-    Ok(Json(serde_json::json!({
-        "version": e.version,
-        "overdue": e.state.is_overdue(now),
-        "current_step": e.state.current_step(),
-        "state": e.state,
-    })))
+    Ok(Json(EscalationView {
+        version: e.version,
+        overdue: e.state.is_overdue(now),
+        current_step: e.state.current_step(),
+        state: e.state,
+    }))
 }
 
 /// The ordered event log of an escalation.
-#[utoipa::path(get, path = "/api/v1/escalations/{id}/events", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/events", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = Vec<EventEntry>), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn escalation_events(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -78,7 +78,7 @@ pub(crate) async fn esc_cmd(
 }
 
 /// Invoke the next step of the ladder.
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/steps", params(("id" = String, Path)), request_body = InvokeStepRequest, responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/steps", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = InvokeStepRequest, responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn invoke_step(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -95,7 +95,7 @@ pub(crate) async fn invoke_step(
 }
 
 /// The counterpart picks up the current step.
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/pick-up", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn esc_pick_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -112,7 +112,7 @@ pub struct AddParticipantRequest {
 }
 
 /// Add a participant to the current step.
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/participants", params(("id" = String, Path)), request_body = AddParticipantRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/participants", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = AddParticipantRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn add_participant(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -141,7 +141,7 @@ pub struct FamilyInformedRequest {
 }
 
 /// Record whether and when the family was informed about a step.
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/family-informed", params(("id" = String, Path)), request_body = FamilyInformedRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/family-informed", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = FamilyInformedRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn family_informed(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -164,7 +164,7 @@ pub struct OutcomeRequest {
 }
 
 /// Record the outcome of the current step.
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/outcome", params(("id" = String, Path)), request_body = OutcomeRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/outcome", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = OutcomeRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn record_outcome(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -187,11 +187,12 @@ pub(crate) async fn record_outcome(
 #[serde(deny_unknown_fields)]
 pub struct SituationRequest {
     pub to: Situation,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub reason: String,
 }
 
 /// Change the situation (an explicit, recorded act with a reason).
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/situation", params(("id" = String, Path)), request_body = SituationRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/situation", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = SituationRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn change_situation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -214,7 +215,7 @@ pub struct CloseRequest {
 }
 
 /// Close the escalation (needs a family-informed record for every step).
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/close", params(("id" = String, Path)), request_body = CloseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/close", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = CloseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn close_escalation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -238,11 +239,12 @@ pub(crate) async fn close_escalation(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub text: String,
 }
 
 /// Add a private note to an escalation: it stays on this node (never shared, never sent).
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 201, body = Object), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = NoteRequest, responses((status = 201, body = doorbraak_store::PrivateNote), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn add_note(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -269,7 +271,7 @@ pub(crate) async fn add_note(
 }
 
 /// The private notes of this organisation on an escalation.
-#[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = String, Path)), responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = Vec<doorbraak_store::PrivateNote>)), security(("bearer" = [])))]
 pub(crate) async fn list_notes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

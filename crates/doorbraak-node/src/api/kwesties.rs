@@ -18,7 +18,7 @@ pub(crate) async fn raise_kwestie(
 }
 
 /// The team's kwesties: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
 pub(crate) async fn list_kwesties(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -29,20 +29,20 @@ pub(crate) async fn list_kwesties(
 }
 
 /// One kwestie.
-#[utoipa::path(get, path = "/api/v1/kwesties/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/kwesties/{id}", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = KwestieResponse), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn get_kwestie(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<KwestieResponse>> {
     uuid(&id)?;
     let k = crate::ops::kwesties::get(&api.node, &u, &id).await?;
-    Ok(Json(serde_json::json!({
-        "version": k.version,
-        "overdue": k.overdue,
-        "offers_board_escalation": k.offers_board_escalation,
-        "state": k.state,
-    })))
+    Ok(Json(KwestieResponse {
+        version: k.version,
+        overdue: k.overdue,
+        offers_board_escalation: k.offers_board_escalation,
+        state: k.state,
+    }))
 }
 
 pub(crate) async fn kwestie_cmd(
@@ -61,7 +61,7 @@ pub(crate) async fn kwestie_cmd(
 }
 
 /// The team manager (or, once escalated to the board, a board member) picks up a kwestie.
-#[utoipa::path(post, path = "/api/v1/kwesties/{id}/pick-up", params(("id" = String, Path)), responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/pick-up", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn kwestie_pick_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -76,12 +76,13 @@ pub(crate) async fn kwestie_pick_up(
 pub struct EscalateToBoardRequest {
     /// The other person taking this step (the team manager when a professional asks, or the
     /// professional when the team manager asks).
+    #[schema(schema_with = doorbraak_model::schema::short_text)]
     pub co_signer: String,
     pub co_signer_role: Role,
 }
 
 /// Escalate an overdue kwestie to the board (professional together with team manager).
-#[utoipa::path(post, path = "/api/v1/kwesties/{id}/escalate-to-board", params(("id" = String, Path)), request_body = EscalateToBoardRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/escalate-to-board", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = EscalateToBoardRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn kwestie_to_board(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -100,6 +101,7 @@ pub(crate) async fn kwestie_to_board(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveKwestieRequest {
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub solution: String,
     pub scope: SolutionScope,
     pub solved_for_family: bool,
@@ -107,7 +109,7 @@ pub struct ResolveKwestieRequest {
 }
 
 /// Record how a kwestie was solved; it is then closed.
-#[utoipa::path(post, path = "/api/v1/kwesties/{id}/resolve", params(("id" = String, Path)), request_body = ResolveKwestieRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/kwesties/{id}/resolve", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = ResolveKwestieRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn kwestie_resolve(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

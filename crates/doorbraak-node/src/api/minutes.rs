@@ -19,7 +19,7 @@ pub(crate) async fn schedule_meeting(
 }
 
 /// Meetings and their minutes on this node: overdue approvals first (for the overviews).
-#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
 pub(crate) async fn list_meetings(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -30,7 +30,7 @@ pub(crate) async fn list_meetings(
 }
 
 /// Minutes waiting for my approval (what my reminders are about), with their deadlines.
-#[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Vec<crate::ops::minutes::Awaiting>)), security(("bearer" = [])))]
 pub(crate) async fn awaiting_me(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -39,17 +39,18 @@ pub(crate) async fn awaiting_me(
 }
 
 /// A meeting with its minutes, revisions and approvals.
-#[utoipa::path(get, path = "/api/v1/meetings/{id}", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = MeetingView), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn get_meeting(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<MeetingView>> {
     let id = uuid(&id)?.to_string();
     let m = api.node.read::<Minutes>(&u, &id).await?;
-    Ok(Json(
-        serde_json::json!({ "version": m.version, "state": m.state }),
-    ))
+    Ok(Json(MeetingView {
+        version: m.version,
+        state: m.state,
+    }))
 }
 
 pub(crate) async fn minutes_cmd(
@@ -69,11 +70,12 @@ pub(crate) async fn minutes_cmd(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContentRequest {
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub content: String,
 }
 
 /// Draft the minutes (revision 1).
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn draft_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -102,11 +104,12 @@ fn main_doc() -> DocTarget {
 pub struct ReviseRequest {
     #[serde(default = "main_doc")]
     pub target: DocTarget,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub content: String,
 }
 
 /// Make a new revision (voids earlier approvals).
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/revisions", params(("id" = String, Path)), request_body = ReviseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/revisions", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = ReviseRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn revise_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -130,7 +133,7 @@ pub struct CirculateRequest {
 }
 
 /// Circulate the current revision for approval.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/circulate", params(("id" = String, Path)), request_body = CirculateRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/circulate", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = CirculateRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn circulate_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -155,13 +158,16 @@ pub(crate) async fn circulate_minutes(
 pub struct ApproveRequest {
     #[serde(default = "main_doc")]
     pub target: DocTarget,
+    #[serde(deserialize_with = "doorbraak_model::text::whole_number")]
+    #[schema(maximum = 4294967295_u64)]
     pub revision: u32,
     /// SHA-256 (hex) of the text being approved.
+    #[schema(schema_with = doorbraak_model::schema::sha256)]
     pub content_hash: String,
 }
 
 /// Approve a revision (naming its number and content hash).
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/approve", params(("id" = String, Path)), request_body = ApproveRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/approve", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = ApproveRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn approve_minutes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -187,7 +193,7 @@ pub(crate) async fn approve_minutes(
 
 /// An export of final minutes with everything needed to verify the approvals offline
 /// (`doorbraak minutes verify BUNDLE`).
-#[utoipa::path(get, path = "/api/v1/meetings/{id}/bundle", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/bundle", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = MinutesBundleDoc), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn minutes_bundle(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -214,7 +220,7 @@ pub(crate) async fn minutes_bundle(
 }
 
 /// The final minutes with their approval record as a printable page (Dutch, print stylesheet).
-#[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = String, Path)), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn minutes_print(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -229,12 +235,15 @@ pub(crate) async fn minutes_print(
 pub struct RequestChangesRequest {
     #[serde(default = "main_doc")]
     pub target: DocTarget,
+    #[serde(deserialize_with = "doorbraak_model::text::whole_number")]
+    #[schema(maximum = 4294967295_u64)]
     pub revision: u32,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub comment: String,
 }
 
 /// Ask for changes to a revision, with a comment.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/request-changes", params(("id" = String, Path)), request_body = RequestChangesRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/request-changes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = RequestChangesRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn request_changes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -252,7 +261,7 @@ pub(crate) async fn request_changes(
 }
 
 /// Add an addendum (a correction) to final minutes.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/addenda", params(("id" = String, Path)), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/addenda", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = ContentRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn add_addendum(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

@@ -32,7 +32,9 @@ mod escalations;
 mod health;
 mod kwesties;
 mod minutes;
+mod openapi;
 mod oversight;
+mod views;
 
 pub use admin::*;
 pub use cases::*;
@@ -40,7 +42,9 @@ pub use escalations::*;
 pub(crate) use health::*;
 pub use kwesties::*;
 pub use minutes::*;
+pub use openapi::ApiDoc;
 pub use oversight::*;
+pub use views::*;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -135,13 +139,17 @@ fn created(r: ApiResult<Json<CommandResponse>>) -> ApiResult<(StatusCode, Json<C
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this status (e.g. `open`, `closed`, `raised`, `picked_up`).
     pub status: Option<String>,
     /// Only overdue items.
     pub overdue: Option<bool>,
+    /// Only the items of this case.
     pub case_ref: Option<String>,
+    /// At most this many (default 500).
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
 }
 
@@ -174,70 +182,6 @@ pub(crate) async fn list_rows(
         crate::ops::lists::rows(&api.node, u, kind, &filter).await?,
     ))
 }
-
-struct SecurityAddon;
-
-impl Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// Every command accepts an `Idempotency-Key` (the federation's admin actions, which are
-/// idempotent by nature, too: there it changes nothing).
-struct IdempotencyAddon;
-
-impl Modify for IdempotencyAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::{ObjectBuilder, Required, Type};
-        let header = ParameterBuilder::new()
-            .name("Idempotency-Key")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "Makes the command safe to retry: a repeated key (per person, kept at least 24 \
-                 hours) returns the first answer and has no second effect; the same key for \
-                 another operation is refused (422 input.idempotency_key_reused).",
-            ))
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(Idempotency::MAX_LEN))
-                    .pattern(Some("^[!-~]+$")),
-            ))
-            .build();
-        for item in openapi.paths.paths.values_mut() {
-            if let Some(op) = item.post.as_mut() {
-                op.parameters
-                    .get_or_insert_with(Vec::new)
-                    .push(header.clone().into());
-            }
-        }
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Doorbraak node API", description = "The JSON API of one organisation's Doorbraak node. Errors are `{code, rule, message_nl, message_en}`."),
-    paths(
-        me, create_case, list_cases, get_case,
-        raise_kwestie, list_kwesties, get_kwestie, kwestie_pick_up, kwestie_to_board, kwestie_resolve,
-        open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
-        add_participant, family_informed, record_outcome, change_situation, close_escalation, add_note, list_notes,
-        schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
-        approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
-        peers, federation_health, resend, reload_directory, team_overview, team_agenda, create_recommendation,
-        list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
-    ),
-    modifiers(&SecurityAddon, &IdempotencyAddon)
-)]
-pub struct ApiDoc;
 
 /// The JSON API's router (with `/healthz`, `/readyz` and `/metrics`); [`crate::http::router`]
 /// puts it beside the web UI's.

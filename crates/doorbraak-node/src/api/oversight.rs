@@ -4,17 +4,20 @@
 use super::*;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccessLogQuery {
     /// Only entries about this object id.
     pub object_id: Option<String>,
     /// Only entries of this person (user id).
     pub user_id: Option<String>,
+    /// At most this many (default 500).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
 }
 
 /// The access log (NEN 7513), for the functional administrator and quality officer.
-#[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Vec<doorbraak_store::AccessEntry>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn access_log(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -33,7 +36,7 @@ pub(crate) async fn access_log(
 }
 
 /// Reminders for my role (e.g. a pickup deadline passed).
-#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Vec<doorbraak_store::Notification>)), security(("bearer" = [])))]
 pub(crate) async fn notifications(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -45,7 +48,7 @@ pub(crate) async fn notifications(
 
 /// The team manager's overview: every kwestie and escalation of this node, overdue first, then
 /// by next deadline, with its age in days.
-#[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = crate::ops::team::TeamOverview), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn team_overview(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -55,7 +58,7 @@ pub(crate) async fn team_overview(
 
 /// The agenda of the team meeting (basisteamoverleg): open kwesties routed to it, overdue first,
 /// then the oldest.
-#[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = crate::ops::team::TeamAgenda), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn team_agenda(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -81,7 +84,7 @@ pub(crate) async fn create_recommendation(
 }
 
 /// The recommendations register of this organisation.
-#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
 pub(crate) async fn list_recommendations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -95,11 +98,12 @@ pub(crate) async fn list_recommendations(
 #[serde(deny_unknown_fields)]
 pub struct RecommendationStatusRequest {
     pub status: doorbraak_model::RecommendationStatus,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub note: String,
 }
 
 /// Move a recommendation on (in progress, done, dropped), with a note.
-#[utoipa::path(post, path = "/api/v1/recommendations/{id}/status", params(("id" = String, Path)), request_body = RecommendationStatusRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/status", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = RecommendationStatusRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn recommendation_status(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -127,7 +131,7 @@ pub(crate) async fn recommendation_status(
 }
 
 /// Record follow-up on a recommendation.
-#[utoipa::path(post, path = "/api/v1/recommendations/{id}/follow-up", params(("id" = String, Path)), request_body = NoteRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/follow-up", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = NoteRequest, responses((status = 200, body = CommandResponse), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn recommendation_follow_up(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

@@ -39,9 +39,8 @@ pub async fn known(node: &Node, case_ref: &str) -> Result<CaseRef, NodeError> {
     let c = CaseRef::parse(case_ref)?;
     match node.store.case(c.as_str()).await? {
         Some(_) => Ok(c),
-        None => Err(RuleViolation::InvalidField {
-            field: "case_ref",
-            reason: "no such case on this node",
+        None => Err(RuleViolation::NotFound {
+            what: "The case (case_ref) on this node",
         }
         .into()),
     }

@@ -17,18 +17,22 @@ use crate::app::{Applied, Idempotency, Node, NodeError, User};
 #[serde(deny_unknown_fields)]
 pub struct OpenEscalationRequest {
     /// A case of this node.
+    #[schema(value_type = doorbraak_model::CaseRef)]
     pub case_ref: String,
     pub situation: Situation,
     /// Step 1 for situation 1; step 2 for situations 2 and 3.
     pub first_step: Step,
     /// OINs of the counterpart organisations (members of the federation directory).
+    #[schema(value_type = Vec<doorbraak_model::Oin>, min_items = 1, max_items = 16)]
     pub counterparts: Vec<String>,
     /// Participants of the first step; the opener is added if missing.
     #[serde(default)]
     pub participants: Vec<Participant>,
     /// What is asked of whom.
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub question: String,
     /// What the child or family needs.
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub needs: String,
     /// Required, with no default: is the ask "I (a youth protector) cannot reach the local team
     /// while seeking youth help"? `true` is refused with the pointer to the referral routes
@@ -44,8 +48,11 @@ pub struct InvokeStepRequest {
     pub participants: Vec<Participant>,
     /// OINs of organisations joining at this step (e.g. the municipality at step 3).
     #[serde(default)]
+    #[schema(value_type = Vec<doorbraak_model::Oin>)]
     pub joining: Vec<String>,
+    /// Why the step is needed (required for step 3).
     #[serde(default)]
+    #[schema(schema_with = doorbraak_model::schema::optional_text)]
     pub reason: String,
 }
 
@@ -61,9 +68,8 @@ pub fn oin(field: &'static str, s: &str) -> Result<Oin, RuleViolation> {
 fn member(node: &Node, field: &'static str, s: &str) -> Result<OrgRef, RuleViolation> {
     node.directory()
         .org_ref(&oin(field, s)?)
-        .ok_or(RuleViolation::InvalidField {
-            field,
-            reason: "not a member of the federation directory",
+        .ok_or(RuleViolation::NotFound {
+            what: "The organisation in the federation directory",
         })
 }
 

@@ -15,13 +15,17 @@ use crate::app::{Applied, Idempotency, Node, NodeError, User};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaiseKwestieRequest {
+    #[schema(value_type = Option<doorbraak_model::CaseRef>)]
     pub case_ref: Option<String>,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub obstacle: String,
     pub categories: BTreeSet<KwestieCategory>,
     pub preparation: Preparation,
     #[serde(default)]
+    #[schema(schema_with = doorbraak_model::schema::optional_text)]
     pub child_needs: String,
     #[serde(default)]
+    #[schema(schema_with = doorbraak_model::schema::optional_text)]
     pub facilities_needed: String,
     pub route: KwestieRoute,
 }

@@ -19,11 +19,14 @@ use crate::app::{Applied, Idempotency, Node, NodeError, User};
 #[serde(deny_unknown_fields)]
 pub struct ScheduleMeetingRequest {
     /// The escalation this meeting belongs to.
+    #[schema(schema_with = doorbraak_model::schema::uuid)]
     pub escalation: String,
     pub step: Step,
     /// RFC 3339 date and time of the meeting.
+    #[schema(schema_with = doorbraak_model::schema::date_time)]
     pub date: String,
     pub participants: Vec<Participant>,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub agenda: String,
 }
 

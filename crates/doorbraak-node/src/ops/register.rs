@@ -16,11 +16,15 @@ use crate::app::{Applied, Idempotency, Node, NodeError, User};
 #[serde(deny_unknown_fields)]
 pub struct CreateRecommendationRequest {
     pub origin: doorbraak_model::RecommendationOrigin,
+    #[schema(schema_with = doorbraak_model::schema::short_text)]
     pub title: String,
+    #[schema(schema_with = doorbraak_model::schema::text)]
     pub text: String,
     /// Person id of the owner.
+    #[schema(schema_with = doorbraak_model::schema::short_text)]
     pub owner: String,
     /// Due date, `YYYY-MM-DD`.
+    #[schema(schema_with = doorbraak_model::schema::date)]
     pub due: String,
     /// Share the text (not only the counts) with the municipality.
     #[serde(default)]

@@ -1,0 +1,26 @@
+"""Schemathesis hooks for a Doorbraak node (see crates/doorbraak/tests/openapi.rs).
+
+A client uses a fresh Idempotency-Key for every operation; the same key for another operation
+is refused (422 input.idempotency_key_reused), as the idempotency draft prescribes. Generated
+test cases draw keys from a small space and would reuse them across operations, so a valid key
+gets a unique suffix just before it is sent. A key that breaks the documented pattern is left
+as it is, so the node's refusal of malformed keys is still tested.
+"""
+
+import itertools
+import re
+
+import schemathesis
+
+_VALID = re.compile(r"^[!-~]{1,128}$")
+_counter = itertools.count()
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key":
+            key = headers[name]
+            if isinstance(key, str) and _VALID.match(key):
+                headers[name] = f"{key[:100]}-{next(_counter)}"
