@@ -38,6 +38,8 @@ fn schemathesis() -> Option<String> {
 fn run(st: &str, base: &str, token: &str, paths: Option<&str>, report: &Path) -> (bool, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/schemathesis");
     let mut cmd = Command::new(st);
+    // schemathesis keeps a cache in its working directory: the test's temp dir, not the repo
+    cmd.current_dir(report.parent().unwrap_or(report));
     cmd.arg("--config-file")
         .arg(dir.join("schemathesis.toml"))
         .arg("run")

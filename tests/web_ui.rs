@@ -293,7 +293,25 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     );
     let next = b.text("#volgende-stap-waarom").await.unwrap();
     assert!(next.contains("(ladder."), "{next}");
-    // recording that the family was informed is allowed once, then refused by its rule
+    // recording that the family was informed is allowed once, then refused by its rule; no
+    // answer is chosen for her, and the record asks for her confirmation
+    let blank = b
+        .client
+        .execute(
+            "const f = document.getElementById('gezin').form; \
+             return [document.getElementById('fam-voor').checked, \
+                     document.getElementById('fam-na').checked, f.checkValidity()];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        blank,
+        serde_json::json!([false, false, false]),
+        "nothing pre-selected"
+    );
+    b.click("#fam-voor").await.unwrap();
+    b.click("#fam-bevestig").await.unwrap();
     submit(&b, "#gezin").await;
     let ok = b.text("main .melding").await.unwrap();
     assert!(ok.contains("gezin geïnformeerd"), "{ok}");
@@ -469,7 +487,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
 
     // 4. Vera approves at Veilig Thuis; the minutes become final
     login(&b, &vt, "vera").await;
-    reload_until(&b, &format!("{vt}/"), "#wacht", "Notulen ter goedkeuring").await;
+    reload_until(&b, &format!("{vt}/"), "#wacht", "Verslagen ter goedkeuring").await;
     b.goto(&format!("{vt}{meeting_path}")).await.unwrap();
     shot(&b, "notulen-goedkeuren.png").await;
     submit(&b, "#goedkeuren").await;

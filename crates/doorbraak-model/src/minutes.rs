@@ -614,8 +614,10 @@ impl Aggregate for Minutes {
                 Ok(vec![ev(E::Circulated {
                     target: *target,
                     revision: doc.current_number(),
+                    // the approval period runs from the circulation, but never from before the
+                    // meeting: minutes of a meeting still to come cannot be approved yet
                     deadline: Some(crate::calendar::add_working_days(
-                        now,
+                        now.max(m.meeting.date),
                         m.policy.minutes_approval_working_days,
                     )),
                 })])
@@ -626,6 +628,9 @@ impl Aggregate for Minutes {
                 content_hash: hash,
                 signature,
             } => {
+                if now < m.meeting.date {
+                    return Err(RuleViolation::ApprovalBeforeMeeting);
+                }
                 let doc = open_doc(m, *target)?;
                 check_revision(doc, *revision)?;
                 let cur = doc.current().ok_or(RuleViolation::NotCirculated)?;

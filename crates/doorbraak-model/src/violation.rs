@@ -121,6 +121,8 @@ pub enum RuleViolation {
     MinutesFinal,
     /// Only final minutes are printed for the dossier.
     MinutesNotFinal,
+    /// Minutes are approved after their meeting took place.
+    ApprovalBeforeMeeting,
     NotCirculated,
     StaleRevision {
         given: u32,
@@ -241,6 +243,7 @@ impl RuleViolation {
             MinutesAlreadyDrafted => "minutes.already_drafted",
             MinutesFinal => "minutes.final_never_changes",
             MinutesNotFinal => "minutes.not_final",
+            ApprovalBeforeMeeting => "minutes.approval_before_meeting",
             NotCirculated => "minutes.not_circulated",
             StaleRevision { .. } => "minutes.stale_revision",
             ContentHashMismatch => "minutes.content_hash",
@@ -403,6 +406,7 @@ impl RuleViolation {
             MinutesAlreadyDrafted => "Voor dit overleg is al een verslag opgesteld; maak een nieuwe versie".into(),
             MinutesFinal => "Dit verslag is definitief en verandert niet meer; een correctie is een addendum".into(),
             MinutesNotFinal => "Alleen een definitief verslag kan worden afgedrukt voor het dossier".into(),
+            ApprovalBeforeMeeting => "Een verslag wordt goedgekeurd nadat het overleg heeft plaatsgevonden".into(),
             NotCirculated => "Deze versie is nog niet rondgestuurd ter goedkeuring".into(),
             StaleRevision { given, current } => format!(
                 "U reageert op versie {given}, maar de actuele versie is {current}; lees de nieuwe versie"
@@ -522,6 +526,7 @@ impl RuleViolation {
             MinutesAlreadyDrafted => "Minutes have already been drafted for this meeting; make a new revision".into(),
             MinutesFinal => "These minutes are final and never change; a correction is an addendum".into(),
             MinutesNotFinal => "Only final minutes can be printed for the dossier".into(),
+            ApprovalBeforeMeeting => "Minutes are approved after the meeting took place".into(),
             NotCirculated => "This revision has not been circulated for approval yet".into(),
             StaleRevision { given, current } => format!(
                 "You respond to revision {given}, but the current revision is {current}; read the new revision"

@@ -355,6 +355,42 @@ fn approval_is_due_within_five_working_days() {
 }
 
 #[test]
+fn minutes_are_approved_after_their_meeting_and_their_deadline_falls_after_it() {
+    // the meeting is on day 3; minutes drafted and circulated ahead of it (day 1)
+    let early = ok(
+        Some(&scheduled()),
+        C::Draft {
+            content: "Agenda-tekst".into(),
+        },
+        &eva(),
+        day(1),
+    );
+    let early = ok(
+        Some(&early),
+        C::Circulate {
+            target: DocTarget::Main,
+        },
+        &eva(),
+        day(1),
+    );
+    // five working days from the meeting (Thursday 5 November), not from the circulation
+    assert_eq!(
+        early.main.as_ref().unwrap().approval_deadline,
+        Some(day(10))
+    );
+    assert_eq!(
+        refused(Some(&early), approve(1, "Agenda-tekst"), &gerda(), day(2)),
+        "minutes.approval_before_meeting"
+    );
+    let approved = ok(Some(&early), approve(1, "Agenda-tekst"), &gerda(), day(3));
+    assert_eq!(
+        approved.awaiting(DocTarget::Main).len(),
+        2,
+        "gerda approved"
+    );
+}
+
+#[test]
 fn a_meeting_id_names_the_organisation_that_schedules_it() {
     assert!(is_of_home(&scheduled().id.0, &oin(LT)));
     let rule = refused::<Minutes>(

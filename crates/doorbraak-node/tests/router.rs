@@ -174,3 +174,28 @@ async fn an_idempotency_key_is_checked_and_keeps_the_first_answer() {
     assert_eq!(bad.0, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.1["rule"], "input.invalid_field");
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_a_page_and_an_unknown_api_address_is_json() {
+    let app = app().await;
+    let (s, page) = send(&app, "GET", "/bestaat-niet", None, None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let html = page.as_str().unwrap_or_default();
+    assert!(
+        html.contains("<html lang=\"nl\"") && html.contains("Deze pagina bestaat niet"),
+        "{html}"
+    );
+    let (s, b) = send(
+        &app,
+        "GET",
+        "/api/v1/bestaat-niet",
+        Some("dev-eva-teammanager"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, b["rule"].as_str()),
+        (StatusCode::NOT_FOUND, Some("http.not_found"))
+    );
+}

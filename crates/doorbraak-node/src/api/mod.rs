@@ -243,6 +243,5 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", v1)
-        .fallback(not_found)
         .with_state(api)
 }

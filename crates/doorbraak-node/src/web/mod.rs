@@ -12,6 +12,7 @@
 pub mod oidc;
 mod pages;
 pub mod session;
+pub mod time;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -268,7 +269,7 @@ fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'st
     let mut v = vec![("/", lang.t("Start", "Home"))];
     match role {
         R::Professional | R::BehaviouralScientist => {
-            v.push(("/zaken", lang.t("Zaken", "Cases")));
+            v.push(("/zaken", lang.t("Casussen", "Cases")));
             v.push(("/escalaties", lang.t("Escalaties", "Escalations")));
             v.push(("/kwesties", lang.t("Kwesties", "Kwesties")));
             v.push(("/overleggen", lang.t("Overleggen", "Meetings")));
@@ -383,6 +384,17 @@ pub fn sessions_full() -> ApiError {
 }
 
 /// A full error page (for refusals that leave nothing else to show).
+/// An address that is no page (the JSON API answers its own unknown addresses in JSON).
+async fn not_found(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
+    let e = ApiError::new(
+        StatusCode::NOT_FOUND,
+        "http.not_found",
+        "Deze pagina bestaat niet",
+        "No such page",
+    );
+    error_page(&site, &ctx, &e)
+}
+
 pub fn error_page(site: &Site, ctx: &Ctx, e: &ApiError) -> Response {
     let mut r = page(
         site,
@@ -500,5 +512,6 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/auth/login", axum::routing::get(oidc::login))
         .route("/auth/callback", axum::routing::get(oidc::callback))
         .route_layer(axum::middleware::from_fn_with_state(site.clone(), guard))
+        .fallback(not_found)
         .with_state(site)
 }

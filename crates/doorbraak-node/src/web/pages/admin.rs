@@ -37,7 +37,7 @@ pub(super) fn cert_rows(ctx: &Ctx, site: &Site) -> Markup {
                             @if let Some(c) = c {
                                 td { (c.subject) }
                                 td {
-                                    (Timestamp::from_second(c.not_after).map(fmt_day).unwrap_or_default())
+                                    (Timestamp::from_second(c.not_after).map(|t| time::day(t, ctx.lang)).unwrap_or_default())
                                     @let days = c.not_after.saturating_sub(now) / 86_400;
                                     " (" (days) (ctx.t(" dagen", " days")) ")"
                                     @if days < 30 { " " span.badge.te-laat { (ctx.t("verloopt binnenkort", "expires soon")) } }
@@ -110,7 +110,7 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                         tr {
                             td { code.klein { (d.message_id) } br; span.klein { (d.stream_kind.clone().unwrap_or_default()) " " (d.stream_id.clone().unwrap_or_default()) } }
                             td { (peers.iter().find(|p| p.oin == d.destination).map_or(d.destination.clone(), |p| p.name.clone())) }
-                            td { (fmt_ts(d.rejected_at)) }
+                            td { (time::moment_of(ctx.lang, d.rejected_at)) }
                             td { (d.reason) }
                         }
                     }
@@ -135,8 +135,8 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                             td { (d.stream_kind) " " code.klein { (d.stream_id) } }
                             td { (d.seq) }
                             td { code.klein { (d.local_event_id) } br; code.klein { (d.home_event_id) } }
-                            td { (fmt_ts(d.detected_at)) }
-                            td { @match d.repaired_at { Some(t) => (fmt_ts(t)), None => span.badge.te-laat { (ctx.t("nog niet", "not yet")) } } }
+                            td { (time::moment_of(ctx.lang, d.detected_at)) }
+                            td { @match d.repaired_at { Some(t) => (time::moment_of(ctx.lang, t)), None => span.badge.te-laat { (ctx.t("nog niet", "not yet")) } } }
                         }
                     }
                 }
@@ -222,7 +222,7 @@ pub(super) async fn access_log(
     let content = html! {
         form.zoek method="get" action="/beheer/toegangslog" role="search" {
             div {
-                label for="object_id" { (ctx.t("Object-id (escalatie, overleg, zaak, ...)", "Object id (escalation, meeting, case, ...)")) }
+                label for="object_id" { (ctx.t("Object-id (escalatie, overleg, casus, ...)", "Object id (escalation, meeting, case, ...)")) }
                 input #object_id name="object_id" value=(object) maxlength="100";
             }
             div {
@@ -246,7 +246,7 @@ pub(super) async fn access_log(
             tbody {
                 @for r in &rows {
                     tr {
-                        td { (fmt_ts(r.at)) }
+                        td { (time::moment_of(ctx.lang, r.at)) }
                         td { (r.user_id) }
                         td { (r.user_role) }
                         td { (action_label(ctx.lang, r.action)) }

@@ -19,13 +19,13 @@ pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
         html! {
             table id=(id) {
                 caption { (caption) }
-                thead { tr { th scope="col" { (ctx.t("Zaak", "Case")) } th scope="col" { (ctx.t("Omschrijving", "Description")) } th scope="col" { (ctx.t("Sinds", "Since")) } } }
+                thead { tr { th scope="col" { (ctx.t("Casus", "Case")) } th scope="col" { (ctx.t("Omschrijving", "Description")) } th scope="col" { (ctx.t("Sinds", "Since")) } } }
                 tbody {
                     @for c in rows {
                         tr {
                             td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
                             td { (c.title) }
-                            td { (fmt_day(c.created_at)) }
+                            td { (time::day_of(ctx.lang, c.created_at)) }
                         }
                     }
                 }
@@ -41,18 +41,18 @@ pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
         @if !others.is_empty() {
             (table(ctx.t("Andere zaken van de organisatie", "Other cases of the organisation"), "andere-zaken", &others))
         }
-        h2 { (ctx.t("Nieuwe zaak registreren", "Register a new case")) }
+        h2 { (ctx.t("Nieuwe casus registreren", "Register a new case")) }
         form method="post" action="/zaken" {
             (ctx.csrf_field())
-            p.hint { (ctx.t("Gebruik een pseudoniem zaaknummer, nooit een BSN.", "Use a pseudonymous case number, never a BSN.")) }
-            label for="case_ref" { (ctx.t("Zaaknummer", "Case number")) }
+            p.hint { (ctx.t("Gebruik een pseudoniem casusnummer, nooit een BSN.", "Use a pseudonymous case number, never a BSN.")) }
+            label for="case_ref" { (ctx.t("Casusnummer", "Case number")) }
             input #case_ref name="case_ref" required maxlength="64";
             label for="title" { (ctx.t("Omschrijving", "Description")) }
             input #title name="title" required maxlength="200";
             button type="submit" { (ctx.t("Registreren", "Register")) }
         }
     };
-    let title = ctx.t("Zaken", "Cases").to_owned();
+    let title = ctx.t("Casussen", "Cases").to_owned();
     page(&site, &ctx, &title, content)
 }
 
@@ -78,7 +78,7 @@ pub(super) async fn create_case(
     };
     match created {
         Ok(_) => {
-            site.flash(&ctx, true, "Zaak geregistreerd", "Case registered");
+            site.flash(&ctx, true, "Casus geregistreerd", "Case registered");
             see_other(&format!("/zaken/{}", urlencode(&case_ref)))
         }
         Err(e) => {
@@ -125,8 +125,8 @@ pub(super) async fn case_page(
         h2 { (ctx.t("Escalaties", "Escalations")) }
         (escalation_table(&site, &ctx, &escs))
         h2 { (ctx.t("Kwesties", "Kwesties")) }
-        (kwestie_table(&ctx, &kws))
+        (kwestie_table(&site, &ctx, &kws))
     };
-    let title = format!("{} {}", ctx.t("Zaak", "Case"), case.case_ref);
+    let title = format!("{} {}", ctx.t("Casus", "Case"), case.case_ref);
     page(&site, &ctx, &title, content)
 }

@@ -80,9 +80,12 @@ pub(super) async fn esc_pick_up(
 
 #[derive(Debug, Deserialize)]
 pub struct FamilyForm {
+    #[serde(default)]
     pub when: String,
     #[serde(default)]
     pub explanation: String,
+    #[serde(default)]
+    pub confirmed: Option<String>,
 }
 
 pub(super) async fn esc_family(
@@ -99,6 +102,7 @@ pub(super) async fn esc_family(
         let step = e
             .current_step()
             .ok_or(RuleViolation::NotFound { what: "Step" })?;
+        confirmed(&f.confirmed)?;
         let informed = match choice("when", &f.when, &["before", "after"])? {
             "after" => FamilyInformed::After {
                 at: now,
@@ -184,8 +188,11 @@ pub(super) async fn esc_next_step(
 
 #[derive(Debug, Deserialize)]
 pub struct OutcomeForm {
+    #[serde(default)]
     pub resolved: String,
     pub summary: String,
+    #[serde(default)]
+    pub confirmed: Option<String>,
 }
 
 pub(super) async fn esc_outcome(
@@ -196,6 +203,9 @@ pub(super) async fn esc_outcome(
     WebForm(f): WebForm<OutcomeForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
+    if let Err(e) = confirmed(&f.confirmed) {
+        return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+    }
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
         Ok("yes") => StepOutcome::Resolved { summary: f.summary },
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
@@ -265,11 +275,13 @@ pub(super) async fn esc_schedule(
         Ok(x) => x,
         Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
     };
-    // datetime-local gives "YYYY-MM-DDTHH:MM"; the form says UTC
-    let date = if f.date.len() == 16 {
-        format!("{}:00Z", f.date)
-    } else {
-        f.date.clone()
+    // datetime-local gives "YYYY-MM-DDTHH:MM" in Dutch time
+    let Some(date) = time::parse_input(&f.date).map(|t| t.to_string()) else {
+        let e = ApiError::from(RuleViolation::InvalidField {
+            field: "date",
+            reason: "not a date and time (DD-MM-YYYY, HH:MM)",
+        });
+        return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
     };
     let request = ops::minutes::ScheduleMeetingRequest {
         escalation: id.clone(),

@@ -17,7 +17,7 @@ pub(super) fn escalation_table(
         } @else {
             table.escalaties {
                 thead { tr {
-                    th scope="col" { (ctx.t("Zaak", "Case")) }
+                    th scope="col" { (ctx.t("Casus", "Case")) }
                     th scope="col" { (ctx.t("Van", "From")) }
                     th scope="col" { (ctx.t("Stap", "Step")) }
                     th scope="col" { (ctx.t("Situatie", "Situation")) }
@@ -32,7 +32,7 @@ pub(super) fn escalation_table(
                             td { (r.step.map(|s| s.to_string()).unwrap_or_default()) }
                             td { (r.situation.map(|s| s.to_string()).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
-                            td { (r.next_deadline.map(fmt_ts).unwrap_or_default()) }
+                            td { @if let Some(t) = r.next_deadline { (deadline(ctx, t, site.node.now())) } }
                         }
                     }
                 }
@@ -107,7 +107,7 @@ pub(super) async fn escalation_form(
             "Fill in only what is needed. The first step follows from the situation. Do not put a BSN or other directly identifying data in the text.")) }
         form.formulier method="post" action="/escalaties" {
             (ctx.csrf_field())
-            label for="case_ref" { (ctx.t("Zaak", "Case")) }
+            label for="case_ref" { (ctx.t("Casus", "Case")) }
             select #case_ref name="case_ref" required {
                 @for c in &cases {
                     option value=(c.case_ref) selected[c.case_ref == f.case_ref] { (c.case_ref) " — " (c.title) }
@@ -320,16 +320,16 @@ pub(super) async fn escalation_page(
     let overdue = e.is_overdue(now);
     let content = html! {
         dl.gegevens {
-            dt { (ctx.t("Zaak", "Case")) } dd { (e.case_ref.as_str()) }
+            dt { (ctx.t("Casus", "Case")) } dd { (e.case_ref.as_str()) }
             dt { (ctx.t("Situatie", "Situation")) } dd #situatie { (situation_label(ctx.lang, e.situation)) }
-            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (fmt_ts(e.opened_at)) }
+            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (time::moment_of(ctx.lang, e.opened_at)) }
             dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&site, c.oin.as_str())) " " } }
             dt { (ctx.t("Status", "Status")) } dd #status {
                 @if e.is_closed() { (status_label(ctx.lang, "closed")) }
                 @else if let Some(c) = cur {
                     (step_label(ctx.lang, c.step)) " · "
                     @if c.picked_up.is_some() { span #opgepakt { (ctx.t("opgepakt", "picked up")) } }
-                    @else { (ctx.t("wacht op oppakken vóór ", "waiting to be picked up before ")) (fmt_ts(c.pickup_deadline)) }
+                    @else { (ctx.t("wacht op oppakken vóór ", "waiting to be picked up before ")) (deadline(&ctx, c.pickup_deadline, site.node.now())) }
                     @if overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
                 }
             }
@@ -344,11 +344,12 @@ pub(super) async fn escalation_page(
                     (action(&ctx, check, &format!("{path}/gezin"), ctx.t("Vastleggen: gezin geïnformeerd", "Record: family informed"), "gezin", html! {
                         fieldset {
                             legend { (ctx.t("Wanneer is het gezin geïnformeerd?", "When was the family informed?")) }
-                            div.keuze { input type="radio" name="when" id="fam-voor" value="before" checked; label for="fam-voor" { (ctx.t("vooraf meegenomen", "taken along beforehand")) } }
-                            div.keuze { input type="radio" name="when" id="fam-na" value="after"; label for="fam-na" { (ctx.t("achteraf, met uitleg", "afterwards, with an explanation")) } }
+                            div.keuze { input type="radio" name="when" id="fam-voor" value="before" required; label for="fam-voor" { (ctx.t("vooraf meegenomen", "taken along beforehand")) } }
+                            div.keuze { input type="radio" name="when" id="fam-na" value="after" required; label for="fam-na" { (ctx.t("achteraf, met uitleg", "afterwards, with an explanation")) } }
                         }
                         label for="fam-uitleg" { (ctx.t("Uitleg (bij achteraf)", "Explanation (if afterwards)")) }
                         textarea #fam-uitleg name="explanation" rows="2" maxlength="2000" {}
+                        (confirm_field(&ctx, "fam-bevestig"))
                     }))
                 }
                 @if let Some((s, check)) = &next_check {
@@ -362,11 +363,12 @@ pub(super) async fn escalation_page(
                 (action(&ctx, &outcome_check, &format!("{path}/uitkomst"), ctx.t("Uitkomst van deze stap vastleggen", "Record this step's outcome"), "uitkomst", html! {
                     fieldset {
                         legend { (ctx.t("Is het verschil overbrugd?", "Was the difference bridged?")) }
-                        div.keuze { input type="radio" name="resolved" id="uit-ja" value="yes" checked; label for="uit-ja" { (ctx.t("ja", "yes")) } }
-                        div.keuze { input type="radio" name="resolved" id="uit-nee" value="no"; label for="uit-nee" { (ctx.t("nee", "no")) } }
+                        div.keuze { input type="radio" name="resolved" id="uit-ja" value="yes" required; label for="uit-ja" { (ctx.t("ja", "yes")) } }
+                        div.keuze { input type="radio" name="resolved" id="uit-nee" value="no" required; label for="uit-nee" { (ctx.t("nee", "no")) } }
                     }
                     label for="uit-samenvatting" { (ctx.t("Samenvatting", "Summary")) }
                     textarea #uit-samenvatting name="summary" rows="2" maxlength="4000" required {}
+                    (confirm_field(&ctx, "uit-bevestig"))
                 }))
                 @if let Some(c) = cur {
                     details.actie #overleg {
@@ -374,8 +376,9 @@ pub(super) async fn escalation_page(
                         form method="post" action={ (path) "/overleg" } {
                             (ctx.csrf_field())
                             input type="hidden" name="step" value=(c.step.number());
-                            label for="datum" { (ctx.t("Datum en tijd (UTC)", "Date and time (UTC)")) }
-                            input #datum type="datetime-local" name="date" required;
+                            label for="datum" { (ctx.t("Datum en tijd", "Date and time")) }
+                            input #datum type="datetime-local" name="date" required aria-describedby="datum-uitleg";
+                            p.hint #datum-uitleg { (ctx.t("Nederlandse tijd.", "Dutch time (Europe/Amsterdam).")) }
                             fieldset {
                                 legend { (ctx.t("Deelnemers (uit minstens twee organisaties)", "Participants (from at least two organisations)")) }
                                 @for (i, p) in candidates.iter().enumerate() {
@@ -398,10 +401,10 @@ pub(super) async fn escalation_page(
             @for s in &e.steps {
                 li {
                     strong { (step_label(ctx.lang, s.step)) }
-                    " — " (ctx.t("ingezet ", "invoked ")) (fmt_ts(s.invoked_at))
-                    @if let Some((_, at)) = &s.picked_up { "; " (ctx.t("opgepakt ", "picked up ")) (fmt_ts(*at)) }
+                    " — " (ctx.t("ingezet ", "invoked ")) (time::moment_of(ctx.lang, s.invoked_at))
+                    @if let Some((_, at)) = &s.picked_up { "; " (ctx.t("opgepakt ", "picked up ")) (time::moment_of(ctx.lang, *at)) }
                     @if let Some(f) = &s.family {
-                        "; " (ctx.t("gezin geïnformeerd ", "family informed ")) (fmt_ts(f.at()))
+                        "; " (ctx.t("gezin geïnformeerd ", "family informed ")) (time::moment_of(ctx.lang, f.at()))
                     }
                     @if let Some((o, _)) = &s.outcome {
                         "; " @if o.is_resolved() { (ctx.t("overbrugd", "bridged")) } @else { (ctx.t("niet overbrugd", "not bridged")) }
@@ -414,7 +417,7 @@ pub(super) async fn escalation_page(
         @if meetings.is_empty() { p { (ctx.t("Nog geen overleg gepland.", "No meeting scheduled yet.")) } }
         ul {
             @for m in &meetings {
-                li { a href={ "/overleggen/" (m.id) } { (fmt_ts(m.meeting.date)) " — " (step_label(ctx.lang, m.meeting.step)) } }
+                li { a href={ "/overleggen/" (m.id) } { (time::moment_of(ctx.lang, m.meeting.date)) " — " (step_label(ctx.lang, m.meeting.step)) } }
             }
         }
     };

@@ -31,7 +31,7 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
                                     (org_name(&site, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
                                 }
                                 " " (status_badge(ctx.lang, cur.is_overdue(site.node.now()), "open"))
-                                " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (fmt_ts(cur.pickup_deadline)) }
+                                " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (deadline(&ctx, cur.pickup_deadline, site.node.now())) }
                             }
                         });
                     }
@@ -74,7 +74,7 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
                 waiting.push(html! {
                     li.wacht {
                         a href={ "/overleggen/" (i.meeting) } {
-                            (ctx.t("Notulen ter goedkeuring (versie ", "Minutes to approve (revision "))
+                            (ctx.t("Verslagen ter goedkeuring (versie ", "Minutes to approve (revision "))
                             (i.revision) ")"
                         }
                         @if i.overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
@@ -110,7 +110,7 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
                 h2 #herinnering-kop { (ctx.t("Herinneringen", "Reminders")) }
                 ul {
                     @for n in notes.iter().take(20) {
-                        li { (fmt_ts(n.created_at)) ": " (ctx.t(&n.message_nl, &n.message_en)) }
+                        li { (time::moment_of(ctx.lang, n.created_at)) ": " (ctx.t(&n.message_nl, &n.message_en)) }
                     }
                 }
             }
@@ -122,12 +122,12 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
                     Role::Professional | Role::BehaviouralScientist => {
                         li { a href="/zaken" { (ctx.t("Mijn zaken: escalatie openen of kwestie melden", "My cases: open an escalation or raise a kwestie")) } }
                         li { a href="/escalaties" { (ctx.t("Escalaties volgen", "Follow escalations")) } }
-                        li { a href="/overleggen" { (ctx.t("Overleggen en notulen", "Meetings and minutes")) } }
+                        li { a href="/overleggen" { (ctx.t("Overleggen en verslagen", "Meetings and minutes")) } }
                     }
                     Role::TeamManager | Role::Director | Role::BoardMember => {
                         li { a href="/team" { (ctx.t("Teamoverzicht en agenda van het teamoverleg", "Team overview and team-meeting agenda")) } }
                         li { a href="/escalaties" { (ctx.t("Escalaties", "Escalations")) } }
-                        li { a href="/overleggen" { (ctx.t("Overleggen en notulen ter goedkeuring", "Meetings and minutes to approve")) } }
+                        li { a href="/overleggen" { (ctx.t("Overleggen en verslagen ter goedkeuring", "Meetings and minutes to approve")) } }
                     }
                     Role::Alderman | Role::CivilServant => {
                         li { a href="/sturing" { (ctx.t("Waar de samenwerking stagneert", "Where cooperation stagnates")) } }

@@ -5,7 +5,11 @@ use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ kwesties
 
-pub(super) fn kwestie_table(ctx: &Ctx, rows: &[ops::lists::Listed<Kwestie>]) -> Markup {
+pub(super) fn kwestie_table(
+    site: &Site,
+    ctx: &Ctx,
+    rows: &[ops::lists::Listed<Kwestie>],
+) -> Markup {
     html! {
         @if rows.is_empty() {
             p { (ctx.t("Geen kwesties.", "No kwesties.")) }
@@ -13,7 +17,7 @@ pub(super) fn kwestie_table(ctx: &Ctx, rows: &[ops::lists::Listed<Kwestie>]) -> 
             table {
                 thead { tr {
                     th scope="col" { (ctx.t("Kwestie", "Kwestie")) }
-                    th scope="col" { (ctx.t("Zaak", "Case")) }
+                    th scope="col" { (ctx.t("Casus", "Case")) }
                     th scope="col" { (ctx.t("Status", "Status")) }
                     th scope="col" { (ctx.t("Termijn", "Deadline")) }
                 } }
@@ -23,7 +27,7 @@ pub(super) fn kwestie_table(ctx: &Ctx, rows: &[ops::lists::Listed<Kwestie>]) -> 
                             td { a href={ "/kwesties/" (r.id) } { (k.obstacle.chars().take(80).collect::<String>()) } }
                             td { (r.case_ref.clone().unwrap_or_else(|| "—".into())) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
-                            td { (r.next_deadline.map(fmt_ts).unwrap_or_default()) }
+                            td { @if let Some(t) = r.next_deadline { (deadline(ctx, t, site.node.now())) } }
                         }
                     }
                 }
@@ -40,7 +44,7 @@ pub(super) async fn kwesties(State(site): Web, a: Authed) -> Response {
     };
     let content = html! {
         p { a.knop href="/kwesties/nieuw" { (ctx.t("Kwestie melden", "Raise a kwestie")) } }
-        (kwestie_table(&ctx, &rows))
+        (kwestie_table(&site, &ctx, &rows))
     };
     let title = ctx.t("Kwesties", "Kwesties").to_owned();
     page(&site, &ctx, &title, content)
@@ -135,9 +139,9 @@ pub(super) async fn kwestie_form(
         @if let Some(e) = err { (error_box(ctx.lang, e)) }
         form.formulier method="post" action="/kwesties" {
             (ctx.csrf_field())
-            label for="case_ref" { (ctx.t("Zaak (optioneel)", "Case (optional)")) }
+            label for="case_ref" { (ctx.t("Casus (optioneel)", "Case (optional)")) }
             select #case_ref name="case_ref" {
-                option value="" { (ctx.t("— geen zaak —", "— no case —")) }
+                option value="" { (ctx.t("— geen casus —", "— no case —")) }
                 @for c in &cases { option value=(c.case_ref) selected[c.case_ref == f.case_ref] { (c.case_ref) " — " (c.title) } }
             }
             label for="obstacle" { (ctx.t("Waar loopt u tegenaan?", "What is blocking you?")) }
@@ -159,7 +163,7 @@ pub(super) async fn kwestie_form(
                 }
                 div.keuze { input type="checkbox" name="knows_what_and_whom" id="knows" value="1" checked[checked(&f.knows_what_and_whom)]; label for="knows" { (ctx.t("Ik weet wat ik vraag en van wie", "I know what I ask and of whom")) } }
             }
-            label for="child_needs" { (ctx.t("Wat heeft het kind of gezin nodig? (verplicht bij een zaak)", "What does the child or family need? (required with a case)")) }
+            label for="child_needs" { (ctx.t("Wat heeft het kind of gezin nodig? (verplicht bij een casus)", "What does the child or family need? (required with a case)")) }
             textarea #child_needs name="child_needs" rows="2" maxlength="4000" { (f.child_needs) }
             label for="facilities_needed" { (ctx.t("Welke voorzieningen zijn nodig?", "Which facilities are needed?")) }
             textarea #facilities_needed name="facilities_needed" rows="2" maxlength="4000" { (f.facilities_needed) }
@@ -259,7 +263,7 @@ pub(super) async fn kwestie_page(State(site): Web, a: Authed, Path(id): Path<Str
     let content = html! {
         dl.gegevens {
             dt { (ctx.t("Waar loopt het vast?", "What is blocking?")) } dd.tekst { (s.obstacle) }
-            dt { (ctx.t("Zaak", "Case")) } dd { (s.case_ref.as_ref().map_or("—", |c| c.as_str())) }
+            dt { (ctx.t("Casus", "Case")) } dd { (s.case_ref.as_ref().map_or("—", |c| c.as_str())) }
             dt { (ctx.t("Wat het kind of gezin nodig heeft", "What the child or family needs")) } dd.tekst { (s.child_needs) }
             dt { (ctx.t("Te laat", "Overdue")) } dd { @if k.overdue { span.badge.te-laat { (ctx.t("ja", "yes")) } } @else { (ctx.t("nee", "no")) } }
         }

@@ -20,17 +20,17 @@ pub(super) async fn meetings(State(site): Web, a: Authed) -> Response {
                 thead { tr {
                     th scope="col" { (ctx.t("Overleg", "Meeting")) }
                     th scope="col" { (ctx.t("Stap", "Step")) }
-                    th scope="col" { (ctx.t("Notulen", "Minutes")) }
+                    th scope="col" { (ctx.t("Verslag", "Minutes")) }
                     th scope="col" { (ctx.t("Goedkeuren vóór", "Approve before")) }
                 } }
                 tbody {
                     @for ops::lists::Listed { row: r, state } in &rows {
                         @let m = Some(state);
                         tr {
-                            td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| fmt_ts(m.meeting.date)).unwrap_or_else(|| r.id.clone())) } }
+                            td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| time::moment_of(ctx.lang, m.meeting.date)).unwrap_or_else(|| r.id.clone())) } }
                             td { (m.as_ref().map(|m| step_label(ctx.lang, m.meeting.step)).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
-                            td { (r.next_deadline.map(fmt_ts).unwrap_or_default()) }
+                            td { @if let Some(t) = r.next_deadline { (deadline(&ctx, t, site.node.now())) } }
                         }
                     }
                 }
@@ -85,7 +85,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
     let base = format!("/overleggen/{id}");
     let content = html! {
         dl.gegevens {
-            dt { (ctx.t("Datum", "Date")) } dd { (fmt_ts(m.meeting.date)) }
+            dt { (ctx.t("Datum", "Date")) } dd { (time::moment_of(ctx.lang, m.meeting.date)) }
             dt { (ctx.t("Stap", "Step")) } dd { (step_label(ctx.lang, m.meeting.step)) }
             dt { (ctx.t("Escalatie", "Escalation")) } dd { a href={ "/escalaties/" (m.meeting.escalation) } { (ctx.t("naar de escalatie", "to the escalation")) } }
             dt { (ctx.t("Agenda", "Agenda")) } dd.tekst { (m.meeting.agenda) }
@@ -105,7 +105,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                         td { (org_name(&site, p.org.as_str())) }
                         td {
                             @if let Some(a) = appr {
-                                (ctx.t("versie ", "revision ")) (a.revision) ", " (fmt_ts(a.at))
+                                (ctx.t("versie ", "revision ")) (a.revision) ", " (time::moment_of(ctx.lang, a.at))
                                 @if a.signature.is_some() { " · " (ctx.t("ondertekend", "signed")) }
                             } @else { "—" }
                         }
@@ -113,14 +113,14 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                 }
             }
         }
-        h2 { (ctx.t("Notulen", "Minutes")) }
+        h2 { (ctx.t("Verslag", "Minutes")) }
         @match doc {
             None => {
-                p { (ctx.t("Nog geen notulen.", "No minutes yet.")) }
+                p { (ctx.t("Nog geen verslag.", "No minutes yet.")) }
                 @if i_participate {
                     form.formulier method="post" action={ (base) "/notulen" } {
                         (ctx.csrf_field())
-                        label for="notulen-tekst" { (ctx.t("Concept-notulen", "Draft minutes")) }
+                        label for="notulen-tekst" { (ctx.t("Conceptverslag", "Draft minutes")) }
                         textarea #notulen-tekst name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
                         button #notulen-opslaan type="submit" { (ctx.t("Concept opslaan", "Save draft")) }
                     }
@@ -130,10 +130,10 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                 p #notulen-status {
                     @if d.is_final() {
                         strong { (ctx.t("Vastgesteld", "Final")) } " — " (ctx.t("versie ", "revision ")) (d.final_revision.unwrap_or_default())
-                        @if let Some(at) = d.final_at { ", " (fmt_ts(at)) }
+                        @if let Some(at) = d.final_at { ", " (time::moment_of(ctx.lang, at)) }
                     } @else if d.circulated == Some(d.current_number()) {
                         (ctx.t("Ter goedkeuring: versie ", "Awaiting approval: revision ")) (d.current_number())
-                        @if let Some(dl) = d.approval_deadline { " — " (ctx.t("goedkeuren vóór ", "approve before ")) (fmt_ts(dl)) }
+                        @if let Some(dl) = d.approval_deadline { " — " (ctx.t("goedkeuren vóór ", "approve before ")) (deadline(&ctx, dl, site.node.now())) }
                     } @else {
                         (ctx.t("Concept: versie ", "Draft: revision ")) (d.current_number())
                     }
@@ -254,7 +254,7 @@ pub(super) async fn minutes_text(
         (MinutesCommand::Draft { content: f.content }, "draft")
     };
     let r = minutes_command(&site, &user, &key, &id, cmd, name).await;
-    minutes_result(&site, &ctx, &id, r, "Notulen opgeslagen", "Minutes saved")
+    minutes_result(&site, &ctx, &id, r, "Verslag opgeslagen", "Minutes saved")
 }
 
 pub(super) async fn minutes_circulate(

@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use super::Site;
 use super::session::same_secret;
+use super::time;
 use super::{Authed, Ctx, Lang, WebForm, error_box, error_page, page, role_label};
 use crate::app::User;
 use crate::error::ApiError;
@@ -95,12 +96,12 @@ pub fn routes() -> Router<Arc<Site>> {
 
 // ------------------------------------------------------------------ small helpers
 
-fn fmt_ts(ts: Timestamp) -> String {
-    ts.strftime("%d-%m-%Y %H:%M UTC").to_string()
-}
-
-fn fmt_day(ts: Timestamp) -> String {
-    ts.strftime("%d-%m-%Y").to_string()
+/// A deadline: the moment in Amsterdam and how far off it is ("nog 9 dagen", "3 dagen te laat").
+fn deadline(ctx: &Ctx, at: Timestamp, now: Timestamp) -> Markup {
+    html! {
+        time datetime=(at.to_string()) { (time::moment(at, ctx.lang)) }
+        " " span.aftellen { "(" (time::countdown(at, now, ctx.lang)) ")" }
+    }
 }
 
 fn org_name(site: &Site, oin: &str) -> String {
@@ -125,7 +126,7 @@ fn situation_label(lang: Lang, s: Situation) -> &'static str {
 fn situation_help(lang: Lang, s: Situation) -> &'static str {
     match s {
         Situation::ProfessionalDilemma => lang.t(
-            "U verschilt van inzicht over de zaak, bijvoorbeeld over de volgende stap om de veiligheid te herstellen. Begint bij stap 1: de gedragswetenschappers.",
+            "U verschilt van inzicht over de casus, bijvoorbeeld over de volgende stap om de veiligheid te herstellen. Begint bij stap 1: de gedragswetenschappers.",
             "You differ in view on the case, e.g. on the next step to restore safety. Starts at step 1: the behavioural scientists.",
         ),
         Situation::AgreementsNotKept => lang.t(
@@ -271,7 +272,29 @@ async fn escalation_for(site: &Site, u: &User, id: &str) -> Result<Escalation, A
 }
 
 /// A form field whose value must be one of `choices`.
+/// The box a person ticks before a record that cannot be changed afterwards.
+fn confirm_field(ctx: &Ctx, id: &str) -> Markup {
+    html! {
+        div.keuze.bevestig {
+            input type="checkbox" name="confirmed" id=(id) value="ja" required;
+            label for=(id) { (ctx.t("Ik weet dat dit vastligt en daarna niet meer verandert", "I know this is recorded for good and cannot be changed afterwards")) }
+        }
+    }
+}
+
+/// The confirmation of an irrevocable record was given.
+fn confirmed(v: &Option<String>) -> Result<(), ApiError> {
+    match v.as_deref() {
+        Some("ja") => Ok(()),
+        _ => Err(RuleViolation::MissingField { field: "confirmed" }.into()),
+    }
+}
+
+/// One of the offered choices; nothing chosen is a missing answer, not a default.
 fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a str, ApiError> {
+    if v.is_empty() {
+        return Err(RuleViolation::MissingField { field }.into());
+    }
     choices.iter().copied().find(|c| *c == v).ok_or_else(|| {
         RuleViolation::InvalidField {
             field,

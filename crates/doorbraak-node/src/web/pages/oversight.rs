@@ -77,7 +77,7 @@ pub(super) fn team_table(
         @else {
             table {
                 thead { tr {
-                    th scope="col" { (ctx.t("Zaak", "Case")) }
+                    th scope="col" { (ctx.t("Casus", "Case")) }
                     th scope="col" { (ctx.t("Van", "From")) }
                     th scope="col" { (ctx.t("Status", "Status")) }
                     th scope="col" { (ctx.t("Leeftijd (dagen)", "Age (days)")) }
@@ -90,7 +90,7 @@ pub(super) fn team_table(
                             td { (i.home.as_deref().map(|o| org_name(site, o)).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, i.overdue, &i.status)) }
                             td { (i.age_days) }
-                            td { (i.next_deadline.map(fmt_ts).unwrap_or_default()) }
+                            td { @if let Some(t) = i.next_deadline { (deadline(ctx, t, site.node.now())) } }
                         }
                     }
                 }
@@ -204,7 +204,7 @@ pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
     let (_, overdue_text) = cell_text(lang, &f.overdue_steps);
     let content = html! {
         p.hint {
-            (ctx.t("Geaggregeerd over de organisaties van de regio; geen zaak verlaat haar organisatie. Aantallen onder ", "Aggregated over the region's organisations; no case leaves its organisation. Counts below "))
+            (ctx.t("Geaggregeerd over de organisaties van de regio; geen casus verlaat haar organisatie. Aantallen onder ", "Aggregated over the region's organisations; no case leaves its organisation. Counts below "))
             (v.suppressed_below) (ctx.t(" zijn afgeschermd; een cijfer wordt alleen getoond als minstens ", " are suppressed; a figure is shown only if at least "))
             (v.min_organisations) (ctx.t(" organisaties bijdragen.", " organisations contribute."))
         }
