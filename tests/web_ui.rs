@@ -654,3 +654,133 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
 
     b.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classification() {
+    let Some(b) = Browser::start().await.unwrap() else {
+        return;
+    };
+    let dir = support::tempdir("web-close");
+    let demo = Demo::start(&dir);
+    let (lt, vt) = (demo.http("local_team"), demo.http("veilig_thuis"));
+    let api = support::http_client();
+    // a step-2 escalation of the local team that Veilig Thuis picked up and that bridged the
+    // difference (set up through the API)
+    let case = api
+        .post(format!("{lt}/api/v1/cases"))
+        .bearer_auth("demo-lokaal-team-anna")
+        .json(&serde_json::json!({ "case_ref": "LT-2026-0120", "title": "Gezin K." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(case.status(), 201, "{}", case.text().await.unwrap());
+    let esc: Value = api
+        .post(format!("{lt}/api/v1/escalations"))
+        .bearer_auth("demo-lokaal-team-anna")
+        .json(&serde_json::json!({
+            "case_ref": "LT-2026-0120",
+            "situation": "agreements_not_kept",
+            "first_step": "management",
+            "counterparts": [demo.oin("veilig_thuis")],
+            "question": "De afgesproken start van de hulp is twee keer verschoven.",
+            "needs": "Start van de hulp binnen 1 week.", "seeking_youth_help_access": false,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = esc["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{esc}"))
+        .to_owned();
+    let mut picked = 0;
+    for _ in 0..100 {
+        picked = api
+            .post(format!("{vt}/api/v1/escalations/{id}/pick-up"))
+            .bearer_auth("demo-veilig-thuis-vera")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if picked == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(picked, 200, "Veilig Thuis picks up step 2");
+    for (path, body) in [
+        (
+            "family-informed",
+            serde_json::json!({ "step": "management", "informed": { "type": "before", "at": "2026-11-30T10:00:00Z" } }),
+        ),
+        (
+            "outcome",
+            serde_json::json!({ "outcome": { "type": "resolved", "summary": "De hulp start maandag." } }),
+        ),
+    ] {
+        let r = api
+            .post(format!("{lt}/api/v1/escalations/{id}/{path}"))
+            .bearer_auth("demo-lokaal-team-anna")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}: {}", r.text().await.unwrap());
+    }
+
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}/escalaties/{id}")).await.unwrap();
+    // nothing is chosen for her: the form does not submit as it stands
+    let valid = b
+        .client
+        .execute(
+            "return document.getElementById('afsluiten').form.checkValidity();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(valid, serde_json::json!(false));
+    accessible(&b, "the close form").await;
+    b.click("#sluit-knelpunt-system-financial").await.unwrap();
+    b.click("#sluit-reikwijdte-structural").await.unwrap();
+    b.click("#sluit-oorzaak-lack_of_usable_budget")
+        .await
+        .unwrap();
+    b.fill(
+        "#sluit-oorzaak-lack_of_usable_budget-waarom",
+        "Het budget voor dagbehandeling was op.\nDe begroting volgt het jaar, niet de vraag.",
+    )
+    .await
+    .unwrap();
+    b.click("#sluit-bevestig").await.unwrap();
+    submit(&b, "#afsluiten").await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Escalatie afgesloten"), "{said}");
+    let status = b.text("#status").await.unwrap();
+    assert!(status.contains("gesloten"), "{status}");
+    assert!(status.contains("systeem: financieel"), "{status}");
+    shot(&b, "escalatie-gesloten.png").await;
+
+    // the home keeps the classification, as the alderman's figures count it
+    let e: Value = api
+        .get(format!("{lt}/api/v1/escalations/{id}"))
+        .bearer_auth("demo-lokaal-team-anna")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let c = &e["state"]["status"]["classification"];
+    assert_eq!(
+        c["bottleneck"],
+        serde_json::json!({ "type": "system", "nature": "financial" }),
+        "{e}"
+    );
+    assert_eq!(c["scope"], "structural");
+    assert_eq!(c["root_causes"][0]["why"].as_array().map(Vec::len), Some(2));
+    b.close().await.unwrap();
+}

@@ -55,6 +55,114 @@ impl Bottleneck {
             Bottleneck::System(SystemNature::Organisational) => "system.organisational",
         }
     }
+
+    /// Every bottleneck, in the order of DOMAIN.md §4.
+    pub const ALL: [Bottleneck; 6] = [
+        Bottleneck::Personal,
+        Bottleneck::Professional,
+        Bottleneck::System(SystemNature::Legal),
+        Bottleneck::System(SystemNature::Financial),
+        Bottleneck::System(SystemNature::Cultural),
+        Bottleneck::System(SystemNature::Organisational),
+    ];
+
+    /// The bottleneck of a code (see [`Bottleneck::code`]).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    /// The label in Dutch (as in docs/glossary.md).
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Bottleneck::Personal => "persoonlijk (cliëntgebonden)",
+            Bottleneck::Professional => "professioneel",
+            Bottleneck::System(SystemNature::Legal) => "systeem: juridisch",
+            Bottleneck::System(SystemNature::Financial) => "systeem: financieel",
+            Bottleneck::System(SystemNature::Cultural) => "systeem: cultureel (werkwijzen)",
+            Bottleneck::System(SystemNature::Organisational) => "systeem: organisatorisch",
+        }
+    }
+
+    /// The label in English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Bottleneck::Personal => "personal (client-related)",
+            Bottleneck::Professional => "professional",
+            Bottleneck::System(SystemNature::Legal) => "system: legal",
+            Bottleneck::System(SystemNature::Financial) => "system: financial",
+            Bottleneck::System(SystemNature::Cultural) => "system: cultural (ways of working)",
+            Bottleneck::System(SystemNature::Organisational) => "system: organisational",
+        }
+    }
+}
+
+impl SolutionScope {
+    pub const ALL: [SolutionScope; 2] = [SolutionScope::Incidental, SolutionScope::Structural];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SolutionScope::Incidental => "incidental",
+            SolutionScope::Structural => "structural",
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            SolutionScope::Incidental => "incidenteel: voor deze casus",
+            SolutionScope::Structural => "structureel: ook voor andere gezinnen",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SolutionScope::Incidental => "incidental: for this case",
+            SolutionScope::Structural => "structural: for other families too",
+        }
+    }
+}
+
+impl RootCause {
+    pub const ALL: [RootCause; 5] = [
+        RootCause::LackOfProfessionalism,
+        RootCause::LackOfUsableBudget,
+        RootCause::ConflictingInterests,
+        RootCause::LackOfSpeedOrAccess,
+        RootCause::LackOfFacilities,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RootCause::LackOfProfessionalism => "lack_of_professionalism",
+            RootCause::LackOfUsableBudget => "lack_of_usable_budget",
+            RootCause::ConflictingInterests => "conflicting_interests",
+            RootCause::LackOfSpeedOrAccess => "lack_of_speed_or_access",
+            RootCause::LackOfFacilities => "lack_of_facilities",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            RootCause::LackOfProfessionalism => "gebrek aan professionaliteit",
+            RootCause::LackOfUsableBudget => "gebrek aan bruikbaar budget",
+            RootCause::ConflictingInterests => "tegenstrijdige belangen",
+            RootCause::LackOfSpeedOrAccess => "gebrek aan snelheid of toegang",
+            RootCause::LackOfFacilities => "gebrek aan voorzieningen",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RootCause::LackOfProfessionalism => "lack of professionalism",
+            RootCause::LackOfUsableBudget => "lack of usable budget",
+            RootCause::ConflictingInterests => "conflicting interests",
+            RootCause::LackOfSpeedOrAccess => "lack of speed or access",
+            RootCause::LackOfFacilities => "lack of facilities",
+        }
+    }
 }
 
 /// Whether a solution or finding holds for this case only, or structurally.
@@ -407,6 +515,31 @@ impl Aggregate for Recommendation {
                 });
                 Ok(r)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod vocabulary_tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_and_matches_the_wire_form() {
+        for b in Bottleneck::ALL {
+            assert_eq!(Bottleneck::from_code(b.code()), Some(b));
+        }
+        for c in RootCause::ALL {
+            assert_eq!(RootCause::from_code(c.code()), Some(c));
+            assert_eq!(
+                serde_json::to_value(c).ok(),
+                Some(serde_json::Value::String(c.code().into()))
+            );
+        }
+        for s in SolutionScope::ALL {
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::Value::String(s.code().into()))
+            );
         }
     }
 }

@@ -183,6 +183,27 @@ pub enum RefusalKind {
     Conflict,
 }
 
+/// The Dutch name of a thing a `NotFound` or `AlreadyExists` names (its `what` is English);
+/// a Dutch message never carries an English word.
+fn dutch(what: &str) -> &str {
+    match what {
+        "Case" | "case" => "De casus",
+        "The case (case_ref) on this node" => "De casus (casusnummer) op deze node",
+        "Escalation" | "escalation" => "De escalatie",
+        "Kwestie" | "kwestie" => "De kwestie",
+        "Meeting" | "minutes" => "Het overleg",
+        "Minutes draft" => "Het conceptverslag",
+        "Addendum" => "Het addendum",
+        "Member" | "The organisation in the federation directory" => {
+            "De organisatie in het adresboek van de federatie"
+        }
+        "Step" => "De stap",
+        "Recommendation" | "recommendation" => "De aanbeveling",
+        "Circulation of this revision" => "De rondzending van deze versie",
+        other => other,
+    }
+}
+
 impl RuleViolation {
     /// The stable code of the rule, e.g. `ladder.step1_only_situation1`.
     pub fn rule(&self) -> &'static str {
@@ -312,8 +333,8 @@ impl RuleViolation {
                 roles_nl(allowed)
             ),
             NotAParty => "Uw organisatie is geen partij bij deze escalatie".into(),
-            NotFound { what } => format!("{what} bestaat niet"),
-            AlreadyExists { what } => format!("{what} bestaat al"),
+            NotFound { what } => format!("{} bestaat niet", dutch(what)),
+            AlreadyExists { what } => format!("{} bestaat al", dutch(what)),
             ReplicaPending => "Deze escalatie is nog niet binnen van de andere organisatie; probeer het zo opnieuw".into(),
             StreamIdNotOfHome => "Het nummer van een nieuwe escalatie of vergadering moet bij de organisatie horen die haar start".into(),
             IdempotencyKeyReused => "Deze Idempotency-Key is al gebruikt voor een andere handeling; gebruik per handeling een nieuwe sleutel".into(),
@@ -540,5 +561,34 @@ impl RuleViolation {
                 format!("A recommendation does not go from status '{from}' to '{to}'")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dutch_message_names_the_thing_in_dutch() {
+        for what in [
+            "Case",
+            "The case (case_ref) on this node",
+            "Escalation",
+            "Kwestie",
+            "Meeting",
+            "Minutes draft",
+            "Addendum",
+            "Member",
+            "The organisation in the federation directory",
+            "Step",
+            "Recommendation",
+            "Circulation of this revision",
+        ] {
+            assert_ne!(dutch(what), what, "{what} has a Dutch name");
+        }
+        assert_eq!(
+            RuleViolation::NotFound { what: "Escalation" }.message_nl(),
+            "De escalatie bestaat niet"
+        );
     }
 }

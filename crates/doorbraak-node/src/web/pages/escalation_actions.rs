@@ -307,3 +307,39 @@ pub(super) async fn esc_schedule(
         }
     }
 }
+
+/// Close the escalation with its bottleneck classification (at the home, by the roles that
+/// close; the model says when).
+pub(super) async fn esc_close(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<Vec<(String, String)>>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let confirmation = form
+        .iter()
+        .find(|(k, _)| k == "confirmed")
+        .map(|(_, v)| v.clone());
+    let classification = match confirmed(&confirmation).and_then(|()| classification_from(&form)) {
+        Ok(c) => c,
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+    };
+    let r = esc_command(
+        &site,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::Close { classification },
+    )
+    .await;
+    esc_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Escalatie afgesloten",
+        "Escalation closed",
+    )
+}

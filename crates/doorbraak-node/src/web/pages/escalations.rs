@@ -307,6 +307,17 @@ pub(super) async fn escalation_page(
             },
         },
     );
+    let close_check = dry_run(
+        &site,
+        &user,
+        &e,
+        &EscalationCommand::Close {
+            classification: doorbraak_model::BottleneckClassification::new(
+                doorbraak_model::Bottleneck::Personal,
+                doorbraak_model::SolutionScope::Incidental,
+            ),
+        },
+    );
     let meetings = match ops::minutes::list(&site.node, &user, &all_rows()).await {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
@@ -325,7 +336,12 @@ pub(super) async fn escalation_page(
             dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (time::moment_of(ctx.lang, e.opened_at)) }
             dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&site, c.oin.as_str())) " " } }
             dt { (ctx.t("Status", "Status")) } dd #status {
-                @if e.is_closed() { (status_label(ctx.lang, "closed")) }
+                @if let doorbraak_model::EscalationStatus::Closed { at, classification } = &e.status {
+                    (status_label(ctx.lang, "closed")) " " (time::moment(*at, ctx.lang))
+                    " — " (ctx.t("knelpunt: ", "bottleneck: "))
+                    (ctx.t(classification.bottleneck.label_nl(), classification.bottleneck.label_en()))
+                    ", " (ctx.t(classification.scope.label_nl(), classification.scope.label_en()))
+                }
                 @else if let Some(c) = cur {
                     (step_label(ctx.lang, c.step)) " · "
                     @if c.picked_up.is_some() { span #opgepakt { (ctx.t("opgepakt", "picked up")) } }
@@ -370,6 +386,7 @@ pub(super) async fn escalation_page(
                     textarea #uit-samenvatting name="summary" rows="2" maxlength="4000" required {}
                     (confirm_field(&ctx, "uit-bevestig"))
                 }))
+                (action(&ctx, &close_check, &format!("{path}/afsluiten"), ctx.t("Escalatie afsluiten", "Close the escalation"), "afsluiten", classification_fields(&ctx, "sluit")))
                 @if let Some(c) = cur {
                     details.actie #overleg {
                         summary { (ctx.t("Overleg plannen", "Schedule a meeting")) }

@@ -69,6 +69,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/escalaties/{id}/gezin", post(esc_family))
         .route("/escalaties/{id}/volgende-stap", post(esc_next_step))
         .route("/escalaties/{id}/uitkomst", post(esc_outcome))
+        .route("/escalaties/{id}/afsluiten", post(esc_close))
         .route("/escalaties/{id}/overleg", post(esc_schedule))
         .route("/kwesties", get(kwesties).post(raise_kwestie))
         .route("/kwesties/nieuw", get(new_kwestie))
@@ -272,6 +273,102 @@ async fn escalation_for(site: &Site, u: &User, id: &str) -> Result<Escalation, A
 }
 
 /// A form field whose value must be one of `choices`.
+/// The bottleneck classification of DOMAIN.md §4 (closing an escalation, resolving a
+/// kwestie): the bottleneck, incidental or structural, and the root-cause questions each with
+/// its "why?" answers. Nothing is chosen beforehand.
+fn classification_fields(ctx: &Ctx, prefix: &str) -> Markup {
+    use doorbraak_model::{Bottleneck, RootCause, SolutionScope};
+    html! {
+        fieldset {
+            legend { (ctx.t("Wat was het knelpunt?", "What was the bottleneck?")) }
+            @for b in Bottleneck::ALL {
+                @let id = format!("{prefix}-knelpunt-{}", b.code().replace('.', "-"));
+                div.keuze {
+                    input type="radio" name="bottleneck" id=(id) value=(b.code()) required;
+                    label for=(id) { (ctx.t(b.label_nl(), b.label_en())) }
+                }
+            }
+        }
+        fieldset {
+            legend { (ctx.t("Geldt de oplossing voor deze casus of ook voor andere?", "Does the solution hold for this case or for others too?")) }
+            @for s in SolutionScope::ALL {
+                @let id = format!("{prefix}-reikwijdte-{}", s.code());
+                div.keuze {
+                    input type="radio" name="scope" id=(id) value=(s.code()) required;
+                    label for=(id) { (ctx.t(s.label_nl(), s.label_en())) }
+                }
+            }
+        }
+        fieldset {
+            legend { (ctx.t("Oorzaakvragen (kies wat speelde; beantwoord telkens: waarom is dat zo?)", "Root-cause questions (choose what played a part; answer each time: why is that so?)")) }
+            @for c in RootCause::ALL {
+                @let id = format!("{prefix}-oorzaak-{}", c.code());
+                div.keuze {
+                    input type="checkbox" name="cause" id=(id) value=(c.code());
+                    label for=(id) { (ctx.t(c.label_nl(), c.label_en())) }
+                }
+                label for={ (id) "-waarom" } { span.sr { (ctx.t(c.label_nl(), c.label_en())) ": " } (ctx.t("Waarom is dat zo? (één antwoord per regel)", "Why is that so? (one answer per line)")) }
+                textarea id={ (id) "-waarom" } name={ "why_" (c.code()) } rows="2" maxlength=(doorbraak_model::text::MAX_TEXT) {}
+            }
+        }
+        (confirm_field(ctx, &format!("{prefix}-bevestig")))
+    }
+}
+
+/// The classification from a submitted form (see [`classification_fields`]).
+fn classification_from(
+    form: &[(String, String)],
+) -> Result<doorbraak_model::BottleneckClassification, ApiError> {
+    use doorbraak_model::{Bottleneck, RootCause, RootCauseAnswer, SolutionScope};
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let bottleneck = match field("bottleneck") {
+        "" => {
+            return Err(RuleViolation::MissingField {
+                field: "bottleneck",
+            }
+            .into());
+        }
+        code => Bottleneck::from_code(code).ok_or(RuleViolation::InvalidField {
+            field: "bottleneck",
+            reason: "not one of the offered choices",
+        })?,
+    };
+    let scope = match field("scope") {
+        "" => return Err(RuleViolation::MissingField { field: "scope" }.into()),
+        code => SolutionScope::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or(RuleViolation::InvalidField {
+                field: "scope",
+                reason: "not one of the offered choices",
+            })?,
+    };
+    let mut root_causes = Vec::new();
+    for (_, code) in form.iter().filter(|(k, _)| k == "cause") {
+        let cause = RootCause::from_code(code).ok_or(RuleViolation::InvalidField {
+            field: "cause",
+            reason: "not one of the offered choices",
+        })?;
+        let why = field(&format!("why_{}", cause.code()))
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        root_causes.push(RootCauseAnswer { cause, why });
+    }
+    Ok(doorbraak_model::BottleneckClassification {
+        bottleneck,
+        scope,
+        root_causes,
+    })
+}
+
 /// The box a person ticks before a record that cannot be changed afterwards.
 fn confirm_field(ctx: &Ctx, id: &str) -> Markup {
     html! {
