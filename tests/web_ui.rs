@@ -782,5 +782,65 @@ async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classificati
     );
     assert_eq!(c["scope"], "structural");
     assert_eq!(c["root_causes"][0]["why"].as_array().map(Vec::len), Some(2));
+    logout(&b).await;
+
+    // a kwestie Anna raised is resolved by Eva, her team manager, in the browser; Anna herself
+    // sees why she may not
+    let k: Value = api
+        .post(format!("{lt}/api/v1/kwesties"))
+        .bearer_auth("demo-lokaal-team-anna")
+        .json(&support::raise_kwestie())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = k["id"].as_str().unwrap_or_else(|| panic!("{k}")).to_owned();
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}/kwesties/{kid}")).await.unwrap();
+    let why = b.text("#oplossen-waarom").await.unwrap();
+    assert!(why.contains("access.role_not_allowed"), "{why}");
+    logout(&b).await;
+    login(&b, &lt, "eva").await;
+    b.goto(&format!("{lt}/kwesties/{kid}")).await.unwrap();
+    b.fill(
+        "#oplossing-tekst",
+        "Twee gezinsmanagers uit de pool ingezet.",
+    )
+    .await
+    .unwrap();
+    b.click("#opl-gezin-ja").await.unwrap();
+    b.click("#opl-knelpunt-system-organisational")
+        .await
+        .unwrap();
+    b.click("#opl-reikwijdte-incidental").await.unwrap();
+    // without the confirmation the node refuses it, naming the field
+    b.client
+        .execute(
+            "document.getElementById('opl-bevestig').required = false; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&b, "#oplossen").await;
+    let refused = b.text("[role=alert]").await.unwrap();
+    assert!(refused.contains("input.missing_field"), "{refused}");
+    b.goto(&format!("{lt}/kwesties/{kid}")).await.unwrap();
+    b.fill(
+        "#oplossing-tekst",
+        "Twee gezinsmanagers uit de pool ingezet.",
+    )
+    .await
+    .unwrap();
+    b.click("#opl-gezin-ja").await.unwrap();
+    b.click("#opl-knelpunt-system-organisational")
+        .await
+        .unwrap();
+    b.click("#opl-reikwijdte-incidental").await.unwrap();
+    b.click("#opl-bevestig").await.unwrap();
+    submit(&b, "#oplossen").await;
+    let done = b.text("#oplossing").await.unwrap();
+    assert!(done.contains("systeem: organisatorisch"), "{done}");
     b.close().await.unwrap();
 }

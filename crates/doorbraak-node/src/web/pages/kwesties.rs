@@ -260,6 +260,26 @@ pub(super) async fn kwestie_page(State(site): Web, a: Authed, Path(id): Path<Str
         k.now,
     )
     .map(|_| ());
+    let me = site.node.actor(&user);
+    let dry = |cmd: &KwestieCommand| Kwestie::decide(Some(s), cmd, &me, k.now).map(|_| ());
+    let board = dry(&KwestieCommand::EscalateToBoard {
+        co_signer: doorbraak_model::PersonId::new("-".to_owned()),
+        co_signer_role: if user.role == doorbraak_model::Role::TeamManager {
+            doorbraak_model::Role::Professional
+        } else {
+            doorbraak_model::Role::TeamManager
+        },
+    });
+    let resolve = dry(&KwestieCommand::Resolve {
+        solution: "-".into(),
+        scope: doorbraak_model::SolutionScope::Incidental,
+        solved_for_family: true,
+        classification: doorbraak_model::BottleneckClassification::new(
+            doorbraak_model::Bottleneck::Personal,
+            doorbraak_model::SolutionScope::Incidental,
+        ),
+    });
+    let base = format!("/kwesties/{}", urlencode(&id));
     let content = html! {
         dl.gegevens {
             dt { (ctx.t("Waar loopt het vast?", "What is blocking?")) } dd.tekst { (s.obstacle) }
@@ -267,7 +287,32 @@ pub(super) async fn kwestie_page(State(site): Web, a: Authed, Path(id): Path<Str
             dt { (ctx.t("Wat het kind of gezin nodig heeft", "What the child or family needs")) } dd.tekst { (s.child_needs) }
             dt { (ctx.t("Te laat", "Overdue")) } dd { @if k.overdue { span.badge.te-laat { (ctx.t("ja", "yes")) } } @else { (ctx.t("nee", "no")) } }
         }
-        (action(&ctx, &pick, &format!("/kwesties/{}/oppakken", urlencode(&id)), ctx.t("Oppakken", "Pick up"), "oppakken", html! {}))
+        @if let Some(r) = &s.resolution {
+            p #oplossing { (ctx.t("Opgelost: ", "Resolved: ")) (r.solution) " — " (ctx.t(r.classification.bottleneck.label_nl(), r.classification.bottleneck.label_en())) }
+        }
+        (action(&ctx, &pick, &format!("{base}/oppakken"), ctx.t("Oppakken", "Pick up"), "oppakken", html! {}))
+        (action(&ctx, &board, &format!("{base}/bestuur"), ctx.t("Opschalen naar het bestuur", "Escalate to the board"), "bestuur", html! {
+            p.hint { (ctx.t("De professional en de teammanager schalen samen op: noem de ander.", "The professional and the team manager escalate together: name the other.")) }
+            label for="medeondertekenaar" { (ctx.t("Persoon-id van de ander", "The other person's id")) }
+            input #medeondertekenaar name="co_signer" required maxlength="300";
+            label for="rol-ander" { (ctx.t("Rol van de ander", "The other person's role")) }
+            select #rol-ander name="co_signer_role" required {
+                option value="" { (ctx.t("— kies de rol —", "— choose the role —")) }
+                @for r in [doorbraak_model::Role::Professional, doorbraak_model::Role::TeamManager] {
+                    option value=(r.code()) { (role_label(ctx.lang, r)) }
+                }
+            }
+        }))
+        (action(&ctx, &resolve, &format!("{base}/oplossen"), ctx.t("Kwestie oplossen", "Resolve the kwestie"), "oplossen", html! {
+            label for="oplossing-tekst" { (ctx.t("Hoe is het opgelost?", "How was it solved?")) }
+            textarea #oplossing-tekst name="solution" rows="3" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
+            fieldset {
+                legend { (ctx.t("Is het opgelost voor het gezin?", "Was it solved for the family?")) }
+                div.keuze { input type="radio" name="solved_for_family" id="opl-gezin-ja" value="yes" required; label for="opl-gezin-ja" { (ctx.t("ja", "yes")) } }
+                div.keuze { input type="radio" name="solved_for_family" id="opl-gezin-nee" value="no" required; label for="opl-gezin-nee" { (ctx.t("nee", "no")) } }
+            }
+            (classification_fields(&ctx, "opl"))
+        }))
     };
     let title = ctx.t("Kwestie", "Kwestie").to_owned();
     page(&site, &ctx, &title, content)
@@ -300,5 +345,101 @@ pub(super) async fn kwestie_pick_up(
         picked,
         "Opgepakt",
         "Picked up",
+    )
+}
+
+/// Escalate an overdue kwestie to the board, with the other person who signs.
+#[derive(Debug, Deserialize)]
+pub struct BoardForm {
+    pub co_signer: String,
+    #[serde(default)]
+    pub co_signer_role: String,
+}
+
+pub(super) async fn kwestie_to_board(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<BoardForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let result = async {
+        let co_signer_role = match f.co_signer_role.as_str() {
+            "" => Err(ApiError::from(RuleViolation::MissingField {
+                field: "co_signer_role",
+            })),
+            code => parse_enum::<doorbraak_model::Role>("co_signer_role", code),
+        }?;
+        let cmd = KwestieCommand::EscalateToBoard {
+            co_signer: doorbraak_model::PersonId::new(f.co_signer.trim().to_owned()),
+            co_signer_role,
+        };
+        let key = key.scoped(&user)?;
+        Ok::<_, ApiError>(
+            ops::kwesties::command(
+                &site.node,
+                &user,
+                &id,
+                cmd,
+                "escalate_to_board",
+                key.as_ref(),
+            )
+            .await?,
+        )
+    }
+    .await;
+    after_command(
+        &site,
+        &ctx,
+        &format!("/kwesties/{}", urlencode(&id)),
+        result,
+        "Opgeschaald naar het bestuur",
+        "Escalated to the board",
+    )
+}
+
+/// Resolve a kwestie: how, for the family or not, and its classification.
+pub(super) async fn kwestie_resolve(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<Vec<(String, String)>>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let result = async {
+        confirmed(&Some(field("confirmed")))?;
+        let solved_for_family = choice(
+            "solved_for_family",
+            &field("solved_for_family"),
+            &["yes", "no"],
+        )? == "yes";
+        let classification = classification_from(&form)?;
+        let cmd = KwestieCommand::Resolve {
+            solution: field("solution"),
+            scope: classification.scope,
+            solved_for_family,
+            classification,
+        };
+        let key = key.scoped(&user)?;
+        Ok::<_, ApiError>(
+            ops::kwesties::command(&site.node, &user, &id, cmd, "resolve", key.as_ref()).await?,
+        )
+    }
+    .await;
+    after_command(
+        &site,
+        &ctx,
+        &format!("/kwesties/{}", urlencode(&id)),
+        result,
+        "Kwestie opgelost",
+        "Kwestie resolved",
     )
 }

@@ -75,6 +75,8 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/kwesties/nieuw", get(new_kwestie))
         .route("/kwesties/{id}", get(kwestie_page))
         .route("/kwesties/{id}/oppakken", post(kwestie_pick_up))
+        .route("/kwesties/{id}/bestuur", post(kwestie_to_board))
+        .route("/kwesties/{id}/oplossen", post(kwestie_resolve))
         .route("/overleggen", get(meetings))
         .route("/overleggen/{id}", get(meeting_page))
         .route("/overleggen/{id}/notulen", post(minutes_text))
