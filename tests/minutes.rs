@@ -113,6 +113,22 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     );
     at(&fed, 1, &m, |st| st["main"]["circulated"] == 1).await;
     at(&fed, 2, &m, |st| st["main"]["circulated"] == 1).await;
+    // a draft prints too, marked as a draft
+    let draft = fed
+        .node(1)
+        .client
+        .get(format!("{}/api/v1/meetings/{m}/print", fed.node(1).base))
+        .bearer_auth(tok(1, "d"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        draft.contains("CONCEPT") && draft.contains("Verslag v1"),
+        "{draft}"
+    );
     let (s, b) = post(
         &fed,
         1,
@@ -294,6 +310,18 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let html = r.text().await.unwrap();
+    assert!(!html.contains("CONCEPT"), "final minutes are no draft");
+    // what a dossier reader knows: organisations by name, the case reference, Dutch time
+    assert!(
+        html.contains("Veilig Thuis")
+            && html.contains("Casus LT-M")
+            && html.contains("vr 20 november 2026, 11:00"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(VT) && !html.contains(&esc),
+        "no OINs, no internal ids: {html}"
+    );
     assert!(
         html.contains("<html lang=\"nl\">")
             && html.contains("Verslag v2")

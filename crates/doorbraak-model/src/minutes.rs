@@ -203,14 +203,19 @@ pub struct Minutes {
 }
 
 impl Minutes {
-    /// The final main text with its document, for the printable record of the dossier: only
-    /// final minutes are printed.
-    pub fn final_record(&self) -> Result<(&Doc, &Revision), RuleViolation> {
+    /// What a printed record shows: the final text, or else the newest draft (printed marked
+    /// as a draft; `true` means final).
+    pub fn printable(&self) -> Result<(&Doc, &Revision, bool), RuleViolation> {
         let doc = self.main.as_ref().ok_or(RuleViolation::NotFound {
             what: "Minutes draft",
         })?;
-        let text = doc.final_text().ok_or(RuleViolation::MinutesNotFinal)?;
-        Ok((doc, text))
+        match (doc.final_text(), doc.current()) {
+            (Some(text), _) => Ok((doc, text, true)),
+            (None, Some(text)) => Ok((doc, text, false)),
+            (None, None) => Err(RuleViolation::NotFound {
+                what: "Minutes draft",
+            }),
+        }
     }
 
     pub fn doc(&self, target: DocTarget) -> Option<&Doc> {

@@ -119,8 +119,6 @@ pub enum RuleViolation {
     MeetingNeedsTwoOrganisations,
     MinutesAlreadyDrafted,
     MinutesFinal,
-    /// Only final minutes are printed for the dossier.
-    MinutesNotFinal,
     /// Minutes are approved after their meeting took place.
     ApprovalBeforeMeeting,
     NotCirculated,
@@ -263,7 +261,6 @@ impl RuleViolation {
             MeetingNeedsTwoOrganisations => "minutes.two_organisations",
             MinutesAlreadyDrafted => "minutes.already_drafted",
             MinutesFinal => "minutes.final_never_changes",
-            MinutesNotFinal => "minutes.not_final",
             ApprovalBeforeMeeting => "minutes.approval_before_meeting",
             NotCirculated => "minutes.not_circulated",
             StaleRevision { .. } => "minutes.stale_revision",
@@ -426,7 +423,6 @@ impl RuleViolation {
             MeetingNeedsTwoOrganisations => "Een overleg heeft deelnemers van ten minste twee organisaties".into(),
             MinutesAlreadyDrafted => "Voor dit overleg is al een verslag opgesteld; maak een nieuwe versie".into(),
             MinutesFinal => "Dit verslag is definitief en verandert niet meer; een correctie is een addendum".into(),
-            MinutesNotFinal => "Alleen een definitief verslag kan worden afgedrukt voor het dossier".into(),
             ApprovalBeforeMeeting => "Een verslag wordt goedgekeurd nadat het overleg heeft plaatsgevonden".into(),
             NotCirculated => "Deze versie is nog niet rondgestuurd ter goedkeuring".into(),
             StaleRevision { given, current } => format!(
@@ -546,7 +542,6 @@ impl RuleViolation {
             MeetingNeedsTwoOrganisations => "A meeting has participants of at least two organisations".into(),
             MinutesAlreadyDrafted => "Minutes have already been drafted for this meeting; make a new revision".into(),
             MinutesFinal => "These minutes are final and never change; a correction is an addendum".into(),
-            MinutesNotFinal => "Only final minutes can be printed for the dossier".into(),
             ApprovalBeforeMeeting => "Minutes are approved after the meeting took place".into(),
             NotCirculated => "This revision has not been circulated for approval yet".into(),
             StaleRevision { given, current } => format!(

@@ -266,16 +266,15 @@ fn final_minutes_never_change_corrections_are_addenda() {
 }
 
 #[test]
-fn only_final_minutes_are_printed_for_the_dossier() {
-    let m = final_minutes();
-    let (_, text) = m.final_record().unwrap();
-    assert_eq!(text.content, "Verslag v1");
+fn the_record_prints_the_final_text_or_else_the_draft_marked_as_such() {
+    let done = final_minutes();
+    let (_, text, is_final) = done.printable().unwrap();
+    assert_eq!((text.content.as_str(), is_final), ("Verslag v1", true));
+    let draft = circulated("Verslag v1");
+    let (_, text, is_final) = draft.printable().unwrap();
+    assert_eq!((text.content.as_str(), is_final), ("Verslag v1", false));
     assert_eq!(
-        circulated("Verslag v1").final_record().unwrap_err().rule(),
-        "minutes.not_final"
-    );
-    assert_eq!(
-        scheduled().final_record().unwrap_err().rule(),
+        scheduled().printable().unwrap_err().rule(),
         "state.not_found"
     );
 }

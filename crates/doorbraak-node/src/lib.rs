@@ -12,10 +12,12 @@ pub mod directory;
 pub mod error;
 pub mod federation;
 pub mod http;
+pub mod lang;
 pub mod metrics;
 pub mod ops;
 pub mod record;
 pub mod server;
+pub mod time;
 pub mod web;
 
 pub use app::{Node, NodeError, User};

@@ -219,14 +219,14 @@ pub(crate) async fn minutes_bundle(
     }))
 }
 
-/// The final minutes with their approval record as a printable page (Dutch, print stylesheet).
+/// The minutes with their approval record as a printable page (Dutch, print stylesheet): the final text, or the newest draft marked CONCEPT.
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/print", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, content_type = "text/html"), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn minutes_print(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let m = crate::ops::minutes::final_record(&api.node, &u, &id).await?;
+    let m = crate::ops::minutes::record(&api.node, &u, &id).await?;
     Ok(crate::record::response(&m))
 }
 

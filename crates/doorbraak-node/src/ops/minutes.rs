@@ -177,11 +177,53 @@ pub async fn awaiting_me(node: &Node, u: &User) -> Result<Vec<Awaiting>, NodeErr
     Ok(out)
 }
 
-/// Final minutes, for the printable record of the dossier (the model refuses minutes that are
-/// not final).
-pub async fn final_record(node: &Node, u: &User, id: &str) -> Result<Minutes, NodeError> {
+/// Minutes as the dossier's record: the text (final, or the newest draft), with the names the
+/// reader knows — the organisations' names and the escalation's case reference — instead of
+/// ids and OINs.
+#[derive(Debug, Clone)]
+pub struct MinutesRecord {
+    pub minutes: Minutes,
+    /// The case reference of the escalation the meeting belongs to, if this node holds it.
+    pub case_ref: Option<String>,
+    /// The name of each participating organisation (from the directory).
+    pub org_names: std::collections::BTreeMap<doorbraak_model::Oin, String>,
+}
+
+impl MinutesRecord {
+    /// The name of an organisation (its OIN when the directory does not know it).
+    pub fn org_name(&self, oin: &doorbraak_model::Oin) -> String {
+        self.org_names
+            .get(oin)
+            .cloned()
+            .unwrap_or_else(|| oin.to_string())
+    }
+}
+
+/// The record of a meeting's minutes for the dossier (read logged; the model refuses minutes
+/// without any text).
+pub async fn record(node: &Node, u: &User, id: &str) -> Result<MinutesRecord, NodeError> {
     let id = super::stream_id(id)?;
     let m = node.read::<Minutes>(u, &id).await?.state;
-    m.final_record()?;
-    Ok(m)
+    m.printable()?;
+    let case_ref = node
+        .escalation(&m.meeting.escalation.to_string())
+        .await?
+        .map(|e| e.case_ref.as_str().to_owned());
+    let dir = node.directory();
+    let org_names = m
+        .meeting
+        .participants
+        .iter()
+        .map(|p| {
+            let name = dir
+                .get(&p.org)
+                .map_or_else(|| p.org.to_string(), |mem| mem.name.clone());
+            (p.org.clone(), name)
+        })
+        .collect();
+    Ok(MinutesRecord {
+        minutes: m,
+        case_ref,
+        org_names,
+    })
 }

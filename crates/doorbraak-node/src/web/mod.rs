@@ -12,7 +12,6 @@
 pub mod oidc;
 mod pages;
 pub mod session;
-pub mod time;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,28 +117,7 @@ where
     }
 }
 
-/// The page language: Dutch unless the person switched to English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Nl,
-    En,
-}
-
-impl Lang {
-    pub fn t<'a>(self, nl: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Nl => nl,
-            Lang::En => en,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Nl => "nl",
-            Lang::En => "en",
-        }
-    }
-}
+pub use crate::lang::Lang;
 
 /// What every page handler knows about its request.
 pub struct Ctx {

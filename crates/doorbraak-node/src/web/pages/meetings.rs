@@ -348,7 +348,7 @@ pub(super) async fn minutes_changes(
 
 pub(super) async fn minutes_print(State(site): Web, a: Authed, Path(id): Path<String>) -> Response {
     let Authed { ctx, user } = a;
-    match ops::minutes::final_record(&site.node, &user, &id).await {
+    match ops::minutes::record(&site.node, &user, &id).await {
         Ok(m) => crate::record::response(&m),
         Err(e) => failed(&site, &ctx, e),
     }

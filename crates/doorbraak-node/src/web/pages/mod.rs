@@ -22,12 +22,12 @@ use serde::Deserialize;
 
 use super::Site;
 use super::session::same_secret;
-use super::time;
 use super::{Authed, Ctx, Lang, WebForm, error_box, error_page, page, role_label};
 use crate::app::User;
 use crate::error::ApiError;
 use crate::http;
 use crate::ops;
+use crate::time;
 use doorbraak_model::StreamKind;
 use doorbraak_model::access::ContentKind;
 

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use jiff::civil::{DateTime, Weekday};
 use jiff::tz::{Disambiguation, TimeZone};
 
-use super::Lang;
+use crate::lang::Lang;
 
 /// The time zone of every screen.
 pub const ZONE: &str = "Europe/Amsterdam";
