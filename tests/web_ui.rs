@@ -711,27 +711,60 @@ async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classificati
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(picked, 200, "Veilig Thuis picks up step 2");
-    for (path, body) in [
-        (
-            "family-informed",
-            serde_json::json!({ "step": "management", "informed": { "type": "before", "at": "2026-11-30T10:00:00Z" } }),
-        ),
-        (
-            "outcome",
-            serde_json::json!({ "outcome": { "type": "resolved", "summary": "De hulp start maandag." } }),
-        ),
-    ] {
-        let r = api
-            .post(format!("{lt}/api/v1/escalations/{id}/{path}"))
-            .bearer_auth("demo-lokaal-team-anna")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{path}: {}", r.text().await.unwrap());
-    }
+    let record = |path: &'static str, body: Value| {
+        let (api, lt, id) = (api.clone(), lt.clone(), id.clone());
+        async move {
+            let r = api
+                .post(format!("{lt}/api/v1/escalations/{id}/{path}"))
+                .bearer_auth("demo-lokaal-team-anna")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}: {}", r.text().await.unwrap());
+        }
+    };
+    record(
+        "family-informed",
+        serde_json::json!({ "step": "management", "informed": { "type": "before", "at": "2026-11-30T10:00:00Z" } }),
+    )
+    .await;
 
     login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}/escalaties/{id}")).await.unwrap();
+    // she invites Veilig Thuis's director into the step, and changes the situation with a reason
+    b.select_option("#deelnemer-org", &demo.oin("veilig_thuis"))
+        .await
+        .unwrap();
+    b.fill("#deelnemer-naam", "Gerda de Boer").await.unwrap();
+    b.fill("#deelnemer-id", "gerda").await.unwrap();
+    b.select_option("#deelnemer-rol", "director").await.unwrap();
+    submit(&b, "#deelnemer").await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Deelnemer toegevoegd"), "{said}");
+    assert!(
+        b.text("ol.stappen")
+            .await
+            .unwrap()
+            .contains("Gerda de Boer")
+    );
+    b.click("#naar-3").await.unwrap();
+    b.fill(
+        "#situatie-reden",
+        "Het gaat om het handelen van een professional.",
+    )
+    .await
+    .unwrap();
+    submit(&b, "#situatie-wijzigen").await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Situatie gewijzigd"), "{said}");
+    assert!(b.text("#situatie").await.unwrap().contains("situatie 3"));
+    // the step bridged the difference (through the API)
+    record(
+        "outcome",
+        serde_json::json!({ "outcome": { "type": "resolved", "summary": "De hulp start maandag." } }),
+    )
+    .await;
     b.goto(&format!("{lt}/escalaties/{id}")).await.unwrap();
     // nothing is chosen for her: the form does not submit as it stands
     let valid = b

@@ -63,6 +63,15 @@ impl Situation {
         Situation::Conduct,
     ];
 
+    /// The code, as it is sent (`professional_dilemma`, ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            Situation::ProfessionalDilemma => "professional_dilemma",
+            Situation::AgreementsNotKept => "agreements_not_kept",
+            Situation::Conduct => "conduct",
+        }
+    }
+
     pub fn number(self) -> u8 {
         match self {
             Situation::ProfessionalDilemma => 1,

@@ -150,3 +150,13 @@ fn a_log_that_does_not_start_with_opening_is_inconsistent() {
     more.push(events[2].clone());
     assert!(replay::<Escalation>(&more).is_err());
 }
+
+#[test]
+fn the_codes_of_situations_are_their_wire_form() {
+    for s in doorbraak_model::Situation::ALL {
+        assert_eq!(
+            serde_json::to_value(s).ok(),
+            Some(serde_json::Value::String(s.code().into()))
+        );
+    }
+}

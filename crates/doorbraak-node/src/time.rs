@@ -72,6 +72,15 @@ fn month(m: i8, lang: Lang) -> &'static str {
     }
 }
 
+/// The name of month `m` (1-12).
+pub fn month_name(m: usize, lang: Lang) -> &'static str {
+    let i = m.saturating_sub(1) % 12;
+    match lang {
+        Lang::Nl => MONTHS_NL[i],
+        Lang::En => MONTHS_EN[i],
+    }
+}
+
 /// "di 1 december 2026, 14:05" (Amsterdam time).
 pub fn moment(ts: Timestamp, lang: Lang) -> String {
     let d = local(ts);

@@ -343,3 +343,104 @@ pub(super) async fn esc_close(
         "Escalation closed",
     )
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ParticipantForm {
+    pub org: String,
+    pub name: String,
+    pub person: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+/// Invite someone of one of the parties into the current step.
+pub(super) async fn esc_add_participant(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<ParticipantForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let participant = async {
+        let org = ops::escalations::oin("org", &f.org)?;
+        let role = match f.role.as_str() {
+            "" => Err(ApiError::from(RuleViolation::MissingField {
+                field: "role",
+            })),
+            code => parse_enum::<doorbraak_model::Role>("role", code),
+        }?;
+        Ok::<_, ApiError>(Participant {
+            person: PersonId::new(f.person.trim().to_owned()),
+            name: f.name.trim().to_owned(),
+            role,
+            org,
+        })
+    }
+    .await;
+    let participant = match participant {
+        Ok(p) => p,
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+    };
+    let r = esc_command(
+        &site,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::AddParticipant { participant },
+    )
+    .await;
+    esc_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Deelnemer toegevoegd",
+        "Participant added",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SituationForm {
+    #[serde(default)]
+    pub to: String,
+    pub reason: String,
+}
+
+/// Change the situation, with the reason.
+pub(super) async fn esc_change_situation(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<SituationForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let to = match f.to.as_str() {
+        "" => Err(ApiError::from(RuleViolation::MissingField { field: "to" })),
+        code => parse_enum::<doorbraak_model::Situation>("to", code),
+    };
+    let to = match to {
+        Ok(t) => t,
+        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+    };
+    let r = esc_command(
+        &site,
+        &user,
+        &key,
+        &id,
+        EscalationCommand::ChangeSituation {
+            to,
+            reason: f.reason,
+        },
+    )
+    .await;
+    esc_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Situatie gewijzigd",
+        "Situation changed",
+    )
+}

@@ -116,7 +116,7 @@ pub(super) async fn escalation_form(
             fieldset {
                 legend { (ctx.t("Welke situatie is van toepassing?", "Which situation applies?")) }
                 @for s in Situation::ALL {
-                    @let code = serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    @let code = s.code();
                     div.keuze {
                         input type="radio" name="situation" id={ "sit-" (s.number()) } value=(code) required checked[f.situation == code];
                         label for={ "sit-" (s.number()) } { strong { (situation_label(ctx.lang, s)) } }
@@ -307,6 +307,45 @@ pub(super) async fn escalation_page(
             },
         },
     );
+    // another situation than the present one, to ask the rules whether a change is allowed now
+    let other_situation = doorbraak_model::Situation::ALL
+        .into_iter()
+        .find(|s| *s != e.situation)
+        .unwrap_or(e.situation);
+    let situation_check = dry_run(
+        &site,
+        &user,
+        &e,
+        &EscalationCommand::ChangeSituation {
+            to: other_situation,
+            reason: "-".into(),
+        },
+    );
+    // inviting someone: is this person one who may (a party's, the step's roles)?
+    let invite_check = cur.map_or(Err(RuleViolation::EscalationClosed), |c| {
+        let someone = Participant {
+            person: PersonId::new("-".to_owned()),
+            name: "-".into(),
+            role: c
+                .step
+                .participant_roles()
+                .first()
+                .copied()
+                .unwrap_or(user.role),
+            org: site.node.oin().clone(),
+        };
+        dry_run(
+            &site,
+            &user,
+            &e,
+            &EscalationCommand::AddParticipant {
+                participant: someone,
+            },
+        )
+    });
+    let parties: Vec<doorbraak_model::Oin> = std::iter::once(e.home.oin.clone())
+        .chain(e.counterparts.iter().map(|c| c.oin.clone()))
+        .collect();
     let close_check = dry_run(
         &site,
         &user,
@@ -385,6 +424,40 @@ pub(super) async fn escalation_page(
                     label for="uit-samenvatting" { (ctx.t("Samenvatting", "Summary")) }
                     textarea #uit-samenvatting name="summary" rows="2" maxlength="4000" required {}
                     (confirm_field(&ctx, "uit-bevestig"))
+                }))
+                @if let Some(c) = cur {
+                    (action(&ctx, &invite_check, &format!("{path}/deelnemer"), ctx.t("Deelnemer toevoegen", "Add a participant"), "deelnemer", html! {
+                        p.hint { (ctx.t("Iemand van een van de partijen die in deze stap meedoet (bij stap 3 ook de ambtenaar van de gemeente).", "Someone of one of the parties who takes part in this step (at step 3 also the municipality's civil servant).")) }
+                        label for="deelnemer-org" { (ctx.t("Organisatie", "Organisation")) }
+                        select #deelnemer-org name="org" required {
+                            option value="" { (ctx.t("— kies de organisatie —", "— choose the organisation —")) }
+                            @for o in &parties { option value=(o.as_str()) { (org_name(&site, o.as_str())) } }
+                        }
+                        label for="deelnemer-naam" { (ctx.t("Naam", "Name")) }
+                        input #deelnemer-naam name="name" required maxlength="300" autocomplete="off";
+                        label for="deelnemer-id" { (ctx.t("Persoon-id (bij de eigen organisatie)", "Person id (at their organisation)")) }
+                        input #deelnemer-id name="person" required maxlength="300" autocomplete="off";
+                        label for="deelnemer-rol" { (ctx.t("Rol", "Role")) }
+                        select #deelnemer-rol name="role" required {
+                            option value="" { (ctx.t("— kies de rol —", "— choose the role —")) }
+                            @for r in c.step.participant_roles() { option value=(r.code()) { (role_label(ctx.lang, *r)) } }
+                        }
+                    }))
+                }
+                (action(&ctx, &situation_check, &format!("{path}/situatie"), ctx.t("Situatie wijzigen", "Change the situation"), "situatie-wijzigen", html! {
+                    fieldset {
+                        legend { (ctx.t("Welke situatie is het nu?", "Which situation is it now?")) }
+                        @for s in doorbraak_model::Situation::ALL {
+                            @if s != e.situation {
+                                div.keuze {
+                                    input type="radio" name="to" id={ "naar-" (s.number()) } value=(s.code()) required;
+                                    label for={ "naar-" (s.number()) } { (situation_label(ctx.lang, s)) }
+                                }
+                            }
+                        }
+                    }
+                    label for="situatie-reden" { (ctx.t("Waarom?", "Why?")) }
+                    textarea #situatie-reden name="reason" rows="2" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
                 }))
                 (action(&ctx, &close_check, &format!("{path}/afsluiten"), ctx.t("Escalatie afsluiten", "Close the escalation"), "afsluiten", classification_fields(&ctx, "sluit")))
                 @if let Some(c) = cur {

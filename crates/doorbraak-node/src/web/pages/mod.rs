@@ -70,6 +70,8 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/escalaties/{id}/volgende-stap", post(esc_next_step))
         .route("/escalaties/{id}/uitkomst", post(esc_outcome))
         .route("/escalaties/{id}/afsluiten", post(esc_close))
+        .route("/escalaties/{id}/deelnemer", post(esc_add_participant))
+        .route("/escalaties/{id}/situatie", post(esc_change_situation))
         .route("/escalaties/{id}/overleg", post(esc_schedule))
         .route("/kwesties", get(kwesties).post(raise_kwestie))
         .route("/kwesties/nieuw", get(new_kwestie))

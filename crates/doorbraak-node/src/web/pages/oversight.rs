@@ -184,22 +184,63 @@ pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
         Err(e) => return failed(&site, &ctx, e),
     };
     let lang = ctx.lang;
+    let step_of = |n: &str| Step::ALL.into_iter().find(|s| s.number().to_string() == n);
     let step_sit = |k: &str| {
         let mut it = k.split('/');
-        match (it.next(), it.next()) {
-            (Some(s), Some(t)) => format!(
-                "{} {s} · {} {t}",
-                lang.t("stap", "step"),
-                lang.t("situatie", "situation")
-            ),
+        let situation = |n: &str| {
+            doorbraak_model::Situation::ALL
+                .into_iter()
+                .find(|s| s.number().to_string() == n)
+        };
+        match (it.next().and_then(step_of), it.next().and_then(situation)) {
+            (Some(s), Some(t)) => format!("{} · {}", step_label(lang, s), situation_label(lang, t)),
             _ => k.to_owned(),
         }
+    };
+    let bottleneck = |k: &str| {
+        doorbraak_model::Bottleneck::from_code(k).map_or_else(
+            || k.to_owned(),
+            |b| lang.t(b.label_nl(), b.label_en()).to_owned(),
+        )
+    };
+    let category = |k: &str| {
+        doorbraak_model::KwestieCategory::ALL
+            .into_iter()
+            .find(|c| c.code() == k)
+            .map_or_else(|| k.to_owned(), |c| category_label(lang, c).to_owned())
+    };
+    let month = |k: &str| {
+        let mut it = k.split('-');
+        match (it.next(), it.next().and_then(|m| m.parse::<usize>().ok())) {
+            (Some(y), Some(m)) if (1..=12).contains(&m) => {
+                format!("{} {y}", crate::time::month_name(m, lang))
+            }
+            _ => k.to_owned(),
+        }
+    };
+    // "mediaan 4 dagen; 9 van de 10 binnen 16 dagen"
+    let spread = |q: &Quantiles| match *q {
+        Quantiles::Shown { median, p90 } => {
+            let mut t = format!(
+                "{} {median} {}",
+                lang.t("mediaan", "median"),
+                lang.t("dagen", "days")
+            );
+            if let Some(p) = p90 {
+                t.push_str(&format!(
+                    "; {} {p} {}",
+                    lang.t("9 van de 10 binnen", "9 out of 10 within"),
+                    lang.t("dagen", "days")
+                ));
+            }
+            t
+        }
+        Quantiles::InsufficientData => lang.t("te weinig gegevens", "insufficient data").to_owned(),
     };
     let pair = |k: &str| match k.split_once(" -> ") {
         Some((a, b)) => format!("{} → {}", org_name(&site, a), org_name(&site, b)),
         None => k.to_owned(),
     };
-    let plain = |k: &str| k.to_owned();
     let f = &v.figures;
     let (_, overdue_text) = cell_text(lang, &f.overdue_steps);
     let content = html! {
@@ -217,23 +258,27 @@ pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
         div.kaarten {
             div.kaart { h2 { (ctx.t("Te late stappen", "Overdue steps")) } p.groot #te-laat { (overdue_text) } }
             div.kaart {
-                h2 { (ctx.t("Tijd in de huidige stap (dagen)", "Time in the current step (days)")) }
-                @match f.age_in_step_days {
-                    Quantiles::Shown { median, p90 } => {
-                        p.groot #mediaan { (ctx.t("mediaan ", "median ")) (median) }
-                        @if let Some(p90) = p90 { p { "p90 " (p90) } }
-                    }
-                    Quantiles::InsufficientData => p.groot { (ctx.t("te weinig gegevens", "insufficient data")) },
-                }
+                h2 { (ctx.t("Tijd in de huidige stap", "Time in the current step")) }
+                p.groot #mediaan { (spread(&f.age_in_step_days)) }
             }
         }
         (bars(lang, "open", ctx.t("Open escalaties per stap en situatie", "Open escalations by step and situation"), &f.open_by_step_situation, &step_sit))
         (bars(lang, "paren", ctx.t("Waar het stagneert: open escalaties per paar organisaties", "Where it stagnates: open escalations by pair of organisations"), &f.open_by_pair, &pair))
-        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &f.bottlenecks, &plain))
-        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &f.kwestie_categories, &plain))
+        p.hint { (ctx.t("Een paar leest als: de organisatie die opschaalde → de organisatie waarbij het vastloopt.", "A pair reads: the organisation that escalated → the organisation where it is stuck.")) }
+        h2 { (ctx.t("Doorlooptijd per stap (van inzetten tot uitkomst)", "Lead time per step (from invocation to outcome)")) }
+        @if f.lead_time_days_per_step.is_empty() { p { (ctx.t("Nog geen afgeronde stappen.", "No ended steps yet.")) } }
+        ul #doorlooptijd {
+            @for (k, q) in &f.lead_time_days_per_step {
+                li { (step_of(k).map_or_else(|| k.clone(), |s| step_label(lang, s).to_owned())) ": " (spread(q)) }
+            }
+        }
+        (bars(lang, "geopend", ctx.t("Geopende escalaties per maand", "Escalations opened per month"), &f.opened_per_month, &month))
+        (bars(lang, "gesloten", ctx.t("Gesloten escalaties per maand", "Escalations closed per month"), &f.closed_per_month, &month))
+        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &f.bottlenecks, &bottleneck))
+        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &f.kwestie_categories, &category))
         @if !f.structural_candidates.is_empty() {
             h2 { (ctx.t("Mogelijk structurele knelpunten", "Possibly structural bottlenecks")) }
-            ul { @for s in &f.structural_candidates { li { (s.bottleneck) } } }
+            ul { @for s in &f.structural_candidates { li { (bottleneck(&s.bottleneck)) " — " (s.organisations) (ctx.t(" organisaties", " organisations")) } } }
         }
         h2 { (ctx.t("Verloop (dagelijkse momentopnamen)", "Trend (daily snapshots)")) }
         @if trend.is_empty() { p { (ctx.t("Nog geen momentopnamen.", "No snapshots yet.")) } }
