@@ -258,10 +258,29 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     .await
     .unwrap();
     submit(&b, "#escalatie-versturen").await;
+    // the error summary at the top links to the field, which carries the error too; the
+    // message names the field as the form does, never by its code
     let refusal = b.text("[role=alert]").await.unwrap();
-    assert!(refusal.contains("Niet toegestaan"), "{refusal}");
+    assert!(
+        refusal.contains("Er is iets niet goed ingevuld"),
+        "{refusal}"
+    );
     assert!(refusal.contains("privacy."), "the rule is named: {refusal}");
     assert!(refusal.to_lowercase().contains("bsn"), "{refusal}");
+    assert!(
+        refusal.contains("wat het kind of gezin nodig heeft") && !refusal.contains("'needs'"),
+        "{refusal}"
+    );
+    let link = b
+        .client
+        .find(Locator::Css(".foutsamenvatting a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(link.as_deref(), Some("#needs"));
+    assert!(b.text("#needs-fout").await.unwrap().contains("BSN"));
     let kept = b
         .client
         .find(Locator::Css("#question"))

@@ -181,6 +181,102 @@ pub enum RefusalKind {
     Conflict,
 }
 
+/// The Dutch label of an input field, as the screens name it (a message never shows a code
+/// such as `needs`).
+pub fn known_field_nl(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "question" => "wat gevraagd wordt van wie",
+        "needs" => "wat het kind of gezin nodig heeft",
+        "case_ref" => "casusnummer",
+        "title" => "titel",
+        "text" => "tekst",
+        "reason" => "reden",
+        "participant.name" => "naam van de deelnemer",
+        "participant.person" => "persoon-id van de deelnemer",
+        "participants" => "deelnemers",
+        "informed.explanation" => "uitleg waarom het gezin achteraf is geïnformeerd",
+        "informed.at" => "wanneer het gezin is geïnformeerd",
+        "outcome.summary" => "samenvatting van de uitkomst",
+        "obstacle" => "waar het vastloopt",
+        "child_needs" => "wat het kind of gezin nodig heeft",
+        "facilities_needed" => "welke voorzieningen nodig zijn",
+        "co_signer" => "de ander die mee opschaalt",
+        "co_signer_role" => "de rol van de ander",
+        "solution" => "hoe het is opgelost",
+        "root_causes" | "root_causes.why" | "cause" => "oorzaakvragen",
+        "owner" => "eigenaar",
+        "origin" => "herkomst",
+        "note" => "toelichting",
+        "agenda" => "agenda",
+        "content" => "verslag",
+        "comment" => "opmerking",
+        "addenda" => "aanvullingen (addenda)",
+        "bottleneck" => "knelpunt",
+        "scope" => "incidenteel of structureel",
+        "confirmed" => "bevestiging",
+        "counterparts" => "andere organisaties",
+        "joining" => "organisaties die aansluiten",
+        "date" => "datum en tijd",
+        "due" => "gereed op",
+        "step" => "stap",
+        "to" => "nieuwe situatie",
+        "role" => "rol",
+        "verwijsroute" => "aanmeldroute",
+        "situation" => "situatie",
+        "status" => "status",
+        "org" => "organisatie",
+        "limit" => "aantal",
+        "id" => "nummer",
+        "Idempotency-Key" => "Idempotency-Key (de sleutel van de handeling)",
+        _ => return None,
+    })
+}
+
+/// The Dutch label of a field (its code when none is known).
+pub fn field_nl(field: &str) -> &str {
+    known_field_nl(field).unwrap_or(field)
+}
+
+/// The Dutch wording of why a field is invalid.
+pub fn known_reason_nl(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "not one of the offered choices" => "kies een van de mogelijkheden",
+        "not a step of the ladder" => "geen stap van de escalatieladder",
+        "1-128 visible ASCII characters" => "1 tot 128 zichtbare ASCII-tekens",
+        "unknown role" => "onbekende rol",
+        "too many addenda" => "te veel addenda",
+        "too long" => "te lang",
+        "the organisation is already a party" => "de organisatie is al partij",
+        "not an RFC 3339 date-time" => "geen datum en tijd (RFC 3339)",
+        "not a valid OIN (20 digits with a known prefix)" => {
+            "geen geldig OIN (20 cijfers met een bekend voorvoegsel)"
+        }
+        "not a person of this escalation" => "geen persoon van deze escalatie",
+        "not a date and time (DD-MM-YYYY, HH:MM)" => "geen datum en tijd (DD-MM-JJJJ, UU:MM)",
+        "not a date (YYYY-MM-DD)" => "geen datum (JJJJ-MM-DD)",
+        "not a UUID" => "geen geldig nummer (UUID)",
+        "must be between 1 and 365 days" => "moet tussen 1 en 365 dagen liggen",
+        "lies in the future" => "ligt in de toekomst",
+        "contains control characters" => "bevat stuurtekens",
+        "at most 64 participants" => "hoogstens 64 deelnemers",
+        "at most 16 organisations" => "hoogstens 16 organisaties",
+        "an organisation is named twice" => "een organisatie staat er twee keer in",
+        "a root cause is named twice" => "een oorzaakvraag staat er twee keer in",
+        "1-64 characters: letters, digits, '.', '_' or '-'" => {
+            "1 tot 64 tekens: letters, cijfers, '.', '_' of '-'"
+        }
+        "a whole number from 1 to 5000" => "een heel getal van 1 tot 5000",
+        "a whole number from 1 to 10000" => "een heel getal van 1 tot 10000",
+        "answered for another organisation" => "antwoordde voor een andere organisatie",
+        _ => return None,
+    })
+}
+
+/// The Dutch wording of a reason (as it is when none is known).
+pub fn reason_nl(reason: &str) -> &str {
+    known_reason_nl(reason).unwrap_or(reason)
+}
+
 /// The Dutch name of a thing a `NotFound` or `AlreadyExists` names (its `what` is English);
 /// a Dutch message never carries an English word.
 fn dutch(what: &str) -> &str {
@@ -299,6 +395,16 @@ impl RuleViolation {
         )
     }
 
+    /// The input field this refusal is about, if it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            RuleViolation::InvalidField { field, .. }
+            | RuleViolation::MissingField { field }
+            | RuleViolation::BsnNotAllowed { field } => Some(field),
+            _ => None,
+        }
+    }
+
     /// Is this refusal about malformed input rather than a business rule?
     pub fn is_input(&self) -> bool {
         matches!(
@@ -319,10 +425,12 @@ impl RuleViolation {
             InvalidOin { value } => format!(
                 "'{value}' is geen geldig OIN: een OIN heeft 20 cijfers en begint met een bekend voorvoegsel (zoals 00000001, 00000003, 00000004 of 00000099)"
             ),
-            InvalidField { field, reason } => format!("Het veld '{field}' is ongeldig: {reason}"),
-            MissingField { field } => format!("Het veld '{field}' is verplicht"),
+            InvalidField { field, reason } => {
+                format!("Het veld ‘{}’ is ongeldig: {}", field_nl(field), reason_nl(reason))
+            }
+            MissingField { field } => format!("Vul ‘{}’ in: dat is verplicht", field_nl(field)),
             BsnNotAllowed { field } => format!(
-                "Het veld '{field}' bevat een nummer dat op een BSN lijkt; gebruik de pseudonieme zaakreferentie, nooit een BSN"
+                "Het veld ‘{}’ bevat een nummer dat op een BSN lijkt; gebruik het pseudonieme casusnummer, nooit een BSN", field_nl(field)
             ),
             RoleNotAllowed { action, role, allowed } => format!(
                 "Als {} mag u '{action}' niet uitvoeren; dat mag: {}",

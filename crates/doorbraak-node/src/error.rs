@@ -26,6 +26,8 @@ pub struct ApiError {
     pub rule: String,
     pub message_nl: String,
     pub message_en: String,
+    /// The input field the refusal is about, if it is about one (for the form's error summary).
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -40,6 +42,7 @@ impl ApiError {
             rule: rule.to_owned(),
             message_nl: nl.into(),
             message_en: en.into(),
+            field: None,
         }
     }
 
@@ -69,6 +72,7 @@ impl From<RuleViolation> for ApiError {
             rule: v.rule().to_owned(),
             message_nl: v.message_nl(),
             message_en: v.message_en(),
+            field: v.field(),
         }
     }
 }
@@ -100,6 +104,7 @@ impl From<NodeError> for ApiError {
                 rule: r.rule,
                 message_nl: r.message_nl,
                 message_en: r.message_en,
+                field: None,
             },
             NodeError::Federation(crate::app::FedError::Unreachable { home, .. }) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,

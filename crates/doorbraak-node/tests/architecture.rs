@@ -201,3 +201,60 @@ fn the_node_modules_form_no_new_cycles() {
         );
     }
 }
+
+/// Every field and every reason a rule names has its Dutch wording: a Dutch message never
+/// shows a code such as `needs` or an English reason.
+#[test]
+fn every_field_and_reason_a_rule_names_is_worded_in_dutch() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut texts = Vec::new();
+    for krate in ["doorbraak-model/src", "doorbraak-node/src"] {
+        let mut todo = vec![root.join(krate)];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    texts.push((
+                        p.display().to_string(),
+                        std::fs::read_to_string(&p).unwrap(),
+                    ));
+                }
+            }
+        }
+    }
+    let quoted_after = |text: &str, marker: &str| -> Vec<String> {
+        text.match_indices(marker)
+            .filter_map(|(i, _)| {
+                let rest = &text[i + marker.len()..];
+                let end = rest.find('"')?;
+                Some(rest[..end].to_owned())
+            })
+            .collect()
+    };
+    for (path, text) in &texts {
+        if path.ends_with("violation.rs") || path.contains("/tests") {
+            continue;
+        }
+        // the rules' own code, without their unit tests
+        let code = code_of(text.split("#[cfg(test)]").next().unwrap_or_default());
+        for reason in quoted_after(&code, "reason: \"") {
+            if reason.is_empty() || reason == "-" {
+                continue;
+            }
+            assert!(
+                doorbraak_model::violation::known_reason_nl(&reason).is_some(),
+                "{path}: the reason {reason:?} has no Dutch wording in violation::known_reason_nl"
+            );
+        }
+        for marker in ["field: \"", "require(\"", "check(\""] {
+            for field in quoted_after(&code, marker) {
+                assert!(
+                    doorbraak_model::violation::known_field_nl(&field).is_some(),
+                    "{path}: the field {field:?} has no Dutch label in violation::known_field_nl"
+                );
+            }
+        }
+    }
+}

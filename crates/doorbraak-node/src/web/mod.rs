@@ -242,6 +242,42 @@ pub fn error_box(lang: Lang, e: &ApiError) -> Markup {
     refusal(lang, &e.rule, &e.message_nl, &e.message_en)
 }
 
+/// The error summary at the top of a form (the NL Design System pattern): what is wrong, as a
+/// link to the field it is about (`fields`: the rule's field code and the form element's id),
+/// with the rule's code in a small detail. A refusal that is about no field of this form is
+/// shown as a refusal.
+pub fn error_summary(lang: Lang, e: &ApiError, fields: &[(&str, &str)]) -> Markup {
+    let target = e
+        .field
+        .and_then(|f| fields.iter().find(|(code, _)| *code == f))
+        .map(|(_, id)| *id);
+    let Some(id) = target else {
+        return error_box(lang, e);
+    };
+    html! {
+        div.foutsamenvatting role="alert" aria-labelledby="foutsamenvatting-kop" tabindex="-1" {
+            h2 #foutsamenvatting-kop { (lang.t("Er is iets niet goed ingevuld", "Something is not filled in correctly")) }
+            ul {
+                li { a href={ "#" (id) } { (lang.t(&e.message_nl, &e.message_en)) } }
+            }
+            p.regel { (lang.t("regel", "rule")) " " code { (e.rule) } }
+        }
+    }
+}
+
+/// The error at a field, when the form's error is about it (`aria-describedby` of the field
+/// can point at `{code}-fout`).
+pub fn field_error(lang: Lang, e: Option<&ApiError>, code: &str) -> Markup {
+    html! {
+        @if let Some(e) = e.filter(|e| e.field == Some(code)) {
+            p.veldfout id={ (code) "-fout" } {
+                span.sr { (lang.t("Fout: ", "Error: ")) }
+                (lang.t(&e.message_nl, &e.message_en))
+            }
+        }
+    }
+}
+
 fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'static str)> {
     use doorbraak_model::Role as R;
     let mut v = vec![("/", lang.t("Start", "Home"))];

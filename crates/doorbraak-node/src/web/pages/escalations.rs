@@ -101,7 +101,12 @@ pub(super) async fn escalation_form(
         .cloned()
         .collect();
     let content = html! {
-        @if let Some(e) = err { (error_box(ctx.lang, e)) }
+        @if let Some(e) = err {
+            (error_summary(ctx.lang, e, &[
+                ("case_ref", "case_ref"), ("situation", "sit-1"), ("counterparts", "counterpart"),
+                ("needs", "needs"), ("question", "question"), ("verwijsroute", "verwijsroute-nee"),
+            ]))
+        }
         p.hint { (ctx.t(
             "Vul alleen in wat nodig is. De eerste stap volgt uit de situatie. Noem geen BSN of andere direct herleidbare gegevens in de tekst.",
             "Fill in only what is needed. The first step follows from the situation. Do not put a BSN or other directly identifying data in the text.")) }
@@ -125,6 +130,7 @@ pub(super) async fn escalation_form(
                 }
             }
             label for="counterpart" { (ctx.t("Met welke organisatie stagneert het?", "With which organisation does it stagnate?")) }
+            (field_error(ctx.lang, err, "counterparts"))
             select #counterpart name="counterpart" required {
                 option value="" { (ctx.t("— kies de organisatie —", "— choose the organisation —")) }
                 @for m in &others {
@@ -134,9 +140,11 @@ pub(super) async fn escalation_form(
             label for="contact" { (ctx.t("Contactpersoon daar (naam, als u die kent)", "Contact person there (name, if you know it)")) }
             input #contact name="contact" maxlength="200" value=(f.contact);
             label for="needs" { (ctx.t("Wat heeft het kind of gezin nodig?", "What does the child or family need?")) }
-            textarea #needs name="needs" required rows="3" maxlength="4000" { (f.needs) }
+            (field_error(ctx.lang, err, "needs"))
+            textarea #needs name="needs" required rows="3" maxlength="4000" aria-invalid=[err.and_then(|e| e.field).filter(|f| *f == "needs").map(|_| "true")] { (f.needs) }
             label for="question" { (ctx.t("Wat vraagt u van wie?", "What do you ask of whom?")) }
-            textarea #question name="question" required rows="3" maxlength="4000" { (f.question) }
+            (field_error(ctx.lang, err, "question"))
+            textarea #question name="question" required rows="3" maxlength="4000" aria-invalid=[err.and_then(|e| e.field).filter(|f| *f == "question").map(|_| "true")] { (f.question) }
             fieldset #verwijsroute {
                 legend { (ctx.t(
                     "Bent u jeugdbeschermer en zoekt u jeugdhulp, maar bereikt u het lokale team niet?",

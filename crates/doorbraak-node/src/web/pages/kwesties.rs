@@ -136,7 +136,12 @@ pub(super) async fn kwestie_form(
         Err(e) => return failed(site, ctx, e),
     };
     let content = html! {
-        @if let Some(e) = err { (error_box(ctx.lang, e)) }
+        @if let Some(e) = err {
+            (error_summary(ctx.lang, e, &[
+                ("case_ref", "case_ref"), ("obstacle", "obstacle"), ("child_needs", "child_needs"),
+                ("categories", "cat-help_does_not_start"), ("facilities_needed", "facilities_needed"),
+            ]))
+        }
         form.formulier method="post" action="/kwesties" {
             (ctx.csrf_field())
             label for="case_ref" { (ctx.t("Casus (optioneel)", "Case (optional)")) }
@@ -145,6 +150,7 @@ pub(super) async fn kwestie_form(
                 @for c in &cases { option value=(c.case_ref) selected[c.case_ref == f.case_ref] { (c.case_ref) " — " (c.title) } }
             }
             label for="obstacle" { (ctx.t("Waar loopt u tegenaan?", "What is blocking you?")) }
+            (field_error(ctx.lang, err, "obstacle"))
             textarea #obstacle name="obstacle" rows="3" required maxlength="4000" { (f.obstacle) }
             fieldset {
                 legend { (ctx.t("Soort kwestie", "Kind of kwestie")) }
@@ -164,6 +170,7 @@ pub(super) async fn kwestie_form(
                 div.keuze { input type="checkbox" name="knows_what_and_whom" id="knows" value="1" checked[checked(&f.knows_what_and_whom)]; label for="knows" { (ctx.t("Ik weet wat ik vraag en van wie", "I know what I ask and of whom")) } }
             }
             label for="child_needs" { (ctx.t("Wat heeft het kind of gezin nodig? (verplicht bij een casus)", "What does the child or family need? (required with a case)")) }
+            (field_error(ctx.lang, err, "child_needs"))
             textarea #child_needs name="child_needs" rows="2" maxlength="4000" { (f.child_needs) }
             label for="facilities_needed" { (ctx.t("Welke voorzieningen zijn nodig?", "Which facilities are needed?")) }
             textarea #facilities_needed name="facilities_needed" rows="2" maxlength="4000" { (f.facilities_needed) }

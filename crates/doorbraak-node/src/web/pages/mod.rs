@@ -22,7 +22,9 @@ use serde::Deserialize;
 
 use super::Site;
 use super::session::same_secret;
-use super::{Authed, Ctx, Lang, WebForm, error_box, error_page, page, role_label};
+use super::{
+    Authed, Ctx, Lang, WebForm, error_box, error_page, error_summary, field_error, page, role_label,
+};
 use crate::app::User;
 use crate::error::ApiError;
 use crate::http;
