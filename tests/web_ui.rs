@@ -426,6 +426,12 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     login(&b, &vt, "vera").await;
     let waiting = reload_until(&b, &format!("{vt}/"), "#wacht", "LT-2026-0099").await;
     assert!(waiting.contains("Lokaal Team Utrecht-West"), "{waiting}");
+    // grouped and counted, each line with its subject, counterpart and deadline
+    assert!(waiting.contains("Escalaties op te pakken ("), "{waiting}");
+    assert!(
+        waiting.contains("oppakken vóór") && waiting.contains("nog "),
+        "{waiting}"
+    );
     shot(&b, "wacht-op-mij.png").await;
     b.goto(&format!("{vt}{esc_path}")).await.unwrap();
     submit(&b, "#oppakken").await;

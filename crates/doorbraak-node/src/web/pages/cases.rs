@@ -34,12 +34,12 @@ pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
     };
     let content = html! {
         @if mine.is_empty() {
-            p { (ctx.t("U heeft nog geen eigen zaken.", "You have no cases of your own yet.")) }
+            p { (ctx.t("U heeft nog geen eigen casussen.", "You have no cases of your own yet.")) }
         } @else {
-            (table(ctx.t("Mijn zaken", "My cases"), "mijn-zaken", &mine))
+            (table(ctx.t("Mijn casussen", "My cases"), "mijn-zaken", &mine))
         }
         @if !others.is_empty() {
-            (table(ctx.t("Andere zaken van de organisatie", "Other cases of the organisation"), "andere-zaken", &others))
+            (table(ctx.t("Andere casussen van de organisatie", "Other cases of the organisation"), "andere-zaken", &others))
         }
         h2 { (ctx.t("Nieuwe casus registreren", "Register a new case")) }
         form method="post" action="/zaken" {

@@ -4,13 +4,100 @@ use super::*;
 
 // ------------------------------------------------------------------ start page
 
-pub(super) async fn home(State(site): Web, a: Authed) -> Response {
+/// The start of a text, cut at a word with "…" when it is longer than `n` characters.
+fn snippet(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(n).collect();
+    let at_word = cut
+        .rfind(' ')
+        .filter(|i| *i > n / 2)
+        .map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{at_word}…")
+}
+
+/// How many lines of one group of "waiting for me" a page shows.
+const PER_PAGE: usize = 10;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct HomeQuery {
+    /// The page of each group (1 = first), e.g. `?escalaties=2`.
+    #[serde(default)]
+    pub escalaties: Option<usize>,
+    #[serde(default)]
+    pub kwesties: Option<usize>,
+    #[serde(default)]
+    pub verslagen: Option<usize>,
+}
+
+/// One group of what waits for me: its title, its lines (deadline first), its page.
+struct Group {
+    key: &'static str,
+    title: String,
+    lines: Vec<(Option<Timestamp>, Markup)>,
+    page: usize,
+}
+
+fn group_html(ctx: &Ctx, g: &Group) -> Markup {
+    let pages = g.lines.len().div_ceil(PER_PAGE).max(1);
+    let page = g.page.clamp(1, pages);
+    html! {
+        @if !g.lines.is_empty() {
+            section.groep aria-labelledby={ "wacht-" (g.key) } {
+                h3 id={ "wacht-" (g.key) } { (g.title) " " span.aantal { "(" (g.lines.len()) ")" } }
+                ul {
+                    @for (_, line) in g.lines.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE) { (line) }
+                }
+                @if pages > 1 {
+                    nav.paginering aria-label=(ctx.t("Pagina's", "Pages")) {
+                        (ctx.t("Pagina ", "Page ")) (page) (ctx.t(" van ", " of ")) (pages) " "
+                        @if page > 1 { a href={ "/?" (g.key) "=" (page - 1) } { (ctx.t("vorige", "previous")) } " " }
+                        @if page < pages { a href={ "/?" (g.key) "=" (page + 1) } { (ctx.t("volgende", "next")) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn home(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<HomeQuery>, QueryRejection>,
+) -> Response {
     let Authed { ctx, user } = a;
+    let q = q.map(|Query(q)| q).unwrap_or_default();
     let u = &user;
-    let mut waiting: Vec<Markup> = Vec::new();
+    let now = site.node.now();
+    let me = site.node.actor(u);
+    let mut escalations = Group {
+        key: "escalaties",
+        title: ctx
+            .t("Escalaties op te pakken", "Escalations to pick up")
+            .to_owned(),
+        lines: Vec::new(),
+        page: q.escalaties.unwrap_or(1),
+    };
+    let mut kwesties = Group {
+        key: "kwesties",
+        title: ctx
+            .t("Kwesties op te pakken", "Kwesties to pick up")
+            .to_owned(),
+        lines: Vec::new(),
+        page: q.kwesties.unwrap_or(1),
+    };
+    let mut minutes = Group {
+        key: "verslagen",
+        title: ctx
+            .t("Verslagen ter goedkeuring", "Minutes to approve")
+            .to_owned(),
+        lines: Vec::new(),
+        page: q.verslagen.unwrap_or(1),
+    };
     let mut problems: Vec<ApiError> = Vec::new();
-    // escalations waiting for my organisation to pick them up, in my role (for the roles that
-    // read escalations at all)
+    // escalations waiting for me to pick them up (the model's answer), for the roles that
+    // read escalations at all
     let reads_escalations = crate::app::content_access(u.role, ContentKind::Escalation)
         != crate::app::ContentAccess::Never;
     if reads_escalations {
@@ -22,19 +109,22 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
             Ok(rows) => {
                 for ops::lists::Listed { state: e, .. } in rows {
                     let Some(cur) = e.current() else { continue };
-                    let mine = e.waits_for_pickup_by(&site.node.actor(u), site.node.now());
-                    if mine {
-                        waiting.push(html! {
-                            li.wacht {
-                                a href={ "/escalaties/" (e.id) } {
-                                    (ctx.t("Escalatie op te pakken: ", "Escalation to pick up: "))
-                                    (org_name(&site, e.home.oin.as_str())) " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step))
-                                }
-                                " " (status_badge(ctx.lang, cur.is_overdue(site.node.now()), "open"))
-                                " " span.termijn { (ctx.t("oppakken vóór ", "pick up before ")) (deadline(&ctx, cur.pickup_deadline, site.node.now())) }
-                            }
-                        });
+                    if !e.waits_for_pickup_by(&me, now) {
+                        continue;
                     }
+                    let subject = snippet(&e.question, 90);
+                    escalations.lines.push((Some(cur.pickup_deadline), html! {
+                        li.wacht {
+                            a href={ "/escalaties/" (e.id) } { (subject) }
+                            br;
+                            span.klein {
+                                (ctx.t("van ", "from ")) (org_name(&site, e.home.oin.as_str()))
+                                " · " (e.case_ref.as_str()) " · " (step_label(ctx.lang, cur.step)) " · "
+                                (ctx.t("oppakken vóór ", "pick up before ")) (deadline(&ctx, cur.pickup_deadline, now))
+                            }
+                            @if cur.is_overdue(now) { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
+                        }
+                    }));
                 }
             }
             Err(e) => problems.push(e.into()),
@@ -54,15 +144,18 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
         match ops::kwesties::list(&site.node, u, &waiting_for_me).await {
             Ok(rows) => {
                 for ops::lists::Listed { row: r, state: k } in rows {
-                    let obstacle: String = k.obstacle.chars().take(80).collect();
-                    waiting.push(html! {
+                    let obstacle = snippet(&k.obstacle, 90);
+                    kwesties.lines.push((r.next_deadline, html! {
                         li.wacht {
-                            a href={ "/kwesties/" (r.id) } {
-                                (ctx.t("Kwestie op te pakken: ", "Kwestie to pick up: ")) (obstacle)
+                            a href={ "/kwesties/" (r.id) } { (obstacle) }
+                            br;
+                            span.klein {
+                                (k.case_ref.as_ref().map_or("—", |c| c.as_str()))
+                                @if let Some(t) = r.next_deadline { " · " (ctx.t("oppakken vóór ", "pick up before ")) (deadline(&ctx, t, now)) }
                             }
-                            " " (status_badge(ctx.lang, r.overdue, &r.status))
+                            @if r.overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
                         }
-                    });
+                    }));
                 }
             }
             Err(e) => problems.push(e.into()),
@@ -71,19 +164,26 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
     match ops::minutes::awaiting_me(&site.node, u).await {
         Ok(items) => {
             for i in items {
-                waiting.push(html! {
+                minutes.lines.push((i.deadline, html! {
                     li.wacht {
                         a href={ "/overleggen/" (i.meeting) } {
-                            (ctx.t("Verslagen ter goedkeuring (versie ", "Minutes to approve (revision "))
-                            (i.revision) ")"
+                            (ctx.t("Verslag ter goedkeuring, versie ", "Minutes to approve, revision ")) (i.revision)
                         }
+                        @if let Some(t) = i.deadline { br; span.klein { (ctx.t("goedkeuren vóór ", "approve before ")) (deadline(&ctx, t, now)) } }
                         @if i.overdue { " " span.badge.te-laat { (ctx.t("te laat", "overdue")) } }
                     }
-                });
+                }));
             }
         }
         Err(e) => problems.push(e.into()),
     }
+    // the nearest deadline first (overdue ones are the nearest)
+    let groups = [escalations, kwesties, minutes].map(|mut g| {
+        g.lines
+            .sort_by_key(|(t, _)| t.map_or(i64::MAX, |t| t.as_second()));
+        g
+    });
+    let total: usize = groups.iter().map(|g| g.lines.len()).sum();
     let notes = match ops::reminders(&site.node, u).await {
         Ok(n) => n,
         Err(e) => {
@@ -98,11 +198,11 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
         }
         @for p in &problems { (error_box(ctx.lang, p)) }
         section aria-labelledby="wacht-kop" {
-            h2 #wacht-kop { (ctx.t("Wacht op mij", "Waiting for me")) }
-            @if waiting.is_empty() {
+            h2 #wacht-kop { (ctx.t("Wacht op mij", "Waiting for me")) @if total > 0 { " " span.aantal { "(" (total) ")" } } }
+            @if total == 0 {
                 p #niets-wacht { (ctx.t("Er wacht nu niets op u.", "Nothing is waiting for you now.")) }
             } @else {
-                ul #wacht { @for w in &waiting { (w) } }
+                div #wacht { @for g in &groups { (group_html(&ctx, g)) } }
             }
         }
         @if !notes.is_empty() {
@@ -120,7 +220,7 @@ pub(super) async fn home(State(site): Web, a: Authed) -> Response {
             ul.tegels {
                 @match u.role {
                     Role::Professional | Role::BehaviouralScientist => {
-                        li { a href="/zaken" { (ctx.t("Mijn zaken: escalatie openen of kwestie melden", "My cases: open an escalation or raise a kwestie")) } }
+                        li { a href="/zaken" { (ctx.t("Mijn casussen: escalatie openen of kwestie melden", "My cases: open an escalation or raise a kwestie")) } }
                         li { a href="/escalaties" { (ctx.t("Escalaties volgen", "Follow escalations")) } }
                         li { a href="/overleggen" { (ctx.t("Overleggen en verslagen", "Meetings and minutes")) } }
                     }
