@@ -820,6 +820,23 @@ async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classificati
     let status = b.text("#status").await.unwrap();
     assert!(status.contains("gesloten"), "{status}");
     assert!(status.contains("systeem: financieel"), "{status}");
+    // the page tells the story: the ladder, and who did what when in plain Dutch
+    let ladder = b.text("ol.ladder").await.unwrap();
+    assert!(
+        ladder.contains("overbrugd") && ladder.contains("niet ingezet"),
+        "{ladder}"
+    );
+    let story = b.text("#tijdlijn").await.unwrap();
+    for said in [
+        "opende de escalatie met Veilig Thuis Utrecht",
+        "pakte op: stap 2",
+        "voegde toe als deelnemer: Gerda de Boer",
+        "wijzigde de situatie van situatie 2",
+        "legde de uitkomst vast van stap 2 (management): overbrugd",
+        "sloot de escalatie af; knelpunt: systeem: financieel",
+    ] {
+        assert!(story.contains(said), "{said:?} in {story}");
+    }
     shot(&b, "escalatie-gesloten.png").await;
 
     // the home keeps the classification, as the alderman's figures count it

@@ -2,7 +2,8 @@
 
 use doorbraak_model::escalation::{EscalationCommand, Participant};
 use doorbraak_model::{
-    Escalation, EscalationId, Oin, OrgRef, PersonId, RuleViolation, Situation, Step,
+    Escalation, EscalationEvent, EscalationId, Oin, OrgRef, PersonId, RuleViolation, Situation,
+    Step,
 };
 use doorbraak_store::ListFilter;
 use serde::Deserialize;
@@ -180,4 +181,23 @@ pub async fn list(
     filter: &ListFilter,
 ) -> Result<Vec<Listed<Escalation>>, NodeError> {
     super::lists::typed::<Escalation>(node, u, filter).await
+}
+
+/// An escalation with its whole log, for the page that tells its story (the read logged
+/// first; refused for the roles that may not read it).
+pub async fn with_history(
+    node: &Node,
+    u: &User,
+    id: &str,
+) -> Result<
+    (
+        Escalation,
+        Vec<doorbraak_store::StoredEvent<EscalationEvent>>,
+    ),
+    NodeError,
+> {
+    let id = super::stream_id(id)?;
+    let e = node.read::<Escalation>(u, &id).await?.state;
+    let events = node.store.events::<Escalation>(&id, 0).await?;
+    Ok((e, events))
 }

@@ -264,8 +264,8 @@ pub(super) async fn escalation_page(
         Ok(i) => i.to_string(),
         Err(e) => return error_page(&site, &ctx, &e),
     };
-    let e = match site.node.read::<Escalation>(&user, &id).await {
-        Ok(l) => l.state,
+    let (e, history) = match ops::escalations::with_history(&site.node, &user, &id).await {
+        Ok(x) => x,
         Err(err) => return error_page(&site, &ctx, &ApiError::from(err)),
     };
     let now = site.node.now();
@@ -377,6 +377,7 @@ pub(super) async fn escalation_page(
     let candidates = meeting_candidates(&site, &user, &e);
     let overdue = e.is_overdue(now);
     let content = html! {
+        (story::stepper(&ctx, &e))
         dl.gegevens {
             dt { (ctx.t("Casus", "Case")) } dd { (e.case_ref.as_str()) }
             dt { (ctx.t("Situatie", "Situation")) } dd #situatie { (situation_label(ctx.lang, e.situation)) }
@@ -494,7 +495,9 @@ pub(super) async fn escalation_page(
                 }
             }
         }
-        h2 { (ctx.t("Verloop", "History")) }
+        h2 { (ctx.t("Wie deed wat", "Who did what")) }
+        (story::timeline(&site, &ctx, &e, &history))
+        h2 { (ctx.t("Verloop per stap", "Steps")) }
         ol.stappen {
             @for s in &e.steps {
                 li {

@@ -44,6 +44,7 @@ mod kwesties;
 pub(super) mod login;
 mod meetings;
 mod oversight;
+mod story;
 
 use admin::*;
 use cases::*;
