@@ -654,7 +654,24 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
             .any(|row| row.contains("anna") && row.contains("aangemaakt")),
         "{log}"
     );
+    // in words: roles and outcomes in Dutch, not codes
+    assert!(log.contains("gelukt") && !log.contains("success"), "{log}");
+    assert!(log.contains("uitvoerend professional"), "{log}");
     shot(&b, "toegangslog.png").await;
+    // a period: long ago holds nothing of this escalation
+    b.fill("#van", "2020-01-01").await.unwrap();
+    b.fill("#tot", "2020-12-31").await.unwrap();
+    submit(&b, "form.zoek button").await;
+    assert!(
+        b.text("#toegangslog tbody")
+            .await
+            .unwrap()
+            .trim()
+            .is_empty()
+    );
+    b.goto(&format!("{lt}/beheer/toegangslog?object_id={esc_id}"))
+        .await
+        .unwrap();
     let csv = b
         .client
         .execute_async(

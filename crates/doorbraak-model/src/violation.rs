@@ -226,6 +226,8 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "status" => "status",
         "org" => "organisatie",
         "limit" => "aantal",
+        "van" => "vanaf",
+        "tot" => "tot en met",
         "id" => "nummer",
         "Idempotency-Key" => "Idempotency-Key (de sleutel van de handeling)",
         _ => return None,

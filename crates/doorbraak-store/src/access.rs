@@ -50,6 +50,20 @@ impl FromStr for AccessAction {
     }
 }
 
+/// Which access-log entries to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessLogFilter {
+    pub object_id: Option<String>,
+    pub user_id: Option<String>,
+    /// From this moment (inclusive).
+    pub from: Option<Timestamp>,
+    /// Until this moment (exclusive).
+    pub until: Option<Timestamp>,
+    pub limit: i64,
+    /// Entries to skip (newest first), for the next page.
+    pub offset: i64,
+}
+
 /// One access-log entry (NEN 7513): who did what to which object, when, why, with what result.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,14 +122,28 @@ impl Store {
         user_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AccessEntry>> {
+        self.access_log_page(&AccessLogFilter {
+            object_id: object_id.map(str::to_owned),
+            user_id: user_id.map(str::to_owned),
+            limit,
+            ..AccessLogFilter::default()
+        })
+        .await
+    }
+
+    /// One page of the access log, newest first, within a period.
+    pub async fn access_log_page(&self, f: &AccessLogFilter) -> Result<Vec<AccessEntry>> {
         let rows = sqlx::query(
             "SELECT * FROM access_log WHERE ($1 = '' OR object_id = $1) \
-             AND ($3 = '' OR user_id = $3) \
-             ORDER BY at_ms DESC, event_id DESC LIMIT $2",
+             AND ($3 = '' OR user_id = $3) AND at_ms >= $4 AND at_ms < $5 \
+             ORDER BY at_ms DESC, event_id DESC LIMIT $2 OFFSET $6",
         )
-        .bind(object_id.unwrap_or_default())
-        .bind(limit.clamp(1, 10_000))
-        .bind(user_id.unwrap_or_default())
+        .bind(f.object_id.as_deref().unwrap_or_default())
+        .bind(f.limit.clamp(1, 10_000))
+        .bind(f.user_id.as_deref().unwrap_or_default())
+        .bind(f.from.map_or(i64::MIN, |t| t.as_millisecond()))
+        .bind(f.until.map_or(i64::MAX, |t| t.as_millisecond()))
+        .bind(f.offset.max(0))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

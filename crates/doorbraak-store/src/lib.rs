@@ -32,7 +32,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
 use uuid::Uuid;
 
 use access::insert_access;
-pub use access::{AccessAction, AccessEntry};
+pub use access::{AccessAction, AccessEntry, AccessLogFilter};
 pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{CaseRow, ListFilter, Notification, PrivateNote, ProjectionRow};

@@ -225,6 +225,49 @@ async fn overdue_first_and_due_deadlines_for_the_sweeper() {
 }
 
 #[tokio::test]
+async fn the_access_log_is_read_by_period_and_page_newest_first() {
+    on_both(|store| async move {
+        for d in 1..=5 {
+            store
+                .log_access(&AccessEntry {
+                    event_id: uuid::Uuid::now_v7(),
+                    action: AccessAction::R,
+                    at: day(d),
+                    user_id: "anna".into(),
+                    user_role: "professional".into(),
+                    on_behalf_of: None,
+                    org_oin: LT.into(),
+                    object_type: "escalation".into(),
+                    object_id: format!("e{d}"),
+                    purpose: "escalation_handling".into(),
+                    outcome: "success".into(),
+                    source_node: LT.into(),
+                })
+                .await
+                .unwrap();
+        }
+        let ids = |v: Vec<AccessEntry>| v.into_iter().map(|e| e.object_id).collect::<Vec<_>>();
+        let period = doorbraak_store::AccessLogFilter {
+            from: Some(day(2)),
+            until: Some(day(5)),
+            limit: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(store.access_log_page(&period).await.unwrap()),
+            ["e4", "e3"],
+            "from inclusive, until exclusive, newest first"
+        );
+        let next = doorbraak_store::AccessLogFilter {
+            offset: 2,
+            ..period
+        };
+        assert_eq!(ids(store.access_log_page(&next).await.unwrap()), ["e2"]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn access_log_and_cases() {
     on_both(|store| async move {
         let entry = AccessEntry {

@@ -108,3 +108,18 @@ pub async fn access_log(
     node.log_read(u, "access_log", "*").await?;
     Ok(node.store.access_log(object_id, user_id, limit).await?)
 }
+
+/// One page of the access log within a period (the screens' view of it).
+pub async fn access_log_page(
+    node: &Node,
+    u: &User,
+    filter: doorbraak_store::AccessLogFilter,
+) -> Result<Vec<AccessEntry>, NodeError> {
+    Operation::ReadAccessLog.check(Some(u.role))?;
+    let limit = super::lists::limit(Some(filter.limit), MAX_ACCESS_LOG)?;
+    node.log_read(u, "access_log", "*").await?;
+    Ok(node
+        .store
+        .access_log_page(&doorbraak_store::AccessLogFilter { limit, ..filter })
+        .await?)
+}

@@ -180,6 +180,45 @@ pub struct LogQuery {
     pub user_id: Option<String>,
     #[serde(default)]
     pub limit: Option<i64>,
+    /// From this day (Amsterdam), `YYYY-MM-DD`.
+    #[serde(default)]
+    pub van: Option<String>,
+    /// Up to and including this day.
+    #[serde(default)]
+    pub tot: Option<String>,
+    /// The page (1 = newest).
+    #[serde(default)]
+    pub pagina: Option<i64>,
+}
+
+/// Entries per page of the access-log screen.
+const LOG_PAGE: i64 = 50;
+
+/// A day entered on a screen (`YYYY-MM-DD`, Amsterdam), as the moment it starts; `next` gives
+/// the start of the day after (for "up to and including").
+fn day_start(
+    field: &'static str,
+    v: Option<&str>,
+    next: bool,
+) -> Result<Option<Timestamp>, ApiError> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::from(RuleViolation::InvalidField {
+            field,
+            reason: "not a date (YYYY-MM-DD)",
+        })
+    };
+    let d: jiff::civil::Date = v.parse().map_err(|_| invalid())?;
+    let d = if next {
+        d.tomorrow().map_err(|_| invalid())?
+    } else {
+        d
+    };
+    time::parse_input(&format!("{d}T00:00"))
+        .map(Some)
+        .ok_or_else(invalid)
 }
 
 pub(super) async fn log_rows(
@@ -192,15 +231,66 @@ pub(super) async fn log_rows(
         s.filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_owned())
     };
+    let from = day_start("van", q.van.as_deref(), false)?;
+    let until = day_start("tot", q.tot.as_deref(), true)?;
+    let page = q.pagina.unwrap_or(1).max(1);
     let (object_id, user_id) = (given(q.object_id), given(q.user_id));
-    Ok(ops::admin::access_log(
+    Ok(ops::admin::access_log_page(
         &site.node,
         user,
-        object_id.as_deref(),
-        user_id.as_deref(),
-        Some(limit),
+        doorbraak_store::AccessLogFilter {
+            object_id,
+            user_id,
+            from,
+            until,
+            limit,
+            offset: (page - 1).saturating_mul(limit),
+        },
     )
     .await?)
+}
+
+/// What kind of thing an access-log entry is about, in words.
+fn object_label(lang: Lang, kind: &str) -> &str {
+    match kind {
+        "escalation" => lang.t("escalatie", "escalation"),
+        "kwestie" => lang.t("kwestie", "kwestie"),
+        "minutes" => lang.t("overleg en verslag", "meeting and minutes"),
+        "recommendation" => lang.t("aanbeveling", "recommendation"),
+        "case" => lang.t("casus", "case"),
+        "private_note" => lang.t("eigen notitie", "private note"),
+        "access_log" => lang.t("toegangslog", "access log"),
+        "oversight" => lang.t("stagnatieoverzicht", "stagnation view"),
+        "team_overview" => lang.t("teamoverzicht", "team overview"),
+        "team_agenda" => lang.t("agenda teamoverleg", "team-meeting agenda"),
+        "federation" => lang.t("federatie", "federation"),
+        other => other,
+    }
+}
+
+/// The role of an access-log entry, in words (another node is "een andere organisatie").
+fn role_of(lang: Lang, code: &str) -> String {
+    match code.parse::<doorbraak_model::Role>() {
+        Ok(r) => role_label(lang, r).to_owned(),
+        Err(_) if code == "federation" => lang
+            .t(
+                "node van een andere organisatie",
+                "another organisation's node",
+            )
+            .to_owned(),
+        Err(_) => code.to_owned(),
+    }
+}
+
+/// The outcome of an access-log entry, in words.
+fn outcome_label(lang: Lang, outcome: &str) -> Markup {
+    html! {
+        @match outcome.strip_prefix("refused:") {
+            None if outcome == "success" => (lang.t("gelukt", "done")),
+            None => (outcome),
+            Some(rule) => { (lang.t("geweigerd", "refused")) " " span.regel { "(" code { (rule) } ")" } }
+        }
+    }
 }
 
 pub(super) async fn access_log(
@@ -215,6 +305,15 @@ pub(super) async fn access_log(
     };
     let object = q.object_id.clone().unwrap_or_default();
     let who = q.user_id.clone().unwrap_or_default();
+    let (van, tot) = (
+        q.van.clone().unwrap_or_default(),
+        q.tot.clone().unwrap_or_default(),
+    );
+    let at_page = q.pagina.unwrap_or(1).max(1);
+    let q = LogQuery {
+        limit: Some(LOG_PAGE),
+        ..q
+    };
     let rows = match log_rows(&site, &user, q).await {
         Ok(r) => r,
         Err(e) => return error_page(&site, &ctx, &e),
@@ -229,12 +328,20 @@ pub(super) async fn access_log(
                 label for="user_id" { (ctx.t("Wie (persoon-id)", "Who (person id)")) }
                 input #user_id name="user_id" value=(who) maxlength="100";
             }
+            div {
+                label for="van" { (ctx.t("Vanaf", "From")) }
+                input #van type="date" name="van" value=(van);
+            }
+            div {
+                label for="tot" { (ctx.t("Tot en met", "Up to and including")) }
+                input #tot type="date" name="tot" value=(tot);
+            }
             button type="submit" { (ctx.t("Zoeken", "Search")) }
             " "
             a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) "&user_id=" (urlencode(&who)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
         }
         table #toegangslog {
-            caption { (rows.len()) (ctx.t(" regels, nieuwste eerst", " entries, newest first")) }
+            caption { (ctx.t("Pagina ", "Page ")) (at_page) ": " (rows.len()) (ctx.t(" regels, nieuwste eerst", " entries, newest first")) }
             thead { tr {
                 th scope="col" { (ctx.t("Wanneer", "When")) }
                 th scope="col" { (ctx.t("Wie", "Who")) }
@@ -248,13 +355,18 @@ pub(super) async fn access_log(
                     tr {
                         td { (time::moment_of(ctx.lang, r.at)) }
                         td { (r.user_id) }
-                        td { (r.user_role) }
+                        td { (role_of(ctx.lang, &r.user_role)) }
                         td { (action_label(ctx.lang, r.action)) }
-                        td { (r.object_type) " " code.klein { (r.object_id) } }
-                        td { (r.outcome) }
+                        td { (object_label(ctx.lang, &r.object_type)) " " code.klein { (r.object_id) } }
+                        td { (outcome_label(ctx.lang, &r.outcome)) }
                     }
                 }
             }
+        }
+        @let base = format!("/beheer/toegangslog?object_id={}&user_id={}&van={}&tot={}", urlencode(&object), urlencode(&who), urlencode(&van), urlencode(&tot));
+        nav.paginering aria-label=(ctx.t("Pagina's", "Pages")) {
+            @if at_page > 1 { a #vorige href={ (base) "&pagina=" (at_page - 1) } { (ctx.t("nieuwere", "newer")) } " " }
+            @if rows.len() as i64 == LOG_PAGE { a #volgende href={ (base) "&pagina=" (at_page + 1) } { (ctx.t("oudere", "older")) } }
         }
     };
     let title = ctx.t("Toegangslog", "Access log").to_owned();
