@@ -726,7 +726,14 @@ async fn the_federation_boundary_refuses_what_it_must() {
     )
     .await;
     assert_eq!((s, rule(&b)), (422, "privacy.no_bsn"));
-    assert!(b["message_nl"].as_str().unwrap().contains("question"));
+    // the Dutch message names the field as the form does; the English one by its code
+    assert!(
+        b["message_nl"]
+            .as_str()
+            .unwrap()
+            .contains("wat gevraagd wordt van wie")
+    );
+    assert!(b["message_en"].as_str().unwrap().contains("question"));
     assert_eq!(store.outbox(None).await.unwrap().len(), outbox_before);
     store.close().await;
 }
