@@ -773,6 +773,32 @@ async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classificati
     .await;
 
     login(&b, &lt, "anna").await;
+    // a second escalation for the same case with the same organisation: she is warned first
+    b.goto(&format!("{lt}/escalaties/nieuw?zaak=LT-2026-0120"))
+        .await
+        .unwrap();
+    b.click("#sit-2").await.unwrap();
+    b.select_option("#counterpart", &demo.oin("veilig_thuis"))
+        .await
+        .unwrap();
+    b.fill("#needs", "Start van de hulp.").await.unwrap();
+    b.fill("#question", "Nogmaals: start de hulp.")
+        .await
+        .unwrap();
+    b.click("#verwijsroute-nee").await.unwrap();
+    submit(&b, "#escalatie-versturen").await;
+    let warned = b.text("#al-open").await.unwrap();
+    assert!(warned.contains("loopt al een escalatie"), "{warned}");
+    let kept = b
+        .client
+        .find(Locator::Css("#question"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(kept, "Nogmaals: start de hulp.", "nothing typed is lost");
     b.goto(&format!("{lt}/escalaties/{id}")).await.unwrap();
     // she invites Veilig Thuis's director into the step, and changes the situation with a reason
     b.select_option("#deelnemer-org", &demo.oin("veilig_thuis"))

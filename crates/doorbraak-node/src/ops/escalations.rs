@@ -201,3 +201,29 @@ pub async fn with_history(
     let events = node.store.events::<Escalation>(&id, 0).await?;
     Ok((e, events))
 }
+
+/// The open escalations of a case with an organisation among its counterparts (a second one
+/// between the same parties is usually a mistake: the form warns before it opens one).
+pub async fn open_between(
+    node: &Node,
+    u: &User,
+    case_ref: &str,
+    counterpart: &str,
+) -> Result<Vec<EscalationId>, NodeError> {
+    let filter = ListFilter {
+        status: Some("open".into()),
+        case_ref: Some(case_ref.to_owned()),
+        ..ListFilter::default()
+    };
+    Ok(list(node, u, &filter)
+        .await?
+        .into_iter()
+        .filter(|l| {
+            l.state
+                .counterparts
+                .iter()
+                .any(|c| c.oin.as_str() == counterpart)
+        })
+        .map(|l| l.state.id)
+        .collect())
+}

@@ -80,6 +80,9 @@ pub struct EscalationForm {
     /// youth help (a referral route, not an escalation)? Never pre-filled.
     #[serde(default)]
     pub verwijsroute: String,
+    /// `ja`: open it although one is open for this case with this organisation.
+    #[serde(default)]
+    pub tweede: String,
 }
 
 pub(super) async fn escalation_form(
@@ -88,6 +91,7 @@ pub(super) async fn escalation_form(
     u: &User,
     f: &EscalationForm,
     err: Option<&ApiError>,
+    open_already: &[doorbraak_model::EscalationId],
 ) -> Response {
     let cases = match ops::cases::list(&site.node, u).await {
         Ok(r) => r,
@@ -101,6 +105,14 @@ pub(super) async fn escalation_form(
         .cloned()
         .collect();
     let content = html! {
+        @if !open_already.is_empty() {
+            div.melding.waarschuwing #al-open role="alert" {
+                strong { (ctx.t("Let op: ", "Note: ")) }
+                (ctx.t("voor deze casus loopt al een escalatie met deze organisatie: ", "an escalation of this case with this organisation is open already: "))
+                @for id in open_already { a href={ "/escalaties/" (id) } { (ctx.t("bekijken", "view")) } " " }
+                (ctx.t("Wilt u toch een tweede openen? Vink dat dan hieronder aan.", "Do you want to open a second one anyway? Then tick that below."))
+            }
+        }
         @if let Some(e) = err {
             (error_summary(ctx.lang, e, &[
                 ("case_ref", "case_ref"), ("situation", "sit-1"), ("counterparts", "counterpart"),
@@ -161,6 +173,12 @@ pub(super) async fn escalation_form(
                     label for="verwijsroute-ja" { (ctx.t("Ja", "Yes")) }
                 }
             }
+            @if !open_already.is_empty() {
+                div.keuze.bevestig {
+                    input #tweede type="checkbox" name="tweede" value="ja" required;
+                    label for="tweede" { (ctx.t("Ja, toch een tweede escalatie openen", "Yes, open a second escalation anyway")) }
+                }
+            }
             button #escalatie-versturen type="submit" { (ctx.t("Escalatie openen", "Open the escalation")) }
         }
     };
@@ -186,7 +204,7 @@ pub(super) async fn new_escalation(
         case_ref: q.zaak.unwrap_or_default(),
         ..Default::default()
     };
-    escalation_form(&site, &ctx, &user, &f, None).await
+    escalation_form(&site, &ctx, &user, &f, None, &[]).await
 }
 
 pub(super) async fn open_escalation(
@@ -196,6 +214,17 @@ pub(super) async fn open_escalation(
     WebForm(f): WebForm<EscalationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
+    // a second open escalation for the same case and organisation: warn, and open it only
+    // when the person says so
+    if f.tweede != "ja" && !f.case_ref.is_empty() && !f.counterpart.is_empty() {
+        match ops::escalations::open_between(&site.node, &user, &f.case_ref, &f.counterpart).await {
+            Ok(open) if !open.is_empty() => {
+                return escalation_form(&site, &ctx, &user, &f, None, &open).await;
+            }
+            Ok(_) => {}
+            Err(e) => return failed(&site, &ctx, e),
+        }
+    }
     let result = async {
         let situation: Situation = parse_enum("situation", &f.situation)?;
         let first_step = situation.first_step();
@@ -240,7 +269,7 @@ pub(super) async fn open_escalation(
             );
             see_other(&format!("/escalaties/{}", r.id))
         }
-        Err(e) => escalation_form(&site, &ctx, &user, &f, Some(&e)).await,
+        Err(e) => escalation_form(&site, &ctx, &user, &f, Some(&e), &[]).await,
     }
 }
 
