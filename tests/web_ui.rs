@@ -76,6 +76,31 @@ async fn shot(b: &Browser, name: &str) {
     accessible(b, name).await;
     std::fs::create_dir_all(screens()).unwrap();
     b.screenshot(screens().join(name)).await.unwrap();
+    // and on a phone (390 × 844): nothing scrolls sideways
+    b.viewport(390, 844).await.unwrap();
+    let widths = b
+        .client
+        .execute(
+            "const wide = [...document.querySelectorAll('body *')] \
+                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > window.innerWidth) \
+                 .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className); \
+             return [document.documentElement.scrollWidth, window.innerWidth, wide];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.viewport(support::browser::VIEWPORT.0, support::browser::VIEWPORT.1)
+        .await
+        .unwrap();
+    let (scroll, inner) = (
+        widths[0].as_u64().unwrap_or(0),
+        widths[1].as_u64().unwrap_or(0),
+    );
+    assert!(
+        inner > 0 && scroll <= inner,
+        "{name} scrolls sideways on a phone: {scroll} px of content in {inner} px: {}",
+        widths[2]
+    );
 }
 
 async fn accessible(b: &Browser, what: &str) {

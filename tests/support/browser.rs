@@ -52,6 +52,8 @@ pub struct Browser {
     driver: Child,
     profile: PathBuf,
     driver_log: PathBuf,
+    /// The window's own chrome (width, height) around the page's viewport.
+    chrome: (u32, u32),
 }
 
 fn binary(var: &str, default: &str) -> Option<PathBuf> {
@@ -237,7 +239,20 @@ impl Browser {
             driver,
             profile,
             driver_log,
+            chrome: (
+                u32::try_from(dw).unwrap_or(0),
+                u32::try_from(dh).unwrap_or(0),
+            ),
         }))
+    }
+
+    /// Make the page's viewport `width` × `height` CSS pixels (e.g. a phone's 390 × 844).
+    pub async fn viewport(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client
+            .set_window_size(width + self.chrome.0, height + self.chrome.1)
+            .await
+            .context("set window size")?;
+        Ok(())
     }
 
     /// End the WebDriver session (Chromium quits), then stop chromedriver (via Drop).
