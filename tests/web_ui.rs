@@ -650,6 +650,18 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         moved |= badge.text().await.unwrap() == "in uitvoering";
     }
     assert!(moved, "one recommendation is now in progress");
+    // and its history says who moved it, when and why
+    b.click("#aanbevelingen tr:first-child details.geschiedenis summary")
+        .await
+        .unwrap();
+    let history = b
+        .text("#aanbevelingen tr:first-child details.geschiedenis")
+        .await
+        .unwrap();
+    assert!(
+        history.contains("Afspraak gemaakt met Veilig Thuis"),
+        "{history}"
+    );
     logout(&b).await;
 
     // 9. The administrator: members with delivery status (resend), certificates, and the

@@ -341,7 +341,26 @@ pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
                     @for (i, ops::lists::Listed { row: r, state: rec }) in rows.iter().enumerate() {
                         @let status = rec.status.code().to_owned();
                         tr {
-                            td { strong { (rec.title) } br; (rec.text) }
+                            td {
+                                strong { (rec.title) } br; (rec.text)
+                                @if !rec.follow_up.is_empty() {
+                                    details.geschiedenis {
+                                        summary { (ctx.t("Geschiedenis", "History")) " (" (rec.follow_up.len()) ")" }
+                                        ol {
+                                            @for fu in &rec.follow_up {
+                                                li {
+                                                    (crate::time::moment(fu.at, ctx.lang)) " — "
+                                                    @match &fu.by {
+                                                        doorbraak_model::Actor::Person { person, role, .. } => { (person.0) " (" (role_label(ctx.lang, *role)) ")" }
+                                                        _ => (ctx.t("de node", "the node")),
+                                                    }
+                                                    ": " (fu.note)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                             td { (rec.owner.0) }
                             td { (rec.due.to_string()) }
                             td { (status_badge(ctx.lang, r.overdue, &status)) }
