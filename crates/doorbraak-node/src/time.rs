@@ -95,16 +95,6 @@ pub fn moment(ts: Timestamp, lang: Lang) -> String {
     )
 }
 
-/// [`moment`] with the language first (reads well inside a page template).
-pub fn moment_of(lang: Lang, ts: Timestamp) -> String {
-    moment(ts, lang)
-}
-
-/// [`day`] with the language first.
-pub fn day_of(lang: Lang, ts: Timestamp) -> String {
-    day(ts, lang)
-}
-
 /// "1 december 2026" (the day in Amsterdam).
 pub fn day(ts: Timestamp, lang: Lang) -> String {
     let d = local(ts);

@@ -110,7 +110,7 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                         tr {
                             td { code.klein { (d.message_id) } br; span.klein { (d.stream_kind.clone().unwrap_or_default()) " " (d.stream_id.clone().unwrap_or_default()) } }
                             td { (peers.iter().find(|p| p.oin == d.destination).map_or(d.destination.clone(), |p| p.name.clone())) }
-                            td { (time::moment_of(ctx.lang, d.rejected_at)) }
+                            td { (time::moment(d.rejected_at, ctx.lang)) }
                             td { (d.reason) }
                         }
                     }
@@ -135,8 +135,8 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                             td { (d.stream_kind) " " code.klein { (d.stream_id) } }
                             td { (d.seq) }
                             td { code.klein { (d.local_event_id) } br; code.klein { (d.home_event_id) } }
-                            td { (time::moment_of(ctx.lang, d.detected_at)) }
-                            td { @match d.repaired_at { Some(t) => (time::moment_of(ctx.lang, t)), None => span.badge.te-laat { (ctx.t("nog niet", "not yet")) } } }
+                            td { (time::moment(d.detected_at, ctx.lang)) }
+                            td { @match d.repaired_at { Some(t) => (time::moment(t, ctx.lang)), None => span.badge.te-laat { (ctx.t("nog niet", "not yet")) } } }
                         }
                     }
                 }
@@ -353,7 +353,7 @@ pub(super) async fn access_log(
             tbody {
                 @for r in &rows {
                     tr {
-                        td { (time::moment_of(ctx.lang, r.at)) }
+                        td { (time::moment(r.at, ctx.lang)) }
                         td { (r.user_id) }
                         td { (role_of(ctx.lang, &r.user_role)) }
                         td { (action_label(ctx.lang, r.action)) }

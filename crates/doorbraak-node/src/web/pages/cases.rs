@@ -25,7 +25,7 @@ pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
                         tr {
                             td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
                             td { (c.title) }
-                            td { (time::day_of(ctx.lang, c.created_at)) }
+                            td { (time::day(c.created_at, ctx.lang)) }
                         }
                     }
                 }

@@ -102,7 +102,7 @@ pub(super) async fn esc_family(
         let step = e
             .current_step()
             .ok_or(RuleViolation::NotFound { what: "Step" })?;
-        confirmed(&f.confirmed)?;
+        confirmed(f.confirmed.as_deref())?;
         let informed = match choice("when", &f.when, &["before", "after"])? {
             "after" => FamilyInformed::After {
                 at: now,
@@ -203,7 +203,7 @@ pub(super) async fn esc_outcome(
     WebForm(f): WebForm<OutcomeForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    if let Err(e) = confirmed(&f.confirmed) {
+    if let Err(e) = confirmed(f.confirmed.as_deref()) {
         return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
     }
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
@@ -318,11 +318,9 @@ pub(super) async fn esc_close(
     WebForm(form): WebForm<Vec<(String, String)>>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let confirmation = form
-        .iter()
-        .find(|(k, _)| k == "confirmed")
-        .map(|(_, v)| v.clone());
-    let classification = match confirmed(&confirmation).and_then(|()| classification_from(&form)) {
+    let classification = match confirmed(Some(form_field(&form, "confirmed")))
+        .and_then(|()| classification_from(&form))
+    {
         Ok(c) => c,
         Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
     };
@@ -364,12 +362,7 @@ pub(super) async fn esc_add_participant(
     let Authed { ctx, user } = a;
     let participant = async {
         let org = ops::escalations::oin("org", &f.org)?;
-        let role = match f.role.as_str() {
-            "" => Err(ApiError::from(RuleViolation::MissingField {
-                field: "role",
-            })),
-            code => parse_enum::<doorbraak_model::Role>("role", code),
-        }?;
+        let role = required_enum::<doorbraak_model::Role>("role", &f.role)?;
         Ok::<_, ApiError>(Participant {
             person: PersonId::new(f.person.trim().to_owned()),
             name: f.name.trim().to_owned(),
@@ -416,11 +409,7 @@ pub(super) async fn esc_change_situation(
     WebForm(f): WebForm<SituationForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let to = match f.to.as_str() {
-        "" => Err(ApiError::from(RuleViolation::MissingField { field: "to" })),
-        code => parse_enum::<doorbraak_model::Situation>("to", code),
-    };
-    let to = match to {
+    let to = match required_enum::<doorbraak_model::Situation>("to", &f.to) {
         Ok(t) => t,
         Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
     };

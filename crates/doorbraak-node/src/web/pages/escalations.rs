@@ -410,7 +410,7 @@ pub(super) async fn escalation_page(
         dl.gegevens {
             dt { (ctx.t("Casus", "Case")) } dd { (e.case_ref.as_str()) }
             dt { (ctx.t("Situatie", "Situation")) } dd #situatie { (situation_label(ctx.lang, e.situation)) }
-            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (time::moment_of(ctx.lang, e.opened_at)) }
+            dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (time::moment(e.opened_at, ctx.lang)) }
             dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&site, c.oin.as_str())) " " } }
             dt { (ctx.t("Status", "Status")) } dd #status {
                 @if let doorbraak_model::EscalationStatus::Closed { at, classification } = &e.status {
@@ -531,10 +531,10 @@ pub(super) async fn escalation_page(
             @for s in &e.steps {
                 li {
                     strong { (step_label(ctx.lang, s.step)) }
-                    " — " (ctx.t("ingezet ", "invoked ")) (time::moment_of(ctx.lang, s.invoked_at))
-                    @if let Some((_, at)) = &s.picked_up { "; " (ctx.t("opgepakt ", "picked up ")) (time::moment_of(ctx.lang, *at)) }
+                    " — " (ctx.t("ingezet ", "invoked ")) (time::moment(s.invoked_at, ctx.lang))
+                    @if let Some((_, at)) = &s.picked_up { "; " (ctx.t("opgepakt ", "picked up ")) (time::moment(*at, ctx.lang)) }
                     @if let Some(f) = &s.family {
-                        "; " (ctx.t("gezin geïnformeerd ", "family informed ")) (time::moment_of(ctx.lang, f.at()))
+                        "; " (ctx.t("gezin geïnformeerd ", "family informed ")) (time::moment(f.at(), ctx.lang))
                     }
                     @if let Some((o, _)) = &s.outcome {
                         "; " @if o.is_resolved() { (ctx.t("overbrugd", "bridged")) } @else { (ctx.t("niet overbrugd", "not bridged")) }
@@ -547,7 +547,7 @@ pub(super) async fn escalation_page(
         @if meetings.is_empty() { p { (ctx.t("Nog geen overleg gepland.", "No meeting scheduled yet.")) } }
         ul {
             @for m in &meetings {
-                li { a href={ "/overleggen/" (m.id) } { (time::moment_of(ctx.lang, m.meeting.date)) " — " (step_label(ctx.lang, m.meeting.step)) } }
+                li { a href={ "/overleggen/" (m.id) } { (time::moment(m.meeting.date, ctx.lang)) " — " (step_label(ctx.lang, m.meeting.step)) } }
             }
         }
     };

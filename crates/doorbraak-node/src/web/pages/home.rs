@@ -210,7 +210,7 @@ pub(super) async fn home(
                 h2 #herinnering-kop { (ctx.t("Herinneringen", "Reminders")) }
                 ul {
                     @for n in notes.iter().take(20) {
-                        li { (time::moment_of(ctx.lang, n.created_at)) ": " (ctx.t(&n.message_nl, &n.message_en)) }
+                        li { (time::moment(n.created_at, ctx.lang)) ": " (ctx.t(&n.message_nl, &n.message_en)) }
                     }
                 }
             }

@@ -372,12 +372,8 @@ pub(super) async fn kwestie_to_board(
 ) -> Response {
     let Authed { ctx, user } = a;
     let result = async {
-        let co_signer_role = match f.co_signer_role.as_str() {
-            "" => Err(ApiError::from(RuleViolation::MissingField {
-                field: "co_signer_role",
-            })),
-            code => parse_enum::<doorbraak_model::Role>("co_signer_role", code),
-        }?;
+        let co_signer_role =
+            required_enum::<doorbraak_model::Role>("co_signer_role", &f.co_signer_role)?;
         let cmd = KwestieCommand::EscalateToBoard {
             co_signer: doorbraak_model::PersonId::new(f.co_signer.trim().to_owned()),
             co_signer_role,
@@ -415,14 +411,9 @@ pub(super) async fn kwestie_resolve(
     WebForm(form): WebForm<Vec<(String, String)>>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&form, name).to_owned();
     let result = async {
-        confirmed(&Some(field("confirmed")))?;
+        confirmed(Some(form_field(&form, "confirmed")))?;
         let solved_for_family = choice(
             "solved_for_family",
             &field("solved_for_family"),

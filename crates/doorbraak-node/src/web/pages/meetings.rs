@@ -27,7 +27,7 @@ pub(super) async fn meetings(State(site): Web, a: Authed) -> Response {
                     @for ops::lists::Listed { row: r, state } in &rows {
                         @let m = Some(state);
                         tr {
-                            td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| time::moment_of(ctx.lang, m.meeting.date)).unwrap_or_else(|| r.id.clone())) } }
+                            td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| time::moment(m.meeting.date, ctx.lang)).unwrap_or_else(|| r.id.clone())) } }
                             td { (m.as_ref().map(|m| step_label(ctx.lang, m.meeting.step)).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
                             td { @if let Some(t) = r.next_deadline { (deadline(&ctx, t, site.node.now())) } }
@@ -85,7 +85,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
     let base = format!("/overleggen/{id}");
     let content = html! {
         dl.gegevens {
-            dt { (ctx.t("Datum", "Date")) } dd { (time::moment_of(ctx.lang, m.meeting.date)) }
+            dt { (ctx.t("Datum", "Date")) } dd { (time::moment(m.meeting.date, ctx.lang)) }
             dt { (ctx.t("Stap", "Step")) } dd { (step_label(ctx.lang, m.meeting.step)) }
             dt { (ctx.t("Escalatie", "Escalation")) } dd { a href={ "/escalaties/" (m.meeting.escalation) } { (ctx.t("naar de escalatie", "to the escalation")) } }
             dt { (ctx.t("Agenda", "Agenda")) } dd.tekst { (m.meeting.agenda) }
@@ -105,7 +105,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                         td { (org_name(&site, p.org.as_str())) }
                         td {
                             @if let Some(a) = appr {
-                                (ctx.t("versie ", "revision ")) (a.revision) ", " (time::moment_of(ctx.lang, a.at))
+                                (ctx.t("versie ", "revision ")) (a.revision) ", " (time::moment(a.at, ctx.lang))
                                 @if a.signature.is_some() { " · " (ctx.t("ondertekend", "signed")) }
                             } @else { "—" }
                         }
@@ -130,7 +130,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                 p #notulen-status {
                     @if d.is_final() {
                         strong { (ctx.t("Vastgesteld", "Final")) } " — " (ctx.t("versie ", "revision ")) (d.final_revision.unwrap_or_default())
-                        @if let Some(at) = d.final_at { ", " (time::moment_of(ctx.lang, at)) }
+                        @if let Some(at) = d.final_at { ", " (time::moment(at, ctx.lang)) }
                     } @else if d.circulated == Some(d.current_number()) {
                         (ctx.t("Ter goedkeuring: versie ", "Awaiting approval: revision ")) (d.current_number())
                         @if let Some(dl) = d.approval_deadline { " — " (ctx.t("goedkeuren vóór ", "approve before ")) (deadline(&ctx, dl, site.node.now())) }

@@ -248,6 +248,25 @@ fn action(
     }
 }
 
+/// A choice the person must make: nothing chosen is a missing answer, else one of the offered
+/// values.
+fn required_enum<T: serde::de::DeserializeOwned>(
+    field: &'static str,
+    v: &str,
+) -> Result<T, ApiError> {
+    if v.is_empty() {
+        return Err(RuleViolation::MissingField { field }.into());
+    }
+    parse_enum(field, v)
+}
+
+/// The value of a field of a form read as pairs (empty when it is absent).
+fn form_field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
 fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> Result<T, ApiError> {
     use serde::de::value::{Error, StrDeserializer};
     T::deserialize(StrDeserializer::<Error>::new(v)).map_err(|_| {
@@ -327,12 +346,7 @@ fn classification_from(
     form: &[(String, String)],
 ) -> Result<doorbraak_model::BottleneckClassification, ApiError> {
     use doorbraak_model::{Bottleneck, RootCause, RootCauseAnswer, SolutionScope};
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(form, name);
     let bottleneck = match field("bottleneck") {
         "" => {
             return Err(RuleViolation::MissingField {
@@ -387,8 +401,8 @@ fn confirm_field(ctx: &Ctx, id: &str) -> Markup {
 }
 
 /// The confirmation of an irrevocable record was given.
-fn confirmed(v: &Option<String>) -> Result<(), ApiError> {
-    match v.as_deref() {
+fn confirmed(v: Option<&str>) -> Result<(), ApiError> {
+    match v {
         Some("ja") => Ok(()),
         _ => Err(RuleViolation::MissingField { field: "confirmed" }.into()),
     }
