@@ -549,6 +549,50 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     )
     .await;
     shot(&b, "notulen-vastgesteld.png").await;
+    // final minutes are never edited: a correction is an addendum with the same approval
+    b.click("#aanvulling summary").await.unwrap();
+    b.fill(
+        "#aanvulling-tekst",
+        "Correctie: het onderzoek start op 2 december om 9:00 uur.",
+    )
+    .await
+    .unwrap();
+    submit(&b, "#aanvulling-opslaan").await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Aanvulling opgeslagen"), "{said}");
+    submit(&b, "#rondsturen-aanvulling-1").await;
+    submit(&b, "#goedkeuren-aanvulling-1").await;
+    let status = b.text("#notulen-status-aanvulling-1").await.unwrap();
+    assert!(status.contains("Ter goedkeuring"), "{status}");
+    assert!(
+        b.text("#notulen-status")
+            .await
+            .unwrap()
+            .contains("Vastgesteld"),
+        "the minutes proper stay final"
+    );
+    logout(&b).await;
+    login(&b, &lt, "eva").await;
+    reload_until(
+        &b,
+        &format!("{lt}{meeting_path}"),
+        "#notulen-status-aanvulling-1",
+        "Ter goedkeuring",
+    )
+    .await;
+    submit(&b, "#goedkeuren-aanvulling-1").await;
+    reload_until(
+        &b,
+        &format!("{lt}{meeting_path}"),
+        "#notulen-status-aanvulling-1",
+        "Vastgesteld",
+    )
+    .await;
+    let approvals = b.text("#goedkeuringen-aanvulling-1").await.unwrap();
+    assert!(
+        approvals.contains("Vera de Wit") && approvals.contains("Eva Bakker"),
+        "{approvals}"
+    );
     logout(&b).await;
 
     // 5. The alderman's view counts the new escalation
@@ -1064,5 +1108,317 @@ async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classificati
     submit(&b, "#oplossen").await;
     let done = b.text("#oplossing").await.unwrap();
     assert!(done.contains("systeem: organisatorisch"), "{done}");
+    b.close().await.unwrap();
+}
+
+/// The family informed (beforehand) and the outcome of the current step, on the escalation's
+/// page, each confirmed as the form asks.
+async fn family_and_outcome(b: &Browser, url: &str, bridged: bool, summary: &str) {
+    b.goto(url).await.unwrap();
+    b.click("#fam-voor").await.unwrap();
+    b.click("#fam-bevestig").await.unwrap();
+    submit(b, "#gezin").await;
+    let ok = b.text("main .melding").await.unwrap();
+    assert!(ok.contains("gezin geïnformeerd"), "{ok}");
+    b.click(if bridged { "#uit-ja" } else { "#uit-nee" })
+        .await
+        .unwrap();
+    b.fill("#uit-samenvatting", summary).await.unwrap();
+    b.click("#uit-bevestig").await.unwrap();
+    submit(b, "#uitkomst").await;
+    let ok = b.text("main .melding").await.unwrap();
+    assert!(ok.contains("Uitkomst vastgelegd"), "{ok}");
+}
+
+/// `user` of the node at `http` waits for the escalation at `path` to show `needle` in its
+/// status (replication is asynchronous), picks its step up, and logs out.
+async fn pick_up_as(b: &Browser, http: &str, user: &str, path: &str, needle: &str) {
+    login(b, http, user).await;
+    reload_until(b, &format!("{http}{path}"), "#status", needle).await;
+    submit(b, "#oppakken").await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Opgepakt"), "{user}: {said}");
+    logout(b).await;
+}
+
+/// Fill the step-3 form: the reason, the civil servant, and (when `join`) the municipality
+/// joining; then send it.
+async fn invoke_step_3(b: &Browser, municipality: &str, join: bool) {
+    b.fill(
+        "#reden",
+        "Het beleid schiet tekort: de terugplaatsing vraagt een bestuurlijk besluit.",
+    )
+    .await
+    .unwrap();
+    let mut offered = false;
+    for bx in b
+        .client
+        .find_all(Locator::Css("input[name=joining]"))
+        .await
+        .unwrap()
+    {
+        let id = bx.attr("id").await.unwrap().unwrap();
+        let label = b.text(&format!("label[for='{id}']")).await.unwrap();
+        if label.contains("Gemeente") {
+            offered = true;
+            if join {
+                bx.click().await.unwrap();
+            }
+        }
+    }
+    assert!(offered, "the municipality is offered to join");
+    b.select_option("#amb-org", municipality).await.unwrap();
+    b.fill("#amb-naam", "Joost Beleid").await.unwrap();
+    b.fill("#amb-id", "joost").await.unwrap();
+    submit(b, "#volgende-stap").await;
+}
+
+/// The stagnation view's text of one figure, or `None` when the view has no such row.
+async fn figure(b: &Browser, gem: &str, id: &str) -> Option<String> {
+    b.goto(&format!("{gem}/sturing")).await.unwrap();
+    match b.client.find(Locator::Css(&format!("#{id}"))).await {
+        Ok(e) => Some(e.text().await.unwrap()),
+        Err(_) => None,
+    }
+}
+
+/// Wait until the alderman's figure `id` satisfies `ok` (the view asks every node).
+async fn figure_until(b: &Browser, gem: &str, id: &str, ok: impl Fn(&Option<String>) -> bool) {
+    let mut last = None;
+    for _ in 0..50 {
+        last = figure(b, gem, id).await;
+        if ok(&last) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the alderman's figure {id} did not change as expected: {last:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the_board() {
+    let Some(b) = Browser::start().await.unwrap() else {
+        return;
+    };
+    let dir = support::tempdir("web-ladder");
+    let demo = Demo::start(&dir);
+    let (lt, vt, gem) = (
+        demo.http("local_team"),
+        demo.http("veilig_thuis"),
+        demo.http("municipality"),
+    );
+    // the alderman's view before: nothing at step 3 in situation 1
+    login(&b, &gem, "ilse").await;
+    assert_eq!(figure(&b, &gem, "open-3-1").await, None);
+    logout(&b).await;
+
+    // 1. Anna registers a case and opens a situation-1 escalation with Veilig Thuis (step 1)
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}/zaken")).await.unwrap();
+    b.fill("#case_ref", "LT-2026-0200").await.unwrap();
+    b.fill("#title", "Gezin Mol (pseudoniem)").await.unwrap();
+    submit(&b, "form[action='/zaken'] button").await;
+    submit(&b, "#escalatie-openen").await;
+    b.click("#sit-1").await.unwrap();
+    b.select_option("#counterpart", &demo.oin("veilig_thuis"))
+        .await
+        .unwrap();
+    b.click("#verwijsroute-nee").await.unwrap();
+    b.fill(
+        "#needs",
+        "Een besluit over de terugplaatsing binnen 2 weken.",
+    )
+    .await
+    .unwrap();
+    b.fill(
+        "#question",
+        "Wij verschillen van inzicht over de terugplaatsing bij moeder.",
+    )
+    .await
+    .unwrap();
+    submit(&b, "#escalatie-versturen").await;
+    let status = b.text("#status").await.unwrap();
+    assert!(status.contains("stap 1"), "{status}");
+    let url = b.current_url().await.unwrap();
+    let path = url[url.find("/escalaties/").unwrap()..].to_owned();
+    logout(&b).await;
+
+    // 2. Daan, Veilig Thuis's behavioural scientist, picks step 1 up
+    pick_up_as(&b, &vt, "daan", &path, "stap 1").await;
+
+    // 3. step 1 did not bridge the difference: Anna records it and invokes step 2
+    login(&b, &lt, "anna").await;
+    reload_until(&b, &format!("{lt}{path}"), "#status", "opgepakt").await;
+    family_and_outcome(
+        &b,
+        &format!("{lt}{path}"),
+        false,
+        "De gedragswetenschappers blijven van inzicht verschillen.",
+    )
+    .await;
+    b.fill("#reden", "Stap 1 heeft het verschil niet overbrugd.")
+        .await
+        .unwrap();
+    submit(&b, "#volgende-stap").await;
+    assert!(b.text("#status").await.unwrap().contains("stap 2"));
+    logout(&b).await;
+
+    // 4. Vera, Veilig Thuis's team manager, picks step 2 up
+    pick_up_as(&b, &vt, "vera", &path, "stap 2").await;
+
+    // 5. step 2 gave insufficient result: Eva, the local team's manager, invokes step 3 with
+    //    the municipality joining and its civil servant taking part
+    login(&b, &lt, "eva").await;
+    reload_until(&b, &format!("{lt}{path}"), "#status", "opgepakt").await;
+    family_and_outcome(
+        &b,
+        &format!("{lt}{path}"),
+        false,
+        "Geen doorbraak: er is beleid van de gemeente nodig.",
+    )
+    .await;
+    // a civil servant of an organisation that does not join is refused by its rule
+    invoke_step_3(&b, &demo.oin("municipality"), false).await;
+    let refused = b.text("[role=alert]").await.unwrap();
+    assert!(
+        refused.contains("escalation.participant_not_party"),
+        "{refused}"
+    );
+    b.goto(&format!("{lt}{path}")).await.unwrap();
+    invoke_step_3(&b, &demo.oin("municipality"), true).await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Volgende stap ingezet"), "{said}");
+    let status = b.text("#status").await.unwrap();
+    assert!(status.contains("stap 3"), "{status}");
+    assert!(b.text("ol.stappen").await.unwrap().contains("Joost Beleid"));
+    shot(&b, "escalatie-stap-3.png").await;
+    logout(&b).await;
+
+    // 6. the alderman sees an escalation at step 3; Joost, the civil servant, picks it up
+    login(&b, &gem, "ilse").await;
+    figure_until(&b, &gem, "open-3-1", |f| {
+        f.as_deref().is_some_and(|t| t.contains("<5"))
+    })
+    .await;
+    logout(&b).await;
+    pick_up_as(&b, &gem, "joost", &path, "stap 3").await;
+
+    // 7. the decision is recorded and Anna closes the escalation with its classification
+    login(&b, &lt, "eva").await;
+    reload_until(&b, &format!("{lt}{path}"), "#status", "opgepakt").await;
+    family_and_outcome(
+        &b,
+        &format!("{lt}{path}"),
+        true,
+        "Besluit: de gemeente financiert de begeleide terugplaatsing.",
+    )
+    .await;
+    logout(&b).await;
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}{path}")).await.unwrap();
+    b.click("#sluit-knelpunt-system-legal").await.unwrap();
+    b.click("#sluit-reikwijdte-structural").await.unwrap();
+    b.click("#sluit-bevestig").await.unwrap();
+    submit(&b, "#afsluiten").await;
+    let status = b.text("#status").await.unwrap();
+    assert!(
+        status.contains("gesloten") && status.contains("juridisch"),
+        "{status}"
+    );
+    let ladder = b.text("ol.ladder").await.unwrap();
+    assert!(
+        ladder.contains("Stap 3") || ladder.contains("stap 3"),
+        "{ladder}"
+    );
+    // a private note, kept at this organisation only
+    b.fill("#notitie", "Moeder gebeld over het besluit.")
+        .await
+        .unwrap();
+    submit(&b, "#notitie-opslaan").await;
+    assert!(
+        b.text("#notities")
+            .await
+            .unwrap()
+            .contains("Moeder gebeld over het besluit.")
+    );
+    logout(&b).await;
+    login(&b, &vt, "vera").await;
+    reload_until(&b, &format!("{vt}{path}"), "#status", "gesloten").await;
+    assert!(
+        !b.text("#notities").await.unwrap().contains("Moeder gebeld"),
+        "another organisation never sees the note"
+    );
+    logout(&b).await;
+
+    // 8. the alderman's figures follow: nothing left at step 3; the one closed escalation's
+    //    bottleneck is counted but, from one organisation alone, never shown
+    login(&b, &gem, "ilse").await;
+    figure_until(&b, &gem, "open-3-1", Option::is_none).await;
+    let bottlenecks = figure(&b, &gem, "knelpunten").await.unwrap_or_default();
+    assert!(
+        bottlenecks.contains("te weinig organisaties"),
+        "{bottlenecks}"
+    );
+    logout(&b).await;
+
+    // 9. a kwestie raised by Anna is not picked up in time (the node's development clock moves
+    //    on), she and Eva escalate it to the board, and Hans, board member, resolves it
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}/kwesties/nieuw?zaak=LT-2026-0200"))
+        .await
+        .unwrap();
+    b.fill(
+        "#obstacle",
+        "Geen plek voor begeleid wonen binnen 10 weken.",
+    )
+    .await
+    .unwrap();
+    b.click("#cat-waiting_list").await.unwrap();
+    b.click("#own_reach").await.unwrap();
+    b.click("#bespr-team").await.unwrap();
+    b.click("#knows").await.unwrap();
+    b.fill("#child_needs", "Begeleid wonen binnen 4 weken.")
+        .await
+        .unwrap();
+    submit(&b, "form.formulier button[type=submit]").await;
+    let url = b.current_url().await.unwrap();
+    let kwestie = url[url.find("/kwesties/").unwrap()..].to_owned();
+    let not_yet = b.text("#bestuur-waarom").await.unwrap();
+    assert!(not_yet.contains("kwestie."), "not due yet: {not_yet}");
+    logout(&b).await;
+    login(&b, &lt, "beheer").await;
+    b.goto(&format!("{lt}/beheer")).await.unwrap();
+    b.fill("#klok-dagen", "30").await.unwrap();
+    submit(&b, "#klok-zetten").await;
+    assert!(b.text("#klok-nu").await.unwrap().contains("30"));
+    logout(&b).await;
+    login(&b, &lt, "anna").await;
+    b.goto(&format!("{lt}{kwestie}")).await.unwrap();
+    b.fill("#medeondertekenaar", "eva").await.unwrap();
+    b.select_option("#rol-ander", "team_manager").await.unwrap();
+    submit(&b, "#bestuur").await;
+    let said = b.text("main .melding").await.unwrap();
+    assert!(said.contains("Opgeschaald naar het bestuur"), "{said}");
+    logout(&b).await;
+    login(&b, &lt, "hans").await;
+    b.goto(&format!("{lt}{kwestie}")).await.unwrap();
+    submit(&b, "#oppakken").await;
+    assert!(b.text("main .melding").await.unwrap().contains("Opgepakt"));
+    b.fill(
+        "#oplossing-tekst",
+        "Het bestuur stelt een plek in de crisisvoorziening beschikbaar.",
+    )
+    .await
+    .unwrap();
+    b.click("#opl-gezin-ja").await.unwrap();
+    b.click("#opl-knelpunt-system-organisational")
+        .await
+        .unwrap();
+    b.click("#opl-reikwijdte-structural").await.unwrap();
+    b.click("#opl-bevestig").await.unwrap();
+    submit(&b, "#oplossen").await;
+    let done = b.text("#oplossing").await.unwrap();
+    assert!(done.contains("systeem: organisatorisch"), "{done}");
+    shot(&b, "kwestie-bestuur-opgelost.png").await;
     b.close().await.unwrap();
 }

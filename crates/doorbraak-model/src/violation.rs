@@ -121,6 +121,8 @@ pub enum RuleViolation {
     MinutesFinal,
     /// Minutes are approved after their meeting took place.
     ApprovalBeforeMeeting,
+    /// The development clock is moved only on a node that allows it (`dev.clock_adjustable`).
+    DevClockFixed,
     NotCirculated,
     StaleRevision {
         given: u32,
@@ -229,6 +231,9 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "van" => "vanaf",
         "tot" => "tot en met",
         "id" => "nummer",
+        "days" => "dagen",
+        "cs_org" => "organisatie van de ambtelijk medewerker",
+        "page" => "pagina",
         "Idempotency-Key" => "Idempotency-Key (de sleutel van de handeling)",
         _ => return None,
     })
@@ -258,6 +263,7 @@ pub fn known_reason_nl(code: &str) -> Option<&'static str> {
         "not a date (YYYY-MM-DD)" => "geen datum (JJJJ-MM-DD)",
         "not a UUID" => "geen geldig nummer (UUID)",
         "must be between 1 and 365 days" => "moet tussen 1 en 365 dagen liggen",
+        "must be between 0 and 3650" => "moet tussen 0 en 3650 liggen",
         "lies in the future" => "ligt in de toekomst",
         "contains control characters" => "bevat stuurtekens",
         "at most 64 participants" => "hoogstens 64 deelnemers",
@@ -360,6 +366,7 @@ impl RuleViolation {
             MinutesAlreadyDrafted => "minutes.already_drafted",
             MinutesFinal => "minutes.final_never_changes",
             ApprovalBeforeMeeting => "minutes.approval_before_meeting",
+            DevClockFixed => "dev.clock_fixed",
             NotCirculated => "minutes.not_circulated",
             StaleRevision { .. } => "minutes.stale_revision",
             ContentHashMismatch => "minutes.content_hash",
@@ -534,6 +541,7 @@ impl RuleViolation {
             MinutesAlreadyDrafted => "Voor dit overleg is al een verslag opgesteld; maak een nieuwe versie".into(),
             MinutesFinal => "Dit verslag is definitief en verandert niet meer; een correctie is een addendum".into(),
             ApprovalBeforeMeeting => "Een verslag wordt goedgekeurd nadat het overleg heeft plaatsgevonden".into(),
+            DevClockFixed => "De ontwikkelklok van deze node staat vast (dev.clock_adjustable staat uit)".into(),
             NotCirculated => "Deze versie is nog niet rondgestuurd ter goedkeuring".into(),
             StaleRevision { given, current } => format!(
                 "U reageert op versie {given}, maar de actuele versie is {current}; lees de nieuwe versie"
@@ -653,6 +661,7 @@ impl RuleViolation {
             MinutesAlreadyDrafted => "Minutes have already been drafted for this meeting; make a new revision".into(),
             MinutesFinal => "These minutes are final and never change; a correction is an addendum".into(),
             ApprovalBeforeMeeting => "Minutes are approved after the meeting took place".into(),
+            DevClockFixed => "This node's development clock is fixed (dev.clock_adjustable is off)".into(),
             NotCirculated => "This revision has not been circulated for approval yet".into(),
             StaleRevision { given, current } => format!(
                 "You respond to revision {given}, but the current revision is {current}; read the new revision"

@@ -16,19 +16,7 @@ const BEHEER: &str = "dev-beheer-admin";
 
 /// The example node's router, on a fresh SQLite file.
 async fn app() -> axum::Router {
-    let dir = std::env::temp_dir().join(format!("doorbraak-router-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    std::fs::copy(
-        root.join("deploy/examples/directory.json"),
-        dir.join("directory.json"),
-    )
-    .unwrap();
-    let text = std::fs::read_to_string(root.join("deploy/examples/node.toml")).unwrap();
-    let settings =
-        doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, []).unwrap();
-    let node = doorbraak_node::server::open(settings).await.unwrap();
-    doorbraak_node::server::http_router(node)
+    doorbraak_node::server::http_router(node_with(&[]).await)
 }
 
 async fn send(
@@ -198,4 +186,76 @@ async fn an_unknown_address_is_a_page_and_an_unknown_api_address_is_json() {
         (s, b["rule"].as_str()),
         (StatusCode::NOT_FOUND, Some("http.not_found"))
     );
+}
+
+/// The example node itself (not its router), with extra `DOORBRAAK__*` variables.
+async fn node_with(vars: &[(&str, &str)]) -> std::sync::Arc<doorbraak_node::Node> {
+    let dir = std::env::temp_dir().join(format!("doorbraak-router-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::copy(
+        root.join("deploy/examples/directory.json"),
+        dir.join("directory.json"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root.join("deploy/examples/node.toml")).unwrap();
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let settings =
+        doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, vars).unwrap();
+    doorbraak_node::server::open(settings).await.unwrap()
+}
+
+fn person(id: &str, role: doorbraak_model::Role) -> doorbraak_node::User {
+    doorbraak_node::User {
+        id: id.into(),
+        name: id.into(),
+        role,
+    }
+}
+
+#[tokio::test]
+async fn the_development_clock_moves_only_where_the_config_allows_it_and_only_for_the_administrator()
+ {
+    use doorbraak_model::Role;
+    use doorbraak_node::ops::admin::set_clock;
+    // the example config fixes the clock: refused with its rule, the clock unchanged
+    let fixed = node_with(&[]).await;
+    let before = fixed.now();
+    let refused = set_clock(&fixed, &person("beheer", Role::Admin), 30)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, doorbraak_node::NodeError::Rule(v) if v.rule() == "dev.clock_fixed"),
+        "{refused:?}"
+    );
+    assert!(fixed.now().duration_since(before).as_hours() < 1);
+    // a demo node lets its administrator move it ahead, and nobody else
+    let demo = node_with(&[("DOORBRAAK__DEV__CLOCK_ADJUSTABLE", "true")]).await;
+    let refused = set_clock(&demo, &person("anna", Role::Professional), 30)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, doorbraak_node::NodeError::Rule(v) if v.rule() == "access.role_not_allowed"),
+        "{refused:?}"
+    );
+    let out_of_range = set_clock(&demo, &person("beheer", Role::Admin), -1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&out_of_range, doorbraak_node::NodeError::Rule(v) if v.rule() == "input.invalid_field"),
+        "{out_of_range:?}"
+    );
+    let before = demo.now();
+    set_clock(&demo, &person("beheer", Role::Admin), 30)
+        .await
+        .unwrap();
+    let ahead = demo.now().duration_since(before).as_hours();
+    assert!(
+        (24 * 30 - 1..=24 * 30 + 1).contains(&ahead),
+        "{ahead} hours"
+    );
+    assert_eq!(demo.clock_offset_days(), 30);
 }

@@ -204,7 +204,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
              [http]\nlisten = \"127.0.0.1:{http}\"\n\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n\n\
              [tls]\nca = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\ncrl = \"{crl}\"\n\n\
              [directory]\nmanifest = \"{manifest}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
-             [web]\ndev_login = true\n",
+             [web]\ndev_login = true\n\n[dev]\nclock_adjustable = true\n",
             oin = org.oin,
             name = org.name,
             kind = serde_json::to_value(org.kind)?.as_str().unwrap_or_default(),

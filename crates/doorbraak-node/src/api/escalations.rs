@@ -254,19 +254,9 @@ pub(crate) async fn add_note(
 ) -> ApiResult<impl IntoResponse> {
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
-    doorbraak_model::text::require("text", &r.text, doorbraak_model::text::MAX_TEXT)?;
-    // notes are case content: only for who may read the escalation (logged, refusals too)
-    api.node.read::<Escalation>(&u, &id).await?;
-    let note = api
-        .node
-        .add_private_note(
-            &u,
-            StreamKind::Escalation,
-            &id,
-            &r.text,
-            key.scoped(&u)?.as_ref(),
-        )
-        .await?;
+    let note =
+        crate::ops::escalations::add_note(&api.node, &u, &id, &r.text, key.scoped(&u)?.as_ref())
+            .await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 
@@ -278,13 +268,6 @@ pub(crate) async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let id = uuid(&id)?.to_string();
-    api.node.read::<Escalation>(&u, &id).await?;
-    api.node.log_read(&u, "private_note", &id).await?;
-    let notes = api
-        .node
-        .store
-        .private_notes(StreamKind::Escalation, &id)
-        .await
-        .map_err(crate::app::NodeError::from)?;
+    let notes = crate::ops::escalations::notes(&api.node, &u, &id).await?;
     Ok(Json(notes))
 }

@@ -111,6 +111,8 @@ pub struct Node {
     /// (stream id, version) after each received message is committed (for live views and
     /// benchmarks; nobody needs to listen).
     pub applied: tokio::sync::broadcast::Sender<(String, i64)>,
+    /// Days the clock is shifted (development only; see `dev.clock_offset_days`).
+    clock_offset_days: std::sync::atomic::AtomicI64,
 }
 
 impl Node {
@@ -134,13 +136,14 @@ impl Node {
             tls,
         });
         Self {
-            settings,
             store,
             directory,
             metrics: Metrics::default(),
             federation,
             wake: Arc::new(Notify::new()),
             applied: tokio::sync::broadcast::channel(4096).0,
+            clock_offset_days: std::sync::atomic::AtomicI64::new(settings.clock_offset_days),
+            settings,
         }
     }
 
@@ -176,10 +179,26 @@ impl Node {
         let now = Timestamp::now();
         let shifted = now
             .checked_add(jiff::SignedDuration::from_hours(
-                24 * self.settings.clock_offset_days,
+                24 * self.clock_offset_days(),
             ))
             .unwrap_or(now);
         Timestamp::from_millisecond(shifted.as_millisecond()).unwrap_or(shifted)
+    }
+
+    /// Days the development clock is ahead (0 in production).
+    pub fn clock_offset_days(&self) -> i64 {
+        self.clock_offset_days
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Move the development clock (only where `dev.clock_adjustable` allows it).
+    pub fn set_clock_offset_days(&self, days: i64) -> Result<(), RuleViolation> {
+        if !self.settings.clock_adjustable {
+            return Err(RuleViolation::DevClockFixed);
+        }
+        self.clock_offset_days
+            .store(days, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// A fresh id for a stream this node opens: time-ordered, naming this node as its home.

@@ -82,6 +82,23 @@ impl Node {
             .await
     }
 
+    /// Log a change that is no event of a stream (e.g. the development clock moved).
+    pub async fn log_change(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<(), NodeError> {
+        self.log_outcome(
+            user,
+            AccessAction::U,
+            object_type,
+            object_id,
+            "success".into(),
+        )
+        .await
+    }
+
     pub(super) async fn log_read_outcome(
         &self,
         user: &User,
@@ -89,9 +106,21 @@ impl Node {
         object_id: &str,
         outcome: String,
     ) -> Result<(), NodeError> {
+        self.log_outcome(user, AccessAction::R, object_type, object_id, outcome)
+            .await
+    }
+
+    async fn log_outcome(
+        &self,
+        user: &User,
+        action: AccessAction,
+        object_type: &str,
+        object_id: &str,
+        outcome: String,
+    ) -> Result<(), NodeError> {
         let entry = self.entry(
             &self.actor(user),
-            AccessAction::R,
+            action,
             object_type,
             object_id,
             outcome,

@@ -329,6 +329,10 @@ pub struct DevSection {
     /// Shift the node's clock by this many days (to demonstrate and test deadlines).
     #[serde(default)]
     pub clock_offset_days: i64,
+    /// Let the administrator move the clock at run time (the demo's nodes; never in
+    /// production).
+    #[serde(default)]
+    pub clock_adjustable: bool,
 }
 
 /// A development account: a bearer token that acts as this person in this role.
@@ -356,6 +360,7 @@ pub struct Settings {
     pub policy: DeadlinePolicy,
     pub sweeper_interval: std::time::Duration,
     pub clock_offset_days: i64,
+    pub clock_adjustable: bool,
     pub oversight: OversightSection,
     pub tls: TlsSection,
     pub directory_manifest: Option<PathBuf>,

@@ -136,6 +136,7 @@ impl NodeConfig {
             policy,
             sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),
             clock_offset_days: self.dev.clock_offset_days,
+            clock_adjustable: self.dev.clock_adjustable,
             oversight: self.oversight,
             tls: TlsSection {
                 ca: resolve(self.tls.ca),

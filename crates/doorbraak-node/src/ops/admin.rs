@@ -95,6 +95,24 @@ pub async fn resend(node: &Node, u: &User, member: &str) -> Result<u64, NodeErro
     Ok(n)
 }
 
+/// Most days the development clock moves ahead.
+pub const MAX_CLOCK_DAYS: i64 = 3650;
+
+/// Move this node's development clock ahead (the demo, to show deadlines passing); refused
+/// where the configuration fixes it. The change is logged.
+pub async fn set_clock(node: &Node, u: &User, days: i64) -> Result<(), NodeError> {
+    Operation::ReloadDirectory.check(Some(u.role))?;
+    if !(0..=MAX_CLOCK_DAYS).contains(&days) {
+        return Err(RuleViolation::InvalidField {
+            field: "days",
+            reason: "must be between 0 and 3650",
+        }
+        .into());
+    }
+    node.set_clock_offset_days(days)?;
+    node.log_change(u, "dev_clock", &days.to_string()).await
+}
+
 /// The access log, newest first (the read itself logged first).
 pub async fn access_log(
     node: &Node,

@@ -1,5 +1,6 @@
 //! Escalations: opening one, every command on one (at its home, or forwarded to it), lists.
 
+use doorbraak_model::StreamKind;
 use doorbraak_model::escalation::{EscalationCommand, Participant};
 use doorbraak_model::{
     Escalation, EscalationEvent, EscalationId, Oin, OrgRef, PersonId, RuleViolation, Situation,
@@ -172,6 +173,37 @@ pub async fn invoke_step(
         reason: r.reason,
     };
     command(node, u, id, cmd, key).await
+}
+
+/// Add a private note to an escalation: it stays on this node (never shared, never sent).
+/// Notes are case content: only for who may read the escalation (logged, refusals too).
+pub async fn add_note(
+    node: &Node,
+    u: &User,
+    id: &str,
+    text: &str,
+    key: Option<&Idempotency>,
+) -> Result<doorbraak_store::PrivateNote, NodeError> {
+    let id = super::stream_id(id)?;
+    doorbraak_model::text::require("text", text, doorbraak_model::text::MAX_TEXT)?;
+    node.read::<Escalation>(u, &id).await?;
+    node.add_private_note(u, StreamKind::Escalation, &id, text, key)
+        .await
+}
+
+/// This organisation's private notes on an escalation (the read logged).
+pub async fn notes(
+    node: &Node,
+    u: &User,
+    id: &str,
+) -> Result<Vec<doorbraak_store::PrivateNote>, NodeError> {
+    let id = super::stream_id(id)?;
+    node.read::<Escalation>(u, &id).await?;
+    node.log_read(u, "private_note", &id).await?;
+    Ok(node
+        .store
+        .private_notes(StreamKind::Escalation, &id)
+        .await?)
 }
 
 /// The escalations this person may read, typed.

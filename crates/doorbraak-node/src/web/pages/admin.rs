@@ -153,6 +153,17 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
         h2 { (ctx.t("Certificaten", "Certificates")) }
         (cert_rows(&ctx, &site))
         p { a href="/beheer/toegangslog" { (ctx.t("Toegangslog doorzoeken", "Search the access log")) } }
+        @if site.node.settings.clock_adjustable {
+            h2 { (ctx.t("Ontwikkelklok", "Development clock")) }
+            p.hint { (ctx.t("Alleen voor demonstraties en tests: de klok van deze node loopt zoveel dagen voor, zodat termijnen verstrijken. Nu: ", "For demonstrations and tests only: this node's clock runs this many days ahead, so that deadlines pass. Now: "))
+                strong #klok-nu { (site.node.clock_offset_days()) (ctx.t(" dagen vooruit", " days ahead")) } " (" (time::moment(site.node.now(), ctx.lang)) ")" }
+            form.formulier #klok method="post" action="/beheer/klok" {
+                (ctx.csrf_field())
+                label for="klok-dagen" { (ctx.t("Dagen vooruit", "Days ahead")) }
+                input #klok-dagen type="number" name="days" min="0" max=(ops::admin::MAX_CLOCK_DAYS) required value=(site.node.clock_offset_days()) inputmode="numeric";
+                button #klok-zetten type="submit" { (ctx.t("Klok zetten", "Set the clock")) }
+            }
+        }
     };
     let title = ctx.t("Federatie", "Federation").to_owned();
     page(&site, &ctx, &title, content)
@@ -166,6 +177,29 @@ pub(super) async fn admin_resend(State(site): Web, a: Authed, Path(oin): Path<St
             true,
             format!("Opnieuw verstuurd ({pending} wachtend)"),
             format!("Resent ({pending} pending)"),
+        ),
+        Err(e) => site.flash_error(&ctx, &e.into()),
+    }
+    see_other("/beheer")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClockForm {
+    pub days: i64,
+}
+
+pub(super) async fn admin_clock(
+    State(site): Web,
+    a: Authed,
+    WebForm(f): WebForm<ClockForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    match ops::admin::set_clock(&site.node, &user, f.days).await {
+        Ok(()) => site.flash(
+            &ctx,
+            true,
+            format!("Klok gezet: {} dagen vooruit", f.days),
+            format!("Clock set: {} days ahead", f.days),
         ),
         Err(e) => site.flash_error(&ctx, &e.into()),
     }

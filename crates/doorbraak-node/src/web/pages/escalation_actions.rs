@@ -140,6 +140,16 @@ pub struct NextStepForm {
     pub step: u8,
     #[serde(default)]
     pub reason: String,
+    /// OINs of the organisations that join at this step (step 3: the municipality).
+    #[serde(default)]
+    pub joining: Vec<String>,
+    /// The civil servant step 3 needs: organisation, name and person id.
+    #[serde(default)]
+    pub cs_org: String,
+    #[serde(default)]
+    pub cs_name: String,
+    #[serde(default)]
+    pub cs_person: String,
 }
 
 pub(super) async fn esc_next_step(
@@ -164,10 +174,23 @@ pub(super) async fn esc_next_step(
             "",
         );
     };
+    let civil_servant = if step == Step::Administrative {
+        match ops::escalations::oin("cs_org", &f.cs_org) {
+            Ok(org) => Some(Participant {
+                person: PersonId::new(f.cs_person.trim().to_owned()),
+                name: f.cs_name.trim().to_owned(),
+                role: Role::CivilServant,
+                org,
+            }),
+            Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e.into()), "", ""),
+        }
+    } else {
+        None
+    };
     let request = ops::escalations::InvokeStepRequest {
         step,
-        participants: vec![me_participant(&site, &user)],
-        joining: Vec::new(),
+        participants: step_participants(&site, &user, step, civil_servant),
+        joining: f.joining.into_iter().filter(|j| !j.is_empty()).collect(),
         reason: f.reason,
     };
     let r = match key.scoped(&user) {
@@ -432,4 +455,28 @@ pub(super) async fn esc_change_situation(
         "Situatie gewijzigd",
         "Situation changed",
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    pub text: String,
+}
+
+/// A private note of this organisation on the escalation (never shared).
+pub(super) async fn esc_note(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<NoteForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::escalations::add_note(&site.node, &user, &id, &f.text, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    esc_result(&site, &ctx, &id, r, "Notitie opgeslagen", "Note saved")
 }

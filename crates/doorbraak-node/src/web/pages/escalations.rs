@@ -316,7 +316,7 @@ pub(super) async fn escalation_page(
                 &e,
                 &EscalationCommand::InvokeStep {
                     step: s,
-                    participants: vec![me_participant(&site, &user)],
+                    participants: step_participants(&site, &user, s, None),
                     joining: Vec::new(),
                     reason: "-".into(),
                 },
@@ -404,6 +404,24 @@ pub(super) async fn escalation_page(
         .filter(|m| m.meeting.escalation == e.id)
         .collect();
     let candidates = meeting_candidates(&site, &user, &e);
+    // who may join at step 3: the members that are not a party yet, municipalities first
+    let dir = site.node.directory();
+    let mut joinable: Vec<_> = dir
+        .members()
+        .iter()
+        .filter(|m| !parties.contains(&m.oin))
+        .cloned()
+        .collect();
+    joinable.sort_by_key(|m| {
+        (
+            m.kind != doorbraak_model::OrgKind::Municipality,
+            m.name.clone(),
+        )
+    });
+    let notes = match ops::escalations::notes(&site.node, &user, &id).await {
+        Ok(n) => n,
+        Err(e) => return failed(&site, &ctx, e),
+    };
     let overdue = e.is_overdue(now);
     let content = html! {
         (story::stepper(&ctx, &e))
@@ -411,7 +429,7 @@ pub(super) async fn escalation_page(
             dt { (ctx.t("Casus", "Case")) } dd { (e.case_ref.as_str()) }
             dt { (ctx.t("Situatie", "Situation")) } dd #situatie { (situation_label(ctx.lang, e.situation)) }
             dt { (ctx.t("Geopend door", "Opened by")) } dd { (org_name(&site, e.home.oin.as_str())) ", " (time::moment(e.opened_at, ctx.lang)) }
-            dt { (ctx.t("Andere partijen", "Other parties")) } dd { @for c in &e.counterparts { (org_name(&site, c.oin.as_str())) " " } }
+            dt { (ctx.t("Andere partijen", "Other parties")) } dd { (e.counterparts.iter().map(|c| org_name(&site, c.oin.as_str())).collect::<Vec<_>>().join(", ")) }
             dt { (ctx.t("Status", "Status")) } dd #status {
                 @if let doorbraak_model::EscalationStatus::Closed { at, classification } = &e.status {
                     (status_label(ctx.lang, "closed")) " " (time::moment(*at, ctx.lang))
@@ -451,6 +469,31 @@ pub(super) async fn escalation_page(
                         input type="hidden" name="step" value=(s.number());
                         label for="reden" { (ctx.t("Waarom deze stap?", "Why this step?")) }
                         textarea #reden name="reason" rows="2" maxlength="2000" required {}
+                        @if *s == Step::Administrative {
+                            fieldset {
+                                legend { (ctx.t("Organisaties die bij stap 3 aansluiten", "Organisations that join at step 3")) }
+                                p.hint { (ctx.t("Meestal de gemeente van het kind; haar wethouder en ambtenaar doen dan mee.", "Usually the child's municipality; its alderman and civil servant then take part.")) }
+                                @for (i, m) in joinable.iter().enumerate() {
+                                    div.keuze {
+                                        input type="checkbox" name="joining" id={ "aansluit-" (i) } value=(m.oin.as_str());
+                                        label for={ "aansluit-" (i) } { (m.name) }
+                                    }
+                                }
+                            }
+                            fieldset {
+                                legend { (ctx.t("De ambtelijk medewerker die meedoet (verplicht bij stap 3)", "The civil servant who takes part (required at step 3)")) }
+                                label for="amb-org" { (ctx.t("Organisatie", "Organisation")) }
+                                select #amb-org name="cs_org" required {
+                                    option value="" { (ctx.t("— kies de organisatie —", "— choose the organisation —")) }
+                                    @for m in &joinable { option value=(m.oin.as_str()) { (m.name) } }
+                                    @for o in &parties { option value=(o.as_str()) { (org_name(&site, o.as_str())) } }
+                                }
+                                label for="amb-naam" { (ctx.t("Naam", "Name")) }
+                                input #amb-naam name="cs_name" required maxlength="300" autocomplete="off";
+                                label for="amb-id" { (ctx.t("Persoon-id (bij de eigen organisatie)", "Person id (at their organisation)")) }
+                                input #amb-id name="cs_person" required maxlength="300" autocomplete="off";
+                            }
+                        }
                     }))
                 }
                 (action(&ctx, &outcome_check, &format!("{path}/uitkomst"), ctx.t("Uitkomst van deze stap vastleggen", "Record this step's outcome"), "uitkomst", html! {
@@ -522,6 +565,22 @@ pub(super) async fn escalation_page(
                         }
                     }
                 }
+            }
+        }
+        section #notities aria-labelledby="notities-kop" {
+            h2 #notities-kop { (ctx.t("Eigen notities", "Own notes")) }
+            p.hint { (ctx.t("Alleen voor uw organisatie: een notitie wordt nooit gedeeld of verstuurd.", "For your organisation only: a note is never shared or sent.")) }
+            @if notes.is_empty() { p { (ctx.t("Nog geen notities.", "No notes yet.")) } }
+            ul.notities {
+                @for n in &notes {
+                    li { span.wanneer { (time::moment(n.created_at, ctx.lang)) " — " (n.author) } p.tekst { (n.text) } }
+                }
+            }
+            form.formulier method="post" action={ (path) "/notitie" } {
+                (ctx.csrf_field())
+                label for="notitie" { (ctx.t("Nieuwe notitie", "New note")) }
+                textarea #notitie name="text" rows="2" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
+                button #notitie-opslaan type="submit" { (ctx.t("Notitie opslaan", "Save the note")) }
             }
         }
         h2 { (ctx.t("Wie deed wat", "Who did what")) }

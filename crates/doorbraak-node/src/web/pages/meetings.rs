@@ -77,11 +77,6 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
         .iter()
         .any(|p| p.person == me && &p.org == site.node.oin());
     let doc = m.main.as_ref();
-    let cur = doc.and_then(|d| d.current());
-    let awaiting_me = doc.is_some_and(|d| d.circulated == Some(d.current_number()))
-        && m.awaiting(DocTarget::Main)
-            .iter()
-            .any(|p| p.person == me && &p.org == site.node.oin());
     let base = format!("/overleggen/{id}");
     let content = html! {
         dl.gegevens {
@@ -127,66 +122,27 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                 }
             }
             Some(d) => {
-                p #notulen-status {
-                    @if d.is_final() {
-                        strong { (ctx.t("Vastgesteld", "Final")) } " — " (ctx.t("versie ", "revision ")) (d.final_revision.unwrap_or_default())
-                        @if let Some(at) = d.final_at { ", " (time::moment(at, ctx.lang)) }
-                    } @else if d.circulated == Some(d.current_number()) {
-                        (ctx.t("Ter goedkeuring: versie ", "Awaiting approval: revision ")) (d.current_number())
-                        @if let Some(dl) = d.approval_deadline { " — " (ctx.t("goedkeuren vóór ", "approve before ")) (deadline(&ctx, dl, site.node.now())) }
-                    } @else {
-                        (ctx.t("Concept: versie ", "Draft: revision ")) (d.current_number())
+                (doc_block(&site, &ctx, &m, &me, DocTarget::Main, d, i_participate, &base))
+                @if d.is_final() {
+                    h2 { (ctx.t("Aanvullingen", "Addenda")) }
+                    p.hint { (ctx.t("Een vastgesteld verslag wordt nooit gewijzigd; een correctie is een aanvulling die dezelfde goedkeuring doorloopt.", "Final minutes are never edited; a correction is an addendum that goes through the same approval.")) }
+                    @for (i, a) in m.addenda.iter().enumerate() {
+                        @let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                        section.aanvulling id={ "aanvulling-" (n) } {
+                            h3 { (ctx.t("Aanvulling ", "Addendum ")) (n) }
+                            (doc_block(&site, &ctx, &m, &me, DocTarget::Addendum(n), a, i_participate, &base))
+                        }
                     }
-                }
-                @if let Some(r) = cur { div.notulen { pre.tekst { (r.content) } } }
-                p { a href={ (base) "/afdruk" } { (ctx.t("Afdrukbare versie", "Printable version")) } }
-                @if !d.is_final() && i_participate {
-                    @if awaiting_me {
-                        @if let Some(r) = cur {
-                            form.actie method="post" action={ (base) "/goedkeuren" } {
+                    @if i_participate {
+                        details.actie #aanvulling {
+                            summary { (ctx.t("Aanvulling toevoegen", "Add an addendum")) }
+                            form method="post" action={ (base) "/aanvullingen" } {
                                 (ctx.csrf_field())
-                                input type="hidden" name="revision" value=(r.number);
-                                input type="hidden" name="content_hash" value=(r.content_hash);
-                                button #goedkeuren type="submit" { (ctx.t("Versie ", "Approve revision ")) (r.number) (ctx.t(" goedkeuren", "")) }
-                            }
-                            details.actie #wijziging {
-                                summary { (ctx.t("Wijziging vragen", "Request a change")) }
-                                form method="post" action={ (base) "/wijzigingen" } {
-                                    (ctx.csrf_field())
-                                    input type="hidden" name="revision" value=(r.number);
-                                    label for="opmerking" { (ctx.t("Wat moet er anders?", "What should change?")) }
-                                    textarea #opmerking name="comment" rows="3" required maxlength="4000" {}
-                                    button type="submit" { (ctx.t("Wijziging vragen", "Request the change")) }
-                                }
+                                label for="aanvulling-tekst" { (ctx.t("Tekst van de aanvulling", "Text of the addendum")) }
+                                textarea #aanvulling-tekst name="content" rows="4" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
+                                button #aanvulling-opslaan type="submit" { (ctx.t("Aanvulling opslaan", "Save the addendum")) }
                             }
                         }
-                    }
-                    @if d.circulated != Some(d.current_number()) {
-                        form.actie method="post" action={ (base) "/rondsturen" } {
-                            (ctx.csrf_field())
-                            button #rondsturen type="submit" { (ctx.t("Ter goedkeuring rondsturen", "Circulate for approval")) }
-                        }
-                    }
-                    details.actie #nieuwe-versie {
-                        summary { (ctx.t("Nieuwe versie maken", "Make a new revision")) }
-                        form method="post" action={ (base) "/notulen" } {
-                            (ctx.csrf_field())
-                            input type="hidden" name="revise" value="1";
-                            label for="nieuwe-inhoud" { (ctx.t("Tekst (eerdere goedkeuringen vervallen)", "Text (earlier approvals lapse)")) }
-                            textarea #nieuwe-inhoud name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) { (cur.map(|r| r.content.as_str()).unwrap_or_default()) }
-                            button type="submit" { (ctx.t("Versie opslaan", "Save revision")) }
-                        }
-                    }
-                }
-                @if !d.change_requests.is_empty() {
-                    h3 { (ctx.t("Gevraagde wijzigingen", "Requested changes")) }
-                    ul { @for c in &d.change_requests { li { (ctx.t("versie ", "revision ")) (c.revision) ": " (c.comment) } } }
-                }
-                @if d.revisions.len() > 1 {
-                    h3 { (ctx.t("Verschillen tussen versies", "Differences between revisions")) }
-                    @for w in d.revisions.windows(2) {
-                        h4 { (ctx.t("Versie ", "Revision ")) (w[0].number) " → " (w[1].number) }
-                        (diff(&w[0].content, &w[1].content))
                     }
                 }
             }
@@ -194,6 +150,129 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
     };
     let title = ctx.t("Overleg", "Meeting").to_owned();
     page(&site, &ctx, &title, content)
+}
+
+/// The ids of one document's controls: the minutes proper keep the short ids, addendum `n`
+/// gets the suffix `-aanvulling-n`.
+fn doc_id(target: DocTarget, name: &str) -> String {
+    match target {
+        DocTarget::Main => name.to_owned(),
+        DocTarget::Addendum(n) => format!("{name}-aanvulling-{n}"),
+    }
+}
+
+/// How a form names a document: `0` for the minutes proper, `n` for addendum `n`.
+fn doc_value(target: DocTarget) -> u32 {
+    match target {
+        DocTarget::Main => 0,
+        DocTarget::Addendum(n) => n,
+    }
+}
+
+fn doc_target(n: Option<u32>) -> DocTarget {
+    match n {
+        None | Some(0) => DocTarget::Main,
+        Some(n) => DocTarget::Addendum(n),
+    }
+}
+
+/// One approvable document (the minutes proper or an addendum): its status, text, and what
+/// this participant may do with it now.
+#[allow(clippy::too_many_arguments)]
+fn doc_block(
+    site: &Site,
+    ctx: &Ctx,
+    m: &Minutes,
+    me: &PersonId,
+    target: DocTarget,
+    d: &doorbraak_model::minutes::Doc,
+    i_participate: bool,
+    base: &str,
+) -> Markup {
+    let cur = d.current();
+    let awaiting_me = d.circulated == Some(d.current_number())
+        && m.awaiting(target)
+            .iter()
+            .any(|p| &p.person == me && &p.org == site.node.oin());
+    let id = |name: &str| doc_id(target, name);
+    html! {
+        p id=(id("notulen-status")) {
+            @if d.is_final() {
+                strong { (ctx.t("Vastgesteld", "Final")) } " — " (ctx.t("versie ", "revision ")) (d.final_revision.unwrap_or_default())
+                @if let Some(at) = d.final_at { ", " (time::moment(at, ctx.lang)) }
+            } @else if d.circulated == Some(d.current_number()) {
+                (ctx.t("Ter goedkeuring: versie ", "Awaiting approval: revision ")) (d.current_number())
+                @if let Some(dl) = d.approval_deadline { " — " (ctx.t("goedkeuren vóór ", "approve before ")) (deadline(ctx, dl, site.node.now())) }
+            } @else {
+                (ctx.t("Concept: versie ", "Draft: revision ")) (d.current_number())
+            }
+        }
+        @if let Some(r) = cur { div.notulen { pre.tekst { (r.content) } } }
+        @if target != DocTarget::Main && !d.approvals.is_empty() {
+            ul id=(id("goedkeuringen")) {
+                @for a in &d.approvals {
+                    li {
+                        (m.meeting.participants.iter().find(|p| p.org == a.org && p.person == a.person).map(|p| p.name.clone()).unwrap_or_else(|| a.person.0.clone()))
+                        " (" (org_name(site, a.org.as_str())) ") — " (ctx.t("versie ", "revision ")) (a.revision) ", " (time::moment(a.at, ctx.lang))
+                    }
+                }
+            }
+        }
+        @if target == DocTarget::Main { p { a href={ (base) "/afdruk" } { (ctx.t("Afdrukbare versie", "Printable version")) } } }
+        @if !d.is_final() && i_participate {
+            @if awaiting_me {
+                @if let Some(r) = cur {
+                    form.actie method="post" action={ (base) "/goedkeuren" } {
+                        (ctx.csrf_field())
+                        input type="hidden" name="doc" value=(doc_value(target));
+                        input type="hidden" name="revision" value=(r.number);
+                        input type="hidden" name="content_hash" value=(r.content_hash);
+                        button id=(id("goedkeuren")) type="submit" { (ctx.t("Versie ", "Approve revision ")) (r.number) (ctx.t(" goedkeuren", "")) }
+                    }
+                    details.actie id=(id("wijziging")) {
+                        summary { (ctx.t("Wijziging vragen", "Request a change")) }
+                        form method="post" action={ (base) "/wijzigingen" } {
+                            (ctx.csrf_field())
+                            input type="hidden" name="doc" value=(doc_value(target));
+                            input type="hidden" name="revision" value=(r.number);
+                            label for=(id("opmerking")) { (ctx.t("Wat moet er anders?", "What should change?")) }
+                            textarea id=(id("opmerking")) name="comment" rows="3" required maxlength="4000" {}
+                            button type="submit" { (ctx.t("Wijziging vragen", "Request the change")) }
+                        }
+                    }
+                }
+            }
+            @if d.circulated != Some(d.current_number()) {
+                form.actie method="post" action={ (base) "/rondsturen" } {
+                    (ctx.csrf_field())
+                    input type="hidden" name="doc" value=(doc_value(target));
+                    button id=(id("rondsturen")) type="submit" { (ctx.t("Ter goedkeuring rondsturen", "Circulate for approval")) }
+                }
+            }
+            details.actie id=(id("nieuwe-versie")) {
+                summary { (ctx.t("Nieuwe versie maken", "Make a new revision")) }
+                form method="post" action={ (base) "/notulen" } {
+                    (ctx.csrf_field())
+                    input type="hidden" name="revise" value="1";
+                    input type="hidden" name="doc" value=(doc_value(target));
+                    label for=(id("nieuwe-inhoud")) { (ctx.t("Tekst (eerdere goedkeuringen vervallen)", "Text (earlier approvals lapse)")) }
+                    textarea id=(id("nieuwe-inhoud")) name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) { (cur.map(|r| r.content.as_str()).unwrap_or_default()) }
+                    button type="submit" { (ctx.t("Versie opslaan", "Save revision")) }
+                }
+            }
+        }
+        @if !d.change_requests.is_empty() {
+            h3 { (ctx.t("Gevraagde wijzigingen", "Requested changes")) }
+            ul { @for c in &d.change_requests { li { (ctx.t("versie ", "revision ")) (c.revision) ": " (c.comment) } } }
+        }
+        @if d.revisions.len() > 1 {
+            h3 { (ctx.t("Verschillen tussen versies", "Differences between revisions")) }
+            @for w in d.revisions.windows(2) {
+                h4 { (ctx.t("Versie ", "Revision ")) (w[0].number) " → " (w[1].number) }
+                (diff(&w[0].content, &w[1].content))
+            }
+        }
+    }
 }
 
 pub(super) fn minutes_result<T, E: Into<ApiError>>(
@@ -232,6 +311,9 @@ pub struct MinutesTextForm {
     pub content: String,
     #[serde(default)]
     pub revise: Option<String>,
+    /// Which document: `0` (or absent) the minutes proper, `n` addendum `n`.
+    #[serde(default)]
+    pub doc: Option<u32>,
 }
 
 pub(super) async fn minutes_text(
@@ -245,7 +327,7 @@ pub(super) async fn minutes_text(
     let (cmd, name) = if checked(&f.revise) {
         (
             MinutesCommand::Revise {
-                target: DocTarget::Main,
+                target: doc_target(f.doc),
                 content: f.content,
             },
             "revise",
@@ -257,15 +339,22 @@ pub(super) async fn minutes_text(
     minutes_result(&site, &ctx, &id, r, "Verslag opgeslagen", "Minutes saved")
 }
 
+#[derive(Debug, Deserialize)]
+pub struct DocForm {
+    #[serde(default)]
+    pub doc: Option<u32>,
+}
+
 pub(super) async fn minutes_circulate(
     State(site): Web,
     a: Authed,
     key: IdemKey,
     Path(id): Path<String>,
+    WebForm(f): WebForm<DocForm>,
 ) -> Response {
     let Authed { ctx, user } = a;
     let cmd = MinutesCommand::Circulate {
-        target: DocTarget::Main,
+        target: doc_target(f.doc),
     };
     let r = minutes_command(&site, &user, &key, &id, cmd, "circulate").await;
     minutes_result(
@@ -282,6 +371,8 @@ pub(super) async fn minutes_circulate(
 pub struct ApproveForm {
     pub revision: u32,
     pub content_hash: String,
+    #[serde(default)]
+    pub doc: Option<u32>,
 }
 
 pub(super) async fn minutes_approve(
@@ -297,7 +388,7 @@ pub(super) async fn minutes_approve(
             &site.node,
             &user,
             &id,
-            DocTarget::Main,
+            doc_target(f.doc),
             f.revision,
             f.content_hash,
             key.as_ref(),
@@ -320,6 +411,8 @@ pub(super) async fn minutes_approve(
 pub struct ChangesForm {
     pub revision: u32,
     pub comment: String,
+    #[serde(default)]
+    pub doc: Option<u32>,
 }
 
 pub(super) async fn minutes_changes(
@@ -331,7 +424,7 @@ pub(super) async fn minutes_changes(
 ) -> Response {
     let Authed { ctx, user } = a;
     let cmd = MinutesCommand::RequestChanges {
-        target: DocTarget::Main,
+        target: doc_target(f.doc),
         revision: f.revision,
         comment: f.comment,
     };
@@ -343,6 +436,33 @@ pub(super) async fn minutes_changes(
         r,
         "Wijziging gevraagd",
         "Change requested",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddendumForm {
+    #[serde(default)]
+    pub content: String,
+}
+
+/// A correction of final minutes: a new addendum, which goes through the same approval.
+pub(super) async fn minutes_addendum(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<AddendumForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let cmd = MinutesCommand::AddAddendum { content: f.content };
+    let r = minutes_command(&site, &user, &key, &id, cmd, "add_addendum").await;
+    minutes_result(
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Aanvulling opgeslagen",
+        "Addendum saved",
     )
 }
 

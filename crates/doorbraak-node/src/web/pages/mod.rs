@@ -76,6 +76,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/escalaties/{id}/deelnemer", post(esc_add_participant))
         .route("/escalaties/{id}/situatie", post(esc_change_situation))
         .route("/escalaties/{id}/overleg", post(esc_schedule))
+        .route("/escalaties/{id}/notitie", post(esc_note))
         .route("/kwesties", get(kwesties).post(raise_kwestie))
         .route("/kwesties/nieuw", get(new_kwestie))
         .route("/kwesties/{id}", get(kwestie_page))
@@ -89,6 +90,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/overleggen/{id}/goedkeuren", post(minutes_approve))
         .route("/overleggen/{id}/wijzigingen", post(minutes_changes))
         .route("/overleggen/{id}/afdruk", get(minutes_print))
+        .route("/overleggen/{id}/aanvullingen", post(minutes_addendum))
         .route("/team", get(team))
         .route("/sturing", get(stagnation))
         .route(
@@ -98,6 +100,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/aanbevelingen/{id}/status", post(recommendation_status))
         .route("/beheer", get(admin))
         .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
+        .route("/beheer/klok", post(admin_clock))
         .route("/beheer/toegangslog", get(access_log))
         .route("/beheer/toegangslog.csv", get(access_log_csv))
 }
@@ -182,6 +185,27 @@ fn me_participant(site: &Site, u: &User) -> Participant {
         role: u.role,
         org: site.node.oin().clone(),
     }
+}
+
+/// Who takes part in a step being invoked: the invoker when their role acts in it, and at
+/// step 3 the civil servant it needs (a placeholder of the home when only asking the rules).
+fn step_participants(
+    site: &Site,
+    u: &User,
+    step: Step,
+    civil_servant: Option<Participant>,
+) -> Vec<Participant> {
+    let mut ps = Vec::new();
+    if step == Step::Administrative {
+        ps.push(civil_servant.unwrap_or_else(|| Participant {
+            person: PersonId::new("-".to_owned()),
+            name: "-".into(),
+            role: Role::CivilServant,
+            org: site.node.oin().clone(),
+        }));
+    }
+    step.add_opener(&mut ps, me_participant(site, u));
+    ps
 }
 
 /// How a form names a person: `OIN|person id`.

@@ -154,7 +154,7 @@ pub(super) fn bars(
             tbody {
                 @for (k, val) in map {
                     @let (n, text) = cell_text(lang, &Figure::Shown(*val));
-                    @let cell_id = format!("{id}-{}", k.replace(['/', ' ', '>'], "-"));
+                    @let cell_id = format!("{id}-{}", k.replace(['/', ' ', '>', '.', ':'], "-"));
                     tr {
                         th scope="row" { (label(k)) }
                         td id=(cell_id) {
