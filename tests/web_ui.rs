@@ -1422,3 +1422,161 @@ async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the
     shot(&b, "kwestie-bestuur-opgelost.png").await;
     b.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_hold_up_with_a_thousand_escalations() {
+    let Some(b) = Browser::start().await.unwrap() else {
+        return;
+    };
+    let dir = support::tempdir("web-lists");
+    let demo = Demo::start(&dir);
+    let lt = demo.http("local_team");
+    let (vt, gi) = (demo.oin("veilig_thuis"), demo.oin("certified_institution"));
+    let api = support::http_client();
+    // 1,000 escalations of the local team (through the API, eight at a time): two cases,
+    // Veilig Thuis or the GI, situation 2 or 3, each with a word of its own in its question
+    for (token, case) in [
+        ("demo-lokaal-team-anna", "LT-2026-0300"),
+        ("demo-lokaal-team-carla", "LT-2026-0301"),
+    ] {
+        let r = api
+            .post(format!("{lt}/api/v1/cases"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "case_ref": case, "title": "Reeks (pseudoniem)" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+    let n = 1000usize;
+    let mut tasks = tokio::task::JoinSet::new();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for _ in 0..8 {
+        let (api, lt, vt, gi, next) = (
+            api.clone(),
+            lt.clone(),
+            vt.clone(),
+            gi.clone(),
+            next.clone(),
+        );
+        tasks.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                let r = api
+                    .post(format!("{lt}/api/v1/escalations"))
+                    .bearer_auth("demo-lokaal-team-anna")
+                    .json(&serde_json::json!({
+                        "case_ref": if i % 4 == 0 { "LT-2026-0301" } else { "LT-2026-0300" },
+                        "situation": if i % 2 == 0 { "agreements_not_kept" } else { "conduct" },
+                        "first_step": "management",
+                        "counterparts": [if i % 5 == 0 { &gi } else { &vt }],
+                        "question": format!("Reeks {i}: de hulp start niet (kenmerk r{i}x)."),
+                        "needs": "Start van de hulp.",
+                        "seeking_youth_help_access": false,
+                    }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+            }
+        });
+    }
+    while let Some(t) = tasks.join_next().await {
+        t.unwrap();
+    }
+    login(&b, &lt, "anna").await;
+    let count = |b: &Browser| {
+        let b = b.client.clone();
+        async move {
+            b.find(Locator::Css("#aantal"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    // the series by its word: 1.000 in pages of 50
+    b.goto(&format!("{lt}/escalaties?zoek=Reeks"))
+        .await
+        .unwrap();
+    let c = count(&b).await;
+    assert!(c.starts_with("1–50 van 1.000 escalaties"), "{c}");
+    assert!(c.contains("pagina 1 van 20"), "{c}");
+    assert_eq!(
+        b.client
+            .find_all(Locator::Css("table.escalaties tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        50
+    );
+    // subject and counterpart columns
+    let table = b.text("table.escalaties").await.unwrap();
+    assert!(
+        table.contains("Onderwerp") && table.contains("Met"),
+        "{table}"
+    );
+    assert!(table.contains("Veilig Thuis Utrecht"), "{table}");
+    shot(&b, "escalaties-lijst.png").await;
+    submit(&b, "#volgende").await;
+    assert!(count(&b).await.starts_with("51–100 van 1.000"));
+    // filters together: the GI (every fifth), situation 3 (the odd ones): 100
+    b.select_option("#f-partij", &gi).await.unwrap();
+    b.select_option("#f-situatie", "3").await.unwrap();
+    submit(&b, "#filteren").await;
+    let c = count(&b).await;
+    assert!(c.starts_with("1–50 van 100 escalaties"), "{c}");
+    let rows = b.text("table.escalaties tbody").await.unwrap();
+    assert!(
+        rows.lines().all(|l| !l.contains("Veilig Thuis")),
+        "only the GI: {rows}"
+    );
+    // the case's responsible person: Carla's case holds every fourth
+    b.goto(&format!(
+        "{lt}/escalaties?zoek=Reeks&verantwoordelijke=carla"
+    ))
+    .await
+    .unwrap();
+    assert!(count(&b).await.contains("van 250 escalaties"));
+    // one by its own word; the oldest first
+    b.goto(&format!("{lt}/escalaties?zoek=r777x"))
+        .await
+        .unwrap();
+    let c = count(&b).await;
+    assert!(c.starts_with("1–1 van 1 escalaties"), "{c}");
+    assert!(
+        b.text("table.escalaties")
+            .await
+            .unwrap()
+            .contains("Reeks 777")
+    );
+    b.goto(&format!("{lt}/escalaties?zoek=Reeks&sorteer=oudste"))
+        .await
+        .unwrap();
+    let first = b
+        .text("table.escalaties tbody tr:first-child")
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Reeks 0:") || first.contains("Reeks 1:") || first.contains("Reeks 2:"),
+        "{first}"
+    );
+    // the last page holds the rest, and a page past the end is empty but says so
+    b.goto(&format!("{lt}/escalaties?zoek=Reeks&pagina=20"))
+        .await
+        .unwrap();
+    assert!(count(&b).await.starts_with("951–1000 van 1.000"));
+    assert!(b.client.find(Locator::Css("#volgende")).await.is_err());
+    // a filter outside the offered choices is refused, naming the field in Dutch
+    b.goto(&format!("{lt}/escalaties?stap=9")).await.unwrap();
+    let refused = b.text("[role=alert]").await.unwrap();
+    assert!(
+        refused.contains("stap") && refused.contains("input.invalid_field"),
+        "{refused}"
+    );
+    b.close().await.unwrap();
+}

@@ -233,7 +233,11 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "id" => "nummer",
         "days" => "dagen",
         "cs_org" => "organisatie van de ambtelijk medewerker",
-        "page" => "pagina",
+        "zoek" => "zoeken",
+        "situatie" => "situatie",
+        "stap" => "stap",
+        "partij" => "andere organisatie",
+        "sorteer" => "volgorde",
         "Idempotency-Key" => "Idempotency-Key (de sleutel van de handeling)",
         _ => return None,
     })

@@ -35,7 +35,7 @@ use access::insert_access;
 pub use access::{AccessAction, AccessEntry, AccessLogFilter};
 pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
-pub use rows::{CaseRow, ListFilter, Notification, PrivateNote, ProjectionRow};
+pub use rows::{CaseRow, ListFilter, ListSort, Notification, PrivateNote, ProjectionRow};
 use rows::{case_row, loaded, projection_row};
 use sql::{CHUNK, numbered, p1, values_clause};
 pub use stream::{Stream, Summary};
@@ -144,7 +144,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 2] = match backend {
+    let steps: [(i64, &str, &'static str); 3] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -155,6 +155,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "one_writer",
                 include_str!("../migrations/sqlite/0002_one_writer.sql"),
+            ),
+            (
+                3,
+                "lists",
+                include_str!("../migrations/sqlite/0003_lists.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -167,6 +172,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "one_writer",
                 include_str!("../migrations/postgres/0002_one_writer.sql"),
+            ),
+            (
+                3,
+                "lists",
+                include_str!("../migrations/postgres/0003_lists.sql"),
             ),
         ],
     };

@@ -77,20 +77,25 @@ impl Store {
         } else {
             filter.limit.min(5000)
         };
-        let rows = sqlx::query(
-            "SELECT * FROM projections WHERE stream_kind = $1 \
-             AND ($2 = '' OR status = $2) AND ($3 = '' OR case_ref = $3) AND ($4 = 0 OR overdue = 1) \
-             ORDER BY overdue DESC, CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END, \
-             next_deadline_ms, created_at_ms DESC LIMIT $5",
-        )
-        .bind(kind.code())
-        .bind(filter.status.clone().unwrap_or_default())
-        .bind(filter.case_ref.clone().unwrap_or_default())
-        .bind(i64::from(filter.overdue_only))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT * FROM projections WHERE {LIST_WHERE} ORDER BY {} LIMIT $11 OFFSET $12",
+            filter.sort.order_by()
+        );
+        let rows = bind_list(sqlx::query(AssertSqlSafe(sql)), kind, filter)
+            .bind(limit)
+            .bind(filter.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(projection_row).collect()
+    }
+
+    /// How many rows a list holds in all (its pages together).
+    pub async fn list_count(&self, kind: StreamKind, filter: &ListFilter) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) AS n FROM projections WHERE {LIST_WHERE}");
+        let row = bind_list(sqlx::query(AssertSqlSafe(sql)), kind, filter)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Streams whose next deadline has passed at `now`: work for the deadline sweeper.
@@ -231,4 +236,44 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The conditions of a list; `$1`..`$10` are bound by [`bind_list`].
+const LIST_WHERE: &str = "stream_kind = $1 \
+     AND ($2 = '' OR status = $2) AND ($3 = '' OR case_ref = $3) AND ($4 = 0 OR overdue = 1) \
+     AND ($5 = 0 OR step = $5) AND ($6 = 0 OR situation = $6) \
+     AND ($7 = '' OR EXISTS (SELECT 1 FROM stream_parties sp WHERE sp.stream_kind = projections.stream_kind \
+          AND sp.stream_id = projections.stream_id AND sp.oin = $7)) \
+     AND ($8 = '' OR EXISTS (SELECT 1 FROM cases c WHERE c.case_ref = projections.case_ref \
+          AND c.responsible = $8)) \
+     AND ($9 = '' OR LOWER(subject) LIKE $10 ESCAPE '\\' OR LOWER(COALESCE(case_ref, '')) LIKE $10 ESCAPE '\\')";
+
+fn bind_list<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    kind: StreamKind,
+    f: &ListFilter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let search = f
+        .search
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_lowercase();
+    let pattern = format!(
+        "%{}%",
+        search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    q.bind(kind.code())
+        .bind(f.status.clone().unwrap_or_default())
+        .bind(f.case_ref.clone().unwrap_or_default())
+        .bind(i64::from(f.overdue_only))
+        .bind(f.step.unwrap_or(0))
+        .bind(f.situation.unwrap_or(0))
+        .bind(f.party.clone().unwrap_or_default())
+        .bind(f.responsible.clone().unwrap_or_default())
+        .bind(search)
+        .bind(pattern)
 }

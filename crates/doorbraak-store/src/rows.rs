@@ -21,6 +21,9 @@ pub struct ProjectionRow {
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    /// What it is about (see `Summary::subject`).
+    #[serde(default)]
+    pub subject: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: serde_json::Value,
 }
@@ -32,6 +35,49 @@ pub struct ListFilter {
     pub case_ref: Option<String>,
     pub overdue_only: bool,
     pub limit: i64,
+    /// Rows to skip (server-side pagination).
+    pub offset: i64,
+    /// Only at this step (1-3) / in this situation (1-3).
+    pub step: Option<i64>,
+    pub situation: Option<i64>,
+    /// Only streams this organisation is a party to.
+    pub party: Option<String>,
+    /// Only streams of a local case this person is responsible for.
+    pub responsible: Option<String>,
+    /// Only streams whose subject or case reference contains this (case-insensitive).
+    pub search: Option<String>,
+    pub sort: ListSort,
+}
+
+/// The order of a list; every order ends on the stream id, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListSort {
+    /// Overdue first, then by the next deadline, then the newest.
+    #[default]
+    Deadline,
+    Newest,
+    Oldest,
+    /// By case reference.
+    Case,
+    /// The most recently changed first.
+    Updated,
+}
+
+impl ListSort {
+    pub(crate) fn order_by(self) -> &'static str {
+        match self {
+            ListSort::Deadline => {
+                "overdue DESC, CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END, \
+                 next_deadline_ms, created_at_ms DESC, stream_id"
+            }
+            ListSort::Newest => "created_at_ms DESC, stream_id",
+            ListSort::Oldest => "created_at_ms, stream_id",
+            ListSort::Case => {
+                "CASE WHEN case_ref IS NULL THEN 1 ELSE 0 END, case_ref, created_at_ms DESC, stream_id"
+            }
+            ListSort::Updated => "updated_at_ms DESC, stream_id",
+        }
+    }
 }
 
 /// A local case.
@@ -110,6 +156,7 @@ pub(crate) fn projection_row(r: &AnyRow) -> Result<ProjectionRow> {
         overdue: r.try_get::<i64, _>("overdue")? != 0,
         created_at: from_ms(r.try_get("created_at_ms")?)?,
         updated_at: from_ms(r.try_get("updated_at_ms")?)?,
+        subject: r.try_get("subject")?,
         state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
             what: "projection",
             detail: e.to_string(),

@@ -17,6 +17,10 @@ pub struct Summary {
     pub next_deadline: Option<Timestamp>,
     pub overdue: bool,
     pub created_at: Option<Timestamp>,
+    /// What it is about, to show and search in lists (shared free text, shortened by the
+    /// store): an escalation's question, a kwestie's obstacle, a meeting's agenda, a
+    /// recommendation's title.
+    pub subject: String,
 }
 
 /// An aggregate that the store keeps as an event log plus a projection. What a stream is in
@@ -44,6 +48,7 @@ impl Stream for Escalation {
             next_deadline: self.next_deadline(),
             overdue: !self.is_closed() && cur.is_some_and(|s| s.overdue_since.is_some()),
             created_at: Some(self.opened_at),
+            subject: self.question.clone(),
         }
     }
 }
@@ -63,6 +68,7 @@ impl Stream for Kwestie {
             next_deadline: self.next_deadline(),
             overdue: self.overdue_since.is_some() && !self.is_closed(),
             created_at: Some(self.raised_at),
+            subject: self.obstacle.clone(),
         }
     }
 }
@@ -84,6 +90,7 @@ impl Stream for Minutes {
             next_deadline: self.next_deadline(),
             overdue: self.is_overdue(),
             created_at: Some(self.meeting.date),
+            subject: self.meeting.agenda.clone(),
         }
     }
 }
@@ -94,6 +101,7 @@ impl Stream for Recommendation {
             status: self.status.code().into(),
             home_oin: Some(self.org.to_string()),
             created_at: Some(self.created_at),
+            subject: self.title.clone(),
             ..Summary::default()
         }
     }

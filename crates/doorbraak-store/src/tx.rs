@@ -119,8 +119,8 @@ impl Tx {
             // creating a stream: only if no stream of this id exists (not even a replica)
             sqlx::query(
                 "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
-                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
+                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state, subject) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
             )
             .bind(A::KIND.code())
             .bind(id)
@@ -135,6 +135,7 @@ impl Tx {
             .bind(ms(created))
             .bind(ms(now))
             .bind(json)
+            .bind(subject(&s.subject))
             .execute(&mut *self.tx)
             .await?
         } else {
@@ -142,7 +143,8 @@ impl Tx {
             sqlx::query(
                 "UPDATE projections SET version = $3, status = $4, home_oin = $5, case_ref = $6, \
                  step = $7, situation = $8, next_deadline_ms = $9, overdue = $10, updated_at_ms = $11, \
-                 state = $12 WHERE stream_kind = $1 AND stream_id = $2 AND version = $13 AND home_oin = $5",
+                 state = $12, subject = $14 \
+                 WHERE stream_kind = $1 AND stream_id = $2 AND version = $13 AND home_oin = $5",
             )
             .bind(A::KIND.code())
             .bind(id)
@@ -157,6 +159,7 @@ impl Tx {
             .bind(ms(now))
             .bind(json)
             .bind(expected)
+            .bind(subject(&s.subject))
             .execute(&mut *self.tx)
             .await?
         };
@@ -315,13 +318,15 @@ impl Tx {
         for chunk in items.chunks(CHUNK / 4) {
             let sql = format!(
                 "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
-                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state) VALUES {} \
+                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state, subject) \
+                 VALUES {} \
                  ON CONFLICT (stream_kind, stream_id) DO UPDATE SET version = excluded.version, \
                  status = excluded.status, home_oin = excluded.home_oin, case_ref = excluded.case_ref, \
                  step = excluded.step, situation = excluded.situation, \
                  next_deadline_ms = excluded.next_deadline_ms, overdue = excluded.overdue, \
-                 updated_at_ms = excluded.updated_at_ms, state = excluded.state",
-                values_clause(self.backend, chunk.len(), 13)
+                 updated_at_ms = excluded.updated_at_ms, state = excluded.state, \
+                 subject = excluded.subject",
+                values_clause(self.backend, chunk.len(), 14)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for it in chunk {
@@ -343,7 +348,8 @@ impl Tx {
                     .bind(i64::from(s.overdue))
                     .bind(ms(s.created_at.unwrap_or(now)))
                     .bind(ms(now))
-                    .bind(json);
+                    .bind(json)
+                    .bind(subject(&s.subject));
             }
             q.execute(&mut *self.tx).await?;
         }
@@ -504,4 +510,9 @@ impl Tx {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// A projection's subject as stored: its first 200 characters.
+fn subject(s: &str) -> String {
+    s.chars().take(200).collect()
 }

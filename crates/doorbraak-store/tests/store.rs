@@ -561,3 +561,210 @@ async fn an_idempotency_key_keeps_its_first_answer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn lists_filter_sort_and_page_in_the_database() {
+    const GI: &str = "00000001000000000030";
+    on_both(|store| async move {
+        // 30 escalations: every third with the certified institution instead of Veilig Thuis,
+        // the odd ones in situation 3, a few about a waiting list of "50%_"
+        for i in 0..30u128 {
+            let C::Open {
+                id,
+                home,
+                mut counterparts,
+                situation,
+                first_step,
+                participants,
+                needs,
+                policy,
+                ..
+            } = open(100 + i)
+            else {
+                unreachable!()
+            };
+            if i % 3 == 0 {
+                counterparts = vec![OrgRef {
+                    oin: Oin::parse(GI).unwrap(),
+                    kind: OrgKind::CertifiedInstitution,
+                }];
+            }
+            let cmd = C::Open {
+                id,
+                home,
+                counterparts,
+                case_ref: CaseRef::parse(if i < 10 { "LT-7" } else { "LT-8" }).unwrap(),
+                situation: if i % 2 == 1 {
+                    Situation::Conduct
+                } else {
+                    situation
+                },
+                first_step,
+                participants,
+                question: if i % 10 == 4 {
+                    format!("Wachtlijst van 50%_ nummer {i}")
+                } else {
+                    format!("Start het onderzoek {i}")
+                },
+                needs,
+                seeking_youth_help_access: false,
+                policy,
+            };
+            let at = day(i64::try_from(i).unwrap());
+            let (state, events) = Escalation::execute(None, &cmd, &prof(), at).unwrap();
+            let mut tx = store.begin().await.unwrap();
+            tx.append(
+                &state.stream_id(),
+                0,
+                &events,
+                &state,
+                day(i64::try_from(i).unwrap()),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_case(&CaseRow {
+            case_ref: "LT-7".into(),
+            title: "Gezin B".into(),
+            responsible: "carla".into(),
+            created_by: "carla".into(),
+            created_at: day(0),
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let kind = doorbraak_model::StreamKind::Escalation;
+        let list = |f: ListFilter| {
+            let store = store.clone();
+            async move {
+                let rows = store.list(kind, &f).await.unwrap();
+                let n = store.list_count(kind, &f).await.unwrap();
+                (rows, n)
+            }
+        };
+        // pages of 7 in one order cover every row once
+        let mut seen = Vec::new();
+        for page in 0..5 {
+            let (rows, n) = list(ListFilter {
+                limit: 7,
+                offset: page * 7,
+                sort: ListSort::Newest,
+                ..ListFilter::default()
+            })
+            .await;
+            assert_eq!(n, 30);
+            seen.extend(rows.into_iter().map(|r| r.id));
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (30, 30));
+        // filters: situation, the other party, the case's responsible person, a search that
+        // takes % and _ literally
+        assert_eq!(
+            list(ListFilter {
+                situation: Some(3),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            15
+        );
+        assert_eq!(
+            list(ListFilter {
+                party: Some(GI.into()),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            10
+        );
+        assert_eq!(
+            list(ListFilter {
+                party: Some(VT.into()),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            20
+        );
+        assert_eq!(
+            list(ListFilter {
+                step: Some(2),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            30
+        );
+        assert_eq!(
+            list(ListFilter {
+                step: Some(1),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            0
+        );
+        assert_eq!(
+            list(ListFilter {
+                responsible: Some("carla".into()),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            10
+        );
+        let (found, n) = list(ListFilter {
+            search: Some("WACHTLIJST van 50%_".into()),
+            ..ListFilter::default()
+        })
+        .await;
+        assert_eq!(n, 3);
+        assert!(found.iter().all(|r| r.subject.starts_with("Wachtlijst")));
+        assert_eq!(
+            list(ListFilter {
+                search: Some("50%x".into()),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            0
+        );
+        assert_eq!(
+            list(ListFilter {
+                search: Some("lt-8".into()),
+                ..ListFilter::default()
+            })
+            .await
+            .1,
+            20
+        );
+        // orders: newest and oldest are each other's reverse
+        let (newest, _) = list(ListFilter {
+            sort: ListSort::Newest,
+            ..ListFilter::default()
+        })
+        .await;
+        let (mut oldest, _) = list(ListFilter {
+            sort: ListSort::Oldest,
+            ..ListFilter::default()
+        })
+        .await;
+        oldest.reverse();
+        assert_eq!(
+            newest.iter().map(|r| &r.id).collect::<Vec<_>>(),
+            oldest.iter().map(|r| &r.id).collect::<Vec<_>>()
+        );
+        let (by_case, _) = list(ListFilter {
+            sort: ListSort::Case,
+            ..ListFilter::default()
+        })
+        .await;
+        assert_eq!(by_case[0].case_ref.as_deref(), Some("LT-7"));
+        assert_eq!(by_case[29].case_ref.as_deref(), Some("LT-8"));
+    })
+    .await;
+}

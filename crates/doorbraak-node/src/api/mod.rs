@@ -166,6 +166,7 @@ impl ListQuery {
             status: self.status,
             case_ref: self.case_ref,
             overdue_only: self.overdue.unwrap_or(false),
+            ..ListFilter::default()
         })
     }
 }

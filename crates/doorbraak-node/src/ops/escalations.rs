@@ -206,6 +206,15 @@ pub async fn notes(
         .await?)
 }
 
+/// One page of the escalations this person may read, typed, with the list's size.
+pub async fn page(
+    node: &Node,
+    u: &User,
+    filter: &ListFilter,
+) -> Result<super::lists::Page<Listed<Escalation>>, NodeError> {
+    super::lists::typed_page::<Escalation>(node, u, filter).await
+}
+
 /// The escalations this person may read, typed.
 pub async fn list(
     node: &Node,

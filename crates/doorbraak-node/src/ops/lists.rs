@@ -51,34 +51,124 @@ pub struct Listed<A> {
     pub state: A,
 }
 
-/// The rows of one kind for a person (only those they take part in, for the roles that read
-/// only those): the read is logged first; overdue first, then by deadline.
+/// One page of a list, and how many rows the whole list holds.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Whether a row is one this person takes part in (for the roles that read only those).
+fn involved(kind: StreamKind, u: &User, org: &doorbraak_model::Oin, r: &ProjectionRow) -> bool {
+    let me = PersonId::new(u.id.clone());
+    match kind {
+        StreamKind::Escalation => {
+            serde_json::from_value::<doorbraak_model::Escalation>(r.state.clone())
+                .is_ok_and(|e| e.involves(&me, org))
+        }
+        StreamKind::Minutes => serde_json::from_value::<doorbraak_model::Minutes>(r.state.clone())
+            .is_ok_and(|m| m.involves(&me, org)),
+        StreamKind::Kwestie | StreamKind::Recommendation => false,
+    }
+}
+
+/// One page of the rows of one kind for a person (only those they take part in, for the
+/// roles that read only those), filtered, sorted and paged by the store: the read is logged
+/// first.
+pub async fn page(
+    node: &Node,
+    u: &User,
+    kind: StreamKind,
+    filter: &ListFilter,
+) -> Result<Page<ProjectionRow>, NodeError> {
+    let access = may_read(node, u, kind.into()).await?;
+    node.log_read(u, kind.code(), "*").await?;
+    // as the store reads it: no limit is its default of 500
+    let limit = if filter.limit <= 0 {
+        500
+    } else {
+        filter.limit.min(MAX_LIST)
+    };
+    let offset = filter.offset.max(0);
+    if access == ContentAccess::WhereInvolved {
+        // the administrative layer takes part in few streams: filter them all, page here
+        let all = ListFilter {
+            offset: 0,
+            limit: MAX_LIST,
+            ..filter.clone()
+        };
+        let mut rows = node.store.list(kind, &all).await?;
+        rows.retain(|r| involved(kind, u, node.oin(), r));
+        let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        let rows = rows
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect();
+        return Ok(Page {
+            rows,
+            total,
+            offset,
+            limit,
+        });
+    }
+    let rows = node.store.list(kind, filter).await?;
+    let total = node.store.list_count(kind, filter).await?;
+    Ok(Page {
+        rows,
+        total,
+        offset,
+        limit,
+    })
+}
+
+/// The rows of one kind for a person (see [`page`]): overdue first, then by deadline.
 pub async fn rows(
     node: &Node,
     u: &User,
     kind: StreamKind,
     filter: &ListFilter,
 ) -> Result<Vec<ProjectionRow>, NodeError> {
-    let access = may_read(node, u, kind.into()).await?;
-    node.log_read(u, kind.code(), "*").await?;
-    let mut rows = node.store.list(kind, filter).await?;
-    if access == ContentAccess::WhereInvolved {
-        let me = PersonId::new(u.id.clone());
-        let org = node.oin();
-        let involves = |r: &ProjectionRow| match kind {
-            StreamKind::Escalation => {
-                serde_json::from_value::<doorbraak_model::Escalation>(r.state.clone())
-                    .is_ok_and(|e| e.involves(&me, org))
-            }
-            StreamKind::Minutes => {
-                serde_json::from_value::<doorbraak_model::Minutes>(r.state.clone())
-                    .is_ok_and(|m| m.involves(&me, org))
-            }
-            StreamKind::Kwestie | StreamKind::Recommendation => false,
-        };
-        rows.retain(involves);
-    }
-    Ok(rows)
+    Ok(page(node, u, kind, filter).await?.rows)
+}
+
+/// [`page`] with each state typed (a row whose state does not read as `A` is a corrupt store).
+pub async fn typed_page<A>(
+    node: &Node,
+    u: &User,
+    filter: &ListFilter,
+) -> Result<Page<Listed<A>>, NodeError>
+where
+    A: Stream,
+    A::Body: Serialize + DeserializeOwned + Send + Sync,
+{
+    let p = page(node, u, A::KIND, filter).await?;
+    Ok(Page {
+        rows: typed_rows(p.rows)?,
+        total: p.total,
+        offset: p.offset,
+        limit: p.limit,
+    })
+}
+
+fn typed_rows<A>(rows: Vec<ProjectionRow>) -> Result<Vec<Listed<A>>, NodeError>
+where
+    A: Stream,
+    A::Body: Serialize + DeserializeOwned + Send + Sync,
+{
+    rows.into_iter()
+        .map(|row| {
+            let state = serde_json::from_value::<A>(row.state.clone()).map_err(|e| {
+                doorbraak_store::StoreError::Corrupt {
+                    what: "projection",
+                    detail: e.to_string(),
+                }
+            })?;
+            Ok(Listed { row, state })
+        })
+        .collect()
 }
 
 /// [`rows`] with each state typed (a row whose state does not read as `A` is a corrupt store).
@@ -91,17 +181,5 @@ where
     A: Stream,
     A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
-    rows(node, u, A::KIND, filter)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let state = serde_json::from_value::<A>(row.state.clone()).map_err(|e| {
-                doorbraak_store::StoreError::Corrupt {
-                    what: "projection",
-                    detail: e.to_string(),
-                }
-            })?;
-            Ok(Listed { row, state })
-        })
-        .collect()
+    typed_rows(rows(node, u, A::KIND, filter).await?)
 }

@@ -106,7 +106,7 @@ pub(super) async fn case_page(
         case_ref: Some(case.case_ref.clone()),
         ..all_rows()
     };
-    let escs = match ops::lists::rows(&site.node, &user, StreamKind::Escalation, &filter).await {
+    let escs = match ops::escalations::list(&site.node, &user, &filter).await {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };

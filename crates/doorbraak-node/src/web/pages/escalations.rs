@@ -6,33 +6,57 @@ use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ escalations
 
+/// The other organisations of an escalation, seen from this node: the counterparts at its
+/// home, the home (and the other counterparts) at a counterpart.
+fn others(site: &Site, e: &Escalation) -> String {
+    e.parties()
+        .filter(|p| &p.oin != site.node.oin())
+        .map(|p| org_name(site, p.oin.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a list shows of a longer text: its first line, shortened.
+pub(super) fn subject_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    if line.chars().count() > 80 {
+        format!("{}…", line.chars().take(79).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}
+
 pub(super) fn escalation_table(
     site: &Site,
     ctx: &Ctx,
-    rows: &[doorbraak_store::ProjectionRow],
+    rows: &[ops::lists::Listed<Escalation>],
 ) -> Markup {
     html! {
         @if rows.is_empty() {
-            p { (ctx.t("Geen escalaties.", "No escalations.")) }
+            p #geen { (ctx.t("Geen escalaties.", "No escalations.")) }
         } @else {
-            table.escalaties {
-                thead { tr {
-                    th scope="col" { (ctx.t("Casus", "Case")) }
-                    th scope="col" { (ctx.t("Van", "From")) }
-                    th scope="col" { (ctx.t("Stap", "Step")) }
-                    th scope="col" { (ctx.t("Situatie", "Situation")) }
-                    th scope="col" { (ctx.t("Status", "Status")) }
-                    th scope="col" { (ctx.t("Volgende termijn", "Next deadline")) }
-                } }
-                tbody {
-                    @for r in rows {
-                        tr {
-                            td { a href={ "/escalaties/" (r.id) } { (r.case_ref.clone().unwrap_or_else(|| "—".into())) } }
-                            td { (r.home_oin.as_deref().map(|o| org_name(site, o)).unwrap_or_default()) }
-                            td { (r.step.map(|s| s.to_string()).unwrap_or_default()) }
-                            td { (r.situation.map(|s| s.to_string()).unwrap_or_default()) }
-                            td { (status_badge(ctx.lang, r.overdue, &r.status)) }
-                            td { @if let Some(t) = r.next_deadline { (deadline(ctx, t, site.node.now())) } }
+            div.tabel {
+                table.escalaties {
+                    thead { tr {
+                        th scope="col" { (ctx.t("Casus", "Case")) }
+                        th scope="col" { (ctx.t("Onderwerp", "Subject")) }
+                        th scope="col" { (ctx.t("Met", "With")) }
+                        th scope="col" { (ctx.t("Stap", "Step")) }
+                        th scope="col" { (ctx.t("Situatie", "Situation")) }
+                        th scope="col" { (ctx.t("Status", "Status")) }
+                        th scope="col" { (ctx.t("Volgende termijn", "Next deadline")) }
+                    } }
+                    tbody {
+                        @for ops::lists::Listed { row: r, state: e } in rows {
+                            tr {
+                                td { a href={ "/escalaties/" (r.id) } { (e.case_ref.as_str()) } }
+                                td.onderwerp { (subject_line(&e.question)) }
+                                td { (others(site, e)) }
+                                td { @if let Some(c) = e.current() { (step_label(ctx.lang, c.step)) } }
+                                td { (situation_label(ctx.lang, e.situation)) }
+                                td { (status_badge(ctx.lang, r.overdue, &r.status)) }
+                                td { @if let Some(t) = r.next_deadline { (deadline(ctx, t, site.node.now())) } }
+                            }
                         }
                     }
                 }
@@ -41,16 +65,32 @@ pub(super) fn escalation_table(
     }
 }
 
-pub(super) async fn escalations(State(site): Web, a: Authed) -> Response {
+/// The filters of the escalation list.
+const ESCALATION_FILTERS: lists::Offers = lists::Offers {
+    statuses: &["open", "closed"],
+    step_and_situation: true,
+    party: true,
+    responsible: true,
+};
+
+pub(super) async fn escalations(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<lists::ListParams>, QueryRejection>,
+) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::lists::rows(&site.node, &user, StreamKind::Escalation, &all_rows()).await
-    {
+    let (q, filter) = match lists::read(&site, &ctx, q, ESCALATION_FILTERS) {
+        Ok(x) => x,
+        Err(page) => return *page,
+    };
+    let found = match ops::escalations::page(&site.node, &user, &filter).await {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
-        p.hint { (ctx.t("Te late stappen staan bovenaan, daarna op termijn.", "Overdue steps first, then by deadline.")) }
-        (escalation_table(&site, &ctx, &rows))
+        (lists::filter_bar(&site, &ctx, "/escalaties", &q, ESCALATION_FILTERS))
+        (lists::pager(&ctx, "/escalaties", &q, &found, "escalaties", "escalations"))
+        (escalation_table(&site, &ctx, &found.rows))
     };
     let title = ctx.t("Escalaties", "Escalations").to_owned();
     page(&site, &ctx, &title, content)
@@ -97,13 +137,7 @@ pub(super) async fn escalation_form(
         Ok(r) => r,
         Err(e) => return failed(site, ctx, e),
     };
-    let dir = site.node.directory();
-    let others: Vec<_> = dir
-        .members()
-        .iter()
-        .filter(|m| &m.oin != site.node.oin())
-        .cloned()
-        .collect();
+    let others = other_members(site);
     let content = html! {
         @if !open_already.is_empty() {
             div.melding.waarschuwing #al-open role="alert" {

@@ -36,15 +36,39 @@ pub(super) fn kwestie_table(
     }
 }
 
-pub(super) async fn kwesties(State(site): Web, a: Authed) -> Response {
+/// The filters of the kwestie list.
+const KWESTIE_FILTERS: lists::Offers = lists::Offers {
+    statuses: &[
+        "raised",
+        "picked_up",
+        "escalated_to_board",
+        "picked_up_by_board",
+        "resolved",
+    ],
+    step_and_situation: false,
+    party: false,
+    responsible: true,
+};
+
+pub(super) async fn kwesties(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<lists::ListParams>, QueryRejection>,
+) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::kwesties::list(&site.node, &user, &all_rows()).await {
+    let (q, filter) = match lists::read(&site, &ctx, q, KWESTIE_FILTERS) {
+        Ok(x) => x,
+        Err(page) => return *page,
+    };
+    let found = match ops::lists::typed_page::<Kwestie>(&site.node, &user, &filter).await {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
         p { a.knop href="/kwesties/nieuw" { (ctx.t("Kwestie melden", "Raise a kwestie")) } }
-        (kwestie_table(&site, &ctx, &rows))
+        (lists::filter_bar(&site, &ctx, "/kwesties", &q, KWESTIE_FILTERS))
+        (lists::pager(&ctx, "/kwesties", &q, &found, "kwesties", "kwesties"))
+        (kwestie_table(&site, &ctx, &found.rows))
     };
     let title = ctx.t("Kwesties", "Kwesties").to_owned();
     page(&site, &ctx, &title, content)

@@ -7,27 +7,48 @@ use doorbraak_model::MinutesCommand;
 
 // ------------------------------------------------------------------ meetings and minutes
 
-pub(super) async fn meetings(State(site): Web, a: Authed) -> Response {
+/// The filters of the meeting list.
+const MEETING_FILTERS: lists::Offers = lists::Offers {
+    statuses: &["scheduled", "draft", "circulated", "final"],
+    step_and_situation: false,
+    party: true,
+    responsible: false,
+};
+
+pub(super) async fn meetings(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<lists::ListParams>, QueryRejection>,
+) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::minutes::list(&site.node, &user, &all_rows()).await {
+    let (q, filter) = match lists::read(&site, &ctx, q, MEETING_FILTERS) {
+        Ok(x) => x,
+        Err(page) => return *page,
+    };
+    let found = match ops::lists::typed_page::<Minutes>(&site.node, &user, &filter).await {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };
+    let rows = &found.rows;
     let content = html! {
+        (lists::filter_bar(&site, &ctx, "/overleggen", &q, MEETING_FILTERS))
+        (lists::pager(&ctx, "/overleggen", &q, &found, "overleggen", "meetings"))
         @if rows.is_empty() { p { (ctx.t("Geen overleggen.", "No meetings.")) } }
         @else {
             table {
                 thead { tr {
                     th scope="col" { (ctx.t("Overleg", "Meeting")) }
+                    th scope="col" { (ctx.t("Agenda", "Agenda")) }
                     th scope="col" { (ctx.t("Stap", "Step")) }
                     th scope="col" { (ctx.t("Verslag", "Minutes")) }
                     th scope="col" { (ctx.t("Goedkeuren vóór", "Approve before")) }
                 } }
                 tbody {
-                    @for ops::lists::Listed { row: r, state } in &rows {
+                    @for ops::lists::Listed { row: r, state } in rows {
                         @let m = Some(state);
                         tr {
                             td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| time::moment(m.meeting.date, ctx.lang)).unwrap_or_else(|| r.id.clone())) } }
+                            td.onderwerp { (super::escalations::subject_line(&state.meeting.agenda)) }
                             td { (m.as_ref().map(|m| step_label(ctx.lang, m.meeting.step)).unwrap_or_default()) }
                             td { (status_badge(ctx.lang, r.overdue, &r.status)) }
                             td { @if let Some(t) = r.next_deadline { (deadline(&ctx, t, site.node.now())) } }

@@ -30,7 +30,6 @@ use crate::error::ApiError;
 use crate::http;
 use crate::ops;
 use crate::time;
-use doorbraak_model::StreamKind;
 use doorbraak_model::access::ContentKind;
 
 type Web = State<Arc<Site>>;
@@ -41,6 +40,7 @@ mod escalation_actions;
 mod escalations;
 mod home;
 mod kwesties;
+mod lists;
 pub(super) mod login;
 mod meetings;
 mod oversight;
@@ -166,6 +166,7 @@ fn status_label(lang: Lang, status: &str) -> String {
         "picked_up" => ("opgepakt", "picked up"),
         "resolved" => ("opgelost", "resolved"),
         "escalated_to_board" => ("bij het bestuur", "with the board"),
+        "picked_up_by_board" => ("opgepakt door het bestuur", "picked up by the board"),
         "scheduled" => ("gepland", "scheduled"),
         "draft" => ("concept", "draft"),
         "circulated" => ("ter goedkeuring", "awaiting approval"),
@@ -176,6 +177,17 @@ fn status_label(lang: Lang, status: &str) -> String {
         other => (other, other),
     };
     lang.t(nl, en).to_owned()
+}
+
+/// The other members of the federation (every organisation but this node's own).
+fn other_members(site: &Site) -> Vec<doorbraak_federation::directory::Member> {
+    site.node
+        .directory()
+        .members()
+        .iter()
+        .filter(|m| &m.oin != site.node.oin())
+        .cloned()
+        .collect()
 }
 
 fn me_participant(site: &Site, u: &User) -> Participant {
