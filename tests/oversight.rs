@@ -109,6 +109,82 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
         json!({ format!("{LT} -> {VT}"): 6, format!("{VT} -> {GI}"): "suppressed", format!("{GI} -> {LT}"): "<5" })
     );
     assert_eq!(v["opened_per_month"], json!({ month_now(): 12 }));
+    // throughput per week, with its lead times
+    let weekly: u64 = v["opened_per_week"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{v}"))
+        .values()
+        .map(|n| n.as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(weekly, 12, "{v}");
+    assert_eq!(
+        v["time_to_close_days"], "insufficient data",
+        "nothing closed"
+    );
+    // a period: what happened in it counts, what is open now stays as it stands
+    let today = doorbraak_model::calendar::utc_date(jiff::Timestamp::now());
+    let later = today.checked_add(jiff::Span::new().days(3)).unwrap();
+    let (status, p) = fed
+        .node(0)
+        .get(
+            &format!("/api/v1/oversight/stagnation?from={later}"),
+            &tok(0, "w"),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(
+        p["opened_per_month"], "insufficient contributors",
+        "nothing was opened after today: {p}"
+    );
+    assert_eq!(p["open_by_step_situation"], v["open_by_step_situation"]);
+    let (status, p) = fed
+        .node(0)
+        .get(
+            &format!("/api/v1/oversight/stagnation?from={today}&to={today}"),
+            &tok(0, "w"),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(
+        p["opened_per_month"],
+        json!({ month_now(): 12 }),
+        "one day, today: {p}"
+    );
+    // a period that ends before it starts, or is no date, is refused naming its field
+    let (status, p) = fed
+        .node(0)
+        .get(
+            "/api/v1/oversight/stagnation?from=2026-06-01&to=2026-05-01",
+            &tok(0, "w"),
+        )
+        .await;
+    assert_eq!(
+        (status, p["rule"].as_str()),
+        (422, Some("input.invalid_field")),
+        "{p}"
+    );
+    assert!(
+        p["message_nl"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("tot en met"),
+        "{p}"
+    );
+    let (status, p) = fed
+        .node(0)
+        .get("/api/v1/oversight/stagnation?from=gisteren", &tok(0, "w"))
+        .await;
+    assert_eq!(status, 422, "{p}");
+    // and over the wire, a malformed period is INVALID_ARGUMENT
+    let s = fed
+        .client_as(GEM, 1)
+        .aggregates(v1::AggregatesRequest {
+            from: "gisteren".into(),
+            to: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), tonic::Code::InvalidArgument, "{}", s.message());
     assert_eq!(v["overdue_steps"], 0);
     assert_eq!(
         v["age_in_step_days"],
@@ -128,7 +204,7 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
     // only an organisation with the oversight role for the region may ask
     let s = fed
         .client_as(VT, 1)
-        .aggregates(v1::AggregatesRequest {})
+        .aggregates(v1::AggregatesRequest::default())
         .await
         .unwrap_err();
     assert_eq!(s.code(), tonic::Code::PermissionDenied);
@@ -139,7 +215,7 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
     );
     let figures = fed
         .client_as(GEM, 1)
-        .aggregates(v1::AggregatesRequest {})
+        .aggregates(v1::AggregatesRequest::default())
         .await
         .unwrap()
         .into_inner();

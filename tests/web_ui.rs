@@ -617,7 +617,61 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
             .await
             .is_ok()
     );
+    // throughput per week as a chart, with its numbers in a table
+    if b.client
+        .find(Locator::Css("svg#doorstroom-grafiek"))
+        .await
+        .is_err()
+    {
+        panic!("no weekly chart: {}", b.page_text().await.unwrap());
+    }
+    let weekly = b.text("#doorstroom").await.unwrap();
+    assert!(
+        weekly.contains("week ") && weekly.contains("vanaf"),
+        "{weekly}"
+    );
+    assert!(
+        b.text("#tot-oppakken").await.unwrap().contains("dagen")
+            || b.text("#tot-oppakken").await.unwrap().contains("te weinig"),
+    );
     shot(&b, "sturing-wethouder.png").await;
+    // a period: what is open now stays as it stands
+    let open_now = open_2_2(&b, &gem).await;
+    b.client
+        .find(Locator::LinkText("laatste 4 weken"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("#periode-uitleg").await.unwrap();
+    let said = b.text("#periode-uitleg").await.unwrap();
+    assert!(said.starts_with("Periode: 20"), "{said}");
+    assert_eq!(b.text("#open-2-2 .getal").await.unwrap(), open_now);
+    // the export holds only what the screen shows: suppressed as shown, no case content
+    let csv = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('exporteren').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("cijfer,wat,waarde"), "{csv}");
+    assert!(
+        csv.contains("Te late stappen") && csv.contains("(afgeschermd)"),
+        "{csv}"
+    );
+    assert!(!csv.contains("LT-2026") && !csv.contains("Gezin"), "{csv}");
+    // a period that ends before it starts is refused, naming the field
+    b.goto(&format!("{gem}/sturing?van=2026-06-01&tot=2026-05-01"))
+        .await
+        .unwrap();
+    let refused = b.text("[role=alert]").await.unwrap();
+    assert!(refused.contains("tot en met"), "{refused}");
+    b.goto(&format!("{gem}/sturing")).await.unwrap();
     // switch to English and back
     submit(&b, ".taal").await;
     b.wait_for("html[lang=en]").await.unwrap();

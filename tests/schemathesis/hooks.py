@@ -24,3 +24,14 @@ def before_call(ctx, case, **kwargs):
             key = headers[name]
             if isinstance(key, str) and _VALID.match(key):
                 headers[name] = f"{key[:100]}-{next(_counter)}"
+
+
+@schemathesis.hook("filter_query").apply_to(path="/api/v1/oversight/stagnation")
+def period_in_order(ctx, query):
+    """OpenAPI cannot say that a period ends on or after the day it starts. The node refuses a
+    period that ends before it starts with 422 (input.invalid_field, naming `period.to`), which
+    tests/oversight.rs checks; generated queries with such a period are left out here."""
+    if not isinstance(query, dict):
+        return True
+    start, end = query.get("from"), query.get("to")
+    return not (isinstance(start, str) and isinstance(end, str) and end < start)

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use doorbraak_federation::directory::{Manifest, Member, sign};
 use doorbraak_federation::pki::{PkiDir, pem_to_der};
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
-use doorbraak_model::oversight::{NodeFigures, Suppression};
+use doorbraak_model::oversight::{NodeFigures, Period, Suppression};
 use doorbraak_model::{Oin, OrgKind};
 use doorbraak_proto::v1;
 use tonic::{Request, Response, Status};
@@ -181,8 +181,13 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..rounds {
         let t = Instant::now();
         last = Some(
-            doorbraak_node::ops::oversight::region_view(&node, deadline, Suppression::default())
-                .await?,
+            doorbraak_node::ops::oversight::region_view(
+                &node,
+                deadline,
+                Suppression::default(),
+                Period::ALL,
+            )
+            .await?,
         );
         lat.push(t.elapsed());
     }

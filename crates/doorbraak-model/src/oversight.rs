@@ -7,6 +7,7 @@
 //! Gathering the figures (the store, the federation) is the node's business; what may be shown
 //! of them is decided here.
 
+use crate::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -38,6 +39,48 @@ pub struct NodeFigures {
     /// Recommendations whose text the organisation chose to share with the municipality.
     #[serde(default)]
     pub shared_recommendations: Vec<SharedRecommendation>,
+    /// Escalations opened and closed per ISO week ("2026-W49", Dutch time).
+    #[serde(default)]
+    pub opened_per_week: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub closed_per_week: BTreeMap<String, u64>,
+    /// Days from a step's invocation to its pick-up, of every step picked up.
+    #[serde(default)]
+    pub pickup_days: Vec<i64>,
+    /// Days from opening to closing, of every closed escalation.
+    #[serde(default)]
+    pub close_days: Vec<i64>,
+}
+
+/// The period the figures of events cover: from `from`, up to (not including) `to`; no bound
+/// where `None`. Figures of the present (what is open now) do not depend on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Period {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+impl Period {
+    /// The whole history.
+    pub const ALL: Period = Period {
+        from: None,
+        to: None,
+    };
+
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e)
+    }
+
+    /// A period whose end lies before its start holds nothing, and is refused.
+    pub fn check(&self) -> Result<(), crate::RuleViolation> {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) if t <= f => Err(crate::RuleViolation::InvalidField {
+                field: "period.to",
+                reason: "lies before the start of the period",
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A recommendation shared with its text.
@@ -253,6 +296,12 @@ pub struct StagnationFigures {
     pub lead_time_days_per_step: BTreeMap<String, Quantiles>,
     pub bottlenecks: Cells,
     pub kwestie_categories: Cells,
+    pub opened_per_week: Cells,
+    pub closed_per_week: Cells,
+    /// Days from a step's invocation to its pick-up.
+    pub time_to_pickup_days: Quantiles,
+    /// Days from opening an escalation to closing it.
+    pub time_to_close_days: Quantiles,
 }
 
 /// The directory role that lets an organisation see the figures of a region's nodes.
@@ -362,6 +411,11 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> StagnationFigures {
         }
     }
     let overdue: Vec<u64> = figures.iter().map(|f| f.overdue_steps).collect();
+    let spread = |f: fn(&NodeFigures) -> &Vec<i64>| {
+        let contributors = figures.iter().filter(|n| !f(n).is_empty()).count();
+        let mut all: Vec<i64> = figures.iter().flat_map(|n| f(n).iter().copied()).collect();
+        quantiles(&mut all, s, contributors)
+    };
     // structural candidates: a bottleneck class that recurs across organisations (at least
     // `min_organisations` of them) and cases (at least `below` in all)
     let mut classes: BTreeMap<&String, (u64, usize)> = BTreeMap::new();
@@ -399,6 +453,10 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> StagnationFigures {
             .collect(),
         bottlenecks: suppress_map(&maps(|f| &f.bottlenecks), s),
         kwestie_categories: suppress_map(&maps(|f| &f.kwestie_categories), s),
+        opened_per_week: suppress_map(&maps(|f| &f.opened_per_week), s),
+        closed_per_week: suppress_map(&maps(|f| &f.closed_per_week), s),
+        time_to_pickup_days: spread(|f| &f.pickup_days),
+        time_to_close_days: spread(|f| &f.close_days),
     }
 }
 
@@ -530,6 +588,61 @@ mod tests {
             serde_json::from_value(js(&v)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, v);
         assert!(serde_json::from_value::<Cell>(json!("many")).is_err());
+    }
+
+    #[test]
+    fn a_period_holds_its_start_not_its_end_and_never_ends_before_it_starts() {
+        let t = |s: &str| {
+            s.parse::<Timestamp>()
+                .unwrap_or_else(|e| panic!("{s}: {e}"))
+        };
+        let p = Period {
+            from: Some(t("2026-11-01T00:00:00Z")),
+            to: Some(t("2026-12-01T00:00:00Z")),
+        };
+        assert!(p.contains(t("2026-11-01T00:00:00Z")));
+        assert!(p.contains(t("2026-11-30T23:59:59Z")));
+        assert!(!p.contains(t("2026-12-01T00:00:00Z")));
+        assert!(!p.contains(t("2026-10-31T23:59:59Z")));
+        assert!(Period::ALL.contains(t("1999-01-01T00:00:00Z")));
+        assert!(p.check().is_ok());
+        let backwards = Period {
+            from: p.to,
+            to: p.from,
+        };
+        assert_eq!(
+            backwards.check().map_err(|v| v.rule()),
+            Err("input.invalid_field")
+        );
+    }
+
+    #[test]
+    fn weekly_throughput_and_lead_times_are_suppressed_like_every_figure() {
+        let node = |org: &str, opened: u64, close: Vec<i64>| NodeFigures {
+            org: org.into(),
+            opened_per_week: m(&[("2026-W48", opened), ("2026-W49", 7)]),
+            close_days: close,
+            ..NodeFigures::default()
+        };
+        let s = Suppression::default();
+        let one = view(&[node("a", 3, vec![1, 2, 3, 4, 5, 6])], s);
+        assert_eq!(one.opened_per_week, Figure::InsufficientContributors);
+        assert_eq!(one.time_to_close_days, Quantiles::InsufficientData);
+        let two = view(
+            &[node("a", 3, vec![1, 2, 3]), node("b", 0, vec![4, 5, 6])],
+            s,
+        );
+        assert_eq!(
+            js(&two.opened_per_week),
+            json!({ "2026-W48": "<5", "2026-W49": "suppressed" })
+        );
+        assert_eq!(
+            two.time_to_close_days,
+            Quantiles::Shown {
+                median: 4,
+                p90: None
+            }
+        );
     }
 
     proptest! {

@@ -135,9 +135,75 @@ pub fn parse_input(value: &str) -> Option<Timestamp> {
         .ok()
 }
 
+/// The Dutch day of a moment.
+pub fn date(ts: Timestamp) -> jiff::civil::Date {
+    local(ts).date()
+}
+
+/// The ISO week of a moment in Dutch time: "2026-W49".
+pub fn iso_week(ts: Timestamp) -> String {
+    let w = local(ts).date().iso_week_date();
+    format!("{:04}-W{:02}", w.year(), w.week())
+}
+
+/// A day entered by a person (`YYYY-MM-DD`, Dutch time) as the moment it starts; `next` gives
+/// the start of the day after (for "up to and including"). Empty is no bound.
+pub fn day_bound(
+    field: &'static str,
+    v: Option<&str>,
+    next: bool,
+) -> Result<Option<Timestamp>, doorbraak_model::RuleViolation> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || doorbraak_model::RuleViolation::InvalidField {
+        field,
+        reason: "not a date (YYYY-MM-DD)",
+    };
+    let d: jiff::civil::Date = v.parse().map_err(|_| invalid())?;
+    let d = if next {
+        d.tomorrow().map_err(|_| invalid())?
+    } else {
+        d
+    };
+    day_start(d).map(Some).ok_or_else(invalid)
+}
+
+/// The moment a Dutch day starts (midnight in Amsterdam).
+pub fn day_start(d: jiff::civil::Date) -> Option<Timestamp> {
+    parse_input(&format!("{d}T00:00"))
+}
+
+/// The Monday of an ISO week ("2026-W49"), for its label ("week 49, vanaf 30 november").
+pub fn week_monday(week: &str) -> Option<jiff::civil::Date> {
+    let (y, w) = week.split_once("-W")?;
+    jiff::civil::ISOWeekDate::new(y.parse().ok()?, w.parse().ok()?, Weekday::Monday)
+        .ok()
+        .map(|d| d.date())
+}
+
+/// A short Dutch (or English) date without the weekday: "30 nov." / "30 Nov".
+pub fn short_day(d: jiff::civil::Date, lang: Lang) -> String {
+    let m = month(d.month(), lang);
+    format!("{} {}", d.day(), m.chars().take(3).collect::<String>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weeks_are_iso_weeks_in_dutch_time() {
+        // Sunday 23:30 in Amsterdam is still week 48; Monday 00:30 is week 49
+        assert_eq!(iso_week(ts("2026-11-29T22:30:00Z")), "2026-W48");
+        assert_eq!(iso_week(ts("2026-11-29T23:30:00Z")), "2026-W49");
+        assert_eq!(
+            week_monday("2026-W49").map(|d| d.to_string()).as_deref(),
+            Some("2026-11-30")
+        );
+        assert_eq!(week_monday("2026-W99"), None);
+        assert_eq!(iso_week(ts("2027-01-01T12:00:00Z")), "2026-W53");
+    }
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))

@@ -160,14 +160,35 @@ pub(crate) async fn recommendation_follow_up(
 /// The alderman's stagnation view of the region: aggregates from every member node (nothing
 /// counted twice, no case content, small counts suppressed); names the nodes that did not
 /// answer in time. Also stored as today's snapshot.
-#[utoipa::path(get, path = "/api/v1/oversight/stagnation", responses((status = 200, body = crate::ops::oversight::StagnationView), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/oversight/stagnation", params(PeriodQuery), responses((status = 200, body = crate::ops::oversight::StagnationView), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn stagnation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> ApiResult<Json<crate::ops::oversight::StagnationView>> {
+    let Query(q) = q?;
+    let period = crate::ops::oversight::days_period(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        ("period.from", "period.to"),
+    )?;
     Ok(Json(
-        crate::ops::oversight::stagnation(&api.node, &u).await?,
+        crate::ops::oversight::stagnation(&api.node, &u, period).await?,
     ))
+}
+
+/// The period the figures of events cover, in Dutch days; the figures of what is open now do
+/// not depend on it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// From this day (YYYY-MM-DD, Dutch time).
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Up to and including this day.
+    #[param(format = Date)]
+    pub to: Option<String>,
 }
 
 /// Daily snapshots of the stagnation view, for the trend.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use doorbraak_model::oversight::NodeFigures;
+use doorbraak_model::oversight::{NodeFigures, Period};
 use doorbraak_model::{Oin, StreamKind, canonical};
 use doorbraak_proto::v1;
 
@@ -20,15 +20,21 @@ impl Node {
         &self,
         member: &Oin,
         deadline: Duration,
+        period: Period,
     ) -> impl Future<Output = Result<NodeFigures, String>> + Send + 'static {
+        let bound =
+            |t: Option<doorbraak_model::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+        let request = v1::AggregatesRequest {
+            from: bound(period.from),
+            to: bound(period.to),
+        };
         let client = match self.federation.as_ref() {
             None => Err("this node has no federation".to_owned()),
             Some(f) => f.peers.client(member).map_err(|s| s.message().to_owned()),
         };
         async move {
             let mut client = client?;
-            match tokio::time::timeout(deadline, client.aggregates(v1::AggregatesRequest {})).await
-            {
+            match tokio::time::timeout(deadline, client.aggregates(request)).await {
                 Ok(Ok(r)) => canonical::from_slice::<NodeFigures>(&r.into_inner().figures)
                     .map_err(|e| format!("invalid figures: {e}")),
                 Ok(Err(s)) => Err(format!("{:?}: {}", s.code(), s.message())),

@@ -525,7 +525,10 @@ impl Federation for FederationService {
                 )
                 .await);
         }
-        let figures = crate::ops::oversight::figures(&self.node, self.node.now())
+        let r = req.get_ref();
+        let period = crate::ops::oversight::wire_period(&r.from, &r.to)
+            .map_err(|v| Status::invalid_argument(format!("{}: {}", v.rule(), v.message_en())))?;
+        let figures = crate::ops::oversight::figures(&self.node, self.node.now(), period)
             .await
             .map_err(node_status)?;
         let entry = federation_entry(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use doorbraak_model::access::Operation;
 use doorbraak_model::calendar::utc_date;
-use doorbraak_model::oversight::{self, NodeFigures, StagnationFigures, Suppression};
+use doorbraak_model::oversight::{self, NodeFigures, Period, StagnationFigures, Suppression};
 use doorbraak_model::{
     Escalation, EscalationStatus, Kwestie, Oin, Recommendation, StreamKind, Timestamp,
 };
@@ -68,8 +68,54 @@ fn days(from: Timestamp, to: Timestamp) -> i64 {
     (to.as_second() - from.as_second()).max(0) / 86_400
 }
 
-/// This node's figures at `now`.
-pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeError> {
+/// A period of Dutch days (`YYYY-MM-DD`, from and up to and including), as a person enters it;
+/// `fields` name the two fields in errors.
+pub fn days_period(
+    from: Option<&str>,
+    to: Option<&str>,
+    fields: (&'static str, &'static str),
+) -> Result<Period, doorbraak_model::RuleViolation> {
+    let day = crate::time::day_bound;
+    let p = Period {
+        from: day(fields.0, from, false)?,
+        to: day(fields.1, to, true)?,
+    };
+    p.check()
+        .map_err(|_| doorbraak_model::RuleViolation::InvalidField {
+            field: fields.1,
+            reason: "lies before the start of the period",
+        })?;
+    Ok(p)
+}
+
+/// A period as another node sends it (RFC 3339 moments, empty for no bound).
+pub fn wire_period(from: &str, to: &str) -> Result<Period, doorbraak_model::RuleViolation> {
+    let bound = |field: &'static str, s: &str| -> Result<Option<Timestamp>, _> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse()
+            .map(Some)
+            .map_err(|_| doorbraak_model::RuleViolation::InvalidField {
+                field,
+                reason: "not a moment (RFC 3339)",
+            })
+    };
+    let p = Period {
+        from: bound("period.from", from)?,
+        to: bound("period.to", to)?,
+    };
+    p.check()?;
+    Ok(p)
+}
+
+/// This node's figures at `now`; the figures of events (opened, closed, picked up, ended, raised)
+/// only of those in `period`.
+pub async fn figures(
+    node: &Node,
+    now: Timestamp,
+    period: Period,
+) -> Result<NodeFigures, NodeError> {
     let own = node.oin().to_string();
     let mut f = NodeFigures {
         org: own.clone(),
@@ -86,21 +132,39 @@ pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
         let Ok(e) = serde_json::from_value::<Escalation>(row.state) else {
             continue;
         };
-        *f.opened_per_month.entry(month(e.opened_at)).or_default() += 1;
+        if period.contains(e.opened_at) {
+            *f.opened_per_month.entry(month(e.opened_at)).or_default() += 1;
+            *f.opened_per_week
+                .entry(crate::time::iso_week(e.opened_at))
+                .or_default() += 1;
+        }
         for s in &e.steps {
-            if let Some((_, at)) = &s.outcome {
+            if let Some((_, at)) = &s.outcome
+                && period.contains(*at)
+            {
                 f.lead_time_days
                     .entry(s.step.number().to_string())
                     .or_default()
                     .push(days(s.invoked_at, *at));
             }
+            if let Some((_, at)) = &s.picked_up
+                && period.contains(*at)
+            {
+                f.pickup_days.push(days(s.invoked_at, *at));
+            }
         }
         match &e.status {
             EscalationStatus::Closed { at, classification } => {
-                *f.closed_per_month.entry(month(*at)).or_default() += 1;
-                *f.bottlenecks
-                    .entry(classification.bottleneck.code().into())
-                    .or_default() += 1;
+                if period.contains(*at) {
+                    *f.closed_per_month.entry(month(*at)).or_default() += 1;
+                    *f.closed_per_week
+                        .entry(crate::time::iso_week(*at))
+                        .or_default() += 1;
+                    *f.bottlenecks
+                        .entry(classification.bottleneck.code().into())
+                        .or_default() += 1;
+                    f.close_days.push(days(e.opened_at, *at));
+                }
             }
             EscalationStatus::Open => {
                 let Some(cur) = e.current() else { continue };
@@ -123,10 +187,14 @@ pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
         let Ok(k) = serde_json::from_value::<Kwestie>(row.state) else {
             continue;
         };
-        for c in &k.categories {
-            *f.kwestie_categories.entry(c.code().into()).or_default() += 1;
+        if period.contains(k.raised_at) {
+            for c in &k.categories {
+                *f.kwestie_categories.entry(c.code().into()).or_default() += 1;
+            }
         }
-        if let Some(r) = &k.resolution {
+        if let Some(r) = &k.resolution
+            && period.contains(r.at)
+        {
             *f.bottlenecks
                 .entry(r.classification.bottleneck.code().into())
                 .or_default() += 1;
@@ -150,6 +218,8 @@ pub async fn figures(node: &Node, now: Timestamp) -> Result<NodeFigures, NodeErr
         }
     }
     f.age_in_step_days.sort_unstable();
+    f.pickup_days.sort_unstable();
+    f.close_days.sort_unstable();
     Ok(f)
 }
 
@@ -158,6 +228,7 @@ pub async fn region_view(
     node: &Node,
     deadline: Duration,
     s: Suppression,
+    period: Period,
 ) -> Result<StagnationView, NodeError> {
     let now = node.now();
     let dir = node.directory();
@@ -165,7 +236,7 @@ pub async fn region_view(
         .get(node.oin())
         .map(|m| m.region.clone())
         .unwrap_or_default();
-    let mut all = vec![figures(node, now).await?];
+    let mut all = vec![figures(node, now, period).await?];
     let mut contributing = vec![Contributor {
         oin: node.oin().to_string(),
         name: node.settings.name.clone(),
@@ -178,7 +249,7 @@ pub async fn region_view(
         .filter(|m| &m.oin != node.oin() && m.region == region)
         .cloned()
     {
-        let ask = node.ask_figures(&m.oin, deadline);
+        let ask = node.ask_figures(&m.oin, deadline, period);
         tasks.spawn(async move { (m, ask.await) });
     }
     while let Some(joined) = tasks.join_next().await {
@@ -212,8 +283,13 @@ pub async fn region_view(
 /// The stagnation view for an alderman or civil servant, with the node's settings. Only a
 /// complete view is kept as the day's snapshot: a partial one next to a complete one would give
 /// away the missing organisation's figures.
-pub async fn stagnation(node: &Node, u: &User) -> Result<StagnationView, NodeError> {
+pub async fn stagnation(
+    node: &Node,
+    u: &User,
+    period: Period,
+) -> Result<StagnationView, NodeError> {
     Operation::ReadStagnationView.check(Some(u.role))?;
+    period.check()?;
     node.log_read(u, "oversight", "stagnation").await?;
     let o = &node.settings.oversight;
     let v = region_view(
@@ -223,9 +299,11 @@ pub async fn stagnation(node: &Node, u: &User) -> Result<StagnationView, NodeErr
             below: o.suppress_below,
             min_organisations: o.min_organisations,
         },
+        period,
     )
     .await?;
-    if !v.partial {
+    // the day's snapshot is of the whole view, not of a chosen period
+    if !v.partial && period == Period::ALL {
         let now = node.now();
         let day = utc_date(now).to_string();
         let json = serde_json::to_string(&v)?;

@@ -228,33 +228,6 @@ pub struct LogQuery {
 /// Entries per page of the access-log screen.
 const LOG_PAGE: i64 = 50;
 
-/// A day entered on a screen (`YYYY-MM-DD`, Amsterdam), as the moment it starts; `next` gives
-/// the start of the day after (for "up to and including").
-fn day_start(
-    field: &'static str,
-    v: Option<&str>,
-    next: bool,
-) -> Result<Option<Timestamp>, ApiError> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let invalid = || {
-        ApiError::from(RuleViolation::InvalidField {
-            field,
-            reason: "not a date (YYYY-MM-DD)",
-        })
-    };
-    let d: jiff::civil::Date = v.parse().map_err(|_| invalid())?;
-    let d = if next {
-        d.tomorrow().map_err(|_| invalid())?
-    } else {
-        d
-    };
-    time::parse_input(&format!("{d}T00:00"))
-        .map(Some)
-        .ok_or_else(invalid)
-}
-
 pub(super) async fn log_rows(
     site: &Arc<Site>,
     user: &User,
@@ -265,8 +238,8 @@ pub(super) async fn log_rows(
         s.filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_owned())
     };
-    let from = day_start("van", q.van.as_deref(), false)?;
-    let until = day_start("tot", q.tot.as_deref(), true)?;
+    let from = time::day_bound("van", q.van.as_deref(), false)?;
+    let until = time::day_bound("tot", q.tot.as_deref(), true)?;
     let page = q.pagina.unwrap_or(1).max(1);
     let (object_id, user_id) = (given(q.object_id), given(q.user_id));
     Ok(ops::admin::access_log_page(
@@ -468,11 +441,22 @@ pub(super) async fn access_log_csv(
         ];
         ok &= w.write_record(rec.iter().map(|c| csv_cell(c))).is_ok();
     }
+    csv_response(&site, &ctx, w, ok, "toegangslog.csv")
+}
+
+/// A CSV download, or the error page when a record could not be written.
+pub(super) fn csv_response(
+    site: &Site,
+    ctx: &Ctx,
+    w: csv::Writer<Vec<u8>>,
+    ok: bool,
+    filename: &str,
+) -> Response {
     let body = w.into_inner().unwrap_or_default();
     if !ok {
         return error_page(
-            &site,
-            &ctx,
+            site,
+            ctx,
             &ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "node.internal",
@@ -481,13 +465,11 @@ pub(super) async fn access_log_csv(
             ),
         );
     }
+    let disposition = format!("attachment; filename=\"{filename}\"");
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"toegangslog.csv\"",
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )

@@ -93,6 +93,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/overleggen/{id}/aanvullingen", post(minutes_addendum))
         .route("/team", get(team))
         .route("/sturing", get(stagnation))
+        .route("/sturing.csv", get(stagnation_csv))
         .route(
             "/aanbevelingen",
             get(recommendations).post(create_recommendation),

@@ -173,82 +173,450 @@ pub(super) fn bars(
     }
 }
 
-pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
-    let Authed { ctx, user } = a;
-    let v = match ops::oversight::stagnation(&site.node, &user).await {
-        Ok(v) => v,
-        Err(e) => return failed(&site, &ctx, e),
-    };
-    let trend = match ops::oversight::trend(&site.node, &user).await {
-        Ok(t) => t,
-        Err(e) => return failed(&site, &ctx, e),
-    };
-    let lang = ctx.lang;
-    let step_of = |n: &str| Step::ALL.into_iter().find(|s| s.number().to_string() == n);
-    let step_sit = |k: &str| {
+/// The words of the stagnation view's keys: steps and situations, organisations, bottlenecks,
+/// kinds of kwestie, months and weeks (the page and its export say the same).
+struct Words<'a> {
+    site: &'a Site,
+    lang: Lang,
+}
+
+impl Words<'_> {
+    fn step(&self, n: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.number().to_string() == n)
+    }
+
+    fn step_name(&self, n: &str) -> String {
+        self.step(n)
+            .map_or_else(|| n.to_owned(), |s| step_label(self.lang, s).to_owned())
+    }
+
+    fn step_situation(&self, k: &str) -> String {
         let mut it = k.split('/');
         let situation = |n: &str| {
             doorbraak_model::Situation::ALL
                 .into_iter()
                 .find(|s| s.number().to_string() == n)
         };
-        match (it.next().and_then(step_of), it.next().and_then(situation)) {
-            (Some(s), Some(t)) => format!("{} · {}", step_label(lang, s), situation_label(lang, t)),
+        match (
+            it.next().and_then(|n| self.step(n)),
+            it.next().and_then(situation),
+        ) {
+            (Some(s), Some(t)) => format!(
+                "{} · {}",
+                step_label(self.lang, s),
+                situation_label(self.lang, t)
+            ),
             _ => k.to_owned(),
         }
-    };
-    let bottleneck = |k: &str| {
+    }
+
+    fn bottleneck(&self, k: &str) -> String {
         doorbraak_model::Bottleneck::from_code(k).map_or_else(
             || k.to_owned(),
-            |b| lang.t(b.label_nl(), b.label_en()).to_owned(),
+            |b| self.lang.t(b.label_nl(), b.label_en()).to_owned(),
         )
-    };
-    let category = |k: &str| {
+    }
+
+    fn category(&self, k: &str) -> String {
         doorbraak_model::KwestieCategory::ALL
             .into_iter()
             .find(|c| c.code() == k)
-            .map_or_else(|| k.to_owned(), |c| category_label(lang, c).to_owned())
-    };
-    let month = |k: &str| {
+            .map_or_else(|| k.to_owned(), |c| category_label(self.lang, c).to_owned())
+    }
+
+    fn month(&self, k: &str) -> String {
         let mut it = k.split('-');
         match (it.next(), it.next().and_then(|m| m.parse::<usize>().ok())) {
             (Some(y), Some(m)) if (1..=12).contains(&m) => {
-                format!("{} {y}", crate::time::month_name(m, lang))
+                format!("{} {y}", crate::time::month_name(m, self.lang))
             }
             _ => k.to_owned(),
         }
-    };
-    // "mediaan 4 dagen; 9 van de 10 binnen 16 dagen"
-    let spread = |q: &Quantiles| match *q {
-        Quantiles::Shown { median, p90 } => {
-            let mut t = format!(
-                "{} {median} {}",
-                lang.t("mediaan", "median"),
-                lang.t("dagen", "days")
-            );
-            if let Some(p) = p90 {
-                t.push_str(&format!(
-                    "; {} {p} {}",
-                    lang.t("9 van de 10 binnen", "9 out of 10 within"),
-                    lang.t("dagen", "days")
-                ));
-            }
-            t
+    }
+
+    /// "week 49 (vanaf 30 nov)"
+    fn week(&self, k: &str) -> String {
+        match (k.split_once("-W"), crate::time::week_monday(k)) {
+            (Some((_, w)), Some(monday)) => format!(
+                "{} {} ({} {})",
+                self.lang.t("week", "week"),
+                w.trim_start_matches('0'),
+                self.lang.t("vanaf", "from"),
+                crate::time::short_day(monday, self.lang)
+            ),
+            _ => k.to_owned(),
         }
-        Quantiles::InsufficientData => lang.t("te weinig gegevens", "insufficient data").to_owned(),
+    }
+
+    /// "Lokaal Team Utrecht-West → Veilig Thuis Utrecht"
+    fn pair(&self, k: &str) -> String {
+        match k.split_once(" -> ") {
+            Some((a, b)) => format!("{} → {}", org_name(self.site, a), org_name(self.site, b)),
+            None => k.to_owned(),
+        }
+    }
+
+    /// "mediaan 4 dagen; 9 van de 10 binnen 16 dagen"
+    fn spread(&self, q: &Quantiles) -> String {
+        let lang = self.lang;
+        match *q {
+            Quantiles::Shown { median, p90 } => {
+                let mut t = format!(
+                    "{} {median} {}",
+                    lang.t("mediaan", "median"),
+                    lang.t("dagen", "days")
+                );
+                if let Some(p) = p90 {
+                    t.push_str(&format!(
+                        "; {} {p} {}",
+                        lang.t("9 van de 10 binnen", "9 out of 10 within"),
+                        lang.t("dagen", "days")
+                    ));
+                }
+                t
+            }
+            Quantiles::InsufficientData => {
+                lang.t("te weinig gegevens", "insufficient data").to_owned()
+            }
+        }
+    }
+}
+
+/// The period of the view as the screen asks for it (Dutch days).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    pub van: Option<String>,
+    #[serde(default)]
+    pub tot: Option<String>,
+}
+
+impl PeriodQuery {
+    fn period(&self) -> Result<doorbraak_model::oversight::Period, ApiError> {
+        Ok(ops::oversight::days_period(
+            self.van.as_deref(),
+            self.tot.as_deref(),
+            ("van", "tot"),
+        )?)
+    }
+
+    fn query(&self) -> String {
+        format!(
+            "van={}&tot={}",
+            urlencode(self.van.as_deref().unwrap_or_default()),
+            urlencode(self.tot.as_deref().unwrap_or_default())
+        )
+    }
+}
+
+/// The weeks a throughput chart shows: those of the period, or the last 13 up to `now`.
+fn weeks_of(period: doorbraak_model::oversight::Period, now: Timestamp) -> Vec<String> {
+    let end = period.to.map_or(now, |t| {
+        t.saturating_sub(jiff::SignedDuration::from_secs(1))
+            .unwrap_or(t)
+    });
+    let start = period.from.unwrap_or_else(|| {
+        end.saturating_sub(jiff::SignedDuration::from_hours(24 * 7 * 12))
+            .unwrap_or(end)
+    });
+    let mut weeks: Vec<String> = Vec::new();
+    let mut t = start;
+    // day by day, at most two years of weeks
+    while t <= end && weeks.len() < 105 {
+        let w = crate::time::iso_week(t);
+        if weeks.last() != Some(&w) {
+            weeks.push(w);
+        }
+        let Ok(next) = t.checked_add(jiff::SignedDuration::from_hours(24)) else {
+            break;
+        };
+        t = next;
+    }
+    let last = crate::time::iso_week(end);
+    if weeks.len() < 105 && weeks.last() != Some(&last) {
+        weeks.push(last);
+    }
+    weeks
+}
+
+/// Opened and closed escalations per week as a server-rendered SVG chart (two bars a week; a
+/// suppressed week is a grey stub with no height to read), with the numbers in a table beside
+/// it for screen readers and print.
+fn throughput_chart(words: &Words, weeks: &[String], opened: &Cells, closed: &Cells) -> Markup {
+    let lang = words.lang;
+    if opened.shown().is_none() && closed.shown().is_none() {
+        let (_, text) = cell_text(lang, &Figure::InsufficientContributors);
+        return html! { p #doorstroom { (lang.t("Geopend en gesloten per week: ", "Opened and closed per week: ")) (text) } };
+    }
+    // a week of a shown figure without a count had none; a figure not shown is not shown at all
+    let value = |f: &Cells, w: &str| -> Figure<Cell> {
+        match f.shown() {
+            Some(m) => Figure::Shown(m.get(w).copied().unwrap_or(Cell::Count(0))),
+            None => Figure::InsufficientContributors,
+        }
     };
-    let pair = |k: &str| match k.split_once(" -> ") {
-        Some((a, b)) => format!("{} → {}", org_name(&site, a), org_name(&site, b)),
-        None => k.to_owned(),
+    let count = |f: &Figure<Cell>| f.shown().and_then(|c| c.count());
+    let max = weeks
+        .iter()
+        .flat_map(|w| [count(&value(opened, w)), count(&value(closed, w))])
+        .flatten()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let (bar, gap, height) = (14u64, 8u64, 120u64);
+    let width = u64::try_from(weeks.len()).unwrap_or(0) * (2 * bar + gap) + gap;
+    let h = |f: &Figure<Cell>| match f {
+        Figure::Shown(c) => c.count().map_or(4, |n| n.saturating_mul(height) / max),
+        Figure::InsufficientContributors => 0,
     };
+    let fill = |f: &Figure<Cell>, colour: &'static str| {
+        if count(f).is_some() {
+            colour
+        } else {
+            "#b5b5b5"
+        }
+    };
+    html! {
+        figure.grafiek-svg {
+            svg #doorstroom-grafiek viewBox={ "0 0 " (width) " " (height + 24) } role="img" aria-labelledby="doorstroom-titel" {
+                title #doorstroom-titel { (lang.t("Geopende en gesloten escalaties per week", "Escalations opened and closed per week")) }
+                line x1="0" y1=(height) x2=(width) y2=(height) stroke="#555" stroke-width="1" {}
+                @for (i, w) in weeks.iter().enumerate() {
+                    @let x = u64::try_from(i).unwrap_or(0) * (2 * bar + gap) + gap;
+                    @let (vo, vc) = (value(opened, w), value(closed, w));
+                    rect.geopend x=(x) y=(height - h(&vo)) width=(bar) height=(h(&vo)) fill=(fill(&vo, "#1f5f9e")) {}
+                    rect.gesloten x=(x + bar) y=(height - h(&vc)) width=(bar) height=(h(&vc)) fill=(fill(&vc, "#3b8a3b")) {}
+                    @if i % 2 == 0 {
+                        text x=(x) y=(height + 16) font-size="10" fill="#333" { (w.split_once("-W").map_or(w.as_str(), |(_, n)| n)) }
+                    }
+                }
+            }
+            figcaption {
+                span.sleutel.geopend aria-hidden="true" {} (lang.t("geopend", "opened")) " "
+                span.sleutel.gesloten aria-hidden="true" {} (lang.t("gesloten", "closed")) " · "
+                (lang.t("grijs: afgeschermd (minder dan 5)", "grey: suppressed (fewer than 5)"))
+            }
+        }
+        div.tabel {
+            table #doorstroom {
+                caption { (lang.t("Geopend en gesloten per week", "Opened and closed per week")) }
+                thead { tr {
+                    th scope="col" { (lang.t("Week", "Week")) }
+                    th scope="col" { (lang.t("Geopend", "Opened")) }
+                    th scope="col" { (lang.t("Gesloten", "Closed")) }
+                } }
+                tbody {
+                    @for w in weeks {
+                        tr id={ "week-" (w) } {
+                            th scope="row" { (words.week(w)) }
+                            td { (cell_text(lang, &value(opened, w)).1) }
+                            td { (cell_text(lang, &value(closed, w)).1) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a figure's key is said.
+type Label<'a> = dyn Fn(&str) -> String + 'a;
+
+/// Every figure the view shows, as (figure, what, value): exactly what the screen shows, so
+/// the export holds no more than the suppressed view.
+fn shown_figures(words: &Words, v: &ops::oversight::StagnationView) -> Vec<[String; 3]> {
+    let lang = words.lang;
+    let f = &v.figures;
+    let mut out = Vec::new();
+    let (_, overdue) = cell_text(lang, &f.overdue_steps);
+    out.push([
+        lang.t("Te late stappen", "Overdue steps").to_owned(),
+        String::new(),
+        overdue,
+    ]);
+    for (name, q) in [
+        (
+            lang.t("Tijd in de huidige stap", "Time in the current step"),
+            &f.age_in_step_days,
+        ),
+        (
+            lang.t("Tijd tot oppakken", "Time to pick-up"),
+            &f.time_to_pickup_days,
+        ),
+        (
+            lang.t("Tijd tot afsluiten", "Time to closing"),
+            &f.time_to_close_days,
+        ),
+    ] {
+        out.push([name.to_owned(), String::new(), words.spread(q)]);
+    }
+    for (k, q) in &f.lead_time_days_per_step {
+        out.push([
+            lang.t("Doorlooptijd per stap", "Lead time per step")
+                .to_owned(),
+            words.step_name(k),
+            words.spread(q),
+        ]);
+    }
+    let maps: [(&str, &Cells, &Label); 8] = [
+        (
+            lang.t(
+                "Open escalaties per stap en situatie",
+                "Open escalations by step and situation",
+            ),
+            &f.open_by_step_situation,
+            &|k| words.step_situation(k),
+        ),
+        (
+            lang.t(
+                "Open escalaties per paar organisaties",
+                "Open escalations by pair of organisations",
+            ),
+            &f.open_by_pair,
+            &|k| words.pair(k),
+        ),
+        (
+            lang.t("Geopend per week", "Opened per week"),
+            &f.opened_per_week,
+            &|k| words.week(k),
+        ),
+        (
+            lang.t("Gesloten per week", "Closed per week"),
+            &f.closed_per_week,
+            &|k| words.week(k),
+        ),
+        (
+            lang.t("Geopend per maand", "Opened per month"),
+            &f.opened_per_month,
+            &|k| words.month(k),
+        ),
+        (
+            lang.t("Gesloten per maand", "Closed per month"),
+            &f.closed_per_month,
+            &|k| words.month(k),
+        ),
+        (lang.t("Knelpunten", "Bottlenecks"), &f.bottlenecks, &|k| {
+            words.bottleneck(k)
+        }),
+        (
+            lang.t("Kwesties per soort", "Kwesties by kind"),
+            &f.kwestie_categories,
+            &|k| words.category(k),
+        ),
+    ];
+    for (name, cells, label) in maps {
+        match cells {
+            Figure::Shown(m) => {
+                for (k, c) in m {
+                    out.push([
+                        name.to_owned(),
+                        label(k),
+                        cell_text(lang, &Figure::Shown(*c)).1,
+                    ]);
+                }
+            }
+            Figure::InsufficientContributors => out.push([
+                name.to_owned(),
+                String::new(),
+                cell_text(lang, &Figure::InsufficientContributors).1,
+            ]),
+        }
+    }
+    out
+}
+
+/// The view for the period the screen asks for.
+async fn view_for(
+    site: &Site,
+    ctx: &Ctx,
+    user: &User,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<
+    (
+        PeriodQuery,
+        doorbraak_model::oversight::Period,
+        ops::oversight::StagnationView,
+    ),
+    Box<Response>,
+> {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return Err(Box::new(error_page(site, ctx, &ApiError::from(e)))),
+    };
+    let period = match q.period() {
+        Ok(p) => p,
+        Err(e) => return Err(Box::new(error_page(site, ctx, &e))),
+    };
+    match ops::oversight::stagnation(&site.node, user, period).await {
+        Ok(v) => Ok((q, period, v)),
+        Err(e) => Err(Box::new(failed(site, ctx, e))),
+    }
+}
+
+pub(super) async fn stagnation(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let (q, period, v) = match view_for(&site, &ctx, &user, q).await {
+        Ok(x) => x,
+        Err(page) => return *page,
+    };
+    let trend = match ops::oversight::trend(&site.node, &user).await {
+        Ok(t) => t,
+        Err(e) => return failed(&site, &ctx, e),
+    };
+    let lang = ctx.lang;
+    let words = Words { site: &site, lang };
+    let now = site.node.now();
+    let today = time::date(now);
+    let ago = |days: i64| {
+        today
+            .checked_sub(jiff::Span::new().days(days))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let presets = [
+        (lang.t("laatste 4 weken", "last 4 weeks"), ago(27)),
+        (lang.t("laatste 13 weken", "last 13 weeks"), ago(90)),
+        (lang.t("laatste 52 weken", "last 52 weeks"), ago(363)),
+    ];
     let f = &v.figures;
     let (_, overdue_text) = cell_text(lang, &f.overdue_steps);
+    let weeks = weeks_of(period, now);
     let content = html! {
         p.hint {
             (ctx.t("Geaggregeerd over de organisaties van de regio; geen casus verlaat haar organisatie. Aantallen onder ", "Aggregated over the region's organisations; no case leaves its organisation. Counts below "))
             (v.suppressed_below) (ctx.t(" zijn afgeschermd; een cijfer wordt alleen getoond als minstens ", " are suppressed; a figure is shown only if at least "))
             (v.min_organisations) (ctx.t(" organisaties bijdragen.", " organisations contribute."))
         }
+        form.zoek.filters #periode method="get" action="/sturing" aria-label=(ctx.t("Periode", "Period")) {
+            div {
+                label for="van" { (ctx.t("Vanaf", "From")) }
+                input #van type="date" name="van" value=(q.van.clone().unwrap_or_default());
+            }
+            div {
+                label for="tot" { (ctx.t("Tot en met", "Up to and including")) }
+                input #tot type="date" name="tot" value=(q.tot.clone().unwrap_or_default());
+            }
+            button #periode-tonen type="submit" { (ctx.t("Tonen", "Show")) }
+            p.snel {
+                @for (name, from) in &presets { a href={ "/sturing?van=" (from) "&tot=" (today) } { (name) } " · " }
+                a href="/sturing" { (ctx.t("alles", "everything")) }
+            }
+        }
+        p.hint #periode-uitleg {
+            @if period == doorbraak_model::oversight::Period::ALL {
+                (ctx.t("Periode: alles. ", "Period: everything. "))
+            } @else {
+                (ctx.t("Periode: ", "Period: "))
+                (q.van.clone().unwrap_or_else(|| "…".into())) " – " (q.tot.clone().unwrap_or_else(|| "…".into())) ". "
+            }
+            (ctx.t("De periode geldt voor wat er gebeurde (geopend, opgepakt, afgerond, gesloten, gemeld); open escalaties en te late stappen zijn de stand van nu.", "The period applies to what happened (opened, picked up, ended, closed, raised); open escalations and overdue steps are as they stand now."))
+        }
+        p { a #exporteren href={ "/sturing.csv?" (q.query()) } { (ctx.t("Getoonde cijfers exporteren (CSV)", "Export the figures shown (CSV)")) } }
         @if v.partial {
             div.melding.fout role="alert" {
                 (ctx.t("Onvolledig: deze organisaties antwoordden niet op tijd: ", "Incomplete: these organisations did not answer in time: "))
@@ -259,26 +627,36 @@ pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
             div.kaart { h2 { (ctx.t("Te late stappen", "Overdue steps")) } p.groot #te-laat { (overdue_text) } }
             div.kaart {
                 h2 { (ctx.t("Tijd in de huidige stap", "Time in the current step")) }
-                p.groot #mediaan { (spread(&f.age_in_step_days)) }
+                p.groot #mediaan { (words.spread(&f.age_in_step_days)) }
+            }
+            div.kaart {
+                h2 { (ctx.t("Tijd tot oppakken", "Time to pick-up")) }
+                p.groot #tot-oppakken { (words.spread(&f.time_to_pickup_days)) }
+            }
+            div.kaart {
+                h2 { (ctx.t("Tijd tot afsluiten", "Time to closing")) }
+                p.groot #tot-afsluiten { (words.spread(&f.time_to_close_days)) }
             }
         }
-        (bars(lang, "open", ctx.t("Open escalaties per stap en situatie", "Open escalations by step and situation"), &f.open_by_step_situation, &step_sit))
-        (bars(lang, "paren", ctx.t("Waar het stagneert: open escalaties per paar organisaties", "Where it stagnates: open escalations by pair of organisations"), &f.open_by_pair, &pair))
+        (bars(lang, "open", ctx.t("Open escalaties per stap en situatie", "Open escalations by step and situation"), &f.open_by_step_situation, &|k| words.step_situation(k)))
+        (bars(lang, "paren", ctx.t("Waar het stagneert: open escalaties per paar organisaties", "Where it stagnates: open escalations by pair of organisations"), &f.open_by_pair, &|k| words.pair(k)))
         p.hint { (ctx.t("Een paar leest als: de organisatie die opschaalde → de organisatie waarbij het vastloopt.", "A pair reads: the organisation that escalated → the organisation where it is stuck.")) }
+        h2 { (ctx.t("Doorstroom: geopend en gesloten per week", "Throughput: opened and closed per week")) }
+        (throughput_chart(&words, &weeks, &f.opened_per_week, &f.closed_per_week))
         h2 { (ctx.t("Doorlooptijd per stap (van inzetten tot uitkomst)", "Lead time per step (from invocation to outcome)")) }
         @if f.lead_time_days_per_step.is_empty() { p { (ctx.t("Nog geen afgeronde stappen.", "No ended steps yet.")) } }
         ul #doorlooptijd {
             @for (k, q) in &f.lead_time_days_per_step {
-                li { (step_of(k).map_or_else(|| k.clone(), |s| step_label(lang, s).to_owned())) ": " (spread(q)) }
+                li { (words.step_name(k)) ": " (words.spread(q)) }
             }
         }
-        (bars(lang, "geopend", ctx.t("Geopende escalaties per maand", "Escalations opened per month"), &f.opened_per_month, &month))
-        (bars(lang, "gesloten", ctx.t("Gesloten escalaties per maand", "Escalations closed per month"), &f.closed_per_month, &month))
-        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &f.bottlenecks, &bottleneck))
-        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &f.kwestie_categories, &category))
+        (bars(lang, "geopend", ctx.t("Geopende escalaties per maand", "Escalations opened per month"), &f.opened_per_month, &|k| words.month(k)))
+        (bars(lang, "gesloten", ctx.t("Gesloten escalaties per maand", "Escalations closed per month"), &f.closed_per_month, &|k| words.month(k)))
+        (bars(lang, "knelpunten", ctx.t("Knelpunten van gesloten escalaties", "Bottlenecks of closed escalations"), &f.bottlenecks, &|k| words.bottleneck(k)))
+        (bars(lang, "kwesties", ctx.t("Kwesties per soort", "Kwesties by kind"), &f.kwestie_categories, &|k| words.category(k)))
         @if !f.structural_candidates.is_empty() {
             h2 { (ctx.t("Mogelijk structurele knelpunten", "Possibly structural bottlenecks")) }
-            ul { @for s in &f.structural_candidates { li { (bottleneck(&s.bottleneck)) " — " (s.organisations) (ctx.t(" organisaties", " organisations")) } } }
+            ul { @for s in &f.structural_candidates { li { (words.bottleneck(&s.bottleneck)) " — " (s.organisations) (ctx.t(" organisaties", " organisations")) } } }
         }
         h2 { (ctx.t("Verloop (dagelijkse momentopnamen)", "Trend (daily snapshots)")) }
         @if trend.is_empty() { p { (ctx.t("Nog geen momentopnamen.", "No snapshots yet.")) } }
@@ -301,7 +679,7 @@ pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
                 }
             }
         }
-        p.hint { (ctx.t("Berekend: ", "Computed: ")) (v.generated_at) }
+        p.hint { (ctx.t("Berekend: ", "Computed: ")) (v.generated_at.parse::<Timestamp>().map(|t| time::moment(t, lang)).unwrap_or_else(|_| v.generated_at.clone())) }
     };
     let title = ctx
         .t(
@@ -310,6 +688,47 @@ pub(super) async fn stagnation(State(site): Web, a: Authed) -> Response {
         )
         .to_owned();
     page(&site, &ctx, &title, content)
+}
+
+/// The figures the view shows, as CSV: only what the screen shows (suppressed as it shows it).
+pub(super) async fn stagnation_csv(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let (q, _, v) = match view_for(&site, &ctx, &user, q).await {
+        Ok(x) => x,
+        Err(page) => return *page,
+    };
+    let words = Words {
+        site: &site,
+        lang: ctx.lang,
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head = [
+        ctx.t("cijfer", "figure"),
+        ctx.t("wat", "what"),
+        ctx.t("waarde", "value"),
+    ];
+    let mut ok = w.write_record(head).is_ok();
+    ok &= w
+        .write_record([
+            ctx.t("periode", "period").to_owned(),
+            format!(
+                "{} – {}",
+                q.van.as_deref().unwrap_or("…"),
+                q.tot.as_deref().unwrap_or("…")
+            ),
+            String::new(),
+        ])
+        .is_ok();
+    for row in shown_figures(&words, &v) {
+        ok &= w
+            .write_record(row.iter().map(|c| super::admin::csv_cell(c)))
+            .is_ok();
+    }
+    super::admin::csv_response(&site, &ctx, w, ok, "stagnatie.csv")
 }
 
 // ------------------------------------------------------------------ recommendations
