@@ -827,6 +827,38 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         !vera.is_empty() && vera.lines().all(|row| row.contains("vera")),
         "{vera}"
     );
+    // by (part of) a name, as this node knows it from the logins
+    b.goto(&format!("{lt}/beheer/toegangslog")).await.unwrap();
+    b.fill("#naam", "bakk").await.unwrap();
+    submit(&b, "form.zoek button").await;
+    let eva = b.text("#toegangslog tbody").await.unwrap();
+    assert!(
+        !eva.is_empty() && eva.lines().all(|row| row.contains("Eva Bakker (eva)")),
+        "{eva}"
+    );
+    // the node's users and their roles
+    b.goto(&format!("{lt}/beheer/gebruikers")).await.unwrap();
+    let people = b.text("#gebruikers").await.unwrap();
+    let row = |who: &str| {
+        people
+            .lines()
+            .find(|l| l.contains(who))
+            .unwrap_or_else(|| panic!("{who} in {people}"))
+            .to_owned()
+    };
+    assert!(
+        row("Anna de Vries").contains("uitvoerend professional"),
+        "{people}"
+    );
+    assert!(
+        row("Eva Bakker").contains("2026") || row("Eva Bakker").contains("20"),
+        "{people}"
+    );
+    assert!(
+        row("Hans Bestuurder").contains("nog niet"),
+        "never logged in: {people}"
+    );
+    shot(&b, "gebruikers.png").await;
     logout(&b).await;
 
     b.close().await.unwrap();

@@ -234,6 +234,7 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "days" => "dagen",
         "cs_org" => "organisatie van de ambtelijk medewerker",
         "zoek" => "zoeken",
+        "naam" => "naam",
         "period.from" => "vanaf",
         "period.to" => "tot en met",
         "situatie" => "situatie",

@@ -55,6 +55,8 @@ impl FromStr for AccessAction {
 pub struct AccessLogFilter {
     pub object_id: Option<String>,
     pub user_id: Option<String>,
+    /// Only entries of the people whose name contains this (case-insensitive; see `persons`).
+    pub user_name: Option<String>,
     /// From this moment (inclusive).
     pub from: Option<Timestamp>,
     /// Until this moment (exclusive).
@@ -133,9 +135,17 @@ impl Store {
 
     /// One page of the access log, newest first, within a period.
     pub async fn access_log_page(&self, f: &AccessLogFilter) -> Result<Vec<AccessEntry>> {
+        let name = f
+            .user_name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_lowercase();
         let rows = sqlx::query(
             "SELECT * FROM access_log WHERE ($1 = '' OR object_id = $1) \
              AND ($3 = '' OR user_id = $3) AND at_ms >= $4 AND at_ms < $5 \
+             AND ($7 = '' OR EXISTS (SELECT 1 FROM persons p WHERE p.id = access_log.user_id \
+                  AND LOWER(p.name) LIKE $8 ESCAPE '\\')) \
              ORDER BY at_ms DESC, event_id DESC LIMIT $2 OFFSET $6",
         )
         .bind(f.object_id.as_deref().unwrap_or_default())
@@ -144,6 +154,8 @@ impl Store {
         .bind(f.from.map_or(i64::MIN, |t| t.as_millisecond()))
         .bind(f.until.map_or(i64::MAX, |t| t.as_millisecond()))
         .bind(f.offset.max(0))
+        .bind(name.as_str())
+        .bind(crate::reads::contains_pattern(&name))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -170,6 +182,51 @@ impl Store {
 }
 
 impl Store {
+    /// Record that a person logged in (their name and role as now), keeping when they were
+    /// first seen.
+    pub async fn person_seen(
+        &self,
+        id: &str,
+        name: &str,
+        role: &str,
+        source: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO persons (id, name, role, source, first_seen_ms, last_seen_ms) \
+             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET \
+             name = excluded.name, role = excluded.role, source = excluded.source, \
+             last_seen_ms = excluded.last_seen_ms",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(role)
+        .bind(source)
+        .bind(at.as_millisecond())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Everyone who logged in at this node, by name.
+    pub async fn persons(&self) -> Result<Vec<crate::PersonRow>> {
+        let rows = sqlx::query("SELECT * FROM persons ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::PersonRow {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    source: r.try_get("source")?,
+                    first_seen: from_ms(r.try_get("first_seen_ms")?)?,
+                    last_seen: from_ms(r.try_get("last_seen_ms")?)?,
+                })
+            })
+            .collect()
+    }
+
     /// Write one access-log entry on its own (reads, refusals).
     pub async fn log_access(&self, e: &AccessEntry) -> Result<()> {
         insert_access(&self.pool, e).await

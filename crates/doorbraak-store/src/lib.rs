@@ -35,7 +35,9 @@ use access::insert_access;
 pub use access::{AccessAction, AccessEntry, AccessLogFilter};
 pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
-pub use rows::{CaseRow, ListFilter, ListSort, Notification, PrivateNote, ProjectionRow};
+pub use rows::{
+    CaseRow, ListFilter, ListSort, Notification, PersonRow, PrivateNote, ProjectionRow,
+};
 use rows::{case_row, loaded, projection_row};
 use sql::{CHUNK, numbered, p1, values_clause};
 pub use stream::{Stream, Summary};
@@ -144,7 +146,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 3] = match backend {
+    let steps: [(i64, &str, &'static str); 4] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -160,6 +162,11 @@ fn migrator(backend: Backend) -> Migrator {
                 3,
                 "lists",
                 include_str!("../migrations/sqlite/0003_lists.sql"),
+            ),
+            (
+                4,
+                "persons",
+                include_str!("../migrations/sqlite/0004_persons.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -177,6 +184,11 @@ fn migrator(backend: Backend) -> Migrator {
                 3,
                 "lists",
                 include_str!("../migrations/postgres/0003_lists.sql"),
+            ),
+            (
+                4,
+                "persons",
+                include_str!("../migrations/postgres/0004_persons.sql"),
             ),
         ],
     };

@@ -259,13 +259,7 @@ fn bind_list<'q>(
         .map(str::trim)
         .unwrap_or_default()
         .to_lowercase();
-    let pattern = format!(
-        "%{}%",
-        search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = contains_pattern(&search);
     q.bind(kind.code())
         .bind(f.status.clone().unwrap_or_default())
         .bind(f.case_ref.clone().unwrap_or_default())
@@ -276,4 +270,15 @@ fn bind_list<'q>(
         .bind(f.responsible.clone().unwrap_or_default())
         .bind(search)
         .bind(pattern)
+}
+
+/// A `LIKE … ESCAPE` pattern (backslash) that finds `s` anywhere, its `%`, `_` and backslash taken
+/// literally.
+pub(crate) fn contains_pattern(s: &str) -> String {
+    format!(
+        "%{}%",
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }

@@ -92,6 +92,22 @@ pub struct CaseRow {
     pub created_at: Timestamp,
 }
 
+/// A person of this node who logged in, as last seen.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    /// The role code (`professional`, `team_manager`, …).
+    pub role: String,
+    /// How they log in: `dev` (a development account) or `oidc`.
+    pub source: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub first_seen: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub last_seen: Timestamp,
+}
+
 /// A private note on a stream: stays on this node.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -768,3 +768,74 @@ async fn lists_filter_sort_and_page_in_the_database() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn people_are_remembered_at_login_and_found_by_name_in_the_access_log() {
+    on_both(|store| async move {
+        store
+            .person_seen("eva", "Eva Bakker", "team_manager", "dev", day(0))
+            .await
+            .unwrap();
+        store
+            .person_seen("eva", "Eva Bakker-de Wit", "director", "oidc", day(3))
+            .await
+            .unwrap();
+        store
+            .person_seen("anna", "Anna de Vries", "professional", "dev", day(1))
+            .await
+            .unwrap();
+        let people = store.persons().await.unwrap();
+        assert_eq!(
+            people.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            ["anna", "eva"],
+            "by name"
+        );
+        let eva = &people[1];
+        assert_eq!(
+            (eva.name.as_str(), eva.role.as_str(), eva.source.as_str()),
+            ("Eva Bakker-de Wit", "director", "oidc"),
+            "as last seen"
+        );
+        assert_eq!((eva.first_seen, eva.last_seen), (day(0), day(3)));
+        for (who, at) in [("eva", 1), ("anna", 2), ("someone", 3)] {
+            store
+                .log_access(&AccessEntry {
+                    event_id: uuid::Uuid::now_v7(),
+                    action: AccessAction::R,
+                    at: day(at),
+                    user_id: who.into(),
+                    user_role: "professional".into(),
+                    on_behalf_of: None,
+                    org_oin: LT.into(),
+                    object_type: "escalation".into(),
+                    object_id: "x".into(),
+                    purpose: "p".into(),
+                    outcome: "success".into(),
+                    source_node: LT.into(),
+                })
+                .await
+                .unwrap();
+        }
+        let by_name = |name: &str| {
+            let store = store.clone();
+            let name = name.to_owned();
+            async move {
+                store
+                    .access_log_page(&AccessLogFilter {
+                        user_name: Some(name),
+                        limit: 10,
+                        ..AccessLogFilter::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| e.user_id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(by_name("BAKKER").await, ["eva"]);
+        assert_eq!(by_name("de").await, ["anna", "eva"], "newest first");
+        assert!(by_name("%").await.is_empty(), "a % is a percent sign");
+    })
+    .await;
+}

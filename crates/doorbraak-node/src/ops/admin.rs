@@ -95,6 +95,81 @@ pub async fn resend(node: &Node, u: &User, member: &str) -> Result<u64, NodeErro
     Ok(n)
 }
 
+/// A person of this node in the overview of users and roles.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub role: doorbraak_model::Role,
+    /// `dev` (a development account of node.toml) or `oidc`.
+    pub source: String,
+    /// When they last and first logged in; never for a development account not used yet.
+    pub last_seen: Option<doorbraak_model::Timestamp>,
+    pub first_seen: Option<doorbraak_model::Timestamp>,
+}
+
+/// How a person logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginSource {
+    Dev,
+    Oidc,
+}
+
+impl LoginSource {
+    fn code(self) -> &'static str {
+        match self {
+            LoginSource::Dev => "dev",
+            LoginSource::Oidc => "oidc",
+        }
+    }
+}
+
+/// A person logged in on the web: logged, and remembered with their name and role as now
+/// (for the overview of users, and to find them by name in the access log).
+pub async fn logged_in(node: &Node, u: &User, source: LoginSource) -> Result<(), NodeError> {
+    node.log_read(u, "session", "login").await?;
+    node.store
+        .person_seen(&u.id, &u.name, u.role.code(), source.code(), node.now())
+        .await?;
+    Ok(())
+}
+
+/// The node's people and their roles: everyone who logged in, and the development accounts
+/// of the configuration (also before their first login), by name.
+pub async fn people(node: &Node, u: &User) -> Result<Vec<Person>, NodeError> {
+    Operation::ReadAccessLog.check(Some(u.role))?;
+    node.log_read(u, "persons", "*").await?;
+    let mut out: Vec<Person> = Vec::new();
+    for p in node.store.persons().await? {
+        let Ok(role) = p.role.parse::<doorbraak_model::Role>() else {
+            tracing::warn!(person = %p.id, role = %p.role, "a stored role is unknown; left out");
+            continue;
+        };
+        out.push(Person {
+            id: p.id,
+            name: p.name,
+            role,
+            source: p.source,
+            last_seen: Some(p.last_seen),
+            first_seen: Some(p.first_seen),
+        });
+    }
+    for d in &node.settings.dev_users {
+        if !out.iter().any(|p| p.id == d.id) {
+            out.push(Person {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                role: d.role,
+                source: LoginSource::Dev.code().into(),
+                last_seen: None,
+                first_seen: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
+}
+
 /// Most days the development clock moves ahead.
 pub const MAX_CLOCK_DAYS: i64 = 3650;
 

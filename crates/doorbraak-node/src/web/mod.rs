@@ -310,6 +310,7 @@ fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'st
         R::Admin => {
             v.push(("/beheer", lang.t("Federatie", "Federation")));
             v.push(("/beheer/toegangslog", lang.t("Toegangslog", "Access log")));
+            v.push(("/beheer/gebruikers", lang.t("Gebruikers", "Users")));
         }
     }
     v

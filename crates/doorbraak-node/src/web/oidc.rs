@@ -421,7 +421,8 @@ pub async fn callback(
             return error_page(&site, &ctx, &e.to_api());
         }
     };
-    super::pages::login::start_session(&site, &ctx, user).await
+    super::pages::login::start_session(&site, &ctx, user, crate::ops::admin::LoginSource::Oidc)
+        .await
 }
 
 #[cfg(test)]

@@ -152,7 +152,11 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
         }
         h2 { (ctx.t("Certificaten", "Certificates")) }
         (cert_rows(&ctx, &site))
-        p { a href="/beheer/toegangslog" { (ctx.t("Toegangslog doorzoeken", "Search the access log")) } }
+        p {
+            a href="/beheer/toegangslog" { (ctx.t("Toegangslog doorzoeken", "Search the access log")) }
+            " · "
+            a #naar-gebruikers href="/beheer/gebruikers" { (ctx.t("Gebruikers en rollen", "Users and roles")) }
+        }
         @if site.node.settings.clock_adjustable {
             h2 { (ctx.t("Ontwikkelklok", "Development clock")) }
             p.hint { (ctx.t("Alleen voor demonstraties en tests: de klok van deze node loopt zoveel dagen voor, zodat termijnen verstrijken. Nu: ", "For demonstrations and tests only: this node's clock runs this many days ahead, so that deadlines pass. Now: "))
@@ -206,12 +210,55 @@ pub(super) async fn admin_clock(
     see_other("/beheer")
 }
 
+/// The node's people and their roles, with when they last logged in and a link to what they
+/// did.
+pub(super) async fn people(State(site): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    let people = match ops::admin::people(&site.node, &user).await {
+        Ok(p) => p,
+        Err(e) => return failed(&site, &ctx, e),
+    };
+    let content = html! {
+        p.hint { (ctx.t("Iedereen die op deze node heeft ingelogd, met de rol van de laatste keer, en de ontwikkelaccounts uit de configuratie. Rollen komen van de inlogdienst (OpenID Connect) of uit node.toml.", "Everyone who logged in at this node, with their role as last time, and the development accounts of the configuration. Roles come from the login service (OpenID Connect) or node.toml.")) }
+        div.tabel {
+            table #gebruikers {
+                caption { (people.len()) (ctx.t(" personen", " people")) }
+                thead { tr {
+                    th scope="col" { (ctx.t("Naam", "Name")) }
+                    th scope="col" { (ctx.t("Persoon-id", "Person id")) }
+                    th scope="col" { (ctx.t("Rol", "Role")) }
+                    th scope="col" { (ctx.t("Inloggen via", "Logs in with")) }
+                    th scope="col" { (ctx.t("Laatst ingelogd", "Last login")) }
+                    th scope="col" { span.sr { (ctx.t("Toegangslog", "Access log")) } }
+                } }
+                tbody {
+                    @for p in &people {
+                        tr {
+                            td { (p.name) }
+                            td { code.klein { (p.id) } }
+                            td { (role_label(ctx.lang, p.role)) }
+                            td { @if p.source == "oidc" { "OpenID Connect" } @else { (ctx.t("ontwikkelaccount", "development account")) } }
+                            td { @match p.last_seen { Some(t) => (time::moment(t, ctx.lang)), None => (ctx.t("nog niet", "not yet")) } }
+                            td { a href={ "/beheer/toegangslog?user_id=" (urlencode(&p.id)) } aria-label={ (ctx.t("Toegangslog van ", "Access log of ")) (p.name) } { (ctx.t("toegangslog", "access log")) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = ctx.t("Gebruikers en rollen", "Users and roles").to_owned();
+    page(&site, &ctx, &title, content)
+}
+
 #[derive(Debug, Deserialize, Default)]
 pub struct LogQuery {
     #[serde(default)]
     pub object_id: Option<String>,
     #[serde(default)]
     pub user_id: Option<String>,
+    /// (Part of) a person's name, as this node knows it from their logins.
+    #[serde(default)]
+    pub naam: Option<String>,
     #[serde(default)]
     pub limit: Option<i64>,
     /// From this day (Amsterdam), `YYYY-MM-DD`.
@@ -241,13 +288,24 @@ pub(super) async fn log_rows(
     let from = time::day_bound("van", q.van.as_deref(), false)?;
     let until = time::day_bound("tot", q.tot.as_deref(), true)?;
     let page = q.pagina.unwrap_or(1).max(1);
-    let (object_id, user_id) = (given(q.object_id), given(q.user_id));
+    let (object_id, user_id, user_name) = (given(q.object_id), given(q.user_id), given(q.naam));
+    if user_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 100)
+    {
+        return Err(RuleViolation::InvalidField {
+            field: "naam",
+            reason: "too long",
+        }
+        .into());
+    }
     Ok(ops::admin::access_log_page(
         &site.node,
         user,
         doorbraak_store::AccessLogFilter {
             object_id,
             user_id,
+            user_name,
             from,
             until,
             limit,
@@ -312,6 +370,13 @@ pub(super) async fn access_log(
     };
     let object = q.object_id.clone().unwrap_or_default();
     let who = q.user_id.clone().unwrap_or_default();
+    let name = q.naam.clone().unwrap_or_default();
+    // the names of the people this node knows, to show beside their ids
+    let names: std::collections::BTreeMap<String, String> =
+        match ops::admin::people(&site.node, &user).await {
+            Ok(p) => p.into_iter().map(|p| (p.id, p.name)).collect(),
+            Err(e) => return failed(&site, &ctx, e),
+        };
     let (van, tot) = (
         q.van.clone().unwrap_or_default(),
         q.tot.clone().unwrap_or_default(),
@@ -332,7 +397,11 @@ pub(super) async fn access_log(
                 input #object_id name="object_id" value=(object) maxlength="100";
             }
             div {
-                label for="user_id" { (ctx.t("Wie (persoon-id)", "Who (person id)")) }
+                label for="naam" { (ctx.t("Naam (of een deel)", "Name (or part of it)")) }
+                input #naam name="naam" value=(name) maxlength="100";
+            }
+            div {
+                label for="user_id" { (ctx.t("Persoon-id", "Person id")) }
                 input #user_id name="user_id" value=(who) maxlength="100";
             }
             div {
@@ -345,7 +414,7 @@ pub(super) async fn access_log(
             }
             button type="submit" { (ctx.t("Zoeken", "Search")) }
             " "
-            a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) "&user_id=" (urlencode(&who)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
+            a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) "&user_id=" (urlencode(&who)) "&naam=" (urlencode(&name)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
         }
         table #toegangslog {
             caption { (ctx.t("Pagina ", "Page ")) (at_page) ": " (rows.len()) (ctx.t(" regels, nieuwste eerst", " entries, newest first")) }
@@ -361,7 +430,7 @@ pub(super) async fn access_log(
                 @for r in &rows {
                     tr {
                         td { (time::moment(r.at, ctx.lang)) }
-                        td { (r.user_id) }
+                        td { @if let Some(n) = names.get(&r.user_id) { (n) " " } span.klein { "(" (r.user_id) ")" } }
                         td { (role_of(ctx.lang, &r.user_role)) }
                         td { (action_label(ctx.lang, r.action)) }
                         td { (object_label(ctx.lang, &r.object_type)) " " code.klein { (r.object_id) } }
@@ -370,7 +439,7 @@ pub(super) async fn access_log(
                 }
             }
         }
-        @let base = format!("/beheer/toegangslog?object_id={}&user_id={}&van={}&tot={}", urlencode(&object), urlencode(&who), urlencode(&van), urlencode(&tot));
+        @let base = format!("/beheer/toegangslog?object_id={}&user_id={}&naam={}&van={}&tot={}", urlencode(&object), urlencode(&who), urlencode(&name), urlencode(&van), urlencode(&tot));
         nav.paginering aria-label=(ctx.t("Pagina's", "Pages")) {
             @if at_page > 1 { a #vorige href={ (base) "&pagina=" (at_page - 1) } { (ctx.t("nieuwere", "newer")) } " " }
             @if rows.len() as i64 == LOG_PAGE { a #volgende href={ (base) "&pagina=" (at_page + 1) } { (ctx.t("oudere", "older")) } }

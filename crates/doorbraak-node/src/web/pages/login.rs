@@ -93,11 +93,16 @@ pub(super) async fn login_page(
 
 /// A new session for a person who just logged in (the old id is dropped), logged in the access
 /// log, then the start page.
-pub async fn start_session(site: &Site, ctx: &Ctx, user: User) -> Response {
+pub async fn start_session(
+    site: &Site,
+    ctx: &Ctx,
+    user: User,
+    source: ops::admin::LoginSource,
+) -> Response {
     if let Some(old) = &ctx.sid {
         site.web.sessions.remove(old);
     }
-    if let Err(e) = site.node.log_read(&user, "session", "login").await {
+    if let Err(e) = ops::admin::logged_in(&site.node, &user, source).await {
         return error_page(site, ctx, &ApiError::from(e));
     }
     tracing::info!(role = user.role.code(), "web login");
@@ -155,7 +160,7 @@ pub(super) async fn dev_login(
         name: u.name.clone(),
         role: u.role,
     };
-    start_session(&site, &ctx, user).await
+    start_session(&site, &ctx, user, ops::admin::LoginSource::Dev).await
 }
 
 pub(super) async fn logout(State(site): Web, ctx: Ctx) -> Response {

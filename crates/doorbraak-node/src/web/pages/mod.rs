@@ -102,6 +102,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/beheer", get(admin))
         .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
         .route("/beheer/klok", post(admin_clock))
+        .route("/beheer/gebruikers", get(people))
         .route("/beheer/toegangslog", get(access_log))
         .route("/beheer/toegangslog.csv", get(access_log_csv))
 }
