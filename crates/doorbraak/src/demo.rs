@@ -28,6 +28,8 @@ struct Org {
     kind: OrgKind,
     users: &'static [(&'static str, &'static str, Role)],
     roles: &'static [&'static str],
+    /// The organisation's colour in its web UI (`[web.theme] primary`).
+    colour: &'static str,
 }
 
 const ORGS: [Org; 4] = [
@@ -43,6 +45,7 @@ const ORGS: [Org; 4] = [
             ("beheer", "Beheer Gemeente", Role::Admin),
         ],
         roles: &["oversight:utrecht"],
+        colour: "#a4121c",
     },
     Org {
         slug: "lokaal-team",
@@ -58,6 +61,7 @@ const ORGS: [Org; 4] = [
             ("beheer", "Beheer Lokaal Team", Role::Admin),
         ],
         roles: &[],
+        colour: "#0b4a8b",
     },
     Org {
         slug: "veilig-thuis",
@@ -71,6 +75,7 @@ const ORGS: [Org; 4] = [
             ("gerda", "Gerda de Boer", Role::Director),
         ],
         roles: &[],
+        colour: "#5c2d91",
     },
     Org {
         slug: "gi",
@@ -88,8 +93,27 @@ const ORGS: [Org; 4] = [
             ("nina", "Nina Directeur", Role::Director),
         ],
         roles: &[],
+        colour: "#1d5e20",
     },
 ];
+
+/// A simple logo for a demo organisation: its initials on its colour.
+fn logo(org: &Org) -> String {
+    let initials: String = org
+        .name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_uppercase())
+        .take(2)
+        .collect();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\" width=\"64\" height=\"64\">\
+         <circle cx=\"32\" cy=\"32\" r=\"30\" fill=\"#ffffff\"/>\
+         <text x=\"32\" y=\"41\" font-family=\"sans-serif\" font-size=\"24\" font-weight=\"700\" \
+         text-anchor=\"middle\" fill=\"{}\">{initials}</text></svg>\n",
+        org.colour
+    )
+}
 
 fn token(org: &Org, user: &str) -> String {
     format!("demo-{}-{user}", org.slug)
@@ -204,7 +228,8 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
              [http]\nlisten = \"127.0.0.1:{http}\"\n\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n\n\
              [tls]\nca = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\ncrl = \"{crl}\"\n\n\
              [directory]\nmanifest = \"{manifest}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
-             [web]\ndev_login = true\n\n[dev]\nclock_adjustable = true\n",
+             [web]\ndev_login = true\n\n[web.theme]\nlogo = \"logo.svg\"\nprimary = \"{colour}\"\nlink = \"{colour}\"\n\n\
+             [dev]\nclock_adjustable = true\n",
             oin = org.oin,
             name = org.name,
             kind = serde_json::to_value(org.kind)?.as_str().unwrap_or_default(),
@@ -215,7 +240,9 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             key = files.key.display(),
             crl = files.crl.display(),
             manifest = manifest.display(),
+            colour = org.colour,
         );
+        std::fs::write(node_dir.join("logo.svg"), logo(org))?;
         let mut users = Vec::new();
         for (id, name, role) in org.users {
             let t = token(org, id);

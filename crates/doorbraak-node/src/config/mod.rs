@@ -78,6 +78,69 @@ pub struct WebSection {
     /// A session ends this many hours after login, active or not.
     #[serde(default = "d10u64")]
     pub session_max_hours: u64,
+    /// The organisation's look: title, logo and colours over the NL Design System.
+    #[serde(default)]
+    pub theme: ThemeSection,
+}
+
+/// The organisation theme as the node uses it.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    pub title: String,
+    pub logo: Option<Logo>,
+    pub primary: String,
+    pub primary_text: String,
+    pub link: String,
+}
+
+/// A logo read at start.
+#[derive(Debug, Clone)]
+pub struct Logo {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+/// The organisation theme of the web UI (on top of the NL Design System's components).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeSection {
+    /// The name in the header, beside the organisation's name.
+    #[serde(default = "doorbraak")]
+    pub title: String,
+    /// An SVG, PNG or WebP logo (at most 256 KB), shown in the header; relative to node.toml.
+    #[serde(default)]
+    pub logo: Option<PathBuf>,
+    /// The header's and the primary buttons' colour, `#rrggbb`.
+    #[serde(default = "blue")]
+    pub primary: String,
+    /// The text on that colour; it must contrast at least 4.5:1 with it (WCAG 2.1 AA).
+    #[serde(default = "white")]
+    pub primary_text: String,
+    /// The colour of links on white; at least 4.5:1 with white.
+    #[serde(default = "blue")]
+    pub link: String,
+}
+
+fn doorbraak() -> String {
+    "Doorbraak".into()
+}
+fn blue() -> String {
+    "#0b4a8b".into()
+}
+fn white() -> String {
+    "#ffffff".into()
+}
+
+impl Default for ThemeSection {
+    fn default() -> Self {
+        Self {
+            title: doorbraak(),
+            logo: None,
+            primary: blue(),
+            primary_text: white(),
+            link: blue(),
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -97,6 +160,7 @@ impl Default for WebSection {
             secure_cookies: true,
             session_idle_minutes: 30,
             session_max_hours: 10,
+            theme: ThemeSection::default(),
         }
     }
 }
@@ -366,6 +430,8 @@ pub struct Settings {
     pub directory_manifest: Option<PathBuf>,
     pub dev_users: Vec<DevUser>,
     pub web: WebSection,
+    /// The organisation theme, checked (colours, contrast) and with its logo read.
+    pub theme: Theme,
     pub oidc: Option<OidcSettings>,
     /// This process's name among the node's instances (owner of its outbox leases).
     pub instance: String,

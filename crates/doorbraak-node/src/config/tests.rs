@@ -180,3 +180,78 @@ fn an_error_says_where_the_bad_value_came_from() {
         .to_string();
     assert!(err.contains("DOORBRAAK____"), "{err}");
 }
+
+#[test]
+fn an_organisation_theme_is_checked_for_colours_contrast_and_its_logo() {
+    let theme = |body: &str| format!("{MIN}\n[web.theme]\n{body}\n");
+    // the default is readable
+    let s = load(MIN, &[]).unwrap();
+    assert_eq!(
+        (s.theme.title.as_str(), s.theme.primary.as_str()),
+        ("Doorbraak", "#0b4a8b")
+    );
+    // an organisation's own colours
+    let own = load(
+        &theme("title = \"Escalaties\"\nprimary = \"#1D5E20\"\nlink = \"#1d5e20\""),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        (own.theme.title.as_str(), own.theme.primary.as_str()),
+        ("Escalaties", "#1d5e20")
+    );
+    // white text on yellow cannot be read: refused with the ratio and the rule
+    let err = load(&theme("primary = \"#ffdd00\""), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("web.theme.primary_text") && err.contains("4.5:1"),
+        "{err}"
+    );
+    let err = load(&theme("link = \"#aaaaaa\""), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("web.theme.link"), "{err}");
+    let err = load(&theme("primary = \"blue\""), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("web.theme.primary") && err.contains("#rrggbb"),
+        "{err}"
+    );
+    // a logo is read at start: a missing file or another kind is refused
+    let err = load(&theme("logo = \"nergens.svg\""), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("web.theme.logo"), "{err}");
+    let err = load(&theme("logo = \"logo.gif\""), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(".svg, .png or .webp"), "{err}");
+    let dir = std::env::temp_dir().join(format!("doorbraak-logo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("logo.svg");
+    std::fs::write(&svg, "<svg xmlns='http://www.w3.org/2000/svg'/>").unwrap();
+    let with_logo = load(&theme(&format!("logo = \"{}\"", svg.display())), &[]).unwrap();
+    let logo = with_logo.theme.logo.unwrap();
+    assert_eq!(logo.content_type, "image/svg+xml");
+    std::fs::write(&svg, vec![b' '; 300 * 1024]).unwrap();
+    let err = load(&theme(&format!("logo = \"{}\"", svg.display())), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("256 KB"), "{err}");
+}
+
+#[test]
+fn contrast_is_computed_as_wcag_defines_it() {
+    let c = |a: &str, b: &str| {
+        validate::Rgb::parse(a)
+            .unwrap()
+            .contrast(validate::Rgb::parse(b).unwrap())
+    };
+    assert!((c("#000000", "#ffffff") - 21.0).abs() < 0.01);
+    assert!((c("#ffffff", "#ffffff") - 1.0).abs() < 0.01);
+    // the default blue on white (AA for text)
+    assert!(c("#0b4a8b", "#ffffff") > 8.0);
+    assert!(c("#767676", "#ffffff") >= 4.5 && c("#777777", "#ffffff") < 4.5);
+}

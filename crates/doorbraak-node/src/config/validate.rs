@@ -110,6 +110,7 @@ impl NodeConfig {
                 "development accounts cannot be combined with [oidc]".into(),
             ));
         }
+        let theme = theme(&self.web.theme, base)?;
         let instance = self.node.instance;
         if instance.is_empty()
             || instance.len() > 64
@@ -147,6 +148,7 @@ impl NodeConfig {
             directory_manifest: resolve(self.directory.manifest),
             dev_users: self.dev_users,
             web: self.web,
+            theme,
             oidc,
         })
     }
@@ -224,4 +226,112 @@ fn validate_oidc(o: OidcSection, base: &Path) -> Result<OidcSettings, ConfigErro
         roles: o.roles,
         scopes: o.scopes,
     })
+}
+
+/// Most bytes of a logo.
+const MAX_LOGO: u64 = 256 * 1024;
+
+/// The theme checked: colours as `#rrggbb` with enough contrast, a logo that is read now.
+fn theme(t: &ThemeSection, base: &Path) -> Result<Theme, ConfigError> {
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        key: format!("web.theme.{key}"),
+        message,
+    };
+    let title = t.title.trim();
+    if title.is_empty() || title.chars().count() > 60 {
+        return Err(invalid("title", "1 to 60 characters".into()));
+    }
+    let colour = |key: &str, v: &str| {
+        Rgb::parse(v).ok_or_else(|| invalid(key, format!("'{v}' is not a colour #rrggbb")))
+    };
+    let (primary, text, link) = (
+        colour("primary", &t.primary)?,
+        colour("primary_text", &t.primary_text)?,
+        colour("link", &t.link)?,
+    );
+    let white = Rgb(255, 255, 255);
+    // text 4.5:1 (WCAG 2.1 1.4.3); the primary colour as a button's edge on the page 3:1 (1.4.11)
+    for (key, a, b, what, needed) in [
+        ("primary_text", text, primary, "primary", 4.5),
+        ("link", link, white, "white", 4.5),
+        ("primary", primary, white, "white", 3.0),
+    ] {
+        let ratio = a.contrast(b);
+        if ratio < needed {
+            return Err(invalid(
+                key,
+                format!("contrasts {ratio:.1}:1 with {what}; WCAG 2.1 AA asks {needed}:1"),
+            ));
+        }
+    }
+    let logo = match &t.logo {
+        None => None,
+        Some(p) => {
+            let path = if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            };
+            let content_type = match path.extension().and_then(|e| e.to_str()) {
+                Some(e) if e.eq_ignore_ascii_case("svg") => "image/svg+xml",
+                Some(e) if e.eq_ignore_ascii_case("png") => "image/png",
+                Some(e) if e.eq_ignore_ascii_case("webp") => "image/webp",
+                _ => return Err(invalid("logo", "an .svg, .png or .webp file".into())),
+            };
+            let too_big = std::fs::metadata(&path).map(|m| m.len() > MAX_LOGO);
+            match too_big {
+                Err(e) => return Err(invalid("logo", format!("{}: {e}", path.display()))),
+                Ok(true) => return Err(invalid("logo", "at most 256 KB".into())),
+                Ok(false) => {}
+            }
+            let bytes = std::fs::read(&path)
+                .map_err(|e| invalid("logo", format!("{}: {e}", path.display())))?;
+            Some(Logo {
+                bytes,
+                content_type,
+            })
+        }
+    };
+    Ok(Theme {
+        title: title.to_owned(),
+        logo,
+        primary: t.primary.to_ascii_lowercase(),
+        primary_text: t.primary_text.to_ascii_lowercase(),
+        link: t.link.to_ascii_lowercase(),
+    })
+}
+
+/// A colour `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Rgb(u8, u8, u8);
+
+impl Rgb {
+    pub(super) fn parse(s: &str) -> Option<Rgb> {
+        let hex = s.strip_prefix('#')?;
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let part = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+        Some(Rgb(part(0)?, part(2)?, part(4)?))
+    }
+
+    /// Relative luminance (WCAG 2.1, definition "relative luminance").
+    fn luminance(self) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(self.0) + 0.7152 * channel(self.1) + 0.0722 * channel(self.2)
+    }
+
+    /// The contrast ratio of two colours (WCAG 2.1, "contrast ratio"), from 1 to 21.
+    pub(super) fn contrast(self, other: Rgb) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+        (hi + 0.05) / (lo + 0.05)
+    }
 }

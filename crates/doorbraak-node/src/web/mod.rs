@@ -12,6 +12,7 @@
 pub mod oidc;
 mod pages;
 pub mod session;
+pub mod theme;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -332,17 +333,23 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
     };
     let markup = html! {
         (DOCTYPE)
-        html lang=(ctx.lang.code()) {
+        html lang=(ctx.lang.code()) class="voorbeeld-theme doorbraak-thema" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Doorbraak · " (org) }
-                link rel="stylesheet" href="/static/doorbraak.css";
+                title { (title) " · " (site.node.settings.theme.title) " · " (org) }
+                @for href in theme::STYLESHEETS { link rel="stylesheet" href={ (href) "?v=" (theme::VERSION) }; }
             }
             body {
                 a.skip href="#inhoud" { (ctx.t("Naar de inhoud", "Skip to content")) }
                 header.kop {
-                    div.merk { a href="/" { "Doorbraak" } span.org { (org) } }
+                    div.merk {
+                        a href="/" {
+                            @if site.node.settings.theme.logo.is_some() { img.logo src="/static/logo" alt="" height="32"; }
+                            (site.node.settings.theme.title)
+                        }
+                        span.org { (org) }
+                    }
                     @if let Some(u) = &ctx.user {
                         nav aria-label=(ctx.t("Hoofdmenu", "Main menu")) {
                             ul {
@@ -369,7 +376,7 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
                         a.taal href={ "/taal?lang=" (other.0) "&terug=" (ctx.path) } lang=(other.0) { (other.1) }
                     }
                 }
-                main #inhoud tabindex="-1" {
+                main.utrecht-html #inhoud tabindex="-1" {
                     @if let Some(f) = &ctx.flash {
                         @if f.ok {
                             div.melding.ok role="status" { (ctx.t(&f.nl, &f.en)) }
@@ -424,17 +431,39 @@ pub fn error_page(site: &Site, ctx: &Ctx, e: &ApiError) -> Response {
     r
 }
 
-const CSS: &str = include_str!("doorbraak.css");
-
 async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-        .into_response()
+    theme::css(theme::OWN.to_owned())
+}
+
+async fn nlds_theme() -> Response {
+    theme::css(theme::NLDS_THEME.to_owned())
+}
+
+async fn nlds_html() -> Response {
+    theme::css(theme::NLDS_HTML.to_owned())
+}
+
+async fn nlds_button() -> Response {
+    theme::css(theme::NLDS_BUTTON.to_owned())
+}
+
+async fn organisation_theme(State(site): State<Arc<Site>>) -> Response {
+    theme::css(theme::organisation_css(&site.node.settings.theme))
+}
+
+/// The organisation's logo (`[web.theme] logo`), or 404 when it has none.
+async fn logo(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
+    match &site.node.settings.theme.logo {
+        Some(l) => (
+            [
+                (header::CONTENT_TYPE, l.content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            l.bytes.clone(),
+        )
+            .into_response(),
+        None => not_found(State(site), ctx).await,
+    }
 }
 
 /// Every POST needs the session's CSRF token in its form; every response gets the security
@@ -524,6 +553,11 @@ async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Respo
 pub fn router(site: Arc<Site>) -> Router {
     pages::routes()
         .route("/static/doorbraak.css", axum::routing::get(stylesheet))
+        .route("/static/nlds-thema.css", axum::routing::get(nlds_theme))
+        .route("/static/nlds-html.css", axum::routing::get(nlds_html))
+        .route("/static/nlds-button.css", axum::routing::get(nlds_button))
+        .route("/static/thema.css", axum::routing::get(organisation_theme))
+        .route("/static/logo", axum::routing::get(logo))
         .route("/auth/login", axum::routing::get(oidc::login))
         .route("/auth/callback", axum::routing::get(oidc::callback))
         .route_layer(axum::middleware::from_fn_with_state(site.clone(), guard))

@@ -86,7 +86,7 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                         td {
                             form method="post" action={ "/beheer/peers/" (p.oin) "/opnieuw" } {
                                 (ctx.csrf_field())
-                                button type="submit" aria-label={ (ctx.t("Nu opnieuw versturen naar ", "Resend now to ")) (p.name) } { (ctx.t("Opnieuw versturen", "Resend")) }
+                                button.utrecht-button--primary-action type="submit" aria-label={ (ctx.t("Nu opnieuw versturen naar ", "Resend now to ")) (p.name) } { (ctx.t("Opnieuw versturen", "Resend")) }
                             }
                         }
                     }
@@ -165,7 +165,7 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                 (ctx.csrf_field())
                 label for="klok-dagen" { (ctx.t("Dagen vooruit", "Days ahead")) }
                 input #klok-dagen type="number" name="days" min="0" max=(ops::admin::MAX_CLOCK_DAYS) required value=(site.node.clock_offset_days()) inputmode="numeric";
-                button #klok-zetten type="submit" { (ctx.t("Klok zetten", "Set the clock")) }
+                button.utrecht-button--primary-action #klok-zetten type="submit" { (ctx.t("Klok zetten", "Set the clock")) }
             }
         }
     };
@@ -412,7 +412,7 @@ pub(super) async fn access_log(
                 label for="tot" { (ctx.t("Tot en met", "Up to and including")) }
                 input #tot type="date" name="tot" value=(tot);
             }
-            button type="submit" { (ctx.t("Zoeken", "Search")) }
+            button.utrecht-button--primary-action type="submit" { (ctx.t("Zoeken", "Search")) }
             " "
             a href={ "/beheer/toegangslog.csv?object_id=" (urlencode(&object)) "&user_id=" (urlencode(&who)) "&naam=" (urlencode(&name)) } { (ctx.t("Exporteren (CSV)", "Export (CSV)")) }
         }

@@ -49,7 +49,7 @@ pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
             input #case_ref name="case_ref" required maxlength="64";
             label for="title" { (ctx.t("Omschrijving", "Description")) }
             input #title name="title" required maxlength="200";
-            button type="submit" { (ctx.t("Registreren", "Register")) }
+            button.utrecht-button--primary-action type="submit" { (ctx.t("Registreren", "Register")) }
         }
     };
     let title = ctx.t("Casussen", "Cases").to_owned();

@@ -213,7 +213,7 @@ pub(super) async fn escalation_form(
                     label for="tweede" { (ctx.t("Ja, toch een tweede escalatie openen", "Yes, open a second escalation anyway")) }
                 }
             }
-            button #escalatie-versturen type="submit" { (ctx.t("Escalatie openen", "Open the escalation")) }
+            button.utrecht-button--primary-action #escalatie-versturen type="submit" { (ctx.t("Escalatie openen", "Open the escalation")) }
         }
     };
     let title = ctx.t("Escalatie openen", "Open an escalation").to_owned();
@@ -595,7 +595,7 @@ pub(super) async fn escalation_page(
                             }
                             label for="agenda" { (ctx.t("Agenda", "Agenda")) }
                             textarea #agenda name="agenda" rows="2" maxlength="4000" required {}
-                            button #overleg-plannen type="submit" { (ctx.t("Overleg plannen", "Schedule")) }
+                            button.utrecht-button--primary-action #overleg-plannen type="submit" { (ctx.t("Overleg plannen", "Schedule")) }
                         }
                     }
                 }
@@ -614,7 +614,7 @@ pub(super) async fn escalation_page(
                 (ctx.csrf_field())
                 label for="notitie" { (ctx.t("Nieuwe notitie", "New note")) }
                 textarea #notitie name="text" rows="2" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
-                button #notitie-opslaan type="submit" { (ctx.t("Notitie opslaan", "Save the note")) }
+                button.utrecht-button--primary-action #notitie-opslaan type="submit" { (ctx.t("Notitie opslaan", "Save the note")) }
             }
         }
         h2 { (ctx.t("Wie deed wat", "Who did what")) }

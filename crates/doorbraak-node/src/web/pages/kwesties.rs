@@ -203,7 +203,7 @@ pub(super) async fn kwestie_form(
                 div.keuze { input type="checkbox" name="to_team_manager" id="to_tm" value="1" checked[checked(&f.to_team_manager) || err.is_none()]; label for="to_tm" { (ctx.t("de teammanager", "the team manager")) } }
                 div.keuze { input type="checkbox" name="on_team_agenda" id="on_agenda" value="1" checked[checked(&f.on_team_agenda)]; label for="on_agenda" { (ctx.t("de agenda van het teamoverleg", "the team meeting's agenda")) } }
             }
-            button type="submit" { (ctx.t("Kwestie melden", "Raise the kwestie")) }
+            button.utrecht-button--primary-action type="submit" { (ctx.t("Kwestie melden", "Raise the kwestie")) }
         }
     };
     let title = ctx.t("Kwestie melden", "Raise a kwestie").to_owned();

@@ -241,7 +241,7 @@ pub(super) fn filter_bar(
                     @for (w, _, nl, en) in SORTS { option value=(w) selected[selected(&p.sorteer, w) || (p.sorteer.trim().is_empty() && w == "termijn")] { (ctx.t(nl, en)) } }
                 }
             }
-            button #filteren type="submit" { (ctx.t("Tonen", "Show")) }
+            button.utrecht-button--secondary-action #filteren type="submit" { (ctx.t("Tonen", "Show")) }
         }
     }
 }

@@ -65,7 +65,7 @@ pub(super) async fn login_page(
                             form method="post" action="/inloggen/dev" {
                                 (ctx.csrf_field())
                                 input type="hidden" name="user" value=(u.id);
-                                button type="submit" id={ "als-" (u.id) } {
+                                button.utrecht-button--primary-action type="submit" id={ "als-" (u.id) } {
                                     (ctx.t("Inloggen als ", "Log in as ")) (u.name)
                                 }
                                 " " span.rol { (role_label(ctx.lang, u.role)) }

@@ -138,7 +138,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                         (ctx.csrf_field())
                         label for="notulen-tekst" { (ctx.t("Conceptverslag", "Draft minutes")) }
                         textarea #notulen-tekst name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
-                        button #notulen-opslaan type="submit" { (ctx.t("Concept opslaan", "Save draft")) }
+                        button.utrecht-button--primary-action #notulen-opslaan type="submit" { (ctx.t("Concept opslaan", "Save draft")) }
                     }
                 }
             }
@@ -161,7 +161,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
                                 (ctx.csrf_field())
                                 label for="aanvulling-tekst" { (ctx.t("Tekst van de aanvulling", "Text of the addendum")) }
                                 textarea #aanvulling-tekst name="content" rows="4" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
-                                button #aanvulling-opslaan type="submit" { (ctx.t("Aanvulling opslaan", "Save the addendum")) }
+                                button.utrecht-button--primary-action #aanvulling-opslaan type="submit" { (ctx.t("Aanvulling opslaan", "Save the addendum")) }
                             }
                         }
                     }
@@ -248,7 +248,7 @@ fn doc_block(
                         input type="hidden" name="doc" value=(doc_value(target));
                         input type="hidden" name="revision" value=(r.number);
                         input type="hidden" name="content_hash" value=(r.content_hash);
-                        button id=(id("goedkeuren")) type="submit" { (ctx.t("Versie ", "Approve revision ")) (r.number) (ctx.t(" goedkeuren", "")) }
+                        button.utrecht-button--primary-action id=(id("goedkeuren")) type="submit" { (ctx.t("Versie ", "Approve revision ")) (r.number) (ctx.t(" goedkeuren", "")) }
                     }
                     details.actie id=(id("wijziging")) {
                         summary { (ctx.t("Wijziging vragen", "Request a change")) }
@@ -258,7 +258,7 @@ fn doc_block(
                             input type="hidden" name="revision" value=(r.number);
                             label for=(id("opmerking")) { (ctx.t("Wat moet er anders?", "What should change?")) }
                             textarea id=(id("opmerking")) name="comment" rows="3" required maxlength="4000" {}
-                            button type="submit" { (ctx.t("Wijziging vragen", "Request the change")) }
+                            button.utrecht-button--primary-action type="submit" { (ctx.t("Wijziging vragen", "Request the change")) }
                         }
                     }
                 }
@@ -267,7 +267,7 @@ fn doc_block(
                 form.actie method="post" action={ (base) "/rondsturen" } {
                     (ctx.csrf_field())
                     input type="hidden" name="doc" value=(doc_value(target));
-                    button id=(id("rondsturen")) type="submit" { (ctx.t("Ter goedkeuring rondsturen", "Circulate for approval")) }
+                    button.utrecht-button--primary-action id=(id("rondsturen")) type="submit" { (ctx.t("Ter goedkeuring rondsturen", "Circulate for approval")) }
                 }
             }
             details.actie id=(id("nieuwe-versie")) {
@@ -278,7 +278,7 @@ fn doc_block(
                     input type="hidden" name="doc" value=(doc_value(target));
                     label for=(id("nieuwe-inhoud")) { (ctx.t("Tekst (eerdere goedkeuringen vervallen)", "Text (earlier approvals lapse)")) }
                     textarea id=(id("nieuwe-inhoud")) name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) { (cur.map(|r| r.content.as_str()).unwrap_or_default()) }
-                    button type="submit" { (ctx.t("Versie opslaan", "Save revision")) }
+                    button.utrecht-button--primary-action type="submit" { (ctx.t("Versie opslaan", "Save revision")) }
                 }
             }
         }

@@ -271,7 +271,7 @@ fn action(
             form.actie method="post" action=(to) {
                 (ctx.csrf_field())
                 (fields)
-                button #(id) type="submit" { (label) }
+                button.utrecht-button--primary-action #(id) type="submit" { (label) }
             }
         },
         Err(v) => html! {

@@ -601,7 +601,7 @@ pub(super) async fn stagnation(
                 label for="tot" { (ctx.t("Tot en met", "Up to and including")) }
                 input #tot type="date" name="tot" value=(q.tot.clone().unwrap_or_default());
             }
-            button #periode-tonen type="submit" { (ctx.t("Tonen", "Show")) }
+            button.utrecht-button--secondary-action #periode-tonen type="submit" { (ctx.t("Tonen", "Show")) }
             p.snel {
                 @for (name, from) in &presets { a href={ "/sturing?van=" (from) "&tot=" (today) } { (name) } " · " }
                 a href="/sturing" { (ctx.t("alles", "everything")) }
@@ -793,7 +793,7 @@ pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
                                         }
                                         label for={ "notitie-" (i) } { span.sr { (ctx.t("Toelichting", "Note")) } }
                                         input id={ "notitie-" (i) } name="note" required maxlength="2000" placeholder=(ctx.t("toelichting", "note"));
-                                        button type="submit" { (ctx.t("Opslaan", "Save")) }
+                                        button.utrecht-button--primary-action type="submit" { (ctx.t("Opslaan", "Save")) }
                                     }
                                 }
                             }
@@ -819,7 +819,7 @@ pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
                 input #delen type="checkbox" name="share_text" value="1";
                 label for="delen" { (ctx.t("De tekst delen met de gemeente (anders alleen de aantallen)", "Share the text with the municipality (else only the counts)")) }
             }
-            button #aanbeveling-toevoegen type="submit" { (ctx.t("Toevoegen", "Add")) }
+            button.utrecht-button--primary-action #aanbeveling-toevoegen type="submit" { (ctx.t("Toevoegen", "Add")) }
         }
     };
     let title = ctx
