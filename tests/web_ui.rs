@@ -1248,7 +1248,24 @@ async fn an_escalation_is_closed_in_the_browser_with_its_bottleneck_classificati
         .unwrap();
     submit(&b, "#oplossen").await;
     let refused = b.text("[role=alert]").await.unwrap();
-    assert!(refused.contains("input.missing_field"), "{refused}");
+    assert!(
+        refused.contains("input.missing_field")
+            && refused.contains("Er is iets niet goed ingevuld"),
+        "{refused}"
+    );
+    let link = b
+        .client
+        .find(Locator::Css(".foutsamenvatting a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(
+        link.as_deref(),
+        Some("#oplossen"),
+        "the summary leads to the form"
+    );
     b.goto(&format!("{lt}/kwesties/{kid}")).await.unwrap();
     b.fill(
         "#oplossing-tekst",
@@ -1438,9 +1455,20 @@ async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the
     invoke_step_3(&b, &demo.oin("municipality"), false).await;
     let refused = b.text("[role=alert]").await.unwrap();
     assert!(
-        refused.contains("escalation.participant_not_party"),
+        refused.contains("escalation.participant_not_party") && refused.contains("Dit kan nu niet"),
         "{refused}"
     );
+    // as an error summary whose link leads back to the form
+    let link = b
+        .client
+        .find(Locator::Css(".foutsamenvatting a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(link.as_deref(), Some("#volgende-stap"));
+    accessible(&b, "a refused step 3").await;
     b.goto(&format!("{lt}{path}")).await.unwrap();
     invoke_step_3(&b, &demo.oin("municipality"), true).await;
     let said = b.text("main .melding").await.unwrap();

@@ -207,6 +207,8 @@ impl Site {
                     nl: nl.into(),
                     en: en.into(),
                     rule: None,
+                    anchor: None,
+                    input: false,
                 },
             );
         }
@@ -214,6 +216,12 @@ impl Site {
 
     /// Remember a refusal (with its rule) for the next page.
     pub fn flash_error(&self, ctx: &Ctx, e: &ApiError) {
+        self.flash_refusal(ctx, e, None);
+    }
+
+    /// Remember a refusal of the form whose control has id `anchor`, for the next page's
+    /// error summary.
+    pub fn flash_refusal(&self, ctx: &Ctx, e: &ApiError, anchor: Option<&str>) {
         if let Some(sid) = &ctx.sid {
             self.web.sessions.set_flash(
                 sid,
@@ -222,6 +230,8 @@ impl Site {
                     nl: e.message_nl.clone(),
                     en: e.message_en.clone(),
                     rule: Some(e.rule.clone()),
+                    anchor: anchor.map(str::to_owned),
+                    input: e.status == StatusCode::UNPROCESSABLE_ENTITY,
                 },
             );
         }
@@ -235,6 +245,29 @@ pub fn refusal(lang: Lang, rule: &str, nl: &str, en: &str) -> Markup {
             strong { (lang.t("Niet toegestaan: ", "Not allowed: ")) }
             (lang.t(nl, en))
             " " span.regel { "(" (lang.t("regel", "rule")) " " code { (rule) } ")" }
+        }
+    }
+}
+
+/// A form's refusal after the page reloaded, as the NL Design System's error summary: what is
+/// wrong (or why it cannot be done now), as a link to the form it is about, the rule's code in
+/// a small detail.
+pub fn form_refusal(
+    lang: Lang,
+    rule: &str,
+    nl: &str,
+    en: &str,
+    anchor: &str,
+    input: bool,
+) -> Markup {
+    html! {
+        div.foutsamenvatting role="alert" aria-labelledby="foutsamenvatting-kop" tabindex="-1" {
+            h2 #foutsamenvatting-kop {
+                @if input { (lang.t("Er is iets niet goed ingevuld", "Something is not filled in correctly")) }
+                @else { (lang.t("Dit kan nu niet", "This cannot be done now")) }
+            }
+            ul { li { a href={ "#" (anchor) } { (lang.t(nl, en)) } } }
+            p.regel { (lang.t("regel", "rule")) " " code { (rule) } }
         }
     }
 }
@@ -380,6 +413,8 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
                     @if let Some(f) = &ctx.flash {
                         @if f.ok {
                             div.melding.ok role="status" { (ctx.t(&f.nl, &f.en)) }
+                        } @else if let (Some(rule), Some(anchor)) = (&f.rule, &f.anchor) {
+                            (form_refusal(ctx.lang, rule, &f.nl, &f.en, anchor, f.input))
                         } @else if let Some(rule) = &f.rule {
                             (refusal(ctx.lang, rule, &f.nl, &f.en))
                         } @else {

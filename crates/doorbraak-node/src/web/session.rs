@@ -44,6 +44,10 @@ pub struct Flash {
     pub en: String,
     /// The rule that refused an action, if any.
     pub rule: Option<String>,
+    /// The id of the form control whose command was refused (the error summary links to it).
+    pub anchor: Option<String>,
+    /// The refusal is about what was filled in (422), not about the state or who asks.
+    pub input: bool,
 }
 
 /// An OpenID Connect login between the redirect to the provider and the callback.

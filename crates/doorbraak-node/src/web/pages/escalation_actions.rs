@@ -5,6 +5,7 @@ use super::*;
 use crate::http::IdemKey;
 
 pub(super) fn esc_result<T, E: Into<ApiError>>(
+    anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
     id: &str,
@@ -13,6 +14,7 @@ pub(super) fn esc_result<T, E: Into<ApiError>>(
     en: &str,
 ) -> Response {
     after_command(
+        anchor,
         site,
         ctx,
         &format!("/escalaties/{}", urlencode(id)),
@@ -44,7 +46,7 @@ pub(super) async fn esc_pick_up(
     let (key, participant_key) = match (key.scoped(&user), key.sub("participant").scoped(&user)) {
         (Ok(k), Ok(p)) => (k, p),
         (Err(e), _) | (_, Err(e)) => {
-            return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "");
         }
     };
     let r = ops::escalations::command(
@@ -72,10 +74,18 @@ pub(super) async fn esc_pick_up(
         if let Err(e) = added.map_err(ApiError::from)
             && e.status.is_server_error()
         {
-            return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "");
         }
     }
-    esc_result(&site, &ctx, &id, r, "Opgepakt", "Picked up")
+    esc_result(
+        Some("oppakken"),
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Opgepakt",
+        "Picked up",
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,7 +125,9 @@ pub(super) async fn esc_family(
     .await;
     let (step, informed) = match input {
         Ok(x) => x,
-        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+        Err(e) => {
+            return esc_result::<(), ApiError>(Some("gezin"), &site, &ctx, &id, Err(e), "", "");
+        }
     };
     let r = esc_command(
         &site,
@@ -126,6 +138,7 @@ pub(super) async fn esc_family(
     )
     .await;
     esc_result(
+        Some("gezin"),
         &site,
         &ctx,
         &id,
@@ -162,6 +175,7 @@ pub(super) async fn esc_next_step(
     let Authed { ctx, user } = a;
     let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
         return esc_result::<(), ApiError>(
+            Some("volgende-stap"),
             &site,
             &ctx,
             &id,
@@ -182,7 +196,17 @@ pub(super) async fn esc_next_step(
                 role: Role::CivilServant,
                 org,
             }),
-            Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e.into()), "", ""),
+            Err(e) => {
+                return esc_result::<(), ApiError>(
+                    Some("volgende-stap"),
+                    &site,
+                    &ctx,
+                    &id,
+                    Err(e.into()),
+                    "",
+                    "",
+                );
+            }
         }
     } else {
         None
@@ -200,6 +224,7 @@ pub(super) async fn esc_next_step(
         Err(e) => Err(e),
     };
     esc_result(
+        Some("volgende-stap"),
         &site,
         &ctx,
         &id,
@@ -227,12 +252,14 @@ pub(super) async fn esc_outcome(
 ) -> Response {
     let Authed { ctx, user } = a;
     if let Err(e) = confirmed(f.confirmed.as_deref()) {
-        return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+        return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "");
     }
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
         Ok("yes") => StepOutcome::Resolved { summary: f.summary },
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
-        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+        Err(e) => {
+            return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "");
+        }
     };
     let r = esc_command(
         &site,
@@ -243,6 +270,7 @@ pub(super) async fn esc_outcome(
     )
     .await;
     esc_result(
+        Some("uitkomst"),
         &site,
         &ctx,
         &id,
@@ -296,7 +324,9 @@ pub(super) async fn esc_schedule(
     .await;
     let (participants, step) = match input {
         Ok(x) => x,
-        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+        Err(e) => {
+            return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "");
+        }
     };
     // datetime-local gives "YYYY-MM-DDTHH:MM" in Dutch time
     let Some(date) = time::parse_input(&f.date).map(|t| t.to_string()) else {
@@ -304,7 +334,7 @@ pub(super) async fn esc_schedule(
             field: "date",
             reason: "not a date and time (DD-MM-YYYY, HH:MM)",
         });
-        return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", "");
+        return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "");
     };
     let request = ops::minutes::ScheduleMeetingRequest {
         escalation: id.clone(),
@@ -345,7 +375,9 @@ pub(super) async fn esc_close(
         .and_then(|()| classification_from(&form))
     {
         Ok(c) => c,
-        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+        Err(e) => {
+            return esc_result::<(), ApiError>(Some("afsluiten"), &site, &ctx, &id, Err(e), "", "");
+        }
     };
     let r = esc_command(
         &site,
@@ -356,6 +388,7 @@ pub(super) async fn esc_close(
     )
     .await;
     esc_result(
+        Some("afsluiten"),
         &site,
         &ctx,
         &id,
@@ -396,7 +429,9 @@ pub(super) async fn esc_add_participant(
     .await;
     let participant = match participant {
         Ok(p) => p,
-        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+        Err(e) => {
+            return esc_result::<(), ApiError>(Some("deelnemer"), &site, &ctx, &id, Err(e), "", "");
+        }
     };
     let r = esc_command(
         &site,
@@ -407,6 +442,7 @@ pub(super) async fn esc_add_participant(
     )
     .await;
     esc_result(
+        Some("deelnemer"),
         &site,
         &ctx,
         &id,
@@ -434,7 +470,17 @@ pub(super) async fn esc_change_situation(
     let Authed { ctx, user } = a;
     let to = match required_enum::<doorbraak_model::Situation>("to", &f.to) {
         Ok(t) => t,
-        Err(e) => return esc_result::<(), ApiError>(&site, &ctx, &id, Err(e), "", ""),
+        Err(e) => {
+            return esc_result::<(), ApiError>(
+                Some("situatie-wijzigen"),
+                &site,
+                &ctx,
+                &id,
+                Err(e),
+                "",
+                "",
+            );
+        }
     };
     let r = esc_command(
         &site,
@@ -448,6 +494,7 @@ pub(super) async fn esc_change_situation(
     )
     .await;
     esc_result(
+        Some("situatie-wijzigen"),
         &site,
         &ctx,
         &id,
@@ -478,5 +525,13 @@ pub(super) async fn esc_note(
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
-    esc_result(&site, &ctx, &id, r, "Notitie opgeslagen", "Note saved")
+    esc_result(
+        Some("notitie"),
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Notitie opgeslagen",
+        "Note saved",
+    )
 }

@@ -370,6 +370,7 @@ pub(super) async fn kwestie_pick_up(
         Err(e) => Err(e),
     };
     after_command(
+        Some("oppakken"),
         &site,
         &ctx,
         &format!("/kwesties/{}", urlencode(&id)),
@@ -417,6 +418,7 @@ pub(super) async fn kwestie_to_board(
     }
     .await;
     after_command(
+        Some("bestuur"),
         &site,
         &ctx,
         &format!("/kwesties/{}", urlencode(&id)),
@@ -457,6 +459,7 @@ pub(super) async fn kwestie_resolve(
     }
     .await;
     after_command(
+        Some("oplossen"),
         &site,
         &ctx,
         &format!("/kwesties/{}", urlencode(&id)),

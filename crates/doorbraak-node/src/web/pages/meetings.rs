@@ -297,6 +297,7 @@ fn doc_block(
 }
 
 pub(super) fn minutes_result<T, E: Into<ApiError>>(
+    anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
     id: &str,
@@ -305,6 +306,7 @@ pub(super) fn minutes_result<T, E: Into<ApiError>>(
     en: &str,
 ) -> Response {
     after_command(
+        anchor,
         site,
         ctx,
         &format!("/overleggen/{}", urlencode(id)),
@@ -357,7 +359,15 @@ pub(super) async fn minutes_text(
         (MinutesCommand::Draft { content: f.content }, "draft")
     };
     let r = minutes_command(&site, &user, &key, &id, cmd, name).await;
-    minutes_result(&site, &ctx, &id, r, "Verslag opgeslagen", "Minutes saved")
+    minutes_result(
+        Some("notulen"),
+        &site,
+        &ctx,
+        &id,
+        r,
+        "Verslag opgeslagen",
+        "Minutes saved",
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,6 +389,7 @@ pub(super) async fn minutes_circulate(
     };
     let r = minutes_command(&site, &user, &key, &id, cmd, "circulate").await;
     minutes_result(
+        Some("rondsturen"),
         &site,
         &ctx,
         &id,
@@ -419,6 +430,7 @@ pub(super) async fn minutes_approve(
         Err(e) => Err(e),
     };
     minutes_result(
+        Some("goedkeuren"),
         &site,
         &ctx,
         &id,
@@ -451,6 +463,7 @@ pub(super) async fn minutes_changes(
     };
     let r = minutes_command(&site, &user, &key, &id, cmd, "request_changes").await;
     minutes_result(
+        Some("wijziging"),
         &site,
         &ctx,
         &id,
@@ -478,6 +491,7 @@ pub(super) async fn minutes_addendum(
     let cmd = MinutesCommand::AddAddendum { content: f.content };
     let r = minutes_command(&site, &user, &key, &id, cmd, "add_addendum").await;
     minutes_result(
+        Some("aanvulling"),
         &site,
         &ctx,
         &id,

@@ -861,6 +861,7 @@ pub(super) async fn create_recommendation(
         Err(e) => Err(e),
     };
     after_command(
+        Some("aanbeveling-toevoegen"),
         &site,
         &ctx,
         "/aanbevelingen",
@@ -904,6 +905,7 @@ pub(super) async fn recommendation_status(
         Err(e) => Err(e),
     };
     after_command(
+        None,
         &site,
         &ctx,
         "/aanbevelingen",
