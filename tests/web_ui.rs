@@ -787,6 +787,27 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         history.contains("Afspraak gemaakt met Veilig Thuis"),
         "{history}"
     );
+    // progress without a change of status
+    b.click("#aanbevelingen tr:first-child details.voortgang summary")
+        .await
+        .unwrap();
+    b.fill("#voortgang-0", "Eerste overleg met Veilig Thuis gehouden.")
+        .await
+        .unwrap();
+    submit(&b, "#voortgang-opslaan-0").await;
+    let said = b.text("[role=status]").await.unwrap();
+    assert!(said.contains("Voortgang genoteerd"), "{said}");
+    b.click("#aanbevelingen tr:first-child details.geschiedenis summary")
+        .await
+        .unwrap();
+    let history = b
+        .text("#aanbevelingen tr:first-child details.geschiedenis")
+        .await
+        .unwrap();
+    assert!(
+        history.contains("Eerste overleg met Veilig Thuis gehouden."),
+        "{history}"
+    );
     logout(&b).await;
 
     // 9. The administrator: members with delivery status (resend), certificates, and the
@@ -801,6 +822,10 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     submit(&b, "#peers form button").await;
     let ok = b.text("[role=status]").await.unwrap();
     assert!(ok.contains("Opnieuw verstuurd"), "{ok}");
+    // the region's signed directory, read again
+    submit(&b, "#adresboek").await;
+    let ok = b.text("[role=status]").await.unwrap();
+    assert!(ok.contains("Adresboek geladen: 4 organisaties"), "{ok}");
     let esc_id = esc_path.trim_start_matches("/escalaties/");
     b.goto(&format!("{lt}/beheer/toegangslog")).await.unwrap();
     b.fill("#object_id", esc_id).await.unwrap();

@@ -213,3 +213,13 @@ impl IntoResponse for ApiError {
         (self.status, axum::Json(body)).into_response()
     }
 }
+
+/// The directory on disk was not taken into use (the old one stays): 422 with its reason.
+pub fn directory_not_loaded(e: &crate::directory::ReloadError) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "federation.directory_invalid",
+        format!("Het adresboek is niet geladen (het oude blijft in gebruik): {e}"),
+        format!("The directory was not loaded (the old one stays in use): {e}"),
+    )
+}

@@ -44,15 +44,12 @@ pub(crate) async fn reload_directory(
     key: IdemKey,
 ) -> ApiResult<impl IntoResponse> {
     key.scoped(&u)?;
-    Operation::ReloadDirectory.check(Some(u.role))?;
-    match api.node.reload_directory() {
+    match crate::ops::admin::reload_directory(&api.node, &u).await {
         Ok(members) => Ok(Json(Reloaded { members })),
-        Err(e) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "federation.directory_invalid",
-            format!("Het adresboek is niet geladen (het oude blijft in gebruik): {e}"),
-            format!("The directory was not loaded (the old one stays in use): {e}"),
-        )),
+        Err(crate::ops::admin::ReloadRefused::Node(e)) => Err(e.into()),
+        Err(crate::ops::admin::ReloadRefused::Directory(e)) => {
+            Err(crate::error::directory_not_loaded(&e))
+        }
     }
 }
 

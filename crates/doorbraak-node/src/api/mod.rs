@@ -24,7 +24,6 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::app::{Applied, Idempotency, Node, User, event_names};
 use crate::error::{ApiError, ApiErrorBody};
-use doorbraak_model::access::Operation;
 
 mod admin;
 mod cases;

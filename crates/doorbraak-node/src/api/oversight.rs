@@ -142,16 +142,15 @@ pub(crate) async fn recommendation_follow_up(
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
     let cmd = doorbraak_model::RecommendationCommand::AddFollowUp { note: r.text };
-    let a = api
-        .node
-        .execute_keyed::<doorbraak_model::Recommendation>(
-            &api.node.actor(&u),
-            &id,
-            &cmd,
-            "follow_up",
-            key.scoped(&u)?.as_ref(),
-        )
-        .await?;
+    let a = crate::ops::register::command(
+        &api.node,
+        &u,
+        &id,
+        cmd,
+        "follow_up",
+        key.scoped(&u)?.as_ref(),
+    )
+    .await?;
     applied(a)
 }
 

@@ -170,6 +170,27 @@ pub async fn people(node: &Node, u: &User) -> Result<Vec<Person>, NodeError> {
     Ok(out)
 }
 
+/// Why the directory was not reloaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadRefused {
+    /// Refused for who asks (a rule), or the log could not be written.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// The manifest on disk is invalid or older; the directory in use stays.
+    #[error(transparent)]
+    Directory(#[from] crate::directory::ReloadError),
+}
+
+/// Re-read and verify the directory manifest (the administrator, after the region's operator
+/// published a new one); the number of members now. The attempt is logged.
+pub async fn reload_directory(node: &Node, u: &User) -> Result<usize, ReloadRefused> {
+    Operation::ReloadDirectory
+        .check(Some(u.role))
+        .map_err(NodeError::from)?;
+    node.log_change(u, "federation", "directory").await?;
+    Ok(node.reload_directory()?)
+}
+
 /// Most days the development clock moves ahead.
 pub const MAX_CLOCK_DAYS: i64 = 3650;
 

@@ -152,6 +152,12 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
         }
         h2 { (ctx.t("Certificaten", "Certificates")) }
         (cert_rows(&ctx, &site))
+        h2 { (ctx.t("Adresboek van de federatie", "The federation's directory")) }
+        p.hint { (ctx.t("Heeft de regio een nieuw ondertekend adresboek gepubliceerd? Laad het hier; een ongeldig of ouder adresboek wordt geweigerd en het huidige blijft in gebruik.", "Did the region publish a new signed directory? Load it here; an invalid or older one is refused and the current one stays in use.")) }
+        form.actie method="post" action="/beheer/adresboek" {
+            (ctx.csrf_field())
+            button.utrecht-button--primary-action #adresboek type="submit" { (ctx.t("Adresboek opnieuw laden", "Reload the directory")) }
+        }
         p {
             a href="/beheer/toegangslog" { (ctx.t("Toegangslog doorzoeken", "Search the access log")) }
             " · "
@@ -171,6 +177,29 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
     };
     let title = ctx.t("Federatie", "Federation").to_owned();
     page(&site, &ctx, &title, content)
+}
+
+pub(super) async fn admin_reload_directory(State(site): Web, a: Authed) -> Response {
+    let Authed { ctx, user } = a;
+    match ops::admin::reload_directory(&site.node, &user).await {
+        Ok(members) => site.flash(
+            &ctx,
+            true,
+            format!("Adresboek geladen: {members} organisaties"),
+            format!("Directory loaded: {members} organisations"),
+        ),
+        Err(ops::admin::ReloadRefused::Node(e)) => {
+            site.flash_refusal(&ctx, &e.into(), Some("adresboek"));
+        }
+        Err(ops::admin::ReloadRefused::Directory(e)) => {
+            site.flash_refusal(
+                &ctx,
+                &crate::error::directory_not_loaded(&e),
+                Some("adresboek"),
+            );
+        }
+    }
+    see_other("/beheer")
 }
 
 pub(super) async fn admin_resend(State(site): Web, a: Authed, Path(oin): Path<String>) -> Response {

@@ -99,9 +99,14 @@ pub fn routes() -> Router<Arc<Site>> {
             get(recommendations).post(create_recommendation),
         )
         .route("/aanbevelingen/{id}/status", post(recommendation_status))
+        .route(
+            "/aanbevelingen/{id}/voortgang",
+            post(recommendation_follow_up),
+        )
         .route("/beheer", get(admin))
         .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
         .route("/beheer/klok", post(admin_clock))
+        .route("/beheer/adresboek", post(admin_reload_directory))
         .route("/beheer/gebruikers", get(people))
         .route("/beheer/toegangslog", get(access_log))
         .route("/beheer/toegangslog.csv", get(access_log_csv))

@@ -795,6 +795,15 @@ pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
                                         input id={ "notitie-" (i) } name="note" required maxlength="2000" placeholder=(ctx.t("toelichting", "note"));
                                         button.utrecht-button--primary-action type="submit" { (ctx.t("Opslaan", "Save")) }
                                     }
+                                    details.voortgang {
+                                        summary { (ctx.t("Voortgang noteren", "Note progress")) }
+                                        form method="post" action={ "/aanbevelingen/" (r.id) "/voortgang" } {
+                                            (ctx.csrf_field())
+                                            label for={ "voortgang-" (i) } { (ctx.t("Wat is er gedaan? (de status blijft)", "What was done? (the status stays)")) }
+                                            textarea id={ "voortgang-" (i) } name="note" rows="2" required maxlength="2000" {}
+                                            button.utrecht-button--primary-action id={ "voortgang-opslaan-" (i) } type="submit" { (ctx.t("Noteren", "Save")) }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -912,5 +921,44 @@ pub(super) async fn recommendation_status(
         r,
         "Status opgeslagen",
         "Status saved",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FollowUpForm {
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Progress on a recommendation without changing its status (its history gains a line).
+pub(super) async fn recommendation_follow_up(
+    State(site): Web,
+    a: Authed,
+    key: IdemKey,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<FollowUpForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::register::command(
+            &site.node,
+            &user,
+            &id,
+            doorbraak_model::RecommendationCommand::AddFollowUp { note: f.note },
+            "follow_up",
+            key.as_ref(),
+        )
+        .await
+        .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    after_command(
+        None,
+        &site,
+        &ctx,
+        "/aanbevelingen",
+        r,
+        "Voortgang genoteerd",
+        "Progress noted",
     )
 }
