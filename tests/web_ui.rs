@@ -262,7 +262,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     b.goto(&format!("{lt}/zaken")).await.unwrap();
     b.fill("#case_ref", "LT-2026-0099").await.unwrap();
     b.fill("#title", "Gezin Visser (pseudoniem)").await.unwrap();
-    submit(&b, "form[action='/zaken'] button").await;
+    submit(&b, "#zaak-registreren").await;
     submit(&b, "#escalatie-openen").await;
     b.wait_for("#sit-2").await.unwrap();
     b.click("#sit-2").await.unwrap();
@@ -775,6 +775,16 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         moved |= badge.text().await.unwrap() == "in uitvoering";
     }
     assert!(moved, "one recommendation is now in progress");
+    // the register filtered by status
+    b.goto(&format!("{gem}/aanbevelingen?status=in_progress"))
+        .await
+        .unwrap();
+    let filtered = b.text("#aanbevelingen tbody").await.unwrap();
+    assert!(
+        filtered.contains("in uitvoering") && !filtered.contains("open\n"),
+        "{filtered}"
+    );
+    b.goto(&format!("{gem}/aanbevelingen")).await.unwrap();
     // and its history says who moved it, when and why
     b.click("#aanbevelingen tr:first-child details.geschiedenis summary")
         .await
@@ -1416,7 +1426,7 @@ async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the
     b.goto(&format!("{lt}/zaken")).await.unwrap();
     b.fill("#case_ref", "LT-2026-0200").await.unwrap();
     b.fill("#title", "Gezin Mol (pseudoniem)").await.unwrap();
-    submit(&b, "form[action='/zaken'] button").await;
+    submit(&b, "#zaak-registreren").await;
     submit(&b, "#escalatie-openen").await;
     b.click("#sit-1").await.unwrap();
     b.select_option("#counterpart", &demo.oin("veilig_thuis"))
@@ -1785,6 +1795,18 @@ async fn lists_hold_up_with_a_thousand_escalations() {
         .unwrap();
     assert!(count(&b).await.starts_with("951–1000 van 1.000"));
     assert!(b.client.find(Locator::Css("#volgende")).await.is_err());
+    // the cases too: searched, only mine, paged
+    b.goto(&format!("{lt}/zaken?zoek=2026-0301")).await.unwrap();
+    let c = count(&b).await;
+    assert!(c.starts_with("1–1 van 1 casussen"), "{c}");
+    assert!(b.text("#zaken").await.unwrap().contains("carla"));
+    b.goto(&format!("{lt}/zaken")).await.unwrap();
+    let all = count(&b).await;
+    b.click("#mijn").await.unwrap();
+    submit(&b, "#filteren").await;
+    let mine = count(&b).await;
+    assert_ne!(all, mine, "Carla's case is not Anna's: {all} / {mine}");
+    assert!(!b.text("#zaken").await.unwrap().contains("LT-2026-0301"));
     // a filter outside the offered choices is refused, naming the field in Dutch
     b.goto(&format!("{lt}/escalaties?stap=9")).await.unwrap();
     let refused = b.text("[role=alert]").await.unwrap();

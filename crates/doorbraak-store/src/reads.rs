@@ -148,6 +148,43 @@ impl Store {
         rows.iter().map(case_row).collect()
     }
 
+    /// One page of the cases, newest first: those whose reference or description contains
+    /// `search` (case-insensitive), of `responsible` when given; and how many there are in all.
+    pub async fn cases_page(
+        &self,
+        search: &str,
+        responsible: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<CaseRow>, i64)> {
+        const WHERE: &str = "($1 = '' OR LOWER(case_ref) LIKE $2 ESCAPE '\\' \
+             OR LOWER(title) LIKE $2 ESCAPE '\\') AND ($3 = '' OR responsible = $3 OR created_by = $3)";
+        let search = search.trim().to_lowercase();
+        let pattern = contains_pattern(&search);
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT * FROM cases WHERE {WHERE} ORDER BY created_at_ms DESC, case_ref LIMIT $4 OFFSET $5"
+        )))
+        .bind(search.as_str())
+        .bind(pattern.as_str())
+        .bind(responsible)
+        .bind(limit.clamp(1, 5000))
+        .bind(offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let n = sqlx::query(AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM cases WHERE {WHERE}"
+        )))
+        .bind(search.as_str())
+        .bind(pattern.as_str())
+        .bind(responsible)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            rows.iter().map(case_row).collect::<Result<_>>()?,
+            n.try_get("n")?,
+        ))
+    }
+
     pub async fn case(&self, case_ref: &str) -> Result<Option<CaseRow>> {
         let row = sqlx::query("SELECT * FROM cases WHERE case_ref = $1")
             .bind(case_ref)

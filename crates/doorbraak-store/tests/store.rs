@@ -839,3 +839,41 @@ async fn people_are_remembered_at_login_and_found_by_name_in_the_access_log() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn cases_are_searched_and_paged_newest_first() {
+    on_both(|store| async move {
+        let mut tx = store.begin().await.unwrap();
+        for i in 0..12i64 {
+            let who = if i % 3 == 0 { "carla" } else { "anna" };
+            tx.insert_case(&CaseRow {
+                case_ref: format!("LT-{i:02}"),
+                title: if i == 7 {
+                    "Gezin 50%_Z".into()
+                } else {
+                    format!("Gezin {i}")
+                },
+                responsible: who.into(),
+                created_by: who.into(),
+                created_at: day(i),
+            })
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let (page, n) = store.cases_page("", "", 5, 0).await.unwrap();
+        assert_eq!(n, 12);
+        assert_eq!(
+            page.iter().map(|c| c.case_ref.as_str()).collect::<Vec<_>>(),
+            ["LT-11", "LT-10", "LT-09", "LT-08", "LT-07"]
+        );
+        let (last, _) = store.cases_page("", "", 5, 10).await.unwrap();
+        assert_eq!(last.len(), 2);
+        assert_eq!(store.cases_page("", "carla", 50, 0).await.unwrap().1, 4);
+        assert_eq!(store.cases_page("lt-1", "", 50, 0).await.unwrap().1, 2);
+        let (found, n) = store.cases_page("50%_", "", 50, 0).await.unwrap();
+        assert_eq!((n, found[0].case_ref.as_str()), (1, "LT-07"));
+        assert_eq!(store.cases_page("50%x", "", 50, 0).await.unwrap().1, 0);
+    })
+    .await;
+}

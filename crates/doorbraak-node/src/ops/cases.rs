@@ -12,6 +12,35 @@ pub async fn list(node: &Node, u: &User) -> Result<Vec<CaseRow>, NodeError> {
     Ok(node.store.cases().await?)
 }
 
+/// One page of the cases (newest first), searched by reference or description, optionally
+/// only this person's own (responsible for, or registered by them); the read logged first.
+pub async fn page(
+    node: &Node,
+    u: &User,
+    search: &str,
+    mine: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<super::lists::Page<CaseRow>, NodeError> {
+    if search.chars().count() > 100 {
+        return Err(RuleViolation::InvalidField {
+            field: "zoek",
+            reason: "too long",
+        }
+        .into());
+    }
+    super::lists::may_read(node, u, doorbraak_model::access::ContentKind::Case).await?;
+    node.log_read(u, "case", "*").await?;
+    let who = if mine { u.id.as_str() } else { "" };
+    let (rows, total) = node.store.cases_page(search, who, limit, offset).await?;
+    Ok(super::lists::Page {
+        rows,
+        total,
+        offset,
+        limit,
+    })
+}
+
 /// One case (the read logged first).
 pub async fn get(node: &Node, u: &User, case_ref: &str) -> Result<CaseRow, NodeError> {
     let case_ref = CaseRef::parse(case_ref)?;

@@ -5,41 +5,80 @@ use crate::http::IdemKey;
 
 // ------------------------------------------------------------------ cases
 
-pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
+/// The case list's query: a search, only my own, the page.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CasesQuery {
+    #[serde(default)]
+    pub zoek: String,
+    /// `ja`: only the cases I am responsible for or registered.
+    #[serde(default)]
+    pub mijn: String,
+    #[serde(default)]
+    pub pagina: Option<i64>,
+}
+
+pub(super) async fn cases(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<CasesQuery>, QueryRejection>,
+) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::cases::list(&site.node, &user).await {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+    };
+    let mine = q.mijn == "ja";
+    let at = q.pagina.unwrap_or(1).clamp(1, 1000);
+    let found = match ops::cases::page(
+        &site.node,
+        &user,
+        &q.zoek,
+        mine,
+        lists::PAGE_SIZE,
+        (at - 1) * lists::PAGE_SIZE,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };
-    // mine first (responsible for, or registered by me), then the rest of the organisation's
-    let (mine, others): (Vec<_>, Vec<_>) = rows
-        .iter()
-        .partition(|c| c.responsible == user.id || c.created_by == user.id);
-    let table = |caption: &str, id: &str, rows: &[&doorbraak_store::CaseRow]| {
-        html! {
-            table id=(id) {
-                caption { (caption) }
-                thead { tr { th scope="col" { (ctx.t("Casus", "Case")) } th scope="col" { (ctx.t("Omschrijving", "Description")) } th scope="col" { (ctx.t("Sinds", "Since")) } } }
-                tbody {
-                    @for c in rows {
-                        tr {
-                            td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
-                            td { (c.title) }
-                            td { (time::day(c.created_at, ctx.lang)) }
+    let content = html! {
+        form.zoek.filters method="get" action="/zaken" role="search" aria-label=(ctx.t("Casussen zoeken", "Search cases")) {
+            div {
+                label for="zoek" { (ctx.t("Zoeken (casusnummer of omschrijving)", "Search (case number or description)")) }
+                input #zoek type="search" name="zoek" value=(q.zoek) maxlength="100";
+            }
+            div.keuze {
+                input #mijn type="checkbox" name="mijn" value="ja" checked[mine];
+                label for="mijn" { (ctx.t("alleen mijn casussen", "only my cases")) }
+            }
+            button.utrecht-button--secondary-action #filteren type="submit" { (ctx.t("Tonen", "Show")) }
+        }
+        (lists::pager_with(&ctx, &cases_link(&q), at, &found, "casussen", "cases"))
+        @if found.rows.is_empty() {
+            p #geen { (ctx.t("Geen casussen.", "No cases.")) }
+        } @else {
+            div.tabel {
+                table #zaken {
+                    thead { tr {
+                        th scope="col" { (ctx.t("Casus", "Case")) }
+                        th scope="col" { (ctx.t("Omschrijving", "Description")) }
+                        th scope="col" { (ctx.t("Verantwoordelijke", "Responsible")) }
+                        th scope="col" { (ctx.t("Sinds", "Since")) }
+                    } }
+                    tbody {
+                        @for c in &found.rows {
+                            tr {
+                                td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
+                                td { (c.title) }
+                                td { @if c.responsible == user.id { (ctx.t("ik", "me")) } @else { (c.responsible) } }
+                                td { (time::day(c.created_at, ctx.lang)) }
+                            }
                         }
                     }
                 }
             }
-        }
-    };
-    let content = html! {
-        @if mine.is_empty() {
-            p { (ctx.t("U heeft nog geen eigen casussen.", "You have no cases of your own yet.")) }
-        } @else {
-            (table(ctx.t("Mijn casussen", "My cases"), "mijn-zaken", &mine))
-        }
-        @if !others.is_empty() {
-            (table(ctx.t("Andere casussen van de organisatie", "Other cases of the organisation"), "andere-zaken", &others))
         }
         h2 { (ctx.t("Nieuwe casus registreren", "Register a new case")) }
         form method="post" action="/zaken" {
@@ -49,7 +88,7 @@ pub(super) async fn cases(State(site): Web, a: Authed) -> Response {
             input #case_ref name="case_ref" required maxlength="64";
             label for="title" { (ctx.t("Omschrijving", "Description")) }
             input #title name="title" required maxlength="200";
-            button.utrecht-button--primary-action type="submit" { (ctx.t("Registreren", "Register")) }
+            button.utrecht-button--primary-action #zaak-registreren type="submit" { (ctx.t("Registreren", "Register")) }
         }
     };
     let title = ctx.t("Casussen", "Cases").to_owned();
@@ -86,6 +125,18 @@ pub(super) async fn create_case(
             see_other("/zaken")
         }
     }
+}
+
+/// The case list's address with this query, up to its page number.
+fn cases_link(q: &CasesQuery) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    if !q.zoek.trim().is_empty() {
+        s.append_pair("zoek", q.zoek.trim());
+    }
+    if q.mijn == "ja" {
+        s.append_pair("mijn", "ja");
+    }
+    format!("/zaken?{}", s.finish())
 }
 
 pub(super) fn urlencode(s: &str) -> String {

@@ -255,7 +255,21 @@ pub(super) fn pager<T>(
     what_nl: &str,
     what_en: &str,
 ) -> Markup {
-    let at = p.page_number();
+    let base = p.link(path, 1);
+    let base = base.strip_suffix("pagina=1").unwrap_or(&base);
+    pager_with(ctx, base, p.page_number(), page, what_nl, what_en)
+}
+
+/// The pager for a list whose query is `base` (an address ending in `?` or `&`, or a query to
+/// which `&pagina=` is added).
+pub(super) fn pager_with<T>(
+    ctx: &Ctx,
+    base: &str,
+    at: i64,
+    page: &ops::lists::Page<T>,
+    what_nl: &str,
+    what_en: &str,
+) -> Markup {
     let pages = ((page.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let first = if page.rows.is_empty() {
         0
@@ -263,14 +277,20 @@ pub(super) fn pager<T>(
         page.offset + 1
     };
     let last = page.offset + i64::try_from(page.rows.len()).unwrap_or(0);
+    let sep = if base.ends_with('?') || base.ends_with('&') {
+        ""
+    } else {
+        "&"
+    };
+    let link = |n: i64| format!("{base}{sep}pagina={n}");
     html! {
         nav.paginering aria-label=(ctx.t("Pagina's", "Pages")) {
             p #aantal role="status" {
                 (first) "–" (last) " " (ctx.t("van", "of")) " " (thousands(page.total)) " " (ctx.t(what_nl, what_en))
                 " · " (ctx.t("pagina ", "page ")) (at) " " (ctx.t("van", "of")) " " (pages)
             }
-            @if at > 1 { a #vorige rel="prev" href=(p.link(path, at - 1)) { "← " (ctx.t("vorige", "previous")) } " " }
-            @if at < pages && at < MAX_PAGE { a #volgende rel="next" href=(p.link(path, at + 1)) { (ctx.t("volgende", "next")) " →" } }
+            @if at > 1 { a #vorige rel="prev" href=(link(at - 1)) { "← " (ctx.t("vorige", "previous")) } " " }
+            @if at < pages && at < MAX_PAGE { a #volgende rel="next" href=(link(at + 1)) { (ctx.t("volgende", "next")) " →" } }
         }
     }
 }

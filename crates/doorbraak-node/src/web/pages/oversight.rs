@@ -733,12 +733,32 @@ pub(super) async fn stagnation_csv(
 
 // ------------------------------------------------------------------ recommendations
 
-pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
+/// The filters of the recommendations register.
+const REGISTER_FILTERS: lists::Offers = lists::Offers {
+    statuses: &["open", "in_progress", "done", "dropped"],
+    step_and_situation: false,
+    party: false,
+    responsible: false,
+};
+
+pub(super) async fn recommendations(
+    State(site): Web,
+    a: Authed,
+    q: Result<Query<lists::ListParams>, QueryRejection>,
+) -> Response {
     let Authed { ctx, user } = a;
-    let rows = match ops::register::list(&site.node, &user, &all_rows()).await {
-        Ok(r) => r,
-        Err(e) => return failed(&site, &ctx, e),
+    let (q, filter) = match lists::read(&site, &ctx, q, REGISTER_FILTERS) {
+        Ok(x) => x,
+        Err(page) => return *page,
     };
+    let found =
+        match ops::lists::typed_page::<doorbraak_model::Recommendation>(&site.node, &user, &filter)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(&site, &ctx, e),
+        };
+    let rows = &found.rows;
     // the statuses a recommendation can move on to
     let statuses = [
         ("in_progress", ctx.t("in uitvoering", "in progress")),
@@ -746,6 +766,8 @@ pub(super) async fn recommendations(State(site): Web, a: Authed) -> Response {
         ("dropped", ctx.t("vervallen", "dropped")),
     ];
     let content = html! {
+        (lists::filter_bar(&site, &ctx, "/aanbevelingen", &q, REGISTER_FILTERS))
+        (lists::pager(&ctx, "/aanbevelingen", &q, &found, "aanbevelingen", "recommendations"))
         @if rows.is_empty() { p { (ctx.t("Nog geen aanbevelingen.", "No recommendations yet.")) } }
         @else {
             table #aanbevelingen {
