@@ -1807,6 +1807,16 @@ async fn lists_hold_up_with_a_thousand_escalations() {
     let mine = count(&b).await;
     assert_ne!(all, mine, "Carla's case is not Anna's: {all} / {mine}");
     assert!(!b.text("#zaken").await.unwrap().contains("LT-2026-0301"));
+    // every list screen passes axe-core and fits a phone
+    for (path, name) in [
+        ("/zaken", "casussen.png"),
+        ("/kwesties", "kwesties.png"),
+        ("/overleggen", "overleggen.png"),
+    ] {
+        b.goto(&format!("{lt}{path}")).await.unwrap();
+        b.wait_for("#aantal").await.unwrap();
+        shot(&b, name).await;
+    }
     // a filter outside the offered choices is refused, naming the field in Dutch
     b.goto(&format!("{lt}/escalaties?stap=9")).await.unwrap();
     let refused = b.text("[role=alert]").await.unwrap();
