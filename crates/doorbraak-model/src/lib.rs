@@ -30,6 +30,7 @@ pub mod identity;
 pub mod kwestie;
 pub mod learning;
 pub mod minutes;
+pub mod notify;
 pub mod oversight;
 pub mod policy;
 pub mod privacy;

@@ -236,7 +236,7 @@ impl Minutes {
         self.main.as_ref().is_some_and(Doc::is_final)
     }
 
-    fn docs(&self) -> impl Iterator<Item = (DocTarget, &Doc)> {
+    pub fn docs(&self) -> impl Iterator<Item = (DocTarget, &Doc)> {
         self.main.iter().map(|d| (DocTarget::Main, d)).chain(
             self.addenda
                 .iter()
