@@ -188,7 +188,7 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
     b.goto(&format!("{base}/zaken")).await.unwrap();
     b.fill("#case_ref", "LT-OIDC-1").await.unwrap();
     b.fill("#title", "Gezin Oidc (pseudoniem)").await.unwrap();
-    b.click("form[action='/zaken'] button").await.unwrap();
+    b.click("#zaak-registreren").await.unwrap();
     b.wait_for("#escalatie-openen").await.unwrap();
     b.click(".wie button").await.unwrap();
     b.wait_for("#oidc-login").await.unwrap();

@@ -1452,8 +1452,76 @@ async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the
     let path = url[url.find("/escalaties/").unwrap()..].to_owned();
     logout(&b).await;
 
-    // 2. Daan, Veilig Thuis's behavioural scientist, picks step 1 up
+    // 2. Daan, Veilig Thuis's behavioural scientist, is told in his inbox that the step
+    //    waits for him (derived on his own node from the delivered events), and picks it up
+    login(&b, &vt, "daan").await;
+    let told = reload_until(
+        &b,
+        &format!("{vt}/meldingen"),
+        "#meldingen-lijst",
+        "op te pakken",
+    )
+    .await;
+    assert!(
+        told.contains("escalatie LT-2026-0200") && told.contains("nieuw"),
+        "{told}"
+    );
+    let unread = b.text("#meldingen").await.unwrap();
+    assert!(unread.contains("Meldingen"), "{unread}");
+    shot(&b, "meldingen.png").await;
+    let opened = b
+        .client
+        .find(Locator::Css("#meldingen-lijst li:first-child a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    submit(&b, "#meldingen-lijst li:first-child a").await;
+    let url = b.current_url().await.unwrap();
+    assert!(
+        url.ends_with(&path),
+        "the notification opens its item: {url}"
+    );
+    b.goto(&format!("{vt}/meldingen")).await.unwrap();
+    let class = b
+        .client
+        .execute(
+            "return document.querySelector(`#meldingen-lijst a[href='${arguments[0]}']`).parentElement.className;",
+            vec![serde_json::json!(opened)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(class, "gelezen", "opened, so read");
+    logout(&b).await;
     pick_up_as(&b, &vt, "daan", &path, "stap 1").await;
+    // Anna, who asked, hears that it was picked up
+    login(&b, &lt, "anna").await;
+    let told = reload_until(
+        &b,
+        &format!("{lt}/meldingen"),
+        "#meldingen-lijst",
+        "veranderd",
+    )
+    .await;
+    let mut hers = Vec::new();
+    for li in b
+        .client
+        .find_all(Locator::Css("#meldingen-lijst li"))
+        .await
+        .unwrap()
+    {
+        let t = li.text().await.unwrap();
+        if t.contains("LT-2026-0200") {
+            hers.push(t);
+        }
+    }
+    assert!(
+        !hers.is_empty() && hers.iter().all(|t| t.contains("veranderd")),
+        "she hears of the pick-up; her own step never waits for her: {told}"
+    );
+    logout(&b).await;
 
     // 3. step 1 did not bridge the difference: Anna records it and invokes step 2
     login(&b, &lt, "anna").await;

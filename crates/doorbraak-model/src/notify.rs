@@ -261,6 +261,13 @@ impl Notify for Kwestie {
     }
 }
 
+impl Notify for crate::Recommendation {
+    /// The register is the quality officer's own work: nobody is told of it.
+    fn notices(_: &Self, _: &Event<Self::Body>, _: &Oin) -> Vec<Notice> {
+        Vec::new()
+    }
+}
+
 /// This organisation's participants of a meeting.
 fn local_participants<'a>(m: &'a Minutes, local: &'a Oin) -> impl Iterator<Item = &'a PersonId> {
     m.meeting

@@ -36,7 +36,7 @@ pub use access::{AccessAction, AccessEntry, AccessLogFilter};
 pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
-    CaseRow, ListFilter, ListSort, Notification, PersonRow, PrivateNote, ProjectionRow,
+    CaseRow, InboxRow, ListFilter, ListSort, Notification, PersonRow, PrivateNote, ProjectionRow,
 };
 use rows::{case_row, loaded, projection_row};
 use sql::{CHUNK, numbered, p1, values_clause};
@@ -146,7 +146,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 4] = match backend {
+    let steps: [(i64, &str, &'static str); 5] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -167,6 +167,11 @@ fn migrator(backend: Backend) -> Migrator {
                 4,
                 "persons",
                 include_str!("../migrations/sqlite/0004_persons.sql"),
+            ),
+            (
+                5,
+                "notices",
+                include_str!("../migrations/sqlite/0005_notices.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -189,6 +194,11 @@ fn migrator(backend: Backend) -> Migrator {
                 4,
                 "persons",
                 include_str!("../migrations/postgres/0004_persons.sql"),
+            ),
+            (
+                5,
+                "notices",
+                include_str!("../migrations/postgres/0005_notices.sql"),
             ),
         ],
     };

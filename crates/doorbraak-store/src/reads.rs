@@ -185,6 +185,88 @@ impl Store {
         ))
     }
 
+    /// What waits for `person`, newest first, with the item's case reference; and how many of
+    /// all their rows are unread.
+    pub async fn inbox(
+        &self,
+        person: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<crate::InboxRow>, i64)> {
+        let rows = sqlx::query(
+            "SELECT i.*, p.case_ref AS item_case_ref FROM notices i LEFT JOIN projections p \
+             ON p.stream_kind = i.stream_kind AND p.stream_id = i.stream_id \
+             WHERE i.person = $1 ORDER BY i.created_at_ms DESC, i.id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(person)
+        .bind(limit.clamp(1, 500))
+        .bind(offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(crate::InboxRow {
+                    id: stored_uuid("notices.id", &id)?,
+                    person: r.try_get("person")?,
+                    reason: r.try_get("reason")?,
+                    stream_kind: r.try_get("stream_kind")?,
+                    stream_id: r.try_get("stream_id")?,
+                    seq: r.try_get("seq")?,
+                    deadline: r
+                        .try_get::<Option<i64>, _>("deadline_ms")?
+                        .map(from_ms)
+                        .transpose()?,
+                    created_at: from_ms(r.try_get("created_at_ms")?)?,
+                    read_at: r
+                        .try_get::<Option<i64>, _>("read_at_ms")?
+                        .map(from_ms)
+                        .transpose()?,
+                    case_ref: r.try_get("item_case_ref")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rows, self.unread(person).await?))
+    }
+
+    /// How many rows of `person`'s inbox are unread (the count in the header).
+    pub async fn unread(&self, person: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM notices WHERE person = $1 AND read_at_ms IS NULL",
+        )
+        .bind(person)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Mark one of `person`'s rows read (once: the first reading counts); returns the item it
+    /// is about (kind, id), or `None` when it is not theirs.
+    pub async fn read_inbox(
+        &self,
+        person: &str,
+        id: &str,
+        at: Timestamp,
+    ) -> Result<Option<(String, String)>> {
+        sqlx::query(
+            "UPDATE notices SET read_at_ms = $3 WHERE id = $1 AND person = $2 AND read_at_ms IS NULL",
+        )
+        .bind(id)
+        .bind(person)
+        .bind(ms(at))
+        .execute(&self.pool)
+        .await?;
+        let row =
+            sqlx::query("SELECT stream_kind, stream_id FROM notices WHERE id = $1 AND person = $2")
+                .bind(id)
+                .bind(person)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| Ok((r.try_get("stream_kind")?, r.try_get("stream_id")?)))
+            .transpose()
+    }
+
     pub async fn case(&self, case_ref: &str) -> Result<Option<CaseRow>> {
         let row = sqlx::query("SELECT * FROM cases WHERE case_ref = $1")
             .bind(case_ref)

@@ -108,6 +108,24 @@ pub struct PersonRow {
     pub last_seen: Timestamp,
 }
 
+/// Something that waits for one person of this node (table `notices`, migration 0005).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxRow {
+    pub id: Uuid,
+    pub person: String,
+    /// A `doorbraak_model::notify::Reason` code.
+    pub reason: String,
+    pub stream_kind: String,
+    pub stream_id: String,
+    /// The event that caused it.
+    pub seq: i64,
+    pub deadline: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+    /// The item's case reference (from its projection; shown in the app, never in a mail).
+    pub case_ref: Option<String>,
+}
+
 /// A private note on a stream: stays on this node.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

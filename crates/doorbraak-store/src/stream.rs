@@ -26,7 +26,8 @@ pub struct Summary {
 /// An aggregate that the store keeps as an event log plus a projection. What a stream is in
 /// the domain (its kind, home, parties, free text) the model says
 /// ([`doorbraak_model::stream::Streamed`]); the store adds the projection's query columns.
-pub trait Stream: Streamed + Serialize + DeserializeOwned + Send + Sync + 'static
+pub trait Stream:
+    Streamed + doorbraak_model::notify::Notify + Serialize + DeserializeOwned + Send + Sync + 'static
 where
     Self::Body: Serialize + DeserializeOwned + Send + Sync,
 {

@@ -506,6 +506,47 @@ impl Tx {
         Ok(())
     }
 
+    /// The people of this node (who logged in) in one of `roles`.
+    pub async fn persons_with_roles(&mut self, roles: &[&str]) -> Result<Vec<String>> {
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=roles.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id FROM persons WHERE role IN ({}) ORDER BY id",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in roles {
+            q = q.bind(*r);
+        }
+        let rows = q.fetch_all(&mut *self.tx).await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// Add what waits for people; a row already there (the same person, item, reason and
+    /// event) is kept as it is, so a repeated delivery tells nobody twice.
+    pub async fn add_to_inbox(&mut self, rows: &[InboxRow]) -> Result<()> {
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO notices (id, person, reason, stream_kind, stream_id, seq, deadline_ms, \
+                 created_at_ms, read_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(r.id.to_string())
+            .bind(&r.person)
+            .bind(&r.reason)
+            .bind(&r.stream_kind)
+            .bind(&r.stream_id)
+            .bind(r.seq)
+            .bind(r.deadline.map(ms))
+            .bind(ms(r.created_at))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         Ok(())

@@ -877,3 +877,49 @@ async fn cases_are_searched_and_paged_newest_first() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_notice_is_kept_once_per_person_item_reason_and_event_and_read_by_its_person_only() {
+    on_both(|store| async move {
+        let row = |person: &str, seq: i64| InboxRow {
+            id: uuid::Uuid::now_v7(),
+            person: person.into(),
+            reason: "pick_up".into(),
+            stream_kind: "escalation".into(),
+            stream_id: "e-1".into(),
+            seq,
+            deadline: Some(day(14)),
+            created_at: day(0),
+            read_at: None,
+            case_ref: None,
+        };
+        let mut tx = store.begin().await.unwrap();
+        tx.add_to_inbox(&[row("vera", 2), row("gerda", 2)])
+            .await
+            .unwrap();
+        // the same event delivered again: nobody is told twice
+        tx.add_to_inbox(&[row("vera", 2)]).await.unwrap();
+        tx.commit().await.unwrap();
+        let (rows, unread) = store.inbox("vera", 10, 0).await.unwrap();
+        assert_eq!((rows.len(), unread), (1, 1));
+        assert_eq!(rows[0].deadline, Some(day(14)));
+        let id = rows[0].id.to_string();
+        assert_eq!(
+            store.read_inbox("gerda", &id, day(1)).await.unwrap(),
+            None,
+            "not hers"
+        );
+        assert_eq!(store.unread("vera").await.unwrap(), 1);
+        assert_eq!(
+            store.read_inbox("vera", &id, day(1)).await.unwrap(),
+            Some(("escalation".into(), "e-1".into()))
+        );
+        assert_eq!(store.unread("vera").await.unwrap(), 0);
+        // read once: the first reading counts
+        store.read_inbox("vera", &id, day(5)).await.unwrap();
+        let (rows, _) = store.inbox("vera", 10, 0).await.unwrap();
+        assert_eq!(rows[0].read_at, Some(day(1)));
+        assert_eq!(store.unread("gerda").await.unwrap(), 1);
+    })
+    .await;
+}

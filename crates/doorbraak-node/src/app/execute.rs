@@ -178,8 +178,12 @@ impl Node {
                 }
             };
             let mut next = state;
-            for e in &events {
-                next = Some(A::apply(next, e)?);
+            let mut noticed = Vec::new();
+            for (i, e) in events.iter().enumerate() {
+                let applied = A::apply(next, e)?;
+                let seq = version + 1 + i64::try_from(i).unwrap_or(i64::MAX);
+                self.notices_of(&applied, e, seq, &mut noticed);
+                next = Some(applied);
             }
             let Some(next) = next else {
                 return Err(ReplayError::NotACreation(A::KIND.code()).into());
@@ -231,6 +235,7 @@ impl Node {
             for n in &notifications {
                 tx.notify(n).await?;
             }
+            self.to_inbox(&mut tx, A::KIND, id, noticed, now).await?;
             let applied = Applied {
                 id: id.to_owned(),
                 version: version + i64::try_from(stored.len()).unwrap_or(0),

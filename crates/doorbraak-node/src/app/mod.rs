@@ -33,6 +33,7 @@ mod error;
 mod execute;
 mod forward;
 mod idempotency;
+mod inbox;
 pub mod peers;
 mod reads;
 pub mod repair;

@@ -108,6 +108,7 @@ where
         .collect();
     let mut versions = Vec::with_capacity(decoded.len());
     let mut entries = Vec::with_capacity(decoded.len());
+    let mut notices: Vec<(String, super::inbox::Noticed)> = Vec::new();
     for (id, events) in decoded {
         let Some((state, version, pending)) = states.get_mut(id) else {
             continue;
@@ -151,9 +152,13 @@ where
                 .into());
             }
             let mut next = state.take();
+            let mut noticed = Vec::new();
             for e in &new {
-                next = Some(A::apply(next, &e.event)?);
+                let applied = A::apply(next, &e.event)?;
+                node.notices_of(&applied, &e.event, e.seq, &mut noticed);
+                next = Some(applied);
             }
+            notices.push((id.to_owned(), noticed));
             let next = next.ok_or(FedError::Wire("no state".into()))?;
             if &next.home() != from {
                 return Err(FedError::NotHome {
@@ -207,6 +212,9 @@ where
     let now = node.now();
     tx.write_batch(&items, now).await?;
     tx.log_access_many(&entries).await?;
+    for (id, noticed) in notices {
+        node.to_inbox(tx, A::KIND, &id, noticed, now).await?;
+    }
     let finals = states
         .into_iter()
         .map(|(id, (state, version, _))| (id.to_owned(), (state, version)))

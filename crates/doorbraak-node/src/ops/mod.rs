@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod cases;
 pub mod escalations;
+pub mod inbox;
 pub mod kwesties;
 pub mod lists;
 pub mod minutes;

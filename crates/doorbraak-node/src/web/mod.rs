@@ -128,6 +128,8 @@ pub struct Ctx {
     pub lang: Lang,
     pub flash: Option<Flash>,
     pub path: String,
+    /// How many of the person's notices are unread (shown in the header).
+    pub unread: i64,
 }
 
 impl FromRequestParts<Arc<Site>> for Ctx {
@@ -147,9 +149,20 @@ impl FromRequestParts<Arc<Site>> for Ctx {
             (Some(s), true) => site.web.sessions.take_flash(&s.id),
             _ => None,
         };
+        let user = session.as_ref().and_then(|s| s.user.clone());
+        let unread = match (&user, parts.method == Method::GET) {
+            (Some(u), true) => crate::ops::inbox::unread(&site.node, u)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the unread count could not be read");
+                    0
+                }),
+            _ => 0,
+        };
         Ok(Ctx {
+            unread,
             sid: session.as_ref().map(|s| s.id.clone()),
-            user: session.as_ref().and_then(|s| s.user.clone()),
+            user,
             csrf: session.map(|s| s.csrf).unwrap_or_default(),
             lang,
             flash,
@@ -398,6 +411,10 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
                             }
                         }
                         div.wie {
+                            a #meldingen href="/meldingen" aria-label={ (ctx.t("Meldingen", "Notifications")) ": " (ctx.unread) " " (ctx.t("ongelezen", "unread")) } {
+                                (ctx.t("Meldingen", "Notifications"))
+                                @if ctx.unread > 0 { " " span.teller aria-hidden="true" { (ctx.unread) } }
+                            }
                             span #ingelogd { (u.name) " · " (role_label(ctx.lang, u.role)) }
                             form method="post" action="/uitloggen" {
                                 (ctx.csrf_field())

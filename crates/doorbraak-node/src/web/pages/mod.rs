@@ -39,6 +39,7 @@ mod cases;
 mod escalation_actions;
 mod escalations;
 mod home;
+mod inbox;
 mod kwesties;
 mod lists;
 pub(super) mod login;
@@ -51,6 +52,7 @@ use cases::*;
 use escalation_actions::*;
 use escalations::*;
 use home::*;
+use inbox::{inbox as inbox_page, open_notice};
 use kwesties::*;
 use login::*;
 use meetings::*;
@@ -91,6 +93,8 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/overleggen/{id}/wijzigingen", post(minutes_changes))
         .route("/overleggen/{id}/afdruk", get(minutes_print))
         .route("/overleggen/{id}/aanvullingen", post(minutes_addendum))
+        .route("/meldingen", get(inbox_page))
+        .route("/meldingen/{id}", get(open_notice))
         .route("/team", get(team))
         .route("/sturing", get(stagnation))
         .route("/sturing.csv", get(stagnation_csv))
