@@ -309,7 +309,10 @@ impl Notify for Minutes {
                 target, deadline, ..
             } => each(
                 Reason::ApprovalWanted,
-                awaiting(m, *target, local),
+                awaiting(m, *target, local)
+                    .into_iter()
+                    .filter(|p| Some(p) != actor)
+                    .collect(),
                 *deadline,
             ),
             E::ApprovalOverdue { target, .. } => each(

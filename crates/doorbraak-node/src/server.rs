@@ -225,6 +225,9 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             Ok(n) => tracing::info!(marked = n, "deadline sweep"),
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
         }
+        if let Err(e) = node.remind().await {
+            tracing::warn!(error = %e, "approval reminders failed");
+        }
         if ticks.is_multiple_of(audit_every)
             && let Err(e) = node.audit().await
         {

@@ -259,3 +259,138 @@ async fn the_development_clock_moves_only_where_the_config_allows_it_and_only_fo
     );
     assert_eq!(demo.clock_offset_days(), 30);
 }
+
+#[tokio::test]
+async fn minutes_remind_who_has_not_approved_one_working_day_before_the_deadline_and_once() {
+    use doorbraak_model::escalation::Participant;
+    use doorbraak_model::{MinutesCommand, PersonId, Role, Situation, Step};
+    use doorbraak_node::ops;
+    let node = node_with(&[("DOORBRAAK__DEV__CLOCK_ADJUSTABLE", "true")]).await;
+    let (anna, eva) = (
+        person("anna", Role::Professional),
+        person("eva", Role::TeamManager),
+    );
+    ops::cases::create(&node, &anna, "LT-2026-0500", "Gezin R.", None)
+        .await
+        .unwrap();
+    let esc = ops::escalations::open(
+        &node,
+        &anna,
+        ops::escalations::OpenEscalationRequest {
+            case_ref: "LT-2026-0500".into(),
+            situation: Situation::AgreementsNotKept,
+            first_step: Step::Management,
+            counterparts: vec!["00000001000000000020".into()],
+            participants: vec![],
+            question: "Start de hulp.".into(),
+            needs: "Hulp.".into(),
+            seeking_youth_help_access: false,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let part = |id: &str, role, org: &str| Participant {
+        person: PersonId::new(id.to_owned()),
+        name: id.to_owned(),
+        role,
+        org: doorbraak_model::Oin::parse(org).unwrap(),
+    };
+    let met = ops::minutes::schedule(
+        &node,
+        &eva,
+        ops::minutes::ScheduleMeetingRequest {
+            escalation: esc.id.clone(),
+            step: Step::Management,
+            date: node.now().to_string(),
+            participants: vec![
+                part("eva", Role::TeamManager, "00000001000000000010"),
+                part("anna", Role::Professional, "00000001000000000010"),
+                part("vera", Role::TeamManager, "00000001000000000020"),
+            ],
+            agenda: "Startdatum".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    for (cmd, name) in [
+        (
+            MinutesCommand::Draft {
+                content: "Verslag".into(),
+            },
+            "draft",
+        ),
+        (
+            MinutesCommand::Circulate {
+                target: doorbraak_model::DocTarget::Main,
+            },
+            "circulate",
+        ),
+    ] {
+        ops::minutes::command(&node, &eva, &met.id, cmd, name, None)
+            .await
+            .unwrap();
+    }
+    // told in the transaction of the event: anna is asked to approve (eva sent it herself)
+    let reasons = |who: &'static str| {
+        let (node, id) = (node.clone(), met.id.clone());
+        async move {
+            node.store
+                .inbox(who, 50, 0)
+                .await
+                .unwrap()
+                .0
+                .into_iter()
+                .filter(|r| r.stream_id == id)
+                .map(|r| r.reason)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(reasons("anna").await, ["approval_wanted", "changed"]);
+    assert!(!reasons("eva").await.contains(&"approval_wanted".to_owned()));
+    // not yet: the deadline is days away
+    node.remind().await.unwrap();
+    assert!(
+        !reasons("anna")
+            .await
+            .contains(&"approval_reminder".to_owned())
+    );
+    // the clock moves to the working day before the deadline: one reminder each, however often
+    let deadline = met_deadline(&node, &met.id).await;
+    // whole days ahead, to just before the deadline
+    let days = (deadline.as_millisecond() - node.now().as_millisecond() - 60_000) / 86_400_000;
+    ops::admin::set_clock(&node, &person("beheer", Role::Admin), days)
+        .await
+        .unwrap();
+    node.remind().await.unwrap();
+    node.remind().await.unwrap();
+    let anna_told = reasons("anna").await;
+    assert_eq!(
+        anna_told
+            .iter()
+            .filter(|r| *r == "approval_reminder")
+            .count(),
+        1,
+        "{anna_told:?}"
+    );
+    assert!(
+        reasons("eva")
+            .await
+            .contains(&"approval_reminder".to_owned())
+    );
+    assert!(
+        reasons("vera").await.is_empty(),
+        "Veilig Thuis reminds its own people on its own node"
+    );
+}
+
+async fn met_deadline(node: &doorbraak_node::Node, id: &str) -> doorbraak_model::Timestamp {
+    node.minutes(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .doc(doorbraak_model::DocTarget::Main)
+        .and_then(|d| d.approval_deadline)
+        .unwrap()
+}

@@ -98,6 +98,29 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
+    /// Streams of `kind` (home or replica) whose next deadline falls in `[from, until)`: the
+    /// approval reminders one working day before a deadline.
+    pub async fn due_between(
+        &self,
+        kind: StreamKind,
+        from: Timestamp,
+        until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT stream_id FROM projections WHERE stream_kind = $1 \
+             AND next_deadline_ms IS NOT NULL AND next_deadline_ms >= $2 AND next_deadline_ms < $3 \
+             ORDER BY next_deadline_ms LIMIT $4",
+        )
+        .bind(kind.code())
+        .bind(ms(from))
+        .bind(ms(until))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("stream_id")?)).collect()
+    }
+
     /// Streams whose next deadline has passed at `now`: work for the deadline sweeper.
     pub async fn due(
         &self,

@@ -26,6 +26,40 @@ impl Node {
         );
     }
 
+    /// The approval reminders due now (one working day before a deadline, for this node's
+    /// participants who have not approved): written once per person, document and version of
+    /// the minutes. Home and replica alike: each node reminds its own people. Returns how many
+    /// meetings were looked at.
+    pub async fn remind(&self) -> Result<usize, NodeError> {
+        let now = self.now();
+        // a deadline within the next few days (a weekend and a holiday between)
+        let until = now
+            .checked_add(jiff::SignedDuration::from_hours(24 * 5))
+            .unwrap_or(now);
+        let ids = self
+            .store
+            .due_between(StreamKind::Minutes, now, until, 500)
+            .await?;
+        for id in &ids {
+            let mut tx = self.store.begin().await?;
+            let Some(loaded) = tx.load::<Minutes>(id).await? else {
+                continue;
+            };
+            let noticed: Noticed =
+                doorbraak_model::notify::approval_reminders(&loaded.state, now, self.oin())
+                    .into_iter()
+                    .map(|(_, n)| (loaded.version, n))
+                    .collect();
+            if noticed.is_empty() {
+                continue;
+            }
+            self.to_inbox(&mut tx, StreamKind::Minutes, id, noticed, now)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(ids.len())
+    }
+
     /// Write the notices of a stream's events into its people's inboxes, in `tx`: a role is
     /// everyone of this node in it (who logged in, and the development accounts).
     pub(crate) async fn to_inbox(
