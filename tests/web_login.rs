@@ -58,7 +58,10 @@ fn start_provider(dir: &Path, redirect: &str) -> Option<Provider> {
             }],
             "accounts": [
                 { "sub": "anna", "password": "juist-wachtwoord",
-                  "claims": { "name": "Anna de Vries", "doorbraak_role": "professional" } },
+                  "claims": { "name": "Anna de Vries", "doorbraak_role": "professional",
+                              "email": "anna@lokaal-team.example", "email_verified": true } },
+                { "sub": "beheer", "password": "beheer-wachtwoord",
+                  "claims": { "name": "Beheer", "doorbraak_role": "admin" } },
                 { "sub": "stagiair", "password": "ook-juist",
                   "claims": { "name": "Sam Stagiair", "doorbraak_role": "intern" } },
             ],
@@ -209,6 +212,35 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
     );
     b.goto(&format!("{base}/")).await.unwrap();
     assert!(b.current_url().await.unwrap().ends_with("/inloggen"));
+
+    // the administrator sees who logged in, with the address of the `email` claim; one
+    // without an address is told in the app only (the provider forgets stagiair first)
+    b.goto(&idp.issuer).await.unwrap();
+    b.client.delete_all_cookies().await.unwrap();
+    b.goto(&format!("{base}/inloggen")).await.unwrap();
+    b.click("#oidc-login").await.unwrap();
+    b.wait_for("#login").await.unwrap();
+    provider_login(&b, "beheer", "beheer-wachtwoord").await;
+    b.wait_for("#ingelogd").await.unwrap();
+    b.goto(&format!("{base}/beheer/gebruikers")).await.unwrap();
+    let people = b.text("#gebruikers").await.unwrap();
+    let row = |who: &str| {
+        people
+            .lines()
+            .find(|l| l.contains(who))
+            .unwrap_or_else(|| panic!("{who} in {people}"))
+            .to_owned()
+    };
+    assert!(
+        row("Anna de Vries").contains("anna@lokaal-team.example")
+            && row("Anna de Vries").contains("OpenID Connect"),
+        "{people}"
+    );
+    assert!(row("Beheer").contains("alleen in de app"), "{people}");
+    assert!(
+        b.text("#zonder-adres").await.unwrap().contains("Beheer"),
+        "the page lists who has no address"
+    );
 
     // the login was written to the access log
     let (status, log) = node

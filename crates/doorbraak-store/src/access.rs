@@ -190,19 +190,21 @@ impl Store {
         name: &str,
         role: &str,
         source: &str,
+        email: Option<&str>,
         at: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO persons (id, name, role, source, first_seen_ms, last_seen_ms) \
-             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET \
+            "INSERT INTO persons (id, name, role, source, first_seen_ms, last_seen_ms, email) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (id) DO UPDATE SET \
              name = excluded.name, role = excluded.role, source = excluded.source, \
-             last_seen_ms = excluded.last_seen_ms",
+             last_seen_ms = excluded.last_seen_ms, email = excluded.email",
         )
         .bind(id)
         .bind(name)
         .bind(role)
         .bind(source)
         .bind(at.as_millisecond())
+        .bind(email)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -222,6 +224,7 @@ impl Store {
                     source: r.try_get("source")?,
                     first_seen: from_ms(r.try_get("first_seen_ms")?)?,
                     last_seen: from_ms(r.try_get("last_seen_ms")?)?,
+                    email: r.try_get("email")?,
                 })
             })
             .collect()

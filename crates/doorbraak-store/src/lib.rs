@@ -146,7 +146,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 5] = match backend {
+    let steps: [(i64, &str, &'static str); 6] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -172,6 +172,11 @@ fn migrator(backend: Backend) -> Migrator {
                 5,
                 "notices",
                 include_str!("../migrations/sqlite/0005_notices.sql"),
+            ),
+            (
+                6,
+                "person_email",
+                include_str!("../migrations/sqlite/0006_person_email.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -199,6 +204,11 @@ fn migrator(backend: Backend) -> Migrator {
                 5,
                 "notices",
                 include_str!("../migrations/postgres/0005_notices.sql"),
+            ),
+            (
+                6,
+                "person_email",
+                include_str!("../migrations/postgres/0006_person_email.sql"),
             ),
         ],
     };

@@ -106,6 +106,8 @@ pub struct PersonRow {
     pub first_seen: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub last_seen: Timestamp,
+    /// Where mail reaches them (the OIDC `email` claim at the last login); none: in-app only.
+    pub email: Option<String>,
 }
 
 /// Something that waits for one person of this node (table `notices`, migration 0005).

@@ -773,15 +773,22 @@ async fn lists_filter_sort_and_page_in_the_database() {
 async fn people_are_remembered_at_login_and_found_by_name_in_the_access_log() {
     on_both(|store| async move {
         store
-            .person_seen("eva", "Eva Bakker", "team_manager", "dev", day(0))
+            .person_seen("eva", "Eva Bakker", "team_manager", "dev", None, day(0))
             .await
             .unwrap();
         store
-            .person_seen("eva", "Eva Bakker-de Wit", "director", "oidc", day(3))
+            .person_seen(
+                "eva",
+                "Eva Bakker-de Wit",
+                "director",
+                "oidc",
+                Some("eva@example.nl"),
+                day(3),
+            )
             .await
             .unwrap();
         store
-            .person_seen("anna", "Anna de Vries", "professional", "dev", day(1))
+            .person_seen("anna", "Anna de Vries", "professional", "dev", None, day(1))
             .await
             .unwrap();
         let people = store.persons().await.unwrap();
@@ -797,6 +804,8 @@ async fn people_are_remembered_at_login_and_found_by_name_in_the_access_log() {
             "as last seen"
         );
         assert_eq!((eva.first_seen, eva.last_seen), (day(0), day(3)));
+        assert_eq!(eva.email.as_deref(), Some("eva@example.nl"));
+        assert_eq!(people[0].email, None);
         for (who, at) in [("eva", 1), ("anna", 2), ("someone", 3)] {
             store
                 .log_access(&AccessEntry {

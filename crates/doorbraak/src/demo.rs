@@ -247,8 +247,14 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
         for (id, name, role) in org.users {
             let t = token(org, id);
             toml.push_str(&format!(
-                "\n[[dev_users]]\nid = \"{id}\"\nname = \"{name}\"\nrole = \"{}\"\ntoken = \"{t}\"\n",
-                role.code()
+                "\n[[dev_users]]\nid = \"{id}\"\nname = \"{name}\"\nrole = \"{}\"\ntoken = \"{t}\"\n{}",
+                role.code(),
+                // everyone but the administrator has an address (mail is issue #14's next part)
+                if *role == Role::Admin {
+                    String::new()
+                } else {
+                    format!("email = \"{id}@{}.example\"\n", org.slug)
+                }
             ));
             users.push(UserJson {
                 name: (*name).into(),

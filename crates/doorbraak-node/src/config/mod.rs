@@ -193,7 +193,7 @@ fn default_role_claim() -> String {
     "doorbraak_role".into()
 }
 fn default_scopes() -> Vec<String> {
-    vec!["openid".into(), "profile".into()]
+    vec!["openid".into(), "profile".into(), "email".into()]
 }
 
 /// Validated OpenID Connect settings.
@@ -407,6 +407,24 @@ pub struct DevUser {
     pub name: String,
     pub role: Role,
     pub token: String,
+    /// Where this development account's notifications are mailed (none: in-app only).
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A plausible e-mail address (one `@`, a dot in the domain, no spaces, at most 254 characters);
+/// the mail server has the last word.
+pub fn plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The configuration after validation, with paths resolved.

@@ -63,7 +63,7 @@ fn oidc_settings_are_checked_and_dev_login_stays_on_loopback() {
     .unwrap();
     let o = ok.oidc.unwrap();
     assert_eq!(o.role_claim, "doorbraak_role");
-    assert_eq!(o.scopes, vec!["openid", "profile"]);
+    assert_eq!(o.scopes, vec!["openid", "profile", "email"]);
     // http only on loopback (tests), the callback path is fixed
     assert!(
         load(
@@ -254,4 +254,23 @@ fn contrast_is_computed_as_wcag_defines_it() {
     // the default blue on white (AA for text)
     assert!(c("#0b4a8b", "#ffffff") > 8.0);
     assert!(c("#767676", "#ffffff") >= 4.5 && c("#777777", "#ffffff") < 4.5);
+}
+
+#[test]
+fn a_development_accounts_address_must_look_like_one() {
+    let user = |email: &str| {
+        format!(
+            "{MIN}\n[[dev_users]]\nid = \"a\"\nname = \"A\"\nrole = \"professional\"\ntoken = \"12345678\"\nemail = \"{email}\"\n"
+        )
+    };
+    assert_eq!(
+        load(&user("anna@lokaal-team.example"), &[]).unwrap().dev_users[0]
+            .email
+            .as_deref(),
+        Some("anna@lokaal-team.example")
+    );
+    for bad in ["anna", "anna@", "@x.nl", "an na@x.nl", "anna@nl"] {
+        let err = load(&user(bad), &[]).unwrap_err().to_string();
+        assert!(err.contains("dev_users[0].email"), "{bad}: {err}");
+    }
 }

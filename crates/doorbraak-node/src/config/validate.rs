@@ -78,6 +78,12 @@ impl NodeConfig {
                     "must not be empty".into(),
                 ));
             }
+            if u.email.as_deref().is_some_and(|e| !plausible_email(e)) {
+                return Err(invalid(
+                    &format!("dev_users[{i}].email"),
+                    "is not an e-mail address".into(),
+                ));
+            }
         }
         let resolve =
             |p: Option<PathBuf>| p.map(|p| if p.is_absolute() { p } else { base.join(p) });

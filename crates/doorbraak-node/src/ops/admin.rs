@@ -106,6 +106,8 @@ pub struct Person {
     /// When they last and first logged in; never for a development account not used yet.
     pub last_seen: Option<doorbraak_model::Timestamp>,
     pub first_seen: Option<doorbraak_model::Timestamp>,
+    /// Where their notifications are mailed; none: in the app only.
+    pub email: Option<String>,
 }
 
 /// How a person logged in.
@@ -126,10 +128,33 @@ impl LoginSource {
 
 /// A person logged in on the web: logged, and remembered with their name and role as now
 /// (for the overview of users, and to find them by name in the access log).
-pub async fn logged_in(node: &Node, u: &User, source: LoginSource) -> Result<(), NodeError> {
+/// `email` is the OIDC `email` claim (kept only when it looks like an address); for a
+/// development account its address in node.toml.
+pub async fn logged_in(
+    node: &Node,
+    u: &User,
+    source: LoginSource,
+    email: Option<&str>,
+) -> Result<(), NodeError> {
     node.log_read(u, "session", "login").await?;
+    let email = match source {
+        LoginSource::Oidc => email.filter(|e| crate::config::plausible_email(e)),
+        LoginSource::Dev => node
+            .settings
+            .dev_users
+            .iter()
+            .find(|d| d.id == u.id)
+            .and_then(|d| d.email.as_deref()),
+    };
     node.store
-        .person_seen(&u.id, &u.name, u.role.code(), source.code(), node.now())
+        .person_seen(
+            &u.id,
+            &u.name,
+            u.role.code(),
+            source.code(),
+            email,
+            node.now(),
+        )
         .await?;
     Ok(())
 }
@@ -152,6 +177,7 @@ pub async fn people(node: &Node, u: &User) -> Result<Vec<Person>, NodeError> {
             source: p.source,
             last_seen: Some(p.last_seen),
             first_seen: Some(p.first_seen),
+            email: p.email,
         });
     }
     for d in &node.settings.dev_users {
@@ -163,6 +189,7 @@ pub async fn people(node: &Node, u: &User) -> Result<Vec<Person>, NodeError> {
                 source: LoginSource::Dev.code().into(),
                 last_seen: None,
                 first_seen: None,
+                email: d.email.clone(),
             });
         }
     }

@@ -211,7 +211,12 @@ impl Oidc {
     }
 
     /// Exchange the code, verify the ID token, and read who this is.
-    pub async fn finish(&self, code: String, p: PendingLogin) -> Result<User, LoginError> {
+    /// The person who logged in, and the `email` claim if the token has one.
+    pub async fn finish(
+        &self,
+        code: String,
+        p: PendingLogin,
+    ) -> Result<(User, Option<String>), LoginError> {
         let meta = self.metadata(false).await?;
         let client = self.client(meta)?;
         let http_client = self.http()?;
@@ -247,11 +252,15 @@ impl Oidc {
         let payload = verified_payload(&id_token.to_string())
             .ok_or_else(|| LoginError::IdToken("unreadable payload".into()))?;
         let role = role_from_claim(&self.cfg, payload.get(&self.cfg.role_claim))?;
-        Ok(User {
-            id: sub,
-            name: name.chars().take(200).collect(),
-            role,
-        })
+        let email = claims.email().map(|e| e.as_str().to_owned());
+        Ok((
+            User {
+                id: sub,
+                name: name.chars().take(200).collect(),
+                role,
+            },
+            email,
+        ))
     }
 }
 
@@ -414,15 +423,21 @@ pub async fn callback(
             "The identity provider's answer has no code",
         );
     };
-    let user = match oidc.finish(code, pending).await {
+    let (user, email) = match oidc.finish(code, pending).await {
         Ok(u) => u,
         Err(e) => {
             tracing::warn!(error = %e, "OpenID Connect login refused");
             return error_page(&site, &ctx, &e.to_api());
         }
     };
-    super::pages::login::start_session(&site, &ctx, user, crate::ops::admin::LoginSource::Oidc)
-        .await
+    super::pages::login::start_session(
+        &site,
+        &ctx,
+        user,
+        crate::ops::admin::LoginSource::Oidc,
+        email.as_deref(),
+    )
+    .await
 }
 
 #[cfg(test)]

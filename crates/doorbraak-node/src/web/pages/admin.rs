@@ -247,6 +247,11 @@ pub(super) async fn people(State(site): Web, a: Authed) -> Response {
         Ok(p) => p,
         Err(e) => return failed(&site, &ctx, e),
     };
+    let without: Vec<&str> = people
+        .iter()
+        .filter(|p| p.email.is_none())
+        .map(|p| p.name.as_str())
+        .collect();
     let content = html! {
         p.hint { (ctx.t("Iedereen die op deze node heeft ingelogd, met de rol van de laatste keer, en de ontwikkelaccounts uit de configuratie. Rollen komen van de inlogdienst (OpenID Connect) of uit node.toml.", "Everyone who logged in at this node, with their role as last time, and the development accounts of the configuration. Roles come from the login service (OpenID Connect) or node.toml.")) }
         div.tabel {
@@ -257,6 +262,7 @@ pub(super) async fn people(State(site): Web, a: Authed) -> Response {
                     th scope="col" { (ctx.t("Persoon-id", "Person id")) }
                     th scope="col" { (ctx.t("Rol", "Role")) }
                     th scope="col" { (ctx.t("Inloggen via", "Logs in with")) }
+                    th scope="col" { (ctx.t("E-mail voor meldingen", "E-mail for notifications")) }
                     th scope="col" { (ctx.t("Laatst ingelogd", "Last login")) }
                     th scope="col" { span.sr { (ctx.t("Toegangslog", "Access log")) } }
                 } }
@@ -267,11 +273,20 @@ pub(super) async fn people(State(site): Web, a: Authed) -> Response {
                             td { code.klein { (p.id) } }
                             td { (role_label(ctx.lang, p.role)) }
                             td { @if p.source == "oidc" { "OpenID Connect" } @else { (ctx.t("ontwikkelaccount", "development account")) } }
+                            td { @match &p.email { Some(e) => (e), None => span.hint { (ctx.t("geen: alleen in de app", "none: in the app only")) } } }
                             td { @match p.last_seen { Some(t) => (time::moment(t, ctx.lang)), None => (ctx.t("nog niet", "not yet")) } }
                             td { a href={ "/beheer/toegangslog?user_id=" (urlencode(&p.id)) } aria-label={ (ctx.t("Toegangslog van ", "Access log of ")) (p.name) } { (ctx.t("toegangslog", "access log")) } }
                         }
                     }
                 }
+            }
+        }
+        h2 { (ctx.t("Zonder e-mailadres", "Without an e-mail address")) }
+        p #zonder-adres {
+            @if without.is_empty() { (ctx.t("Iedereen heeft een adres.", "Everyone has an address.")) }
+            @else {
+                (ctx.t("Deze personen krijgen hun meldingen alleen in de app: ", "These people get their notifications in the app only: "))
+                (without.join(", "))
             }
         }
     };

@@ -98,11 +98,12 @@ pub async fn start_session(
     ctx: &Ctx,
     user: User,
     source: ops::admin::LoginSource,
+    email: Option<&str>,
 ) -> Response {
     if let Some(old) = &ctx.sid {
         site.web.sessions.remove(old);
     }
-    if let Err(e) = ops::admin::logged_in(&site.node, &user, source).await {
+    if let Err(e) = ops::admin::logged_in(&site.node, &user, source, email).await {
         return error_page(site, ctx, &ApiError::from(e));
     }
     tracing::info!(role = user.role.code(), "web login");
@@ -160,7 +161,7 @@ pub(super) async fn dev_login(
         name: u.name.clone(),
         role: u.role,
     };
-    start_session(&site, &ctx, user, ops::admin::LoginSource::Dev).await
+    start_session(&site, &ctx, user, ops::admin::LoginSource::Dev, None).await
 }
 
 pub(super) async fn logout(State(site): Web, ctx: Ctx) -> Response {
