@@ -39,6 +39,11 @@ pub struct Metrics {
     pub dead_letters: Family<PeerLabels, Counter>,
     /// The periodic audit's findings per check; zero on a healthy node.
     pub audit_findings: Family<CheckLabels, Gauge>,
+    /// Notification mails sent, and attempts that failed (retried later).
+    pub mails_sent: Counter,
+    pub mail_failures: Counter,
+    /// Notification mails waiting to be sent.
+    pub mails_queued: Gauge,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -71,6 +76,24 @@ impl Default for Metrics {
             "deadlines_overdue_marked",
             "Pickup deadlines the sweeper marked as passed",
             overdue_marked.clone(),
+        );
+        let mails_sent = Counter::default();
+        registry.register(
+            "notification_mails_sent",
+            "Notification mails the SMTP server accepted",
+            mails_sent.clone(),
+        );
+        let mail_failures = Counter::default();
+        registry.register(
+            "notification_mail_failures",
+            "Attempts to send a notification mail that failed (retried with backoff)",
+            mail_failures.clone(),
+        );
+        let mails_queued = Gauge::default();
+        registry.register(
+            "notification_mails_queued",
+            "Notification mails waiting to be sent",
+            mails_queued.clone(),
         );
         let rows = Family::<TableLabels, Gauge>::default();
         registry.register("rows", "Rows in the node's tables", rows.clone());
@@ -136,6 +159,9 @@ impl Default for Metrics {
             command_seconds,
             overdue_marked,
             rows,
+            mails_sent,
+            mail_failures,
+            mails_queued,
         }
     }
 }

@@ -228,6 +228,11 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
         if let Err(e) = node.remind().await {
             tracing::warn!(error = %e, "approval reminders failed");
         }
+        match node.send_mails().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sent = n, "notification mails"),
+            Err(e) => tracing::warn!(error = %e, "sending notification mails failed"),
+        }
         if ticks.is_multiple_of(audit_every)
             && let Err(e) = node.audit().await
         {

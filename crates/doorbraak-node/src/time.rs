@@ -135,6 +135,11 @@ pub fn parse_input(value: &str) -> Option<Timestamp> {
         .ok()
 }
 
+/// The hour of a moment in Dutch time (0-23).
+pub fn hour(ts: Timestamp) -> i8 {
+    local(ts).hour()
+}
+
 /// The Dutch day of a moment.
 pub fn date(ts: Timestamp) -> jiff::civil::Date {
     local(ts).date()

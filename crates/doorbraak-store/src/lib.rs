@@ -36,7 +36,8 @@ pub use access::{AccessAction, AccessEntry, AccessLogFilter};
 pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
-    CaseRow, InboxRow, ListFilter, ListSort, Notification, PersonRow, PrivateNote, ProjectionRow,
+    CaseRow, InboxRow, ListFilter, ListSort, MailDue, Notification, PersonRow, PrivateNote,
+    ProjectionRow,
 };
 use rows::{case_row, loaded, projection_row};
 use sql::{CHUNK, numbered, p1, values_clause};
@@ -146,7 +147,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 6] = match backend {
+    let steps: [(i64, &str, &'static str); 7] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -177,6 +178,11 @@ fn migrator(backend: Backend) -> Migrator {
                 6,
                 "person_email",
                 include_str!("../migrations/sqlite/0006_person_email.sql"),
+            ),
+            (
+                7,
+                "notice_mail",
+                include_str!("../migrations/sqlite/0007_notice_mail.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -209,6 +215,11 @@ fn migrator(backend: Backend) -> Migrator {
                 6,
                 "person_email",
                 include_str!("../migrations/postgres/0006_person_email.sql"),
+            ),
+            (
+                7,
+                "notice_mail",
+                include_str!("../migrations/postgres/0007_notice_mail.sql"),
             ),
         ],
     };

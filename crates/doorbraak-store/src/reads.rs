@@ -247,10 +247,88 @@ impl Store {
                         .map(from_ms)
                         .transpose()?,
                     case_ref: r.try_get("item_case_ref")?,
+                    mail: r.try_get::<String, _>("mail_state")? != "none",
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((rows, self.unread(person).await?))
+    }
+
+    /// Notices to mail whose next attempt is due at `now`, oldest first, with the person's
+    /// address.
+    pub async fn mail_due(&self, now: Timestamp, limit: i64) -> Result<Vec<crate::MailDue>> {
+        let rows = sqlx::query(
+            "SELECT n.*, p.email AS person_email FROM notices n LEFT JOIN persons p ON p.id = n.person \
+             WHERE n.mail_state = 'pending' AND (n.mail_next_ms IS NULL OR n.mail_next_ms <= $1) \
+             ORDER BY n.created_at_ms, n.id LIMIT $2",
+        )
+        .bind(ms(now))
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(crate::MailDue {
+                    notice: crate::InboxRow {
+                        id: stored_uuid("notices.id", &id)?,
+                        person: r.try_get("person")?,
+                        reason: r.try_get("reason")?,
+                        stream_kind: r.try_get("stream_kind")?,
+                        stream_id: r.try_get("stream_id")?,
+                        seq: r.try_get("seq")?,
+                        deadline: r
+                            .try_get::<Option<i64>, _>("deadline_ms")?
+                            .map(from_ms)
+                            .transpose()?,
+                        created_at: from_ms(r.try_get("created_at_ms")?)?,
+                        read_at: None,
+                        case_ref: None,
+                        mail: true,
+                    },
+                    email: r.try_get("person_email")?,
+                    attempts: r.try_get("mail_attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A notice's mail went out (`sent`), will not (`none`: nobody to send it to; `failed`:
+    /// given up), or waits until `next` after a failed attempt.
+    pub async fn mail_outcome(
+        &self,
+        id: &str,
+        state: &str,
+        error: Option<&str>,
+        next: Option<Timestamp>,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE notices SET mail_state = $2, mail_error = $3, mail_next_ms = $4, \
+             mail_attempts = mail_attempts + CASE WHEN $2 = 'sent' OR $3 IS NOT NULL THEN 1 ELSE 0 END, \
+             mail_sent_ms = CASE WHEN $2 = 'sent' THEN $5 ELSE mail_sent_ms END \
+             WHERE id = $1 AND mail_state = 'pending'",
+        )
+        .bind(id)
+        .bind(state)
+        .bind(error)
+        .bind(next.map(ms))
+        .bind(ms(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Mails by state (`pending`, `sent`, `failed`, `none`), for the admin page and metrics.
+    pub async fn mail_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT mail_state, COUNT(*) AS n FROM notices GROUP BY mail_state ORDER BY mail_state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("mail_state")?, r.try_get("n")?)))
+            .collect()
     }
 
     /// How many rows of `person`'s inbox are unread (the count in the header).

@@ -126,6 +126,16 @@ pub struct InboxRow {
     pub read_at: Option<Timestamp>,
     /// The item's case reference (from its projection; shown in the app, never in a mail).
     pub case_ref: Option<String>,
+    /// To be mailed too (the node has `[mail]`).
+    pub mail: bool,
+}
+
+/// A notice waiting to be mailed, with its person's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailDue {
+    pub notice: InboxRow,
+    pub email: Option<String>,
+    pub attempts: i64,
 }
 
 /// A private note on a stream: stays on this node.

@@ -530,8 +530,8 @@ impl Tx {
         for r in rows {
             sqlx::query(
                 "INSERT INTO notices (id, person, reason, stream_kind, stream_id, seq, deadline_ms, \
-                 created_at_ms, read_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) \
-                 ON CONFLICT DO NOTHING",
+                 created_at_ms, read_at_ms, mail_state, mail_next_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $8) ON CONFLICT DO NOTHING",
             )
             .bind(r.id.to_string())
             .bind(&r.person)
@@ -541,6 +541,7 @@ impl Tx {
             .bind(r.seq)
             .bind(r.deadline.map(ms))
             .bind(ms(r.created_at))
+            .bind(if r.mail { "pending" } else { "none" })
             .execute(&mut *self.tx)
             .await?;
         }

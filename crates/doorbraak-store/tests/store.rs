@@ -901,6 +901,7 @@ async fn a_notice_is_kept_once_per_person_item_reason_and_event_and_read_by_its_
             created_at: day(0),
             read_at: None,
             case_ref: None,
+            mail: false,
         };
         let mut tx = store.begin().await.unwrap();
         tx.add_to_inbox(&[row("vera", 2), row("gerda", 2)])

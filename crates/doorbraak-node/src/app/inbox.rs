@@ -101,6 +101,7 @@ impl Node {
                     created_at: now,
                     read_at: None,
                     case_ref: None,
+                    mail: self.settings.mail.is_some(),
                 });
             }
         }

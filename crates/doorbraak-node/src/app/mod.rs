@@ -34,6 +34,7 @@ mod execute;
 mod forward;
 mod idempotency;
 mod inbox;
+pub mod mail;
 pub mod peers;
 mod reads;
 pub mod repair;
@@ -112,6 +113,8 @@ pub struct Node {
     /// (stream id, version) after each received message is committed (for live views and
     /// benchmarks; nobody needs to listen).
     pub applied: tokio::sync::broadcast::Sender<(String, i64)>,
+    /// Where notification mails go (`[mail]`); none: the in-app inbox only.
+    pub mailer: Option<mail::Transport>,
     /// Days the clock is shifted (development only; see `dev.clock_offset_days`).
     clock_offset_days: std::sync::atomic::AtomicI64,
 }
@@ -144,6 +147,11 @@ impl Node {
             wake: Arc::new(Notify::new()),
             applied: tokio::sync::broadcast::channel(4096).0,
             clock_offset_days: std::sync::atomic::AtomicI64::new(settings.clock_offset_days),
+            mailer: settings.mail.as_ref().and_then(|m| {
+                mail::Transport::new(m)
+                    .map_err(|e| tracing::error!(error = %e, "notification mails cannot be sent"))
+                    .ok()
+            }),
             settings,
         }
     }

@@ -59,6 +59,9 @@ pub struct NodeConfig {
     #[serde(default)]
     pub web: WebSection,
     pub oidc: Option<OidcSection>,
+    /// Notifications by mail; without it the node keeps the in-app inbox only.
+    #[serde(default)]
+    pub mail: Option<MailSection>,
 }
 
 /// The web UI served by the node.
@@ -81,6 +84,54 @@ pub struct WebSection {
     /// The organisation's look: title, logo and colours over the NL Design System.
     #[serde(default)]
     pub theme: ThemeSection,
+}
+
+/// How a node mails its people that something waits for them (issue #14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSection {
+    /// The SMTP server (the organisation's relay); not needed with `file_dir`.
+    #[serde(default)]
+    pub host: String,
+    #[serde(default = "d587")]
+    pub port: u16,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (only to a loopback server).
+    #[serde(default = "starttls")]
+    pub tls: String,
+    /// AUTH user and password; give the password through `DOORBRAAK__MAIL__PASSWORD`.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender, e.g. `doorbraak@lokaal-team.example.nl`.
+    pub from: String,
+    /// The address of this node's web UI, for the link in a mail (`https://…`).
+    pub base_url: String,
+    /// Write each mail as an `.eml` file into this directory instead of sending it (the demo).
+    #[serde(default)]
+    pub file_dir: Option<PathBuf>,
+    /// Seconds an SMTP conversation may take.
+    #[serde(default = "d10u64")]
+    pub timeout_secs: u64,
+    /// Reminders go out on working days from this hour up to that one (Dutch time); overdue
+    /// items always at once.
+    #[serde(default = "d8")]
+    pub from_hour: u8,
+    #[serde(default = "d18")]
+    pub until_hour: u8,
+}
+
+fn d587() -> u16 {
+    587
+}
+fn starttls() -> String {
+    "starttls".into()
+}
+fn d8() -> u8 {
+    8
+}
+fn d18() -> u8 {
+    18
 }
 
 /// The organisation theme as the node uses it.
@@ -451,6 +502,7 @@ pub struct Settings {
     /// The organisation theme, checked (colours, contrast) and with its logo read.
     pub theme: Theme,
     pub oidc: Option<OidcSettings>,
+    pub mail: Option<MailSection>,
     /// This process's name among the node's instances (owner of its outbox leases).
     pub instance: String,
 }

@@ -264,7 +264,9 @@ fn a_development_accounts_address_must_look_like_one() {
         )
     };
     assert_eq!(
-        load(&user("anna@lokaal-team.example"), &[]).unwrap().dev_users[0]
+        load(&user("anna@lokaal-team.example"), &[])
+            .unwrap()
+            .dev_users[0]
             .email
             .as_deref(),
         Some("anna@lokaal-team.example")

@@ -117,6 +117,58 @@ impl NodeConfig {
             ));
         }
         let theme = theme(&self.web.theme, base)?;
+        let mail = match self.mail {
+            None => None,
+            Some(mut m) => {
+                let key = |k: &str| format!("mail.{k}");
+                if !plausible_email(&m.from) {
+                    return Err(invalid(&key("from"), "is not an e-mail address".into()));
+                }
+                check_url(&key("base_url"), &m.base_url)?;
+                m.base_url = m.base_url.trim_end_matches('/').to_owned();
+                if m.from_hour >= m.until_hour || m.until_hour > 24 {
+                    return Err(invalid(
+                        &key("until_hour"),
+                        "must come after from_hour, at most 24".into(),
+                    ));
+                }
+                if m.timeout_secs == 0 || m.timeout_secs > 300 {
+                    return Err(invalid(&key("timeout_secs"), "1 to 300 seconds".into()));
+                }
+                match &m.file_dir {
+                    Some(d) => {
+                        m.file_dir = Some(if d.is_absolute() {
+                            d.clone()
+                        } else {
+                            base.join(d)
+                        })
+                    }
+                    None => {
+                        if m.host.trim().is_empty() {
+                            return Err(invalid(&key("host"), "must be set (or file_dir)".into()));
+                        }
+                        let loopback = matches!(m.host.as_str(), "localhost" | "127.0.0.1" | "::1");
+                        match m.tls.as_str() {
+                            "starttls" | "tls" => {}
+                            "none" if loopback => {}
+                            "none" => {
+                                return Err(invalid(
+                                    &key("tls"),
+                                    "none is only allowed to a loopback server".into(),
+                                ));
+                            }
+                            _ => {
+                                return Err(invalid(
+                                    &key("tls"),
+                                    "one of starttls, tls, none".into(),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Some(m)
+            }
+        };
         let instance = self.node.instance;
         if instance.is_empty()
             || instance.len() > 64
@@ -156,6 +208,7 @@ impl NodeConfig {
             web: self.web,
             theme,
             oidc,
+            mail,
         })
     }
 }

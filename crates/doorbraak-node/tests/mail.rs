@@ -1,0 +1,227 @@
+//! Notification mails through a real SMTP server on loopback (Debian's python3-aiosmtpd,
+//! writing what it receives to a maildir): a kwestie waits for the team manager, who gets one
+//! mail with what waits, by when and a link — nothing of the case; while the server is down
+//! nothing is lost, and after it returns the mail arrives once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use doorbraak_model::Role;
+use doorbraak_model::kwestie::{Consulted, KwestieRoute, Preparation};
+use doorbraak_node::ops;
+
+struct Smtp {
+    child: Child,
+    maildir: PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const PYTHON: &str = "/usr/bin/python3";
+
+fn smtp_available() -> bool {
+    let ok = Command::new(PYTHON)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok || std::env::var("DOORBRAAK_REQUIRE_SMTP").as_deref() != Ok("1"),
+        "aiosmtpd is missing: apt-get install python3-aiosmtpd"
+    );
+    ok
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// aiosmtpd on `port`, its mails in a maildir; returns once it listens.
+async fn start_smtp(port: u16, dir: &Path) -> Smtp {
+    let maildir = dir.join("maildir");
+    let mut child = Command::new(PYTHON)
+        .args(["-m", "aiosmtpd", "-n", "-l"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Smtp { child, maildir };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("aiosmtpd did not start on port {port}");
+}
+
+fn mails(maildir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+fn person(id: &str, role: Role) -> doorbraak_node::User {
+    doorbraak_node::User {
+        id: id.into(),
+        name: id.into(),
+        role,
+    }
+}
+
+/// Days ahead to the next working day from `ahead` days on (the mails of a pick-up go out on
+/// working days only).
+fn working_day_from(node: &doorbraak_node::Node, ahead: i64) -> i64 {
+    let base = node.now().as_second() - node.clock_offset_days() * 86_400;
+    (ahead..ahead + 10)
+        .find(|d| {
+            let t = jiff::Timestamp::from_second(base + d * 86_400).unwrap();
+            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after_an_outage() {
+    if !smtp_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("doorbraak-mail-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::copy(
+        root.join("deploy/examples/directory.json"),
+        dir.join("directory.json"),
+    )
+    .unwrap();
+    let port = free_port();
+    let text = std::fs::read_to_string(root.join("deploy/examples/node.toml")).unwrap();
+    let vars: Vec<(String, String)> = [
+        ("DOORBRAAK__DEV__CLOCK_ADJUSTABLE", "true".to_owned()),
+        ("DOORBRAAK__MAIL__HOST", "127.0.0.1".to_owned()),
+        ("DOORBRAAK__MAIL__PORT", port.to_string()),
+        ("DOORBRAAK__MAIL__TLS", "none".to_owned()),
+        (
+            "DOORBRAAK__MAIL__FROM",
+            "doorbraak@lokaal-team.example".to_owned(),
+        ),
+        (
+            "DOORBRAAK__MAIL__BASE_URL",
+            "http://127.0.0.1:8080".to_owned(),
+        ),
+        ("DOORBRAAK__MAIL__FROM_HOUR", "0".to_owned()),
+        ("DOORBRAAK__MAIL__UNTIL_HOUR", "24".to_owned()),
+        ("DOORBRAAK__MAIL__TIMEOUT_SECS", "5".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings =
+        doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, vars).unwrap();
+    let node = doorbraak_node::server::open(settings).await.unwrap();
+    let admin = person("beheer", Role::Admin);
+    ops::admin::set_clock(&node, &admin, working_day_from(&node, 0))
+        .await
+        .unwrap();
+    // eva logged in once, with her address from the login service
+    ops::admin::logged_in(
+        &node,
+        &person("eva", Role::TeamManager),
+        ops::admin::LoginSource::Oidc,
+        Some("eva@lokaal-team.example"),
+    )
+    .await
+    .unwrap();
+    ops::kwesties::raise(
+        &node,
+        &person("anna", Role::Professional),
+        ops::kwesties::RaiseKwestieRequest {
+            case_ref: None,
+            obstacle: "MARKER-7Q: geen plek in de crisisopvang".into(),
+            categories: [doorbraak_model::KwestieCategory::WaitingList].into(),
+            preparation: Preparation {
+                own_reach_done: true,
+                discussed_with: [Consulted::Team].into(),
+                knows_what_and_whom: true,
+            },
+            child_needs: "MARKER-7Q".into(),
+            facilities_needed: String::new(),
+            route: KwestieRoute {
+                to_team_manager: true,
+                on_team_agenda: false,
+            },
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    // the SMTP server is not there yet: nothing sent, nothing lost
+    assert_eq!(node.send_mails().await.unwrap(), 0);
+    let counts = node.store.mail_counts().await.unwrap();
+    assert!(
+        counts.iter().any(|(s, n)| s == "pending" && *n == 1),
+        "eva's mail waits: {counts:?}"
+    );
+    assert!(
+        node.metrics
+            .encode()
+            .contains("notification_mail_failures_total 1")
+    );
+    // it starts; the next attempt (after its backoff) delivers, once
+    let smtp = start_smtp(port, &dir).await;
+    assert_eq!(
+        node.send_mails().await.unwrap(),
+        0,
+        "not before its backoff"
+    );
+    ops::admin::set_clock(
+        &node,
+        &admin,
+        working_day_from(&node, node.clock_offset_days() + 1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(node.send_mails().await.unwrap(), 1);
+    assert_eq!(node.send_mails().await.unwrap(), 0, "nothing twice");
+    let got = mails(&smtp.maildir);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let mail = &got[0];
+    assert!(mail.contains("To: eva@lokaal-team.example"), "{mail}");
+    assert!(
+        mail.contains("Subject: Doorbraak: Er wacht iets op u om op te pakken"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("/meldingen/"),
+        "a link to her own node: {mail}"
+    );
+    assert!(!mail.contains("MARKER"), "no case content: {mail}");
+    assert!(
+        node.metrics
+            .encode()
+            .contains("notification_mails_sent_total 1")
+    );
+    // the director has no address: told in the app only, no mail attempted
+    let (frank, _) = node.store.inbox("frank", 10, 0).await.unwrap();
+    assert_eq!(frank.len(), 1);
+}
