@@ -331,6 +331,35 @@ impl Store {
             .collect()
     }
 
+    /// The latest mails that failed or wait after a failure: (person, reason, state, attempts,
+    /// error, when it was made).
+    pub async fn mail_problems(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, i64, String, Timestamp)>> {
+        let rows = sqlx::query(
+            "SELECT person, reason, mail_state, mail_attempts, mail_error, created_at_ms FROM notices \
+             WHERE mail_error IS NOT NULL AND mail_state IN ('pending', 'failed') \
+             ORDER BY created_at_ms DESC, id DESC LIMIT $1",
+        )
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("person")?,
+                    r.try_get("reason")?,
+                    r.try_get("mail_state")?,
+                    r.try_get("mail_attempts")?,
+                    r.try_get::<Option<String>, _>("mail_error")?
+                        .unwrap_or_default(),
+                    from_ms(r.try_get("created_at_ms")?)?,
+                ))
+            })
+            .collect()
+    }
+
     /// How many rows of `person`'s inbox are unread (the count in the header).
     pub async fn unread(&self, person: &str) -> Result<i64> {
         let row = sqlx::query(

@@ -218,6 +218,32 @@ pub async fn reload_directory(node: &Node, u: &User) -> Result<usize, ReloadRefu
     Ok(node.reload_directory()?)
 }
 
+/// The mail queue for the administrator: counts by state and the latest problems.
+#[derive(Debug, Clone)]
+pub struct MailQueue {
+    pub configured: bool,
+    pub counts: Vec<(String, i64)>,
+    /// (person, reason, state, attempts, error, when)
+    pub problems: Vec<(
+        String,
+        String,
+        String,
+        i64,
+        String,
+        doorbraak_model::Timestamp,
+    )>,
+}
+
+pub async fn mail_queue(node: &Node, u: &User) -> Result<MailQueue, NodeError> {
+    Operation::ReadFederationStatus.check(Some(u.role))?;
+    node.log_read(u, "mail_queue", "*").await?;
+    Ok(MailQueue {
+        configured: node.settings.mail.is_some(),
+        counts: node.store.mail_counts().await?,
+        problems: node.store.mail_problems(20).await?,
+    })
+}
+
 /// Most days the development clock moves ahead.
 pub const MAX_CLOCK_DAYS: i64 = 3650;
 

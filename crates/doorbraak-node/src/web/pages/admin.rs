@@ -62,6 +62,19 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
         Ok(h) => h,
         Err(e) => return failed(&site, &ctx, e),
     };
+    let queue = match ops::admin::mail_queue(&site.node, &user).await {
+        Ok(q) => q,
+        Err(e) => return failed(&site, &ctx, e),
+    };
+    let state_word = |s: &str| match s {
+        "pending" => ctx.t("wachtend", "queued"),
+        "sent" => ctx.t("verstuurd", "sent"),
+        "failed" => ctx.t("opgegeven", "given up"),
+        _ => ctx.t(
+            "geen adres (alleen in de app)",
+            "no address (in the app only)",
+        ),
+    };
     let content = html! {
         h2 { (ctx.t("Leden en aflevering", "Members and delivery")) }
         table #peers {
@@ -148,6 +161,38 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                 @for (check, n) in health.audit.findings().into_iter().filter(|(_, n)| *n > 0) {
                     code { (check) } " " (n) " "
                 }
+            }
+        }
+        h2 { (ctx.t("Meldingen per e-mail", "Notification mails")) }
+        @if !queue.configured {
+            p #mailwachtrij { (ctx.t("Deze node verstuurt geen e-mail ([mail] ontbreekt in node.toml); meldingen staan alleen in de app.", "This node sends no mail ([mail] is missing from node.toml); notifications are in the app only.")) }
+        } @else {
+            p #mailwachtrij {
+                @for (state, n) in &queue.counts { (state_word(state)) ": " (n) " · " }
+                a href="/beheer/gebruikers" { (ctx.t("wie heeft geen adres?", "who has no address?")) }
+            }
+            @if !queue.problems.is_empty() {
+                div.tabel { table #mailfouten {
+                    caption { (ctx.t("Laatste problemen bij het versturen", "Latest problems sending")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("Aan", "To")) }
+                        th scope="col" { (ctx.t("Waarom", "Why")) }
+                        th scope="col" { (ctx.t("Stand", "State")) }
+                        th scope="col" { (ctx.t("Pogingen", "Attempts")) }
+                        th scope="col" { (ctx.t("Fout", "Error")) }
+                    } }
+                    tbody {
+                        @for (person, reason, state, attempts, error, at) in &queue.problems {
+                            tr {
+                                td { (person) br; span.klein { (time::moment(*at, ctx.lang)) } }
+                                td { (doorbraak_model::notify::Reason::from_code(reason).map_or(reason.as_str(), |r| ctx.t(r.label_nl(), r.label_en()))) }
+                                td { (state_word(state)) }
+                                td { (attempts) }
+                                td { code.klein { (error) } }
+                            }
+                        }
+                    }
+                } }
             }
         }
         h2 { (ctx.t("Certificaten", "Certificates")) }
