@@ -1472,6 +1472,22 @@ async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the
     let unread = b.text("#meldingen").await.unwrap();
     assert!(unread.contains("Meldingen"), "{unread}");
     shot(&b, "meldingen.png").await;
+    // he chooses one mail a day instead of each at once
+    b.click("#voorkeur summary").await.unwrap();
+    b.click("#wijze-dagelijks").await.unwrap();
+    submit(&b, "#voorkeur-opslaan").await;
+    assert!(
+        b.text("[role=status]")
+            .await
+            .unwrap()
+            .contains("Voorkeur opgeslagen")
+    );
+    assert!(
+        b.text("#voorkeur summary")
+            .await
+            .unwrap()
+            .contains("één overzicht per dag")
+    );
     let opened = b
         .client
         .find(Locator::Css("#meldingen-lijst li:first-child a"))

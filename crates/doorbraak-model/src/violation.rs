@@ -235,6 +235,7 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "cs_org" => "organisatie van de ambtelijk medewerker",
         "zoek" => "zoeken",
         "naam" => "naam",
+        "wijze" => "hoe u meldingen krijgt",
         "period.from" => "vanaf",
         "period.to" => "tot en met",
         "situatie" => "situatie",

@@ -101,11 +101,9 @@ fn working_day_from(node: &doorbraak_node::Node, ahead: i64) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after_an_outage() {
-    if !smtp_available() {
-        return;
-    }
+/// The example node, mailing to an SMTP server on a free loopback port at any hour (the test
+/// picks a working day with the development clock), with its directory and that port.
+async fn node_with_mail() -> (std::sync::Arc<doorbraak_node::Node>, PathBuf, u16) {
     let dir = std::env::temp_dir().join(format!("doorbraak-mail-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -132,6 +130,7 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
         ("DOORBRAAK__MAIL__FROM_HOUR", "0".to_owned()),
         ("DOORBRAAK__MAIL__UNTIL_HOUR", "24".to_owned()),
         ("DOORBRAAK__MAIL__TIMEOUT_SECS", "5".to_owned()),
+        ("DOORBRAAK__MAIL__DIGEST_HOUR", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -139,6 +138,92 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
     let settings =
         doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, vars).unwrap();
     let node = doorbraak_node::server::open(settings).await.unwrap();
+    (node, dir, port)
+}
+
+fn raise_request(obstacle: &str) -> ops::kwesties::RaiseKwestieRequest {
+    ops::kwesties::RaiseKwestieRequest {
+        case_ref: None,
+        obstacle: obstacle.into(),
+        categories: [doorbraak_model::KwestieCategory::WaitingList].into(),
+        preparation: Preparation {
+            own_reach_done: true,
+            discussed_with: [Consulted::Team].into(),
+            knows_what_and_whom: true,
+        },
+        child_needs: "MARKER-7Q".into(),
+        facilities_needed: String::new(),
+        route: KwestieRoute {
+            to_team_manager: true,
+            on_team_agenda: false,
+        },
+    }
+}
+
+#[tokio::test]
+async fn who_chose_the_daily_digest_gets_one_mail_a_day_of_everything_that_waited() {
+    if !smtp_available() {
+        return;
+    }
+    let (node, dir, port) = node_with_mail().await;
+    let smtp = start_smtp(port, &dir).await;
+    let admin = person("beheer", Role::Admin);
+    ops::admin::set_clock(&node, &admin, working_day_from(&node, 0))
+        .await
+        .unwrap();
+    let eva = person("eva", Role::TeamManager);
+    ops::admin::logged_in(
+        &node,
+        &eva,
+        ops::admin::LoginSource::Oidc,
+        Some("eva@lokaal-team.example"),
+    )
+    .await
+    .unwrap();
+    ops::inbox::set_digest(&node, &eva, true).await.unwrap();
+    let anna = person("anna", Role::Professional);
+    for obstacle in ["MARKER-7Q: een", "MARKER-7Q: twee"] {
+        ops::kwesties::raise(&node, &anna, raise_request(obstacle), None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(node.send_mails().await.unwrap(), 1, "one digest");
+    let got = mails(&smtp.maildir);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("Subject: Doorbraak: 2 meldingen voor u"),
+        "{}",
+        got[0]
+    );
+    assert!(!got[0].contains("MARKER"), "{}", got[0]);
+    // a third the same day waits for tomorrow's digest
+    ops::kwesties::raise(&node, &anna, raise_request("MARKER-7Q: drie"), None)
+        .await
+        .unwrap();
+    assert_eq!(node.send_mails().await.unwrap(), 0, "one digest a day");
+    assert_eq!(mails(&smtp.maildir).len(), 1);
+    ops::admin::set_clock(
+        &node,
+        &admin,
+        working_day_from(&node, node.clock_offset_days() + 1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(node.send_mails().await.unwrap(), 1, "the next working day");
+    let got = mails(&smtp.maildir);
+    assert!(
+        got.iter()
+            .any(|m| m.contains("Subject: Doorbraak: 1 melding voor u")),
+        "{got:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after_an_outage() {
+    if !smtp_available() {
+        return;
+    }
+    let (node, dir, port) = node_with_mail().await;
     let admin = person("beheer", Role::Admin);
     ops::admin::set_clock(&node, &admin, working_day_from(&node, 0))
         .await
@@ -155,22 +240,7 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
     ops::kwesties::raise(
         &node,
         &person("anna", Role::Professional),
-        ops::kwesties::RaiseKwestieRequest {
-            case_ref: None,
-            obstacle: "MARKER-7Q: geen plek in de crisisopvang".into(),
-            categories: [doorbraak_model::KwestieCategory::WaitingList].into(),
-            preparation: Preparation {
-                own_reach_done: true,
-                discussed_with: [Consulted::Team].into(),
-                knows_what_and_whom: true,
-            },
-            child_needs: "MARKER-7Q".into(),
-            facilities_needed: String::new(),
-            route: KwestieRoute {
-                to_team_manager: true,
-                on_team_agenda: false,
-            },
-        },
+        raise_request("MARKER-7Q: geen plek in de crisisopvang"),
         None,
     )
     .await

@@ -147,7 +147,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 7] = match backend {
+    let steps: [(i64, &str, &'static str); 8] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -183,6 +183,11 @@ fn migrator(backend: Backend) -> Migrator {
                 7,
                 "notice_mail",
                 include_str!("../migrations/sqlite/0007_notice_mail.sql"),
+            ),
+            (
+                8,
+                "digest",
+                include_str!("../migrations/sqlite/0008_digest.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -220,6 +225,11 @@ fn migrator(backend: Backend) -> Migrator {
                 7,
                 "notice_mail",
                 include_str!("../migrations/postgres/0007_notice_mail.sql"),
+            ),
+            (
+                8,
+                "digest",
+                include_str!("../migrations/postgres/0008_digest.sql"),
             ),
         ],
     };

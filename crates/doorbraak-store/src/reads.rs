@@ -258,7 +258,8 @@ impl Store {
     /// address.
     pub async fn mail_due(&self, now: Timestamp, limit: i64) -> Result<Vec<crate::MailDue>> {
         let rows = sqlx::query(
-            "SELECT n.*, p.email AS person_email FROM notices n LEFT JOIN persons p ON p.id = n.person \
+            "SELECT n.*, p.email AS person_email, p.digest AS person_digest, \
+             p.last_digest AS person_last_digest FROM notices n LEFT JOIN persons p ON p.id = n.person \
              WHERE n.mail_state = 'pending' AND (n.mail_next_ms IS NULL OR n.mail_next_ms <= $1) \
              ORDER BY n.created_at_ms, n.id LIMIT $2",
         )
@@ -288,6 +289,8 @@ impl Store {
                     },
                     email: r.try_get("person_email")?,
                     attempts: r.try_get("mail_attempts")?,
+                    digest: r.try_get::<Option<i64>, _>("person_digest")?.unwrap_or(0) != 0,
+                    last_digest: r.try_get("person_last_digest")?,
                 })
             })
             .collect()
@@ -316,6 +319,40 @@ impl Store {
         .bind(ms(at))
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// A person's choice between each notice at once and one daily digest (`None`: they never
+    /// logged in, so nothing to change).
+    pub async fn set_digest(&self, person: &str, digest: bool) -> Result<bool> {
+        let r = sqlx::query("UPDATE persons SET digest = $2 WHERE id = $1")
+            .bind(person)
+            .bind(i64::from(digest))
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Whether a person chose the daily digest.
+    pub async fn digest_of(&self, person: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT digest FROM persons WHERE id = $1")
+            .bind(person)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("digest"))
+            .transpose()?
+            .unwrap_or(0)
+            != 0)
+    }
+
+    /// The Dutch day a person's digest went out.
+    pub async fn digest_sent(&self, person: &str, day: &str) -> Result<()> {
+        sqlx::query("UPDATE persons SET last_digest = $2 WHERE id = $1")
+            .bind(person)
+            .bind(day)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -136,6 +136,9 @@ pub struct MailDue {
     pub notice: InboxRow,
     pub email: Option<String>,
     pub attempts: i64,
+    /// The person chose one daily digest; and the Dutch day of their last one.
+    pub digest: bool,
+    pub last_digest: Option<String>,
 }
 
 /// A private note on a stream: stays on this node.

@@ -96,6 +96,43 @@ pub fn compose(
     (subject, body)
 }
 
+/// One mail of several notices (the daily digest): a line each, the link to the inbox.
+pub fn compose_digest(
+    notices: &[&doorbraak_store::InboxRow],
+    org: &str,
+    base_url: &str,
+    now: Timestamp,
+) -> (String, String) {
+    let subject = format!(
+        "Doorbraak: {} {} voor u",
+        notices.len(),
+        if notices.len() == 1 {
+            "melding"
+        } else {
+            "meldingen"
+        }
+    );
+    let mut body = String::from("Uw dagelijkse overzicht van wat op u wacht:\n\n");
+    for n in notices {
+        let label = Reason::from_code(&n.reason).map_or("Er wacht iets op u", |r| r.label_nl());
+        body.push_str(&format!("- {label} ({})", item_word(&n.stream_kind)));
+        if let Some(d) = n.deadline {
+            body.push_str(&format!(
+                ", termijn {} ({})",
+                crate::time::moment(d, crate::lang::Lang::Nl),
+                crate::time::countdown(d, now, crate::lang::Lang::Nl)
+            ));
+        }
+        body.push('\n');
+    }
+    body.push_str(&format!(
+        "\nBekijk ze in Doorbraak: {base_url}/meldingen\n\n\
+         Dit bericht noemt bewust geen gegevens over de casus of het gezin.\n\
+         {org}\n"
+    ));
+    (subject, body)
+}
+
 /// The wait before attempt `attempts + 1`: 30 s doubling, at most an hour.
 fn backoff(attempts: i64) -> jiff::SignedDuration {
     let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
@@ -111,6 +148,69 @@ impl Node {
             && hour < i8::try_from(m.until_hour).unwrap_or(24)
     }
 
+    /// Build a mail and hand it to the transport.
+    async fn deliver(
+        &self,
+        transport: &Transport,
+        cfg: &MailSection,
+        to: &str,
+        subject: String,
+        body: String,
+        message_id: &str,
+    ) -> Result<(), String> {
+        let from: Mailbox = cfg.from.parse().map_err(|e| format!("from: {e}"))?;
+        let to: Mailbox = to.parse().map_err(|e| format!("to: {e}"))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<{message_id}@doorbraak.{}>", self.oin())))
+            .header(ContentType::TEXT_PLAIN)
+            .header(header::ContentTransferEncoding::QuotedPrintable)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        transport.send(message).await
+    }
+
+    /// Record what became of the mail of these notices; true when it was sent.
+    async fn mailed(
+        &self,
+        rows: &[&doorbraak_store::MailDue],
+        result: Result<(), String>,
+        now: Timestamp,
+    ) -> Result<bool, NodeError> {
+        match result {
+            Ok(()) => {
+                for d in rows {
+                    self.store
+                        .mail_outcome(&d.notice.id.to_string(), "sent", None, None, now)
+                        .await?;
+                }
+                self.metrics.mails_sent.inc();
+                Ok(true)
+            }
+            Err(e) => {
+                self.metrics.mail_failures.inc();
+                tracing::warn!(error = %e, "a notification mail was not sent");
+                for d in rows {
+                    let attempts = d.attempts + 1;
+                    let (state, next) = if attempts >= MAX_ATTEMPTS {
+                        ("failed", None)
+                    } else {
+                        (
+                            "pending",
+                            Some(now.checked_add(backoff(attempts)).unwrap_or(now)),
+                        )
+                    };
+                    self.store
+                        .mail_outcome(&d.notice.id.to_string(), state, Some(&e), next, now)
+                        .await?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
     /// One pass of the mail sender: the notices that are due, sent; a failure waits (backoff)
     /// and is tried again, up to [`MAX_ATTEMPTS`]. Returns how many were sent.
     pub async fn send_mails(&self) -> Result<usize, NodeError> {
@@ -120,6 +220,10 @@ impl Node {
         let now = self.now();
         let due = self.store.mail_due(now, 100).await?;
         let mut sent = 0;
+        let mut digests: std::collections::BTreeMap<
+            String,
+            Vec<(doorbraak_store::MailDue, String)>,
+        > = std::collections::BTreeMap::new();
         for d in due {
             let id = d.notice.id.to_string();
             let at_once = Reason::from_code(&d.notice.reason).is_some_and(|r| r.always_at_once());
@@ -140,52 +244,43 @@ impl Node {
                     .await?;
                 continue;
             };
+            if d.digest && !at_once {
+                let to = to.to_owned();
+                digests
+                    .entry(d.notice.person.clone())
+                    .or_default()
+                    .push((d, to));
+                continue;
+            }
             let (subject, body) = compose(&d.notice, &self.settings.name, &cfg.base_url, now);
-            let message = (|| -> Result<Message, String> {
-                let from: Mailbox = cfg.from.parse().map_err(|e| format!("from: {e}"))?;
-                let to: Mailbox = to.parse().map_err(|e| format!("to: {e}"))?;
-                Message::builder()
-                    .from(from)
-                    .to(to)
-                    .subject(subject)
-                    .message_id(Some(format!("<{id}@doorbraak.{}>", self.oin())))
-                    .header(ContentType::TEXT_PLAIN)
-                    .header(header::ContentTransferEncoding::QuotedPrintable)
-                    .body(body)
-                    .map_err(|e| e.to_string())
-            })();
-            let message = match message {
-                Ok(m) => m,
-                Err(e) => {
-                    self.store
-                        .mail_outcome(&id, "failed", Some(&e), None, now)
-                        .await?;
-                    continue;
-                }
-            };
-            match transport.send(message).await {
-                Ok(()) => {
-                    self.store
-                        .mail_outcome(&id, "sent", None, None, now)
-                        .await?;
-                    self.metrics.mails_sent.inc();
-                    sent += 1;
-                }
-                Err(e) => {
-                    self.metrics.mail_failures.inc();
-                    tracing::warn!(error = %e, notice = %id, "a notification mail was not sent");
-                    let attempts = d.attempts + 1;
-                    if attempts >= MAX_ATTEMPTS {
-                        self.store
-                            .mail_outcome(&id, "failed", Some(&e), None, now)
-                            .await?;
-                    } else {
-                        let next = now.checked_add(backoff(attempts)).unwrap_or(now);
-                        self.store
-                            .mail_outcome(&id, "pending", Some(&e), Some(next), now)
-                            .await?;
-                    }
-                }
+            let result = self.deliver(transport, cfg, to, subject, body, &id).await;
+            if self.mailed(&[&d], result, now).await? {
+                sent += 1;
+            }
+        }
+        // who chose one daily digest: one mail of everything that waited, once a working day
+        let today = crate::time::date(now).to_string();
+        let digest_time = doorbraak_model::calendar::is_working_day(crate::time::date(now))
+            && crate::time::hour(now) >= i8::try_from(cfg.digest_hour).unwrap_or(8);
+        for (person, rows) in digests {
+            let already = rows
+                .first()
+                .is_some_and(|(d, _)| d.last_digest.as_deref() == Some(today.as_str()));
+            if !digest_time || already {
+                continue;
+            }
+            let to = rows.first().map(|(_, t)| t.clone()).unwrap_or_default();
+            let notices: Vec<&doorbraak_store::InboxRow> =
+                rows.iter().map(|(d, _)| &d.notice).collect();
+            let (subject, body) = compose_digest(&notices, &self.settings.name, &cfg.base_url, now);
+            let message_id = format!("digest-{person}-{today}");
+            let result = self
+                .deliver(transport, cfg, &to, subject, body, &message_id)
+                .await;
+            let all: Vec<&doorbraak_store::MailDue> = rows.iter().map(|(d, _)| d).collect();
+            if self.mailed(&all, result, now).await? {
+                self.store.digest_sent(&person, &today).await?;
+                sent += 1;
             }
         }
         let queued = self

@@ -119,6 +119,9 @@ pub struct MailSection {
     pub from_hour: u8,
     #[serde(default = "d18")]
     pub until_hour: u8,
+    /// The hour (Dutch time, on working days) of the daily digest for who chose one.
+    #[serde(default = "d8")]
+    pub digest_hour: u8,
 }
 
 fn d587() -> u16 {

@@ -132,6 +132,9 @@ impl NodeConfig {
                         "must come after from_hour, at most 24".into(),
                     ));
                 }
+                if m.digest_hour > 23 {
+                    return Err(invalid(&key("digest_hour"), "0 to 23".into()));
+                }
                 if m.timeout_secs == 0 || m.timeout_secs > 300 {
                     return Err(invalid(&key("timeout_secs"), "1 to 300 seconds".into()));
                 }

@@ -26,3 +26,15 @@ pub async fn open(node: &Node, u: &User, id: &str) -> Result<Option<(String, Str
     let id = super::stream_id(id)?;
     Ok(node.store.read_inbox(&u.id, &id, node.now()).await?)
 }
+
+/// This person's choice: each notification mailed at once, or one daily digest (overdue items
+/// are always sent at once). The change is logged.
+pub async fn set_digest(node: &Node, u: &User, digest: bool) -> Result<(), NodeError> {
+    node.store.set_digest(&u.id, digest).await?;
+    node.log_change(u, "notification_preference", &u.id).await
+}
+
+/// Whether this person chose the daily digest.
+pub async fn digest(node: &Node, u: &User) -> Result<bool, NodeError> {
+    Ok(node.store.digest_of(&u.id).await?)
+}

@@ -45,8 +45,28 @@ pub(super) async fn inbox(
         Ok(r) => r,
         Err(e) => return failed(&site, &ctx, e),
     };
+    let digest = match ops::inbox::digest(&site.node, &user).await {
+        Ok(d) => d,
+        Err(e) => return failed(&site, &ctx, e),
+    };
+    let mailed = site.node.settings.mail.is_some();
     let now = site.node.now();
     let content = html! {
+        @if mailed {
+            details.actie #voorkeur {
+                summary { (ctx.t("Mijn meldingen per e-mail: ", "My notification mails: ")) @if digest { (ctx.t("één overzicht per dag", "one digest a day")) } @else { (ctx.t("direct", "at once")) } }
+                form method="post" action="/meldingen/voorkeur" {
+                    (ctx.csrf_field())
+                    fieldset {
+                        legend { (ctx.t("Hoe wilt u meldingen per e-mail krijgen?", "How do you want notification mails?")) }
+                        div.keuze { input type="radio" name="wijze" id="wijze-direct" value="direct" checked[!digest]; label for="wijze-direct" { (ctx.t("direct, elke melding apart", "at once, each on its own")) } }
+                        div.keuze { input type="radio" name="wijze" id="wijze-dagelijks" value="dagelijks" checked[digest]; label for="wijze-dagelijks" { (ctx.t("één overzicht per werkdag", "one digest per working day")) } }
+                    }
+                    p.hint { (ctx.t("Een verstreken termijn krijgt u altijd direct.", "A passed deadline always comes at once.")) }
+                    button.utrecht-button--primary-action #voorkeur-opslaan type="submit" { (ctx.t("Opslaan", "Save")) }
+                }
+            }
+        }
         p.hint #ongelezen {
             (unread) " " (ctx.t("ongelezen", "unread")) ". "
             (ctx.t("Wat op u wacht, van uw eigen organisatie; een melding opent het onderwerp en telt dan als gelezen.", "What waits for you, from your own organisation; a notification opens its item and then counts as read."))
@@ -96,4 +116,45 @@ pub(super) async fn open_notice(State(site): Web, a: Authed, Path(id): Path<Stri
         ),
         Err(e) => failed(&site, &ctx, e),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PreferenceForm {
+    #[serde(default)]
+    pub wijze: String,
+}
+
+/// Save the choice between mails at once and a daily digest.
+pub(super) async fn preference(
+    State(site): Web,
+    a: Authed,
+    WebForm(f): WebForm<PreferenceForm>,
+) -> Response {
+    let Authed { ctx, user } = a;
+    let r = match f.wijze.as_str() {
+        "direct" => Ok(false),
+        "dagelijks" => Ok(true),
+        "" => Err(ApiError::from(RuleViolation::MissingField {
+            field: "wijze",
+        })),
+        _ => Err(ApiError::from(RuleViolation::InvalidField {
+            field: "wijze",
+            reason: "not one of the offered choices",
+        })),
+    };
+    let r = match r {
+        Ok(d) => ops::inbox::set_digest(&site.node, &user, d)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    after_command(
+        Some("voorkeur"),
+        &site,
+        &ctx,
+        "/meldingen",
+        r,
+        "Voorkeur opgeslagen",
+        "Preference saved",
+    )
 }

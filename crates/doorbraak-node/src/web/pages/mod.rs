@@ -52,7 +52,7 @@ use cases::*;
 use escalation_actions::*;
 use escalations::*;
 use home::*;
-use inbox::{inbox as inbox_page, open_notice};
+use inbox::{inbox as inbox_page, open_notice, preference};
 use kwesties::*;
 use login::*;
 use meetings::*;
@@ -94,6 +94,7 @@ pub fn routes() -> Router<Arc<Site>> {
         .route("/overleggen/{id}/afdruk", get(minutes_print))
         .route("/overleggen/{id}/aanvullingen", post(minutes_addendum))
         .route("/meldingen", get(inbox_page))
+        .route("/meldingen/voorkeur", post(preference))
         .route("/meldingen/{id}", get(open_notice))
         .route("/team", get(team))
         .route("/sturing", get(stagnation))
