@@ -141,6 +141,14 @@ async fn node_with_mail() -> (std::sync::Arc<doorbraak_node::Node>, PathBuf, u16
     (node, dir, port)
 }
 
+/// The development clock on to the next working day.
+async fn next_working_day(node: &doorbraak_node::Node) {
+    let days = working_day_from(node, node.clock_offset_days() + 1);
+    ops::admin::set_clock(node, &person("beheer", Role::Admin), days)
+        .await
+        .unwrap();
+}
+
 fn raise_request(obstacle: &str) -> ops::kwesties::RaiseKwestieRequest {
     ops::kwesties::RaiseKwestieRequest {
         case_ref: None,
@@ -202,13 +210,7 @@ async fn who_chose_the_daily_digest_gets_one_mail_a_day_of_everything_that_waite
         .unwrap();
     assert_eq!(node.send_mails().await.unwrap(), 0, "one digest a day");
     assert_eq!(mails(&smtp.maildir).len(), 1);
-    ops::admin::set_clock(
-        &node,
-        &admin,
-        working_day_from(&node, node.clock_offset_days() + 1),
-    )
-    .await
-    .unwrap();
+    next_working_day(&node).await;
     assert_eq!(node.send_mails().await.unwrap(), 1, "the next working day");
     let got = mails(&smtp.maildir);
     assert!(
@@ -264,13 +266,7 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
         0,
         "not before its backoff"
     );
-    ops::admin::set_clock(
-        &node,
-        &admin,
-        working_day_from(&node, node.clock_offset_days() + 1),
-    )
-    .await
-    .unwrap();
+    next_working_day(&node).await;
     assert_eq!(node.send_mails().await.unwrap(), 1);
     assert_eq!(node.send_mails().await.unwrap(), 0, "nothing twice");
     let got = mails(&smtp.maildir);
