@@ -291,3 +291,68 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
     let (frank, _) = node.store.inbox("frank", 10, 0).await.unwrap();
     assert_eq!(frank.len(), 1);
 }
+
+/// Days ahead to the first Dutch public holiday on a weekday, at least `ahead` days on.
+fn holiday_from(node: &doorbraak_node::Node, ahead: i64) -> i64 {
+    let base = node.now().as_second() - node.clock_offset_days() * 86_400;
+    (ahead..ahead + 800)
+        .find(|d| {
+            let t = jiff::Timestamp::from_second(base + d * 86_400).unwrap();
+            let day = doorbraak_node::time::date(t);
+            doorbraak_model::calendar::is_public_holiday(day)
+                && !matches!(
+                    day.weekday(),
+                    jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+                )
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn on_a_dutch_public_holiday_only_a_passed_deadline_is_mailed() {
+    if !smtp_available() {
+        return;
+    }
+    let (node, dir, port) = node_with_mail().await;
+    let smtp = start_smtp(port, &dir).await;
+    ops::admin::logged_in(
+        &node,
+        &person("eva", Role::TeamManager),
+        ops::admin::LoginSource::Oidc,
+        Some("eva@lokaal-team.example"),
+    )
+    .await
+    .unwrap();
+    // a kwestie raised today (its mail not sent yet) is overdue by a holiday a month on
+    ops::kwesties::raise(
+        &node,
+        &person("anna", Role::Professional),
+        raise_request("MARKER-7Q: feestdag"),
+        None,
+    )
+    .await
+    .unwrap();
+    let holiday = holiday_from(&node, 30);
+    ops::admin::set_clock(&node, &person("beheer", Role::Admin), holiday)
+        .await
+        .unwrap();
+    assert_eq!(node.sweep().await.unwrap(), 1, "the kwestie is overdue");
+    // on the holiday the passed deadline is mailed at once; the pick-up waits
+    assert_eq!(node.send_mails().await.unwrap(), 1);
+    let got = mails(&smtp.maildir);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("Subject: Doorbraak: Een termijn is verstreken"),
+        "{}",
+        got[0]
+    );
+    // the next working day the pick-up follows
+    next_working_day(&node).await;
+    assert_eq!(node.send_mails().await.unwrap(), 1);
+    let got = mails(&smtp.maildir);
+    assert!(
+        got.iter()
+            .any(|m| m.contains("Subject: Doorbraak: Er wacht iets op u om op te pakken")),
+        "{got:?}"
+    );
+}
