@@ -124,3 +124,118 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged() {
         );
     }
 }
+
+/// aiosmtpd (Debian's python3-aiosmtpd) on loopback, its mails in a maildir.
+struct Smtp(std::process::Child);
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn maildir_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir.join("new")).map_or(0, |d| d.count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkill_between_the_commit_and_the_mail_sends_it_once_after_the_restart() {
+    let python = "/usr/bin/python3";
+    let available = std::process::Command::new(python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var("DOORBRAAK_REQUIRE_SMTP").as_deref() != Ok("1"),
+            "aiosmtpd is missing: apt-get install python3-aiosmtpd"
+        );
+        return;
+    }
+    let dir = tempdir("mail-crash");
+    let config = write_config(&dir, "");
+    // eva has an address; mail goes to a loopback server at any hour of a working day
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "id = \"eva\"\n",
+        "id = \"eva\"\nemail = \"eva@lokaal-team.example\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let smtp_port = free_port();
+    let base = jiff::Timestamp::now();
+    let working = (0..10i64)
+        .find(|d| {
+            let t = base
+                .checked_add(jiff::SignedDuration::from_hours(24 * d))
+                .unwrap();
+            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
+        })
+        .unwrap()
+        .to_string();
+    let port = smtp_port.to_string();
+    let env = |interval: &'static str| {
+        vec![
+            ("DOORBRAAK__MAIL__HOST", "127.0.0.1".to_owned()),
+            ("DOORBRAAK__MAIL__PORT", port.clone()),
+            ("DOORBRAAK__MAIL__TLS", "none".to_owned()),
+            (
+                "DOORBRAAK__MAIL__FROM",
+                "doorbraak@lokaal-team.example".to_owned(),
+            ),
+            (
+                "DOORBRAAK__MAIL__BASE_URL",
+                "http://127.0.0.1:8080".to_owned(),
+            ),
+            ("DOORBRAAK__MAIL__FROM_HOUR", "0".to_owned()),
+            ("DOORBRAAK__MAIL__UNTIL_HOUR", "24".to_owned()),
+            ("DOORBRAAK__DEV__CLOCK_OFFSET_DAYS", working.clone()),
+            ("DOORBRAAK__SWEEPER__INTERVAL_SECS", interval.to_owned()),
+        ]
+    };
+    // a sweeper that will not come round again: the command commits, the mail is not sent
+    let first = env("3600");
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut node = NodeProc::start(&config, &first);
+    let (status, k) = node.post("/api/v1/kwesties", ANNA, raise_kwestie()).await;
+    assert_eq!(status, 201, "{k}");
+    node.kill(); // SIGKILL
+    // the SMTP server is up, the node comes back with its sweeper every second
+    let maildir = dir.join("maildir");
+    let smtp = Smtp(
+        std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{smtp_port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", smtp_port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let second = env("1");
+    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let node = NodeProc::start(&config, &second);
+    let mut n = 0;
+    for _ in 0..100 {
+        n = maildir_count(&maildir);
+        if n > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(n, 1, "eva's mail arrives after the restart");
+    // several sweeper passes later: still once
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(maildir_count(&maildir), 1, "never twice");
+    drop(node);
+    drop(smtp);
+}
