@@ -737,3 +737,167 @@ async fn the_federation_boundary_refuses_what_it_must() {
     assert_eq!(store.outbox(None).await.unwrap().len(), outbox_before);
     store.close().await;
 }
+
+/// aiosmtpd (Debian's python3-aiosmtpd) on loopback for the federation's mails.
+struct Smtp(std::process::Child);
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The recipients of every mail in `maildir` (its `To:` lines), and all the text.
+fn received(maildir: &std::path::Path) -> (Vec<String>, String) {
+    let mut to = Vec::new();
+    let mut all = String::new();
+    for e in std::fs::read_dir(maildir.join("new"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        to.extend(
+            text.lines()
+                .filter_map(|l| l.strip_prefix("To: "))
+                .map(str::to_owned),
+        );
+        all.push_str(&text);
+    }
+    to.sort();
+    (to, all)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_node_mails_its_own_people_what_waits_for_them_and_nothing_of_the_case() {
+    let python = "/usr/bin/python3";
+    if !std::process::Command::new(python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(
+            std::env::var("DOORBRAAK_REQUIRE_SMTP").as_deref() != Ok("1"),
+            "aiosmtpd is missing: apt-get install python3-aiosmtpd"
+        );
+        return;
+    }
+    let mut fed = Fed::create("mail", &ORGS[..2], &[], &[]);
+    let port = support::free_port();
+    let maildir = fed.dir.join("maildir");
+    let _smtp = Smtp(
+        std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // both nodes mail at any hour of a working day; every person has an address
+    let now = jiff::Timestamp::now();
+    let working = (0..10i64)
+        .find(|d| {
+            let t = now
+                .checked_add(jiff::SignedDuration::from_hours(24 * d))
+                .unwrap();
+            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
+        })
+        .unwrap();
+    for (i, o) in fed.orgs.iter().enumerate() {
+        let mut toml = std::fs::read_to_string(&o.config).unwrap();
+        for (u, _) in support::fed::USERS {
+            let token = format!("token = \"{}\"\n", tok(i, u));
+            toml = toml.replace(
+                &token,
+                &format!("{token}email = \"{}@org{i}.example\"\n", pid(i, u)),
+            );
+        }
+        toml.push_str(&format!(
+            "\n[mail]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"doorbraak@org{i}.example\"\n\
+             base_url = \"http://127.0.0.1:{}\"\nfrom_hour = 0\nuntil_hour = 24\n\n[dev]\nclock_offset_days = {working}\n",
+            o.http
+        ));
+        std::fs::write(&o.config, toml).unwrap();
+    }
+    fed.start_all(2);
+    assert_eq!(
+        post(&fed, 0, "p", "/api/v1/cases", case("LT-MAIL")).await.0,
+        201
+    );
+    let (s, b) = post(
+        &fed,
+        0,
+        "p",
+        "/api/v1/escalations",
+        json!({
+            "case_ref": "LT-MAIL", "situation": "agreements_not_kept", "first_step": "management",
+            "counterparts": [VT], "question": "MARKER-Q9 de wachtlijst van moeder",
+            "needs": "MARKER-Q9", "seeking_youth_help_access": false,
+        }),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].as_str().unwrap().to_owned();
+    // Veilig Thuis's node tells its own team manager and director (the step's pickup roles)
+    let want_vt = vec![
+        format!("{}@org1.example", pid(1, "d")),
+        format!("{}@org1.example", pid(1, "tm")),
+    ];
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = received(&maildir).0;
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(got, want_vt, "only Veilig Thuis's people who pick it up");
+    // its team manager picks it up: the local team's node tells the professional who asked
+    let picked = fed
+        .wait_for(1, "tm", &format!("/api/v1/escalations/{id}"), |s, _| {
+            s == 200
+        })
+        .await;
+    let _ = picked;
+    let (s, b) = post(
+        &fed,
+        1,
+        "tm",
+        &format!("/api/v1/escalations/{id}/pick-up"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let mut all = String::new();
+    for _ in 0..100 {
+        (got, all) = received(&maildir);
+        if got.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut want = want_vt;
+    want.insert(0, format!("{}@org0.example", pid(0, "p")));
+    want.sort();
+    assert_eq!(got, want, "each once, each by their own node");
+    assert!(
+        !all.contains("MARKER") && !all.contains("LT-MAIL"),
+        "no case content"
+    );
+    // and nothing more comes (no duplicates from redelivery)
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(received(&maildir).0.len(), 3);
+}
