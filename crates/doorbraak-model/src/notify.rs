@@ -169,15 +169,23 @@ impl Notify for Escalation {
                 let Some(s) = e.step(*step) else {
                     return Vec::new();
                 };
-                if s.invoked_by.org() == local {
-                    // this organisation asked; the counterpart picks it up
-                    return Vec::new();
+                // who took part in the step before hears of the new one
+                let mut v = e
+                    .steps
+                    .iter()
+                    .rev()
+                    .find(|p| p.step < *step)
+                    .map(|p| taking_part(e, p.step, local, actor))
+                    .unwrap_or_default();
+                if s.invoked_by.org() != local {
+                    // the counterpart picks it up (the organisation that asked does not)
+                    v.push(Notice::new(
+                        Reason::PickUp,
+                        Audience::Roles(step.pickup_roles()),
+                        Some(s.pickup_deadline),
+                    ));
                 }
-                vec![Notice::new(
-                    Reason::PickUp,
-                    Audience::Roles(step.pickup_roles()),
-                    Some(s.pickup_deadline),
-                )]
+                v
             }
             E::StepOverdue { step, deadline } => {
                 let Some(s) = e.step(*step) else {
@@ -522,6 +530,45 @@ mod tests {
             LT,
         );
         assert!(at_lt.is_empty(), "her own change: {at_lt:?}");
+    }
+
+    #[test]
+    fn who_took_part_in_a_step_hears_of_the_next_one() {
+        let (e, _) = opened(LT);
+        let vera = Actor::person("vera", Role::TeamManager, oin(VT));
+        let now = t("2026-12-02T09:00:00Z");
+        let (e, _) = run(&e, &EscalationCommand::PickUp, &vera, now, LT);
+        let outcome = EscalationCommand::RecordOutcome {
+            outcome: crate::escalation::StepOutcome::Unresolved {
+                summary: "niet genoeg".into(),
+            },
+        };
+        let (e, _) = run(&e, &outcome, &vera, now, LT);
+        let eva = Actor::person("eva", Role::TeamManager, oin(LT));
+        let step3 = EscalationCommand::InvokeStep {
+            step: Step::Administrative,
+            participants: vec![Participant {
+                person: PersonId::new("joost".to_owned()),
+                name: "Joost".into(),
+                role: Role::CivilServant,
+                org: oin(LT),
+            }],
+            joining: vec![],
+            reason: "beleid schiet tekort".into(),
+        };
+        let (_, at_lt) = run(&e, &step3, &eva, now, LT);
+        assert!(
+            at_lt.contains(&Notice::new(
+                Reason::Changed,
+                Audience::Person(PersonId::new("anna".to_owned())),
+                None
+            )),
+            "anna asked at step 2: {at_lt:?}"
+        );
+        assert!(
+            at_lt.iter().all(|n| n.reason != Reason::PickUp),
+            "the local team asked for step 3 itself"
+        );
     }
 
     #[test]

@@ -323,6 +323,36 @@ mod tests {
         assert!(body.contains(&format!("https://vt.example/meldingen/{}", n.id)));
         assert!(!body.contains("LT-2026-0200"), "no case reference: {body}");
         assert_eq!(backoff(1), jiff::SignedDuration::from_secs(60));
+        // every kind of notice, on every kind of item, alone and in a digest: the case
+        // reference (the only thing of the case a notice row knows, from its projection, for
+        // the app) never reaches a mail, nor a BSN-shaped number
+        let mut rows = Vec::new();
+        for reason in Reason::ALL {
+            for kind in ["escalation", "kwestie", "minutes", "recommendation"] {
+                rows.push(doorbraak_store::InboxRow {
+                    reason: reason.code().into(),
+                    stream_kind: kind.into(),
+                    case_ref: Some("MARKER-123456782".into()),
+                    ..n.clone()
+                });
+            }
+        }
+        for r in &rows {
+            let (subject, body) = compose(r, "Org", "https://x.example", now);
+            let mail = format!("{subject}\n{body}");
+            assert!(
+                !mail.contains("MARKER") && !mail.contains("123456782"),
+                "{mail}"
+            );
+            assert!(mail.contains("/meldingen/"), "{mail}");
+        }
+        let all: Vec<&doorbraak_store::InboxRow> = rows.iter().collect();
+        let (subject, body) = compose_digest(&all, "Org", "https://x.example", now);
+        assert_eq!(
+            subject,
+            format!("Doorbraak: {} meldingen voor u", rows.len())
+        );
+        assert!(!body.contains("MARKER") && !body.contains("123456782"));
         assert_eq!(backoff(20), jiff::SignedDuration::from_secs(3600));
     }
 }
