@@ -229,7 +229,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
              [tls]\nca = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\ncrl = \"{crl}\"\n\n\
              [directory]\nmanifest = \"{manifest}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
              [web]\ndev_login = true\n\n[web.theme]\nlogo = \"logo.svg\"\nprimary = \"{colour}\"\nlink = \"{colour}\"\n\n\
-             [mail]\nfile_dir = \"mail\"\nfrom = \"doorbraak@{slug}.example\"\nbase_url = \"http://127.0.0.1:{http}\"\n\n\
+             [mail]\nfile_dir = \"mail\"\nfrom = \"doorbraak@{slug}.example\"\nbase_url = \"http://127.0.0.1:{http}\"\nfrom_hour = 0\nuntil_hour = 24\n\n\
              [dev]\nclock_adjustable = true\n",
             oin = org.oin,
             name = org.name,
