@@ -738,16 +738,6 @@ async fn the_federation_boundary_refuses_what_it_must() {
     store.close().await;
 }
 
-/// aiosmtpd (Debian's python3-aiosmtpd) on loopback for the federation's mails.
-struct Smtp(std::process::Child);
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The recipients of every mail in `maildir` (its `To:` lines), and all the text.
 fn received(maildir: &std::path::Path) -> (Vec<String>, String) {
     let mut to = Vec::new();
@@ -771,51 +761,15 @@ fn received(maildir: &std::path::Path) -> (Vec<String>, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_node_mails_its_own_people_what_waits_for_them_and_nothing_of_the_case() {
-    let python = "/usr/bin/python3";
-    if !std::process::Command::new(python)
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        assert!(
-            std::env::var("DOORBRAAK_REQUIRE_SMTP").as_deref() != Ok("1"),
-            "aiosmtpd is missing: apt-get install python3-aiosmtpd"
-        );
+    if !support::smtp::available() {
         return;
     }
     let mut fed = Fed::create("mail", &ORGS[..2], &[], &[]);
     let port = support::free_port();
     let maildir = fed.dir.join("maildir");
-    let _smtp = Smtp(
-        std::process::Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let _smtp = support::smtp::start(port, &maildir).await;
     // both nodes mail at any hour of a working day; every person has an address
-    let now = jiff::Timestamp::now();
-    let working = (0..10i64)
-        .find(|d| {
-            let t = now
-                .checked_add(jiff::SignedDuration::from_hours(24 * d))
-                .unwrap();
-            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
-        })
-        .unwrap();
+    let working = support::smtp::working_day_offset();
     for (i, o) in fed.orgs.iter().enumerate() {
         let mut toml = std::fs::read_to_string(&o.config).unwrap();
         for (u, _) in support::fed::USERS {

@@ -125,32 +125,13 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged() {
     }
 }
 
-/// aiosmtpd (Debian's python3-aiosmtpd) on loopback, its mails in a maildir.
-struct Smtp(std::process::Child);
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn maildir_count(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir.join("new")).map_or(0, |d| d.count())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkill_between_the_commit_and_the_mail_sends_it_once_after_the_restart() {
-    let python = "/usr/bin/python3";
-    let available = std::process::Command::new(python)
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var("DOORBRAAK_REQUIRE_SMTP").as_deref() != Ok("1"),
-            "aiosmtpd is missing: apt-get install python3-aiosmtpd"
-        );
+    if !smtp::available() {
         return;
     }
     let dir = tempdir("mail-crash");
@@ -162,16 +143,7 @@ async fn a_sigkill_between_the_commit_and_the_mail_sends_it_once_after_the_resta
     );
     std::fs::write(&config, text).unwrap();
     let smtp_port = free_port();
-    let base = jiff::Timestamp::now();
-    let working = (0..10i64)
-        .find(|d| {
-            let t = base
-                .checked_add(jiff::SignedDuration::from_hours(24 * d))
-                .unwrap();
-            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
-        })
-        .unwrap()
-        .to_string();
+    let working = smtp::working_day_offset().to_string();
     let port = smtp_port.to_string();
     let env = |interval: &'static str| {
         vec![
@@ -201,26 +173,7 @@ async fn a_sigkill_between_the_commit_and_the_mail_sends_it_once_after_the_resta
     node.kill(); // SIGKILL
     // the SMTP server is up, the node comes back with its sweeper every second
     let maildir = dir.join("maildir");
-    let smtp = Smtp(
-        std::process::Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{smtp_port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", smtp_port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let smtp = smtp::start(smtp_port, &maildir).await;
     let second = env("1");
     let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let node = NodeProc::start(&config, &second);

@@ -5,38 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use doorbraak_model::Role;
 use doorbraak_model::kwestie::{Consulted, KwestieRoute, Preparation};
 use doorbraak_node::ops;
 
-struct Smtp {
-    child: Child,
-    maildir: PathBuf,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-const PYTHON: &str = "/usr/bin/python3";
-
-fn smtp_available() -> bool {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok || std::env::var("DOORBRAAK_REQUIRE_SMTP").as_deref() != Ok("1"),
-        "aiosmtpd is missing: apt-get install python3-aiosmtpd"
-    );
-    ok
-}
+#[path = "../../../tests/support/smtp.rs"]
+#[allow(dead_code)]
+mod smtp;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -44,32 +20,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// aiosmtpd on `port`, its mails in a maildir; returns once it listens.
-async fn start_smtp(port: u16, dir: &Path) -> Smtp {
-    let maildir = dir.join("maildir");
-    let mut child = Command::new(PYTHON)
-        .args(["-m", "aiosmtpd", "-n", "-l"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Smtp { child, maildir };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("aiosmtpd did not start on port {port}");
 }
 
 fn mails(maildir: &Path) -> Vec<String> {
@@ -170,11 +120,11 @@ fn raise_request(obstacle: &str) -> ops::kwesties::RaiseKwestieRequest {
 
 #[tokio::test]
 async fn who_chose_the_daily_digest_gets_one_mail_a_day_of_everything_that_waited() {
-    if !smtp_available() {
+    if !smtp::available() {
         return;
     }
     let (node, dir, port) = node_with_mail().await;
-    let smtp = start_smtp(port, &dir).await;
+    let smtp = smtp::start(port, &dir.join("maildir")).await;
     let admin = person("beheer", Role::Admin);
     ops::admin::set_clock(&node, &admin, working_day_from(&node, 0))
         .await
@@ -222,7 +172,7 @@ async fn who_chose_the_daily_digest_gets_one_mail_a_day_of_everything_that_waite
 
 #[tokio::test]
 async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after_an_outage() {
-    if !smtp_available() {
+    if !smtp::available() {
         return;
     }
     let (node, dir, port) = node_with_mail().await;
@@ -260,7 +210,7 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
             .contains("notification_mail_failures_total 1")
     );
     // it starts; the next attempt (after its backoff) delivers, once
-    let smtp = start_smtp(port, &dir).await;
+    let smtp = smtp::start(port, &dir.join("maildir")).await;
     assert_eq!(
         node.send_mails().await.unwrap(),
         0,
@@ -310,11 +260,11 @@ fn holiday_from(node: &doorbraak_node::Node, ahead: i64) -> i64 {
 
 #[tokio::test]
 async fn on_a_dutch_public_holiday_only_a_passed_deadline_is_mailed() {
-    if !smtp_available() {
+    if !smtp::available() {
         return;
     }
     let (node, dir, port) = node_with_mail().await;
-    let smtp = start_smtp(port, &dir).await;
+    let smtp = smtp::start(port, &dir.join("maildir")).await;
     ops::admin::logged_in(
         &node,
         &person("eva", Role::TeamManager),
