@@ -83,6 +83,7 @@ impl Fed {
                 } else {
                     vec![]
                 },
+                person_roles: Vec::new(),
             });
             fed_orgs.push(FedOrg {
                 oin,
@@ -160,6 +161,24 @@ impl Fed {
             pki,
             orgs: fed_orgs,
         }
+    }
+
+    /// Change the signed directory (re-signed, a new issue time); nodes read it on reload.
+    #[allow(dead_code)]
+    pub fn edit_directory(
+        &self,
+        edit: impl FnOnce(&mut doorbraak_federation::directory::Manifest),
+    ) {
+        let path = self.dir.join("directory.json");
+        let signed: doorbraak_federation::directory::SignedManifest =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut manifest = signed.manifest;
+        edit(&mut manifest);
+        manifest.issued_at = jiff::Timestamp::now();
+        let signed =
+            doorbraak_federation::directory::sign(manifest, &self.pki.ca_keypair().unwrap())
+                .unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&signed).unwrap()).unwrap();
     }
 
     pub fn start(&mut self, i: usize) {

@@ -223,6 +223,7 @@ async fn pair(pki: &PkiDir, dir: &Path) -> anyhow::Result<Pair> {
             endpoint: format!("127.0.0.1:{grpc}"),
             fingerprint: doorbraak_federation::identity::fingerprint(&pem_to_der(&pem)?),
             roles: vec![],
+            person_roles: Vec::new(),
         });
     }
     let manifest = dir.join("directory.json");

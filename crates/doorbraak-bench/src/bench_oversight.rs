@@ -139,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
             endpoint: addr.to_string(),
             fingerprint: doorbraak_federation::identity::fingerprint(&pem_to_der(&pem)?),
             roles: vec![],
+            person_roles: Vec::new(),
         });
     }
     let pem = std::fs::read_to_string(pki.node_cert(gem))?;
@@ -150,6 +151,7 @@ async fn main() -> anyhow::Result<()> {
         endpoint: "127.0.0.1:1".into(),
         fingerprint: doorbraak_federation::identity::fingerprint(&pem_to_der(&pem)?),
         roles: vec!["oversight:bench".into()],
+        person_roles: Vec::new(),
     });
     let manifest = dir.join("directory.json");
     let signed = sign(

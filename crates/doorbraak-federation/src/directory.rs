@@ -26,6 +26,10 @@ pub struct Member {
     /// Directory roles, e.g. `oversight:utrecht` (may see the region's aggregates).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The roles this member may name its people in when it forwards their commands; empty:
+    /// every role that exists at its kind of organisation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub person_roles: Vec<doorbraak_model::Role>,
 }
 
 /// The signed part of the manifest.

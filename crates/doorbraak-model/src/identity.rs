@@ -99,6 +99,16 @@ impl OrgKind {
             OrgKind::CareProvider => "zorgaanbieder",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            OrgKind::Municipality => "municipality",
+            OrgKind::LocalTeam => "local team",
+            OrgKind::VeiligThuis => "Veilig Thuis",
+            OrgKind::CertifiedInstitution => "certified institution",
+            OrgKind::CareProvider => "care provider",
+        }
+    }
 }
 
 /// An organisation as named in a command: its OIN and its kind (from the directory).
@@ -203,6 +213,31 @@ impl Role {
             Role::Admin => "administrator",
         }
     }
+}
+
+impl Role {
+    /// Does this role exist at this kind of organisation? DOMAIN.md: "A role exists only where
+    /// it fits the organisation: an alderman only at a municipality."
+    pub fn exists_at(self, kind: OrgKind) -> bool {
+        self != Role::Alderman || kind == OrgKind::Municipality
+    }
+}
+
+/// May a member of kind `kind` name one of its people in `role`? The home trusts the sending
+/// node for who its person is, but not beyond what that kind of organisation has; the directory
+/// may narrow it further (`narrowed` empty: every role that exists at the kind).
+pub fn check_claimed_role(
+    role: Role,
+    kind: OrgKind,
+    narrowed: &[Role],
+) -> Result<(), RuleViolation> {
+    if !role.exists_at(kind) {
+        return Err(RuleViolation::RoleNotAtOrgKind { role, kind });
+    }
+    if !narrowed.is_empty() && !narrowed.contains(&role) {
+        return Err(RuleViolation::RoleNotInDirectory { role });
+    }
+    Ok(())
 }
 
 impl FromStr for Role {
@@ -341,6 +376,40 @@ impl fmt::Display for CaseRef {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_role_is_claimed_only_where_it_exists_and_the_directory_allows_it() {
+        use crate::RuleViolation as V;
+        assert_eq!(
+            check_claimed_role(Role::Alderman, OrgKind::Municipality, &[]),
+            Ok(())
+        );
+        assert_eq!(
+            check_claimed_role(Role::Alderman, OrgKind::CertifiedInstitution, &[]),
+            Err(V::RoleNotAtOrgKind {
+                role: Role::Alderman,
+                kind: OrgKind::CertifiedInstitution
+            })
+        );
+        for kind in OrgKind::ALL {
+            assert_eq!(check_claimed_role(Role::Director, kind, &[]), Ok(()));
+        }
+        let narrowed = [Role::Professional, Role::TeamManager];
+        assert_eq!(
+            check_claimed_role(Role::TeamManager, OrgKind::CareProvider, &narrowed),
+            Ok(())
+        );
+        let refused = check_claimed_role(Role::Director, OrgKind::CareProvider, &narrowed);
+        assert_eq!(
+            refused,
+            Err(V::RoleNotInDirectory {
+                role: Role::Director
+            })
+        );
+        let v = refused.err().unwrap_or_else(|| panic!("refused"));
+        assert_eq!(v.rule(), "access.role_not_in_directory");
+        assert!(v.message_nl().contains("directeur"), "{}", v.message_nl());
+    }
     use super::*;
 
     #[test]

@@ -45,7 +45,7 @@ pub use escalation::{
     Participant, Situation, Step, StepOutcome, StepRecord,
 };
 pub use event::{Aggregate, EVENT_VERSION, Event, ReplayError, StoredEvent, replay};
-pub use identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role};
+pub use identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role, check_claimed_role};
 pub use kwestie::{Kwestie, KwestieCategory, KwestieCommand, KwestieEvent, KwestieId};
 pub use learning::{
     Bottleneck, BottleneckClassification, Recommendation, RecommendationCommand,

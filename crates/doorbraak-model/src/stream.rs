@@ -94,6 +94,44 @@ pub trait Streamed: crate::Aggregate {
     fn involves(&self, _person: &crate::PersonId, _org: &Oin) -> bool {
         false
     }
+    /// The kind of a party organisation, where the stream records it.
+    fn org_kind(&self, _org: &Oin) -> Option<crate::OrgKind> {
+        None
+    }
+
+    /// What a party checks of every event it receives from the stream's `home` before it
+    /// stores it, with the state `after` the event. The home decided the event
+    /// under these rules; a receiver never relies on that:
+    /// - who acted is the home, or a party before the event (a creation is the home's): nobody
+    ///   attributes an event to an organisation outside the stream (`federation.actor_not_a_party`);
+    ///   the node itself (the deadline sweeper) acts only at the home;
+    /// - a person acts in a role that exists at their kind of organisation
+    ///   (`access.role_not_at_org_kind`);
+    /// - no free text holds a BSN-shaped number (`privacy.no_bsn`).
+    ///
+    /// `parties_before` are the stream's parties before the event (`None`: it creates the
+    /// stream).
+    fn check_received(
+        parties_before: Option<&[Oin]>,
+        after: &Self,
+        event: &crate::Event<Self::Body>,
+        home: &Oin,
+    ) -> Result<(), crate::RuleViolation> {
+        let by = event.by.org();
+        let may_act = by == home
+            || (matches!(event.by, crate::Actor::Person { .. })
+                && parties_before.is_some_and(|p| p.contains(by)));
+        if !may_act {
+            return Err(crate::RuleViolation::ActorNotAParty);
+        }
+        if let crate::Actor::Person { role, .. } = &event.by
+            && let Some(kind) = after.org_kind(by)
+            && !role.exists_at(kind)
+        {
+            return Err(crate::RuleViolation::RoleNotAtOrgKind { role: *role, kind });
+        }
+        crate::privacy::check_free_text(Self::free_text(&event.body))
+    }
 }
 
 impl Streamed for crate::Escalation {
@@ -115,6 +153,10 @@ impl Streamed for crate::Escalation {
 
     fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
         body.free_text()
+    }
+
+    fn org_kind(&self, org: &Oin) -> Option<crate::OrgKind> {
+        crate::Escalation::org_kind(self, org)
     }
 
     fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
@@ -278,5 +320,145 @@ mod tests {
         assert!("case".parse::<StreamKind>().is_err());
         assert!(StreamKind::Escalation.is_shared());
         assert!(!StreamKind::Kwestie.is_shared());
+    }
+
+    mod received {
+        use super::*;
+        use crate::escalation::{EscalationCommand, Step};
+        use crate::{
+            Actor, Aggregate, CaseRef, DeadlinePolicy, Escalation, EscalationId, Event, OrgKind,
+            OrgRef, Role, RuleViolation, Situation, Timestamp,
+        };
+
+        const LT: &str = "00000001000000000010";
+        const VT: &str = "00000001000000000020";
+        const GI: &str = "00000001000000000030";
+
+        fn t() -> Timestamp {
+            "2026-12-01T09:00:00Z"
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+
+        /// The GI opens an escalation with Veilig Thuis: its events and the states after them.
+        fn opened(
+            question: &str,
+        ) -> Vec<(
+            Option<Escalation>,
+            Escalation,
+            Event<crate::EscalationEvent>,
+        )> {
+            let cmd = EscalationCommand::Open {
+                id: EscalationId(stream_uuid(&oin(GI), Uuid::from_u128(9 << 64))),
+                home: OrgRef {
+                    oin: oin(GI),
+                    kind: OrgKind::CertifiedInstitution,
+                },
+                counterparts: vec![OrgRef {
+                    oin: oin(VT),
+                    kind: OrgKind::VeiligThuis,
+                }],
+                case_ref: CaseRef::parse("GI-1").unwrap_or_else(|e| panic!("{e:?}")),
+                situation: Situation::AgreementsNotKept,
+                first_step: Step::Management,
+                participants: vec![],
+                question: question.into(),
+                needs: "Start hulp".into(),
+                seeking_youth_help_access: false,
+                policy: DeadlinePolicy::default(),
+            };
+            let by = Actor::person("gina", Role::Professional, oin(GI));
+            let (_, events) =
+                Escalation::execute(None, &cmd, &by, t()).unwrap_or_else(|e| panic!("{e:?}"));
+            let mut state = None;
+            let mut out = Vec::new();
+            for e in events {
+                let next = Escalation::apply(state.clone(), &e).unwrap_or_else(|x| panic!("{x:?}"));
+                out.push((state, next.clone(), e));
+                state = Some(next);
+            }
+            out
+        }
+
+        fn check(
+            before: Option<&Escalation>,
+            after: &Escalation,
+            e: &Event<crate::EscalationEvent>,
+        ) -> Result<(), RuleViolation> {
+            let parties = before.map(Streamed::parties);
+            Escalation::check_received(parties.as_deref(), after, e, &oin(GI))
+        }
+
+        #[test]
+        fn events_by_the_home_and_by_parties_are_received() {
+            for (before, after, e) in opened("Wachtlijst") {
+                assert_eq!(check(before.as_ref(), &after, &e), Ok(()));
+            }
+            // a person of a party (Veilig Thuis) picking up, decided at the home
+            let (_, state, _) = opened("Wachtlijst")
+                .pop()
+                .unwrap_or_else(|| panic!("no events"));
+            let vt = Actor::person("vera", Role::TeamManager, oin(VT));
+            let (after, events) =
+                Escalation::execute(Some(&state), &EscalationCommand::PickUp, &vt, t())
+                    .unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(check(Some(&state), &after, &events[0]), Ok(()));
+        }
+
+        #[test]
+        fn an_event_attributed_to_an_organisation_outside_the_stream_is_refused() {
+            let mut evs = opened("Wachtlijst");
+            let (before, after, mut e) = evs.remove(0);
+            // the creation said to be by the local team, which is not even a party
+            e.by = Actor::person("anna", Role::Professional, oin(LT));
+            assert_eq!(
+                check(before.as_ref(), &after, &e),
+                Err(RuleViolation::ActorNotAParty)
+            );
+            // a creation by a party that is not the home: creations are the home's
+            e.by = Actor::person("vera", Role::Professional, oin(VT));
+            assert_eq!(
+                check(before.as_ref(), &after, &e),
+                Err(RuleViolation::ActorNotAParty)
+            );
+            // the node itself acts only at the home
+            let (_, state, _) = opened("Wachtlijst")
+                .pop()
+                .unwrap_or_else(|| panic!("no events"));
+            e.by = Actor::system(oin(VT));
+            assert_eq!(
+                check(Some(&state), &state, &e),
+                Err(RuleViolation::ActorNotAParty)
+            );
+            e.by = Actor::system(oin(GI));
+            assert_eq!(check(Some(&state), &state, &e), Ok(()));
+        }
+
+        #[test]
+        fn a_person_in_a_role_their_kind_of_organisation_lacks_is_refused() {
+            let (_, state, mut e) = opened("Wachtlijst")
+                .pop()
+                .unwrap_or_else(|| panic!("no events"));
+            e.by = Actor::person("gina", Role::Alderman, oin(GI));
+            assert_eq!(
+                check(Some(&state), &state, &e),
+                Err(RuleViolation::RoleNotAtOrgKind {
+                    role: Role::Alderman,
+                    kind: OrgKind::CertifiedInstitution
+                })
+            );
+            e.by = Actor::person("gina", Role::Director, oin(GI));
+            assert_eq!(check(Some(&state), &state, &e), Ok(()));
+        }
+
+        #[test]
+        fn free_text_with_a_bsn_is_refused_at_the_receiver_too() {
+            let evs = opened("BSN van moeder: 123456782");
+            let (before, after, e) = &evs[0];
+            assert_eq!(
+                check(before.as_ref(), after, e),
+                Err(RuleViolation::BsnNotAllowed { field: "question" })
+            );
+        }
     }
 }

@@ -70,6 +70,18 @@ pub enum RuleViolation {
     },
     ParticipantNotOfParty,
     AldermanOnlyAtMunicipality,
+    /// A node names one of its people in a role its kind of organisation does not have.
+    RoleNotAtOrgKind {
+        role: Role,
+        kind: crate::identity::OrgKind,
+    },
+    /// The federation directory narrows the roles this member may claim for its people.
+    RoleNotInDirectory {
+        role: Role,
+    },
+    /// An event received from a stream's home names an organisation that is neither the home
+    /// nor a party as the one who acted.
+    ActorNotAParty,
     DuplicateParticipant,
     PickupByCounterpart,
     AlreadyPickedUp,
@@ -377,6 +389,9 @@ impl RuleViolation {
             MinutesFinal => "minutes.final_never_changes",
             ApprovalBeforeMeeting => "minutes.approval_before_meeting",
             DevClockFixed => "dev.clock_fixed",
+            RoleNotAtOrgKind { .. } => "access.role_not_at_org_kind",
+            RoleNotInDirectory { .. } => "access.role_not_in_directory",
+            ActorNotAParty => "federation.actor_not_a_party",
             NotCirculated => "minutes.not_circulated",
             StaleRevision { .. } => "minutes.stale_revision",
             ContentHashMismatch => "minutes.content_hash",
@@ -411,6 +426,9 @@ impl RuleViolation {
                 | RuleViolation::KwestieIsLocal
                 | RuleViolation::NotAMeetingParticipant
                 | RuleViolation::CloseOnlyAtHome
+                | RuleViolation::RoleNotAtOrgKind { .. }
+                | RuleViolation::RoleNotInDirectory { .. }
+                | RuleViolation::ActorNotAParty
         )
     }
 
@@ -552,6 +570,16 @@ impl RuleViolation {
             MinutesFinal => "Dit verslag is definitief en verandert niet meer; een correctie is een addendum".into(),
             ApprovalBeforeMeeting => "Een verslag wordt goedgekeurd nadat het overleg heeft plaatsgevonden".into(),
             DevClockFixed => "De ontwikkelklok van deze node staat vast (dev.clock_adjustable staat uit)".into(),
+            RoleNotAtOrgKind { role, kind } => format!(
+                "De rol {} bestaat niet bij een {}; een node van zo'n organisatie kan niemand in die rol laten handelen",
+                role.label_nl(),
+                kind.label_nl()
+            ),
+            RoleNotInDirectory { role } => format!(
+                "Het adresboek van de federatie staat deze organisatie niet toe iemand als {} te laten handelen",
+                role.label_nl()
+            ),
+            ActorNotAParty => "De gebeurtenis noemt als handelende een organisatie die geen partij is; alleen de thuisnode en de partijen handelen".into(),
             NotCirculated => "Deze versie is nog niet rondgestuurd ter goedkeuring".into(),
             StaleRevision { given, current } => format!(
                 "U reageert op versie {given}, maar de actuele versie is {current}; lees de nieuwe versie"
@@ -672,6 +700,16 @@ impl RuleViolation {
             MinutesFinal => "These minutes are final and never change; a correction is an addendum".into(),
             ApprovalBeforeMeeting => "Minutes are approved after the meeting took place".into(),
             DevClockFixed => "This node's development clock is fixed (dev.clock_adjustable is off)".into(),
+            RoleNotAtOrgKind { role, kind } => format!(
+                "The role {} does not exist at a {}; a node of such an organisation cannot have anyone act in it",
+                role.label_en(),
+                kind.label_en()
+            ),
+            RoleNotInDirectory { role } => format!(
+                "The federation directory does not allow this organisation to have anyone act as {}",
+                role.label_en()
+            ),
+            ActorNotAParty => "The event names an organisation that is not a party as the one who acted; only the home and the parties act".into(),
             NotCirculated => "This revision has not been circulated for approval yet".into(),
             StaleRevision { given, current } => format!(
                 "You respond to revision {given}, but the current revision is {current}; read the new revision"

@@ -30,6 +30,7 @@ pub fn load(settings: &Settings, tls: Option<&TlsMaterial>) -> Result<Directory,
         endpoint: settings.grpc_listen.to_string(),
         fingerprint: tls.map(|t| t.own.fingerprint.clone()).unwrap_or_default(),
         roles: Vec::new(),
+        person_roles: Vec::new(),
     };
     Ok(match (&settings.directory_manifest, tls) {
         (Some(path), Some(tls)) => Directory::load_signed(path, &tls.ca_der)?,

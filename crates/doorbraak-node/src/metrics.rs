@@ -30,6 +30,10 @@ pub struct Metrics {
     pub delivery_failures: Family<PeerLabels, Counter>,
     pub pending: Family<PeerLabels, Gauge>,
     pub received: Counter,
+    /// Federation refusals per peer, and those counted rather than written one by one to the
+    /// access log (a flood; see `federation::throttle`).
+    pub refusals: Family<PeerLabels, Counter>,
+    pub refusals_unlogged: Family<PeerLabels, Counter>,
     /// The auditor's check: deadlines that passed more than two sweeper intervals ago without
     /// their overdue event (a lost timer). Zero on a healthy node.
     pub missed_deadlines: Gauge,
@@ -121,6 +125,18 @@ impl Default for Metrics {
             "Messages received from peers and applied",
             received.clone(),
         );
+        let refusals = Family::<PeerLabels, Counter>::default();
+        registry.register(
+            "federation_refusals",
+            "Calls from peers that were refused",
+            refusals.clone(),
+        );
+        let refusals_unlogged = Family::<PeerLabels, Counter>::default();
+        registry.register(
+            "federation_refusals_unlogged",
+            "Refused calls counted in a later access-log entry rather than written one by one (a flood)",
+            refusals_unlogged.clone(),
+        );
         let missed_deadlines = Gauge::default();
         registry.register(
             "deadlines_missed",
@@ -153,6 +169,8 @@ impl Default for Metrics {
             delivery_failures,
             pending,
             received,
+            refusals,
+            refusals_unlogged,
             missed_deadlines,
             registry,
             commands,

@@ -161,7 +161,7 @@ pub async fn run(
                 .map_err(|e| ServerError::Serve(e.to_string()))?,
         );
         let incoming = doorbraak_federation::transport::incoming(glistener, fed.tls.server.clone());
-        let svc = FederationServer::new(FederationService { node: node.clone() })
+        let svc = FederationServer::new(FederationService::new(node.clone()))
             .max_decoding_message_size(doorbraak_federation::transport::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(doorbraak_federation::transport::MAX_MESSAGE_BYTES);
         let mut stop = stop_rx.clone();

@@ -205,6 +205,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             endpoint: format!("127.0.0.1:{}", ports[2 * i + 1]),
             fingerprint: String::new(),
             roles: org.roles.iter().map(|r| (*r).to_owned()).collect(),
+            person_roles: Vec::new(),
         });
     }
     let manifest = dir.join("pki").join("directory.json");

@@ -154,7 +154,12 @@ where
             let mut next = state.take();
             let mut noticed = Vec::new();
             for e in &new {
+                let parties_before = next
+                    .as_ref()
+                    .map(doorbraak_model::stream::Streamed::parties);
                 let applied = A::apply(next, &e.event)?;
+                // the home decided under the model's rules; this party checks them again
+                A::check_received(parties_before.as_deref(), &applied, &e.event, from)?;
                 node.notices_of(&applied, &e.event, e.seq, &mut noticed);
                 next = Some(applied);
             }

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::app::{FedError, Node, NodeError};
 
 mod status;
+pub mod throttle;
 
 use crate::app::federation_entry;
 use crate::app::peers::fetch_all;
@@ -59,21 +60,22 @@ fn shared_kind(code: &str) -> Result<StreamKind, Status> {
 /// The gRPC service of a node.
 pub struct FederationService {
     pub node: Arc<Node>,
+    /// How often each peer's refusals are written to the access log one by one.
+    throttle: throttle::Throttle,
 }
 
 impl FederationService {
+    pub fn new(node: Arc<Node>) -> Self {
+        Self {
+            node,
+            throttle: throttle::Throttle::default(),
+        }
+    }
+
     /// Who is calling: a member of the directory, by OIN and certificate fingerprint.
     async fn admit<T>(&self, req: &Request<T>, call: &str) -> Result<PeerIdentity, Status> {
         let peer = caller(req)?;
         if !self.node.directory().admits(&peer.oin, &peer.fingerprint) {
-            let entry = federation_entry(
-                &self.node,
-                &peer.oin,
-                AccessAction::E,
-                "federation",
-                call,
-                "refused:federation.not_a_member".into(),
-            );
             let refusal = federation_status(
                 doorbraak_model::RefusalKind::Access,
                 doorbraak_federation::delivery::RULE_NOT_A_MEMBER,
@@ -82,10 +84,7 @@ impl FederationService {
                     peer.oin
                 ),
             );
-            return Err(match self.node.store.log_access(&entry).await {
-                Ok(()) => refusal,
-                Err(e) => unlogged(refusal, &e),
-            });
+            return Err(self.refuse(&peer.oin, "federation", call, refusal).await);
         }
         // the peer is alive: deliver what waits for it now, with a fresh backoff
         if let Ok(n) = self
@@ -100,18 +99,34 @@ impl FederationService {
         Ok(peer)
     }
 
+    /// Answer a refusal, recorded in the access log: one by one up to
+    /// [`throttle::PER_WINDOW`] per peer and rule in a minute, the rest counted into the next
+    /// entry (a flood of refused calls cannot fill the log, and none goes unrecorded).
     async fn refuse(&self, peer: &Oin, kind: &str, id: &str, status: Status) -> Status {
-        let entry = federation_entry(
-            &self.node,
-            peer,
-            AccessAction::E,
-            kind,
-            id,
-            format!(
-                "refused:{}",
-                status.message().chars().take(120).collect::<String>()
-            ),
-        );
+        let labels = crate::metrics::PeerLabels {
+            peer: peer.to_string(),
+        };
+        self.node.metrics.refusals.get_or_create(&labels).inc();
+        let rule = throttle::rule_of(&status);
+        let message: String = status.message().chars().take(120).collect();
+        let outcome = match self.throttle.decide(peer, &rule, self.node.now()) {
+            throttle::Decision::Count => {
+                self.node
+                    .metrics
+                    .refusals_unlogged
+                    .get_or_create(&labels)
+                    .inc();
+                return status;
+            }
+            throttle::Decision::Log { unlogged_before: 0 } => format!("refused:{message}"),
+            throttle::Decision::Log { unlogged_before } => {
+                tracing::warn!(peer = %peer, rule = %rule, unlogged_before, "a peer's refused calls were counted rather than logged one by one");
+                format!(
+                    "refused:{message} (and {unlogged_before} more {rule} refusals of this peer in the minute before, counted)"
+                )
+            }
+        };
+        let entry = federation_entry(&self.node, peer, AccessAction::E, kind, id, outcome);
         match self.node.store.log_access(&entry).await {
             Ok(()) => status,
             Err(e) => unlogged(status, &e),
@@ -236,6 +251,37 @@ impl FederationService {
         }
     }
 
+    /// The stream a request acts on, if this node is its home and the caller one of its
+    /// parties. Whatever the reason it is not (no such stream, a replica here, not a party),
+    /// the answer is the same `access.not_a_party`: a member learns nothing of which stream ids
+    /// exist at another node (as with FetchEvents).
+    async fn party_stream<A>(&self, peer: &PeerIdentity, id: &str) -> Result<(), Status>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let local = self
+            .node
+            .store
+            .load::<A>(id)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let allowed = local.as_ref().is_some_and(|l| {
+            &l.state.home() == self.node.oin() && l.state.parties().contains(&peer.oin)
+        });
+        if allowed {
+            Ok(())
+        } else {
+            let v = RuleViolation::NotAParty;
+            Err(self
+                .refuse(&peer.oin, A::KIND.code(), id, rule_status(&v))
+                .await)
+        }
+    }
+
+    /// Decide a forwarded command at this home ([`Self::party_stream`] checked first): the
+    /// organisation is the caller's certificate; its person's role must exist at that kind of
+    /// organisation and be one the directory lets it claim.
     async fn decide_request<A>(
         &self,
         peer: &PeerIdentity,
@@ -246,33 +292,6 @@ impl FederationService {
         A::Body: Serialize + DeserializeOwned + Send + Sync,
         A::Command: Serialize + DeserializeOwned + Sync,
     {
-        let local = self
-            .node
-            .store
-            .load::<A>(&r.stream_id)
-            .await
-            .map_err(|e| node_status(e.into()))?;
-        let Some(local) = local else {
-            return Err(self
-                .refuse(
-                    &peer.oin,
-                    A::KIND.code(),
-                    &r.stream_id,
-                    Status::not_found("no such stream at this node"),
-                )
-                .await);
-        };
-        if &local.state.home() != self.node.oin() {
-            return Err(Status::failed_precondition(
-                "this node is not the home of the stream",
-            ));
-        }
-        if !local.state.parties().contains(&peer.oin) {
-            let v = RuleViolation::NotAParty;
-            return Err(self
-                .refuse(&peer.oin, A::KIND.code(), &r.stream_id, rule_status(&v))
-                .await);
-        }
         let person = r
             .person
             .as_ref()
@@ -281,6 +300,17 @@ impl FederationService {
             .role
             .parse()
             .map_err(|_| Status::invalid_argument("unknown role"))?;
+        let member = self.node.directory().get(&peer.oin).cloned();
+        let claim = match &member {
+            Some(m) => doorbraak_model::check_claimed_role(role, m.kind, &m.person_roles),
+            None => Err(RuleViolation::NotAParty),
+        };
+        if let Err(v) = claim {
+            tracing::warn!(peer = %peer.oin, role = %role, rule = v.rule(), "refused a forwarded person in a role the member may not claim");
+            return Err(self
+                .refuse(&peer.oin, A::KIND.code(), &r.stream_id, rule_status(&v))
+                .await);
+        }
         if person.id.is_empty() || person.id.len() > 300 {
             return Err(Status::invalid_argument(
                 "person id must be 1-300 characters",
@@ -463,6 +493,20 @@ impl Federation for FederationService {
             if let Some(first) = m.events.first()
                 && first.seq > have + 1
             {
+                // only a stream the sender is the home of is fetched from it: checked before
+                // this node calls anyone back
+                let of_sender = Uuid::parse_str(&m.stream_id)
+                    .is_ok_and(|u| doorbraak_model::is_of_home(&u, &peer.oin));
+                if !of_sender {
+                    let e = NodeError::Federation(FedError::IdNotOfHome {
+                        id: m.stream_id.clone(),
+                        from: peer.oin.to_string(),
+                    });
+                    let kind = shared_kind(&m.stream_kind)?;
+                    return Err(self
+                        .refuse(&peer.oin, kind.code(), &m.stream_id, node_status(e))
+                        .await);
+                }
                 self.fill_gap(&peer.oin, m, have).await?;
             }
             let last = m.events.last().map_or(have, |e| e.seq);
@@ -500,10 +544,14 @@ impl Federation for FederationService {
         }
         let resp = match shared_kind(&r.stream_kind)? {
             StreamKind::Minutes => {
+                self.party_stream::<Minutes>(&peer, &r.stream_id).await?;
                 self.check_approval_signature(&peer, &r).await?;
                 self.decide_request::<Minutes>(&peer, &r).await?
             }
-            _ => self.decide_request::<Escalation>(&peer, &r).await?,
+            _ => {
+                self.party_stream::<Escalation>(&peer, &r.stream_id).await?;
+                self.decide_request::<Escalation>(&peer, &r).await?
+            }
         };
         Ok(Response::new(resp))
     }
