@@ -176,6 +176,8 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
                 .arg(&path)
                 .arg("--ca")
                 .arg(dir.join("one/pki/ca.pem"))
+                .arg("--operator")
+                .arg(dir.join("one/pki/operator/operator.pem"))
                 .output()
                 .unwrap();
             assert!(

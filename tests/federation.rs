@@ -555,7 +555,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
     // no client certificate: the handshake is refused (seen on the first call)
     let roots = {
         let mut r = rustls::RootCertStore::empty();
-        r.add(fed.material(LT).ca_der.clone().into()).unwrap();
+        r.add(fed.material(LT).anchors[0].clone().into()).unwrap();
         r
     };
     let mut bare =

@@ -50,12 +50,18 @@ async fn schedule(fed: &Fed, esc: &str) -> String {
     b["id"].as_str().unwrap().to_owned()
 }
 
-fn verify(path: &std::path::Path, ca: &std::path::Path) -> (bool, String) {
+fn verify(
+    path: &std::path::Path,
+    ca: &std::path::Path,
+    operator: &std::path::Path,
+) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
         .args(["minutes", "verify"])
         .arg(path)
         .arg("--ca")
         .arg(ca)
+        .arg("--operator")
+        .arg(operator)
         .output()
         .unwrap();
     (
@@ -240,7 +246,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     let dir = support::tempdir("bundle");
     let good = dir.join("good.json");
     std::fs::write(&good, serde_json::to_string(&bundle).unwrap()).unwrap();
-    let (ok, out) = verify(&good, &fed.pki.ca_cert());
+    let (ok, out) = verify(&good, &fed.pki.ca_cert(), &fed.operator().cert());
     assert!(ok, "{out}");
     assert!(out.contains("valid: 3 signed approvals"), "{out}");
 
@@ -248,7 +254,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     text["minutes"]["main"]["revisions"][1]["content"] = json!("Verslag v2 (stilletjes aangepast)");
     let p = dir.join("text.json");
     std::fs::write(&p, serde_json::to_string(&text).unwrap()).unwrap();
-    let (ok, out) = verify(&p, &fed.pki.ca_cert());
+    let (ok, out) = verify(&p, &fed.pki.ca_cert(), &fed.operator().cert());
     assert!(!ok);
     assert!(
         out.contains("the text of revision 2 does not match its recorded SHA-256"),
@@ -260,7 +266,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     sig["minutes"]["main"]["approvals"][0]["signature"]["signature"] = other;
     let p = dir.join("sig.json");
     std::fs::write(&p, serde_json::to_string(&sig).unwrap()).unwrap();
-    let (ok, out) = verify(&p, &fed.pki.ca_cert());
+    let (ok, out) = verify(&p, &fed.pki.ca_cert(), &fed.operator().cert());
     assert!(!ok);
     assert!(out.contains("signature of Teammanager LT"), "{out}");
     assert!(out.contains("does not match the approval"), "{out}");
@@ -270,7 +276,7 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
     let p = dir.join("role.json");
     std::fs::write(&p, serde_json::to_string(&role).unwrap()).unwrap();
     assert!(
-        !verify(&p, &fed.pki.ca_cert()).0,
+        !verify(&p, &fed.pki.ca_cert(), &fed.operator().cert()).0,
         "changing who approved breaks the signature"
     );
 
@@ -286,16 +292,24 @@ async fn minutes_are_approved_by_every_participant_on_every_node_and_verify_offl
         .remove(2);
     let p = dir.join("fewer.json");
     std::fs::write(&p, serde_json::to_string(&fewer).unwrap()).unwrap();
-    let (ok, out) = verify(&p, &fed.pki.ca_cert());
+    let (ok, out) = verify(&p, &fed.pki.ca_cert(), &fed.operator().cert());
     assert!(!ok && out.contains("does not match the approval"), "{out}");
 
     // a bundle is only as good as the CA the verifier trusts: another CA is refused
     let other = support::tempdir("other-ca");
     let other_pki = doorbraak_federation::pki::PkiDir(other.clone());
     other_pki.init_ca("Andere CA").unwrap();
-    let (ok, out) = verify(&good, &other_pki.ca_cert());
+    let (ok, out) = verify(&good, &other_pki.ca_cert(), &fed.operator().cert());
     assert!(
-        !ok && out.contains("not the trusted federation CA"),
+        !ok && out.contains("does not chain to a trust anchor"),
+        "{out}"
+    );
+    // and as the operator the verifier trusts: a directory signed by anyone else is refused
+    let other_op = doorbraak_federation::operator::OperatorDir(other.join("operator"));
+    other_op.init("Andere federatie", None).unwrap();
+    let (ok, out) = verify(&good, &fed.pki.ca_cert(), &other_op.cert());
+    assert!(
+        !ok && out.contains("not by the federation operator's"),
         "{out}"
     );
 
@@ -594,6 +608,8 @@ async fn the_client_commands_walk_the_minutes() {
             bundle.to_str().unwrap(),
             "--ca",
             ca.to_str().unwrap(),
+            "--operator",
+            fed.operator().cert().to_str().unwrap(),
         ],
     );
     assert!(ok && out.contains("valid: 2 signed approvals"), "{out}");
@@ -611,5 +627,82 @@ async fn the_client_commands_walk_the_minutes() {
         std::fs::read_to_string(&html)
             .unwrap()
             .contains("Goedkeuringen")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_pkioverheid_shaped_rsa_chain_minutes_are_signed_and_verify_offline() {
+    let mut fed = Fed::create("pkio", &ORGS[..3], &[], &[]);
+    let chain = support::pkio::Chain::new();
+    fed.use_pkioverheid(&chain);
+    fed.start_all(3);
+    assert_eq!(
+        post(&fed, 0, "p", "/api/v1/cases", case("LT-PKIO")).await.0,
+        201
+    );
+    let (s, b) = post(&fed, 0, "p", "/api/v1/escalations", json!({
+        "case_ref": "LT-PKIO", "situation": "agreements_not_kept", "first_step": "management",
+        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }))
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let esc = b["id"].as_str().unwrap().to_owned();
+    let m = schedule(&fed, &esc).await;
+    for path in ["minutes", "circulate"] {
+        let body = if path == "minutes" {
+            json!({ "content": "Verslag" })
+        } else {
+            json!({})
+        };
+        let (s, b) = post(&fed, 0, "tm", &format!("/api/v1/meetings/{m}/{path}"), body).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    at(&fed, 2, &m, |st| st["main"]["circulated"] == 1).await;
+    // every node approves with its RSA key; the home checks each remote signature
+    for (i, user) in [(0, "tm"), (1, "d"), (2, "d")] {
+        let (s, b) = post(
+            &fed,
+            i,
+            user,
+            &format!("/api/v1/meetings/{m}/approve"),
+            approve(1, "Verslag"),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+    }
+    at(&fed, 0, &m, |st| st["main"]["final_revision"] == 1).await;
+    let (s, bundle) = fed
+        .node(0)
+        .get(&format!("/api/v1/meetings/{m}/bundle"), &tok(0, "tm"))
+        .await;
+    assert_eq!(s, 200, "{bundle}");
+    for a in bundle["minutes"]["main"]["approvals"].as_array().unwrap() {
+        assert_eq!(a["signature"]["algorithm"], "rsa-pkcs1-sha256", "{a}");
+        assert_eq!(
+            a["signature"]["chain"].as_array().map(Vec::len),
+            Some(1),
+            "the intermediate travels along"
+        );
+    }
+    let dir = support::tempdir("pkio-bundle");
+    let good = dir.join("bundle.json");
+    std::fs::write(&good, serde_json::to_string(&bundle).unwrap()).unwrap();
+    let (ok, out) = verify(&good, &fed.pki.ca_cert(), &fed.operator().cert());
+    assert!(ok && out.contains("valid: 3 signed approvals"), "{out}");
+    // the algorithm is part of what is signed: read under PSS it no longer verifies
+    let mut pss = bundle.clone();
+    pss["minutes"]["main"]["approvals"][1]["signature"]["algorithm"] = json!("rsa-pss-sha256");
+    let p = dir.join("pss.json");
+    std::fs::write(&p, serde_json::to_string(&pss).unwrap()).unwrap();
+    let (ok, out) = verify(&p, &fed.pki.ca_cert(), &fed.operator().cert());
+    assert!(!ok && out.contains("does not match the approval"), "{out}");
+    // without the intermediate, the signing certificate does not reach the root
+    let mut bare = bundle.clone();
+    bare["minutes"]["main"]["approvals"][2]["signature"]["chain"] = json!([]);
+    let p = dir.join("bare.json");
+    std::fs::write(&p, serde_json::to_string(&bare).unwrap()).unwrap();
+    let (ok, out) = verify(&p, &fed.pki.ca_cert(), &fed.operator().cert());
+    assert!(
+        !ok && out.contains("does not chain to a trust anchor"),
+        "{out}"
     );
 }

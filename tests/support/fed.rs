@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use doorbraak_federation::directory::{Member, MemberList};
+use doorbraak_federation::operator::OperatorDir;
 use doorbraak_federation::pki::PkiDir;
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
 use doorbraak_model::{Oin, OrgKind};
@@ -77,7 +78,7 @@ impl Fed {
                 kind: *kind,
                 region: "utrecht".into(),
                 endpoint: format!("127.0.0.1:{grpc}"),
-                fingerprint: String::new(),
+                certificates: Vec::new(),
                 roles: if *kind == OrgKind::Municipality {
                     vec!["oversight:utrecht".into()]
                 } else {
@@ -105,35 +106,26 @@ impl Fed {
             .unwrap();
         }
         let manifest = dir.join("directory.json");
-        // sign with the CA, fingerprints from the issued certificates
-        let mut members = list;
-        for m in &mut members {
-            let pem = std::fs::read_to_string(pki.node_cert(m.oin.as_str())).unwrap();
-            m.fingerprint = doorbraak_federation::identity::fingerprint(
-                &doorbraak_federation::pki::pem_to_der(&pem).unwrap(),
-            );
-        }
-        let signed = doorbraak_federation::directory::sign(
-            doorbraak_federation::directory::Manifest {
-                federation: "Testfederatie".into(),
-                issued_at: jiff::Timestamp::now(),
-                members,
-            },
-            &pki.ca_keypair().unwrap(),
+        // signed by the federation's operator, the certificates from the PKI
+        let operator = OperatorDir(dir.join("operator"));
+        doorbraak_federation::operator::sign_dev_manifest(
+            &operator,
+            &pki,
+            "Testfederatie",
+            list,
+            &manifest,
         )
         .unwrap();
-        std::fs::write(&manifest, serde_json::to_string_pretty(&signed).unwrap()).unwrap();
         for (oin, _, _) in revoked {
             pki.revoke(oin).unwrap();
         }
-        let _ = MemberList::default();
         for (i, o) in fed_orgs.iter_mut().enumerate() {
             let node_dir = dir.join(format!("node{i}"));
             std::fs::create_dir_all(&node_dir).unwrap();
             let f = pki.node_files(o.oin);
             let kind = serde_json::to_value(o.kind).unwrap();
             let mut toml = format!(
-                "[node]\noin = \"{}\"\nname = \"{}\"\nkind = \"{}\"\ndata_dir = \"data\"\n\n[http]\nlisten = \"127.0.0.1:{}\"\n\n[grpc]\nlisten = \"127.0.0.1:{}\"\n\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n\n[directory]\nmanifest = \"{}\"\n\n[sweeper]\ninterval_secs = 1\n",
+                "[node]\noin = \"{}\"\nname = \"{}\"\nkind = \"{}\"\ndata_dir = \"data\"\n\n[http]\nlisten = \"127.0.0.1:{}\"\n\n[grpc]\nlisten = \"127.0.0.1:{}\"\n\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n\n[directory]\nmanifest = \"{}\"\noperator = \"{}\"\n\n[sweeper]\ninterval_secs = 1\n",
                 o.oin,
                 o.name,
                 kind.as_str().unwrap(),
@@ -143,7 +135,8 @@ impl Fed {
                 f.cert.display(),
                 f.key.display(),
                 f.crl.display(),
-                manifest.display()
+                manifest.display(),
+                operator.cert().display()
             );
             for (u, role) in USERS {
                 toml.push_str(&format!(
@@ -163,22 +156,54 @@ impl Fed {
         }
     }
 
-    /// Change the signed directory (re-signed, a new issue time); nodes read it on reload.
+    /// Change the member list and have the operator sign it as the next manifest; nodes read
+    /// it on reload.
     #[allow(dead_code)]
-    pub fn edit_directory(
-        &self,
-        edit: impl FnOnce(&mut doorbraak_federation::directory::Manifest),
-    ) {
-        let path = self.dir.join("directory.json");
-        let signed: doorbraak_federation::directory::SignedManifest =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let mut manifest = signed.manifest;
-        edit(&mut manifest);
-        manifest.issued_at = jiff::Timestamp::now();
-        let signed =
-            doorbraak_federation::directory::sign(manifest, &self.pki.ca_keypair().unwrap())
-                .unwrap();
-        std::fs::write(&path, serde_json::to_string_pretty(&signed).unwrap()).unwrap();
+    pub fn edit_directory(&self, edit: impl FnOnce(&mut MemberList)) {
+        let op = self.operator();
+        let mut list = op.draft().unwrap();
+        edit(&mut list);
+        op.save(&list).unwrap();
+        self.publish();
+    }
+
+    /// The operator signs its list as the next manifest, written where the nodes read it.
+    fn publish(&self) {
+        let signed = self.operator().sign(jiff::Timestamp::now(), 366).unwrap();
+        std::fs::write(
+            self.dir.join("directory.json"),
+            serde_json::to_string_pretty(&signed).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// Put every org on a PKIoverheid-shaped RSA chain (before they start): the trust bundle
+    /// is the chain's root only, each node sends its intermediate, no CRL; the operator lists
+    /// the new certificates in the next manifest.
+    #[allow(dead_code)]
+    pub fn use_pkioverheid(&self, chain: &super::pkio::Chain) {
+        std::fs::write(self.pki.ca_cert(), &chain.root_pem).unwrap();
+        let _ = std::fs::remove_file(self.pki.crl());
+        let op = self.operator();
+        let mut list = op.draft().unwrap();
+        for o in &self.orgs {
+            let c = chain.issue(o.oin, o.name);
+            std::fs::write(self.pki.node_cert(o.oin), &c.chain_pem).unwrap();
+            std::fs::write(self.pki.node_key(o.oin), &c.key_pem).unwrap();
+            let der =
+                doorbraak_federation::operator::read_cert(&self.pki.node_cert(o.oin)).unwrap();
+            for m in list.members.iter_mut().filter(|m| m.oin.as_str() == o.oin) {
+                m.certificates = vec![doorbraak_federation::operator::listed(&der).unwrap()];
+            }
+        }
+        op.save(&list).unwrap();
+        self.publish();
+    }
+
+    /// The federation operator's working directory.
+    #[allow(dead_code)]
+    pub fn operator(&self) -> OperatorDir {
+        OperatorDir(self.dir.join("operator"))
     }
 
     pub fn start(&mut self, i: usize) {

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod fed;
+pub mod pkio;
 pub mod smtp;
 
 use std::io::{BufRead, BufReader};

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use doorbraak_bench::{LT, VT, oin, open_escalation};
-use doorbraak_federation::directory::{Manifest, Member, sign};
-use doorbraak_federation::pki::{PkiDir, pem_to_der};
+use doorbraak_federation::directory::Member;
+use doorbraak_federation::pki::PkiDir;
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
 use doorbraak_model::escalation::EscalationCommand as C;
 use doorbraak_model::{Actor, Escalation, EscalationId, OrgKind, Role, Situation};
@@ -186,7 +186,7 @@ async fn start_node(
 fn config(pki: &PkiDir, manifest: &Path, o: &str, http: u16, grpc: u16, dir: &Path) -> String {
     let f = pki.node_files(o);
     format!(
-        "[node]\noin = \"{o}\"\nname = \"{o}\"\nkind = \"{}\"\ndata_dir = \"{}\"\n[http]\nlisten = \"127.0.0.1:{http}\"\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n[directory]\nmanifest = \"{}\"\n[database]\nmax_connections = 16\n",
+        "[node]\noin = \"{o}\"\nname = \"{o}\"\nkind = \"{}\"\ndata_dir = \"{}\"\n[http]\nlisten = \"127.0.0.1:{http}\"\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n[directory]\nmanifest = \"{}\"\noperator = \"{}\"\n[database]\nmax_connections = 16\n",
         if o == LT {
             "local_team"
         } else {
@@ -197,7 +197,11 @@ fn config(pki: &PkiDir, manifest: &Path, o: &str, http: u16, grpc: u16, dir: &Pa
         f.cert.display(),
         f.key.display(),
         f.crl.display(),
-        manifest.display()
+        manifest.display(),
+        manifest
+            .with_file_name("operator")
+            .join("operator.pem")
+            .display()
     )
 }
 
@@ -214,28 +218,20 @@ async fn pair(pki: &PkiDir, dir: &Path) -> anyhow::Result<Pair> {
         (LT, OrgKind::LocalTeam, ports[1]),
         (VT, OrgKind::VeiligThuis, ports[3]),
     ] {
-        let pem = std::fs::read_to_string(pki.node_cert(o))?;
         members.push(Member {
             oin: oin(o)?,
             name: o.into(),
             kind,
             region: "bench".into(),
             endpoint: format!("127.0.0.1:{grpc}"),
-            fingerprint: doorbraak_federation::identity::fingerprint(&pem_to_der(&pem)?),
+            certificates: Vec::new(),
             roles: vec![],
             person_roles: Vec::new(),
         });
     }
     let manifest = dir.join("directory.json");
-    let signed = sign(
-        Manifest {
-            federation: "bench".into(),
-            issued_at: jiff::Timestamp::now(),
-            members,
-        },
-        &pki.ca_keypair()?,
-    )?;
-    std::fs::write(&manifest, serde_json::to_string(&signed)?)?;
+    let operator = doorbraak_federation::operator::OperatorDir(dir.join("operator"));
+    doorbraak_federation::operator::sign_dev_manifest(&operator, pki, "bench", members, &manifest)?;
     let (stop, _) = tokio::sync::watch::channel(false);
     let (lt, t1) = start_node(
         &config(pki, &manifest, LT, ports[0], ports[1], dir),

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use doorbraak_federation::directory::{Manifest, Member, sign};
-use doorbraak_federation::pki::{PkiDir, pem_to_der};
+use doorbraak_federation::directory::Member;
+use doorbraak_federation::pki::PkiDir;
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
 use doorbraak_model::oversight::{NodeFigures, Period, Suppression};
 use doorbraak_model::{Oin, OrgKind};
@@ -130,48 +130,42 @@ async fn main() -> anyhow::Result<()> {
                 .serve_with_incoming(incoming)
                 .await;
         }));
-        let pem = std::fs::read_to_string(pki.node_cert(&o))?;
         members.push(Member {
             oin: Oin::parse(&o).map_err(|e| anyhow::anyhow!("{e}"))?,
             name: format!("Organisatie {i}"),
             kind: OrgKind::CareProvider,
             region: "bench".into(),
             endpoint: addr.to_string(),
-            fingerprint: doorbraak_federation::identity::fingerprint(&pem_to_der(&pem)?),
+            certificates: Vec::new(),
             roles: vec![],
             person_roles: Vec::new(),
         });
     }
-    let pem = std::fs::read_to_string(pki.node_cert(gem))?;
     members.push(Member {
         oin: Oin::parse(gem).map_err(|e| anyhow::anyhow!("{e}"))?,
         name: "Gemeente".into(),
         kind: OrgKind::Municipality,
         region: "bench".into(),
         endpoint: "127.0.0.1:1".into(),
-        fingerprint: doorbraak_federation::identity::fingerprint(&pem_to_der(&pem)?),
+        certificates: Vec::new(),
         roles: vec!["oversight:bench".into()],
         person_roles: Vec::new(),
     });
     let manifest = dir.join("directory.json");
-    let signed = sign(
-        Manifest {
-            federation: "bench".into(),
-            issued_at: jiff::Timestamp::now(),
-            members,
-        },
-        &pki.ca_keypair()?,
+    let operator = doorbraak_federation::operator::OperatorDir(dir.join("operator"));
+    doorbraak_federation::operator::sign_dev_manifest(
+        &operator, &pki, "bench", members, &manifest,
     )?;
-    std::fs::write(&manifest, serde_json::to_string(&signed)?)?;
     let f = pki.node_files(gem);
     let toml = format!(
-        "[node]\noin = \"{gem}\"\nname = \"Gemeente\"\nkind = \"municipality\"\ndata_dir = \"{}\"\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n[directory]\nmanifest = \"{}\"\n",
+        "[node]\noin = \"{gem}\"\nname = \"Gemeente\"\nkind = \"municipality\"\ndata_dir = \"{}\"\n[tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\ncrl = \"{}\"\n[directory]\nmanifest = \"{}\"\noperator = \"{}\"\n",
         dir.join("gem").display(),
         f.ca.display(),
         f.cert.display(),
         f.key.display(),
         f.crl.display(),
-        manifest.display()
+        manifest.display(),
+        dir.join("operator").join("operator.pem").display()
     );
     let settings =
         doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), &dir, Vec::new())?;

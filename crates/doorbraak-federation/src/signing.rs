@@ -1,20 +1,18 @@
 //! Signed approvals of minutes, and their offline verification.
 //!
-//! A node signs an [`ApprovalStatement`] (canonical JSON, RFC 8785) with the key of its node
-//! certificate (ECDSA P-256, SHA-256) and attaches the certificate. Anyone with the federation
-//! CA and the signed directory can check, offline, that the signature is by a certificate of the
-//! approving organisation that chains to the CA and is the one listed in the directory.
+//! A node signs an [`ApprovalStatement`] (canonical JSON, RFC 8785, with the algorithm and the
+//! directory serial in it) with the key of its node certificate — ECDSA P-256/P-384 or RSA
+//! 2048-4096 (PKIoverheid) — and attaches the certificate and its intermediates. Anyone with
+//! the trust anchors and the signed directory version in force at signing can check, offline,
+//! that the signature is by a certificate of the approving organisation that chains to an
+//! anchor and is listed for it in that directory version.
 
 use base64::Engine;
 use doorbraak_model::{ApprovalSignature, ApprovalStatement, canonical};
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
-use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::directory::Directory;
+use crate::crypto::{self, Algorithm, CryptoError, RsaPadding, SigningKey};
+use crate::directory::{Directory, SignedManifest};
 use crate::identity::{PeerIdentity, fingerprint};
-
-pub const ALGORITHM: &str = "ecdsa-p256-sha256";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignatureError {
@@ -24,81 +22,121 @@ pub enum SignatureError {
     Algorithm(String),
     #[error("the signing certificate is not readable")]
     Certificate,
-    #[error("the signing certificate does not chain to the federation CA")]
-    NotFromCa,
+    #[error("the signing certificate does not chain to a trust anchor at the time of signing: {0}")]
+    NotFromCa(String),
     #[error("the signing certificate belongs to {cert}, not to the approving organisation {org}")]
     WrongOrganisation { cert: String, org: String },
-    #[error("the signing certificate of {0} is not the one in the federation directory")]
-    NotInDirectory(String),
     #[error(
-        "the signature does not match the approval (person, role, revision, text hash or time differ)"
+        "the signing certificate of {0} is not one listed for it in the federation directory in force at signing"
+    )]
+    NotInDirectory(String),
+    #[error("the directory version {0} in force at signing is not available")]
+    NoDirectory(u64),
+    #[error(
+        "the signature does not match the approval (person, role, revision, text hash, time or algorithm differ)"
     )]
     Mismatch,
-    #[error("the signing certificate was not valid at the time of signing")]
-    NotValidAt,
+    #[error("the signature's key does not fit its algorithm: {0}")]
+    KeyMismatch(String),
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
+/// The bytes signed for a statement under an algorithm and a directory version.
+fn signed_bytes(
+    statement: &ApprovalStatement,
+    algorithm: &str,
+    directory_serial: u64,
+) -> Result<Vec<u8>, SignatureError> {
+    let mut s = statement.clone();
+    s.algorithm = algorithm.to_owned();
+    s.directory_serial = directory_serial;
+    canonical::to_vec(&s).map_err(|e| SignatureError::Key(e.to_string()))
+}
+
 /// Signs approval statements with the node certificate's key.
 pub struct Signer {
-    key: EcdsaKeyPair,
+    key: SigningKey,
     cert_der: Vec<u8>,
-    rng: SystemRandom,
+    chain: Vec<Vec<u8>>,
 }
 
 impl Signer {
-    /// From the node's certificate (DER) and its PKCS#8 private key (DER).
-    pub fn new(cert_der: Vec<u8>, pkcs8: &[u8]) -> Result<Self, SignatureError> {
-        let rng = SystemRandom::new();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
+    /// From the node's certificate (DER), the intermediates it sends, and its PKCS#8 private
+    /// key (DER); an RSA key signs with `padding`.
+    pub fn new(
+        cert_der: Vec<u8>,
+        chain: Vec<Vec<u8>>,
+        pkcs8: &[u8],
+        padding: RsaPadding,
+    ) -> Result<Self, SignatureError> {
+        let key = SigningKey::from_pkcs8(pkcs8, padding)
             .map_err(|e| SignatureError::Key(e.to_string()))?;
-        Ok(Self { key, cert_der, rng })
+        if !key.fits(&cert_der) {
+            return Err(SignatureError::Key(
+                "the key does not belong to the node certificate".into(),
+            ));
+        }
+        Ok(Self {
+            key,
+            cert_der,
+            chain,
+        })
     }
 
-    pub fn sign(&self, statement: &ApprovalStatement) -> Result<ApprovalSignature, SignatureError> {
-        let bytes = canonical::to_vec(statement).map_err(|e| SignatureError::Key(e.to_string()))?;
+    pub fn algorithm(&self) -> Algorithm {
+        self.key.algorithm()
+    }
+
+    /// Sign `statement` under the directory version `directory_serial` in force here.
+    pub fn sign(
+        &self,
+        statement: &ApprovalStatement,
+        directory_serial: u64,
+    ) -> Result<ApprovalSignature, SignatureError> {
+        let algorithm = self.key.algorithm().code();
+        let bytes = signed_bytes(statement, algorithm, directory_serial)?;
         let sig = self
             .key
-            .sign(&self.rng, &bytes)
+            .sign(&bytes)
             .map_err(|e| SignatureError::Key(e.to_string()))?;
         Ok(ApprovalSignature {
-            algorithm: ALGORITHM.into(),
+            algorithm: algorithm.into(),
             signed_at: statement.signed_at,
             certificate: b64().encode(&self.cert_der),
-            signature: b64().encode(sig.as_ref()),
+            chain: self.chain.iter().map(|c| b64().encode(c)).collect(),
+            directory_serial,
+            signature: b64().encode(sig),
         })
     }
 }
 
-/// Check one signed approval: the certificate chains to `ca_der`, belongs to the approving
-/// organisation, is that organisation's certificate in `directory`, and signed `statement`.
+/// Check one signed approval: the certificate chains (through the intermediates it carries)
+/// to one of `anchors` at the time of signing, belongs to the approving organisation, is listed
+/// for it in `directory` (the version in force at signing) at that time, and signed
+/// `statement` under the algorithm it names.
 pub fn verify(
     statement: &ApprovalStatement,
     sig: &ApprovalSignature,
-    ca_der: &[u8],
+    anchors: &[Vec<u8>],
     directory: &Directory,
 ) -> Result<(), SignatureError> {
-    if sig.algorithm != ALGORITHM {
-        return Err(SignatureError::Algorithm(
-            sig.algorithm.chars().take(40).collect(),
-        ));
-    }
+    let algorithm = Algorithm::parse(&sig.algorithm)
+        .map_err(|_| SignatureError::Algorithm(sig.algorithm.chars().take(40).collect()))?;
     let cert_der = b64()
         .decode(&sig.certificate)
         .map_err(|_| SignatureError::Certificate)?;
-    let (_, cert) =
-        X509Certificate::from_der(&cert_der).map_err(|_| SignatureError::Certificate)?;
-    let (_, ca) = X509Certificate::from_der(ca_der).map_err(|_| SignatureError::Certificate)?;
-    cert.verify_signature(Some(ca.public_key()))
-        .map_err(|_| SignatureError::NotFromCa)?;
-    let at = x509_parser::time::ASN1Time::from_timestamp(statement.signed_at.as_second())
-        .map_err(|_| SignatureError::NotValidAt)?;
-    if !cert.validity().is_valid_at(at) {
-        return Err(SignatureError::NotValidAt);
-    }
+    let chain = sig
+        .chain
+        .iter()
+        .take(8)
+        .map(|c| b64().decode(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| SignatureError::Certificate)?;
+    crypto::check_path(&cert_der, &chain, anchors, statement.signed_at.as_second())
+        .map_err(|e| SignatureError::NotFromCa(e.to_string()))?;
     let who = PeerIdentity::from_der(&cert_der).map_err(|_| SignatureError::Certificate)?;
     if who.oin != statement.org {
         return Err(SignatureError::WrongOrganisation {
@@ -106,39 +144,55 @@ pub fn verify(
             org: statement.org.to_string(),
         });
     }
-    if !directory.admits(&who.oin, &fingerprint(&cert_der)) {
+    if !directory.admits(&who.oin, &fingerprint(&cert_der), statement.signed_at) {
         return Err(SignatureError::NotInDirectory(who.oin.to_string()));
     }
-    let bytes = canonical::to_vec(statement).map_err(|_| SignatureError::Mismatch)?;
+    let bytes = signed_bytes(statement, &sig.algorithm, sig.directory_serial)
+        .map_err(|_| SignatureError::Mismatch)?;
     let raw = b64()
         .decode(&sig.signature)
         .map_err(|_| SignatureError::Mismatch)?;
-    let public = cert.public_key().subject_public_key.data.to_vec();
-    ring::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public)
-        .verify(&bytes, &raw)
-        .map_err(|_| SignatureError::Mismatch)
+    crypto::verify(algorithm, &cert_der, &bytes, &raw).map_err(|e| match e {
+        CryptoError::Mismatch => SignatureError::Mismatch,
+        other => SignatureError::KeyMismatch(other.to_string()),
+    })
+}
+
+/// The directory version with this serial among verified `versions`.
+pub fn directory_at(versions: &[SignedManifest], serial: u64) -> Option<Directory> {
+    versions
+        .iter()
+        .find(|v| v.manifest.serial == serial)
+        .cloned()
+        .map(Directory::from_signed)
 }
 
 /// Everything needed to check final minutes offline.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MinutesBundle {
-    /// Always `doorbraak.minutes.bundle.v1`.
+    /// Always `doorbraak.minutes.bundle.v2`.
     pub bundle: String,
     pub minutes: doorbraak_model::Minutes,
-    /// The federation CA certificate, base64 DER.
-    pub ca_certificate: String,
-    /// The signed directory manifest in force.
-    pub directory: crate::directory::SignedManifest,
+    /// The trust anchors of the exporting node (base64 DER), for information: a verifier
+    /// checks against the anchors it trusts itself, never these alone.
+    pub trust_anchors: Vec<String>,
+    /// Every directory version an approval was signed under, signed by the operator.
+    pub directories: Vec<SignedManifest>,
 }
 
 impl MinutesBundle {
-    pub const KIND: &'static str = "doorbraak.minutes.bundle.v1";
+    pub const KIND: &'static str = "doorbraak.minutes.bundle.v2";
 }
 
-/// Check a bundle against the federation CA the verifier trusts (never the one inside the
-/// bundle alone: anyone can make a CA); returns what does not match (empty: valid).
-pub fn verify_bundle(b: &MinutesBundle, trusted_ca_der: &[u8]) -> Vec<String> {
+/// Check a bundle against the trust anchors and the federation operator the verifier trusts
+/// (never those inside the bundle alone: anyone can make a CA); returns what does not match
+/// (empty: valid).
+pub fn verify_bundle(
+    b: &MinutesBundle,
+    trusted_anchors: &[Vec<u8>],
+    operator_fingerprint: &str,
+) -> Vec<String> {
     use doorbraak_model::DocTarget;
     use doorbraak_model::minutes::content_hash;
     let mut problems = Vec::new();
@@ -146,23 +200,16 @@ pub fn verify_bundle(b: &MinutesBundle, trusted_ca_der: &[u8]) -> Vec<String> {
         problems.push(format!("not a minutes bundle ('{}')", b.bundle));
         return problems;
     }
-    let Ok(ca) = b64().decode(&b.ca_certificate) else {
-        problems.push("the CA certificate is not readable".into());
-        return problems;
-    };
-    if ca != trusted_ca_der {
-        problems.push(format!(
-            "the bundle's CA (SHA-256 {}) is not the trusted federation CA (SHA-256 {})",
-            fingerprint(&ca),
-            fingerprint(trusted_ca_der)
-        ));
+    let mut versions = Vec::new();
+    for d in &b.directories {
+        match crate::directory::verify(d, operator_fingerprint) {
+            Ok(()) => versions.push(d.clone()),
+            Err(e) => problems.push(format!("directory version {}: {e}", d.manifest.serial)),
+        }
+    }
+    if !problems.is_empty() {
         return problems;
     }
-    if let Err(e) = crate::directory::verify(&b.directory, &ca) {
-        problems.push(format!("directory: {e}"));
-        return problems;
-    }
-    let dir = Directory::from_manifest(b.directory.manifest.clone());
     let m = &b.minutes;
     let mut docs = vec![(DocTarget::Main, "the minutes".to_string(), m.main.as_ref())];
     for (i, a) in m.addenda.iter().enumerate() {
@@ -224,7 +271,10 @@ pub fn verify_bundle(b: &MinutesBundle, trusted_ca_der: &[u8]) -> Vec<String> {
                 &a.org,
                 sig.signed_at,
             );
-            if let Err(e) = verify(&statement, sig, &ca, &dir) {
+            let checked = directory_at(&versions, sig.directory_serial)
+                .ok_or(SignatureError::NoDirectory(sig.directory_serial))
+                .and_then(|dir| verify(&statement, sig, trusted_anchors, &dir));
+            if let Err(e) = checked {
                 problems.push(format!("{label}: signature of {who}: {e}"));
             }
         }

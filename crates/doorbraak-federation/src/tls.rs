@@ -1,6 +1,8 @@
 //! rustls configurations for the federation's mutual TLS.
 //!
-//! - client certificates are required and must chain to the federation CA;
+//! - client certificates are required and must chain to one of the trust anchors (a bundle:
+//!   the PKIoverheid private root and its intermediates, or the development CA); a node sends
+//!   its intermediates after its certificate;
 //! - certificates listed in the CRL are refused (on both sides);
 //! - TLS 1.3, and TLS 1.2 only with ECDHE (forward-secret) AEAD suites, for Digikoppeling-era
 //!   peers;
@@ -39,10 +41,13 @@ pub struct TlsFiles {
 /// Loaded TLS material and the configurations built from it.
 #[derive(Debug, Clone)]
 pub struct TlsMaterial {
-    pub ca_der: Vec<u8>,
+    /// The trust anchors (DER), every certificate of the CA file.
+    pub anchors: Vec<Vec<u8>>,
     pub own: PeerIdentity,
-    /// The node certificate (DER) and its key (PKCS#8 DER), for signing approvals.
+    /// The node certificate (DER), the intermediates sent after it, and its key (PKCS#8 DER),
+    /// for signing approvals.
     pub cert_der: Vec<u8>,
+    pub intermediates: Vec<Vec<u8>>,
     pub key_pkcs8: Vec<u8>,
     pub server: Arc<ServerConfig>,
     pub client: Arc<ClientConfig>,
@@ -86,7 +91,13 @@ const VERSIONS: &[&rustls::SupportedProtocolVersion] =
 
 impl TlsMaterial {
     pub fn load(files: &TlsFiles) -> Result<Self, TlsError> {
-        let ca = CertificateDer::from_pem_file(&files.ca).map_err(|e| file_err(&files.ca, e))?;
+        let anchors: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.ca)
+            .map_err(|e| file_err(&files.ca, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| file_err(&files.ca, e))?;
+        if anchors.is_empty() {
+            return Err(file_err(&files.ca, "no certificate in file"));
+        }
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
             .map_err(|e| file_err(&files.cert, e))?
             .collect::<Result<_, _>>()
@@ -96,6 +107,7 @@ impl TlsMaterial {
             .ok_or_else(|| file_err(&files.cert, "no certificate in file"))?;
         let own = PeerIdentity::from_der(leaf)?;
         let cert_der = leaf.to_vec();
+        let intermediates = chain.iter().skip(1).map(|c| c.to_vec()).collect();
         let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| file_err(&files.key, e))?;
         let key_pkcs8 = match &key {
             PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
@@ -110,7 +122,9 @@ impl TlsMaterial {
             _ => Vec::new(),
         };
         let mut roots = RootCertStore::empty();
-        roots.add(ca.clone()).map_err(|e| file_err(&files.ca, e))?;
+        for a in &anchors {
+            roots.add(a.clone()).map_err(|e| file_err(&files.ca, e))?;
+        }
         let roots = Arc::new(roots);
         let provider = provider();
 
@@ -140,9 +154,10 @@ impl TlsMaterial {
         client.alpn_protocols = vec![b"h2".to_vec()];
 
         Ok(Self {
-            ca_der: ca.to_vec(),
+            anchors: anchors.iter().map(|a| a.to_vec()).collect(),
             own,
             cert_der,
+            intermediates,
             key_pkcs8,
             server: Arc::new(server),
             client: Arc::new(client),

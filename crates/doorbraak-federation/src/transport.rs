@@ -123,8 +123,8 @@ impl Peers {
                 .ok_or_else(|| {
                     Status::not_found(format!("{oin} has no endpoint in the directory"))
                 })?;
-            let fp = (dir.signed && !m.fingerprint.is_empty()).then(|| m.fingerprint.clone());
-            (m.endpoint.clone(), fp)
+            let listed = dir.signed.then(|| m.certificates.clone());
+            (m.endpoint.clone(), listed)
         };
         let ch = channel_pinned(&endpoint, self.tls.clone(), oin.clone(), fingerprint)?;
         channels.insert(oin.clone(), ch.clone());
@@ -148,13 +148,14 @@ pub fn channel(
     channel_pinned(endpoint, tls, expected, None)
 }
 
-/// Like [`channel`], and the server's certificate must have this SHA-256 fingerprint (the
-/// one in the signed directory), so a superseded certificate cannot pose as the member.
+/// Like [`channel`], and the server's certificate must be one listed for the member in the
+/// signed directory, within its window at the time of connecting, so a superseded
+/// certificate cannot pose as the member.
 pub fn channel_pinned(
     endpoint: &str,
     tls: Arc<rustls::ClientConfig>,
     expected: Oin,
-    fingerprint: Option<String>,
+    listed: Option<Vec<crate::directory::ListedCertificate>>,
 ) -> Result<Channel, Status> {
     let uri: Uri = format!("http://{endpoint}")
         .parse()
@@ -162,7 +163,7 @@ pub fn channel_pinned(
     let connector = tower::service_fn(move |uri: Uri| {
         let tls = tls.clone();
         let expected = expected.clone();
-        let fingerprint = fingerprint.clone();
+        let listed = listed.clone();
         async move {
             let host = uri
                 .host()
@@ -188,9 +189,13 @@ pub fn channel_pinned(
             match peer {
                 Some(p)
                     if p.oin == expected
-                        && fingerprint
-                            .as_ref()
-                            .is_none_or(|f| f.eq_ignore_ascii_case(&p.fingerprint)) =>
+                        && listed.as_ref().is_none_or(|l| {
+                            let now = jiff::Timestamp::now();
+                            l.iter().any(|c| {
+                                c.fingerprint.eq_ignore_ascii_case(&p.fingerprint)
+                                    && c.valid_at(now)
+                            })
+                        }) =>
                 {
                     Ok(TokioIo::new(stream))
                 }

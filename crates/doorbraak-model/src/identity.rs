@@ -8,13 +8,21 @@ use serde::{Deserialize, Serialize};
 use crate::privacy;
 use crate::violation::RuleViolation;
 
-/// OIN prefixes accepted by [`Oin::parse`]: the Logius register's prefixes for organisations
-/// identified by RSIN (`00000001`), KvK number (`00000003`), the OIN register itself
-/// (`00000004`), and the test range (`00000099`).
-pub const KNOWN_OIN_PREFIXES: [&str; 4] = ["00000001", "00000003", "00000004", "00000099"];
+/// OIN prefixes accepted by [`Oin::parse`]: the prefix table of Logius' OIN-stelsel (chapter
+/// "Data Architectuur", checked December 2026) without the one not yet assigned (`00000005`):
+/// RSIN (`00000001`), Fi-nummer (`00000002`), KvK-nummer (`00000003`), SubOIN (`00000004`),
+/// Logius OIN-hoofdnummer (`00000006`), BRIN (`00000007`), foreign organisations (`00000008`),
+/// Dezi care providers (`00000009`), TRR-BD (`00000010`), Dezi health insurers (`00000011`) and
+/// test OINs (`00000099`).
+pub const KNOWN_OIN_PREFIXES: [&str; 11] = [
+    "00000001", "00000002", "00000003", "00000004", "00000006", "00000007", "00000008", "00000009",
+    "00000010", "00000011", "00000099",
+];
 
-/// Organisatie-identificatienummer: 20 digits with a known prefix. The sender of a federation
-/// message is the OIN in its peer certificate, never one written in the message.
+/// Organisatie-identificatienummer: 20 positions, a known prefix of 8 digits, then the number
+/// from that prefix's register (digits, or upper-case letters where the register has them, as
+/// BRIN does) and its suffix. The sender of a federation message is the OIN in its peer
+/// certificate, never one written in the message.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Oin(String);
@@ -22,7 +30,8 @@ pub struct Oin(String);
 impl Oin {
     pub fn parse(s: &str) -> Result<Self, RuleViolation> {
         let ok = s.len() == 20
-            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
             && KNOWN_OIN_PREFIXES.iter().any(|p| s.starts_with(p));
         if ok {
             Ok(Self(s.to_owned()))
@@ -413,15 +422,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn oin_needs_twenty_digits_and_known_prefix() {
-        assert!(Oin::parse("00000001823288444000").is_ok());
-        assert!(Oin::parse("00000099000000000001").is_ok());
+    fn oin_needs_twenty_positions_and_a_prefix_of_the_oin_stelsel() {
+        for prefix in KNOWN_OIN_PREFIXES {
+            let oin = format!("{prefix}823288444000");
+            assert!(Oin::parse(&oin).is_ok(), "{oin}");
+        }
+        // a BRIN number has letters
+        assert!(Oin::parse("0000000700AB00000000").is_ok());
         for bad in [
             "",
-            "0000000182328844400",   // 19 digits
-            "000000018232884440001", // 21 digits
-            "0000000182328844400a",  // letter
-            "00000007823288444000",  // unknown prefix
+            "0000000182328844400",   // 19 positions
+            "000000018232884440001", // 21 positions
+            "0000000182328844400a",  // a lower-case letter
+            "00000005823288444000",  // the prefix not yet assigned
+            "00000012823288444000",  // no such prefix
+            "0000000182328844400-",  // not a letter or digit
         ] {
             let err = Oin::parse(bad).unwrap_err();
             assert_eq!(err.rule(), "identity.oin_format", "{bad}");

@@ -107,21 +107,37 @@ pub struct ApprovalStatement {
     /// approve is part of what is signed, so nobody can drop a participant from an export.
     pub participants_sha256: String,
     pub signed_at: Timestamp,
+    /// The signature algorithm (`ecdsa-p256-sha256`, `rsa-pss-sha256`, ...): part of what is
+    /// signed, so a signature is never read under another algorithm. Filled in by the signer.
+    #[serde(default)]
+    pub algorithm: String,
+    /// The serial of the directory manifest in force at the signing node when it signed: the
+    /// signature is checked against that version, also after later renewals.
+    #[serde(default)]
+    pub directory_serial: u64,
 }
 
 impl ApprovalStatement {
-    pub const KIND: &'static str = "doorbraak.minutes.approval.v2";
+    pub const KIND: &'static str = "doorbraak.minutes.approval.v3";
 }
 
-/// A signature of an approval: ECDSA P-256 with SHA-256 (ASN.1 DER, base64) by the key of the
-/// approving organisation's node certificate, which travels along (base64 DER) so that anyone
-/// holding the federation CA and directory can verify it offline.
+/// A signature of an approval by the key of the approving organisation's node certificate
+/// (ECDSA P-256/P-384 or RSA 2048-4096, see `algorithm`), which travels along (base64 DER)
+/// with its intermediates, so that anyone holding the trust anchors and the directory can
+/// verify it offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalSignature {
     pub algorithm: String,
     pub signed_at: Timestamp,
     pub certificate: String,
+    /// Intermediate certificates between the signing certificate and a trust anchor (base64
+    /// DER), as the node sends them in TLS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<String>,
+    /// The directory manifest's serial in force at signing (see [`ApprovalStatement`]).
+    #[serde(default)]
+    pub directory_serial: u64,
     pub signature: String,
 }
 
@@ -349,6 +365,8 @@ impl Minutes {
             org: org.clone(),
             participants_sha256,
             signed_at,
+            algorithm: String::new(),
+            directory_serial: 0,
         }
     }
 

@@ -141,11 +141,11 @@ impl utoipa::ToSchema for crate::RecommendationOrigin {
     }
 }
 
-/// The pattern of an OIN: 20 digits with a known prefix.
+/// The pattern of an OIN: 20 positions with a known prefix.
 pub fn oin_pattern() -> String {
     let prefixes: Vec<&str> = KNOWN_OIN_PREFIXES.to_vec();
     let rest = 20 - KNOWN_OIN_PREFIXES[0].len();
-    format!("^(?:{})[0-9]{{{rest}}}$", prefixes.join("|"))
+    format!("^(?:{})[0-9A-Z]{{{rest}}}$", prefixes.join("|"))
 }
 
 impl utoipa::PartialSchema for Oin {
@@ -154,7 +154,7 @@ impl utoipa::PartialSchema for Oin {
             20,
             20,
             oin_pattern(),
-            "Organisatie-identificatienummer: 20 digits with a known prefix.",
+            "Organisatie-identificatienummer: 20 positions, a prefix of the OIN-stelsel (8 digits), then digits or upper-case letters.",
         )
         .into()
     }
@@ -212,7 +212,7 @@ mod tests {
     fn the_oin_pattern_names_the_known_prefixes() {
         assert_eq!(
             oin_pattern(),
-            "^(?:00000001|00000003|00000004|00000099)[0-9]{12}$"
+            "^(?:00000001|00000002|00000003|00000004|00000006|00000007|00000008|00000009|00000010|00000011|00000099)[0-9A-Z]{12}$"
         );
     }
 }

@@ -275,8 +275,8 @@ pub fn known_reason_nl(code: &str) -> Option<&'static str> {
         "too long" => "te lang",
         "the organisation is already a party" => "de organisatie is al partij",
         "not an RFC 3339 date-time" => "geen datum en tijd (RFC 3339)",
-        "not a valid OIN (20 digits with a known prefix)" => {
-            "geen geldig OIN (20 cijfers met een bekend voorvoegsel)"
+        "not a valid OIN (20 positions with a prefix of the OIN-stelsel)" => {
+            "geen geldig OIN (20 tekens met een voorvoegsel uit het OIN-stelsel)"
         }
         "not a person of this escalation" => "geen persoon van deze escalatie",
         "not a date and time (DD-MM-YYYY, HH:MM)" => "geen datum en tijd (DD-MM-JJJJ, UU:MM)",
@@ -460,7 +460,7 @@ impl RuleViolation {
         use RuleViolation::*;
         match self {
             InvalidOin { value } => format!(
-                "'{value}' is geen geldig OIN: een OIN heeft 20 cijfers en begint met een bekend voorvoegsel (zoals 00000001, 00000003, 00000004 of 00000099)"
+                "'{value}' is geen geldig OIN: een OIN heeft 20 tekens (cijfers of hoofdletters) en begint met een voorvoegsel uit het OIN-stelsel (zoals 00000001, 00000003, 00000004 of 00000099)"
             ),
             InvalidField { field, reason } => {
                 format!("Het veld ‘{}’ is ongeldig: {}", field_nl(field), reason_nl(reason))
@@ -600,7 +600,7 @@ impl RuleViolation {
         use RuleViolation::*;
         match self {
             InvalidOin { value } => format!(
-                "'{value}' is not a valid OIN: an OIN has 20 digits and starts with a known prefix (such as 00000001, 00000003, 00000004 or 00000099)"
+                "'{value}' is not a valid OIN: an OIN has 20 positions (digits or upper-case letters) and starts with a prefix of the OIN-stelsel (such as 00000001, 00000003, 00000004 or 00000099)"
             ),
             InvalidField { field, reason } => format!("The field '{field}' is invalid: {reason}"),
             MissingField { field } => format!("The field '{field}' is required"),

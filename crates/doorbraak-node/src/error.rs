@@ -218,8 +218,11 @@ impl IntoResponse for ApiError {
 pub fn directory_not_loaded(e: &crate::directory::ReloadError) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "federation.directory_invalid",
-        format!("Het adresboek is niet geladen (het oude blijft in gebruik): {e}"),
+        e.rule(),
+        format!(
+            "Het adresboek is niet geladen (het oude blijft in gebruik): {}",
+            e.message_nl()
+        ),
         format!("The directory was not loaded (the old one stays in use): {e}"),
     )
 }

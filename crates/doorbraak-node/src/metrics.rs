@@ -33,6 +33,10 @@ pub struct Metrics {
     /// Federation refusals per peer, and those counted rather than written one by one to the
     /// access log (a flood; see `federation::throttle`).
     pub refusals: Family<PeerLabels, Counter>,
+    /// The directory in force: its serial, its age and the time left before it expires.
+    pub directory_serial: Gauge,
+    pub directory_age: Gauge,
+    pub directory_expires_in: Gauge,
     pub refusals_unlogged: Family<PeerLabels, Counter>,
     /// The auditor's check: deadlines that passed more than two sweeper intervals ago without
     /// their overdue event (a lost timer). Zero on a healthy node.
@@ -125,6 +129,24 @@ impl Default for Metrics {
             "Messages received from peers and applied",
             received.clone(),
         );
+        let directory_serial = Gauge::default();
+        registry.register(
+            "directory_serial",
+            "Serial of the federation directory manifest in force",
+            directory_serial.clone(),
+        );
+        let directory_age = Gauge::default();
+        registry.register(
+            "directory_age_seconds",
+            "Seconds since the directory manifest in force was issued",
+            directory_age.clone(),
+        );
+        let directory_expires_in = Gauge::default();
+        registry.register(
+            "directory_expires_in_seconds",
+            "Seconds until the directory manifest in force expires (negative: expired)",
+            directory_expires_in.clone(),
+        );
         let refusals = Family::<PeerLabels, Counter>::default();
         registry.register(
             "federation_refusals",
@@ -171,6 +193,9 @@ impl Default for Metrics {
             received,
             refusals,
             refusals_unlogged,
+            directory_serial,
+            directory_age,
+            directory_expires_in,
             missed_deadlines,
             registry,
             commands,

@@ -32,6 +32,8 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Directory(#[from] crate::directory::DirectoryError),
+    #[error(transparent)]
+    DirectoryVersion(#[from] crate::directory::ReloadError),
     #[error("federation TLS: {0}")]
     Tls(#[from] doorbraak_federation::tls::TlsError),
     #[error("config key 'tls': {0}")]
@@ -80,14 +82,18 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
             config: settings.oin.to_string(),
         });
     }
-    let directory = crate::directory::load(&settings, tls.as_ref())?;
+    let now = doorbraak_model::Timestamp::now();
+    let directory = crate::directory::load(&settings, tls.as_ref(), now)?;
     let store = Store::connect(&settings.database_url, settings.max_connections)
         .await
         .map_err(|source| ServerError::Store {
             url: doorbraak_store::redact(&settings.database_url),
             source,
         })?;
-    Ok(Arc::new(Node::new(settings, store, directory, tls)))
+    let node = Arc::new(Node::new(settings, store, directory, tls));
+    node.settle_directory().await?;
+    node.directory_metrics();
+    Ok(node)
 }
 
 struct Observer(Arc<Node>);
@@ -188,6 +194,10 @@ pub async fn run(
             observer: Arc::new(Observer(node.clone())),
         });
         tasks.push(tokio::spawn(delivery.run(stop_rx.clone())));
+        tasks.push(tokio::spawn(directory_refresh(
+            node.clone(),
+            stop_rx.clone(),
+        )));
         node.greet_peers().await;
     }
 
@@ -239,6 +249,35 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             tracing::warn!(error = %e, "store audit failed");
         }
         ticks += 1;
+    }
+}
+
+/// Read the directory again every `directory.refresh_secs` (from its URL too, if set): a
+/// manifest the operator published is taken up without a restart.
+async fn directory_refresh(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    if node.settings.directory.manifest.is_none() {
+        return;
+    }
+    let http = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "no HTTP client for the directory refresh");
+            return;
+        }
+    };
+    let mut interval = tokio::time::interval(node.settings.directory.refresh);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        node.refresh_directory(&http).await;
     }
 }
 

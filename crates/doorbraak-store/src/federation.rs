@@ -408,3 +408,85 @@ impl Store {
         })
     }
 }
+
+/// What keeping a directory version found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptDirectory {
+    /// Not seen before: kept now.
+    New,
+    /// Kept before, with the same content.
+    Same,
+    /// A version with this serial was kept before with other content (a reused serial).
+    Different,
+}
+
+impl Store {
+    /// Keep an accepted directory manifest (its JSON) under its serial, for good.
+    pub async fn keep_directory(
+        &self,
+        serial: u64,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+        manifest_json: &str,
+        now: Timestamp,
+    ) -> Result<KeptDirectory> {
+        let serial = i64::try_from(serial).map_err(|_| StoreError::Corrupt {
+            what: "directory serial",
+            detail: "larger than 2^63".into(),
+        })?;
+        let r = sqlx::query(
+            "INSERT INTO directory_versions (serial, issued_at, expires_at, manifest, accepted_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (serial) DO NOTHING",
+        )
+        .bind(serial)
+        .bind(issued_at.to_string())
+        .bind(expires_at.to_string())
+        .bind(manifest_json)
+        .bind(now.to_string())
+        .execute(&self.pool)
+        .await?;
+        if r.rows_affected() == 1 {
+            return Ok(KeptDirectory::New);
+        }
+        let same = self
+            .directory_version(serial as u64)
+            .await?
+            .is_some_and(|kept| kept == manifest_json);
+        Ok(if same {
+            KeptDirectory::Same
+        } else {
+            KeptDirectory::Different
+        })
+    }
+
+    /// The JSON of the kept directory version with this serial.
+    pub async fn directory_version(&self, serial: u64) -> Result<Option<String>> {
+        let serial = i64::try_from(serial).map_err(|_| StoreError::Corrupt {
+            what: "directory serial",
+            detail: "larger than 2^63".into(),
+        })?;
+        let row = sqlx::query("SELECT manifest FROM directory_versions WHERE serial = $1")
+            .bind(serial)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<String, _>("manifest"))
+            .transpose()?)
+    }
+
+    /// The newest kept directory version: its serial and JSON.
+    pub async fn newest_directory(&self) -> Result<Option<(u64, String)>> {
+        let row = sqlx::query(
+            "SELECT serial, manifest FROM directory_versions ORDER BY serial DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok((
+                r.try_get::<i64, _>("serial")?.max(0) as u64,
+                r.try_get::<String, _>("manifest")?,
+            ))
+        })
+        .transpose()
+    }
+}

@@ -33,7 +33,7 @@ use uuid::Uuid;
 
 use access::insert_access;
 pub use access::{AccessAction, AccessEntry, AccessLogFilter};
-pub use federation::{Audit, DeadLetter, Divergence, StreamLog};
+pub use federation::{Audit, DeadLetter, Divergence, KeptDirectory, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
     CaseRow, InboxRow, ListFilter, ListSort, MailDue, Notification, PersonRow, PrivateNote,
@@ -147,7 +147,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 8] = match backend {
+    let steps: [(i64, &str, &'static str); 9] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -188,6 +188,11 @@ fn migrator(backend: Backend) -> Migrator {
                 8,
                 "digest",
                 include_str!("../migrations/sqlite/0008_digest.sql"),
+            ),
+            (
+                9,
+                "directory_versions",
+                include_str!("../migrations/sqlite/0009_directory_versions.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -230,6 +235,11 @@ fn migrator(backend: Backend) -> Migrator {
                 8,
                 "digest",
                 include_str!("../migrations/postgres/0008_digest.sql"),
+            ),
+            (
+                9,
+                "directory_versions",
+                include_str!("../migrations/postgres/0009_directory_versions.sql"),
             ),
         ],
     };

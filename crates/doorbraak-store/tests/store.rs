@@ -933,3 +933,56 @@ async fn a_notice_is_kept_once_per_person_item_reason_and_event_and_read_by_its_
     })
     .await;
 }
+
+#[tokio::test]
+async fn directory_versions_are_kept_once_per_serial_and_the_newest_is_found() {
+    on_both(|store| async move {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let (issued, expires, now) = (
+            t("2026-12-01T00:00:00Z"),
+            t("2027-03-01T00:00:00Z"),
+            t("2026-12-01T10:00:00Z"),
+        );
+        assert_eq!(store.newest_directory().await.unwrap(), None);
+        use doorbraak_store::KeptDirectory as K;
+        assert_eq!(
+            store
+                .keep_directory(1, issued, expires, "{\"v\":1}", now)
+                .await
+                .unwrap(),
+            K::New
+        );
+        assert_eq!(
+            store
+                .keep_directory(2, issued, expires, "{\"v\":2}", now)
+                .await
+                .unwrap(),
+            K::New
+        );
+        // the same again is the same; other content under a kept serial is told apart
+        assert_eq!(
+            store
+                .keep_directory(1, issued, expires, "{\"v\":1}", now)
+                .await
+                .unwrap(),
+            K::Same
+        );
+        assert_eq!(
+            store
+                .keep_directory(2, issued, expires, "{\"v\":\"x\"}", now)
+                .await
+                .unwrap(),
+            K::Different
+        );
+        assert_eq!(
+            store.newest_directory().await.unwrap(),
+            Some((2, "{\"v\":2}".to_owned()))
+        );
+        assert_eq!(
+            store.directory_version(1).await.unwrap().as_deref(),
+            Some("{\"v\":1}")
+        );
+        assert_eq!(store.directory_version(7).await.unwrap(), None);
+    })
+    .await;
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use doorbraak_federation::directory::{Member, MemberList};
+use doorbraak_federation::directory::Member;
 use doorbraak_federation::pki::PkiDir;
 use doorbraak_model::escalation::EscalationCommand as C;
 use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
@@ -203,16 +203,19 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             kind: org.kind,
             region: "utrecht".into(),
             endpoint: format!("127.0.0.1:{}", ports[2 * i + 1]),
-            fingerprint: String::new(),
+            certificates: Vec::new(),
             roles: org.roles.iter().map(|r| (*r).to_owned()).collect(),
             person_roles: Vec::new(),
         });
     }
     let manifest = dir.join("pki").join("directory.json");
-    crate::pki::write_manifest(
+    // the region's operator signs the directory with a key of its own
+    let operator = doorbraak_federation::operator::OperatorDir(dir.join("pki").join("operator"));
+    doorbraak_federation::operator::sign_dev_manifest(
+        &operator,
         &pki,
-        MemberList { members },
         "Doorbraak demofederatie Utrecht",
+        members,
         &manifest,
     )?;
 
@@ -228,7 +231,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             "[node]\noin = \"{oin}\"\nname = \"{name}\"\nkind = \"{kind}\"\ndata_dir = \"data\"\n\n\
              [http]\nlisten = \"127.0.0.1:{http}\"\n\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n\n\
              [tls]\nca = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\ncrl = \"{crl}\"\n\n\
-             [directory]\nmanifest = \"{manifest}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
+             [directory]\nmanifest = \"{manifest}\"\noperator = \"{operator}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
              [web]\ndev_login = true\n\n[web.theme]\nlogo = \"logo.svg\"\nprimary = \"{colour}\"\nlink = \"{colour}\"\n\n\
              [mail]\nfile_dir = \"mail\"\nfrom = \"doorbraak@{slug}.example\"\nbase_url = \"http://127.0.0.1:{http}\"\nfrom_hour = 0\nuntil_hour = 24\n\n\
              [dev]\nclock_adjustable = true\n",
@@ -242,6 +245,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             key = files.key.display(),
             crl = files.crl.display(),
             manifest = manifest.display(),
+            operator = operator.cert().display(),
             colour = org.colour,
             slug = org.slug,
         );

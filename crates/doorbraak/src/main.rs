@@ -3,6 +3,7 @@
 
 mod client;
 mod demo;
+mod directory;
 mod pki;
 
 use std::io::Write;
@@ -45,9 +46,13 @@ enum Command {
         #[arg(long, default_value = "demo-data")]
         dir: PathBuf,
     },
-    /// Development PKI: federation CA, node certificates, revocation, signed directory.
+    /// Development PKI: federation CA, node certificates, revocation.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
+    /// The federation operator's directory: init, add-member, remove-member, rotate, sign,
+    /// verify.
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
     /// Meetings and minutes on a node (show, schedule, draft, revise, circulate, approve,
     /// request-changes, addendum, export, print) and offline verification of a bundle.
     Minutes {
@@ -97,24 +102,36 @@ enum MinutesCommand {
     Verify {
         /// The bundle (JSON).
         bundle: PathBuf,
-        /// The federation CA certificate (PEM) you trust; the bundle's own CA must be this one.
+        /// The trust anchors (PEM, one or more CA certificates) you trust.
         #[arg(long)]
         ca: PathBuf,
+        /// The federation operator's certificate (PEM) you trust: every directory version in
+        /// the bundle must be signed by it.
+        #[arg(long)]
+        operator: PathBuf,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
-fn verify_minutes(bundle: PathBuf, ca: PathBuf, json: bool) -> anyhow::Result<bool> {
+fn verify_minutes(
+    bundle: PathBuf,
+    ca: PathBuf,
+    operator: PathBuf,
+    json: bool,
+) -> anyhow::Result<bool> {
     let pem = std::fs::read_to_string(&ca).with_context(|| format!("reading {}", ca.display()))?;
-    let trusted = doorbraak_federation::pki::pem_to_der(&pem)
-        .with_context(|| format!("{} is not a PEM certificate", ca.display()))?;
+    let trusted = doorbraak_federation::crypto::pem_certificates(&pem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", ca.display()))?;
+    let operator_fp = doorbraak_federation::identity::fingerprint(
+        &doorbraak_federation::operator::read_cert(&operator)?,
+    );
     let text = std::fs::read_to_string(&bundle)
         .with_context(|| format!("reading {}", bundle.display()))?;
     let b: doorbraak_federation::signing::MinutesBundle = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a minutes bundle", bundle.display()))?;
-    let problems = doorbraak_federation::signing::verify_bundle(&b, &trusted);
+    let problems = doorbraak_federation::signing::verify_bundle(&b, &trusted, &operator_fp);
     let approvals = b.minutes.main.as_ref().map_or(0, |d| d.approvals.len());
     if json {
         println!(
@@ -181,7 +198,7 @@ async fn run_node(config: PathBuf) -> anyhow::Result<()> {
         {
             tokio::spawn(async move {
                 while hup.recv().await.is_some() {
-                    match n.reload_directory() {
+                    match n.reload_directory().await {
                         Ok(m) => tracing::info!(members = m, "directory reloaded"),
                         Err(e) => {
                             tracing::error!(error = %e, "directory reload refused; keeping the old one")
@@ -212,10 +229,17 @@ async fn main() -> std::process::ExitCode {
         Command::Node { config } => run_node(config).await,
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
+        Command::Directory(cmd) => directory::run(cmd),
         Command::Minutes {
-            cmd: MinutesCommand::Verify { bundle, ca, json },
+            cmd:
+                MinutesCommand::Verify {
+                    bundle,
+                    ca,
+                    operator,
+                    json,
+                },
             ..
-        } => match verify_minutes(bundle, ca, json) {
+        } => match verify_minutes(bundle, ca, operator, json) {
             Ok(true) => Ok(()),
             Ok(false) => return std::process::ExitCode::from(1),
             Err(e) => Err(e),

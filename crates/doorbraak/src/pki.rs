@@ -1,12 +1,10 @@
-//! `doorbraak pki`: the development federation PKI and the signed directory manifest.
+//! `doorbraak pki`: the development federation PKI (CA, node certificates, CRL). The directory
+//! is the operator's: `doorbraak directory`.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Subcommand;
-use doorbraak_federation::directory::{Manifest, MemberList, sign};
-use doorbraak_federation::identity::fingerprint;
-use doorbraak_federation::pki::{PkiDir, pem_to_der};
+use doorbraak_federation::pki::PkiDir;
 
 #[derive(Subcommand)]
 pub enum PkiCommand {
@@ -37,47 +35,6 @@ pub enum PkiCommand {
         #[arg(long)]
         oin: String,
     },
-    /// Build and sign the directory manifest from a member list (JSON `{"members": [...]}`);
-    /// certificate fingerprints are filled in from DIR/nodes.
-    Manifest {
-        #[arg(long)]
-        dir: PathBuf,
-        #[arg(long)]
-        members: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value = "Doorbraak ontwikkelfederatie")]
-        federation: String,
-    },
-}
-
-/// Sign `members` into a manifest with the CA in `pki`.
-pub fn write_manifest(
-    pki: &PkiDir,
-    mut list: MemberList,
-    federation: &str,
-    out: &std::path::Path,
-) -> anyhow::Result<()> {
-    for m in &mut list.members {
-        let path = pki.node_cert(m.oin.as_str());
-        let pem = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "no certificate for {} ({}); issue it first",
-                m.oin,
-                path.display()
-            )
-        })?;
-        m.fingerprint = fingerprint(&pem_to_der(&pem)?);
-    }
-    let manifest = Manifest {
-        federation: federation.to_owned(),
-        issued_at: jiff::Timestamp::now(),
-        members: list.members,
-    };
-    let signed = sign(manifest, &pki.ca_keypair()?)?;
-    std::fs::write(out, serde_json::to_string_pretty(&signed)?)
-        .with_context(|| format!("writing {}", out.display()))?;
-    Ok(())
 }
 
 pub fn run(cmd: PkiCommand) -> anyhow::Result<()> {
@@ -108,19 +65,6 @@ pub fn run(cmd: PkiCommand) -> anyhow::Result<()> {
                 "revoked {oin} (serial {serial}); CRL: {}",
                 pki.crl().display()
             );
-        }
-        PkiCommand::Manifest {
-            dir,
-            members,
-            out,
-            federation,
-        } => {
-            let text = std::fs::read_to_string(&members)
-                .with_context(|| format!("reading {}", members.display()))?;
-            let list: MemberList = serde_json::from_str(&text)
-                .with_context(|| format!("parsing {}", members.display()))?;
-            write_manifest(&PkiDir(dir), list, &federation, &out)?;
-            println!("signed manifest: {}", out.display());
         }
     }
     Ok(())

@@ -211,11 +211,34 @@ pub(crate) async fn minutes_bundle(
             "Without a federation (certificates and directory) there is nothing to verify",
         ));
     };
+    // every directory version an approval was signed under, and the one in force
+    let mut serials: Vec<u64> = m
+        .state
+        .main
+        .iter()
+        .chain(m.state.addenda.iter())
+        .flat_map(|d| d.approvals.iter())
+        .filter_map(|a| a.signature.as_ref().map(|s| s.directory_serial))
+        .chain(std::iter::once(manifest.manifest.serial))
+        .collect();
+    serials.sort_unstable();
+    serials.dedup();
+    let mut directories = Vec::with_capacity(serials.len());
+    for serial in serials {
+        if let Some(v) = api.node.directory_version(serial).await? {
+            directories.push(v);
+        }
+    }
     Ok(Json(doorbraak_federation::signing::MinutesBundle {
         bundle: doorbraak_federation::signing::MinutesBundle::KIND.into(),
         minutes: m.state,
-        ca_certificate: base64::engine::general_purpose::STANDARD.encode(&fed.tls.ca_der),
-        directory: manifest,
+        trust_anchors: fed
+            .tls
+            .anchors
+            .iter()
+            .map(|a| base64::engine::general_purpose::STANDARD.encode(a))
+            .collect(),
+        directories,
     }))
 }
 

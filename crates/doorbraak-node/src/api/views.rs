@@ -50,13 +50,14 @@ pub struct EventEntry {
 /// The documented form of a verification bundle of final minutes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MinutesBundleDoc {
-    /// Always `doorbraak.minutes.bundle.v1`.
+    /// Always `doorbraak.minutes.bundle.v2`.
     pub bundle: String,
     pub minutes: JsonObject,
-    /// The federation CA certificate, base64 DER.
-    pub ca_certificate: String,
-    /// The signed directory manifest in force.
-    pub directory: JsonObject,
+    /// The exporting node's trust anchors, base64 DER (for information only).
+    pub trust_anchors: Vec<String>,
+    /// Every directory manifest an approval was signed under (and the one in force), each
+    /// signed by the federation operator.
+    pub directories: Vec<JsonObject>,
 }
 
 /// An object whose fields the model defines (only documented, never built).

@@ -133,7 +133,9 @@ impl Node {
             peers: Arc::new(Peers::new(&tls, directory.clone())),
             signer: doorbraak_federation::signing::Signer::new(
                 tls.cert_der.clone(),
+                tls.intermediates.clone(),
                 &tls.key_pkcs8,
+                settings.tls.rsa_padding,
             )
             .map_err(|e| tracing::warn!(error = %e, "approvals will not be signed"))
             .ok(),
@@ -172,6 +174,7 @@ impl Node {
         if let Some(f) = &self.federation {
             f.peers.reset();
         }
+        self.directory_metrics();
     }
 
     pub fn directory_handle(&self) -> Arc<RwLock<Arc<Directory>>> {
@@ -292,20 +295,164 @@ impl Node {
     }
 
     /// Re-read and verify the directory manifest; on failure the old directory stays.
-    pub fn reload_directory(&self) -> Result<usize, crate::directory::ReloadError> {
-        let d = crate::directory::load(&self.settings, self.federation.as_ref().map(|f| &f.tls))?;
+    pub async fn reload_directory(&self) -> Result<usize, crate::directory::ReloadError> {
+        use crate::directory::ReloadError;
+        let d = crate::directory::load(
+            &self.settings,
+            self.federation.as_ref().map(|f| &f.tls),
+            self.now(),
+        )?;
         let old = self.directory();
-        if let (Some(new), Some(old)) = (&d.manifest, &old.manifest)
-            && new.manifest.issued_at < old.manifest.issued_at
-        {
-            return Err(crate::directory::ReloadError::Older {
-                on_disk: new.manifest.issued_at.to_string(),
-                in_use: old.manifest.issued_at.to_string(),
-            });
+        if let (Some(new), Some(in_use)) = (d.serial(), old.serial()) {
+            if new < in_use {
+                return Err(ReloadError::Older {
+                    on_disk: new,
+                    in_use,
+                });
+            }
+            if new == in_use {
+                if d.manifest == old.manifest {
+                    return Ok(old.members().len());
+                }
+                return Err(ReloadError::SerialReused(new));
+            }
         }
+        self.keep_directory(&d).await?;
         let n = d.members().len();
         self.set_directory(d);
         Ok(n)
+    }
+
+    /// Keep a signed directory in the store under its serial (refused if the serial was kept
+    /// with other content).
+    pub async fn keep_directory(&self, d: &Directory) -> Result<(), crate::directory::ReloadError> {
+        use crate::directory::ReloadError;
+        let Some(m) = &d.manifest else {
+            return Ok(());
+        };
+        let json = serde_json::to_string(m).map_err(|e| ReloadError::Store(e.to_string()))?;
+        let kept = self
+            .store
+            .keep_directory(
+                m.manifest.serial,
+                m.manifest.issued_at,
+                m.manifest.expires_at,
+                &json,
+                self.now(),
+            )
+            .await
+            .map_err(|e| ReloadError::Store(e.to_string()))?;
+        if kept == doorbraak_store::KeptDirectory::Different {
+            return Err(ReloadError::SerialReused(m.manifest.serial));
+        }
+        Ok(())
+    }
+
+    /// At start: never go back. If the manifest file is older than the newest version this
+    /// node accepted before, that version (verified again, and in force) is used instead.
+    pub async fn settle_directory(&self) -> Result<(), crate::directory::ReloadError> {
+        use crate::directory::ReloadError;
+        let current = self.directory();
+        let (Some(serial), Some(operator)) = (
+            current.serial(),
+            self.settings.directory.operator_fingerprint.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        let newest = self
+            .store
+            .newest_directory()
+            .await
+            .map_err(|e| ReloadError::Store(e.to_string()))?;
+        if let Some((kept_serial, json)) = newest
+            && kept_serial > serial
+        {
+            let signed = crate::directory::kept(&json, operator)?;
+            doorbraak_federation::directory::check_fresh(&signed, self.now())?;
+            tracing::warn!(
+                file = serial,
+                kept = kept_serial,
+                "the directory manifest file is older than the version accepted before; using the newer one"
+            );
+            self.set_directory(Directory::from_signed(signed));
+            return Ok(());
+        }
+        self.keep_directory(&current).await
+    }
+
+    /// Set the directory gauges (serial, age, time to expiry) from the directory in force.
+    pub fn directory_metrics(&self) {
+        let d = self.directory();
+        if let Some(m) = &d.manifest {
+            let now = self.now().as_second();
+            let m = &m.manifest;
+            self.metrics
+                .directory_serial
+                .set(i64::try_from(m.serial).unwrap_or(i64::MAX));
+            self.metrics
+                .directory_age
+                .set(now - m.issued_at.as_second());
+            self.metrics
+                .directory_expires_in
+                .set(m.expires_at.as_second() - now);
+        }
+    }
+
+    /// Fetch the manifest from the configured URL (if any) into the manifest file when it
+    /// verifies and is newer, then reload the file when it holds a newer serial. Refusals are
+    /// logged; the directory in use stays.
+    pub async fn refresh_directory(&self, http: &reqwest::Client) {
+        let d = &self.settings.directory;
+        if let (Some(url), Some(path), Some(operator)) =
+            (&d.url, &d.manifest, &d.operator_fingerprint)
+        {
+            match fetch_manifest(http, url, operator, self.now()).await {
+                Ok(signed)
+                    if self
+                        .directory()
+                        .serial()
+                        .is_none_or(|s| signed.manifest.serial > s) =>
+                {
+                    if let Err(e) = write_atomically(path, &signed) {
+                        tracing::warn!(error = %e, "the fetched directory manifest could not be written");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(url = %url, error = %e, "fetching the directory manifest failed; keeping the one in use")
+                }
+            }
+        }
+        let before = self.directory().serial();
+        match self.reload_directory().await {
+            Ok(n) if self.directory().serial() != before => {
+                tracing::info!(members = n, serial = ?self.directory().serial(), "directory reloaded");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "directory reload refused; keeping the one in use")
+            }
+        }
+        self.directory_metrics();
+    }
+
+    /// A kept directory version by serial (the current one without a store read).
+    pub async fn directory_version(
+        &self,
+        serial: u64,
+    ) -> Result<Option<crate::directory::SignedManifest>, NodeError> {
+        let current = self.directory();
+        if let Some(m) = current
+            .manifest
+            .as_ref()
+            .filter(|m| m.manifest.serial == serial)
+        {
+            return Ok(Some(m.clone()));
+        }
+        let Some(json) = self.store.directory_version(serial).await? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str(&json).ok())
     }
 
     /// This node's signature of `actor`'s approval (None on a node without federation keys).
@@ -323,8 +470,9 @@ impl Node {
         let statement = minutes
             .approval_statement(target, revision, content_hash, actor, self.now())
             .ok_or(RuleViolation::NotAMeetingParticipant)?;
+        let serial = self.directory().serial().unwrap_or(0);
         signer
-            .sign(&statement)
+            .sign(&statement, serial)
             .map(Some)
             .map_err(|e| FedError::Wire(format!("signing failed: {e}")).into())
     }
@@ -344,4 +492,46 @@ pub fn event_names<B: Serialize>(events: &[StoredEvent<B>]) -> Vec<String> {
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
         })
         .collect()
+}
+
+/// Most bytes of a fetched directory manifest.
+const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
+/// Fetch and verify a manifest from `url` (signed by the operator, in force at `now`).
+async fn fetch_manifest(
+    http: &reqwest::Client,
+    url: &str,
+    operator: &str,
+    now: Timestamp,
+) -> Result<crate::directory::SignedManifest, String> {
+    let resp = http.get(url).send().await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_MANIFEST_BYTES as u64)
+    {
+        return Err("the manifest is larger than 4 MiB".into());
+    }
+    let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_MANIFEST_BYTES {
+        return Err("the manifest is larger than 4 MiB".into());
+    }
+    let signed: crate::directory::SignedManifest =
+        serde_json::from_slice(&bytes).map_err(|e| format!("not a signed manifest: {e}"))?;
+    doorbraak_federation::directory::verify(&signed, operator).map_err(|e| e.to_string())?;
+    doorbraak_federation::directory::check_fresh(&signed, now).map_err(|e| e.to_string())?;
+    Ok(signed)
+}
+
+/// Write the manifest next to `path` and rename it into place (never a half-written file).
+fn write_atomically(
+    path: &std::path::Path,
+    signed: &crate::directory::SignedManifest,
+) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(signed).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension("json.new");
+    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }

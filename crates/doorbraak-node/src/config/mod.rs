@@ -346,17 +346,58 @@ pub struct DatabaseSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsSection {
+    /// The trust anchors: one PEM file with every CA certificate trusted (the PKIoverheid
+    /// private root and its intermediates, or the development CA).
     pub ca: Option<PathBuf>,
+    /// The node certificate, followed by the intermediates it sends.
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub crl: Option<PathBuf>,
+    /// How an RSA node key signs approvals: `pkcs1` (PKCS#1 v1.5, the default) or `pss`.
+    #[serde(default)]
+    pub rsa_padding: doorbraak_federation::crypto::RsaPadding,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectorySection {
-    /// The federation's directory manifest (members, their kinds and endpoints).
+    /// The federation's directory manifest (members, their kinds and endpoints), signed by
+    /// the federation operator.
     pub manifest: Option<PathBuf>,
+    /// The federation operator's certificate (PEM) whose key signs the manifest.
+    pub operator: Option<PathBuf>,
+    /// Or its SHA-256 fingerprint (64 hex digits).
+    pub operator_fingerprint: Option<String>,
+    /// Also fetch the manifest from this HTTPS URL (written to `manifest` once verified).
+    pub url: Option<String>,
+    /// How often the manifest file (and the URL) is read again, in seconds (default 300).
+    #[serde(default = "d300")]
+    pub refresh_secs: u64,
+}
+
+fn d300() -> u64 {
+    300
+}
+
+impl Default for DirectorySection {
+    fn default() -> Self {
+        Self {
+            manifest: None,
+            operator: None,
+            operator_fingerprint: None,
+            url: None,
+            refresh_secs: d300(),
+        }
+    }
+}
+
+/// The directory as the node uses it (paths resolved, the operator's fingerprint known).
+#[derive(Debug, Clone, Default)]
+pub struct DirectorySettings {
+    pub manifest: Option<PathBuf>,
+    pub operator_fingerprint: Option<String>,
+    pub url: Option<String>,
+    pub refresh: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -499,7 +540,7 @@ pub struct Settings {
     pub clock_adjustable: bool,
     pub oversight: OversightSection,
     pub tls: TlsSection,
-    pub directory_manifest: Option<PathBuf>,
+    pub directory: DirectorySettings,
     pub dev_users: Vec<DevUser>,
     pub web: WebSection,
     /// The organisation theme, checked (colours, contrast) and with its logo read.

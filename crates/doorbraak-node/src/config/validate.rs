@@ -184,6 +184,74 @@ impl NodeConfig {
                 "1-64 letters, digits, '-' or '_'".into(),
             ));
         }
+        let directory = {
+            let d = self.directory;
+            let from_file = match resolve(d.operator) {
+                Some(path) => {
+                    let der = doorbraak_federation::operator::read_cert(&path)
+                        .map_err(|e| invalid("directory.operator", e.to_string()))?;
+                    Some(doorbraak_federation::identity::fingerprint(&der))
+                }
+                None => None,
+            };
+            let given = match d.operator_fingerprint {
+                Some(f) => {
+                    let f = f.replace(':', "").to_ascii_lowercase();
+                    if f.len() != 64 || !f.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(invalid(
+                            "directory.operator_fingerprint",
+                            "the SHA-256 of the operator certificate: 64 hex digits".into(),
+                        ));
+                    }
+                    Some(f)
+                }
+                None => None,
+            };
+            let operator_fingerprint = match (from_file, given) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(invalid(
+                        "directory.operator_fingerprint",
+                        format!("does not match the certificate in directory.operator ({a})"),
+                    ));
+                }
+                (a, b) => a.or(b),
+            };
+            let with_tls = self.tls.ca.is_some();
+            if with_tls && d.manifest.is_some() && operator_fingerprint.is_none() {
+                return Err(invalid(
+                    "directory.operator",
+                    "name the federation operator's certificate (or set operator_fingerprint): only a manifest it signed is accepted".into(),
+                ));
+            }
+            if let Some(url) = &d.url {
+                let local =
+                    url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
+                if !(url.starts_with("https://") || local) || url.len() > 2000 {
+                    return Err(invalid(
+                        "directory.url",
+                        "an https:// URL (http:// only on the loopback interface)".into(),
+                    ));
+                }
+                if d.manifest.is_none() {
+                    return Err(invalid(
+                        "directory.url",
+                        "set directory.manifest too: the fetched manifest is kept there".into(),
+                    ));
+                }
+            }
+            if !(5..=86_400).contains(&d.refresh_secs) {
+                return Err(invalid(
+                    "directory.refresh_secs",
+                    "between 5 and 86400 seconds".into(),
+                ));
+            }
+            super::DirectorySettings {
+                manifest: resolve(d.manifest),
+                operator_fingerprint,
+                url: d.url,
+                refresh: std::time::Duration::from_secs(d.refresh_secs),
+            }
+        };
         Ok(Settings {
             instance,
             oin,
@@ -205,8 +273,9 @@ impl NodeConfig {
                 cert: resolve(self.tls.cert),
                 key: resolve(self.tls.key),
                 crl: resolve(self.tls.crl),
+                rsa_padding: self.tls.rsa_padding,
             },
-            directory_manifest: resolve(self.directory.manifest),
+            directory,
             dev_users: self.dev_users,
             web: self.web,
             theme,

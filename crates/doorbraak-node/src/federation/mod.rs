@@ -75,7 +75,11 @@ impl FederationService {
     /// Who is calling: a member of the directory, by OIN and certificate fingerprint.
     async fn admit<T>(&self, req: &Request<T>, call: &str) -> Result<PeerIdentity, Status> {
         let peer = caller(req)?;
-        if !self.node.directory().admits(&peer.oin, &peer.fingerprint) {
+        if !self
+            .node
+            .directory()
+            .admits(&peer.oin, &peer.fingerprint, self.node.now())
+        {
             let refusal = federation_status(
                 doorbraak_model::RefusalKind::Access,
                 doorbraak_federation::delivery::RULE_NOT_A_MEMBER,
@@ -224,9 +228,25 @@ impl FederationService {
             &peer.oin,
             sig.signed_at,
         );
-        let dir = self.node.directory();
-        let check = doorbraak_federation::signing::verify(&statement, &sig, &fed.tls.ca_der, &dir)
-            .map_err(|e| e.to_string())
+        // checked against the directory version the signer had in force
+        let dir = self
+            .node
+            .directory_version(sig.directory_serial)
+            .await
+            .map_err(node_status)?
+            .map(crate::directory::Directory::from_signed);
+        let check = dir
+            .ok_or_else(|| {
+                format!(
+                    "signed under directory version {}, which this node does not have (it has {}); the directory is reloaded from the operator",
+                    sig.directory_serial,
+                    self.node.directory().serial().unwrap_or(0)
+                )
+            })
+            .and_then(|dir| {
+                doorbraak_federation::signing::verify(&statement, &sig, &fed.tls.anchors, &dir)
+                    .map_err(|e| e.to_string())
+            })
             .and_then(|()| {
                 use base64::Engine;
                 let der = base64::engine::general_purpose::STANDARD

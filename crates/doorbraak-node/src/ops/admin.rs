@@ -215,7 +215,7 @@ pub async fn reload_directory(node: &Node, u: &User) -> Result<usize, ReloadRefu
         .check(Some(u.role))
         .map_err(NodeError::from)?;
     node.log_change(u, "federation", "directory").await?;
-    Ok(node.reload_directory()?)
+    Ok(node.reload_directory().await?)
 }
 
 /// The mail queue for the administrator: counts by state and the latest problems.

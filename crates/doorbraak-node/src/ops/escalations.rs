@@ -62,7 +62,7 @@ pub struct InvokeStepRequest {
 pub fn oin(field: &'static str, s: &str) -> Result<Oin, RuleViolation> {
     Oin::parse(s).map_err(|_| RuleViolation::InvalidField {
         field,
-        reason: "not a valid OIN (20 digits with a known prefix)",
+        reason: "not a valid OIN (20 positions with a prefix of the OIN-stelsel)",
     })
 }
 

@@ -8,16 +8,27 @@ pub(super) fn cert_rows(ctx: &Ctx, site: &Site) -> Markup {
     use doorbraak_federation::identity::CertificateSummary;
     let now = site.node.now().as_second();
     let certs: Vec<(&str, Option<CertificateSummary>)> = match &site.node.federation {
-        Some(f) => vec![
-            (
-                ctx.t("Federatie-CA", "Federation CA"),
-                CertificateSummary::from_der(&f.tls.ca_der).ok(),
-            ),
-            (
+        Some(f) => f
+            .tls
+            .anchors
+            .iter()
+            .map(|a| {
+                (
+                    ctx.t("Vertrouwd CA-certificaat", "Trusted CA certificate"),
+                    CertificateSummary::from_der(a).ok(),
+                )
+            })
+            .chain(f.tls.intermediates.iter().map(|i| {
+                (
+                    ctx.t("Tussencertificaat", "Intermediate certificate"),
+                    CertificateSummary::from_der(i).ok(),
+                )
+            }))
+            .chain(std::iter::once((
                 ctx.t("Nodecertificaat", "Node certificate"),
                 CertificateSummary::from_der(&f.tls.cert_der).ok(),
-            ),
-        ],
+            )))
+            .collect(),
         None => Vec::new(),
     };
     html! {
