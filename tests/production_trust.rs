@@ -296,3 +296,90 @@ async fn a_renewed_certificate_overlaps_the_old_one_which_is_refused_after() {
         .await
         .unwrap();
 }
+
+/// Whether the server closed this connection within `secs` (reading whatever it sends).
+async fn closed_within(
+    open: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    secs: u64,
+) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(std::time::Duration::from_secs(secs), async {
+        loop {
+            match open.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_revoked_while_connected_is_cut_off_without_a_restart() {
+    let mut fed = Fed::create("trust-revoke", &ORGS, &[], &[]);
+    // the local team reads its CRL every second
+    let crl_line = format!("crl = \"{}\"\n", fed.pki.crl().display());
+    let config = std::fs::read_to_string(&fed.orgs[0].config).unwrap();
+    assert!(config.contains(&crl_line));
+    std::fs::write(
+        &fed.orgs[0].config,
+        config.replace(&crl_line, &format!("{crl_line}crl_refresh_secs = 1\n")),
+    )
+    .unwrap();
+    fed.start(0);
+    // Veilig Thuis holds a connection open, and calls over a channel
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", fed.orgs[0].grpc))
+        .await
+        .unwrap();
+    let mut open = tokio_rustls::TlsConnector::from(fed.material(VT).client)
+        .connect(
+            rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap(),
+            tcp,
+        )
+        .await
+        .unwrap();
+    let mut vt = fed.client_as(VT, 0);
+    vt.identity(v1::IdentityRequest {}).await.unwrap();
+
+    assert!(
+        !closed_within(&mut open, 2).await,
+        "the connection is open before the revocation"
+    );
+
+    // revoked: at the next refresh the open connection is closed by the local team
+    fed.pki.revoke(VT).unwrap();
+    let mut reloaded = None;
+    for _ in 0..100 {
+        reloaded = metric(&fed, 0, "doorbraak_tls_crl_reloads_total").await;
+        if reloaded == Some(1.0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(reloaded, Some(1.0), "the new CRL was not taken up");
+    assert!(
+        closed_within(&mut open, 3).await,
+        "the revoked peer's connection stayed open"
+    );
+    let refused = vt.identity(v1::IdentityRequest {}).await;
+    assert!(refused.is_err(), "a call as the revoked peer still worked");
+    assert!(
+        metric(&fed, 0, "doorbraak_tls_revoked_connections_closed_total")
+            .await
+            .unwrap()
+            >= 1.0
+    );
+    // a member that is not revoked still connects
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", fed.orgs[0].grpc))
+        .await
+        .unwrap();
+    tokio_rustls::TlsConnector::from(fed.material(LT).client)
+        .connect(
+            rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap(),
+            tcp,
+        )
+        .await
+        .unwrap();
+}

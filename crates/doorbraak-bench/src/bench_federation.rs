@@ -100,7 +100,7 @@ async fn baseline(
     let client = material(pki, VT)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let incoming = doorbraak_federation::transport::incoming(listener, server.server.clone());
+    let incoming = doorbraak_federation::transport::incoming(listener, &server);
     let (stop, stopped) = oneshot::channel::<()>();
     let srv = tokio::spawn(async move {
         let _ = tonic::transport::Server::builder()

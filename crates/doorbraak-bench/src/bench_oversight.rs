@@ -122,8 +122,7 @@ async fn main() -> anyhow::Result<()> {
             figures: doorbraak_model::canonical::to_vec(&f)?,
             silent: i < SILENT,
         };
-        let incoming =
-            doorbraak_federation::transport::incoming(listener, material(&pki, &o)?.server);
+        let incoming = doorbraak_federation::transport::incoming(listener, &material(&pki, &o)?);
         servers.push(tokio::spawn(async move {
             let _ = tonic::transport::Server::builder()
                 .add_service(v1::federation_server::FederationServer::new(stub))

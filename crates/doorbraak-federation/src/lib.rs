@@ -26,6 +26,7 @@ pub mod identity;
 pub mod operator;
 pub mod pki;
 pub mod refusal;
+pub mod revocation;
 pub mod signing;
 pub mod tls;
 pub mod transport;

@@ -13,6 +13,8 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::server::TlsStream;
+
+pub use crate::revocation::Revocable;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 use tonic::{Request, Status};
@@ -29,12 +31,15 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Accept TCP connections on `listener`, complete the TLS handshake (client certificate
 /// required, CRL checked) and yield the established streams. Failed handshakes are dropped.
+/// Each connection is registered in `tls.live` with its peer's certificate, so that it is
+/// closed when that certificate becomes revoked.
 pub fn incoming(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
-) -> ReceiverStream<Result<TlsStream<TcpStream>, std::io::Error>> {
+    tls: &TlsMaterial,
+) -> ReceiverStream<Result<TlsStream<Revocable>, std::io::Error>> {
     let (tx, rx) = tokio::sync::mpsc::channel(128);
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server.clone());
+    let live = tls.live.clone();
     tokio::spawn(async move {
         loop {
             // stop accepting (and free the port) when the server is gone
@@ -54,10 +59,14 @@ pub fn incoming(
             if tx.is_closed() {
                 return;
             }
-            let (acceptor, conn_tx) = (acceptor.clone(), tx.clone());
+            let (acceptor, conn_tx, live) = (acceptor.clone(), tx.clone(), live.clone());
             tokio::spawn(async move {
-                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                let (conn, handle) = Revocable::new(tcp);
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(conn)).await {
                     Ok(Ok(stream)) => {
+                        if let Some(chain) = stream.get_ref().1.peer_certificates() {
+                            live.register(chain, handle);
+                        }
                         let _ = conn_tx.send(Ok(stream)).await;
                     }
                     Ok(Err(e)) => tracing::info!(%remote, error = %e, "TLS handshake refused"),

@@ -35,6 +35,9 @@ pub struct Metrics {
     pub refusals: Family<PeerLabels, Counter>,
     /// The directory in force: its serial, its age and the time left before it expires.
     pub directory_serial: Gauge,
+    /// CRLs taken up while running, and connections closed because their peer was revoked.
+    pub crl_reloads: Counter,
+    pub revoked_connections_closed: Counter,
     pub directory_age: Gauge,
     pub directory_expires_in: Gauge,
     pub refusals_unlogged: Family<PeerLabels, Counter>,
@@ -129,6 +132,18 @@ impl Default for Metrics {
             "Messages received from peers and applied",
             received.clone(),
         );
+        let crl_reloads = Counter::default();
+        registry.register(
+            "tls_crl_reloads",
+            "Times changed CRLs were taken up without a restart",
+            crl_reloads.clone(),
+        );
+        let revoked_connections_closed = Counter::default();
+        registry.register(
+            "tls_revoked_connections_closed",
+            "Open connections closed because their peer's certificate was revoked",
+            revoked_connections_closed.clone(),
+        );
         let directory_serial = Gauge::default();
         registry.register(
             "directory_serial",
@@ -194,6 +209,8 @@ impl Default for Metrics {
             refusals,
             refusals_unlogged,
             directory_serial,
+            crl_reloads,
+            revoked_connections_closed,
             directory_age,
             directory_expires_in,
             missed_deadlines,

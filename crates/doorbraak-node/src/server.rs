@@ -166,7 +166,7 @@ pub async fn run(
                 .local_addr()
                 .map_err(|e| ServerError::Serve(e.to_string()))?,
         );
-        let incoming = doorbraak_federation::transport::incoming(glistener, fed.tls.server.clone());
+        let incoming = doorbraak_federation::transport::incoming(glistener, &fed.tls);
         let svc = FederationServer::new(FederationService::new(node.clone()))
             .max_decoding_message_size(doorbraak_federation::transport::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(doorbraak_federation::transport::MAX_MESSAGE_BYTES);
@@ -198,6 +198,7 @@ pub async fn run(
             node.clone(),
             stop_rx.clone(),
         )));
+        tasks.push(tokio::spawn(crl_refresh(node.clone(), stop_rx.clone())));
         node.greet_peers().await;
     }
 
@@ -278,6 +279,42 @@ async fn directory_refresh(node: Arc<Node>, mut stop: tokio::sync::watch::Receiv
             _ = stop.changed() => return,
         }
         node.refresh_directory(&http).await;
+    }
+}
+
+/// Read the CRLs again every `tls.crl_refresh_secs`: a revocation takes effect without a
+/// restart, and open connections of revoked certificates are closed.
+async fn crl_refresh(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let http = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "no HTTP client for the CRL refresh");
+            return;
+        }
+    };
+    let every = std::time::Duration::from_secs(node.settings.tls.crl_refresh_secs);
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match node.refresh_crls(&http).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                closed = n,
+                "revoked certificates: their open connections were closed"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "the CRLs could not be read again; the ones in force stay")
+            }
+        }
     }
 }
 

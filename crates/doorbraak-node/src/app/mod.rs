@@ -436,6 +436,55 @@ impl Node {
         self.directory_metrics();
     }
 
+    /// Read the CRLs again (the `tls.crl` file and `tls.crl_urls`); when they changed, every
+    /// handshake from now on checks them, open connections of certificates they revoke are
+    /// closed, and outgoing channels are made anew. Returns the connections closed. A list
+    /// that cannot be read or fetched leaves the ones in force.
+    pub async fn refresh_crls(&self, http: &reqwest::Client) -> Result<usize, String> {
+        use rustls::pki_types::CertificateRevocationListDer;
+        use rustls::pki_types::pem::PemObject;
+        let Some(fed) = &self.federation else {
+            return Ok(0);
+        };
+        let mut crls = match &self.settings.tls.crl {
+            Some(p) => doorbraak_federation::tls::read_crls(p).map_err(|e| e.to_string())?,
+            None => Vec::new(),
+        };
+        for url in &self.settings.tls.crl_urls {
+            let resp = http
+                .get(url)
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .map_err(|e| format!("{url}: {e}"))?;
+            let bytes = resp.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+            if bytes.len() > MAX_CRL_BYTES {
+                return Err(format!("{url}: larger than 16 MiB"));
+            }
+            if bytes.starts_with(b"-----BEGIN") {
+                for c in CertificateRevocationListDer::pem_slice_iter(&bytes) {
+                    crls.push(c.map_err(|e| format!("{url}: {e}"))?);
+                }
+            } else {
+                crls.push(CertificateRevocationListDer::from(bytes.to_vec()));
+            }
+        }
+        if crls == fed.tls.revocation.crls() {
+            return Ok(0);
+        }
+        fed.tls
+            .revocation
+            .set_crls(crls.clone())
+            .map_err(|e| e.to_string())?;
+        let closed = fed.tls.live.close_revoked(&crls);
+        fed.peers.reset();
+        self.metrics.crl_reloads.inc();
+        self.metrics
+            .revoked_connections_closed
+            .inc_by(closed as u64);
+        Ok(closed)
+    }
+
     /// A kept directory version by serial (the current one without a store read).
     pub async fn directory_version(
         &self,
@@ -493,6 +542,9 @@ pub fn event_names<B: Serialize>(events: &[StoredEvent<B>]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Most bytes of a fetched CRL.
+const MAX_CRL_BYTES: usize = 16 << 20;
 
 /// Most bytes of a fetched directory manifest.
 const MAX_MANIFEST_BYTES: usize = 4 << 20;

@@ -343,7 +343,7 @@ pub struct DatabaseSection {
 }
 
 /// Certificate paths for the federation's mutual TLS.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsSection {
     /// The trust anchors: one PEM file with every CA certificate trusted (the PKIoverheid
@@ -356,6 +356,13 @@ pub struct TlsSection {
     /// How an RSA node key signs approvals: `pkcs1` (PKCS#1 v1.5, the default) or `pss`.
     #[serde(default)]
     pub rsa_padding: doorbraak_federation::crypto::RsaPadding,
+    /// How often the CRLs are read again (the `crl` file and `crl_urls`), in seconds
+    /// (default 300); connections of certificates they revoke are closed.
+    #[serde(default = "d300")]
+    pub crl_refresh_secs: u64,
+    /// CRLs to fetch as well (http(s), DER or PEM), e.g. the CAs' distribution points.
+    #[serde(default)]
+    pub crl_urls: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -377,6 +384,20 @@ pub struct DirectorySection {
 
 fn d300() -> u64 {
     300
+}
+
+impl Default for TlsSection {
+    fn default() -> Self {
+        Self {
+            ca: None,
+            cert: None,
+            key: None,
+            crl: None,
+            rsa_padding: Default::default(),
+            crl_refresh_secs: d300(),
+            crl_urls: Vec::new(),
+        }
+    }
 }
 
 impl Default for DirectorySection {

@@ -184,6 +184,21 @@ impl NodeConfig {
                 "1-64 letters, digits, '-' or '_'".into(),
             ));
         }
+        if !(1..=86_400).contains(&self.tls.crl_refresh_secs) {
+            return Err(invalid(
+                "tls.crl_refresh_secs",
+                "between 1 and 86400 seconds".into(),
+            ));
+        }
+        if self.tls.crl_urls.len() > 16
+            || self
+                .tls
+                .crl_urls
+                .iter()
+                .any(|u| !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000)
+        {
+            return Err(invalid("tls.crl_urls", "at most 16 http(s):// URLs".into()));
+        }
         let directory = {
             let d = self.directory;
             let from_file = match resolve(d.operator) {
@@ -274,6 +289,8 @@ impl NodeConfig {
                 key: resolve(self.tls.key),
                 crl: resolve(self.tls.crl),
                 rsa_padding: self.tls.rsa_padding,
+                crl_refresh_secs: self.tls.crl_refresh_secs,
+                crl_urls: self.tls.crl_urls,
             },
             directory,
             dev_users: self.dev_users,
