@@ -7,50 +7,20 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::Duration;
+use std::path::Path;
 
 use fantoccini::Locator;
 use serde_json::json;
 use support::NodeProc;
 use support::browser::Browser;
+use support::oidc::Provider;
 
-struct Provider {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn oidc_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc")
-}
-
-/// Start the provider, or `None` when Node.js or its packages are missing (allowed only when
-/// DOORBRAAK_REQUIRE_BROWSER is not set).
+/// Start the provider with the web client and three accounts, or `None` when Node.js or its
+/// packages are missing (allowed only when DOORBRAAK_REQUIRE_BROWSER is not set).
 fn start_provider(dir: &Path, redirect: &str) -> Option<Provider> {
-    let installed = oidc_dir().join("node_modules/oidc-provider").exists();
-    let node = Command::new("node").arg("--version").output().is_ok();
-    if !installed || !node {
-        assert!(
-            std::env::var("DOORBRAAK_REQUIRE_BROWSER").as_deref() != Ok("1"),
-            "DOORBRAAK_REQUIRE_BROWSER=1 but the OpenID Connect provider is not installed (npm ci --prefix tests/oidc)"
-        );
-        eprintln!("skipping: node or tests/oidc/node_modules missing");
-        return None;
-    }
-    let port = support::free_port();
-    let config = dir.join("oidc.json");
-    std::fs::write(
-        &config,
+    support::oidc::start(
+        dir,
         json!({
-            "port": port,
             "clients": [{
                 "client_id": "doorbraak-web",
                 "client_secret": "test-client-secret-0123456789",
@@ -65,22 +35,8 @@ fn start_provider(dir: &Path, redirect: &str) -> Option<Provider> {
                 { "sub": "stagiair", "password": "ook-juist",
                   "claims": { "name": "Sam Stagiair", "doorbraak_role": "intern" } },
             ],
-        })
-        .to_string(),
+        }),
     )
-    .unwrap();
-    let mut cmd = Command::new("node");
-    cmd.arg(oidc_dir().join("provider.mjs")).arg(&config);
-    // stdin stays open: the provider exits when it closes (when this test process ends)
-    let (child, rx) = support::spawn_lines(cmd);
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the OpenID Connect provider did not start");
-    assert!(line.starts_with("oidc-provider ready"), "{line}");
-    Some(Provider {
-        child,
-        issuer: format!("http://127.0.0.1:{port}"),
-    })
 }
 
 async fn provider_login(b: &Browser, user: &str, password: &str) {

@@ -10,7 +10,7 @@ import { randomBytes, generateKeyPairSync, timingSafeEqual, createHash } from 'n
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 // stdout is reserved for the single "ready" line. oidc-provider prints its
 // notices with console.info, so send all console output to stderr.
@@ -108,8 +108,23 @@ const clients = config.clients.map((c) => ({
   ...c,
 }));
 
+// JSON API audiences: access tokens for them are JWTs (resource indicators), for people and
+// for service accounts (client credentials). A client's `doorbraak_role` is its service
+// account's role; its `access_token_ttl` (seconds) shortens its tokens' life.
+const audiences = Array.isArray(config.api_audiences) ? config.api_audiences : [];
+
 const provider = new Provider(issuer, {
   clients,
+  extraClientMetadata: { properties: ['doorbraak_role', 'access_token_ttl'] },
+  async extraTokenClaims(_ctx, token) {
+    if (token.kind === 'ClientCredentials') {
+      const client = await provider.Client.find(token.clientId);
+      return client?.doorbraak_role ? { doorbraak_role: client.doorbraak_role } : undefined;
+    }
+    const account = token.accountId ? accounts.get(token.accountId) : undefined;
+    const role = account?.claims?.doorbraak_role;
+    return role ? { doorbraak_role: role } : undefined;
+  },
   jwks: { keys: [signingJwk] },
   cookies: {
     keys: [randomBytes(32).toString('hex')],
@@ -129,6 +144,22 @@ const provider = new Provider(issuer, {
     devInteractions: { enabled: false },
     rpInitiatedLogout: { enabled: true },
     revocation: { enabled: true },
+    clientCredentials: { enabled: audiences.length > 0 },
+    resourceIndicators: {
+      enabled: audiences.length > 0,
+      defaultResource: () => audiences[0],
+      useGrantedResource: () => true,
+      getResourceServerInfo(_ctx, resourceIndicator, client) {
+        if (!audiences.includes(resourceIndicator)) throw new errors.InvalidTarget();
+        return {
+          scope: 'api',
+          audience: resourceIndicator,
+          accessTokenTTL: client.access_token_ttl ?? 600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
   },
   ttl: {
     AccessToken: 3600,

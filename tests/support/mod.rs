@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod fed;
+pub mod oidc;
 pub mod pkio;
 pub mod smtp;
 

@@ -26,6 +26,7 @@ use crate::app::{Applied, Idempotency, Node, User, event_names};
 use crate::error::{ApiError, ApiErrorBody};
 
 mod admin;
+mod bearer;
 mod cases;
 mod escalations;
 mod health;
@@ -51,6 +52,8 @@ type ApiResult<T> = Result<T, ApiError>;
 pub struct Api {
     pub node: Arc<Node>,
     tokens: HashMap<String, User>,
+    /// The identity provider's access tokens, when `oidc.api_audience` is set.
+    access: Option<Arc<bearer::AccessTokens>>,
 }
 
 impl Api {
@@ -70,7 +73,16 @@ impl Api {
                 )
             })
             .collect();
-        Self { node, tokens }
+        let access = node
+            .settings
+            .oidc
+            .as_ref()
+            .and_then(bearer::AccessTokens::new);
+        Self {
+            node,
+            tokens,
+            access,
+        }
     }
 }
 
@@ -89,11 +101,16 @@ impl FromRequestParts<Arc<Api>> for AuthUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(ApiError::unauthenticated)?;
-        api.tokens
-            .get(token.trim())
-            .cloned()
-            .map(AuthUser)
-            .ok_or_else(ApiError::unauthenticated)
+        let token = token.trim();
+        if let Some(u) = api.tokens.get(token) {
+            return Ok(AuthUser(u.clone()));
+        }
+        match &api.access {
+            Some(access) if bearer::AccessTokens::is_jwt(token) => {
+                access.user(token).await.map(AuthUser)
+            }
+            _ => Err(ApiError::unauthenticated()),
+        }
     }
 }
 

@@ -241,6 +241,10 @@ pub struct OidcSection {
     pub roles: std::collections::BTreeMap<String, Role>,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// With this, the JSON API accepts the provider's access tokens (JWT) whose audience is
+    /// this value: people's tokens and service accounts' (client credentials). The role is
+    /// read from `role_claim` as for the web login.
+    pub api_audience: Option<String>,
 }
 
 fn default_role_claim() -> String {
@@ -260,6 +264,7 @@ pub struct OidcSettings {
     pub role_claim: String,
     pub roles: std::collections::BTreeMap<String, Role>,
     pub scopes: Vec<String>,
+    pub api_audience: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -110,6 +110,15 @@ fn oidc_settings_are_checked_and_dev_login_stays_on_loopback() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("web.dev_login"), "{err}");
+    // development accounts' static API tokens only on loopback too
+    let users = format!(
+        "{MIN}\n[[dev_users]]\nid = \"a\"\nname = \"A\"\nrole = \"professional\"\ntoken = \"12345678\"\n"
+    );
+    assert_eq!(load(&users, &[]).unwrap().dev_users.len(), 1);
+    let err = load(&users, &[("DOORBRAAK__HTTP__LISTEN", "0.0.0.0:8080")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dev_users"), "{err}");
     let both = format!(
         "{}\n[web]\ndev_login = true\n",
         oidc(

@@ -110,6 +110,14 @@ impl NodeConfig {
                     .into(),
             ));
         }
+        // their static API tokens too: in production the API takes the provider's tokens
+        if !self.dev_users.is_empty() && !self.http.listen.ip().is_loopback() {
+            return Err(invalid(
+                "dev_users",
+                "development accounts and their static API tokens are only allowed when http.listen is a loopback address; use [oidc] api_audience for the API"
+                    .into(),
+            ));
+        }
         if self.web.dev_login && oidc.is_some() {
             return Err(invalid(
                 "web.dev_login",
@@ -365,6 +373,12 @@ fn validate_oidc(o: OidcSection, base: &Path) -> Result<OidcSettings, ConfigErro
     if client_secret.is_empty() {
         return Err(invalid("client_secret", "must not be empty"));
     }
+    if o.api_audience
+        .as_ref()
+        .is_some_and(|a| a.trim().is_empty() || a.len() > 300)
+    {
+        return Err(invalid("api_audience", "1 to 300 characters"));
+    }
     Ok(OidcSettings {
         issuer: o.issuer,
         client_id: o.client_id,
@@ -373,6 +387,7 @@ fn validate_oidc(o: OidcSection, base: &Path) -> Result<OidcSettings, ConfigErro
         role_claim: o.role_claim,
         roles: o.roles,
         scopes: o.scopes,
+        api_audience: o.api_audience,
     })
 }
 

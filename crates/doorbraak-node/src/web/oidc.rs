@@ -143,6 +143,29 @@ impl Oidc {
         self.http.clone().map_err(LoginError::Config)
     }
 
+    /// The provider's signing keys (its `jwks_uri`), for checking access tokens.
+    pub(crate) async fn jwks(&self) -> Result<jsonwebtoken::jwk::JwkSet, LoginError> {
+        let meta = self.metadata(false).await?;
+        let url = meta.jwks_uri().url().clone();
+        let resp = self
+            .http()?
+            .get(url)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| LoginError::Discovery(error_chain(&e)))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| LoginError::Discovery(error_chain(&e)))?;
+        if bytes.len() > 1 << 20 {
+            return Err(LoginError::Discovery(
+                "the key set is larger than 1 MiB".into(),
+            ));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| LoginError::Discovery(e.to_string()))
+    }
+
     async fn metadata(&self, refresh: bool) -> Result<CoreProviderMetadata, LoginError> {
         if let Some((at, m)) = self.meta.lock().await.as_ref()
             && !refresh
@@ -453,6 +476,7 @@ mod tests {
             role_claim: "doorbraak_role".into(),
             roles: roles.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
             scopes: vec!["openid".into()],
+            api_audience: None,
         }
     }
 
