@@ -97,9 +97,11 @@ async fn the_api_takes_the_providers_access_tokens_and_refuses_every_other() {
     let wrong_audience = token(&idp.issuer, "rapportage", "urn:doorbraak:andere-node").await;
     let no_role = token(&idp.issuer, "zonder-rol", AUDIENCE).await;
     let foreign = token(&other.issuer, "rapportage", AUDIENCE).await;
-    let mut tampered = valid.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    // one character in the middle of the signature changed (still valid base64url)
+    let mut tampered: Vec<char> = valid.chars().collect();
+    let at = tampered.len() - 20;
+    tampered[at] = if tampered[at] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
     for (what, t, status, rule) in [
         (
             "another node's audience",
@@ -152,5 +154,87 @@ async fn the_api_takes_the_providers_access_tokens_and_refuses_every_other() {
         (s, b["rule"].as_str()),
         (401, Some("auth.token_expired")),
         "{b}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_its_rate_limit_the_api_answers_429_and_recovers_and_monitoring_listens_apart() {
+    let dir = support::tempdir("rate-limit");
+    let config = support::write_config(&dir, "");
+    let admin = format!("127.0.0.1:{}", support::free_port());
+    let node = NodeProc::start(
+        &config,
+        &[
+            ("DOORBRAAK__HTTP__API_BURST", "5"),
+            ("DOORBRAAK__HTTP__API_PER_SECOND", "2"),
+            ("DOORBRAAK__HTTP__LOGIN_BURST", "3"),
+            ("DOORBRAAK__HTTP__LOGIN_PERIOD_SECS", "2"),
+            ("DOORBRAAK__HTTP__ADMIN_LISTEN", &admin),
+        ],
+    );
+    let token = "dev-anna-professional";
+    let get = || {
+        node.client
+            .get(format!("{}/api/v1/escalations", node.base))
+            .bearer_auth(token)
+            .send()
+    };
+    // allowed: the burst
+    for _ in 0..5 {
+        assert_eq!(get().await.unwrap().status(), 200);
+    }
+    // refused: one more at once, with the rule, the wait and Dutch words
+    let r = get().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"), "{:?}", r.headers());
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["rule"], "http.rate_limited", "{b}");
+    assert!(
+        b["message_nl"]
+            .as_str()
+            .unwrap()
+            .contains("Te veel verzoeken"),
+        "{b}"
+    );
+    // recovers: two a second come back
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(get().await.unwrap().status(), 200);
+
+    // logins have a budget of their own
+    let login = || node.client.get(format!("{}/auth/login", node.base)).send();
+    for _ in 0..3 {
+        assert_ne!(login().await.unwrap().status(), 429);
+    }
+    assert_eq!(login().await.unwrap().status(), 429);
+
+    // monitoring on its own listener, not on the public one
+    let metrics = reqwest::get(format!("http://{admin}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused: f64 = metrics
+        .lines()
+        .find(|l| l.starts_with("doorbraak_http_rate_limited_total "))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(refused >= 2.0, "{refused}");
+    assert_eq!(
+        reqwest::get(format!("http://{admin}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        node.client
+            .get(format!("{}/metrics", node.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
     );
 }

@@ -33,6 +33,8 @@ pub struct Metrics {
     /// Federation refusals per peer, and those counted rather than written one by one to the
     /// access log (a flood; see `federation::throttle`).
     pub refusals: Family<PeerLabels, Counter>,
+    /// HTTP requests refused with 429 by a rate limit.
+    pub rate_limited: Counter,
     /// The directory in force: its serial, its age and the time left before it expires.
     pub directory_serial: Gauge,
     /// CRLs taken up while running, and connections closed because their peer was revoked.
@@ -162,6 +164,12 @@ impl Default for Metrics {
             "Seconds until the directory manifest in force expires (negative: expired)",
             directory_expires_in.clone(),
         );
+        let rate_limited = Counter::default();
+        registry.register(
+            "http_rate_limited",
+            "HTTP requests refused with 429 because their address exceeded a rate limit",
+            rate_limited.clone(),
+        );
         let refusals = Family::<PeerLabels, Counter>::default();
         registry.register(
             "federation_refusals",
@@ -207,6 +215,7 @@ impl Default for Metrics {
             pending,
             received,
             refusals,
+            rate_limited,
             refusals_unlogged,
             directory_serial,
             crl_reloads,

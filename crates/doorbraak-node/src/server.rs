@@ -203,12 +203,33 @@ pub async fn run(
     }
 
     let app = http_router(node.clone());
-    tracing::info!(org = %node.oin(), %http, grpc = ?grpc, backend = node.store.backend().name(), "node ready");
+    if let Some(addr) = node.settings.admin_listen {
+        let admin = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let router = crate::api::monitoring_router(Arc::new(crate::api::Api::new(node.clone())));
+        let mut stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let served = axum::serve(admin, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.changed().await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the monitoring listener failed");
+            }
+        }));
+    }
+    tracing::info!(org = %node.oin(), %http, grpc = ?grpc, admin = ?node.settings.admin_listen, backend = node.store.backend().name(), "node ready");
     on_ready(Bound { http, grpc });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ServerError::Serve(e.to_string()));
+    // the peer address is the rate limits' key
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| ServerError::Serve(e.to_string()));
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = t.await;

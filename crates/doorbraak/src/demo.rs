@@ -229,7 +229,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
         let files = pki.node_files(org.oin);
         let mut toml = format!(
             "[node]\noin = \"{oin}\"\nname = \"{name}\"\nkind = \"{kind}\"\ndata_dir = \"data\"\n\n\
-             [http]\nlisten = \"127.0.0.1:{http}\"\n\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n\n\
+             [http]\nlisten = \"127.0.0.1:{http}\"\napi_burst = 20000\napi_per_second = 2000\n\n[grpc]\nlisten = \"127.0.0.1:{grpc}\"\n\n\
              [tls]\nca = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\ncrl = \"{crl}\"\n\n\
              [directory]\nmanifest = \"{manifest}\"\noperator = \"{operator}\"\n\n[sweeper]\ninterval_secs = 5\n\n\
              [web]\ndev_login = true\n\n[web.theme]\nlogo = \"logo.svg\"\nprimary = \"{colour}\"\nlink = \"{colour}\"\n\n\

@@ -13,7 +13,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use crate::app::User;
 use crate::error::ApiError;
-use crate::web::oidc::{Oidc, role_from_claim};
+use crate::idp::{Oidc, role_from_claim};
 
 /// How long the provider's keys are used before they are fetched again.
 const JWKS_TTL: Duration = Duration::from_secs(300);
@@ -71,7 +71,7 @@ impl AccessTokens {
     }
 
     async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, ApiError> {
-        let unreachable = |e: crate::web::oidc::LoginError| {
+        let unreachable = |e: crate::idp::LoginError| {
             tracing::warn!(error = %e, "the identity provider's keys could not be fetched");
             e.to_api()
         };

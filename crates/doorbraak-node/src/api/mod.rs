@@ -255,10 +255,28 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/federation/peers/{oin}/resend", post(resend))
         .route("/federation/directory/reload", post(reload_directory))
         .fallback(not_found);
+    let v1 = match crate::limit::api_layer(&api.node) {
+        Some(l) => v1.layer(l),
+        None => v1,
+    };
+    let root = Router::new().nest("/api/v1", v1);
+    // monitoring here unless the node has a listener of its own for it
+    let root = if api.node.settings.admin_listen.is_none() {
+        root.merge(monitoring_routes())
+    } else {
+        root
+    };
+    root.with_state(api)
+}
+
+fn monitoring_routes() -> Router<Arc<Api>> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", v1)
-        .with_state(api)
+}
+
+/// `/metrics`, `/healthz` and `/readyz` alone, for the separate monitoring listener.
+pub fn monitoring_router(api: Arc<Api>) -> Router {
+    monitoring_routes().with_state(api)
 }

@@ -299,6 +299,35 @@ pub struct HttpSection {
     /// Largest accepted request body.
     #[serde(default = "default_body")]
     pub max_body_bytes: usize,
+    /// Requests to the JSON API per client address: a burst of this many, then
+    /// `api_per_second` (0: no limit).
+    #[serde(default = "d200u32")]
+    pub api_burst: u32,
+    #[serde(default = "d100u32")]
+    pub api_per_second: u32,
+    /// Login requests (`/auth/*`, `/inloggen/dev`) per client address: a burst of this many,
+    /// then one every `login_period_secs` (0: no limit).
+    #[serde(default = "d20u32")]
+    pub login_burst: u32,
+    #[serde(default = "d1u64")]
+    pub login_period_secs: u64,
+    /// A second listener for `/metrics`, `/healthz` and `/readyz` (monitoring only); they are
+    /// then not served on `listen`.
+    #[serde(default)]
+    pub admin_listen: Option<SocketAddr>,
+}
+
+fn d200u32() -> u32 {
+    200
+}
+fn d100u32() -> u32 {
+    100
+}
+fn d20u32() -> u32 {
+    20
+}
+fn d1u64() -> u64 {
+    1
 }
 
 impl Default for HttpSection {
@@ -306,6 +335,11 @@ impl Default for HttpSection {
         Self {
             listen: default_http(),
             max_body_bytes: default_body(),
+            api_burst: d200u32(),
+            api_per_second: d100u32(),
+            login_burst: d20u32(),
+            login_period_secs: d1u64(),
+            admin_listen: None,
         }
     }
 }
@@ -415,6 +449,15 @@ impl Default for DirectorySection {
             refresh_secs: d300(),
         }
     }
+}
+
+/// Rate limits per client address (0: none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RateLimits {
+    pub api_burst: u32,
+    pub api_per_second: u32,
+    pub login_burst: u32,
+    pub login_period_secs: u64,
 }
 
 /// The directory as the node uses it (paths resolved, the operator's fingerprint known).
@@ -558,6 +601,10 @@ pub struct Settings {
     pub database_url: String,
     pub max_connections: u32,
     pub http_listen: SocketAddr,
+    /// The monitoring listener (`/metrics`, `/healthz`, `/readyz`), if apart.
+    pub admin_listen: Option<SocketAddr>,
+    /// Rate limits per client address: API burst and rate, login burst and period.
+    pub rate_limits: RateLimits,
     pub grpc_listen: SocketAddr,
     pub max_body_bytes: usize,
     pub policy: DeadlinePolicy,

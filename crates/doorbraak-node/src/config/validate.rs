@@ -36,6 +36,24 @@ impl NodeConfig {
             }
             other => invalid("deadlines", other.message_en()),
         })?;
+        if self.http.api_burst > 100_000
+            || self.http.api_per_second > 100_000
+            || self.http.login_burst > 10_000
+            || self.http.login_period_secs > 3600
+            || (self.http.api_burst == 0) != (self.http.api_per_second == 0)
+            || (self.http.login_burst == 0) != (self.http.login_period_secs == 0)
+        {
+            return Err(invalid(
+                "http",
+                "rate limits: api_burst and api_per_second both 0 (off) or 1-100000; login_burst 1-10000 with login_period_secs 1-3600, or both 0".into(),
+            ));
+        }
+        if self.http.admin_listen == Some(self.http.listen) {
+            return Err(invalid(
+                "http.admin_listen",
+                "must differ from http.listen".into(),
+            ));
+        }
         if self.http.max_body_bytes < 1024 || self.http.max_body_bytes > 16 * 1024 * 1024 {
             return Err(invalid(
                 "http.max_body_bytes",
@@ -284,6 +302,13 @@ impl NodeConfig {
             database_url,
             max_connections: self.database.max_connections.unwrap_or(8).clamp(1, 100),
             http_listen: self.http.listen,
+            admin_listen: self.http.admin_listen,
+            rate_limits: super::RateLimits {
+                api_burst: self.http.api_burst,
+                api_per_second: self.http.api_per_second,
+                login_burst: self.http.login_burst,
+                login_period_secs: self.http.login_period_secs,
+            },
             grpc_listen: self.grpc.listen,
             max_body_bytes: self.http.max_body_bytes,
             policy,

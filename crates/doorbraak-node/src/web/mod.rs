@@ -603,15 +603,22 @@ async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Respo
 
 /// The web routes (merged into the node's router).
 pub fn router(site: Arc<Site>) -> Router {
-    pages::routes()
+    let login_limit = crate::limit::login_layer(&site.node);
+    pages::routes(&login_limit)
         .route("/static/doorbraak.css", axum::routing::get(stylesheet))
         .route("/static/nlds-thema.css", axum::routing::get(nlds_theme))
         .route("/static/nlds-html.css", axum::routing::get(nlds_html))
         .route("/static/nlds-button.css", axum::routing::get(nlds_button))
         .route("/static/thema.css", axum::routing::get(organisation_theme))
         .route("/static/logo", axum::routing::get(logo))
-        .route("/auth/login", axum::routing::get(oidc::login))
-        .route("/auth/callback", axum::routing::get(oidc::callback))
+        .route(
+            "/auth/login",
+            crate::limit::limited(axum::routing::get(oidc::login), &login_limit),
+        )
+        .route(
+            "/auth/callback",
+            crate::limit::limited(axum::routing::get(oidc::callback), &login_limit),
+        )
         .route_layer(axum::middleware::from_fn_with_state(site.clone(), guard))
         .fallback(not_found)
         .with_state(site)

@@ -58,11 +58,14 @@ use login::*;
 use meetings::*;
 use oversight::*;
 
-pub fn routes() -> Router<Arc<Site>> {
+pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
     Router::new()
         .route("/", get(home))
         .route("/inloggen", get(login_page))
-        .route("/inloggen/dev", post(dev_login))
+        .route(
+            "/inloggen/dev",
+            crate::limit::limited(post(dev_login), login_limit),
+        )
         .route("/uitloggen", post(logout))
         .route("/taal", get(set_lang))
         .route("/zaken", get(cases).post(create_case))
