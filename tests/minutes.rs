@@ -706,3 +706,90 @@ async fn on_a_pkioverheid_shaped_rsa_chain_minutes_are_signed_and_verify_offline
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_signed_before_a_certificate_renewal_still_verify_after_it() {
+    let mut fed = Fed::create("renewal", &ORGS[..3], &[], &[]);
+    fed.start_all(3);
+    assert_eq!(
+        post(&fed, 0, "p", "/api/v1/cases", case("LT-REN")).await.0,
+        201
+    );
+    let (s, b) = post(&fed, 0, "p", "/api/v1/escalations", json!({
+        "case_ref": "LT-REN", "situation": "agreements_not_kept", "first_step": "management",
+        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }))
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let esc = b["id"].as_str().unwrap().to_owned();
+    let m = schedule(&fed, &esc).await;
+    for (path, body) in [
+        ("minutes", json!({ "content": "Verslag" })),
+        ("circulate", json!({})),
+    ] {
+        let (s, b) = post(&fed, 0, "tm", &format!("/api/v1/meetings/{m}/{path}"), body).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    at(&fed, 2, &m, |st| st["main"]["circulated"] == 1).await;
+    for (i, user) in [(0, "tm"), (1, "d"), (2, "d")] {
+        let (s, b) = post(
+            &fed,
+            i,
+            user,
+            &format!("/api/v1/meetings/{m}/approve"),
+            approve(1, "Verslag"),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+    }
+    at(&fed, 0, &m, |st| st["main"]["final_revision"] == 1).await;
+
+    // Veilig Thuis renews its certificate; the old one is no longer listed from now on
+    fed.pki
+        .issue_node(
+            VT,
+            "Veilig Thuis",
+            &["localhost".into(), "127.0.0.1".into()],
+        )
+        .unwrap();
+    let new = doorbraak_federation::operator::read_cert(&fed.pki.node_cert(VT)).unwrap();
+    let now = jiff::Timestamp::now();
+    fed.operator()
+        .rotate(&doorbraak_model::Oin::parse(VT).unwrap(), &new, now, now)
+        .unwrap();
+    fed.edit_directory(|_| {});
+    let (s, b) = fed
+        .node(0)
+        .post(
+            "/api/v1/federation/directory/reload",
+            &tok(0, "a"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+
+    // the bundle carries the version each approval was signed under, and verifies
+    let (s, bundle) = fed
+        .node(0)
+        .get(&format!("/api/v1/meetings/{m}/bundle"), &tok(0, "tm"))
+        .await;
+    assert_eq!(s, 200, "{bundle}");
+    let serials: Vec<u64> = bundle["directories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["manifest"]["serial"].as_u64().unwrap())
+        .collect();
+    assert_eq!(serials, vec![1, 2], "{bundle}");
+    let dir = support::tempdir("renewal-bundle");
+    let good = dir.join("bundle.json");
+    std::fs::write(&good, serde_json::to_string(&bundle).unwrap()).unwrap();
+    let (ok, out) = verify(&good, &fed.pki.ca_cert(), &fed.operator().cert());
+    assert!(ok && out.contains("valid: 3 signed approvals"), "{out}");
+    // checked against today's directory alone, Veilig Thuis' signature would not hold
+    let mut today = bundle.clone();
+    today["directories"].as_array_mut().unwrap().remove(0);
+    let p = dir.join("today.json");
+    std::fs::write(&p, serde_json::to_string(&today).unwrap()).unwrap();
+    let (ok, out) = verify(&p, &fed.pki.ca_cert(), &fed.operator().cert());
+    assert!(!ok && out.contains("directory version 1"), "{out}");
+}
