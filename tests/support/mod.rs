@@ -33,13 +33,22 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A free loopback port (bound and released).
+/// A free loopback port (bound and released), below the kernel's ephemeral range (32768 and
+/// up), so that no outgoing connection of any test takes it before the node binds it; never
+/// the same twice in one test process.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = 20_000 + rand::random::<u16>() % 12_000;
+        if given.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Start `doorbraak demo --dir NAME` in `cwd` (a relative dir, as the README runs it); its
