@@ -90,6 +90,20 @@ impl Signer {
         self.key.algorithm()
     }
 
+    /// Sign other bytes (an access-log checkpoint) with the node key: the algorithm, the
+    /// certificate (base64 DER) and the signature (base64).
+    pub fn sign_bytes(&self, bytes: &[u8]) -> Result<(String, String, String), SignatureError> {
+        let sig = self
+            .key
+            .sign(bytes)
+            .map_err(|e| SignatureError::Key(e.to_string()))?;
+        Ok((
+            self.key.algorithm().code().to_owned(),
+            b64().encode(&self.cert_der),
+            b64().encode(sig),
+        ))
+    }
+
     /// Sign `statement` under the directory version `directory_serial` in force here.
     pub fn sign(
         &self,

@@ -5,6 +5,7 @@
 //! HTTP side (JSON API and the web UI) is axum; the deadline sweeper runs beside it.
 #![forbid(unsafe_code)]
 
+pub mod access_chain;
 pub mod api;
 pub mod app;
 pub mod config;

@@ -234,6 +234,10 @@ pub async fn run(
     for t in tasks {
         let _ = t.await;
     }
+    // what was logged since the last sweep is sealed before the node stops
+    if let Err(e) = node.seal_access_log().await {
+        tracing::warn!(error = %e, "sealing the access log at stop failed");
+    }
     node.store.close().await;
     tracing::info!("node stopped");
     served
@@ -256,6 +260,9 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             Ok(0) => {}
             Ok(n) => tracing::info!(marked = n, "deadline sweep"),
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+        }
+        if let Err(e) = node.seal_access_log().await {
+            tracing::warn!(error = %e, "sealing the access log failed");
         }
         if let Err(e) = node.remind().await {
             tracing::warn!(error = %e, "approval reminders failed");

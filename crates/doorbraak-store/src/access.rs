@@ -158,27 +158,28 @@ impl Store {
         .bind(crate::reads::contains_pattern(&name))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let event_id: String = r.try_get("event_id")?;
-                let action: String = r.try_get("action")?;
-                Ok(AccessEntry {
-                    event_id: stored_uuid("access_log.event_id", &event_id)?,
-                    action: action.parse()?,
-                    at: from_ms(r.try_get("at_ms")?)?,
-                    user_id: r.try_get("user_id")?,
-                    user_role: r.try_get("user_role")?,
-                    on_behalf_of: r.try_get("on_behalf_of")?,
-                    org_oin: r.try_get("org_oin")?,
-                    object_type: r.try_get("object_type")?,
-                    object_id: r.try_get("object_id")?,
-                    purpose: r.try_get("purpose")?,
-                    outcome: r.try_get("outcome")?,
-                    source_node: r.try_get("source_node")?,
-                })
-            })
-            .collect()
+        rows.iter().map(access_entry).collect()
     }
+}
+
+/// An access-log row as read from the database.
+pub(crate) fn access_entry(r: &AnyRow) -> Result<AccessEntry> {
+    let event_id: String = r.try_get("event_id")?;
+    let action: String = r.try_get("action")?;
+    Ok(AccessEntry {
+        event_id: stored_uuid("access_log.event_id", &event_id)?,
+        action: action.parse()?,
+        at: from_ms(r.try_get("at_ms")?)?,
+        user_id: r.try_get("user_id")?,
+        user_role: r.try_get("user_role")?,
+        on_behalf_of: r.try_get("on_behalf_of")?,
+        org_oin: r.try_get("org_oin")?,
+        object_type: r.try_get("object_type")?,
+        object_id: r.try_get("object_id")?,
+        purpose: r.try_get("purpose")?,
+        outcome: r.try_get("outcome")?,
+        source_node: r.try_get("source_node")?,
+    })
 }
 
 impl Store {

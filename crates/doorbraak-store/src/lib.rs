@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+pub mod chain;
 mod federation;
 mod outbox;
 mod reads;
@@ -33,6 +34,7 @@ use uuid::Uuid;
 
 use access::insert_access;
 pub use access::{AccessAction, AccessEntry, AccessLogFilter};
+pub use chain::{ChainFinding, ChainHead, Checkpoint};
 pub use federation::{Audit, DeadLetter, Divergence, KeptDirectory, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
@@ -147,7 +149,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 9] = match backend {
+    let steps: [(i64, &str, &'static str); 10] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -193,6 +195,11 @@ fn migrator(backend: Backend) -> Migrator {
                 9,
                 "directory_versions",
                 include_str!("../migrations/sqlite/0009_directory_versions.sql"),
+            ),
+            (
+                10,
+                "access_chain",
+                include_str!("../migrations/sqlite/0010_access_chain.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -240,6 +247,11 @@ fn migrator(backend: Backend) -> Migrator {
                 9,
                 "directory_versions",
                 include_str!("../migrations/postgres/0009_directory_versions.sql"),
+            ),
+            (
+                10,
+                "access_chain",
+                include_str!("../migrations/postgres/0010_access_chain.sql"),
             ),
         ],
     };

@@ -986,3 +986,154 @@ async fn directory_versions_are_kept_once_per_serial_and_the_newest_is_found() {
     })
     .await;
 }
+
+/// One access-log entry at `at`.
+fn entry(at: Timestamp, object: &str) -> doorbraak_store::AccessEntry {
+    doorbraak_store::AccessEntry {
+        event_id: uuid::Uuid::now_v7(),
+        action: doorbraak_store::AccessAction::R,
+        at,
+        user_id: "anna".into(),
+        user_role: "professional".into(),
+        on_behalf_of: None,
+        org_oin: "00000001000000000010".into(),
+        object_type: "escalation".into(),
+        object_id: object.into(),
+        purpose: "escalation_handling".into(),
+        outcome: "success".into(),
+        source_node: "00000001000000000010".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_access_log_is_append_only_and_an_edited_deleted_or_inserted_row_is_named() {
+    use doorbraak_store::ChainFinding as F;
+    let dir = tempdir();
+    let mut urls = vec![(testing::fresh_sqlite(&dir), Backend::Sqlite)];
+    if let Some(pg) = testing::fresh_postgres().await {
+        urls.push((pg, Backend::Postgres));
+    }
+    for (url, backend) in urls {
+        let store = Store::connect(&url, 4).await.unwrap();
+        let t = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let e = entry(t(i), &format!("esc-{i}"));
+            ids.push(e.event_id.to_string());
+            store.log_access(&e).await.unwrap();
+        }
+        let head = store.seal_access_log(t(10), 1000).await.unwrap().unwrap();
+        assert_eq!(head.seq, 5);
+        // sealing again adds nothing; a sound log has no findings
+        assert_eq!(
+            store.seal_access_log(t(11), 1000).await.unwrap(),
+            Some(head.clone())
+        );
+        store
+            .add_checkpoint(&doorbraak_store::Checkpoint {
+                chain_seq: head.seq,
+                chain_hash: head.hash.clone(),
+                at: t(12),
+                algorithm: String::new(),
+                certificate: String::new(),
+                signature: String::new(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.verify_access_chain().await.unwrap(),
+            vec![],
+            "{backend:?}"
+        );
+
+        // forbidden: the database itself refuses to change or delete a row
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        for sql in [
+            "UPDATE access_log SET outcome = 'refused:x'",
+            "DELETE FROM access_log",
+            "UPDATE access_chain SET row_hash = 'x'",
+            "DELETE FROM access_checkpoints",
+        ] {
+            let err = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&raw)
+                .await
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("never changed or deleted"),
+                "{backend:?} {sql}: {err}"
+            );
+        }
+
+        // someone with the database's own rights goes around the triggers
+        let around = match backend {
+            Backend::Sqlite => vec![
+                "DROP TRIGGER access_log_no_update",
+                "DROP TRIGGER access_log_no_delete",
+            ],
+            Backend::Postgres => {
+                vec!["ALTER TABLE access_log DISABLE TRIGGER access_log_append_only"]
+            }
+        };
+        for sql in around {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&raw)
+                .await
+                .unwrap();
+        }
+        sqlx::query("UPDATE access_log SET outcome = 'success (changed)' WHERE event_id = $1")
+            .bind(&ids[1])
+            .execute(&raw)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM access_log WHERE event_id = $1")
+            .bind(&ids[3])
+            .execute(&raw)
+            .await
+            .unwrap();
+        let forged = entry(t(2), "esc-forged");
+        sqlx::query(
+            "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, org_oin, \
+             object_type, object_id, purpose, outcome, source_node) \
+             VALUES ($1, 'R', $2, 'x', 'admin', 'o', 'escalation', 'esc-forged', 'p', 'success', 'o')",
+        )
+        .bind(forged.event_id.to_string())
+        .bind(forged.at.as_millisecond())
+        .execute(&raw)
+        .await
+        .unwrap();
+        let found = store.verify_access_chain().await.unwrap();
+        assert_eq!(
+            found,
+            vec![
+                F::Edited {
+                    event_id: ids[1].clone(),
+                    chain_seq: 2
+                },
+                F::Deleted {
+                    event_id: ids[3].clone(),
+                    chain_seq: 4
+                },
+                F::Inserted {
+                    event_id: forged.event_id.to_string()
+                },
+            ],
+            "{backend:?}"
+        );
+        assert!(found[0].to_string().contains(&ids[1]));
+        assert!(found.iter().all(F::is_tampering));
+        // a row newer than the last seal is only not sealed yet
+        let late = entry(t(100), "esc-late");
+        store.log_access(&late).await.unwrap();
+        let found = store.verify_access_chain().await.unwrap();
+        assert_eq!(
+            found.last(),
+            Some(&F::Unsealed {
+                event_id: late.event_id.to_string()
+            })
+        );
+        assert!(!found.last().unwrap().is_tampering());
+        raw.close().await;
+        store.close().await;
+    }
+}

@@ -53,6 +53,9 @@ enum Command {
     /// verify.
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
+    /// The access log's tamper evidence: `audit verify` walks its hash chain and checkpoints.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Meetings and minutes on a node (show, schedule, draft, revise, circulate, approve,
     /// request-changes, addendum, export, print) and offline verification of a bundle.
     Minutes {
@@ -94,6 +97,20 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the node's access log: every row as sealed, no row deleted or inserted past the
+    /// node, every checkpoint matching and its signature valid. Exits 1 on any finding.
+    Verify {
+        /// The node configuration (its database).
+        #[arg(long, short, env = "DOORBRAAK_CONFIG")]
+        config: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum MinutesCommand {
     #[command(flatten)]
     Api(client::MinutesCmd),
@@ -113,6 +130,41 @@ enum MinutesCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+async fn verify_audit(config: PathBuf, json: bool) -> anyhow::Result<bool> {
+    let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
+        .with_context(|| format!("loading {}", config.display()))?;
+    let store = doorbraak_store::Store::connect(&settings.database_url, 2)
+        .await
+        .with_context(|| "opening the database")?;
+    let r = doorbraak_node::access_chain::verify(&store).await?;
+    let (findings, links, unsealed, signed) =
+        (r.findings, r.links, r.unsealed, r.signed_checkpoints);
+    let checkpoints = r.checkpoints;
+    store.close().await;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "valid": findings.is_empty(), "findings": findings, "links": links,
+                "checkpoints": checkpoints, "signed_checkpoints": signed, "unsealed": unsealed })
+        );
+    } else if findings.is_empty() {
+        println!(
+            "valid: {links} sealed rows, {checkpoints} checkpoints ({signed} signed){}",
+            if unsealed > 0 {
+                format!("; {unsealed} newer rows not sealed yet")
+            } else {
+                String::new()
+            }
+        );
+    } else {
+        println!("TAMPERED: the access log does not match its chain");
+        for f in &findings {
+            println!("  - {f}");
+        }
+    }
+    Ok(findings.is_empty())
 }
 
 fn verify_minutes(
@@ -230,6 +282,13 @@ async fn main() -> std::process::ExitCode {
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
         Command::Directory(cmd) => directory::run(cmd),
+        Command::Audit(AuditCommand::Verify { config, json }) => {
+            match verify_audit(config, json).await {
+                Ok(true) => Ok(()),
+                Ok(false) => return std::process::ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
         Command::Minutes {
             cmd:
                 MinutesCommand::Verify {

@@ -504,6 +504,49 @@ impl Node {
         Ok(serde_json::from_str(&json).ok())
     }
 
+    /// Seal the access log's new rows into its hash chain, and sign a checkpoint of the chain's
+    /// head when one is due (every 1,000 links or every hour, whichever comes first; unsigned
+    /// on a node without a key).
+    pub async fn seal_access_log(&self) -> Result<(), NodeError> {
+        const LINKS: i64 = 1000;
+        const EVERY_SECS: i64 = 3600;
+        let now = self.now();
+        let Some(head) = self.store.seal_access_log(now, 10_000).await? else {
+            return Ok(());
+        };
+        let last = self.store.last_checkpoint().await?;
+        let due = match &last {
+            None => true,
+            Some(c) => {
+                c.chain_seq != head.seq
+                    && (head.seq - c.chain_seq >= LINKS
+                        || now.as_second() - c.at.as_second() >= EVERY_SECS)
+            }
+        };
+        if !due {
+            return Ok(());
+        }
+        let bytes = doorbraak_store::Checkpoint::signed_bytes(head.seq, &head.hash, now);
+        let (algorithm, certificate, signature) =
+            match self.federation.as_ref().and_then(|f| f.signer.as_ref()) {
+                Some(s) => s
+                    .sign_bytes(&bytes)
+                    .map_err(|e| FedError::Wire(format!("signing a checkpoint failed: {e}")))?,
+                None => Default::default(),
+            };
+        self.store
+            .add_checkpoint(&doorbraak_store::Checkpoint {
+                chain_seq: head.seq,
+                chain_hash: head.hash,
+                at: now,
+                algorithm,
+                certificate,
+                signature,
+            })
+            .await?;
+        Ok(())
+    }
+
     /// This node's signature of `actor`'s approval (None on a node without federation keys).
     pub fn sign_approval(
         &self,

@@ -1,0 +1,303 @@
+//! Tamper evidence for the access log: every row is sealed, in seal order, into a hash chain
+//! (`access_chain`: the row's SHA-256 over its canonical JSON, and the chain hash over the
+//! previous chain hash and the row's), and the chain's head is signed at intervals
+//! (`access_checkpoints`, signed by the node). No code path changes or deletes a row of these
+//! tables, and triggers refuse it on both databases. [`Store::verify_access_chain`] walks the
+//! chain and names every row that was edited, deleted or inserted outside it.
+
+use super::*;
+
+/// The chain's last link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// A signed statement of the chain's head: "up to `chain_seq` the chain hash is `chain_hash`".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub chain_seq: i64,
+    pub chain_hash: String,
+    pub at: Timestamp,
+    /// The signature algorithm, or empty for a node without a signing key.
+    pub algorithm: String,
+    /// The signing certificate (base64 DER), and the signature (base64).
+    pub certificate: String,
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The bytes a checkpoint's signature covers.
+    pub fn signed_bytes(chain_seq: i64, chain_hash: &str, at: Timestamp) -> Vec<u8> {
+        format!("doorbraak.access_log.checkpoint.v1\n{chain_seq}\n{chain_hash}\n{at}").into_bytes()
+    }
+}
+
+/// What the check of the access log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainFinding {
+    /// The row's content is not what was sealed.
+    Edited { event_id: String, chain_seq: i64 },
+    /// A sealed row is gone.
+    Deleted { event_id: String, chain_seq: i64 },
+    /// A row that was never sealed into the chain although rows after it were (written past
+    /// the node).
+    Inserted { event_id: String },
+    /// A row newer than everything sealed, not sealed yet (the node stopped before its next
+    /// seal); not a sign of tampering by itself.
+    Unsealed { event_id: String },
+    /// The chain itself does not follow on (a link changed, removed or added).
+    Broken { chain_seq: i64 },
+    /// A checkpoint does not match the chain at its position.
+    Checkpoint { chain_seq: i64, why: String },
+}
+
+impl ChainFinding {
+    /// Is this a sign that the log was tampered with?
+    pub fn is_tampering(&self) -> bool {
+        !matches!(self, ChainFinding::Unsealed { .. })
+    }
+}
+
+impl std::fmt::Display for ChainFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainFinding::Edited {
+                event_id,
+                chain_seq,
+            } => write!(
+                f,
+                "row {event_id} (link {chain_seq}) was changed after it was sealed"
+            ),
+            ChainFinding::Deleted {
+                event_id,
+                chain_seq,
+            } => {
+                write!(f, "row {event_id} (link {chain_seq}) was deleted")
+            }
+            ChainFinding::Inserted { event_id } => write!(
+                f,
+                "row {event_id} is not in the chain: it was inserted past the node"
+            ),
+            ChainFinding::Unsealed { event_id } => write!(
+                f,
+                "row {event_id} is newer than the last seal and not sealed yet"
+            ),
+            ChainFinding::Broken { chain_seq } => {
+                write!(f, "the chain does not follow on at link {chain_seq}")
+            }
+            ChainFinding::Checkpoint { chain_seq, why } => {
+                write!(f, "checkpoint at link {chain_seq}: {why}")
+            }
+        }
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    canonical::sha256_hex(bytes)
+}
+
+/// The hash of a row: SHA-256 over the canonical JSON (RFC 8785) of the entry as stored.
+pub fn row_hash(e: &AccessEntry) -> Result<String> {
+    Ok(hex_sha256(&canonical::to_vec(e)?))
+}
+
+/// The next chain hash: SHA-256 over the previous one and the row's hash.
+pub fn next_hash(prev: &str, row: &str) -> String {
+    hex_sha256(format!("{prev}\n{row}").as_bytes())
+}
+
+/// The chain hash before the first link.
+pub const GENESIS: &str = "doorbraak.access_log.genesis.v1";
+
+impl Store {
+    /// Seal up to `max` rows not yet in the chain, oldest first; the head after it (`None`: the
+    /// log is empty). Two sealers at once cannot both link: the second one's insert conflicts
+    /// on the chain position and its pass is rolled back.
+    pub async fn seal_access_log(&self, now: Timestamp, max: i64) -> Result<Option<ChainHead>> {
+        let mut tx = self.pool.begin().await?;
+        let head = sqlx::query(
+            "SELECT chain_seq, chain_hash FROM access_chain ORDER BY chain_seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (mut seq, mut hash) = match head {
+            Some(r) => (
+                r.try_get::<i64, _>("chain_seq")?,
+                r.try_get::<String, _>("chain_hash")?,
+            ),
+            None => (0, GENESIS.to_owned()),
+        };
+        let rows = sqlx::query(
+            "SELECT a.* FROM access_log a WHERE NOT EXISTS \
+             (SELECT 1 FROM access_chain c WHERE c.event_id = a.event_id) \
+             ORDER BY a.at_ms, a.event_id LIMIT $1",
+        )
+        .bind(max.clamp(1, 100_000))
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &rows {
+            let e = access::access_entry(r)?;
+            let row = row_hash(&e)?;
+            hash = next_hash(&hash, &row);
+            seq += 1;
+            sqlx::query(
+                "INSERT INTO access_chain (chain_seq, event_id, row_hash, chain_hash, sealed_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(seq)
+            .bind(e.event_id.to_string())
+            .bind(&row)
+            .bind(&hash)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((seq > 0).then_some(ChainHead { seq, hash }))
+    }
+
+    /// The chain's last link (`None`: nothing sealed yet).
+    pub async fn seal_head(&self) -> Result<Option<ChainHead>> {
+        let row = sqlx::query(
+            "SELECT chain_seq, chain_hash FROM access_chain ORDER BY chain_seq DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ChainHead {
+                seq: r.try_get("chain_seq")?,
+                hash: r.try_get("chain_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Record a checkpoint of the chain.
+    pub async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO access_checkpoints (chain_seq, chain_hash, at_ms, algorithm, certificate, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain_seq) DO NOTHING",
+        )
+        .bind(c.chain_seq)
+        .bind(&c.chain_hash)
+        .bind(ms(c.at))
+        .bind(&c.algorithm)
+        .bind(&c.certificate)
+        .bind(&c.signature)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest checkpoint.
+    pub async fn last_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Ok(self
+            .checkpoints_where("ORDER BY chain_seq DESC LIMIT 1")
+            .await?
+            .pop())
+    }
+
+    async fn checkpoints_where(&self, tail: &'static str) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT * FROM access_checkpoints {tail}"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Checkpoint {
+                    chain_seq: r.try_get("chain_seq")?,
+                    chain_hash: r.try_get("chain_hash")?,
+                    at: from_ms(r.try_get("at_ms")?)?,
+                    algorithm: r.try_get("algorithm")?,
+                    certificate: r.try_get("certificate")?,
+                    signature: r.try_get("signature")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every checkpoint, oldest first.
+    pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        self.checkpoints_where("ORDER BY chain_seq").await
+    }
+
+    /// Walk the chain: every sealed row must still hash to what was sealed, every link follow
+    /// on from the one before, every checkpoint match the chain at its position, and no row
+    /// be outside the chain. Rows written after the last seal are outside it too: seal first
+    /// (the node seals at every sweep and when it stops).
+    pub async fn verify_access_chain(&self) -> Result<Vec<ChainFinding>> {
+        let mut findings = Vec::new();
+        let links = sqlx::query(
+            "SELECT c.chain_seq, c.event_id AS chain_event, c.row_hash, c.chain_hash, a.* \
+             FROM access_chain c LEFT JOIN access_log a ON a.event_id = c.event_id \
+             ORDER BY c.chain_seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut prev = GENESIS.to_owned();
+        let mut newest_sealed = i64::MIN;
+        let mut expected_seq = 1;
+        let mut at_seq = std::collections::HashMap::new();
+        for r in &links {
+            let seq: i64 = r.try_get("chain_seq")?;
+            let event_id: String = r.try_get("chain_event")?;
+            let row: String = r.try_get("row_hash")?;
+            let hash: String = r.try_get("chain_hash")?;
+            if seq != expected_seq || next_hash(&prev, &row) != hash {
+                findings.push(ChainFinding::Broken { chain_seq: seq });
+            }
+            let present: Option<String> = r.try_get("event_id")?;
+            match present {
+                None => findings.push(ChainFinding::Deleted {
+                    event_id,
+                    chain_seq: seq,
+                }),
+                Some(_) => {
+                    let e = access::access_entry(r)?;
+                    newest_sealed = newest_sealed.max(ms(e.at));
+                    if row_hash(&e)? != row {
+                        findings.push(ChainFinding::Edited {
+                            event_id,
+                            chain_seq: seq,
+                        });
+                    }
+                }
+            }
+            at_seq.insert(seq, hash.clone());
+            prev = hash;
+            expected_seq = seq + 1;
+        }
+        let outside = sqlx::query(
+            "SELECT a.event_id, a.at_ms FROM access_log a WHERE NOT EXISTS \
+             (SELECT 1 FROM access_chain c WHERE c.event_id = a.event_id) ORDER BY a.at_ms",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &outside {
+            let event_id: String = r.try_get("event_id")?;
+            let at: i64 = r.try_get("at_ms")?;
+            findings.push(if at <= newest_sealed {
+                ChainFinding::Inserted { event_id }
+            } else {
+                ChainFinding::Unsealed { event_id }
+            });
+        }
+        for c in self.checkpoints().await? {
+            match at_seq.get(&c.chain_seq) {
+                Some(h) if h == &c.chain_hash => {}
+                Some(_) => findings.push(ChainFinding::Checkpoint {
+                    chain_seq: c.chain_seq,
+                    why: "the chain hash differs from the signed one".into(),
+                }),
+                None => findings.push(ChainFinding::Checkpoint {
+                    chain_seq: c.chain_seq,
+                    why: "the chain no longer reaches it".into(),
+                }),
+            }
+        }
+        Ok(findings)
+    }
+}

@@ -1,0 +1,114 @@
+//! The access log's tamper evidence with the real binary, on SQLite and PostgreSQL: a node
+//! seals what it logs into a hash chain with a checkpoint; `doorbraak audit verify` finds the
+//! log sound, and after someone with the database's own rights edits, deletes or inserts a row
+//! behind the node's back it names each of them and exits 1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::{NodeProc, case};
+
+fn audit(config: &std::path::Path) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .args(["audit", "verify", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_an_edited_a_deleted_and_an_inserted_access_log_row() {
+    for (backend, url) in support::databases(&support::tempdir("audit")).await {
+        let dir = support::tempdir(&format!("audit-{backend}"));
+        let config = support::write_config(&dir, &url);
+        let mut node = NodeProc::start(&config, &[]);
+        for i in 0..3 {
+            let (s, b) = node
+                .post(
+                    "/api/v1/cases",
+                    "dev-anna-professional",
+                    case(&format!("LT-A{i}")),
+                )
+                .await;
+            assert_eq!(s, 201, "{b}");
+        }
+        let (s, log) = node
+            .get("/api/v1/access-log?limit=100", "dev-beheer-admin")
+            .await;
+        assert_eq!(s, 200, "{log}");
+        // the sweeper (every second here) seals what was logged
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        node.kill();
+        let (ok, out) = audit(&config);
+        assert!(ok && out.starts_with("valid: "), "{backend}: {out}");
+        assert!(out.contains("1 checkpoints"), "{backend}: {out}");
+
+        // behind the node's back, with the database's own rights
+        let db = if url.is_empty() {
+            format!("sqlite://{}/data/node.db", dir.display())
+        } else {
+            url.clone()
+        };
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&db).await.unwrap();
+        let around: &[&str] = if url.is_empty() {
+            &[
+                "DROP TRIGGER access_log_no_update",
+                "DROP TRIGGER access_log_no_delete",
+            ]
+        } else {
+            &["ALTER TABLE access_log DISABLE TRIGGER access_log_append_only"]
+        };
+        for sql in around {
+            sqlx::query(sqlx::AssertSqlSafe(*sql))
+                .execute(&raw)
+                .await
+                .unwrap();
+        }
+        let ids: Vec<String> = sqlx::query_scalar("SELECT event_id FROM access_log ORDER BY at_ms")
+            .fetch_all(&raw)
+            .await
+            .unwrap();
+        assert!(ids.len() >= 3, "{ids:?}");
+        sqlx::query("UPDATE access_log SET user_id = 'iemand-anders' WHERE event_id = $1")
+            .bind(&ids[0])
+            .execute(&raw)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM access_log WHERE event_id = $1")
+            .bind(&ids[1])
+            .execute(&raw)
+            .await
+            .unwrap();
+        let forged = uuid::Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, org_oin, \
+             object_type, object_id, purpose, outcome, source_node) \
+             SELECT $1, 'R', at_ms, 'x', 'admin', org_oin, 'case', 'LT-A0', purpose, 'success', source_node \
+             FROM access_log WHERE event_id = $2",
+        )
+        .bind(&forged)
+        .bind(&ids[0])
+        .execute(&raw)
+        .await
+        .unwrap();
+        raw.close().await;
+        let (ok, out) = audit(&config);
+        assert!(!ok, "{backend}: {out}");
+        for (id, what) in [
+            (&ids[0], "was changed after it was sealed"),
+            (&ids[1], "was deleted"),
+            (&forged, "inserted past the node"),
+        ] {
+            assert!(
+                out.lines()
+                    .any(|l| l.contains(id.as_str()) && l.contains(what)),
+                "{backend}: {id} {what}:\n{out}"
+            );
+        }
+    }
+}
