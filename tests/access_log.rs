@@ -112,3 +112,103 @@ async fn audit_verify_names_an_edited_a_deleted_and_an_inserted_access_log_row()
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forwarded_command_carries_one_trace_through_both_nodes_logs() {
+    use doorbraak_model::OrgKind;
+    use support::fed::{Fed, tok};
+    use support::{LT, VT};
+    let mut fed = Fed::create(
+        "trace",
+        &[
+            (LT, "Lokaal Team", OrgKind::LocalTeam),
+            (VT, "Veilig Thuis", OrgKind::VeiligThuis),
+        ],
+        &[],
+        &[],
+    );
+    fed.start_all(2);
+    let (s, b) = fed
+        .node(0)
+        .post("/api/v1/cases", &tok(0, "p"), case("LT-T1"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = fed
+        .node(0)
+        .post(
+            "/api/v1/escalations",
+            &tok(0, "p"),
+            serde_json::json!({
+                "case_ref": "LT-T1", "situation": "agreements_not_kept", "first_step": "management",
+                "counterparts": [VT], "question": "Wachtlijst", "needs": "Start hulp",
+                "seeking_youth_help_access": false,
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].as_str().unwrap().to_owned();
+    fed.wait_for(1, "tm", &format!("/api/v1/escalations/{id}"), |s, _| {
+        s == 200
+    })
+    .await;
+
+    // Veilig Thuis' team manager picks up, in a trace the caller started
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let r = fed
+        .node(1)
+        .client
+        .post(format!(
+            "{}/api/v1/escalations/{id}/pick-up",
+            fed.node(1).base
+        ))
+        .bearer_auth(tok(1, "tm"))
+        .header("traceparent", format!("00-{trace}-00f067aa0ba902b7-01"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // the home decided it: its access log has the caller's trace, and so has the party's
+    for i in [0, 1] {
+        let (s, log) = fed
+            .node(i)
+            .get(
+                &format!("/api/v1/access-log?object_id={id}&limit=100"),
+                &tok(i, "a"),
+            )
+            .await;
+        assert_eq!(s, 200, "{log}");
+        assert!(
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["trace_id"] == trace),
+            "node {i} has no entry of the trace: {log}"
+        );
+    }
+    // and both nodes' logs name it
+    for i in [0, 1] {
+        let path = fed.orgs[i].config.with_file_name("node.log");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(trace),
+            "node {i}'s log does not name the trace"
+        );
+    }
+    // a request without a traceparent gets a trace of its own
+    let (s, log) = fed
+        .node(0)
+        .get(
+            &format!("/api/v1/access-log?object_id={id}&limit=100"),
+            &tok(0, "a"),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let traces: std::collections::HashSet<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["trace_id"].as_str())
+        .collect();
+    assert!(traces.len() >= 2, "{traces:?}");
+}

@@ -29,6 +29,7 @@ pub mod refusal;
 pub mod revocation;
 pub mod signing;
 pub mod tls;
+pub mod trace;
 pub mod transport;
 
 pub use backoff::Backoff;

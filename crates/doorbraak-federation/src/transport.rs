@@ -112,8 +112,9 @@ impl Peers {
         }
     }
 
-    /// A client for the member `oin`, over a reused channel.
-    pub fn client(&self, oin: &Oin) -> Result<FederationClient<Channel>, Status> {
+    /// A client for the member `oin`, over a reused channel; every call carries the current
+    /// trace (`traceparent`).
+    pub fn client(&self, oin: &Oin) -> Result<PeerClient, Status> {
         let mut channels = self
             .channels
             .lock()
@@ -141,8 +142,19 @@ impl Peers {
     }
 }
 
-fn client(ch: Channel) -> FederationClient<Channel> {
-    FederationClient::new(ch)
+/// What every outgoing call passes through: it adds the current trace.
+pub type Interceptor = fn(tonic::Request<()>) -> Result<tonic::Request<()>, Status>;
+
+/// A client to a peer.
+pub type PeerClient =
+    FederationClient<tonic::service::interceptor::InterceptedService<Channel, Interceptor>>;
+
+fn add_trace(req: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+    Ok(crate::trace::with_traceparent(req))
+}
+
+fn client(ch: Channel) -> PeerClient {
+    FederationClient::with_interceptor(ch, add_trace as Interceptor)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
 }

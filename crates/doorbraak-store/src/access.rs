@@ -86,6 +86,10 @@ pub struct AccessEntry {
     pub outcome: String,
     /// The node (OIN) where the action was done.
     pub source_node: String,
+    /// The W3C trace id of the request it was written in (the same at every node the request
+    /// reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 pub(crate) async fn insert_access<'e, E>(ex: E, e: &AccessEntry) -> Result<()>
@@ -94,8 +98,8 @@ where
 {
     sqlx::query(
         "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
-         object_type, object_id, purpose, outcome, source_node) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         object_type, object_id, purpose, outcome, source_node, trace_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(e.event_id.to_string())
     .bind(e.action.code())
@@ -109,6 +113,7 @@ where
     .bind(&e.purpose)
     .bind(&e.outcome)
     .bind(&e.source_node)
+    .bind(e.trace_id.clone())
     .execute(ex)
     .await?;
     Ok(())
@@ -179,6 +184,7 @@ pub(crate) fn access_entry(r: &AnyRow) -> Result<AccessEntry> {
         purpose: r.try_get("purpose")?,
         outcome: r.try_get("outcome")?,
         source_node: r.try_get("source_node")?,
+        trace_id: r.try_get("trace_id")?,
     })
 }
 

@@ -149,7 +149,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 10] = match backend {
+    let steps: [(i64, &str, &'static str); 11] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -200,6 +200,11 @@ fn migrator(backend: Backend) -> Migrator {
                 10,
                 "access_chain",
                 include_str!("../migrations/sqlite/0010_access_chain.sql"),
+            ),
+            (
+                11,
+                "access_trace",
+                include_str!("../migrations/sqlite/0011_access_trace.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -252,6 +257,11 @@ fn migrator(backend: Backend) -> Migrator {
                 10,
                 "access_chain",
                 include_str!("../migrations/postgres/0010_access_chain.sql"),
+            ),
+            (
+                11,
+                "access_trace",
+                include_str!("../migrations/postgres/0011_access_trace.sql"),
             ),
         ],
     };

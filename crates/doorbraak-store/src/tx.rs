@@ -381,8 +381,8 @@ impl Tx {
         for chunk in entries.chunks(CHUNK / 2) {
             let sql = format!(
                 "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
-                 object_type, object_id, purpose, outcome, source_node) VALUES {}",
-                values_clause(self.backend, chunk.len(), 12)
+                 object_type, object_id, purpose, outcome, source_node, trace_id) VALUES {}",
+                values_clause(self.backend, chunk.len(), 13)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for e in chunk {
@@ -398,7 +398,8 @@ impl Tx {
                     .bind(e.object_id.clone())
                     .bind(e.purpose.clone())
                     .bind(e.outcome.clone())
-                    .bind(e.source_node.clone());
+                    .bind(e.source_node.clone())
+                    .bind(e.trace_id.clone());
             }
             q.execute(&mut *self.tx).await?;
         }

@@ -242,6 +242,7 @@ async fn the_access_log_is_read_by_period_and_page_newest_first() {
                     purpose: "escalation_handling".into(),
                     outcome: "success".into(),
                     source_node: LT.into(),
+                    trace_id: None,
                 })
                 .await
                 .unwrap();
@@ -283,6 +284,7 @@ async fn access_log_and_cases() {
             purpose: "escalation_handling".into(),
             outcome: "success".into(),
             source_node: LT.into(),
+            trace_id: None,
         };
         store.log_access(&entry).await.unwrap();
         assert_eq!(
@@ -481,6 +483,7 @@ async fn the_audit_tells_own_streams_from_replicas_and_finds_what_was_planted() 
             purpose: "escalation_handling".into(),
             outcome: "success".into(),
             source_node: LT.into(),
+            trace_id: None,
         })
         .await
         .unwrap();
@@ -821,6 +824,7 @@ async fn people_are_remembered_at_login_and_found_by_name_in_the_access_log() {
                     purpose: "p".into(),
                     outcome: "success".into(),
                     source_node: LT.into(),
+                    trace_id: None,
                 })
                 .await
                 .unwrap();
@@ -1002,6 +1006,7 @@ fn entry(at: Timestamp, object: &str) -> doorbraak_store::AccessEntry {
         purpose: "escalation_handling".into(),
         outcome: "success".into(),
         source_node: "00000001000000000010".into(),
+        trace_id: None,
     }
 }
 

@@ -40,10 +40,7 @@ impl Node {
         let request_id = keyed
             .map_or_else(Uuid::now_v7, |k| k.idem.request_id())
             .to_string();
-        let call = |mut c: doorbraak_proto::v1::federation_client::FederationClient<
-            tonic::transport::Channel,
-        >,
-                    command: Vec<u8>| {
+        let call = |mut c: doorbraak_federation::transport::PeerClient, command: Vec<u8>| {
             let request_id = request_id.clone();
             let (person, role) = (person.0.clone(), role.code().to_owned());
             async move {
@@ -74,6 +71,12 @@ impl Node {
         let resp = answer
             .map_err(|s| super::error::remote_error(&home, s))?
             .into_inner();
+        tracing::info!(
+            home = %home,
+            kind = A::KIND.code(),
+            trace_id = doorbraak_federation::trace::current_trace_id().unwrap_or_default(),
+            "a command was decided by the stream's home"
+        );
         let events: Vec<StoredEvent<A::Body>> =
             doorbraak_proto::from_wire(&resp.events).map_err(|e| FedError::Wire(e.to_string()))?;
         // The home committed. Apply its events here; if this replica is behind (an earlier

@@ -66,6 +66,7 @@ pub fn federation_entry(
         purpose: "federation".into(),
         outcome,
         source_node: node.oin().to_string(),
+        trace_id: doorbraak_federation::trace::current_trace_id(),
     }
 }
 
@@ -248,6 +249,7 @@ impl Node {
             purpose: purpose(object_type).to_owned(),
             outcome,
             source_node: self.oin().to_string(),
+            trace_id: doorbraak_federation::trace::current_trace_id(),
         }
     }
 

@@ -562,6 +562,12 @@ impl Federation for FederationService {
         if Uuid::parse_str(&r.stream_id).is_err() {
             return Err(Status::invalid_argument("stream ids are UUIDs"));
         }
+        tracing::info!(
+            peer = %peer.oin,
+            kind = %r.stream_kind,
+            trace_id = doorbraak_federation::trace::current_trace_id().unwrap_or_default(),
+            "a party's command arrived for a stream of this home"
+        );
         let resp = match shared_kind(&r.stream_kind)? {
             StreamKind::Minutes => {
                 self.party_stream::<Minutes>(&peer, &r.stream_id).await?;
