@@ -127,6 +127,13 @@ async fn a_forwarded_command_carries_one_trace_through_both_nodes_logs() {
         &[],
         &[],
     );
+    // the local team's register of processing activities names escalation handling's
+    let register = "https://register.lokaal-team.example/verwerkingen/escalaties";
+    let mut toml = std::fs::read_to_string(&fed.orgs[0].config).unwrap();
+    toml.push_str(&format!(
+        "\n[records.processing_activities]\nescalation_handling = \"{register}\"\n"
+    ));
+    std::fs::write(&fed.orgs[0].config, toml).unwrap();
     fed.start_all(2);
     let (s, b) = fed
         .node(0)
@@ -186,6 +193,50 @@ async fn a_forwarded_command_carries_one_trace_through_both_nodes_logs() {
             "node {i} has no entry of the trace: {log}"
         );
     }
+    // in Logboek Dataverwerkingen form: the home's record of the party's call names the trace,
+    // the party's operation as the foreign one, and the processing activity of the register
+    let (s, export) = fed
+        .node(0)
+        .get(
+            &format!("/api/v1/access-log/export?object_id={id}&limit=100"),
+            &tok(0, "a"),
+        )
+        .await;
+    assert_eq!(s, 200, "{export}");
+    let records = export.as_array().unwrap();
+    let call = records
+        .iter()
+        .find(|r| {
+            r["trace_id"] == trace && r["foreign_operation"]["entity"] == format!("urn:oin:{VT}")
+        })
+        .unwrap_or_else(|| panic!("no record of Veilig Thuis' call: {export}"));
+    assert_eq!(
+        call["attributes"]["dpl.core.processing_activity_id"], register,
+        "{call}"
+    );
+    assert_eq!(call["status_code"], "STATUS_CODE_OK");
+    assert_eq!(call["span_id"].as_str().unwrap().len(), 16, "{call}");
+    assert_ne!(
+        call["foreign_operation"]["span_id"], call["span_id"],
+        "{call}"
+    );
+    assert_eq!(call["resource"]["attributes"]["doorbraak.node"], LT);
+    // a case is its own data subject (the pseudonymous reference)
+    let (_, cases) = fed
+        .node(0)
+        .get(
+            "/api/v1/access-log/export?object_id=LT-T1&limit=100",
+            &tok(0, "a"),
+        )
+        .await;
+    assert!(
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["attributes"]["dpl.core.data_subject_id"] == "LT-T1"),
+        "{cases}"
+    );
     // and both nodes' logs name it
     for i in [0, 1] {
         let path = fed.orgs[i].config.with_file_name("node.log");

@@ -5,11 +5,13 @@
 
 use std::task::{Context, Poll};
 
-/// A W3C trace context: trace id (32 hex) and parent span id (16 hex).
+/// A W3C trace context: trace id (32 hex), this span's id (16 hex), and the span of the caller
+/// it came from (16 hex), if it came with one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceContext {
     pub trace_id: String,
     pub span_id: String,
+    pub parent_span_id: Option<String>,
 }
 
 tokio::task_local! {
@@ -31,6 +33,7 @@ impl TraceContext {
         Self {
             trace_id: format!("{:032x}", t.max(1)),
             span_id: format!("{:016x}", s.max(1)),
+            parent_span_id: None,
         }
     }
 
@@ -45,15 +48,17 @@ impl TraceContext {
         (is_hex(trace, 32) && is_hex(span, 16)).then(|| Self {
             trace_id: trace.to_owned(),
             span_id: span.to_owned(),
+            parent_span_id: None,
         })
     }
 
-    /// This trace with a new span of this node: what it sends on.
+    /// This trace with a new span of this node, whose parent is this one.
     pub fn child(&self) -> Self {
         let s: u64 = rand::random();
         Self {
             trace_id: self.trace_id.clone(),
             span_id: format!("{:016x}", s.max(1)),
+            parent_span_id: Some(self.span_id.clone()),
         }
     }
 
@@ -133,6 +138,10 @@ mod tests {
         assert_eq!(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(t.child().trace_id, t.trace_id);
         assert_ne!(t.child().span_id, t.span_id);
+        assert_eq!(
+            t.child().parent_span_id.as_deref(),
+            Some("00f067aa0ba902b7")
+        );
         assert_eq!(TraceContext::parse(&t.header()), Some(t));
         for bad in [
             "",

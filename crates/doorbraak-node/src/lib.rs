@@ -16,6 +16,7 @@ pub mod http;
 pub mod idp;
 pub mod lang;
 pub mod limit;
+pub mod logboek;
 pub mod metrics;
 pub mod ops;
 pub mod record;

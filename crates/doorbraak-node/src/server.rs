@@ -282,22 +282,24 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
     }
 }
 
+/// The HTTP client of a refresh loop (10 s per fetch), or `None` (logged) if none can be made.
+fn refresh_client(redirects: reqwest::redirect::Policy, what: &str) -> Option<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(redirects)
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| tracing::error!(error = %e, "no HTTP client for the {what} refresh"))
+        .ok()
+}
+
 /// Read the directory again every `directory.refresh_secs` (from its URL too, if set): a
 /// manifest the operator published is taken up without a restart.
 async fn directory_refresh(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
     if node.settings.directory.manifest.is_none() {
         return;
     }
-    let http = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "no HTTP client for the directory refresh");
-            return;
-        }
+    let Some(http) = refresh_client(reqwest::redirect::Policy::none(), "directory") else {
+        return;
     };
     let mut interval = tokio::time::interval(node.settings.directory.refresh);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -314,16 +316,8 @@ async fn directory_refresh(node: Arc<Node>, mut stop: tokio::sync::watch::Receiv
 /// Read the CRLs again every `tls.crl_refresh_secs`: a revocation takes effect without a
 /// restart, and open connections of revoked certificates are closed.
 async fn crl_refresh(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let http = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "no HTTP client for the CRL refresh");
-            return;
-        }
+    let Some(http) = refresh_client(reqwest::redirect::Policy::limited(3), "CRL") else {
+        return;
     };
     let every = std::time::Duration::from_secs(node.settings.tls.crl_refresh_secs);
     let mut interval = tokio::time::interval(every);

@@ -90,6 +90,28 @@ pub struct AccessEntry {
     /// reached).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// The rest of Logboek Dataverwerkingen's fields (see [`Trail`]).
+    #[serde(default, flatten)]
+    pub trail: Trail,
+}
+
+/// What Logius' Logboek Dataverwerkingen asks of a log line beyond NEN 7513: this node's
+/// operation (span id) and the calling one (`parent_span_id`), the external party a call came
+/// from (`foreign_entity`, `urn:oin:<OIN>`), the processing activity (a URI of the register of
+/// processing activities) and the data subject (the pseudonymous case reference).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trail {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_entity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_activity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_subject: Option<String>,
 }
 
 pub(crate) async fn insert_access<'e, E>(ex: E, e: &AccessEntry) -> Result<()>
@@ -98,8 +120,9 @@ where
 {
     sqlx::query(
         "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
-         object_type, object_id, purpose, outcome, source_node, trace_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         object_type, object_id, purpose, outcome, source_node, trace_id, span_id, parent_span_id, \
+         foreign_entity, processing_activity, data_subject) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(e.event_id.to_string())
     .bind(e.action.code())
@@ -114,6 +137,11 @@ where
     .bind(&e.outcome)
     .bind(&e.source_node)
     .bind(e.trace_id.clone())
+    .bind(e.trail.span_id.clone())
+    .bind(e.trail.parent_span_id.clone())
+    .bind(e.trail.foreign_entity.clone())
+    .bind(e.trail.processing_activity.clone())
+    .bind(e.trail.data_subject.clone())
     .execute(ex)
     .await?;
     Ok(())
@@ -185,6 +213,13 @@ pub(crate) fn access_entry(r: &AnyRow) -> Result<AccessEntry> {
         outcome: r.try_get("outcome")?,
         source_node: r.try_get("source_node")?,
         trace_id: r.try_get("trace_id")?,
+        trail: Trail {
+            span_id: r.try_get("span_id")?,
+            parent_span_id: r.try_get("parent_span_id")?,
+            foreign_entity: r.try_get("foreign_entity")?,
+            processing_activity: r.try_get("processing_activity")?,
+            data_subject: r.try_get("data_subject")?,
+        },
     })
 }
 

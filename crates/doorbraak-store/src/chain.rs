@@ -108,6 +108,9 @@ pub fn next_hash(prev: &str, row: &str) -> String {
     hex_sha256(format!("{prev}\n{row}").as_bytes())
 }
 
+/// How far before the last sealed row a seal pass looks for rows committed late.
+pub const SEAL_MARGIN_MS: i64 = 10 * 60 * 1000;
+
 /// The chain hash before the first link.
 pub const GENESIS: &str = "doorbraak.access_log.genesis.v1";
 
@@ -129,12 +132,22 @@ impl Store {
             ),
             None => (0, GENESIS.to_owned()),
         };
+        // only rows from shortly before the last sealed one on (the time index): a row that
+        // commits later than that with an older time is one `verify` names as inserted
+        let last_sealed_at: Option<i64> = sqlx::query_scalar(
+            "SELECT a.at_ms FROM access_chain c JOIN access_log a ON a.event_id = c.event_id \
+             ORDER BY c.chain_seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let from = last_sealed_at.map_or(i64::MIN, |at| at.saturating_sub(SEAL_MARGIN_MS));
         let rows = sqlx::query(
-            "SELECT a.* FROM access_log a WHERE NOT EXISTS \
+            "SELECT a.* FROM access_log a WHERE a.at_ms >= $2 AND NOT EXISTS \
              (SELECT 1 FROM access_chain c WHERE c.event_id = a.event_id) \
              ORDER BY a.at_ms, a.event_id LIMIT $1",
         )
         .bind(max.clamp(1, 100_000))
+        .bind(from)
         .fetch_all(&mut *tx)
         .await?;
         for r in &rows {

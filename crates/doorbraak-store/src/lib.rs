@@ -33,7 +33,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Executor, Row};
 use uuid::Uuid;
 
 use access::insert_access;
-pub use access::{AccessAction, AccessEntry, AccessLogFilter};
+pub use access::{AccessAction, AccessEntry, AccessLogFilter, Trail};
 pub use chain::{ChainFinding, ChainHead, Checkpoint};
 pub use federation::{Audit, DeadLetter, Divergence, KeptDirectory, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
@@ -149,7 +149,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 11] = match backend {
+    let steps: [(i64, &str, &'static str); 12] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -205,6 +205,11 @@ fn migrator(backend: Backend) -> Migrator {
                 11,
                 "access_trace",
                 include_str!("../migrations/sqlite/0011_access_trace.sql"),
+            ),
+            (
+                12,
+                "access_dpl",
+                include_str!("../migrations/sqlite/0012_access_dpl.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -262,6 +267,11 @@ fn migrator(backend: Backend) -> Migrator {
                 11,
                 "access_trace",
                 include_str!("../migrations/postgres/0011_access_trace.sql"),
+            ),
+            (
+                12,
+                "access_dpl",
+                include_str!("../migrations/postgres/0012_access_dpl.sql"),
             ),
         ],
     };

@@ -378,11 +378,12 @@ impl Tx {
 
     /// Several access-log rows in one statement.
     pub async fn log_access_many(&mut self, entries: &[AccessEntry]) -> Result<()> {
-        for chunk in entries.chunks(CHUNK / 2) {
+        for chunk in entries.chunks(CHUNK / 3) {
             let sql = format!(
                 "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
-                 object_type, object_id, purpose, outcome, source_node, trace_id) VALUES {}",
-                values_clause(self.backend, chunk.len(), 13)
+                 object_type, object_id, purpose, outcome, source_node, trace_id, span_id, \
+                 parent_span_id, foreign_entity, processing_activity, data_subject) VALUES {}",
+                values_clause(self.backend, chunk.len(), 18)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for e in chunk {
@@ -399,7 +400,12 @@ impl Tx {
                     .bind(e.purpose.clone())
                     .bind(e.outcome.clone())
                     .bind(e.source_node.clone())
-                    .bind(e.trace_id.clone());
+                    .bind(e.trace_id.clone())
+                    .bind(e.trail.span_id.clone())
+                    .bind(e.trail.parent_span_id.clone())
+                    .bind(e.trail.foreign_entity.clone())
+                    .bind(e.trail.processing_activity.clone())
+                    .bind(e.trail.data_subject.clone());
             }
             q.execute(&mut *self.tx).await?;
         }

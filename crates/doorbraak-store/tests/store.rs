@@ -243,6 +243,7 @@ async fn the_access_log_is_read_by_period_and_page_newest_first() {
                     outcome: "success".into(),
                     source_node: LT.into(),
                     trace_id: None,
+                    trail: Default::default(),
                 })
                 .await
                 .unwrap();
@@ -285,6 +286,7 @@ async fn access_log_and_cases() {
             outcome: "success".into(),
             source_node: LT.into(),
             trace_id: None,
+            trail: Default::default(),
         };
         store.log_access(&entry).await.unwrap();
         assert_eq!(
@@ -484,6 +486,7 @@ async fn the_audit_tells_own_streams_from_replicas_and_finds_what_was_planted() 
             outcome: "success".into(),
             source_node: LT.into(),
             trace_id: None,
+            trail: Default::default(),
         })
         .await
         .unwrap();
@@ -825,6 +828,7 @@ async fn people_are_remembered_at_login_and_found_by_name_in_the_access_log() {
                     outcome: "success".into(),
                     source_node: LT.into(),
                     trace_id: None,
+                    trail: Default::default(),
                 })
                 .await
                 .unwrap();
@@ -1007,6 +1011,7 @@ fn entry(at: Timestamp, object: &str) -> doorbraak_store::AccessEntry {
         outcome: "success".into(),
         source_node: "00000001000000000010".into(),
         trace_id: None,
+        trail: Default::default(),
     }
 }
 

@@ -236,6 +236,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/meetings/{id}/bundle", get(minutes_bundle))
         .route("/meetings/{id}/print", get(minutes_print))
         .route("/access-log", get(access_log))
+        .route("/access-log/export", get(access_log_export))
         .route("/notifications", get(notifications))
         .route("/oversight/stagnation", get(stagnation))
         .route("/oversight/trend", get(trend))

@@ -62,7 +62,7 @@ impl Modify for IdempotencyAddon {
         open_escalation, list_escalations, get_escalation, escalation_events, invoke_step, esc_pick_up,
         add_participant, family_informed, record_outcome, change_situation, close_escalation, add_note, list_notes,
         schedule_meeting, list_meetings, awaiting_me, get_meeting, draft_minutes, revise_minutes, circulate_minutes,
-        approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, notifications,
+        approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, access_log_export, notifications,
         peers, federation_health, resend, reload_directory, team_overview, team_agenda, create_recommendation,
         list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
     ),

@@ -35,6 +35,26 @@ pub(crate) async fn access_log(
     Ok(Json(rows))
 }
 
+/// The access log in the form of Logius' Logboek Dataverwerkingen (trace and operation ids,
+/// foreign operation, processing activity, data subject), for the same readers.
+#[utoipa::path(get, path = "/api/v1/access-log/export", params(AccessLogQuery), responses((status = 200, body = Vec<crate::logboek::LogRecord>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+pub(crate) async fn access_log_export(
+    State(api): State<Arc<Api>>,
+    AuthUser(u): AuthUser,
+    q: Result<Query<AccessLogQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<crate::logboek::LogRecord>>> {
+    let Query(q) = q?;
+    let rows = crate::ops::admin::access_log(
+        &api.node,
+        &u,
+        q.object_id.as_deref(),
+        q.user_id.as_deref(),
+        q.limit,
+    )
+    .await?;
+    Ok(Json(rows.iter().map(crate::logboek::record).collect()))
+}
+
 /// Reminders for my role (e.g. a pickup deadline passed).
 #[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Vec<doorbraak_store::Notification>)), security(("bearer" = [])))]
 pub(crate) async fn notifications(

@@ -67,6 +67,7 @@ pub fn federation_entry(
         outcome,
         source_node: node.oin().to_string(),
         trace_id: doorbraak_federation::trace::current_trace_id(),
+        trail: trail(node, "federation", kind, id, Some(from)),
     }
 }
 
@@ -81,6 +82,26 @@ pub struct User {
     pub id: String,
     pub name: String,
     pub role: Role,
+}
+
+/// The Logboek Dataverwerkingen fields of an entry written now: the current trace's spans, the
+/// external party a federation call came from, the processing activity of `purpose` in the
+/// register, and the data subject (the pseudonymous case reference, where the object is a case).
+fn trail(
+    node: &Node,
+    purpose: &str,
+    object_type: &str,
+    object_id: &str,
+    from: Option<&Oin>,
+) -> doorbraak_store::Trail {
+    let t = doorbraak_federation::trace::current();
+    doorbraak_store::Trail {
+        span_id: t.as_ref().map(|t| t.span_id.clone()),
+        parent_span_id: t.and_then(|t| t.parent_span_id),
+        foreign_entity: from.map(|o| format!("urn:oin:{o}")),
+        processing_activity: Some(node.settings.processing_activity(purpose)),
+        data_subject: (object_type == ContentKind::Case.code()).then(|| object_id.to_owned()),
+    }
 }
 
 /// The purpose recorded in the access log for each kind of object.
@@ -250,6 +271,14 @@ impl Node {
             outcome,
             source_node: self.oin().to_string(),
             trace_id: doorbraak_federation::trace::current_trace_id(),
+            // a person of another organisation acts here through its node: a foreign operation
+            trail: trail(
+                self,
+                purpose(object_type),
+                object_type,
+                object_id,
+                Some(actor.org()).filter(|o| *o != self.oin()),
+            ),
         }
     }
 

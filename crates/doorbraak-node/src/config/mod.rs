@@ -62,7 +62,32 @@ pub struct NodeConfig {
     /// Notifications by mail; without it the node keeps the in-app inbox only.
     #[serde(default)]
     pub mail: Option<MailSection>,
+    #[serde(default)]
+    pub records: RecordsSection,
 }
+
+/// Records: the register of processing activities the access log refers to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsSection {
+    /// Each purpose of the access log (`escalation_handling`, `kwestie_handling`,
+    /// `minutes_approval`, `quality_improvement`, `case_handling`, `administration`,
+    /// `federation`) with the URI of its processing activity in the organisation's register
+    /// (verwerkingsregister); a purpose not listed is `urn:doorbraak:verwerkingsactiviteit:<purpose>`.
+    #[serde(default)]
+    pub processing_activities: std::collections::BTreeMap<String, String>,
+}
+
+/// The access log's purposes.
+pub const PURPOSES: [&str; 7] = [
+    "escalation_handling",
+    "kwestie_handling",
+    "minutes_approval",
+    "quality_improvement",
+    "case_handling",
+    "administration",
+    "federation",
+];
 
 /// The web UI served by the node.
 #[derive(Debug, Clone, Deserialize)]
@@ -425,6 +450,16 @@ fn d300() -> u64 {
     300
 }
 
+impl Settings {
+    /// The URI of the processing activity of an access-log purpose.
+    pub fn processing_activity(&self, purpose: &str) -> String {
+        self.processing_activities
+            .get(purpose)
+            .cloned()
+            .unwrap_or_else(|| format!("urn:doorbraak:verwerkingsactiviteit:{purpose}"))
+    }
+}
+
 impl Default for TlsSection {
     fn default() -> Self {
         Self {
@@ -620,6 +655,8 @@ pub struct Settings {
     pub theme: Theme,
     pub oidc: Option<OidcSettings>,
     pub mail: Option<MailSection>,
+    /// The register of processing activities: purpose → URI.
+    pub processing_activities: std::collections::BTreeMap<String, String>,
     /// This process's name among the node's instances (owner of its outbox leases).
     pub instance: String,
 }

@@ -285,3 +285,31 @@ fn a_development_accounts_address_must_look_like_one() {
         assert!(err.contains("dev_users[0].email"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn the_register_of_processing_activities_names_known_purposes_with_uris() {
+    let ok = format!(
+        "{MIN}\n[records.processing_activities]\nescalation_handling = \"https://register.example/v/1\"\n"
+    );
+    let s = load(&ok, &[]).unwrap();
+    assert_eq!(
+        s.processing_activity("escalation_handling"),
+        "https://register.example/v/1"
+    );
+    assert_eq!(
+        s.processing_activity("minutes_approval"),
+        "urn:doorbraak:verwerkingsactiviteit:minutes_approval"
+    );
+    let unknown = format!("{MIN}\n[records.processing_activities]\nmarketing = \"urn:x\"\n");
+    let err = load(&unknown, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("records.processing_activities") && err.contains("marketing"),
+        "{err}"
+    );
+    let no_uri = format!("{MIN}\n[records.processing_activities]\nfederation = \"geen uri\"\n");
+    let err = load(&no_uri, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("records.processing_activities.federation"),
+        "{err}"
+    );
+}

@@ -210,6 +210,23 @@ impl NodeConfig {
                 "1-64 letters, digits, '-' or '_'".into(),
             ));
         }
+        for (purpose, uri) in &self.records.processing_activities {
+            if !super::PURPOSES.contains(&purpose.as_str()) {
+                return Err(invalid(
+                    "records.processing_activities",
+                    format!(
+                        "'{purpose}' is not a purpose of the access log ({})",
+                        super::PURPOSES.join(", ")
+                    ),
+                ));
+            }
+            if !uri.contains(':') || uri.len() > 500 || uri.chars().any(char::is_whitespace) {
+                return Err(invalid(
+                    &format!("records.processing_activities.{purpose}"),
+                    "a URI (with a scheme, no spaces, at most 500 characters)".into(),
+                ));
+            }
+        }
         if !(1..=86_400).contains(&self.tls.crl_refresh_secs) {
             return Err(invalid(
                 "tls.crl_refresh_secs",
@@ -331,6 +348,7 @@ impl NodeConfig {
             theme,
             oidc,
             mail,
+            processing_activities: self.records.processing_activities,
         })
     }
 }
