@@ -23,16 +23,23 @@ pub(crate) async fn access_log(
     AuthUser(u): AuthUser,
     q: Result<Query<AccessLogQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<doorbraak_store::AccessEntry>>> {
+    Ok(Json(read_log(&api, &u, q).await?))
+}
+
+async fn read_log(
+    api: &Api,
+    u: &crate::app::User,
+    q: Result<Query<AccessLogQuery>, QueryRejection>,
+) -> ApiResult<Vec<doorbraak_store::AccessEntry>> {
     let Query(q) = q?;
-    let rows = crate::ops::admin::access_log(
+    Ok(crate::ops::admin::access_log(
         &api.node,
-        &u,
+        u,
         q.object_id.as_deref(),
         q.user_id.as_deref(),
         q.limit,
     )
-    .await?;
-    Ok(Json(rows))
+    .await?)
 }
 
 /// The access log in the form of Logius' Logboek Dataverwerkingen (trace and operation ids,
@@ -43,15 +50,7 @@ pub(crate) async fn access_log_export(
     AuthUser(u): AuthUser,
     q: Result<Query<AccessLogQuery>, QueryRejection>,
 ) -> ApiResult<Json<Vec<crate::logboek::LogRecord>>> {
-    let Query(q) = q?;
-    let rows = crate::ops::admin::access_log(
-        &api.node,
-        &u,
-        q.object_id.as_deref(),
-        q.user_id.as_deref(),
-        q.limit,
-    )
-    .await?;
+    let rows = read_log(&api, &u, q).await?;
     Ok(Json(rows.iter().map(crate::logboek::record).collect()))
 }
 
