@@ -828,6 +828,14 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
     assert!(peers.contains("Veilig Thuis Utrecht"), "{peers}");
     let certs = b.text("#certificaten").await.unwrap();
     assert!(certs.contains("dagen"), "{certs}");
+    // which directory is in force, signed by whom, until when (the demo's: version 1, a year)
+    let directory = b.text("#adresboek-versie").await.unwrap();
+    assert!(
+        directory.contains("Versie 1")
+            && directory.contains("federatiebeheerder")
+            && directory.contains("geldig tot"),
+        "{directory}"
+    );
     // the mail queue: the demo's mails go to files; whether they went out yet depends on the
     // day (working days only), so the queue shows them either waiting or sent
     let queue = reload_until(&b, &format!("{lt}/beheer"), "#mailwachtrij", "adres").await;

@@ -209,6 +209,22 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
         h2 { (ctx.t("Certificaten", "Certificates")) }
         (cert_rows(&ctx, &site))
         h2 { (ctx.t("Adresboek van de federatie", "The federation's directory")) }
+        @if let Some(m) = site.node.directory().manifest.as_ref().map(|m| &m.manifest) {
+            @let left_days = (m.expires_at.as_second() - site.node.now().as_second()) / 86_400;
+            p #adresboek-versie {
+                (ctx.t("Versie ", "Version ")) strong { (m.serial) }
+                (ctx.t(", ondertekend door de federatiebeheerder op ", ", signed by the federation operator on "))
+                (time::moment(m.issued_at, ctx.lang))
+                (ctx.t("; geldig tot ", "; valid until ")) (time::moment(m.expires_at, ctx.lang))
+                " · " (m.members.len()) (ctx.t(" leden", " members"))
+            }
+            @if left_days < 14 {
+                p.melding.waarschuwing #adresboek-verloopt role="alert" {
+                    (ctx.t("Het adresboek verloopt over ", "The directory expires in "))
+                    (left_days.max(0)) (ctx.t(" dagen: vraag de federatiebeheerder om een nieuw ondertekend adresboek.", " days: ask the federation operator for a newly signed one."))
+                }
+            }
+        }
         p.hint { (ctx.t("Heeft de regio een nieuw ondertekend adresboek gepubliceerd? Laad het hier; een ongeldig of ouder adresboek wordt geweigerd en het huidige blijft in gebruik.", "Did the region publish a new signed directory? Load it here; an invalid or older one is refused and the current one stays in use.")) }
         form.actie method="post" action="/beheer/adresboek" {
             (ctx.csrf_field())
