@@ -630,37 +630,31 @@ async fn the_client_commands_walk_the_minutes() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_a_pkioverheid_shaped_rsa_chain_minutes_are_signed_and_verify_offline() {
-    let mut fed = Fed::create("pkio", &ORGS[..3], &[], &[]);
-    let chain = support::pkio::Chain::new();
-    fed.use_pkioverheid(&chain);
-    fed.start_all(3);
+/// Minutes of a step-2 escalation of the local team with Veilig Thuis and the GI, one revision
+/// circulated and approved by all three nodes (each signing with its own key); their id.
+async fn approved_by_all(fed: &Fed, case_ref: &str) -> String {
     assert_eq!(
-        post(&fed, 0, "p", "/api/v1/cases", case("LT-PKIO")).await.0,
+        post(fed, 0, "p", "/api/v1/cases", case(case_ref)).await.0,
         201
     );
-    let (s, b) = post(&fed, 0, "p", "/api/v1/escalations", json!({
-        "case_ref": "LT-PKIO", "situation": "agreements_not_kept", "first_step": "management",
+    let (s, b) = post(fed, 0, "p", "/api/v1/escalations", json!({
+        "case_ref": case_ref, "situation": "agreements_not_kept", "first_step": "management",
         "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }))
     .await;
     assert_eq!(s, 201, "{b}");
-    let esc = b["id"].as_str().unwrap().to_owned();
-    let m = schedule(&fed, &esc).await;
-    for path in ["minutes", "circulate"] {
-        let body = if path == "minutes" {
-            json!({ "content": "Verslag" })
-        } else {
-            json!({})
-        };
-        let (s, b) = post(&fed, 0, "tm", &format!("/api/v1/meetings/{m}/{path}"), body).await;
+    let m = schedule(fed, b["id"].as_str().unwrap()).await;
+    for (path, body) in [
+        ("minutes", json!({ "content": "Verslag" })),
+        ("circulate", json!({})),
+    ] {
+        let (s, b) = post(fed, 0, "tm", &format!("/api/v1/meetings/{m}/{path}"), body).await;
         assert_eq!(s, 200, "{b}");
     }
-    at(&fed, 2, &m, |st| st["main"]["circulated"] == 1).await;
-    // every node approves with its RSA key; the home checks each remote signature
+    at(fed, 2, &m, |st| st["main"]["circulated"] == 1).await;
+    // the home checks each remote signature before it decides the approval
     for (i, user) in [(0, "tm"), (1, "d"), (2, "d")] {
         let (s, b) = post(
-            &fed,
+            fed,
             i,
             user,
             &format!("/api/v1/meetings/{m}/approve"),
@@ -669,7 +663,17 @@ async fn on_a_pkioverheid_shaped_rsa_chain_minutes_are_signed_and_verify_offline
         .await;
         assert_eq!(s, 200, "{b}");
     }
-    at(&fed, 0, &m, |st| st["main"]["final_revision"] == 1).await;
+    at(fed, 0, &m, |st| st["main"]["final_revision"] == 1).await;
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_pkioverheid_shaped_rsa_chain_minutes_are_signed_and_verify_offline() {
+    let mut fed = Fed::create("pkio", &ORGS[..3], &[], &[]);
+    let chain = support::pkio::Chain::new();
+    fed.use_pkioverheid(&chain);
+    fed.start_all(3);
+    let m = approved_by_all(&fed, "LT-PKIO").await;
     let (s, bundle) = fed
         .node(0)
         .get(&format!("/api/v1/meetings/{m}/bundle"), &tok(0, "tm"))
@@ -711,37 +715,7 @@ async fn on_a_pkioverheid_shaped_rsa_chain_minutes_are_signed_and_verify_offline
 async fn approvals_signed_before_a_certificate_renewal_still_verify_after_it() {
     let mut fed = Fed::create("renewal", &ORGS[..3], &[], &[]);
     fed.start_all(3);
-    assert_eq!(
-        post(&fed, 0, "p", "/api/v1/cases", case("LT-REN")).await.0,
-        201
-    );
-    let (s, b) = post(&fed, 0, "p", "/api/v1/escalations", json!({
-        "case_ref": "LT-REN", "situation": "agreements_not_kept", "first_step": "management",
-        "counterparts": [VT, GI], "question": "Wachtlijst", "needs": "Start hulp", "seeking_youth_help_access": false }))
-    .await;
-    assert_eq!(s, 201, "{b}");
-    let esc = b["id"].as_str().unwrap().to_owned();
-    let m = schedule(&fed, &esc).await;
-    for (path, body) in [
-        ("minutes", json!({ "content": "Verslag" })),
-        ("circulate", json!({})),
-    ] {
-        let (s, b) = post(&fed, 0, "tm", &format!("/api/v1/meetings/{m}/{path}"), body).await;
-        assert_eq!(s, 200, "{b}");
-    }
-    at(&fed, 2, &m, |st| st["main"]["circulated"] == 1).await;
-    for (i, user) in [(0, "tm"), (1, "d"), (2, "d")] {
-        let (s, b) = post(
-            &fed,
-            i,
-            user,
-            &format!("/api/v1/meetings/{m}/approve"),
-            approve(1, "Verslag"),
-        )
-        .await;
-        assert_eq!(s, 200, "{b}");
-    }
-    at(&fed, 0, &m, |st| st["main"]["final_revision"] == 1).await;
+    let m = approved_by_all(&fed, "LT-REN").await;
 
     // Veilig Thuis renews its certificate; the old one is no longer listed from now on
     fed.pki
