@@ -61,7 +61,7 @@ async fn audit_verify_names_an_edited_a_deleted_and_an_inserted_access_log_row()
                 "DROP TRIGGER access_log_no_delete",
             ]
         } else {
-            &["ALTER TABLE access_log DISABLE TRIGGER access_log_append_only"]
+            &["ALTER TABLE access_log DISABLE TRIGGER USER"]
         };
         for sql in around {
             sqlx::query(sqlx::AssertSqlSafe(*sql))
@@ -110,6 +110,75 @@ async fn audit_verify_names_an_edited_a_deleted_and_an_inserted_access_log_row()
                 "{backend}: {id} {what}:\n{out}"
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_log_rows_past_their_term_are_archived_with_their_checkpoint_and_still_verified() {
+    for (backend, url) in support::databases(&support::tempdir("archive")).await {
+        let dir = support::tempdir(&format!("archive-{backend}"));
+        let config = support::write_config(&dir, &url);
+        let mut node = NodeProc::start(&config, &[]);
+        for i in 0..3 {
+            let (s, b) = node
+                .post(
+                    "/api/v1/cases",
+                    "dev-anna-professional",
+                    case(&format!("LT-R{i}")),
+                )
+                .await;
+            assert_eq!(s, 201, "{b}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        node.kill();
+        let (ok, out) = audit(&config);
+        assert!(
+            ok && out.contains("0 rows in 0 archived segments"),
+            "{backend}: {out}"
+        );
+        // a year and a bit later, with a term of one year: what was logged then is archived
+        let mut toml = std::fs::read_to_string(&config).unwrap();
+        toml.push_str("\n[records]\naccess_log_years = 1\n");
+        assert!(toml.contains("clock_offset_days = 0"));
+        toml = toml.replace("clock_offset_days = 0", "clock_offset_days = 400");
+        std::fs::write(&config, toml).unwrap();
+        let mut node = NodeProc::start(&config, &[]);
+        let archive = dir.join("data/archive");
+        for _ in 0..100 {
+            if std::fs::read_dir(&archive).is_ok_and(|mut d| d.next().is_some()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let (s, log) = node
+            .get("/api/v1/access-log?limit=1000", "dev-beheer-admin")
+            .await;
+        assert_eq!(s, 200);
+        assert!(
+            !log.to_string().contains("LT-R0"),
+            "{backend}: the old rows left the database"
+        );
+        node.kill();
+        let (ok, out) = audit(&config);
+        assert!(
+            ok && !out.contains(" 0 archived segments"),
+            "{backend}: {out}"
+        );
+        let file = std::fs::read_dir(&archive)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("LT-R0"), "the archive holds the old rows");
+        // a changed archive is named
+        std::fs::write(&file, text.replace("LT-R0", "LT-XX")).unwrap();
+        let (ok, out) = audit(&config);
+        assert!(
+            !ok && out.contains("was changed after it was archived"),
+            "{backend}: {out}"
+        );
     }
 }
 

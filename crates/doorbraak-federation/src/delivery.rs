@@ -72,10 +72,15 @@ pub fn to_request(rows: &[OutboxRow]) -> Result<v1::DeliverRequest, String> {
     Ok(v1::DeliverRequest { messages })
 }
 
-fn now() -> Timestamp {
+/// The wall clock in whole milliseconds (the default [`Delivery::clock`]).
+pub fn wall_clock() -> Timestamp {
     let n = Timestamp::now();
     Timestamp::from_millisecond(n.as_millisecond()).unwrap_or(n)
 }
+
+/// The clock of a delivery loop: the node's own, so that the times it writes to the outbox
+/// and the times it compares them with are of one clock (a development clock offset too).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
 fn plus(t: Timestamp, d: Duration) -> Timestamp {
     t.checked_add(jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX))
@@ -101,6 +106,7 @@ pub struct Delivery {
     pub backoff: Backoff,
     pub owner: String,
     pub observer: Arc<dyn DeliveryObserver>,
+    pub clock: Clock,
 }
 
 impl Delivery {
@@ -112,7 +118,7 @@ impl Delivery {
             if *stop.borrow() {
                 return;
             }
-            let t = now();
+            let t = (self.clock)();
             match self.store.due_destinations(t).await {
                 Ok(dests) => {
                     for d in dests {
@@ -137,7 +143,7 @@ impl Delivery {
             }
             let sleep = match self.store.next_due().await {
                 Ok(Some(next)) => {
-                    let ms = next.as_millisecond() - now().as_millisecond();
+                    let ms = next.as_millisecond() - (self.clock)().as_millisecond();
                     // at least 250 ms: a due destination that is being sent wakes us through
                     // `done`, new outbox rows through `wake`; this only paces backoff timers
                     Duration::from_millis(ms.clamp(250, 60_000) as u64)
@@ -162,7 +168,7 @@ impl Delivery {
                 .mark_failed(
                     destination,
                     &self.owner,
-                    plus(now(), self.backoff.cap()),
+                    plus((self.clock)(), self.backoff.cap()),
                     "not a valid OIN",
                 )
                 .await;
@@ -171,7 +177,7 @@ impl Delivery {
         // after a permanent refusal of a batch, send one message at a time to find the culprit
         let mut single = false;
         loop {
-            let t = now();
+            let t = (self.clock)();
             let rows = match self
                 .store
                 .lease(destination, &self.owner, t, plus(t, LEASE), BATCH)
@@ -218,7 +224,7 @@ impl Delivery {
             match result {
                 Ok(()) => {
                     let ids: Vec<String> = rows.iter().map(|r| r.message_id.clone()).collect();
-                    if let Err(e) = self.store.mark_delivered(&ids, now()).await {
+                    if let Err(e) = self.store.mark_delivered(&ids, (self.clock)()).await {
                         tracing::warn!(error = %e, "marking delivered failed");
                         return;
                     }
@@ -236,7 +242,7 @@ impl Delivery {
                         .dead_lettered(destination, &rows[0].message_id, &err);
                     if let Err(e) = self
                         .store
-                        .mark_rejected(&rows[0].message_id, now(), &err)
+                        .mark_rejected(&rows[0].message_id, (self.clock)(), &err)
                         .await
                     {
                         tracing::warn!(error = %e, "marking rejected failed");
@@ -251,7 +257,7 @@ impl Delivery {
                     self.observer.failed(destination, &err);
                     let _ = self
                         .store
-                        .mark_failed(destination, &self.owner, plus(now(), delay), &err)
+                        .mark_failed(destination, &self.owner, plus((self.clock)(), delay), &err)
                         .await;
                     return;
                 }

@@ -333,6 +333,9 @@ pub struct Escalation {
     pub policy: DeadlinePolicy,
     pub steps: Vec<StepRecord>,
     pub status: EscalationStatus,
+    /// Legal hold, destruction, corrections (see [`crate::records`]).
+    #[serde(default)]
+    pub records: crate::records::Records,
 }
 
 impl Escalation {
@@ -450,6 +453,45 @@ pub enum EscalationCommand {
     Close {
         classification: BottleneckClassification,
     },
+    /// Correct shared free text (by the home, with a reason): every party shows the new text.
+    Correct {
+        field: CorrectableField,
+        text: String,
+        reason: String,
+    },
+    /// Legal hold, destruction, erasure, a party's confirmation.
+    Records {
+        records: crate::records::RecordsCommand,
+    },
+}
+
+/// The shared free text of an escalation that can be corrected.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    content = "step",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
+pub enum CorrectableField {
+    Question,
+    Needs,
+    /// The reason a step was invoked.
+    StepReason(Step),
+    /// The summary of a step's outcome.
+    OutcomeSummary(Step),
+}
+
+impl CorrectableField {
+    pub fn code(self) -> &'static str {
+        match self {
+            CorrectableField::Question => "question",
+            CorrectableField::Needs => "needs",
+            CorrectableField::StepReason(_) => "step.reason",
+            CorrectableField::OutcomeSummary(_) => "outcome.summary",
+        }
+    }
 }
 
 impl EscalationCommand {
@@ -464,6 +506,8 @@ impl EscalationCommand {
             EscalationCommand::ChangeSituation { .. } => "change_situation",
             EscalationCommand::MarkOverdue => "mark_overdue",
             EscalationCommand::Close { .. } => "close",
+            EscalationCommand::Correct { .. } => "correct",
+            EscalationCommand::Records { records } => records.name(),
         }
     }
 }
@@ -516,6 +560,54 @@ pub enum EscalationEvent {
     Closed {
         classification: BottleneckClassification,
     },
+    Corrected {
+        field: CorrectableField,
+        text: String,
+        reason: String,
+    },
+    Records {
+        records: crate::records::RecordsEvent,
+    },
+}
+
+impl crate::records::Redact for EscalationEvent {
+    /// Erase every free text and name; what stays are the facts the aggregates count (steps,
+    /// times, situations, organisations, the classification's categories).
+    fn redact(&mut self) {
+        use EscalationEvent as E;
+        let names = |ps: &mut Vec<Participant>| ps.iter_mut().for_each(|p| p.name.clear());
+        match self {
+            E::Opened {
+                question, needs, ..
+            } => crate::records::clear([question, needs]),
+            E::StepInvoked {
+                reason,
+                participants,
+                ..
+            } => {
+                reason.clear();
+                names(participants);
+            }
+            E::ParticipantAdded { participant, .. } => participant.name.clear(),
+            E::FamilyInformedRecorded {
+                informed: FamilyInformed::After { explanation, .. },
+                ..
+            } => explanation.clear(),
+            E::OutcomeRecorded { outcome, .. } => match outcome {
+                StepOutcome::Resolved { summary } | StepOutcome::Unresolved { summary } => {
+                    summary.clear();
+                }
+            },
+            E::SituationChanged { reason, .. } => reason.clear(),
+            E::Closed { classification } => classification
+                .root_causes
+                .iter_mut()
+                .for_each(|r| r.why.iter_mut().for_each(String::clear)),
+            E::Corrected { text, reason, .. } => crate::records::clear([text, reason]),
+            E::Records { records } => records.redact(),
+            E::FamilyInformedRecorded { .. } | E::StepPickedUp { .. } | E::StepOverdue { .. } => {}
+        }
+    }
 }
 
 impl EscalationEvent {
@@ -554,6 +646,8 @@ impl EscalationEvent {
                 .iter()
                 .flat_map(|r| r.why.iter().map(|w| ("root_causes.why", w.as_str())))
                 .collect(),
+            E::Corrected { text, reason, .. } => vec![("text", text), ("reason", reason)],
+            E::Records { records } => records.free_text(),
             E::FamilyInformedRecorded { .. } | E::StepPickedUp { .. } | E::StepOverdue { .. } => {
                 Vec::new()
             }
@@ -571,6 +665,8 @@ impl EscalationEvent {
             EscalationEvent::SituationChanged { .. } => "situation_changed",
             EscalationEvent::StepOverdue { .. } => "step_overdue",
             EscalationEvent::Closed { .. } => "closed",
+            EscalationEvent::Corrected { .. } => "corrected",
+            EscalationEvent::Records { records } => records.name(),
         }
     }
 }
@@ -817,7 +913,45 @@ impl Aggregate for Escalation {
             return decide_open(state, cmd, actor, now);
         }
         let esc = state.ok_or(RuleViolation::NotFound { what: "Escalation" })?;
+        let parties: Vec<Oin> = esc.parties().map(|p| p.oin.clone()).collect();
+        let subject = crate::records::Subject {
+            home: &esc.home.oin,
+            parties: &parties,
+            closed_at: esc.closed_at(),
+            records: &esc.records,
+        };
+        let records_cmd = match cmd {
+            C::Records { records } => Some(records),
+            _ => None,
+        };
+        crate::records::check_command(&subject, records_cmd, actor)?;
+        if let Some(records) = records_cmd {
+            return Ok(crate::records::decide(&subject, records, actor, now)?
+                .into_iter()
+                .map(|records| Event::new(now, actor.clone(), E::Records { records }))
+                .collect());
+        }
         check_party_actor(esc, actor)?;
+        if let C::Correct {
+            field,
+            text: value,
+            reason,
+        } = cmd
+        {
+            crate::records::check_correction(&esc.home.oin, actor, value, reason, field.code())?;
+            if esc.corrected_text(*field).is_none() {
+                return Err(RuleViolation::NotFound { what: "Step" });
+            }
+            return Ok(vec![Event::new(
+                now,
+                actor.clone(),
+                E::Corrected {
+                    field: *field,
+                    text: value.clone(),
+                    reason: reason.clone(),
+                },
+            )]);
+        }
         if esc.is_closed() {
             return Err(RuleViolation::EscalationClosed);
         }
@@ -827,6 +961,7 @@ impl Aggregate for Escalation {
         let event = |body| Ok(vec![Event::new(now, actor.clone(), body)]);
         match cmd {
             C::Open { .. } => Err(RuleViolation::AlreadyExists { what: "Escalation" }),
+            C::Correct { .. } | C::Records { .. } => Ok(Vec::new()),
             C::InvokeStep {
                 step,
                 participants,
@@ -1016,9 +1151,34 @@ impl Aggregate for Escalation {
                 policy: *policy,
                 steps: Vec::new(),
                 status: EscalationStatus::Open,
+                records: crate::records::Records::default(),
             });
         }
         let mut esc = state.ok_or(ReplayError::NotACreation(event.body.name()))?;
+        match &event.body {
+            E::Records { records } => {
+                esc.records.apply(records, event.at, &event.by);
+                return Ok(esc);
+            }
+            E::Corrected {
+                field,
+                text: value,
+                reason,
+            } => {
+                let slot = esc
+                    .corrected_text_mut(*field)
+                    .ok_or(incons("no such text"))?;
+                value.clone_into(slot);
+                esc.records.corrections.push(crate::records::Correction {
+                    field: field.code().to_owned(),
+                    reason: reason.clone(),
+                    at: event.at,
+                    by: event.by.clone(),
+                });
+                return Ok(esc);
+            }
+            _ => {}
+        }
         if esc.is_closed() {
             return Err(incons("the escalation is closed"));
         }
@@ -1099,12 +1259,93 @@ impl Aggregate for Escalation {
                     classification: classification.clone(),
                 };
             }
+            E::Corrected { .. } | E::Records { .. } => {}
         }
         Ok(esc)
     }
 }
 
+/// Carry each correction back into the event that first held its text (the question and needs
+/// of the opening, a step's reason, an outcome's summary, an earlier correction): the old
+/// text is then held nowhere.
+pub(crate) fn carry_corrections(events: &mut [crate::StoredEvent<EscalationEvent>]) {
+    use EscalationEvent as E;
+    let corrections: Vec<(usize, CorrectableField, String)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.event.body {
+            E::Corrected { field, text, .. } if !text.is_empty() => Some((i, *field, text.clone())),
+            _ => None,
+        })
+        .collect();
+    for (at, field, value) in corrections {
+        for e in events[..at].iter_mut() {
+            let slot = match (&mut e.event.body, field) {
+                (E::Opened { question, .. }, CorrectableField::Question) => Some(question),
+                (E::Opened { needs, .. }, CorrectableField::Needs) => Some(needs),
+                (E::StepInvoked { step, reason, .. }, CorrectableField::StepReason(s))
+                    if *step == s =>
+                {
+                    Some(reason)
+                }
+                (E::OutcomeRecorded { step, outcome }, CorrectableField::OutcomeSummary(s))
+                    if *step == s =>
+                {
+                    match outcome {
+                        StepOutcome::Resolved { summary } | StepOutcome::Unresolved { summary } => {
+                            Some(summary)
+                        }
+                    }
+                }
+                // an earlier correction of the same field
+                (E::Corrected { field: f, text, .. }, _) if *f == field => Some(text),
+                _ => None,
+            };
+            if let Some(slot) = slot {
+                value.clone_into(slot);
+            }
+        }
+    }
+}
+
 impl Escalation {
+    /// When it closed (its retention term counts from then).
+    pub fn closed_at(&self) -> Option<Timestamp> {
+        match self.status {
+            EscalationStatus::Closed { at, .. } => Some(at),
+            EscalationStatus::Open => None,
+        }
+    }
+
+    /// The current text of a correctable field (`None`: the step has no such text).
+    pub fn corrected_text(&self, field: CorrectableField) -> Option<&str> {
+        match field {
+            CorrectableField::Question => Some(&self.question),
+            CorrectableField::Needs => Some(&self.needs),
+            CorrectableField::StepReason(step) => self.step(step).map(|s| s.reason.as_str()),
+            CorrectableField::OutcomeSummary(step) => self
+                .step(step)
+                .and_then(|s| s.outcome.as_ref())
+                .map(|(o, _)| o.summary()),
+        }
+    }
+
+    fn corrected_text_mut(&mut self, field: CorrectableField) -> Option<&mut String> {
+        match field {
+            CorrectableField::Question => Some(&mut self.question),
+            CorrectableField::Needs => Some(&mut self.needs),
+            CorrectableField::StepReason(step) => self.step_mut(step).map(|s| &mut s.reason),
+            CorrectableField::OutcomeSummary(step) => self
+                .step_mut(step)
+                .and_then(|s| s.outcome.as_mut())
+                .map(|(o, _)| match o {
+                    StepOutcome::Resolved { summary } | StepOutcome::Unresolved { summary } => {
+                        summary
+                    }
+                }),
+        }
+    }
+
     /// The kinds of organisation at this escalation's parties, for aggregate figures.
     pub fn org_kind(&self, oin: &Oin) -> Option<OrgKind> {
         self.party_kind(oin)

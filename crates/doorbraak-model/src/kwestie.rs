@@ -170,6 +170,9 @@ pub struct Kwestie {
     pub board: Option<BoardEscalation>,
     pub board_picked_up: Option<(Actor, Timestamp)>,
     pub resolution: Option<Resolution>,
+    /// Legal hold and destruction (see [`crate::records`]).
+    #[serde(default)]
+    pub records: crate::records::Records,
 }
 
 /// Where a kwestie stands, derived from its facts.
@@ -268,6 +271,10 @@ pub enum KwestieCommand {
         solved_for_family: bool,
         classification: BottleneckClassification,
     },
+    /// Legal hold, destruction, erasure.
+    Records {
+        records: crate::records::RecordsCommand,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,6 +307,38 @@ pub enum KwestieEvent {
         solved_for_family: bool,
         classification: BottleneckClassification,
     },
+    Records {
+        records: crate::records::RecordsEvent,
+    },
+}
+
+impl crate::records::Redact for KwestieEvent {
+    fn redact(&mut self) {
+        match self {
+            KwestieEvent::Raised {
+                obstacle,
+                child_needs,
+                facilities_needed,
+                ..
+            } => crate::records::clear([obstacle, child_needs, facilities_needed]),
+            KwestieEvent::Resolved {
+                solution,
+                classification,
+                ..
+            } => {
+                solution.clear();
+                classification
+                    .root_causes
+                    .iter_mut()
+                    .for_each(|r| r.why.iter_mut().for_each(String::clear));
+            }
+            KwestieEvent::Records { records } => records.redact(),
+            KwestieEvent::PickedUp
+            | KwestieEvent::Overdue { .. }
+            | KwestieEvent::EscalatedToBoard { .. }
+            | KwestieEvent::PickedUpByBoard => {}
+        }
+    }
 }
 
 impl KwestieEvent {
@@ -329,6 +368,7 @@ impl KwestieEvent {
                         .flat_map(|r| r.why.iter().map(|w| ("root_causes.why", w.as_str()))),
                 )
                 .collect(),
+            KwestieEvent::Records { records } => records.free_text(),
             KwestieEvent::PickedUp
             | KwestieEvent::Overdue { .. }
             | KwestieEvent::EscalatedToBoard { .. }
@@ -344,6 +384,7 @@ impl KwestieEvent {
             KwestieEvent::EscalatedToBoard { .. } => "escalated_to_board",
             KwestieEvent::PickedUpByBoard => "picked_up_by_board",
             KwestieEvent::Resolved { .. } => "resolved",
+            KwestieEvent::Records { records } => records.name(),
         }
     }
 }
@@ -415,11 +456,30 @@ impl Aggregate for Kwestie {
         if actor.org() != &k.org {
             return Err(RuleViolation::KwestieIsLocal);
         }
+        let parties = [k.org.clone()];
+        let subject = crate::records::Subject {
+            home: &k.org,
+            parties: &parties,
+            closed_at: k.resolution.as_ref().map(|r| r.at),
+            records: &k.records,
+        };
+        let records_cmd = match cmd {
+            C::Records { records } => Some(records),
+            _ => None,
+        };
+        crate::records::check_command(&subject, records_cmd, actor)?;
+        if let Some(records) = records_cmd {
+            return Ok(crate::records::decide(&subject, records, actor, now)?
+                .into_iter()
+                .map(|records| Event::new(now, actor.clone(), E::Records { records }))
+                .collect());
+        }
         if k.is_closed() {
             return Err(RuleViolation::KwestieClosed);
         }
         match cmd {
             C::Raise { .. } => Err(RuleViolation::AlreadyExists { what: "Kwestie" }),
+            C::Records { .. } => Ok(Vec::new()),
             C::PickUp => match k.status() {
                 KwestieStatus::Raised => {
                     actor.require_role(&TEAM_PICKUP_ROLES, "pick_up_kwestie")?;
@@ -538,14 +598,20 @@ impl Aggregate for Kwestie {
                 board: None,
                 board_picked_up: None,
                 resolution: None,
+                records: crate::records::Records::default(),
             });
         }
         let mut k = state.ok_or(ReplayError::NotACreation(event.body.name()))?;
+        if let E::Records { records } = &event.body {
+            k.records.apply(records, event.at, &event.by);
+            return Ok(k);
+        }
         if k.is_closed() {
             return Err(incons("the kwestie is closed"));
         }
         match &event.body {
             E::Raised { .. } => return Err(ReplayError::AlreadyCreated("raised")),
+            E::Records { .. } => {}
             E::PickedUp => k.picked_up = Some((event.by.clone(), event.at)),
             E::Overdue { .. } => k.overdue_since = Some(event.at),
             E::EscalatedToBoard {

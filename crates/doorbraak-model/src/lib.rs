@@ -34,6 +34,7 @@ pub mod notify;
 pub mod oversight;
 pub mod policy;
 pub mod privacy;
+pub mod records;
 #[cfg(feature = "openapi")]
 pub mod schema;
 pub mod stream;

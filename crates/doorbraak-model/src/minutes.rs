@@ -216,9 +216,17 @@ pub struct Minutes {
     pub scheduled_by: Actor,
     pub main: Option<Doc>,
     pub addenda: Vec<Doc>,
+    /// Legal hold and destruction (see [`crate::records`]).
+    #[serde(default)]
+    pub records: crate::records::Records,
 }
 
 impl Minutes {
+    /// When the minutes became final (their retention term counts from then).
+    pub fn closed_at(&self) -> Option<Timestamp> {
+        self.main.as_ref().and_then(|d| d.final_at)
+    }
+
     /// What a printed record shows: the final text, or else the newest draft (printed marked
     /// as a draft; `true` means final).
     pub fn printable(&self) -> Result<(&Doc, &Revision, bool), RuleViolation> {
@@ -422,6 +430,10 @@ pub enum MinutesCommand {
     },
     /// The deadline sweeper records that circulated text was not approved in time.
     MarkOverdue,
+    /// Legal hold, destruction, erasure, a party's confirmation.
+    Records {
+        records: crate::records::RecordsCommand,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -467,6 +479,29 @@ pub enum MinutesEvent {
         revision: u32,
         content_hash: String,
     },
+    Records {
+        records: crate::records::RecordsEvent,
+    },
+}
+
+impl crate::records::Redact for MinutesEvent {
+    /// Erase the agenda, the participants' names, every text and comment; the hashes and
+    /// signatures of the approvals stay (they prove what was approved, not what it said).
+    fn redact(&mut self) {
+        match self {
+            MinutesEvent::Scheduled { meeting, .. } => {
+                meeting.agenda.clear();
+                meeting.participants.iter_mut().for_each(|p| p.name.clear());
+            }
+            MinutesEvent::RevisionMade { content, .. } => content.clear(),
+            MinutesEvent::ChangesRequested { comment, .. } => comment.clear(),
+            MinutesEvent::Records { records } => records.redact(),
+            MinutesEvent::Circulated { .. }
+            | MinutesEvent::ApprovalOverdue { .. }
+            | MinutesEvent::Approved { .. }
+            | MinutesEvent::Finalised { .. } => {}
+        }
+    }
 }
 
 impl MinutesEvent {
@@ -485,6 +520,7 @@ impl MinutesEvent {
             }
             MinutesEvent::RevisionMade { content, .. } => vec![("content", content)],
             MinutesEvent::ChangesRequested { comment, .. } => vec![("comment", comment)],
+            MinutesEvent::Records { records } => records.free_text(),
             MinutesEvent::Circulated { .. }
             | MinutesEvent::ApprovalOverdue { .. }
             | MinutesEvent::Approved { .. }
@@ -501,6 +537,7 @@ impl MinutesEvent {
             MinutesEvent::Approved { .. } => "approved",
             MinutesEvent::ChangesRequested { .. } => "changes_requested",
             MinutesEvent::Finalised { .. } => "finalised",
+            MinutesEvent::Records { records } => records.name(),
         }
     }
 }
@@ -586,6 +623,25 @@ impl Aggregate for Minutes {
             })]);
         }
         let m = state.ok_or(RuleViolation::NotFound { what: "Meeting" })?;
+        let parties = m.organisations();
+        let home = m.scheduled_by.org();
+        let subject = crate::records::Subject {
+            home,
+            parties: &parties,
+            closed_at: m.closed_at(),
+            records: &m.records,
+        };
+        let records_cmd = match cmd {
+            C::Records { records } => Some(records),
+            _ => None,
+        };
+        crate::records::check_command(&subject, records_cmd, actor)?;
+        if let Some(records) = records_cmd {
+            return Ok(crate::records::decide(&subject, records, actor, now)?
+                .into_iter()
+                .map(|records| ev(E::Records { records }))
+                .collect());
+        }
         if matches!(cmd, C::MarkOverdue) {
             let late = m.past_deadline(now);
             if late.is_empty() {
@@ -605,6 +661,7 @@ impl Aggregate for Minutes {
         match cmd {
             C::Schedule { .. } => Err(RuleViolation::AlreadyExists { what: "Meeting" }),
             C::MarkOverdue => Err(RuleViolation::AlreadyMarkedOverdue),
+            C::Records { .. } => Ok(Vec::new()),
             C::Draft { content } => {
                 if m.main.is_some() {
                     return Err(RuleViolation::MinutesAlreadyDrafted);
@@ -742,6 +799,7 @@ impl Aggregate for Minutes {
                 scheduled_by: event.by.clone(),
                 main: None,
                 addenda: Vec::new(),
+                records: crate::records::Records::default(),
             });
         }
         let mut m = state.ok_or(ReplayError::NotACreation(event.body.name()))?;
@@ -845,6 +903,7 @@ impl Aggregate for Minutes {
                 doc.final_revision = Some(*revision);
                 doc.final_at = Some(event.at);
             }
+            E::Records { records } => m.records.apply(records, event.at, &event.by),
         }
         Ok(m)
     }

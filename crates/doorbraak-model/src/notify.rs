@@ -217,11 +217,11 @@ impl Notify for Escalation {
             E::StepPickedUp { step }
             | E::OutcomeRecorded { step, .. }
             | E::ParticipantAdded { step, .. } => taking_part(e, *step, local, actor),
-            E::SituationChanged { .. } | E::Closed { .. } => e
+            E::SituationChanged { .. } | E::Closed { .. } | E::Corrected { .. } => e
                 .current()
                 .map(|s| taking_part(e, s.step, local, actor))
                 .unwrap_or_default(),
-            E::Opened { .. } | E::FamilyInformedRecorded { .. } => Vec::new(),
+            E::Opened { .. } | E::FamilyInformedRecorded { .. } | E::Records { .. } => Vec::new(),
         }
     }
 }
@@ -234,6 +234,7 @@ impl Notify for Kwestie {
         }
         let raiser = || k.raised_by.person_id().cloned().map(Audience::Person);
         match &event.body {
+            E::Records { .. } => Vec::new(),
             E::Raised { .. } => vec![Notice::new(
                 Reason::PickUp,
                 Audience::Roles(KWESTIE_PICKUP),
@@ -305,6 +306,7 @@ impl Notify for Minutes {
                 .collect::<Vec<_>>()
         };
         match &event.body {
+            E::Records { .. } => Vec::new(),
             E::Scheduled { .. } => each(
                 Reason::Changed,
                 local_participants(m, local)

@@ -99,6 +99,41 @@ pub trait Streamed: crate::Aggregate {
         None
     }
 
+    /// Its records part (legal hold, destruction), for the kinds kept as records.
+    fn records(&self) -> Option<&crate::records::Records> {
+        None
+    }
+    /// When it closed (its retention term counts from then).
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        None
+    }
+    /// The cases it is about (the data subjects, by their pseudonymous reference).
+    fn case_refs(&self) -> Vec<crate::CaseRef> {
+        Vec::new()
+    }
+    /// The escalation it belongs to (a meeting's), whose case it is then also about.
+    fn linked_escalation(&self) -> Option<String> {
+        None
+    }
+    /// Erase the free text and names of an event (a destruction; see [`crate::records`]).
+    fn redact(_body: &mut Self::Body) {}
+    /// Does this event destroy the record?
+    fn is_destruction(_body: &Self::Body) -> bool {
+        false
+    }
+    /// Does this event correct shared free text?
+    fn is_correction(_body: &Self::Body) -> bool {
+        false
+    }
+    /// Carry every correction back into the event that first held the text, so that the old
+    /// text is no longer held (nor shown) anywhere.
+    fn carry_corrections(_events: &mut [crate::StoredEvent<Self::Body>]) {}
+    /// Is this event a party's node confirming it destroyed its replica (the one event a
+    /// party's node, not a person, is the author of)?
+    fn is_confirmation(_body: &Self::Body) -> bool {
+        false
+    }
+
     /// What a party checks of every event it receives from the stream's `home` before it
     /// stores it, with the state `after` the event. The home decided the event
     /// under these rules; a receiver never relies on that:
@@ -118,9 +153,10 @@ pub trait Streamed: crate::Aggregate {
         home: &Oin,
     ) -> Result<(), crate::RuleViolation> {
         let by = event.by.org();
+        let party = parties_before.is_some_and(|p| p.contains(by));
         let may_act = by == home
-            || (matches!(event.by, crate::Actor::Person { .. })
-                && parties_before.is_some_and(|p| p.contains(by)));
+            || (matches!(event.by, crate::Actor::Person { .. }) && party)
+            || (party && Self::is_confirmation(&event.body));
         if !may_act {
             return Err(crate::RuleViolation::ActorNotAParty);
         }
@@ -159,6 +195,41 @@ impl Streamed for crate::Escalation {
         crate::Escalation::org_kind(self, org)
     }
 
+    fn records(&self) -> Option<&crate::records::Records> {
+        Some(&self.records)
+    }
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        crate::Escalation::closed_at(self)
+    }
+    fn case_refs(&self) -> Vec<crate::CaseRef> {
+        vec![self.case_ref.clone()]
+    }
+    fn redact(body: &mut Self::Body) {
+        crate::records::Redact::redact(body);
+    }
+    fn is_destruction(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::EscalationEvent::Records {
+                records: crate::records::RecordsEvent::Destroyed { .. }
+            }
+        )
+    }
+    fn is_correction(body: &Self::Body) -> bool {
+        matches!(body, crate::EscalationEvent::Corrected { .. })
+    }
+    fn carry_corrections(events: &mut [crate::StoredEvent<Self::Body>]) {
+        crate::escalation::carry_corrections(events);
+    }
+    fn is_confirmation(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::EscalationEvent::Records {
+                records: crate::records::RecordsEvent::DestructionConfirmed { .. }
+            }
+        )
+    }
+
     fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
         self.steps
             .iter()
@@ -185,6 +256,27 @@ impl Streamed for crate::Kwestie {
     fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
         body.free_text()
     }
+
+    fn records(&self) -> Option<&crate::records::Records> {
+        Some(&self.records)
+    }
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        self.resolution.as_ref().map(|r| r.at)
+    }
+    fn case_refs(&self) -> Vec<crate::CaseRef> {
+        self.case_ref.iter().cloned().collect()
+    }
+    fn redact(body: &mut Self::Body) {
+        crate::records::Redact::redact(body);
+    }
+    fn is_destruction(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::KwestieEvent::Records {
+                records: crate::records::RecordsEvent::Destroyed { .. }
+            }
+        )
+    }
 }
 
 impl Streamed for crate::Minutes {
@@ -204,6 +296,35 @@ impl Streamed for crate::Minutes {
 
     fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
         body.free_text()
+    }
+
+    fn records(&self) -> Option<&crate::records::Records> {
+        Some(&self.records)
+    }
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        crate::Minutes::closed_at(self)
+    }
+    fn linked_escalation(&self) -> Option<String> {
+        Some(self.meeting.escalation.0.to_string())
+    }
+    fn redact(body: &mut Self::Body) {
+        crate::records::Redact::redact(body);
+    }
+    fn is_destruction(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::MinutesEvent::Records {
+                records: crate::records::RecordsEvent::Destroyed { .. }
+            }
+        )
+    }
+    fn is_confirmation(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::MinutesEvent::Records {
+                records: crate::records::RecordsEvent::DestructionConfirmed { .. }
+            }
+        )
     }
 
     fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {

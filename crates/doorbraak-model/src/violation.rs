@@ -149,6 +149,32 @@ pub enum RuleViolation {
     // ---- system learning and the recommendations register
     RootCauseNeedsWhy,
     RecommendationClosed,
+    // ---- records (retention, destruction, rights of the people in the records)
+    /// A record still open is neither destroyed nor erased.
+    RecordNotClosed,
+    /// Its destruction date has not come.
+    RecordNotDue {
+        destroy_on: Timestamp,
+    },
+    /// A legal hold stands.
+    LegalHold,
+    HoldAlreadyPlaced,
+    NoHold,
+    /// The record was destroyed: only its tombstone remains.
+    RecordDestroyed,
+    RecordNotDestroyed,
+    /// Holds, destruction and erasure are the home's.
+    RecordsAtHomeOnly,
+    /// Only a party's node confirms that it destroyed its replica.
+    ConfirmByPartyNode,
+    /// A node acts on a stream of another home only to confirm a destruction.
+    NodeActsAtHomeOnly,
+    /// Processing of the case is restricted (AVG art. 18).
+    ProcessingRestricted,
+    /// Shared free text is corrected by the home.
+    CorrectionAtHomeOnly,
+    /// A destruction list is approved or rejected once.
+    DestructionListDecided,
     InvalidStatusTransition {
         from: &'static str,
         to: &'static str,
@@ -202,6 +228,8 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "question" => "wat gevraagd wordt van wie",
         "needs" => "wat het kind of gezin nodig heeft",
         "case_ref" => "casusnummer",
+        "kind" => "soort dossier",
+        "list" => "vernietigingslijst",
         "title" => "titel",
         "text" => "tekst",
         "reason" => "reden",
@@ -273,6 +301,8 @@ pub fn known_reason_nl(code: &str) -> Option<&'static str> {
         "unknown role" => "onbekende rol",
         "too many addenda" => "te veel addenda",
         "too long" => "te lang",
+        "a retention term is 1 to 200 years" => "een bewaartermijn is 1 tot 200 jaar",
+        "escalation, kwestie or minutes" => "escalatie, kwestie of overleg",
         "the organisation is already a party" => "de organisatie is al partij",
         "not an RFC 3339 date-time" => "geen datum en tijd (RFC 3339)",
         "not a valid OIN (20 positions with a prefix of the OIN-stelsel)" => {
@@ -400,6 +430,19 @@ impl RuleViolation {
             RootCauseNeedsWhy => "learning.root_cause_why",
             RecommendationClosed => "register.closed",
             InvalidStatusTransition { .. } => "register.status_transition",
+            RecordNotClosed => "records.not_closed",
+            RecordNotDue { .. } => "records.not_due",
+            LegalHold => "records.legal_hold",
+            HoldAlreadyPlaced => "records.hold_placed",
+            NoHold => "records.no_hold",
+            RecordDestroyed => "records.destroyed",
+            RecordNotDestroyed => "records.not_destroyed",
+            RecordsAtHomeOnly => "records.at_home_only",
+            ConfirmByPartyNode => "records.confirm_by_party_node",
+            NodeActsAtHomeOnly => "federation.node_acts_at_home_only",
+            ProcessingRestricted => "records.processing_restricted",
+            CorrectionAtHomeOnly => "records.correction_at_home_only",
+            DestructionListDecided => "records.list_decided",
         }
     }
 
@@ -429,6 +472,11 @@ impl RuleViolation {
                 | RuleViolation::RoleNotAtOrgKind { .. }
                 | RuleViolation::RoleNotInDirectory { .. }
                 | RuleViolation::ActorNotAParty
+                | RuleViolation::RecordsAtHomeOnly
+                | RuleViolation::ConfirmByPartyNode
+                | RuleViolation::NodeActsAtHomeOnly
+                | RuleViolation::ProcessingRestricted
+                | RuleViolation::CorrectionAtHomeOnly
         )
     }
 
@@ -589,6 +637,19 @@ impl RuleViolation {
             AddendumOnlyWhenFinal => "Een addendum kan alleen bij een definitief verslag; pas anders het concept aan".into(),
             RootCauseNeedsWhy => "Beantwoord bij elke grondoorzaak de vraag 'waarom is dat zo?'".into(),
             RecommendationClosed => "Deze aanbeveling is afgerond en verandert niet meer".into(),
+            RecordNotClosed => "Een dossier dat nog loopt wordt niet vernietigd of gewist; sluit het eerst af".into(),
+            RecordNotDue { destroy_on } => format!("De bewaartermijn loopt nog: vernietigen kan vanaf {destroy_on}"),
+            LegalHold => "Er staat een juridische bewaarplicht (legal hold) op dit dossier; zolang die staat wordt het niet vernietigd".into(),
+            HoldAlreadyPlaced => "Er staat al een juridische bewaarplicht op dit dossier".into(),
+            NoHold => "Er staat geen juridische bewaarplicht op dit dossier".into(),
+            RecordDestroyed => "Dit dossier is vernietigd; alleen de gegevens over de vernietiging zijn bewaard".into(),
+            RecordNotDestroyed => "Dit dossier is niet vernietigd".into(),
+            RecordsAtHomeOnly => "Bewaarplicht, vernietiging en wissen doet de organisatie die het dossier beheert (de thuisnode)".into(),
+            ConfirmByPartyNode => "Alleen de node van een partij bevestigt dat die haar kopie heeft vernietigd".into(),
+            NodeActsAtHomeOnly => "Een node handelt alleen zelf bij dossiers waarvan zij de thuisnode is (behalve het bevestigen van een vernietiging)".into(),
+            ProcessingRestricted => "De verwerking van deze casus is beperkt (AVG art. 18): niets verandert, en alleen de directeur leest hem".into(),
+            CorrectionAtHomeOnly => "Gedeelde tekst wordt verbeterd door de organisatie die het dossier beheert (de thuisnode)".into(),
+            DestructionListDecided => "Over deze vernietigingslijst is al besloten".into(),
             InvalidStatusTransition { from, to } => {
                 format!("Een aanbeveling gaat niet van status '{from}' naar '{to}'")
             }
@@ -719,6 +780,19 @@ impl RuleViolation {
             AddendumOnlyWhenFinal => "An addendum is possible only on final minutes; otherwise revise the draft".into(),
             RootCauseNeedsWhy => "Answer 'why is that so?' for every root cause".into(),
             RecommendationClosed => "This recommendation is finished and no longer changes".into(),
+            RecordNotClosed => "A record still open is neither destroyed nor erased; close it first".into(),
+            RecordNotDue { destroy_on } => format!("The retention term has not ended: destruction is possible from {destroy_on}"),
+            LegalHold => "A legal hold stands on this record; while it stands the record is not destroyed".into(),
+            HoldAlreadyPlaced => "A legal hold already stands on this record".into(),
+            NoHold => "No legal hold stands on this record".into(),
+            RecordDestroyed => "This record was destroyed; only its destruction metadata remains".into(),
+            RecordNotDestroyed => "This record was not destroyed".into(),
+            RecordsAtHomeOnly => "Legal holds, destruction and erasure are done by the organisation that keeps the record (its home)".into(),
+            ConfirmByPartyNode => "Only a party's node confirms that it destroyed its replica".into(),
+            NodeActsAtHomeOnly => "A node acts by itself only on records it is the home of (except confirming a destruction)".into(),
+            ProcessingRestricted => "Processing of this case is restricted (GDPR art. 18): nothing changes, and only the director reads it".into(),
+            CorrectionAtHomeOnly => "Shared text is corrected by the organisation that keeps the record (its home)".into(),
+            DestructionListDecided => "This destruction list has already been decided".into(),
             InvalidStatusTransition { from, to } => {
                 format!("A recommendation does not go from status '{from}' to '{to}'")
             }

@@ -14,6 +14,9 @@ pub struct AccessLogReport {
     pub links: i64,
     pub checkpoints: usize,
     pub signed_checkpoints: usize,
+    /// Archived segments checked (their files beside the database).
+    pub archived_segments: usize,
+    pub archived_rows: i64,
 }
 
 /// Does a checkpoint's signature verify with the certificate it carries?
@@ -30,9 +33,58 @@ pub fn checkpoint_signature_ok(c: &Checkpoint) -> bool {
     doorbraak_federation::crypto::verify(alg, &cert, &bytes, &sig).is_ok()
 }
 
-/// Check the whole access log of `store`.
-pub async fn verify(store: &Store) -> Result<AccessLogReport, StoreError> {
+/// Check the whole access log of `store`, with its archived segments under `data_dir`.
+pub async fn verify(
+    store: &Store,
+    data_dir: &std::path::Path,
+) -> Result<AccessLogReport, StoreError> {
     let mut report = AccessLogReport::default();
+    let mut prev = doorbraak_store::chain::GENESIS.to_owned();
+    for a in store.access_archives().await? {
+        report.archived_segments += 1;
+        report.archived_rows += a.rows;
+        let path = data_dir.join(&a.file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            report
+                .findings
+                .push(format!("archived segment {} is missing", a.file));
+            continue;
+        };
+        if doorbraak_model::canonical::sha256_hex(text.as_bytes()) != a.sha256 {
+            report.findings.push(format!(
+                "archived segment {} was changed after it was archived",
+                a.file
+            ));
+        }
+        let Some(seg) = doorbraak_store::ArchiveSegment::from_jsonl(&text) else {
+            report
+                .findings
+                .push(format!("archived segment {} cannot be read", a.file));
+            continue;
+        };
+        report.findings.extend(seg.check());
+        if seg.header.prev_chain_hash != prev || seg.header.chain_hash != a.chain_hash {
+            report.findings.push(format!(
+                "archived segment {} does not follow on from the one before",
+                a.file
+            ));
+        }
+        let cp = Checkpoint {
+            chain_seq: seg.header.up_to_seq,
+            chain_hash: seg.header.chain_hash.clone(),
+            at: seg.header.checkpoint_at,
+            algorithm: seg.header.algorithm.clone(),
+            certificate: seg.header.certificate.clone(),
+            signature: seg.header.signature.clone(),
+        };
+        if !cp.algorithm.is_empty() && !checkpoint_signature_ok(&cp) {
+            report.findings.push(format!(
+                "archived segment {}: its checkpoint's signature does not verify",
+                a.file
+            ));
+        }
+        prev = a.chain_hash;
+    }
     for f in store.verify_access_chain().await? {
         if f.is_tampering() {
             report.findings.push(f.to_string());

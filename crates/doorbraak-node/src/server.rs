@@ -193,6 +193,10 @@ pub async fn run(
             // instead of waiting for the lease of its killed predecessor to expire
             owner: format!("{}/{}", node.oin(), node.settings.instance),
             observer: Arc::new(Observer(node.clone())),
+            clock: {
+                let node = node.clone();
+                Arc::new(move || node.now())
+            },
         });
         tasks.push(tokio::spawn(delivery.run(stop_rx.clone())));
         tasks.push(tokio::spawn(directory_refresh(
@@ -262,6 +266,13 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             Ok(n) => tracing::info!(marked = n, "deadline sweep"),
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
         }
+        match node.records_pass().await {
+            Ok(p) if p.retained > 0 || p.proposed.is_some() || p.confirmed > 0 => {
+                tracing::info!(retained = p.retained, proposed = ?p.proposed, confirmed = p.confirmed, "records pass");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "records pass failed"),
+        }
         if let Err(e) = node.seal_access_log().await {
             tracing::warn!(error = %e, "sealing the access log failed");
         }
@@ -277,6 +288,11 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             && let Err(e) = node.audit().await
         {
             tracing::warn!(error = %e, "store audit failed");
+        }
+        if ticks.is_multiple_of(audit_every)
+            && let Err(e) = node.archive_access_log().await
+        {
+            tracing::warn!(error = %e, "archiving the access log failed");
         }
         ticks += 1;
     }

@@ -20,7 +20,7 @@ pub enum AccessAction {
 }
 
 impl AccessAction {
-    pub(crate) fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             AccessAction::C => "C",
             AccessAction::R => "R",
@@ -114,16 +114,44 @@ pub struct Trail {
     pub data_subject: Option<String>,
 }
 
+/// The VALUES of `rows` access-log rows (18 parameters each). The data subject, when the entry
+/// does not name it, is the case the object is about: a stream's case reference, or that of the
+/// escalation a meeting belongs to (resolved as the row is written: rows are never updated).
+/// Parameters are named `$n` on both backends (SQLite numbers a repeated name once).
+pub(crate) fn access_values(rows: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for r in 0..rows {
+        let b = r * 18;
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 1..=17 {
+            let _ = write!(s, "${},", b + c);
+        }
+        let (kind, id, subject) = (b + 8, b + 9, b + 18);
+        let _ = write!(
+            s,
+            "COALESCE(${subject}, (SELECT p.case_ref FROM projections p WHERE p.stream_kind = ${kind} \
+             AND p.stream_id = ${id}), (SELECT e.case_ref FROM projections p JOIN projections e \
+             ON e.stream_kind = 'escalation' AND e.stream_id = p.link \
+             WHERE p.stream_kind = ${kind} AND p.stream_id = ${id})))"
+        );
+    }
+    s
+}
+
 pub(crate) async fn insert_access<'e, E>(ex: E, e: &AccessEntry) -> Result<()>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
+    sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
          object_type, object_id, purpose, outcome, source_node, trace_id, span_id, parent_span_id, \
-         foreign_entity, processing_activity, data_subject) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
+         foreign_entity, processing_activity, data_subject) VALUES {}",
+        access_values(1)
+    )))
     .bind(e.event_id.to_string())
     .bind(e.action.code())
     .bind(ms(e.at))

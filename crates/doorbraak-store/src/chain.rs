@@ -125,11 +125,14 @@ impl Store {
         )
         .fetch_optional(&mut *tx)
         .await?;
-        let (mut seq, mut hash) = match head {
-            Some(r) => (
-                r.try_get::<i64, _>("chain_seq")?,
-                r.try_get::<String, _>("chain_hash")?,
-            ),
+        let archived = sqlx::query(
+            "SELECT up_to_seq, chain_hash FROM access_archives ORDER BY up_to_seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        // every link archived: the chain goes on from the archive's end
+        let (mut seq, mut hash) = match head.or(archived) {
+            Some(r) => (r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?),
             None => (0, GENESIS.to_owned()),
         };
         // only rows from shortly before the last sealed one on (the time index): a row that
@@ -173,11 +176,19 @@ impl Store {
 
     /// The chain's last link (`None`: nothing sealed yet).
     pub async fn seal_head(&self) -> Result<Option<ChainHead>> {
-        let row = sqlx::query(
+        let mut row = sqlx::query(
             "SELECT chain_seq, chain_hash FROM access_chain ORDER BY chain_seq DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
         .await?;
+        if row.is_none() {
+            row = sqlx::query(
+                "SELECT up_to_seq AS chain_seq, chain_hash FROM access_archives \
+                 ORDER BY up_to_seq DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await?;
+        }
         row.map(|r| {
             Ok(ChainHead {
                 seq: r.try_get("chain_seq")?,
@@ -250,9 +261,14 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut prev = GENESIS.to_owned();
-        let mut newest_sealed = i64::MIN;
-        let mut expected_seq = 1;
+        // the chain in the database goes on from the last archived segment
+        let archived = self.access_archives().await?.pop();
+        let mut prev = archived
+            .as_ref()
+            .map_or_else(|| GENESIS.to_owned(), |a| a.chain_hash.clone());
+        let archived_to = archived.as_ref().map_or(0, |a| a.up_to_seq);
+        let mut newest_sealed = archived.as_ref().map_or(i64::MIN, |a| ms(a.until));
+        let mut expected_seq = archived_to + 1;
         let mut at_seq = std::collections::HashMap::new();
         for r in &links {
             let seq: i64 = r.try_get("chain_seq")?;
@@ -299,6 +315,22 @@ impl Store {
             });
         }
         for c in self.checkpoints().await? {
+            // checkpoints of archived links are checked with their segment
+            if c.chain_seq < archived_to {
+                continue;
+            }
+            if c.chain_seq == archived_to {
+                if archived
+                    .as_ref()
+                    .is_some_and(|a| a.chain_hash != c.chain_hash)
+                {
+                    findings.push(ChainFinding::Checkpoint {
+                        chain_seq: c.chain_seq,
+                        why: "the archived segment ends at another chain hash".into(),
+                    });
+                }
+                continue;
+            }
             match at_seq.get(&c.chain_seq) {
                 Some(h) if h == &c.chain_hash => {}
                 Some(_) => findings.push(ChainFinding::Checkpoint {
@@ -312,5 +344,235 @@ impl Store {
             }
         }
         Ok(findings)
+    }
+}
+
+/// The format of an archived segment of the access log.
+pub const ARCHIVE_FORMAT: &str = "doorbraak.access_log.archive.v1";
+
+/// The first line of an archived segment: which links it holds, the chain hash before its
+/// first link, and the signed checkpoint its last link is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveHeader {
+    pub format: String,
+    pub from_seq: i64,
+    pub up_to_seq: i64,
+    pub prev_chain_hash: String,
+    pub chain_hash: String,
+    pub checkpoint_at: Timestamp,
+    pub algorithm: String,
+    pub certificate: String,
+    pub signature: String,
+}
+
+/// One line of an archived segment after its header: a link and the row it seals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedLink {
+    pub chain_seq: i64,
+    pub row_hash: String,
+    pub chain_hash: String,
+    pub entry: AccessEntry,
+}
+
+/// A segment ready to be archived: its header and its lines, and the JSON-lines text of it.
+#[derive(Debug, Clone)]
+pub struct ArchiveSegment {
+    pub header: ArchiveHeader,
+    pub links: Vec<ArchivedLink>,
+}
+
+impl ArchiveSegment {
+    /// The segment as written to its file: the header, then one link per line.
+    pub fn to_jsonl(&self) -> Result<String> {
+        let mut out = canonical::to_string(&self.header)?;
+        out.push('\n');
+        for l in &self.links {
+            out.push_str(&canonical::to_string(l)?);
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    /// Read a segment back; `None` when it is not one.
+    pub fn from_jsonl(text: &str) -> Option<Self> {
+        let mut lines = text.lines();
+        let header: ArchiveHeader = serde_json::from_str(lines.next()?).ok()?;
+        if header.format != ARCHIVE_FORMAT {
+            return None;
+        }
+        let links = lines
+            .map(serde_json::from_str::<ArchivedLink>)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .ok()?;
+        Some(Self { header, links })
+    }
+
+    /// What is wrong with the segment itself: a row that no longer hashes as sealed, a link
+    /// that does not follow on, an end that is not the checkpoint's hash.
+    pub fn check(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut prev = self.header.prev_chain_hash.clone();
+        let mut expected = self.header.from_seq;
+        for l in &self.links {
+            if row_hash(&l.entry).ok().as_deref() != Some(l.row_hash.as_str()) {
+                out.push(format!(
+                    "archived row {} (link {}) was changed after it was sealed",
+                    l.entry.event_id, l.chain_seq
+                ));
+            }
+            if l.chain_seq != expected || next_hash(&prev, &l.row_hash) != l.chain_hash {
+                out.push(format!(
+                    "the archived chain does not follow on at link {}",
+                    l.chain_seq
+                ));
+            }
+            prev = l.chain_hash.clone();
+            expected = l.chain_seq + 1;
+        }
+        if expected != self.header.up_to_seq + 1 || prev != self.header.chain_hash {
+            out.push(format!(
+                "the archived segment does not end at its checkpoint (link {})",
+                self.header.up_to_seq
+            ));
+        }
+        out
+    }
+}
+
+/// An archived segment as the database remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveRow {
+    pub from_seq: i64,
+    pub up_to_seq: i64,
+    pub chain_hash: String,
+    pub rows: i64,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub file: String,
+    pub sha256: String,
+    pub archived_at: Timestamp,
+}
+
+impl Store {
+    /// The archived segments, oldest first.
+    pub async fn access_archives(&self) -> Result<Vec<ArchiveRow>> {
+        let rows = sqlx::query("SELECT * FROM access_archives ORDER BY up_to_seq")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArchiveRow {
+                    from_seq: r.try_get("from_seq")?,
+                    up_to_seq: r.try_get("up_to_seq")?,
+                    chain_hash: r.try_get("chain_hash")?,
+                    rows: r.try_get("rows_archived")?,
+                    from: from_ms(r.try_get("from_ms")?)?,
+                    until: from_ms(r.try_get("until_ms")?)?,
+                    file: r.try_get("file")?,
+                    sha256: r.try_get("sha256")?,
+                    archived_at: from_ms(r.try_get("archived_at_ms")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The next segment to archive: the links after the last archived one up to the newest
+    /// checkpoint whose row is older than `before` (`None`: nothing that old is checkpointed).
+    pub async fn archive_candidate(&self, before: Timestamp) -> Result<Option<ArchiveSegment>> {
+        let last = self.access_archives().await?.pop();
+        let (from_seq, prev) = last.as_ref().map_or((1, GENESIS.to_owned()), |a| {
+            (a.up_to_seq + 1, a.chain_hash.clone())
+        });
+        let cp = sqlx::query(
+            "SELECT k.* FROM access_checkpoints k JOIN access_chain c ON c.chain_seq = k.chain_seq \
+             JOIN access_log a ON a.event_id = c.event_id \
+             WHERE k.chain_seq >= $1 AND a.at_ms < $2 ORDER BY k.chain_seq DESC LIMIT 1",
+        )
+        .bind(from_seq)
+        .bind(ms(before))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(cp) = cp else {
+            return Ok(None);
+        };
+        let up_to: i64 = cp.try_get("chain_seq")?;
+        let links = sqlx::query(
+            "SELECT c.chain_seq, c.row_hash, c.chain_hash AS link_hash, a.* FROM access_chain c \
+             JOIN access_log a ON a.event_id = c.event_id \
+             WHERE c.chain_seq >= $1 AND c.chain_seq <= $2 ORDER BY c.chain_seq",
+        )
+        .bind(from_seq)
+        .bind(up_to)
+        .fetch_all(&self.pool)
+        .await?;
+        let links = links
+            .iter()
+            .map(|r| {
+                Ok(ArchivedLink {
+                    chain_seq: r.try_get("chain_seq")?,
+                    row_hash: r.try_get("row_hash")?,
+                    chain_hash: r.try_get("link_hash")?,
+                    entry: access::access_entry(r)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(ArchiveSegment {
+            header: ArchiveHeader {
+                format: ARCHIVE_FORMAT.into(),
+                from_seq,
+                up_to_seq: up_to,
+                prev_chain_hash: prev,
+                chain_hash: cp.try_get("chain_hash")?,
+                checkpoint_at: from_ms(cp.try_get("at_ms")?)?,
+                algorithm: cp.try_get("algorithm")?,
+                certificate: cp.try_get("certificate")?,
+                signature: cp.try_get("signature")?,
+            },
+            links,
+        }))
+    }
+
+    /// Record a segment as archived (its file written and synced first) and remove its rows
+    /// and links from the database, in one transaction.
+    pub async fn commit_archive(
+        &self,
+        seg: &ArchiveSegment,
+        file: &str,
+        sha256: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let h = &seg.header;
+        let (first, last) = (seg.links.first(), seg.links.last());
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO access_archives (up_to_seq, from_seq, chain_hash, rows_archived, from_ms, \
+             until_ms, file, sha256, archived_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(h.up_to_seq)
+        .bind(h.from_seq)
+        .bind(&h.chain_hash)
+        .bind(i64::try_from(seg.links.len()).unwrap_or(i64::MAX))
+        .bind(first.map_or(0, |l| ms(l.entry.at)))
+        .bind(last.map_or(0, |l| ms(l.entry.at)))
+        .bind(file)
+        .bind(sha256)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM access_log WHERE event_id IN (SELECT event_id FROM access_chain \
+             WHERE chain_seq >= $1 AND chain_seq <= $2)",
+        )
+        .bind(h.from_seq)
+        .bind(h.up_to_seq)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM access_chain WHERE chain_seq >= $1 AND chain_seq <= $2")
+            .bind(h.from_seq)
+            .bind(h.up_to_seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -15,6 +15,7 @@ pub mod chain;
 mod federation;
 mod outbox;
 mod reads;
+pub mod records;
 mod rows;
 mod sql;
 mod stream;
@@ -34,7 +35,7 @@ use uuid::Uuid;
 
 use access::insert_access;
 pub use access::{AccessAction, AccessEntry, AccessLogFilter, Trail};
-pub use chain::{ChainFinding, ChainHead, Checkpoint};
+pub use chain::{ArchiveRow, ArchiveSegment, ChainFinding, ChainHead, Checkpoint};
 pub use federation::{Audit, DeadLetter, Divergence, KeptDirectory, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
@@ -149,7 +150,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 12] = match backend {
+    let steps: [(i64, &str, &'static str); 14] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -210,6 +211,16 @@ fn migrator(backend: Backend) -> Migrator {
                 12,
                 "access_dpl",
                 include_str!("../migrations/sqlite/0012_access_dpl.sql"),
+            ),
+            (
+                13,
+                "records",
+                include_str!("../migrations/sqlite/0013_records.sql"),
+            ),
+            (
+                14,
+                "access_archive",
+                include_str!("../migrations/sqlite/0014_access_archive.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -272,6 +283,16 @@ fn migrator(backend: Backend) -> Migrator {
                 12,
                 "access_dpl",
                 include_str!("../migrations/postgres/0012_access_dpl.sql"),
+            ),
+            (
+                13,
+                "records",
+                include_str!("../migrations/postgres/0013_records.sql"),
+            ),
+            (
+                14,
+                "access_archive",
+                include_str!("../migrations/postgres/0014_access_archive.sql"),
             ),
         ],
     };

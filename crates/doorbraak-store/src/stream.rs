@@ -21,6 +21,33 @@ pub struct Summary {
     /// store): an escalation's question, a kwestie's obstacle, a meeting's agenda, a
     /// recommendation's title.
     pub subject: String,
+    /// When it closed (retention counts from then).
+    pub closed_at: Option<Timestamp>,
+    /// When it was destroyed (only a tombstone remains).
+    pub destroyed_at: Option<Timestamp>,
+    /// A legal hold stands.
+    pub held: bool,
+    /// Parties that have not confirmed the destruction of their replica (OINs, comma-separated).
+    pub unconfirmed: Option<String>,
+    /// The stream it belongs to (a meeting's escalation).
+    pub link: Option<String>,
+}
+
+/// The records columns of any stream kept as a record.
+fn records_summary<A: Streamed>(a: &A, s: &mut Summary) {
+    s.closed_at = a.closed_at();
+    s.link = a.linked_escalation();
+    if let Some(r) = a.records() {
+        s.destroyed_at = r.destroyed.as_ref().map(|t| t.destroyed_at);
+        s.held = r.hold.is_some();
+        let open = r.unconfirmed(&a.home(), &a.parties());
+        s.unconfirmed = (!open.is_empty()).then(|| {
+            open.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+    }
 }
 
 /// An aggregate that the store keeps as an event log plus a projection. What a stream is in
@@ -31,11 +58,19 @@ pub trait Stream:
 where
     Self::Body: Serialize + DeserializeOwned + Send + Sync,
 {
-    fn summary(&self) -> Summary;
+    /// The query columns of the aggregate's own kind.
+    fn own_summary(&self) -> Summary;
+
+    /// Every query column: the kind's own and the records columns.
+    fn summary(&self) -> Summary {
+        let mut s = self.own_summary();
+        records_summary(self, &mut s);
+        s
+    }
 }
 
 impl Stream for Escalation {
-    fn summary(&self) -> Summary {
+    fn own_summary(&self) -> Summary {
         let cur = self.current();
         Summary {
             status: match self.status {
@@ -50,12 +85,13 @@ impl Stream for Escalation {
             overdue: !self.is_closed() && cur.is_some_and(|s| s.overdue_since.is_some()),
             created_at: Some(self.opened_at),
             subject: self.question.clone(),
+            ..Summary::default()
         }
     }
 }
 
 impl Stream for Kwestie {
-    fn summary(&self) -> Summary {
+    fn own_summary(&self) -> Summary {
         let status = serde_json::to_value(self.status())
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -70,12 +106,13 @@ impl Stream for Kwestie {
             overdue: self.overdue_since.is_some() && !self.is_closed(),
             created_at: Some(self.raised_at),
             subject: self.obstacle.clone(),
+            ..Summary::default()
         }
     }
 }
 
 impl Stream for Minutes {
-    fn summary(&self) -> Summary {
+    fn own_summary(&self) -> Summary {
         let status = match &self.main {
             None => "scheduled",
             Some(d) if d.is_final() => "final",
@@ -92,12 +129,13 @@ impl Stream for Minutes {
             overdue: self.is_overdue(),
             created_at: Some(self.meeting.date),
             subject: self.meeting.agenda.clone(),
+            ..Summary::default()
         }
     }
 }
 
 impl Stream for Recommendation {
-    fn summary(&self) -> Summary {
+    fn own_summary(&self) -> Summary {
         Summary {
             status: self.status.code().into(),
             home_oin: Some(self.org.to_string()),

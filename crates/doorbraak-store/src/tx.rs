@@ -119,8 +119,10 @@ impl Tx {
             // creating a stream: only if no stream of this id exists (not even a replica)
             sqlx::query(
                 "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
-                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state, subject) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state, subject, \
+                 closed_at_ms, destroyed_at_ms, held, unconfirmed, link) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(A::KIND.code())
             .bind(id)
@@ -136,6 +138,11 @@ impl Tx {
             .bind(ms(now))
             .bind(json)
             .bind(subject(&s.subject))
+            .bind(s.closed_at.map(ms))
+            .bind(s.destroyed_at.map(ms))
+            .bind(i64::from(s.held))
+            .bind(s.unconfirmed)
+            .bind(s.link)
             .execute(&mut *self.tx)
             .await?
         } else {
@@ -143,7 +150,8 @@ impl Tx {
             sqlx::query(
                 "UPDATE projections SET version = $3, status = $4, home_oin = $5, case_ref = $6, \
                  step = $7, situation = $8, next_deadline_ms = $9, overdue = $10, updated_at_ms = $11, \
-                 state = $12, subject = $14 \
+                 state = $12, subject = $14, closed_at_ms = $15, destroyed_at_ms = $16, held = $17, \
+                 unconfirmed = $18, link = $19 \
                  WHERE stream_kind = $1 AND stream_id = $2 AND version = $13 AND home_oin = $5",
             )
             .bind(A::KIND.code())
@@ -160,6 +168,11 @@ impl Tx {
             .bind(json)
             .bind(expected)
             .bind(subject(&s.subject))
+            .bind(s.closed_at.map(ms))
+            .bind(s.destroyed_at.map(ms))
+            .bind(i64::from(s.held))
+            .bind(s.unconfirmed)
+            .bind(s.link)
             .execute(&mut *self.tx)
             .await?
         };
@@ -318,15 +331,18 @@ impl Tx {
         for chunk in items.chunks(CHUNK / 4) {
             let sql = format!(
                 "INSERT INTO projections (stream_kind, stream_id, version, status, home_oin, case_ref, \
-                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state, subject) \
+                 step, situation, next_deadline_ms, overdue, created_at_ms, updated_at_ms, state, subject, \
+                 closed_at_ms, destroyed_at_ms, held, unconfirmed, link) \
                  VALUES {} \
                  ON CONFLICT (stream_kind, stream_id) DO UPDATE SET version = excluded.version, \
                  status = excluded.status, home_oin = excluded.home_oin, case_ref = excluded.case_ref, \
                  step = excluded.step, situation = excluded.situation, \
                  next_deadline_ms = excluded.next_deadline_ms, overdue = excluded.overdue, \
                  updated_at_ms = excluded.updated_at_ms, state = excluded.state, \
-                 subject = excluded.subject",
-                values_clause(self.backend, chunk.len(), 14)
+                 subject = excluded.subject, closed_at_ms = excluded.closed_at_ms, \
+                 destroyed_at_ms = excluded.destroyed_at_ms, held = excluded.held, \
+                 unconfirmed = excluded.unconfirmed, link = excluded.link",
+                values_clause(self.backend, chunk.len(), 19)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for it in chunk {
@@ -349,7 +365,12 @@ impl Tx {
                     .bind(ms(s.created_at.unwrap_or(now)))
                     .bind(ms(now))
                     .bind(json)
-                    .bind(subject(&s.subject));
+                    .bind(subject(&s.subject))
+                    .bind(s.closed_at.map(ms))
+                    .bind(s.destroyed_at.map(ms))
+                    .bind(i64::from(s.held))
+                    .bind(s.unconfirmed)
+                    .bind(s.link);
             }
             q.execute(&mut *self.tx).await?;
         }
@@ -383,7 +404,7 @@ impl Tx {
                 "INSERT INTO access_log (event_id, action, at_ms, user_id, user_role, on_behalf_of, org_oin, \
                  object_type, object_id, purpose, outcome, source_node, trace_id, span_id, \
                  parent_span_id, foreign_entity, processing_activity, data_subject) VALUES {}",
-                values_clause(self.backend, chunk.len(), 18)
+                crate::access::access_values(chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for e in chunk {

@@ -872,3 +872,240 @@ pub async fn run_kwestie(conn: Conn, cmd: KwestieCmd) -> anyhow::Result<()> {
     output(c, v, false).await;
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum RecordsCmd {
+    /// What is due for destruction now (term ended, no legal hold, not yet on a list).
+    Due,
+    /// The destruction lists, newest first.
+    Lists,
+    /// Propose a destruction list of everything due now (the node also does this itself).
+    Propose,
+    /// Approve a destruction list: every record on it is destroyed, here and at every party
+    /// (the director).
+    Destroy { list: String },
+    /// Reject a destruction list (its records are proposed again after 30 days).
+    Reject { list: String },
+    /// Write the declaration of destruction of a list (printable HTML).
+    Declaration {
+        list: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Place a legal hold on a record (escalation | kwestie | minutes).
+    Hold {
+        kind: String,
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift the legal hold of a record.
+    LiftHold { kind: String, id: String },
+    /// Erase a closed record on the request of a person in it, with the reason.
+    Erase {
+        kind: String,
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Everything this node holds about a case (inzage): JSON, or `--out` a printable page.
+    Inzage {
+        case_ref: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restrict processing of a case (AVG art. 18).
+    Restrict {
+        case_ref: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift the restriction of a case.
+    LiftRestriction { case_ref: String },
+}
+
+fn print_retained(rows: &Value) {
+    let rows = rows.as_array().map(Vec::as_slice).unwrap_or_default();
+    if rows.is_empty() {
+        println!("niets");
+    }
+    for r in rows {
+        println!(
+            "{:<10} {}  casus {}  afgesloten {}  vernietigen vanaf {}  ({} jaar, {})",
+            r["stream_kind"].as_str().unwrap_or_default(),
+            r["stream_id"].as_str().unwrap_or_default(),
+            r["case_ref"].as_str().unwrap_or("—"),
+            r["closed_at"].as_str().unwrap_or_default(),
+            r["destroy_on"].as_str().unwrap_or_default(),
+            r["years"],
+            r["basis"].as_str().unwrap_or_default(),
+        );
+    }
+}
+
+fn print_list(l: &Value) {
+    println!(
+        "lijst {}  {}  voorgesteld {}",
+        l["id"].as_str().unwrap_or_default(),
+        l["status"].as_str().unwrap_or_default(),
+        l["proposed_at"].as_str().unwrap_or_default()
+    );
+    for i in l["items"].as_array().into_iter().flatten() {
+        let unconfirmed: Vec<&str> = i["unconfirmed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        println!(
+            "  {:<10} {}  {}{}",
+            i["stream_kind"].as_str().unwrap_or_default(),
+            i["stream_id"].as_str().unwrap_or_default(),
+            i["outcome"].as_str().unwrap_or("—"),
+            if unconfirmed.is_empty() {
+                String::new()
+            } else {
+                format!("  (nog te bevestigen door {})", unconfirmed.join(", "))
+            }
+        );
+    }
+}
+
+pub async fn run_records(conn: Conn, cmd: RecordsCmd) -> anyhow::Result<()> {
+    let c = Client {
+        http: reqwest::Client::new(),
+        conn,
+    };
+    let quiet = c.conn.json;
+    let show = |v: &Value, f: &dyn Fn(&Value)| {
+        if quiet {
+            println!("{v}");
+        } else {
+            f(v);
+        }
+    };
+    let text = |html: String, out: &PathBuf| -> anyhow::Result<()> {
+        std::fs::write(out, html).with_context(|| format!("writing {}", out.display()))?;
+        println!("written: {}", out.display());
+        Ok(())
+    };
+    match cmd {
+        RecordsCmd::Due => {
+            let v = c.json("GET", "/api/v1/records", None).await?;
+            show(&v["due"], &print_retained);
+        }
+        RecordsCmd::Lists => {
+            let v = c.json("GET", "/api/v1/records", None).await?;
+            show(&v["lists"], &|ls: &Value| {
+                ls.as_array().into_iter().flatten().for_each(print_list);
+            });
+        }
+        RecordsCmd::Propose => {
+            let v = c
+                .json("POST", "/api/v1/records/destruction-lists", Some(json!({})))
+                .await?;
+            show(&v, &|v: &Value| match v["list"].is_null() {
+                true => println!("niets is aan de beurt"),
+                false => print_list(&v["list"]),
+            });
+        }
+        RecordsCmd::Destroy { list } => {
+            let v = c
+                .json(
+                    "POST",
+                    &format!("/api/v1/records/destruction-lists/{list}/approve"),
+                    Some(json!({})),
+                )
+                .await?;
+            show(&v, &print_list);
+        }
+        RecordsCmd::Reject { list } => {
+            let v = c
+                .json(
+                    "POST",
+                    &format!("/api/v1/records/destruction-lists/{list}/reject"),
+                    Some(json!({})),
+                )
+                .await?;
+            show(&v, &print_list);
+        }
+        RecordsCmd::Declaration { list, out } => {
+            let html = c
+                .call(
+                    "GET",
+                    &format!("/api/v1/records/destruction-lists/{list}/declaration"),
+                    None,
+                )
+                .await?
+                .text()
+                .await?;
+            text(html, &out)?;
+        }
+        RecordsCmd::Hold { kind, id, reason } => {
+            c.json(
+                "POST",
+                &format!("/api/v1/records/{kind}/{id}/hold"),
+                Some(json!({ "reason": reason })),
+            )
+            .await?;
+            println!("juridische bewaarplicht geplaatst");
+        }
+        RecordsCmd::LiftHold { kind, id } => {
+            c.json(
+                "POST",
+                &format!("/api/v1/records/{kind}/{id}/lift-hold"),
+                Some(json!({})),
+            )
+            .await?;
+            println!("juridische bewaarplicht opgeheven");
+        }
+        RecordsCmd::Erase { kind, id, reason } => {
+            c.json(
+                "POST",
+                &format!("/api/v1/records/{kind}/{id}/erase"),
+                Some(json!({ "reason": reason })),
+            )
+            .await?;
+            println!("gewist; alleen de gegevens over het wissen blijven");
+        }
+        RecordsCmd::Inzage { case_ref, out } => match out {
+            Some(out) => {
+                let html = c
+                    .call(
+                        "GET",
+                        &format!("/api/v1/cases/{case_ref}/inzage/print"),
+                        None,
+                    )
+                    .await?
+                    .text()
+                    .await?;
+                text(html, &out)?;
+            }
+            None => {
+                let v = c
+                    .json("GET", &format!("/api/v1/cases/{case_ref}/inzage"), None)
+                    .await?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            }
+        },
+        RecordsCmd::Restrict { case_ref, reason } => {
+            c.json(
+                "POST",
+                &format!("/api/v1/cases/{case_ref}/restriction"),
+                Some(json!({ "reason": reason })),
+            )
+            .await?;
+            println!("verwerking beperkt");
+        }
+        RecordsCmd::LiftRestriction { case_ref } => {
+            c.json(
+                "POST",
+                &format!("/api/v1/cases/{case_ref}/lift-restriction"),
+                Some(json!({})),
+            )
+            .await?;
+            println!("beperking opgeheven");
+        }
+    }
+    Ok(())
+}

@@ -86,6 +86,14 @@ enum Command {
         #[command(subcommand)]
         cmd: client::KwestieCmd,
     },
+    /// Records on a node: what is due, destruction lists (propose, destroy, reject,
+    /// declaration), legal holds, erasure on request, inzage and restriction of a case.
+    Records {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(subcommand)]
+        cmd: client::RecordsCmd,
+    },
     /// Oversight on a node: the stagnation view and its trend, the team overview and agenda,
     /// the recommendations register.
     Oversight {
@@ -138,20 +146,22 @@ async fn verify_audit(config: PathBuf, json: bool) -> anyhow::Result<bool> {
     let store = doorbraak_store::Store::connect(&settings.database_url, 2)
         .await
         .with_context(|| "opening the database")?;
-    let r = doorbraak_node::access_chain::verify(&store).await?;
+    let r = doorbraak_node::access_chain::verify(&store, &settings.data_dir).await?;
     let (findings, links, unsealed, signed) =
         (r.findings, r.links, r.unsealed, r.signed_checkpoints);
+    let (segments, archived) = (r.archived_segments, r.archived_rows);
     let checkpoints = r.checkpoints;
     store.close().await;
     if json {
         println!(
             "{}",
             serde_json::json!({ "valid": findings.is_empty(), "findings": findings, "links": links,
-                "checkpoints": checkpoints, "signed_checkpoints": signed, "unsealed": unsealed })
+                "checkpoints": checkpoints, "signed_checkpoints": signed, "unsealed": unsealed,
+                "archived_segments": segments, "archived_rows": archived })
         );
     } else if findings.is_empty() {
         println!(
-            "valid: {links} sealed rows, {checkpoints} checkpoints ({signed} signed){}",
+            "valid: {links} sealed rows, {checkpoints} checkpoints ({signed} signed), {archived} rows in {segments} archived segments{}",
             if unsealed > 0 {
                 format!("; {unsealed} newer rows not sealed yet")
             } else {
@@ -311,6 +321,7 @@ async fn main() -> std::process::ExitCode {
         Command::Case { conn, cmd } => client::run_case(conn, cmd).await,
         Command::Escalation { conn, cmd } => client::run_escalation(conn, cmd).await,
         Command::Kwestie { conn, cmd } => client::run_kwestie(conn, cmd).await,
+        Command::Records { conn, cmd } => client::run_records(conn, cmd).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

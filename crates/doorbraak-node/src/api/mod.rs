@@ -34,6 +34,7 @@ mod kwesties;
 mod minutes;
 mod openapi;
 mod oversight;
+mod records;
 mod views;
 
 pub use admin::*;
@@ -44,6 +45,7 @@ pub use kwesties::*;
 pub use minutes::*;
 pub use openapi::ApiDoc;
 pub use oversight::*;
+pub use records::*;
 pub use views::*;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -208,6 +210,28 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/me", get(me))
         .route("/cases", post(create_case).get(list_cases))
         .route("/cases/{case_ref}", get(get_case))
+        .route("/cases/{case_ref}/inzage", get(inzage))
+        .route("/cases/{case_ref}/inzage/print", get(inzage_print))
+        .route(
+            "/records/destruction-lists/{id}/declaration",
+            get(destruction_declaration),
+        )
+        .route("/cases/{case_ref}/restriction", post(restrict_case))
+        .route("/cases/{case_ref}/lift-restriction", post(lift_restriction))
+        .route("/records", get(records_overview))
+        .route("/records/destruction-lists", post(propose_destruction))
+        .route("/records/destruction-lists/{id}", get(destruction_list))
+        .route(
+            "/records/destruction-lists/{id}/approve",
+            post(approve_destruction),
+        )
+        .route(
+            "/records/destruction-lists/{id}/reject",
+            post(reject_destruction),
+        )
+        .route("/records/{kind}/{id}/hold", post(place_hold))
+        .route("/records/{kind}/{id}/lift-hold", post(lift_hold))
+        .route("/records/{kind}/{id}/erase", post(erase_record))
         .route("/kwesties", post(raise_kwestie).get(list_kwesties))
         .route("/kwesties/{id}", get(get_kwestie))
         .route("/kwesties/{id}/pick-up", post(kwestie_pick_up))
@@ -223,6 +247,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/escalations/{id}/outcome", post(record_outcome))
         .route("/escalations/{id}/situation", post(change_situation))
         .route("/escalations/{id}/close", post(close_escalation))
+        .route("/escalations/{id}/correct", post(correct_escalation))
         .route("/escalations/{id}/notes", post(add_note).get(list_notes))
         .route("/meetings", post(schedule_meeting).get(list_meetings))
         .route("/meetings/awaiting-me", get(awaiting_me))

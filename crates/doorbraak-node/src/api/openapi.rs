@@ -65,7 +65,11 @@ impl Modify for IdempotencyAddon {
         approve_minutes, request_changes, add_addendum, minutes_bundle, minutes_print, access_log, access_log_export, notifications,
         peers, federation_health, resend, reload_directory, team_overview, team_agenda, create_recommendation,
         list_recommendations, recommendation_status, recommendation_follow_up, stagnation, trend,
+        records_overview, propose_destruction, destruction_list, approve_destruction, reject_destruction,
+        place_hold, lift_hold, erase_record, inzage, restrict_case, lift_restriction, correct_escalation,
+        destruction_declaration, inzage_print,
     ),
+    components(schemas(RecordKind)),
     modifiers(&SecurityAddon, &IdempotencyAddon, &ErrorsAddon, &ClosedVariantsAddon)
 )]
 pub struct ApiDoc;

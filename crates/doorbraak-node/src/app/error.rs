@@ -21,6 +21,9 @@ pub enum NodeError {
     /// Something about the federation (a peer, the wire, the home) went wrong.
     #[error(transparent)]
     Federation(#[from] FedError),
+    /// A file beside the database (an archived segment of the access log) could not be written.
+    #[error("file: {0}")]
+    Io(String),
 }
 
 /// Federation failures of a node operation.

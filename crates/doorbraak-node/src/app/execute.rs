@@ -188,6 +188,18 @@ impl Node {
             let Some(next) = next else {
                 return Err(ReplayError::NotACreation(A::KIND.code()).into());
             };
+            // a case whose processing is restricted changes for nobody (checked in the
+            // transaction that would change it)
+            if matches!(actor, Actor::Person { .. }) {
+                let cases = self.cases_of(&mut tx, &next).await?;
+                let restricted = tx.restricted(&cases).await?;
+                if let Err(v) =
+                    doorbraak_model::records::check_restriction(restricted, false, actor.role())
+                {
+                    drop(tx);
+                    return Err(self.refused(actor, A::KIND.code(), id, v, now).await);
+                }
+            }
             let stored = match tx.append(id, version, &events, &next, now).await {
                 Ok(s) => s,
                 // changed concurrently, or a replica of this id arrived meanwhile: decide again
@@ -225,8 +237,18 @@ impl Node {
                     .await?;
                 }
             }
+            // a destruction or a correction is carried through all this node holds of the stream
+            let settles = events
+                .iter()
+                .any(|e| A::is_destruction(&e.body) || A::is_correction(&e.body));
+            let next = match settles {
+                true => tx.settle::<A>(id, now).await?.unwrap_or(next),
+                false => next,
+            };
             let action = if version == 0 {
                 AccessAction::C
+            } else if events.iter().any(|e| A::is_destruction(&e.body)) {
+                AccessAction::D
             } else {
                 AccessAction::U
             };
@@ -255,6 +277,25 @@ impl Node {
             return Ok(applied);
         }
         Err(NodeError::Busy)
+    }
+
+    /// The cases a stream is about: its own case references, and a meeting's escalation's.
+    pub(super) async fn cases_of<A>(
+        &self,
+        tx: &mut doorbraak_store::Tx,
+        state: &A,
+    ) -> Result<Vec<String>, NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let mut cases: Vec<String> = state.case_refs().iter().map(ToString::to_string).collect();
+        if let Some(esc) = state.linked_escalation()
+            && let Some(c) = tx.case_of(StreamKind::Escalation, &esc).await?
+        {
+            cases.push(c);
+        }
+        Ok(cases)
     }
 
     /// Why a stream is not here: its replica is still on its way (the id names another member

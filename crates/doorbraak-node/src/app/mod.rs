@@ -37,6 +37,7 @@ mod inbox;
 pub mod mail;
 pub mod peers;
 mod reads;
+mod records;
 pub mod repair;
 pub mod replica;
 mod sweeper;
@@ -75,6 +76,7 @@ pub use error::{FedError, NodeError};
 pub use execute::Applied;
 use idempotency::Keyed;
 pub use idempotency::{IDEMPOTENCY_KEPT, Idempotency};
+pub use records::RecordsPass;
 
 /// An authenticated person of this node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -533,6 +535,43 @@ impl Node {
             return Ok(None);
         };
         Ok(serde_json::from_str(&json).ok())
+    }
+
+    /// Archive the access log's sealed rows older than its term (`records.access_log_years`):
+    /// each segment, ending at a signed checkpoint, is written to `archive/` beside the
+    /// database and synced before its rows leave the database (one transaction, with the
+    /// file's SHA-256). Returns how many rows were archived.
+    pub async fn archive_access_log(&self) -> Result<usize, NodeError> {
+        let now = self.now();
+        let years = i64::from(self.settings.access_log_years);
+        let cutoff = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * 366 * years))
+            .unwrap_or(Timestamp::MIN);
+        let Some(seg) = self.store.archive_candidate(cutoff).await? else {
+            return Ok(0);
+        };
+        let text = seg.to_jsonl()?;
+        let name = format!(
+            "archive/access-log-{:012}-{:012}.jsonl",
+            seg.header.from_seq, seg.header.up_to_seq
+        );
+        let path = self.settings.data_dir.join(&name);
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = path.with_extension("jsonl.tmp");
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| NodeError::Io(format!("writing {}: {e}", path.display())))?;
+        let digest = canonical::sha256_hex(text.as_bytes());
+        self.store.commit_archive(&seg, &name, &digest, now).await?;
+        tracing::info!(file = %name, rows = seg.links.len(), "access log segment archived");
+        Ok(seg.links.len())
     }
 
     /// Seal the access log's new rows into its hash chain, and sign a checkpoint of the chain's

@@ -34,6 +34,25 @@ impl Node {
                 .involves(&PersonId::new(user.id.clone()), self.oin()),
             ContentAccess::Never => false,
         };
+        // a case whose processing is restricted is read by the responsible role only
+        if allowed
+            && let Err(refusal) = doorbraak_model::records::check_restriction(
+                self.restricted(&loaded.state).await?,
+                true,
+                Some(user.role),
+            )
+        {
+            let entry = self.entry(
+                &actor,
+                AccessAction::R,
+                A::KIND.code(),
+                id,
+                format!("refused:{}", refusal.rule()),
+                now,
+            );
+            self.store.log_access(&entry).await?;
+            return Err(refusal.into());
+        }
         if !allowed {
             let refusal = content_refused(user.role, A::KIND.into());
             let entry = self.entry(

@@ -216,6 +216,24 @@ where
         .collect();
     let now = node.now();
     tx.write_batch(&items, now).await?;
+    // a destruction or a correction from the home is carried through this replica too
+    let settling: Vec<String> = items
+        .iter()
+        .filter(|it| {
+            it.events
+                .iter()
+                .any(|e| A::is_destruction(&e.event.body) || A::is_correction(&e.event.body))
+        })
+        .map(|it| it.id.to_owned())
+        .collect();
+    drop(items);
+    for id in settling {
+        if let Some(settled) = tx.settle::<A>(&id, now).await?
+            && let Some((state, _, _)) = states.get_mut(id.as_str())
+        {
+            *state = Some(settled);
+        }
+    }
     tx.log_access_many(&entries).await?;
     for (id, noticed) in notices {
         node.to_inbox(tx, A::KIND, &id, noticed, now).await?;

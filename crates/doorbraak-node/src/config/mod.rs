@@ -66,8 +66,9 @@ pub struct NodeConfig {
     pub records: RecordsSection,
 }
 
-/// Records: the register of processing activities the access log refers to.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Records: the register of processing activities the access log refers to, the retention
+/// terms, and the access log's own term.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordsSection {
     /// Each purpose of the access log (`escalation_handling`, `kwestie_handling`,
@@ -76,6 +77,28 @@ pub struct RecordsSection {
     /// (verwerkingsregister); a purpose not listed is `urn:doorbraak:verwerkingsactiviteit:<purpose>`.
     #[serde(default)]
     pub processing_activities: std::collections::BTreeMap<String, String>,
+    /// The retention term per kind of record (`[records.retention.escalation]` etc., each
+    /// `years` and `basis`); by default the Jeugdwet's twenty years (art. 7.3.8) for all three.
+    #[serde(default)]
+    pub retention: doorbraak_model::records::RetentionPolicy,
+    /// Years the access log is kept in the database; older sealed rows are archived with
+    /// their checkpoint (NEN 7513 asks at least five years).
+    #[serde(default = "default_access_log_years")]
+    pub access_log_years: u16,
+}
+
+fn default_access_log_years() -> u16 {
+    5
+}
+
+impl Default for RecordsSection {
+    fn default() -> Self {
+        Self {
+            processing_activities: std::collections::BTreeMap::new(),
+            retention: doorbraak_model::records::RetentionPolicy::default(),
+            access_log_years: default_access_log_years(),
+        }
+    }
 }
 
 /// The access log's purposes.
@@ -657,6 +680,10 @@ pub struct Settings {
     pub mail: Option<MailSection>,
     /// The register of processing activities: purpose → URI.
     pub processing_activities: std::collections::BTreeMap<String, String>,
+    /// The retention term per kind of record.
+    pub retention: doorbraak_model::records::RetentionPolicy,
+    /// Years the access log stays in the database before it is archived.
+    pub access_log_years: u16,
     /// This process's name among the node's instances (owner of its outbox leases).
     pub instance: String,
 }

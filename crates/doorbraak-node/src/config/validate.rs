@@ -227,6 +227,18 @@ impl NodeConfig {
                 ));
             }
         }
+        if let Err(v) = self.records.retention.validate() {
+            return Err(invalid(
+                v.field().unwrap_or("records.retention"),
+                v.message_en(),
+            ));
+        }
+        if !(1..=100).contains(&self.records.access_log_years) {
+            return Err(invalid(
+                "records.access_log_years",
+                "between 1 and 100 years".into(),
+            ));
+        }
         if !(1..=86_400).contains(&self.tls.crl_refresh_secs) {
             return Err(invalid(
                 "tls.crl_refresh_secs",
@@ -349,6 +361,8 @@ impl NodeConfig {
             oidc,
             mail,
             processing_activities: self.records.processing_activities,
+            retention: self.records.retention,
+            access_log_years: self.records.access_log_years,
         })
     }
 }

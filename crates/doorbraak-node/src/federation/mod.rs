@@ -312,10 +312,31 @@ impl FederationService {
         A::Body: Serialize + DeserializeOwned + Send + Sync,
         A::Command: Serialize + DeserializeOwned + Sync,
     {
-        let person = r
-            .person
-            .as_ref()
-            .ok_or_else(|| Status::invalid_argument("person is required"))?;
+        // without a person, the calling node itself acts: the model allows a party's node
+        // only to confirm that it destroyed its replica (federation.node_acts_at_home_only)
+        let Some(person) = r.person.as_ref() else {
+            let cmd: A::Command = canonical::from_slice(&r.command)
+                .map_err(|e| Status::invalid_argument(format!("command: {e}")))?;
+            if Uuid::parse_str(&r.request_id).is_err() {
+                return Err(Status::invalid_argument("request ids are UUIDs"));
+            }
+            let actor = Actor::system(peer.oin.clone());
+            let applied = self
+                .node
+                .execute_once::<A>(&actor, &r.stream_id, &cmd, peer.oin.as_str(), &r.request_id)
+                .await
+                .map_err(node_status)?;
+            let events = applied
+                .events
+                .iter()
+                .map(doorbraak_proto::to_wire)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Status::internal(e.to_string()))?;
+            return Ok(v1::CommandResponse {
+                version: applied.version,
+                events,
+            });
+        };
         let role: Role = person
             .role
             .parse()

@@ -14,6 +14,7 @@ pub mod kwesties;
 pub mod lists;
 pub mod minutes;
 pub mod oversight;
+pub mod records;
 pub mod register;
 pub mod team;
 

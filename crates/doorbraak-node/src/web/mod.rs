@@ -341,6 +341,9 @@ fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'st
             v.push(("/kwesties", lang.t("Kwesties", "Kwesties")));
             v.push(("/overleggen", lang.t("Overleggen", "Meetings")));
             v.push(("/team", lang.t("Team", "Team")));
+            if role == R::Director {
+                v.push(("/dossiers", lang.t("Bewaren", "Retention")));
+            }
         }
         R::Alderman | R::CivilServant | R::RegionalMediator => {
             // the stagnation view is the municipality's; mediators see what they take part in
@@ -352,6 +355,7 @@ fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'st
         }
         R::QualityOfficer => {
             v.push(("/aanbevelingen", lang.t("Aanbevelingen", "Recommendations")));
+            v.push(("/dossiers", lang.t("Bewaren", "Retention")));
             v.push(("/beheer/toegangslog", lang.t("Toegangslog", "Access log")));
         }
         R::Admin => {

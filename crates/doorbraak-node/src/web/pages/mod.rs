@@ -45,6 +45,7 @@ mod lists;
 pub(super) mod login;
 mod meetings;
 mod oversight;
+mod records;
 mod story;
 
 use admin::*;
@@ -57,6 +58,7 @@ use kwesties::*;
 use login::*;
 use meetings::*;
 use oversight::*;
+use records::*;
 
 pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
     Router::new()
@@ -111,6 +113,15 @@ pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
             "/aanbevelingen/{id}/voortgang",
             post(recommendation_follow_up),
         )
+        .route("/dossiers", get(records_page))
+        .route("/vernietiging/{id}", get(destruction_page))
+        .route("/vernietiging/{id}/goedkeuren", post(destruction_approve))
+        .route("/vernietiging/{id}/afwijzen", post(destruction_reject))
+        .route(
+            "/vernietiging/{id}/verklaring",
+            get(destruction_declaration),
+        )
+        .route("/zaken/{case_ref}/inzage", get(inzage_page))
         .route("/beheer", get(admin))
         .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
         .route("/beheer/klok", post(admin_clock))

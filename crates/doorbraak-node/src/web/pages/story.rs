@@ -143,6 +143,57 @@ fn what(site: &Site, ctx: &Ctx, body: &EscalationEvent) -> String {
                 classification.bottleneck.label_en()
             )
         ),
+        E::Corrected { field, reason, .. } => format!(
+            "{} {} — {reason}",
+            l.t("verbeterde de tekst:", "corrected the text:"),
+            corrected_label(l, *field)
+        ),
+        E::Records { records } => {
+            use doorbraak_model::records::RecordsEvent as R;
+            match records {
+                R::HoldPlaced { reason } => format!(
+                    "{} — {reason}",
+                    l.t(
+                        "legde een juridische bewaarplicht op",
+                        "placed a legal hold"
+                    )
+                ),
+                R::HoldLifted => l
+                    .t(
+                        "hief de juridische bewaarplicht op",
+                        "lifted the legal hold",
+                    )
+                    .to_owned(),
+                R::Destroyed { .. } => l
+                    .t("vernietigde het dossier", "destroyed the record")
+                    .to_owned(),
+                R::DestructionConfirmed { org } => format!(
+                    "{} {}",
+                    l.t("vernietiging bevestigd door", "destruction confirmed by"),
+                    org_name(site, org.as_str())
+                ),
+            }
+        }
+    }
+}
+
+/// What a correction corrected, as people read it.
+pub(super) fn corrected_label(l: Lang, f: doorbraak_model::escalation::CorrectableField) -> String {
+    use doorbraak_model::escalation::CorrectableField as F;
+    match f {
+        F::Question => l.t("de vraag", "the question").to_owned(),
+        F::Needs => l
+            .t(
+                "wat het kind of gezin nodig heeft",
+                "what the child or family needs",
+            )
+            .to_owned(),
+        F::StepReason(s) => format!("{} ({})", l.t("de reden", "the reason"), step_label(l, s)),
+        F::OutcomeSummary(s) => format!(
+            "{} ({})",
+            l.t("de uitkomst", "the outcome"),
+            step_label(l, s)
+        ),
     }
 }
 
