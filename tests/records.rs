@@ -630,7 +630,7 @@ async fn records_inzage_shows_all_of_one_case_and_a_correction_reaches_every_par
     );
     assert!(log.iter().all(|e| e["object_id"] != b_id.as_str()));
     // the printable page says the same in Dutch
-    let page = html(&fed, 0, "d", &format!("/api/v1/cases/LT-A/inzage/print")).await;
+    let page = html(&fed, 0, "d", "/api/v1/cases/LT-A/inzage/print").await;
     assert!(page.contains("Inzage") && page.contains("Vraag-A-oud") && page.contains("Verslag-A"));
     assert!(!page.contains("Vraag-B-anders"));
     // a replica is part of the inzage of its case at a party too
