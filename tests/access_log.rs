@@ -203,7 +203,18 @@ async fn a_forwarded_command_carries_one_trace_through_both_nodes_logs() {
         "\n[records.processing_activities]\nescalation_handling = \"{register}\"\n"
     ));
     std::fs::write(&fed.orgs[0].config, toml).unwrap();
-    fed.start_all(2);
+    // both nodes export their spans to a real OTLP receiver
+    let (otlp_port, otlp) = support::otlp::Receiver::start().await;
+    for o in &fed.orgs {
+        let mut toml = std::fs::read_to_string(&o.config).unwrap();
+        toml.push_str(&format!(
+            "\n[telemetry]\notlp_endpoint = \"http://127.0.0.1:{otlp_port}\"\n"
+        ));
+        std::fs::write(&o.config, toml).unwrap();
+    }
+    for i in 0..2 {
+        fed.start_with(i, &[("OTEL_BSP_SCHEDULE_DELAY", "100")]);
+    }
     let (s, b) = fed
         .node(0)
         .post("/api/v1/cases", &tok(0, "p"), case("LT-T1"))
@@ -315,6 +326,50 @@ async fn a_forwarded_command_carries_one_trace_through_both_nodes_logs() {
             "node {i}'s log does not name the trace"
         );
     }
+    // the escalation's access-log entries name its case as the data subject
+    let (_, entries) = fed
+        .node(0)
+        .get(
+            &format!("/api/v1/access-log?object_id={id}&limit=100"),
+            &tok(0, "a"),
+        )
+        .await;
+    assert!(
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["data_subject"] == "LT-T1"),
+        "{entries}"
+    );
+    // the spans both nodes exported over OTLP carry the one trace id: the party's request
+    // and its call to the home, and the home's handling of it
+    let instance = |oin: &str| format!("{oin}/");
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen = otlp.spans();
+        let of = |oin: &str| {
+            seen.iter()
+                .any(|s| s.trace_id == trace && s.instance.starts_with(&instance(oin)))
+        };
+        if of(LT) && of(VT) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for (oin, what) in [(VT, "http"), (LT, "grpc")] {
+        assert!(
+            seen.iter().any(|s| s.trace_id == trace
+                && s.instance.starts_with(&instance(oin))
+                && (s.name.contains('/') || s.name == what)),
+            "no span of {oin} in the trace: {seen:?}"
+        );
+    }
+    assert!(
+        seen.iter()
+            .any(|s| s.trace_id == trace && s.name == "command"),
+        "the home's command span is in the trace: {seen:?}"
+    );
     // a request without a traceparent gets a trace of its own
     let (s, log) = fed
         .node(0)

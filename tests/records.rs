@@ -43,6 +43,49 @@ async fn html(fed: &Fed, i: usize, user: &str, path: &str) -> String {
         .unwrap()
 }
 
+/// Log in as LT's director, open the destruction list, look at it, approve it.
+async fn approve_in_browser(b: &support::browser::Browser, http: u16, list: &str) {
+    let base = format!("http://127.0.0.1:{http}");
+    let user = pid(1, "d");
+    b.goto(&format!("{base}/inloggen?als={user}"))
+        .await
+        .unwrap();
+    b.click(&format!("#als-{user}")).await.unwrap();
+    b.wait_for("#ingelogd").await.unwrap();
+    b.goto(&format!("{base}/dossiers")).await.unwrap();
+    b.wait_for("#lijsten").await.unwrap();
+    b.goto(&format!("{base}/vernietiging/{list}"))
+        .await
+        .unwrap();
+    b.wait_for("#goedkeuren").await.unwrap();
+    let text = b.page_text().await.unwrap();
+    assert!(
+        text.contains("wacht op besluit") && text.contains("LT-REC"),
+        "{text}"
+    );
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    b.screenshot(shots.join("vernietigingslijst.png"))
+        .await
+        .unwrap();
+    b.click("#goedkeuren").await.unwrap();
+    for _ in 0..200 {
+        if b.text("#lijst-status")
+            .await
+            .is_ok_and(|t| t.contains("goedgekeurd"))
+        {
+            b.screenshot(shots.join("vernietigingslijst-uitgevoerd.png"))
+                .await
+                .unwrap();
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the list did not show as approved: {}",
+        b.page_text().await.unwrap()
+    );
+}
+
 /// The body of an answer that must have `status`.
 fn must(status: u16, (s, b): (u16, Value)) -> Value {
     assert_eq!(s, status, "{b}");
@@ -171,7 +214,7 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
         add_to_config(
             &fed,
             i,
-            "\n[records.retention.escalation]\nyears = 1\nbasis = \"Testtermijn van één jaar\"\n",
+            "\n[records.retention.escalation]\nyears = 1\nbasis = \"Testtermijn van één jaar\"\n\n[web]\ndev_login = true\n",
         );
     }
     fed.start_all(4);
@@ -305,7 +348,25 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
     let approve = format!("/api/v1/records/destruction-lists/{list_id}/approve");
     let (s, b) = post(&fed, 1, "tm", &approve, json!({})).await;
     assert_eq!((s, rule(&b)), (403, "access.role_not_allowed"));
-    let b = must(200, post(&fed, 1, "d", &approve, json!({})).await);
+    // the director approves it in the web UI (the API where no browser is installed)
+    let b = match support::browser::Browser::start().await.unwrap() {
+        Some(browser) => {
+            approve_in_browser(&browser, fed.orgs[1].http, &list_id).await;
+            browser.close().await.unwrap();
+            must(
+                200,
+                get(
+                    &fed,
+                    1,
+                    "d",
+                    &format!("/api/v1/records/destruction-lists/{list_id}"),
+                )
+                .await,
+            )
+        }
+        None => must(200, post(&fed, 1, "d", &approve, json!({})).await),
+    };
+    assert_eq!(b["status"], "approved", "{b}");
     assert!(
         b["items"]
             .as_array()
@@ -489,8 +550,9 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
     for id in &destroyed {
         assert!(page.contains(id.as_str()), "{id} is on the declaration");
     }
+    let d = pid(1, "d");
     assert!(
-        page.contains(&format!("door {}", pid(1, "d"))),
+        page.contains(&format!("door Persoon {d} ({d})")) || page.contains(&format!("door {d}")),
         "the approver is named: {page}"
     );
 }

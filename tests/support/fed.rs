@@ -207,7 +207,12 @@ impl Fed {
     }
 
     pub fn start(&mut self, i: usize) {
-        let p = NodeProc::start(&self.orgs[i].config, &[]);
+        self.start_with(i, &[]);
+    }
+
+    /// Start org `i` with extra environment variables.
+    pub fn start_with(&mut self, i: usize, env: &[(&str, &str)]) {
+        let p = NodeProc::start(&self.orgs[i].config, env);
         self.orgs[i].proc = Some(p);
     }
 

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod fed;
 pub mod oidc;
+pub mod otlp;
 pub mod pkio;
 pub mod smtp;
 

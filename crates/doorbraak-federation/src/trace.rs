@@ -123,7 +123,9 @@ where
             .and_then(|v| v.to_str().ok())
             .and_then(TraceContext::parse)
             .map_or_else(TraceContext::new_root, |t| t.child());
-        CURRENT.scope(ctx, self.inner.call(req))
+        // the inner call itself (where a span for the request is made) runs in the trace too
+        let fut = CURRENT.sync_scope(ctx.clone(), || self.inner.call(req));
+        CURRENT.scope(ctx, fut)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod ops;
 pub mod record;
 pub mod server;
+pub mod telemetry;
 pub mod time;
 pub mod web;
 

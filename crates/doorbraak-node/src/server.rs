@@ -175,6 +175,10 @@ pub async fn run(
             let result = tonic::transport::Server::builder()
                 .timeout(std::time::Duration::from_secs(30))
                 .layer(doorbraak_federation::trace::TraceLayer)
+                .layer(
+                    tower_http::trace::TraceLayer::new_for_grpc()
+                        .make_span_with(crate::telemetry::grpc_span::<tonic::body::Body>),
+                )
                 .add_service(svc)
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = stop.changed().await;
@@ -367,16 +371,8 @@ pub fn http_router(node: Arc<Node>) -> axum::Router {
         .merge(crate::api::router(api))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |req: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!(
-                        "http",
-                        method = %req.method(),
-                        path = %req.uri().path(),
-                        trace_id = doorbraak_federation::trace::current_trace_id().unwrap_or_default(),
-                    )
-                },
-            ),
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(crate::telemetry::http_span::<axum::body::Body>),
         )
         // outermost: every request is served inside its trace (its `traceparent`, or a new one)
         .layer(doorbraak_federation::trace::TraceLayer)

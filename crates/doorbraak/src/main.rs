@@ -214,16 +214,71 @@ fn verify_minutes(
     Ok(problems.is_empty())
 }
 
-fn init_tracing(format: LogFormat) {
+/// Log lines to stderr (text or JSON); with `telemetry`, the spans also go to an
+/// OpenTelemetry collector over OTLP/gRPC. Returns the tracer provider to flush at the end.
+fn init_tracing(
+    format: LogFormat,
+    telemetry: Option<(&doorbraak_node::config::TelemetrySection, &str)>,
+) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    let fmt = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .boxed(),
+    };
+    let provider = telemetry.and_then(|(t, instance)| {
+        let endpoint = t.otlp_endpoint.as_deref()?;
+        match otlp_provider(endpoint, &t.service_name, instance) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("warning: no OpenTelemetry export to {endpoint}: {e:#}");
+                None
+            }
+        }
+    });
+    let otel = provider
+        .as_ref()
+        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("doorbraak")));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel)
+        .init();
+    provider
+}
+
+/// The OTLP/gRPC span exporter behind a batch processor.
+fn otlp_provider(
+    endpoint: &str,
+    service: &str,
+    instance: &str,
+) -> anyhow::Result<opentelemetry_sdk::trace::SdkTracerProvider> {
+    use opentelemetry_otlp::WithExportConfig as _;
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint)
+        .with_timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service.to_owned())
+        .with_attribute(opentelemetry::KeyValue::new(
+            "service.instance.id",
+            instance.to_owned(),
+        ))
+        .build();
+    Ok(opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource)
+        .build())
 }
 
 async fn shutdown_signal() {
@@ -248,9 +303,27 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn run_node(config: PathBuf) -> anyhow::Result<()> {
-    let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
-        .with_context(|| format!("loading {}", config.display()))?;
+async fn run_node(config: PathBuf, format: LogFormat) -> anyhow::Result<()> {
+    let settings = match doorbraak_node::NodeConfig::load(&config, std::env::vars()) {
+        Ok(s) => s,
+        Err(e) => {
+            init_tracing(format, None);
+            return Err(e).with_context(|| format!("loading {}", config.display()));
+        }
+    };
+    let instance = format!("{}/{}", settings.oin, settings.instance);
+    let provider = init_tracing(format, Some((&settings.telemetry, &instance)));
+    let result = serve_node(settings).await;
+    // the spans still in the batch go out before the process ends
+    if let Some(p) = provider
+        && let Err(e) = p.shutdown()
+    {
+        eprintln!("warning: flushing the OpenTelemetry export failed: {e}");
+    }
+    result
+}
+
+async fn serve_node(settings: doorbraak_node::Settings) -> anyhow::Result<()> {
     let node = doorbraak_node::server::open(settings).await?;
     #[cfg(unix)]
     {
@@ -286,9 +359,12 @@ async fn main() -> std::process::ExitCode {
     // one crypto provider for every TLS user in the process
     let _ = rustls_provider();
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    // a node sets up its tracing once its configuration says where spans go
+    if !matches!(cli.command, Command::Node { .. }) {
+        init_tracing(cli.log_format, None);
+    }
     let result = match cli.command {
-        Command::Node { config } => run_node(config).await,
+        Command::Node { config } => run_node(config, cli.log_format).await,
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
         Command::Directory(cmd) => directory::run(cmd),

@@ -64,6 +64,35 @@ pub struct NodeConfig {
     pub mail: Option<MailSection>,
     #[serde(default)]
     pub records: RecordsSection,
+    #[serde(default)]
+    pub telemetry: TelemetrySection,
+}
+
+/// Optional export of the node's spans to an OpenTelemetry collector over OTLP/gRPC. The
+/// spans name requests, commands and their outcome, never case content.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySection {
+    /// The collector's OTLP/gRPC endpoint, e.g. `https://otel.example:4317` (http only on
+    /// loopback, e.g. a collector beside the node); unset: no export.
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` of the exported spans.
+    #[serde(default = "default_service_name")]
+    pub service_name: String,
+}
+
+fn default_service_name() -> String {
+    "doorbraak-node".into()
+}
+
+impl Default for TelemetrySection {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            service_name: default_service_name(),
+        }
+    }
 }
 
 /// Records: the register of processing activities the access log refers to, the retention
@@ -684,6 +713,8 @@ pub struct Settings {
     pub retention: doorbraak_model::records::RetentionPolicy,
     /// Years the access log stays in the database before it is archived.
     pub access_log_years: u16,
+    /// OpenTelemetry export of the node's spans.
+    pub telemetry: TelemetrySection,
     /// This process's name among the node's instances (owner of its outbox leases).
     pub instance: String,
 }

@@ -233,6 +233,13 @@ impl NodeConfig {
                 v.message_en(),
             ));
         }
+        if let Some(url) = &self.telemetry.otlp_endpoint {
+            check_url("telemetry.otlp_endpoint", url)?;
+        }
+        let name = &self.telemetry.service_name;
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(invalid("telemetry.service_name", "1-100 characters".into()));
+        }
         if !(1..=100).contains(&self.records.access_log_years) {
             return Err(invalid(
                 "records.access_log_years",
@@ -363,6 +370,7 @@ impl NodeConfig {
             processing_activities: self.records.processing_activities,
             retention: self.records.retention,
             access_log_years: self.records.access_log_years,
+            telemetry: self.telemetry,
         })
     }
 }
