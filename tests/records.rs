@@ -214,7 +214,8 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
         add_to_config(
             &fed,
             i,
-            "\n[records.retention.escalation]\nyears = 1\nbasis = \"Testtermijn van één jaar\"\n\n[web]\ndev_login = true\n",
+            "\n[records.retention.escalation]\nyears = 1\nbasis = \"Testtermijn van één jaar\"\n\
+             [records.retention.kwestie]\nyears = 1\nbasis = \"Testtermijn van één jaar\"\n\n[web]\ndev_login = true\n",
         );
     }
     fed.start_all(4);
@@ -230,6 +231,27 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
     let (destroyed, _) = ids.split_at(5);
     let destroyed: Vec<String> = destroyed[1..].to_vec();
     let kept = ids[5].clone();
+    // and a kwestie of the case, resolved: a record of the home alone
+    let mut kw = support::raise_kwestie();
+    kw["case_ref"] = json!("LT-REC");
+    kw["child_needs"] = json!(format!("{SECRET}-kwestie-behoefte"));
+    let k = must(201, post(&fed, 1, "p", "/api/v1/kwesties", kw).await);
+    let kwestie = k["id"].as_str().unwrap().to_owned();
+    must(
+        200,
+        post(
+            &fed,
+            1,
+            "tm",
+            &format!("/api/v1/kwesties/{kwestie}/pick-up"),
+            json!({}),
+        )
+        .await,
+    );
+    must(200, post(&fed, 1, "tm", &format!("/api/v1/kwesties/{kwestie}/resolve"), json!({
+        "solution": format!("{SECRET}-oplossing"), "scope": "structural", "solved_for_family": true,
+        "classification": { "bottleneck": { "type": "system", "nature": "financial" }, "scope": "structural" },
+    })).await);
     for id in &ids {
         fed.wait_for(3, "tm", &format!("/api/v1/escalations/{id}"), |s, b| {
             s == 200 && b["state"]["status"]["type"] == "closed"
@@ -239,7 +261,7 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
     // each closed record got its term and destruction date (from the policy in node.toml)
     let overview = fed
         .wait_for(1, "d", "/api/v1/records", |s, b| {
-            s == 200 && b["retained"].as_array().is_some_and(|a| a.len() == 6)
+            s == 200 && b["retained"].as_array().is_some_and(|a| a.len() == 7)
         })
         .await;
     let r = &overview["retained"][0];
@@ -335,6 +357,7 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
         .map(|i| i["stream_id"].as_str().unwrap())
         .collect();
     let mut expected: Vec<&str> = destroyed.iter().map(String::as_str).collect();
+    expected.push(&kwestie);
     expected.sort_unstable();
     let mut got = listed.clone();
     got.sort_unstable();
@@ -395,6 +418,14 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
             );
         }
     }
+    let (s, k) = get(&fed, 1, "tm", &format!("/api/v1/kwesties/{kwestie}")).await;
+    assert_eq!(s, 200, "{k}");
+    assert!(!k["state"]["records"]["destroyed"].is_null(), "{k}");
+    assert_eq!(
+        in_database(&fed, 1, &kwestie, SECRET).await,
+        0,
+        "the kwestie is erased"
+    );
     // the held records keep their content
     assert!(in_database(&fed, 1, &held, SECRET).await > 0);
     assert!(in_database(&fed, 2, &held, SECRET).await > 0);
@@ -438,6 +469,7 @@ async fn records_are_destroyed_at_every_party_after_their_term_and_the_figures_s
                         .as_array()
                         .unwrap()
                         .iter()
+                        .filter(|i| i["stream_kind"] == "escalation")
                         .all(|i| i["unconfirmed"] == json!([GI]))
             },
         )

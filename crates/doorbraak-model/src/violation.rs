@@ -644,11 +644,11 @@ impl RuleViolation {
             NoHold => "Er staat geen juridische bewaarplicht op dit dossier".into(),
             RecordDestroyed => "Dit dossier is vernietigd; alleen de gegevens over de vernietiging zijn bewaard".into(),
             RecordNotDestroyed => "Dit dossier is niet vernietigd".into(),
-            RecordsAtHomeOnly => "Bewaarplicht, vernietiging en wissen doet de organisatie die het dossier beheert (de thuisnode)".into(),
+            RecordsAtHomeOnly => "Bewaarplicht, vernietiging en wissen doet de organisatie die het dossier beheert (de thuisorganisatie)".into(),
             ConfirmByPartyNode => "Alleen de node van een partij bevestigt dat die haar kopie heeft vernietigd".into(),
-            NodeActsAtHomeOnly => "Een node handelt alleen zelf bij dossiers waarvan zij de thuisnode is (behalve het bevestigen van een vernietiging)".into(),
+            NodeActsAtHomeOnly => "Een node handelt alleen zelf bij dossiers van haar eigen organisatie (behalve het bevestigen van een vernietiging)".into(),
             ProcessingRestricted => "De verwerking van deze casus is beperkt (AVG art. 18): niets verandert, en alleen de directeur leest hem".into(),
-            CorrectionAtHomeOnly => "Gedeelde tekst wordt verbeterd door de organisatie die het dossier beheert (de thuisnode)".into(),
+            CorrectionAtHomeOnly => "Gedeelde tekst wordt verbeterd door de organisatie die het dossier beheert (de thuisorganisatie)".into(),
             DestructionListDecided => "Over deze vernietigingslijst is al besloten".into(),
             InvalidStatusTransition { from, to } => {
                 format!("Een aanbeveling gaat niet van status '{from}' naar '{to}'")

@@ -141,6 +141,42 @@ impl Store {
             .collect()
     }
 
+    /// Give records closed before the records columns existed (migration 0013) their closing
+    /// time, from their state (at most `limit` per call); how many were filled in.
+    pub async fn backfill_closed<A: Stream>(&self, limit: i64) -> Result<usize>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        let rows = sqlx::query(
+            "SELECT stream_id FROM projections WHERE stream_kind = $1 AND closed_at_ms IS NULL \
+             AND status IN ('closed', 'resolved', 'final') LIMIT $2",
+        )
+        .bind(A::KIND.code())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut n = 0;
+        for r in rows {
+            let id: String = r.try_get("stream_id")?;
+            let Some(loaded) = self.load::<A>(&id).await? else {
+                continue;
+            };
+            let Some(at) = loaded.state.closed_at() else {
+                continue;
+            };
+            sqlx::query(
+                "UPDATE projections SET closed_at_ms = $3 WHERE stream_kind = $1 AND stream_id = $2",
+            )
+            .bind(A::KIND.code())
+            .bind(&id)
+            .bind(ms(at))
+            .execute(&self.pool)
+            .await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Set the retention term of a closed record (once: a term, once given, stays).
     pub async fn set_retention(
         &self,

@@ -24,6 +24,9 @@ impl Node {
     pub async fn records_pass(&self) -> Result<RecordsPass, NodeError> {
         let now = self.now();
         let mut pass = RecordsPass::default();
+        self.store.backfill_closed::<Escalation>(500).await?;
+        self.store.backfill_closed::<Kwestie>(500).await?;
+        self.store.backfill_closed::<Minutes>(500).await?;
         for c in self
             .store
             .closed_without_retention(self.oin().as_str(), 500)

@@ -177,6 +177,11 @@ pub(super) async fn case_page(
         (escalation_table(&site, &ctx, &escs))
         h2 { (ctx.t("Kwesties", "Kwesties")) }
         (kwestie_table(&site, &ctx, &kws))
+        @if doorbraak_model::records::check_responsible(Some(user.role), "inzage_export").is_ok() {
+            h2 { (ctx.t("Inzage", "Access request")) }
+            p.hint { (ctx.t("Alles wat deze node over deze casus vastlegt, met wie het las of wijzigde (AVG artikel 15), als afdrukbare pagina.", "Everything this node holds about this case, with who read or changed it (GDPR article 15), as a printable page.")) }
+            p { a #inzage href={ "/zaken/" (enc) "/inzage" } { (ctx.t("Inzageoverzicht maken", "Make the access overview")) } }
+        }
     };
     let title = format!("{} {}", ctx.t("Casus", "Case"), case.case_ref);
     page(&site, &ctx, &title, content)
