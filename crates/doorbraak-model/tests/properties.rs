@@ -148,7 +148,30 @@ proptest! {
             .collect();
         prop_assert_eq!(replay::<Escalation>(&decoded).unwrap(), state.clone());
         let json = serde_json::to_string(&state).unwrap();
-        prop_assert_eq!(serde_json::from_str::<Option<Escalation>>(&json).unwrap(), state);
+        prop_assert_eq!(serde_json::from_str::<Option<Escalation>>(&json).unwrap(), state.clone());
+        // erasing the log (a destruction) leaves no text or name, and keeps what is counted
+        if let Some(before) = state {
+            let mut stored: Vec<StoredEvent<EscalationEvent>> = log
+                .iter()
+                .enumerate()
+                .map(|(i, e)| StoredEvent { seq: i as i64 + 1, event_id: uuid::Uuid::from_u128(i as u128), event: e.clone() })
+                .collect();
+            let erased = records::erase_log::<Escalation>(&mut stored).unwrap().unwrap();
+            for e in &stored {
+                for (field, text) in EscalationEvent::free_text(&e.event.body) {
+                    prop_assert!(text.is_empty(), "{} kept '{}'", field, text);
+                }
+            }
+            prop_assert!(erased.steps.iter().flat_map(|s| &s.participants).all(|p| p.name.is_empty()));
+            prop_assert_eq!(erased.steps.len(), before.steps.len());
+            prop_assert_eq!(erased.situation, before.situation);
+            prop_assert_eq!(erased.closed_at(), before.closed_at());
+            prop_assert_eq!(erased.is_overdue(now), before.is_overdue(now));
+            prop_assert_eq!(
+                erased.steps.iter().map(|s| (s.step, s.invoked_at, s.picked_up.clone(), s.overdue_since, s.outcome.as_ref().map(|(o, t)| (o.is_resolved(), *t)))).collect::<Vec<_>>(),
+                before.steps.iter().map(|s| (s.step, s.invoked_at, s.picked_up.clone(), s.overdue_since, s.outcome.as_ref().map(|(o, t)| (o.is_resolved(), *t)))).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
