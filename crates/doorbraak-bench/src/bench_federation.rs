@@ -79,6 +79,12 @@ impl v1::federation_server::Federation for Echo {
     ) -> Result<Response<v1::FetchEventsResponse>, Status> {
         Err(Status::unimplemented("echo"))
     }
+    async fn streams_of_home(
+        &self,
+        _: Request<v1::StreamsOfHomeRequest>,
+    ) -> Result<Response<v1::StreamsOfHomeResponse>, Status> {
+        Err(Status::unimplemented("echo"))
+    }
 }
 
 fn material(pki: &PkiDir, o: &str) -> anyhow::Result<TlsMaterial> {

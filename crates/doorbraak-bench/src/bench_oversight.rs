@@ -51,6 +51,12 @@ impl v1::federation_server::Federation for Stub {
     ) -> Result<Response<v1::FetchEventsResponse>, Status> {
         Err(Status::unimplemented("stub"))
     }
+    async fn streams_of_home(
+        &self,
+        _: Request<v1::StreamsOfHomeRequest>,
+    ) -> Result<Response<v1::StreamsOfHomeResponse>, Status> {
+        Err(Status::unimplemented("stub"))
+    }
     async fn aggregates(
         &self,
         _: Request<v1::AggregatesRequest>,

@@ -93,6 +93,12 @@ impl From<NodeError> for ApiError {
     fn from(e: NodeError) -> Self {
         match e {
             NodeError::Rule(v) => v.into(),
+            NodeError::Relearning => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "federation.relearning",
+                "Deze node is teruggezet uit een back-up en haalt de escalaties eerst bij de andere organisaties op; probeer het zo opnieuw",
+                "This node was restored from a backup and first fetches its escalations from the other organisations; try again shortly",
+            ),
             NodeError::Busy => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "node.busy",

@@ -91,6 +91,9 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
             source,
         })?;
     let node = Arc::new(Node::new(settings, store, directory, tls));
+    node.load_restore_state()
+        .await
+        .map_err(|e| ServerError::Serve(format!("reading the restore state: {e}")))?;
     node.settle_directory().await?;
     node.directory_metrics();
     Ok(node)
@@ -264,6 +267,17 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
         tokio::select! {
             _ = interval.tick() => {}
             _ = stop.changed() => return,
+        }
+        if node.relearning() {
+            match node.relearn_pass().await {
+                Ok(r) if !r.unreachable.is_empty() => {
+                    tracing::info!(asked = r.asked, waiting_for = ?r.unreachable, "still re-learning after the restore");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "re-learning after the restore failed; trying again")
+                }
+            }
         }
         match node.sweep().await {
             Ok(0) => {}

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+pub mod backup;
 pub mod chain;
 mod federation;
 mod outbox;
@@ -150,7 +151,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 14] = match backend {
+    let steps: [(i64, &str, &'static str); 15] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -221,6 +222,11 @@ fn migrator(backend: Backend) -> Migrator {
                 14,
                 "access_archive",
                 include_str!("../migrations/sqlite/0014_access_archive.sql"),
+            ),
+            (
+                15,
+                "restores",
+                include_str!("../migrations/sqlite/0015_restores.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -293,6 +299,11 @@ fn migrator(backend: Backend) -> Migrator {
                 14,
                 "access_archive",
                 include_str!("../migrations/postgres/0014_access_archive.sql"),
+            ),
+            (
+                15,
+                "restores",
+                include_str!("../migrations/postgres/0015_restores.sql"),
             ),
         ],
     };

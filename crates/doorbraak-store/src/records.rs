@@ -544,7 +544,74 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The shared streams whose home is `home`, as this node holds them: (kind, id, version).
+    pub async fn streams_of_home(&self, home: &str) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT stream_kind, stream_id, version FROM projections WHERE home_oin = $1 \
+             AND stream_kind IN ('escalation', 'minutes') ORDER BY stream_kind, stream_id",
+        )
+        .bind(home)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("stream_kind")?,
+                    r.try_get("stream_id")?,
+                    r.try_get("version")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Mark the database as restored from a backup: the node re-learns its own streams from
+    /// its peers before it decides anything on them.
+    pub async fn mark_restored(&self, now: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO restores (restored_at_ms) VALUES ($1)")
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// When the restore still being re-learned was made (`None`: none is).
+    pub async fn pending_restore(&self) -> Result<Option<Timestamp>> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(restored_at_ms) FROM restores WHERE relearned_at_ms IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        v.map(from_ms).transpose()
+    }
+
+    /// Record that every member was asked and what they held was re-learned.
+    pub async fn restore_relearned(&self, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE restores SET relearned_at_ms = $1 WHERE relearned_at_ms IS NULL")
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
 impl Tx {
+    /// Append to a stream of this node's own events it decided before a restore and re-learned
+    /// from a party (with their sequence numbers and ids), and the state they lead to.
+    pub async fn append_relearned<A: Stream>(
+        &mut self,
+        id: &str,
+        expected: i64,
+        events: &[StoredEvent<A::Body>],
+        state: &A,
+        now: Timestamp,
+    ) -> Result<()>
+    where
+        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
+    {
+        self.append_stored(id, expected, events, state, now).await
+    }
+
     /// Is any of these cases restricted (checked inside the command's transaction)?
     pub async fn restricted(&mut self, case_refs: &[String]) -> Result<bool> {
         for c in case_refs {

@@ -76,7 +76,7 @@ impl Tx {
     /// projection. With an owner set (see [`Store::owned_by`]) a stream whose home is another
     /// organisation is refused with [`StoreError::NotHome`]: checked against the new state and
     /// against the stored row, inside this transaction.
-    async fn append_stored<A: Stream>(
+    pub(crate) async fn append_stored<A: Stream>(
         &mut self,
         id: &str,
         expected: i64,

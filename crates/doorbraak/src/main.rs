@@ -53,6 +53,26 @@ enum Command {
     /// verify.
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
+    /// A consistent online backup of a node's database (SQLite; PostgreSQL: pg_dump), checked.
+    Backup {
+        #[arg(long, short, env = "DOORBRAAK_CONFIG")]
+        config: PathBuf,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup back (the node stopped). The node then re-learns its own escalations and
+    /// meetings from its peers before it decides anything on them. With `--mark-only`, only
+    /// mark the database as restored (after restoring PostgreSQL with pg_restore).
+    Restore {
+        #[arg(long, short, env = "DOORBRAAK_CONFIG")]
+        config: PathBuf,
+        /// The backup file (from `doorbraak backup`).
+        #[arg(long, required_unless_present = "mark_only")]
+        from: Option<PathBuf>,
+        #[arg(long)]
+        mark_only: bool,
+    },
     /// The access log's tamper evidence: `audit verify` walks its hash chain and checkpoints.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -138,6 +158,82 @@ enum MinutesCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+async fn backup(config: PathBuf, out: PathBuf) -> anyhow::Result<()> {
+    let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
+        .with_context(|| format!("loading {}", config.display()))?;
+    if doorbraak_store::backup::sqlite_path(&settings.database_url).is_none() {
+        anyhow::bail!(
+            "the database is PostgreSQL: back it up with pg_dump --format=custom (docs/beheer.md), \
+             and after pg_restore run `doorbraak restore --mark-only`"
+        );
+    }
+    if out.exists() {
+        anyhow::bail!("{} exists already; choose a new file", out.display());
+    }
+    let store = doorbraak_store::Store::connect(&settings.database_url, 2)
+        .await
+        .context("opening the database")?;
+    store
+        .backup_into(&out)
+        .await
+        .with_context(|| format!("writing {}", out.display()))?;
+    store.close().await;
+    let s = doorbraak_store::backup::check_sqlite_backup(&out)
+        .await
+        .with_context(|| format!("checking {}", out.display()))?;
+    println!(
+        "backup written and checked: {} ({} streams, {} events, {} access-log rows)",
+        out.display(),
+        s.streams,
+        s.events,
+        s.access_log
+    );
+    Ok(())
+}
+
+async fn restore(config: PathBuf, from: Option<PathBuf>, mark_only: bool) -> anyhow::Result<()> {
+    let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
+        .with_context(|| format!("loading {}", config.display()))?;
+    if !mark_only {
+        let Some(db) = doorbraak_store::backup::sqlite_path(&settings.database_url) else {
+            anyhow::bail!(
+                "the database is PostgreSQL: restore it with pg_restore (docs/beheer.md), then run \
+                 `doorbraak restore --mark-only`"
+            );
+        };
+        let from = from.context("--from is required")?;
+        let s = doorbraak_store::backup::check_sqlite_backup(&from)
+            .await
+            .with_context(|| format!("checking {}", from.display()))?;
+        // the copy goes next to the database first, then replaces it in one rename
+        let tmp = db.with_extension("db.restoring");
+        std::fs::copy(&from, &tmp).with_context(|| format!("copying {}", from.display()))?;
+        for ext in ["db-wal", "db-shm"] {
+            let _ = std::fs::remove_file(db.with_extension(ext));
+        }
+        std::fs::rename(&tmp, &db).with_context(|| format!("replacing {}", db.display()))?;
+        println!(
+            "restored {} from {} ({} streams, {} events)",
+            db.display(),
+            from.display(),
+            s.streams,
+            s.events
+        );
+    }
+    let store = doorbraak_store::Store::connect(&settings.database_url, 2)
+        .await
+        .context("opening the restored database")?;
+    store
+        .mark_restored(doorbraak_model::Timestamp::now())
+        .await?;
+    store.close().await;
+    println!(
+        "marked as restored: at its next start the node re-learns its escalations and meetings \
+         from the other members before it decides anything on them"
+    );
+    Ok(())
 }
 
 async fn verify_audit(config: PathBuf, json: bool) -> anyhow::Result<bool> {
@@ -368,6 +464,12 @@ async fn main() -> std::process::ExitCode {
         Command::Demo { dir } => demo::run(dir, shutdown_signal()).await,
         Command::Pki(cmd) => pki::run(cmd),
         Command::Directory(cmd) => directory::run(cmd),
+        Command::Backup { config, out } => backup(config, out).await,
+        Command::Restore {
+            config,
+            from,
+            mark_only,
+        } => restore(config, from, mark_only).await,
         Command::Audit(AuditCommand::Verify { config, json }) => {
             match verify_audit(config, json).await {
                 Ok(true) => Ok(()),

@@ -21,6 +21,11 @@ pub enum NodeError {
     /// Something about the federation (a peer, the wire, the home) went wrong.
     #[error(transparent)]
     Federation(#[from] FedError),
+    /// Restored from a backup and still re-learning its streams from its peers.
+    #[error(
+        "this node was restored from a backup and is re-learning its escalations from its peers; try again shortly"
+    )]
+    Relearning,
     /// A file beside the database (an archived segment of the access log) could not be written.
     #[error("file: {0}")]
     Io(String),
@@ -62,6 +67,10 @@ pub enum FedError {
 
 /// A status from the home, as the requesting node's error (keeps the kind, rule and messages).
 pub fn remote_error(home: &Oin, s: tonic::Status) -> NodeError {
+    // a home restored from a backup says so: the same answer as at the home itself
+    if s.code() == tonic::Code::Unavailable && s.message().starts_with("federation.relearning") {
+        return NodeError::Relearning;
+    }
     match doorbraak_federation::refusal::Refusal::from_status(&s) {
         Some(r) => FedError::Remote(r).into(),
         None => FedError::Unreachable {

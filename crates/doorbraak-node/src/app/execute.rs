@@ -145,6 +145,15 @@ impl Node {
                     Err(e) => return Err(e),
                 }
             }
+            // after a restore, nothing is decided on an own shared stream until it is re-learned
+            if self.relearning()
+                && A::KIND.is_shared()
+                && current
+                    .as_ref()
+                    .is_some_and(|l| &l.state.home() == self.oin())
+            {
+                return Err(NodeError::Relearning);
+            }
             // One writer per stream, checked inside the transaction that appends: a stream whose
             // home is another organisation is a replica here, and its commands go to the home.
             if let Some(local) = current.as_ref()

@@ -40,6 +40,7 @@ mod reads;
 mod records;
 pub mod repair;
 pub mod replica;
+mod restore;
 mod sweeper;
 
 /// Most events in one message (a stream's log is fetched from its home in pages of this size).
@@ -77,6 +78,7 @@ pub use execute::Applied;
 use idempotency::Keyed;
 pub use idempotency::{IDEMPOTENCY_KEPT, Idempotency};
 pub use records::RecordsPass;
+pub use restore::Relearned;
 
 /// An authenticated person of this node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,6 +143,8 @@ pub struct Node {
     pub mailer: Option<mail::Transport>,
     /// Days the clock is shifted (development only; see `dev.clock_offset_days`).
     clock_offset_days: std::sync::atomic::AtomicI64,
+    /// Restored from a backup and not yet re-learned: no decisions on own shared streams.
+    relearning: std::sync::atomic::AtomicBool,
 }
 
 impl Node {
@@ -173,6 +177,7 @@ impl Node {
             wake: Arc::new(Notify::new()),
             applied: tokio::sync::broadcast::channel(4096).0,
             clock_offset_days: std::sync::atomic::AtomicI64::new(settings.clock_offset_days),
+            relearning: std::sync::atomic::AtomicBool::new(false),
             mailer: settings.mail.as_ref().and_then(|m| {
                 mail::Transport::new(m)
                     .map_err(|e| tracing::error!(error = %e, "notification mails cannot be sent"))
@@ -581,21 +586,41 @@ impl Node {
         const LINKS: i64 = 1000;
         const EVERY_SECS: i64 = 3600;
         let now = self.now();
+        let due = |last: &Option<doorbraak_store::Checkpoint>,
+                   head: &doorbraak_store::ChainHead| {
+            match last {
+                None => true,
+                Some(c) => {
+                    c.chain_seq != head.seq
+                        && (head.seq - c.chain_seq >= LINKS
+                            || now.as_second() - c.at.as_second() >= EVERY_SECS)
+                }
+            }
+        };
+        // a checkpoint that is due by time goes on the chain as it stood (e.g. at the last stop)
+        // before new rows join it, so that what was sealed then can be archived as one segment
+        if let Some(head) = self.store.seal_head().await? {
+            let last = self.store.last_checkpoint().await?;
+            if last.is_some() && due(&last, &head) {
+                self.checkpoint(head, now).await?;
+            }
+        }
         let Some(head) = self.store.seal_access_log(now, 10_000).await? else {
             return Ok(());
         };
         let last = self.store.last_checkpoint().await?;
-        let due = match &last {
-            None => true,
-            Some(c) => {
-                c.chain_seq != head.seq
-                    && (head.seq - c.chain_seq >= LINKS
-                        || now.as_second() - c.at.as_second() >= EVERY_SECS)
-            }
-        };
-        if !due {
-            return Ok(());
+        if due(&last, &head) {
+            self.checkpoint(head, now).await?;
         }
+        Ok(())
+    }
+
+    /// Sign and record a checkpoint of the chain's head (unsigned on a node without a key).
+    async fn checkpoint(
+        &self,
+        head: doorbraak_store::ChainHead,
+        now: Timestamp,
+    ) -> Result<(), NodeError> {
         let bytes = doorbraak_store::Checkpoint::signed_bytes(head.seq, &head.hash, now);
         let (algorithm, certificate, signature) =
             match self.federation.as_ref().and_then(|f| f.signer.as_ref()) {
@@ -617,7 +642,6 @@ impl Node {
         Ok(())
     }
 
-    /// This node's signature of `actor`'s approval (None on a node without federation keys).
     pub fn sign_approval(
         &self,
         minutes: &Minutes,

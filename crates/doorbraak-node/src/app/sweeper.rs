@@ -6,6 +6,10 @@ impl Node {
     /// One pass of the deadline sweeper: every stream whose deadline passed gets its overdue
     /// event (as the system actor) and a reminder. Returns how many were marked.
     pub async fn sweep(&self) -> Result<usize, NodeError> {
+        // after a restore, deadlines wait until the node re-learned its streams
+        if self.relearning() {
+            return Ok(0);
+        }
         let now = self.now();
         let due = self.store.due(self.oin().as_str(), now, 500).await?;
         let system = Actor::system(self.oin().clone());

@@ -644,6 +644,43 @@ impl Federation for FederationService {
         }))
     }
 
+    async fn streams_of_home(
+        &self,
+        req: Request<v1::StreamsOfHomeRequest>,
+    ) -> Result<Response<v1::StreamsOfHomeResponse>, Status> {
+        let peer = self.admit(&req, "streams_of_home").await?;
+        // only the caller's own streams, as this node holds them: nothing of anyone else's
+        let held = self
+            .node
+            .store
+            .streams_of_home(peer.oin.as_str())
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        let entry = federation_entry(
+            &self.node,
+            &peer.oin,
+            AccessAction::R,
+            "federation",
+            "streams_of_home",
+            "success".into(),
+        );
+        self.node
+            .store
+            .log_access(&entry)
+            .await
+            .map_err(|e| node_status(e.into()))?;
+        Ok(Response::new(v1::StreamsOfHomeResponse {
+            streams: held
+                .into_iter()
+                .map(|(stream_kind, stream_id, version)| v1::HeldStream {
+                    stream_kind,
+                    stream_id,
+                    version,
+                })
+                .collect(),
+        }))
+    }
+
     async fn fetch_events(
         &self,
         req: Request<v1::FetchEventsRequest>,

@@ -45,6 +45,7 @@ pub(super) fn node_status(e: NodeError) -> Status {
             Status::invalid_argument(e.to_string())
         }
         NodeError::Federation(FedError::Remote(r)) => r.to_status(),
+        NodeError::Relearning => Status::unavailable(format!("federation.relearning: {e}")),
         other => {
             tracing::error!(error = %other, "federation call failed");
             Status::internal("internal error")
