@@ -52,6 +52,12 @@ pub struct Metrics {
     pub dead_letters: Family<PeerLabels, Counter>,
     /// The periodic audit's findings per check; zero on a healthy node.
     pub audit_findings: Family<CheckLabels, Gauge>,
+    /// Age of the oldest undelivered outbox message per peer (set at each scrape).
+    pub oldest_pending: Family<PeerLabels, Gauge>,
+    /// Seconds until the node certificate expires (set at each scrape; negative: expired).
+    pub certificate_expires_in: Gauge,
+    /// Database errors met by commands and the sweeper.
+    pub store_errors: Counter,
     /// Notification mails sent, and attempts that failed (retried later).
     pub mails_sent: Counter,
     pub mail_failures: Counter,
@@ -206,7 +212,28 @@ impl Default for Metrics {
             "Findings of the periodic store audit per check (zero on a healthy node)",
             audit_findings.clone(),
         );
+        let oldest_pending = Family::<PeerLabels, Gauge>::default();
+        registry.register(
+            "federation_oldest_pending_seconds",
+            "Age of the oldest outbox message each peer has not acknowledged yet",
+            oldest_pending.clone(),
+        );
+        let certificate_expires_in = Gauge::default();
+        registry.register(
+            "tls_certificate_expires_in_seconds",
+            "Seconds until the node certificate expires (negative: expired)",
+            certificate_expires_in.clone(),
+        );
+        let store_errors = Counter::default();
+        registry.register(
+            "store_errors",
+            "Database errors met by commands and by the sweeper",
+            store_errors.clone(),
+        );
         Self {
+            oldest_pending,
+            certificate_expires_in,
+            store_errors,
             replica_divergences,
             dead_letters,
             audit_findings,

@@ -96,6 +96,7 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
         .map_err(|e| ServerError::Serve(format!("reading the restore state: {e}")))?;
     node.settle_directory().await?;
     node.directory_metrics();
+    node.touch_peer_metrics();
     Ok(node)
 }
 
@@ -282,7 +283,12 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
         match node.sweep().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(marked = n, "deadline sweep"),
-            Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            Err(e) => {
+                if matches!(e, crate::app::NodeError::Store(_)) {
+                    node.metrics.store_errors.inc();
+                }
+                tracing::warn!(error = %e, "deadline sweep failed");
+            }
         }
         match node.records_pass().await {
             Ok(p) if p.retained > 0 || p.proposed.is_some() || p.confirmed > 0 => {

@@ -42,6 +42,26 @@ pub(crate) async fn metrics(State(api): State<Arc<Api>>) -> Response {
     {
         node.metrics.missed_deadlines.set(n);
     }
+    let now = node.now();
+    if let Ok(peers) = node.store.peer_status().await {
+        for p in peers {
+            let labels = crate::metrics::PeerLabels {
+                peer: p.destination.clone(),
+            };
+            node.metrics.pending.get_or_create(&labels).set(p.pending);
+            let age = p
+                .oldest_pending
+                .map_or(0, |t| (now.as_second() - t.as_second()).max(0));
+            node.metrics.oldest_pending.get_or_create(&labels).set(age);
+        }
+    }
+    if let Some(f) = &node.federation
+        && let Ok(c) = doorbraak_federation::identity::CertificateSummary::from_der(&f.tls.cert_der)
+    {
+        node.metrics
+            .certificate_expires_in
+            .set(c.not_after - now.as_second());
+    }
     (
         [(
             header::CONTENT_TYPE,

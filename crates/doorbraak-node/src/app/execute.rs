@@ -93,6 +93,9 @@ impl Node {
             Err(NodeError::Rule(_)) => "refused",
             Err(_) => "error",
         };
+        if let Err(NodeError::Store(_)) = &result {
+            self.metrics.store_errors.inc();
+        }
         self.metrics
             .commands
             .get_or_create(&CommandLabels {

@@ -195,6 +195,27 @@ impl Node {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
+    /// Give every per-peer metric a series for every other member (zero until something
+    /// happens), so that an alert on it sees a value rather than nothing.
+    pub fn touch_peer_metrics(&self) {
+        let m = &self.metrics;
+        for member in self.directory().members() {
+            if &member.oin == self.oin() {
+                continue;
+            }
+            let labels = crate::metrics::PeerLabels {
+                peer: member.oin.to_string(),
+            };
+            m.delivered.get_or_create(&labels);
+            m.delivery_failures.get_or_create(&labels);
+            m.pending.get_or_create(&labels);
+            m.oldest_pending.get_or_create(&labels);
+            m.dead_letters.get_or_create(&labels);
+            m.refusals.get_or_create(&labels);
+            m.refusals_unlogged.get_or_create(&labels);
+        }
+    }
+
     /// Replace the directory (after a verified reload).
     pub fn set_directory(&self, d: Directory) {
         if let Ok(mut g) = self.directory.write() {
@@ -204,6 +225,7 @@ impl Node {
             f.peers.reset();
         }
         self.directory_metrics();
+        self.touch_peer_metrics();
     }
 
     pub fn directory_handle(&self) -> Arc<RwLock<Arc<Directory>>> {
