@@ -206,13 +206,13 @@ impl Node {
             let labels = crate::metrics::PeerLabels {
                 peer: member.oin.to_string(),
             };
-            m.delivered.get_or_create(&labels);
-            m.delivery_failures.get_or_create(&labels);
-            m.pending.get_or_create(&labels);
-            m.oldest_pending.get_or_create(&labels);
-            m.dead_letters.get_or_create(&labels);
-            m.refusals.get_or_create(&labels);
-            m.refusals_unlogged.get_or_create(&labels);
+            drop(m.delivered.get_or_create(&labels));
+            drop(m.delivery_failures.get_or_create(&labels));
+            drop(m.pending.get_or_create(&labels));
+            drop(m.oldest_pending.get_or_create(&labels));
+            drop(m.dead_letters.get_or_create(&labels));
+            drop(m.refusals.get_or_create(&labels));
+            drop(m.refusals_unlogged.get_or_create(&labels));
         }
     }
 
