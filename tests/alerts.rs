@@ -118,14 +118,7 @@ async fn every_metric_the_alerts_and_the_dashboard_name_is_exported_by_a_node() 
         .await;
     assert_eq!(s, 201, "{b}");
     fed.drained(0).await;
-    let text = support::http_client()
-        .get(format!("{}/metrics", fed.node(0).base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = support::get_text(&format!("{}/metrics", fed.node(0).base), None).await;
     let exported: std::collections::BTreeSet<String> = text
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))

@@ -167,6 +167,15 @@ fn log_file(config: &Path) -> Stdio {
         .unwrap_or_else(|_| Stdio::null())
 }
 
+/// The body of `GET url` as text (with a bearer token, if given).
+pub async fn get_text(url: &str, token: Option<&str>) -> String {
+    let mut req = http_client().get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap().text().await.unwrap()
+}
+
 /// A running node process.
 pub struct NodeProc {
     pub child: Child,
