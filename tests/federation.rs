@@ -546,7 +546,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
     // allowed: a member calls
     let me = fed
         .client_as(VT, 0)
-        .identity(v1::IdentityRequest {})
+        .identity(v1::IdentityRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -573,7 +573,7 @@ async fn the_federation_boundary_refuses_what_it_must() {
     .unwrap();
     is_refused(
         doorbraak_proto::v1::federation_client::FederationClient::new(ch)
-            .identity(v1::IdentityRequest {})
+            .identity(v1::IdentityRequest::default())
             .await,
     );
 
@@ -604,21 +604,21 @@ async fn the_federation_boundary_refuses_what_it_must() {
     .unwrap();
     is_refused(
         doorbraak_proto::v1::federation_client::FederationClient::new(ch)
-            .identity(v1::IdentityRequest {})
+            .identity(v1::IdentityRequest::default())
             .await,
     );
 
     // a revoked certificate of a member
     is_refused(
         fed.client_as(REVOKED.0, 0)
-            .identity(v1::IdentityRequest {})
+            .identity(v1::IdentityRequest::default())
             .await,
     );
 
     // a valid certificate of a non-member
     let s = is_refused(
         fed.client_as(OUTSIDER, 0)
-            .identity(v1::IdentityRequest {})
+            .identity(v1::IdentityRequest::default())
             .await,
     );
     assert_eq!(s.code(), tonic::Code::PermissionDenied);

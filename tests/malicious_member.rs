@@ -385,7 +385,7 @@ async fn a_member_learns_nothing_of_which_streams_exist_and_cannot_flood_the_acc
     assert!(unlogged >= 290.0 - written as f64, "{unlogged}");
     // the honest call still works during and after the flood
     fed.client_as(VT, 0)
-        .identity(v1::IdentityRequest {})
+        .identity(v1::IdentityRequest::default())
         .await
         .unwrap();
 }

@@ -71,6 +71,22 @@ fn start() -> (std::process::Child, String) {
     (child, format!("http://{http}"))
 }
 
+/// Leave the machine as before the package: no package, no data, no user (this test runs
+/// only on a disposable machine, where a previous run may have left them).
+fn clean_machine() {
+    let _ = Command::new("dpkg").args(["-P", "doorbraak"]).output();
+    let _ = std::fs::remove_dir_all("/var/lib/doorbraak");
+    let _ = std::fs::remove_dir_all("/etc/doorbraak");
+    let _ = Command::new("deluser")
+        .arg("--quiet")
+        .arg("doorbraak")
+        .output();
+    let _ = Command::new("delgroup")
+        .arg("--quiet")
+        .arg("doorbraak")
+        .output();
+}
+
 fn stop(mut child: std::process::Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -82,6 +98,7 @@ async fn the_debian_package_installs_starts_upgrades_and_keeps_the_data_when_rem
         eprintln!("SKIPPED: set DOORBRAAK_PACKAGE_TEST=1 on a disposable root machine (CI)");
         return;
     }
+    clean_machine();
     let dir = support::tempdir("package");
     let first = build("0.1.0~ci1", &dir);
     let second = build("0.1.0~ci2", &dir);
@@ -142,4 +159,5 @@ async fn the_debian_package_installs_starts_upgrades_and_keeps_the_data_when_rem
     assert!(Path::new("/etc/doorbraak/node.toml").is_file());
     sh(Command::new("dpkg").args(["-P", "doorbraak"]));
     assert!(Path::new("/var/lib/doorbraak/node.db").is_file());
+    clean_machine();
 }

@@ -272,17 +272,17 @@ async fn a_renewed_certificate_overlaps_the_old_one_which_is_refused_after() {
     assert_eq!(s, 200, "{b}");
     // in the overlap both work
     client(TlsMaterial::load(&old).unwrap())
-        .identity(v1::IdentityRequest {})
+        .identity(v1::IdentityRequest::default())
         .await
         .unwrap();
     fed.client_as(VT, 0)
-        .identity(v1::IdentityRequest {})
+        .identity(v1::IdentityRequest::default())
         .await
         .unwrap();
     // after it, the old one is refused and the new one works
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     let refused = client(TlsMaterial::load(&old).unwrap())
-        .identity(v1::IdentityRequest {})
+        .identity(v1::IdentityRequest::default())
         .await
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::PermissionDenied);
@@ -292,7 +292,7 @@ async fn a_renewed_certificate_overlaps_the_old_one_which_is_refused_after() {
         refused.message()
     );
     fed.client_as(VT, 0)
-        .identity(v1::IdentityRequest {})
+        .identity(v1::IdentityRequest::default())
         .await
         .unwrap();
 }
@@ -341,7 +341,7 @@ async fn a_certificate_revoked_while_connected_is_cut_off_without_a_restart() {
         .await
         .unwrap();
     let mut vt = fed.client_as(VT, 0);
-    vt.identity(v1::IdentityRequest {}).await.unwrap();
+    vt.identity(v1::IdentityRequest::default()).await.unwrap();
 
     assert!(
         !closed_within(&mut open, 2).await,
@@ -363,7 +363,7 @@ async fn a_certificate_revoked_while_connected_is_cut_off_without_a_restart() {
         closed_within(&mut open, 3).await,
         "the revoked peer's connection stayed open"
     );
-    let refused = vt.identity(v1::IdentityRequest {}).await;
+    let refused = vt.identity(v1::IdentityRequest::default()).await;
     assert!(refused.is_err(), "a call as the revoked peer still worked");
     assert!(
         metric(&fed, 0, "doorbraak_tls_revoked_connections_closed_total")

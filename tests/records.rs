@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::must;
+
 use doorbraak_model::OrgKind;
 use serde_json::{Value, json};
 use support::fed::{Fed, pid, tok};
@@ -77,12 +79,6 @@ async fn approve_in_browser(b: &support::browser::Browser, http: u16, list: &str
         "the list did not show as approved: {}",
         b.page_text().await.unwrap()
     );
-}
-
-/// The body of an answer that must have `status`.
-fn must(status: u16, (s, b): (u16, Value)) -> Value {
-    assert_eq!(s, status, "{b}");
-    b
 }
 
 fn rule(b: &Value) -> &str {

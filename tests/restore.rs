@@ -8,6 +8,8 @@
 
 mod support;
 
+use support::{doorbraak, must};
+
 use doorbraak_model::OrgKind;
 use serde_json::{Value, json};
 use support::fed::{Fed, tok};
@@ -23,17 +25,6 @@ async fn post(fed: &Fed, i: usize, user: &str, path: &str, body: Value) -> (u16,
     fed.node(i).post(path, &tok(i, user), body).await
 }
 
-fn doorbraak(args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
 fn run(cmd: &mut std::process::Command) {
     let out = cmd.output().unwrap();
     assert!(
@@ -46,12 +37,6 @@ fn run(cmd: &mut std::process::Command) {
 /// `doorbraak backup` of org 0 into `out`.
 fn back_up(config: &str, out: &std::path::Path) -> (bool, String) {
     doorbraak(&["backup", "--config", config, "--out", out.to_str().unwrap()])
-}
-
-/// The body of an answer that must have `status`.
-fn must(status: u16, (s, b): (u16, Value)) -> Value {
-    assert_eq!(s, status, "{b}");
-    b
 }
 
 async fn open(fed: &Fed, question: &str) -> String {

@@ -167,6 +167,24 @@ fn log_file(config: &Path) -> Stdio {
         .unwrap_or_else(|_| Stdio::null())
 }
 
+/// Run the `doorbraak` binary with `args`: whether it succeeded, and its stdout and stderr.
+pub fn doorbraak(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_doorbraak"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The body of an answer that must have `status`.
+pub fn must(status: u16, (s, b): (u16, Value)) -> Value {
+    assert_eq!(s, status, "{b}");
+    b
+}
+
 /// The body of `GET url` as text (with a bearer token, if given).
 pub async fn get_text(url: &str, token: Option<&str>) -> String {
     let mut req = http_client().get(url);

@@ -53,6 +53,7 @@ impl v1::federation_server::Federation for Echo {
             oin: LT.into(),
             name: "echo".into(),
             software_version: "0".into(),
+            ..Default::default()
         }))
     }
     async fn deliver(
@@ -123,7 +124,7 @@ async fn baseline(
     )?;
     let c = v1::federation_client::FederationClient::new(ch);
     // warm up the connection
-    c.clone().identity(v1::IdentityRequest {}).await?;
+    c.clone().identity(v1::IdentityRequest::default()).await?;
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -133,7 +134,7 @@ async fn baseline(
             let mut lat = Vec::new();
             while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
                 let t = Instant::now();
-                c.identity(v1::IdentityRequest {}).await?;
+                c.identity(v1::IdentityRequest::default()).await?;
                 lat.push(t.elapsed());
             }
             Ok::<_, anyhow::Error>(lat)

@@ -6,8 +6,36 @@ use crate::Timestamp;
 use crate::identity::Actor;
 use crate::violation::RuleViolation;
 
-/// Version of the event encoding. Stored and sent with every event; `apply` refuses any other.
+/// Version of the event encoding this code writes. Stored and sent with every event.
 pub const EVENT_VERSION: u16 = 1;
+
+/// The oldest event version this code still reads: the previous release's during a rolling
+/// upgrade (equal to [`EVENT_VERSION`] until an encoding changes). `apply` refuses any version
+/// outside `OLDEST_EVENT_VERSION..=EVENT_VERSION`.
+pub const OLDEST_EVENT_VERSION: u16 = 1;
+
+/// What a node announces of its event versions in the greeting between nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventVersions {
+    /// The oldest version it reads.
+    pub oldest: u16,
+    /// The version it writes (and the newest it reads).
+    pub current: u16,
+}
+
+impl EventVersions {
+    /// This code's versions.
+    pub const OURS: EventVersions = EventVersions {
+        oldest: OLDEST_EVENT_VERSION,
+        current: EVENT_VERSION,
+    };
+
+    /// Can two nodes exchange events: each reads the version the other writes?
+    pub fn compatible(self, peer: EventVersions) -> bool {
+        (self.oldest..=self.current).contains(&peer.current)
+            && (peer.oldest..=peer.current).contains(&self.current)
+    }
+}
 
 /// One recorded fact: what happened (`body`), when, and who did it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +63,9 @@ impl<B> Event<B> {
 /// log itself is inconsistent (a bug, a corrupt store, or a peer sending nonsense).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
-    #[error("event version {0} is not supported (expected {EVENT_VERSION})")]
+    #[error(
+        "event version {0} is not supported (this node reads {OLDEST_EVENT_VERSION} to {EVENT_VERSION})"
+    )]
     UnsupportedVersion(u16),
     #[error("the first event of a log must create the aggregate, got {0}")]
     NotACreation(&'static str),
@@ -111,7 +141,7 @@ where
 }
 
 pub(crate) fn check_version<B>(e: &Event<B>) -> Result<(), ReplayError> {
-    if e.v == EVENT_VERSION {
+    if (OLDEST_EVENT_VERSION..=EVENT_VERSION).contains(&e.v) {
         Ok(())
     } else {
         Err(ReplayError::UnsupportedVersion(e.v))
@@ -125,4 +155,22 @@ pub struct StoredEvent<B> {
     pub seq: i64,
     pub event_id: uuid::Uuid,
     pub event: Event<B>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_exchange_events_when_each_reads_what_the_other_writes() {
+        let v = |oldest, current| EventVersions { oldest, current };
+        // the same release, and a rolling upgrade (the new one still reads the old)
+        assert!(v(1, 1).compatible(v(1, 1)));
+        assert!(v(1, 2).compatible(v(1, 1)));
+        // an old node cannot read what a new one writes once it writes the new version
+        assert!(!v(1, 1).compatible(v(1, 2)));
+        // a peer two encodings ahead, or one that no longer reads ours
+        assert!(!v(1, 1).compatible(v(3, 3)));
+        assert!(!v(2, 2).compatible(v(1, 1)));
+    }
 }

@@ -45,7 +45,10 @@ pub use escalation::{
     Escalation, EscalationCommand, EscalationEvent, EscalationId, EscalationStatus, FamilyInformed,
     Participant, Situation, Step, StepOutcome, StepRecord,
 };
-pub use event::{Aggregate, EVENT_VERSION, Event, ReplayError, StoredEvent, replay};
+pub use event::{
+    Aggregate, EVENT_VERSION, Event, EventVersions, OLDEST_EVENT_VERSION, ReplayError, StoredEvent,
+    replay,
+};
 pub use identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role, check_claimed_role};
 pub use kwestie::{Kwestie, KwestieCategory, KwestieCommand, KwestieEvent, KwestieId};
 pub use learning::{

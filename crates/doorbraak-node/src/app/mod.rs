@@ -145,6 +145,17 @@ pub struct Node {
     clock_offset_days: std::sync::atomic::AtomicI64,
     /// Restored from a backup and not yet re-learned: no decisions on own shared streams.
     relearning: std::sync::atomic::AtomicBool,
+    /// What each peer announced of its release in the greeting (by OIN).
+    releases: RwLock<std::collections::HashMap<String, PeerRelease>>,
+}
+
+/// A peer's release as it announced it in the greeting between nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeerRelease {
+    pub software_version: String,
+    pub events: doorbraak_model::EventVersions,
+    /// Can this node and the peer exchange events (each reads what the other writes)?
+    pub compatible: bool,
 }
 
 impl Node {
@@ -178,6 +189,7 @@ impl Node {
             applied: tokio::sync::broadcast::channel(4096).0,
             clock_offset_days: std::sync::atomic::AtomicI64::new(settings.clock_offset_days),
             relearning: std::sync::atomic::AtomicBool::new(false),
+            releases: RwLock::new(std::collections::HashMap::new()),
             mailer: settings.mail.as_ref().and_then(|m| {
                 mail::Transport::new(m)
                     .map_err(|e| tracing::error!(error = %e, "notification mails cannot be sent"))
@@ -335,9 +347,50 @@ impl Node {
         }
     }
 
-    /// Say hello to every member (an Identity call): a peer that kept messages for us while we
-    /// were down resets its backoff and delivers them now.
-    pub async fn greet_peers(&self) {
+    /// The greeting this node sends: its release and event versions.
+    pub fn greeting() -> v1::IdentityRequest {
+        v1::IdentityRequest {
+            software_version: env!("CARGO_PKG_VERSION").into(),
+            event_version_oldest: u32::from(doorbraak_model::OLDEST_EVENT_VERSION),
+            event_version_current: u32::from(doorbraak_model::EVENT_VERSION),
+        }
+    }
+
+    /// Remember what a peer announced of its release (a peer of a release before the
+    /// announcement sends nothing: then nothing is known). An incompatible peer is logged.
+    pub fn peer_announced(&self, peer: &Oin, software: &str, oldest: u32, current: u32) {
+        let (Ok(oldest), Ok(current)) = (u16::try_from(oldest), u16::try_from(current)) else {
+            return;
+        };
+        if current == 0 {
+            return;
+        }
+        let events = doorbraak_model::EventVersions { oldest, current };
+        let compatible = doorbraak_model::EventVersions::OURS.compatible(events);
+        if !compatible {
+            tracing::error!(peer = %peer, software, oldest, current, "a peer's release cannot exchange events with this one: upgrade one of the two");
+        }
+        if let Ok(mut r) = self.releases.write() {
+            r.insert(
+                peer.to_string(),
+                PeerRelease {
+                    software_version: software.chars().take(40).collect(),
+                    events,
+                    compatible,
+                },
+            );
+        }
+    }
+
+    /// What a peer announced of its release, if it did.
+    pub fn peer_release(&self, peer: &str) -> Option<PeerRelease> {
+        self.releases.read().ok()?.get(peer).cloned()
+    }
+
+    /// Say hello to every member (an Identity call, announcing this node's release): a peer
+    /// that kept messages for us while we were down resets its backoff and delivers them now,
+    /// and its answer tells which release it runs.
+    pub async fn greet_peers(self: &Arc<Self>) {
         let Some(fed) = &self.federation else { return };
         for m in self.directory().members() {
             if &m.oin == self.oin() {
@@ -345,9 +398,21 @@ impl Node {
             }
             if let Ok(mut c) = fed.peers.client(&m.oin) {
                 let oin = m.oin.clone();
+                let node = self.clone();
                 tokio::spawn(async move {
-                    if let Err(s) = c.identity(v1::IdentityRequest {}).await {
-                        tracing::debug!(peer = %oin, error = %s.message(), "peer not reachable at start");
+                    match c.identity(Node::greeting()).await {
+                        Ok(r) => {
+                            let r = r.into_inner();
+                            node.peer_announced(
+                                &oin,
+                                &r.software_version,
+                                r.event_version_oldest,
+                                r.event_version_current,
+                            );
+                        }
+                        Err(s) => {
+                            tracing::debug!(peer = %oin, error = %s.message(), "peer not reachable at start");
+                        }
                     }
                 });
             }

@@ -479,11 +479,20 @@ impl Federation for FederationService {
         &self,
         req: Request<v1::IdentityRequest>,
     ) -> Result<Response<v1::IdentityResponse>, Status> {
-        self.admit(&req, "identity").await?;
+        let peer = self.admit(&req, "identity").await?;
+        let hello = req.get_ref();
+        self.node.peer_announced(
+            &peer.oin,
+            &hello.software_version,
+            hello.event_version_oldest,
+            hello.event_version_current,
+        );
         Ok(Response::new(v1::IdentityResponse {
             oin: self.node.oin().to_string(),
             name: self.node.settings.name.clone(),
             software_version: env!("CARGO_PKG_VERSION").into(),
+            event_version_oldest: u32::from(doorbraak_model::OLDEST_EVENT_VERSION),
+            event_version_current: u32::from(doorbraak_model::EVENT_VERSION),
         }))
     }
 

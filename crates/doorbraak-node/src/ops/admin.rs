@@ -27,6 +27,12 @@ pub struct PeerView {
     pub next_attempt: Option<String>,
     pub oldest_pending: Option<String>,
     pub last_error: Option<String>,
+    /// The release the peer announced in its greeting (absent: not heard from yet).
+    pub software_version: Option<String>,
+    /// Its event versions: the oldest it reads and the one it writes.
+    pub event_versions: Option<[u16; 2]>,
+    /// Whether this node and the peer can exchange events (absent: not known yet).
+    pub compatible: Option<bool>,
 }
 
 /// Members of the federation with the delivery status towards each.
@@ -40,6 +46,7 @@ pub async fn peers(node: &Node, u: &User) -> Result<Vec<PeerView>, NodeError> {
         .filter(|m| &m.oin != node.oin())
         .map(|m| {
             let s = status.iter().find(|s| s.destination == m.oin.as_str());
+            let release = node.peer_release(m.oin.as_str());
             PeerView {
                 oin: m.oin.to_string(),
                 name: m.name.clone(),
@@ -53,6 +60,11 @@ pub async fn peers(node: &Node, u: &User) -> Result<Vec<PeerView>, NodeError> {
                 next_attempt: s.and_then(|s| s.next_attempt.map(|t| t.to_string())),
                 oldest_pending: s.and_then(|s| s.oldest_pending.map(|t| t.to_string())),
                 last_error: s.and_then(|s| s.last_error.clone()),
+                software_version: release.as_ref().map(|r| r.software_version.clone()),
+                event_versions: release
+                    .as_ref()
+                    .map(|r| [r.events.oldest, r.events.current]),
+                compatible: release.map(|r| r.compatible),
             }
         })
         .collect())

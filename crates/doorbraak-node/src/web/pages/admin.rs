@@ -96,6 +96,7 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                 th scope="col" { (ctx.t("Afgeleverd", "Delivered")) }
                 th scope="col" { (ctx.t("Geweigerd", "Refused")) }
                 th scope="col" { (ctx.t("Laatste fout", "Last error")) }
+                th scope="col" { (ctx.t("Versie", "Release")) }
                 th scope="col" { span.sr { (ctx.t("Actie", "Action")) } }
             } }
             tbody {
@@ -107,6 +108,17 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
                         td { (p.delivered) }
                         td { (p.rejected) }
                         td { (p.last_error.clone().unwrap_or_default()) }
+                        td.versie {
+                            @match (&p.software_version, p.compatible) {
+                                (Some(v), Some(false)) => {
+                                    strong.fout { (ctx.t("Niet uitwisselbaar: ", "Cannot exchange events: ")) }
+                                    (v) " — "
+                                    (ctx.t("deze versie en die van de organisatie lezen elkaars gebeurtenissen niet; werk een van beide bij (docs/beheer.md)", "this release and the organisation's do not read each other's events; upgrade one of them (docs/beheer.md)"))
+                                }
+                                (Some(v), _) => (v),
+                                (None, _) => span.hint { (ctx.t("nog niet gehoord", "not heard from yet")) },
+                            }
+                        }
                         td {
                             form method="post" action={ "/beheer/peers/" (p.oin) "/opnieuw" } {
                                 (ctx.csrf_field())
