@@ -189,7 +189,7 @@ async fn a_peer_of_an_incompatible_release_is_named_on_the_admin_page() {
         })
         .await;
     assert_eq!(peers[0]["software_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(peers[0]["event_versions"], json!([1, 1]));
+    assert_eq!(peers[0]["event_versions"], json!([1, 1, 1]));
     // a release two encodings ahead greets: it answers with its own versions, and is named
     let mut c = fed.client_as(VT, 0);
     let r = c
@@ -197,6 +197,7 @@ async fn a_peer_of_an_incompatible_release_is_named_on_the_admin_page() {
             software_version: "9.0.0".into(),
             event_version_oldest: 3,
             event_version_current: 3,
+            event_version_newest: 3,
         })
         .await
         .unwrap()
@@ -227,5 +228,6 @@ fn greeting() -> doorbraak_proto::v1::IdentityRequest {
         software_version: env!("CARGO_PKG_VERSION").into(),
         event_version_oldest: 1,
         event_version_current: u32::from(doorbraak_model::EVENT_VERSION),
+        event_version_newest: u32::from(doorbraak_model::NEWEST_EVENT_VERSION),
     }
 }

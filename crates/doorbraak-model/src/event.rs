@@ -14,26 +14,34 @@ pub const EVENT_VERSION: u16 = 1;
 /// outside `OLDEST_EVENT_VERSION..=EVENT_VERSION`.
 pub const OLDEST_EVENT_VERSION: u16 = 1;
 
+/// The newest event version this code reads. A rolling upgrade to a new encoding takes two
+/// releases: the first reads it (this constant goes up) but still writes the old one, the
+/// second writes it once every member runs the first.
+pub const NEWEST_EVENT_VERSION: u16 = 1;
+
 /// What a node announces of its event versions in the greeting between nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventVersions {
     /// The oldest version it reads.
     pub oldest: u16,
-    /// The version it writes (and the newest it reads).
-    pub current: u16,
+    /// The newest version it reads.
+    pub newest: u16,
+    /// The version it writes.
+    pub writes: u16,
 }
 
 impl EventVersions {
     /// This code's versions.
     pub const OURS: EventVersions = EventVersions {
         oldest: OLDEST_EVENT_VERSION,
-        current: EVENT_VERSION,
+        newest: NEWEST_EVENT_VERSION,
+        writes: EVENT_VERSION,
     };
 
     /// Can two nodes exchange events: each reads the version the other writes?
     pub fn compatible(self, peer: EventVersions) -> bool {
-        (self.oldest..=self.current).contains(&peer.current)
-            && (peer.oldest..=peer.current).contains(&self.current)
+        (self.oldest..=self.newest).contains(&peer.writes)
+            && (peer.oldest..=peer.newest).contains(&self.writes)
     }
 }
 
@@ -64,7 +72,7 @@ impl<B> Event<B> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
     #[error(
-        "event version {0} is not supported (this node reads {OLDEST_EVENT_VERSION} to {EVENT_VERSION})"
+        "event version {0} is not supported (this node reads {OLDEST_EVENT_VERSION} to {NEWEST_EVENT_VERSION})"
     )]
     UnsupportedVersion(u16),
     #[error("the first event of a log must create the aggregate, got {0}")]
@@ -141,7 +149,7 @@ where
 }
 
 pub(crate) fn check_version<B>(e: &Event<B>) -> Result<(), ReplayError> {
-    if (OLDEST_EVENT_VERSION..=EVENT_VERSION).contains(&e.v) {
+    if (OLDEST_EVENT_VERSION..=NEWEST_EVENT_VERSION).contains(&e.v) {
         Ok(())
     } else {
         Err(ReplayError::UnsupportedVersion(e.v))
@@ -163,14 +171,20 @@ mod tests {
 
     #[test]
     fn nodes_exchange_events_when_each_reads_what_the_other_writes() {
-        let v = |oldest, current| EventVersions { oldest, current };
-        // the same release, and a rolling upgrade (the new one still reads the old)
-        assert!(v(1, 1).compatible(v(1, 1)));
-        assert!(v(1, 2).compatible(v(1, 1)));
-        // an old node cannot read what a new one writes once it writes the new version
-        assert!(!v(1, 1).compatible(v(1, 2)));
+        let v = |oldest, newest, writes| EventVersions {
+            oldest,
+            newest,
+            writes,
+        };
+        assert!(v(1, 1, 1).compatible(v(1, 1, 1)));
+        // a rolling upgrade: the first new release reads 2 but writes 1, so the old ones read it
+        assert!(v(1, 2, 1).compatible(v(1, 1, 1)));
+        // once every member reads 2, the next release writes it
+        assert!(v(1, 2, 2).compatible(v(1, 2, 1)));
+        // writing 2 while a peer reads only 1: the peer could not read it
+        assert!(!v(1, 2, 2).compatible(v(1, 1, 1)));
         // a peer two encodings ahead, or one that no longer reads ours
-        assert!(!v(1, 1).compatible(v(3, 3)));
-        assert!(!v(2, 2).compatible(v(1, 1)));
+        assert!(!v(1, 1, 1).compatible(v(3, 3, 3)));
+        assert!(!v(2, 2, 2).compatible(v(1, 1, 1)));
     }
 }

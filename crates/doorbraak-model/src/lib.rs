@@ -46,8 +46,8 @@ pub use escalation::{
     Participant, Situation, Step, StepOutcome, StepRecord,
 };
 pub use event::{
-    Aggregate, EVENT_VERSION, Event, EventVersions, OLDEST_EVENT_VERSION, ReplayError, StoredEvent,
-    replay,
+    Aggregate, EVENT_VERSION, Event, EventVersions, NEWEST_EVENT_VERSION, OLDEST_EVENT_VERSION,
+    ReplayError, StoredEvent, replay,
 };
 pub use identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role, check_claimed_role};
 pub use kwestie::{Kwestie, KwestieCategory, KwestieCommand, KwestieEvent, KwestieId};

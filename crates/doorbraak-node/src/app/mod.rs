@@ -353,22 +353,29 @@ impl Node {
             software_version: env!("CARGO_PKG_VERSION").into(),
             event_version_oldest: u32::from(doorbraak_model::OLDEST_EVENT_VERSION),
             event_version_current: u32::from(doorbraak_model::EVENT_VERSION),
+            event_version_newest: u32::from(doorbraak_model::NEWEST_EVENT_VERSION),
         }
     }
 
     /// Remember what a peer announced of its release (a peer of a release before the
     /// announcement sends nothing: then nothing is known). An incompatible peer is logged.
-    pub fn peer_announced(&self, peer: &Oin, software: &str, oldest: u32, current: u32) {
-        let (Ok(oldest), Ok(current)) = (u16::try_from(oldest), u16::try_from(current)) else {
+    pub fn peer_announced(&self, peer: &Oin, software: &str, versions: [u32; 3]) {
+        let [Ok(oldest), Ok(writes), Ok(newest)] = versions.map(u16::try_from) else {
             return;
         };
-        if current == 0 {
+        if writes == 0 {
             return;
         }
-        let events = doorbraak_model::EventVersions { oldest, current };
+        // a peer that does not say how new it reads, reads up to what it writes
+        let newest = newest.max(writes);
+        let events = doorbraak_model::EventVersions {
+            oldest,
+            newest,
+            writes,
+        };
         let compatible = doorbraak_model::EventVersions::OURS.compatible(events);
         if !compatible {
-            tracing::error!(peer = %peer, software, oldest, current, "a peer's release cannot exchange events with this one: upgrade one of the two");
+            tracing::error!(peer = %peer, software, oldest, newest, writes, "a peer's release cannot exchange events with this one: upgrade one of the two");
         }
         if let Ok(mut r) = self.releases.write() {
             r.insert(
@@ -406,8 +413,11 @@ impl Node {
                             node.peer_announced(
                                 &oin,
                                 &r.software_version,
-                                r.event_version_oldest,
-                                r.event_version_current,
+                                [
+                                    r.event_version_oldest,
+                                    r.event_version_current,
+                                    r.event_version_newest,
+                                ],
                             );
                         }
                         Err(s) => {

@@ -484,8 +484,11 @@ impl Federation for FederationService {
         self.node.peer_announced(
             &peer.oin,
             &hello.software_version,
-            hello.event_version_oldest,
-            hello.event_version_current,
+            [
+                hello.event_version_oldest,
+                hello.event_version_current,
+                hello.event_version_newest,
+            ],
         );
         Ok(Response::new(v1::IdentityResponse {
             oin: self.node.oin().to_string(),
@@ -493,6 +496,7 @@ impl Federation for FederationService {
             software_version: env!("CARGO_PKG_VERSION").into(),
             event_version_oldest: u32::from(doorbraak_model::OLDEST_EVENT_VERSION),
             event_version_current: u32::from(doorbraak_model::EVENT_VERSION),
+            event_version_newest: u32::from(doorbraak_model::NEWEST_EVENT_VERSION),
         }))
     }
 

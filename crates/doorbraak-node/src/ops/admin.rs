@@ -29,8 +29,8 @@ pub struct PeerView {
     pub last_error: Option<String>,
     /// The release the peer announced in its greeting (absent: not heard from yet).
     pub software_version: Option<String>,
-    /// Its event versions: the oldest it reads and the one it writes.
-    pub event_versions: Option<[u16; 2]>,
+    /// Its event versions: the oldest and newest it reads, and the one it writes.
+    pub event_versions: Option<[u16; 3]>,
     /// Whether this node and the peer can exchange events (absent: not known yet).
     pub compatible: Option<bool>,
 }
@@ -63,7 +63,7 @@ pub async fn peers(node: &Node, u: &User) -> Result<Vec<PeerView>, NodeError> {
                 software_version: release.as_ref().map(|r| r.software_version.clone()),
                 event_versions: release
                     .as_ref()
-                    .map(|r| [r.events.oldest, r.events.current]),
+                    .map(|r| [r.events.oldest, r.events.newest, r.events.writes]),
                 compatible: release.map(|r| r.compatible),
             }
         })
