@@ -228,27 +228,8 @@ impl Node {
                 drop(tx);
                 return Err(self.refused(actor, A::KIND.code(), id, v, now).await);
             }
-            if !recipients.is_empty() {
-                let payload = canonical::to_string(&doorbraak_store::OutboxBatch {
-                    stream_kind: A::KIND.code().to_owned(),
-                    stream_id: id.to_owned(),
-                    home: own.to_string(),
-                    events: stored.iter().collect(),
-                })
-                .map_err(StoreError::from)?;
-                for to in &recipients {
-                    tx.enqueue(&NewOutbox {
-                        message_id: Uuid::now_v7(),
-                        destination: to.to_string(),
-                        kind: "events".into(),
-                        stream_kind: Some(A::KIND.code().into()),
-                        stream_id: Some(id.to_owned()),
-                        payload: payload.clone(),
-                        created_at: now,
-                    })
-                    .await?;
-                }
-            }
+            self.enqueue_events::<A>(&mut tx, id, &stored, &recipients, now)
+                .await?;
             // a destruction or a correction is carried through all this node holds of the stream
             let settles = events
                 .iter()
@@ -289,6 +270,45 @@ impl Node {
             return Ok(applied);
         }
         Err(NodeError::Busy)
+    }
+
+    /// One outbox row per recipient with these events of stream `id` (this node is its home),
+    /// in the caller's transaction.
+    pub(super) async fn enqueue_events<A>(
+        &self,
+        tx: &mut doorbraak_store::Tx,
+        id: &str,
+        events: &[StoredEvent<A::Body>],
+        recipients: &[Oin],
+        now: Timestamp,
+    ) -> Result<(), NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        if recipients.is_empty() {
+            return Ok(());
+        }
+        let payload = canonical::to_string(&doorbraak_store::OutboxBatch {
+            stream_kind: A::KIND.code().to_owned(),
+            stream_id: id.to_owned(),
+            home: self.oin().to_string(),
+            events: events.iter().collect(),
+        })
+        .map_err(StoreError::from)?;
+        for to in recipients {
+            tx.enqueue(&NewOutbox {
+                message_id: Uuid::now_v7(),
+                destination: to.to_string(),
+                kind: "events".into(),
+                stream_kind: Some(A::KIND.code().into()),
+                stream_id: Some(id.to_owned()),
+                payload: payload.clone(),
+                created_at: now,
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// The cases a stream is about: its own case references, and a meeting's escalation's.

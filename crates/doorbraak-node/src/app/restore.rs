@@ -203,25 +203,13 @@ impl Node {
         tx.append_relearned::<A>(id, version, &new, &state, now)
             .await?;
         // the members that are behind get the re-learned events too (duplicates are skipped)
-        let payload = canonical::to_string(&doorbraak_store::OutboxBatch {
-            stream_kind: A::KIND.code().to_owned(),
-            stream_id: id.to_owned(),
-            home: self.oin().to_string(),
-            events: new.iter().collect(),
-        })
-        .map_err(StoreError::from)?;
-        for to in state.parties().into_iter().filter(|p| p != self.oin()) {
-            tx.enqueue(&NewOutbox {
-                message_id: Uuid::now_v7(),
-                destination: to.to_string(),
-                kind: "events".into(),
-                stream_kind: Some(A::KIND.code().into()),
-                stream_id: Some(id.to_owned()),
-                payload: payload.clone(),
-                created_at: now,
-            })
+        let behind: Vec<Oin> = state
+            .parties()
+            .into_iter()
+            .filter(|p| p != self.oin())
+            .collect();
+        self.enqueue_events::<A>(&mut tx, id, &new, &behind, now)
             .await?;
-        }
         if new
             .iter()
             .any(|e| A::is_destruction(&e.event.body) || A::is_correction(&e.event.body))
