@@ -8,22 +8,13 @@
 
 mod support;
 
+use support::sh;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn sh(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn build(version: &str, out: &Path) -> PathBuf {
@@ -87,9 +78,21 @@ fn clean_machine() {
         .output();
 }
 
+/// Stop the node the way systemd does: SIGTERM to `runuser`, which passes it on to the node
+/// (SIGKILL would stop only `runuser` and leave the node running as an orphan).
 fn stop(mut child: std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    for _ in 0..100 {
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let _ = child.kill();
     let _ = child.wait();
+    panic!("the node did not stop on SIGTERM within 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

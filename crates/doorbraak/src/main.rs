@@ -73,6 +73,16 @@ enum Command {
         #[arg(long)]
         mark_only: bool,
     },
+    /// Ask a running node whether it is alive (`/healthz`) or ready (`/readyz`, its database
+    /// answers), on its monitoring listener if it has one; exits 1 if not. The container
+    /// image's health check.
+    Health {
+        #[arg(long, short, env = "DOORBRAAK_CONFIG")]
+        config: PathBuf,
+        /// Ask `/readyz` instead of `/healthz`.
+        #[arg(long)]
+        ready: bool,
+    },
     /// The access log's tamper evidence: `audit verify` walks its hash chain and checkpoints.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -193,9 +203,47 @@ async fn backup(config: PathBuf, out: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `doorbraak health`: one GET on the node's own listener (an unspecified address is asked
+/// on loopback), five seconds at most.
+async fn health(config: PathBuf, ready: bool) -> anyhow::Result<()> {
+    let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
+        .with_context(|| format!("loading {}", config.display()))?;
+    let mut addr = settings.admin_listen.unwrap_or(settings.http_listen);
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv6() {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        });
+    }
+    let url = format!("http://{addr}/{}", if ready { "readyz" } else { "healthz" });
+    // plain http on loopback: no proxy, no certificate store needed (a minimal image has none)
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .no_proxy()
+        .tls_certs_only([])
+        .build()
+        .context("building the HTTP client")?;
+    let resp = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("asking {url}"))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    if !status.is_success() {
+        anyhow::bail!("{url}: {status} {}", body.trim());
+    }
+    println!("{url}: {}", body.trim());
+    Ok(())
+}
+
 async fn restore(config: PathBuf, from: Option<PathBuf>, mark_only: bool) -> anyhow::Result<()> {
     let settings = doorbraak_node::NodeConfig::load(&config, std::env::vars())
         .with_context(|| format!("loading {}", config.display()))?;
+    // the node must be stopped: a running one holds its SQLite file
+    let _lock = doorbraak_store::process_lock::ProcessLock::acquire(&settings.database_url)
+        .context("the node must be stopped before a restore")?;
     if !mark_only {
         let Some(db) = doorbraak_store::backup::sqlite_path(&settings.database_url) else {
             anyhow::bail!(
@@ -323,8 +371,13 @@ fn init_tracing(
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let fmt = match format {
+        // colours only on a terminal (not in a journal or a container's log), never with NO_COLOR
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            .with_ansi(
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
+                    && std::env::var_os("NO_COLOR").is_none(),
+            )
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
@@ -470,6 +523,7 @@ async fn main() -> std::process::ExitCode {
             from,
             mark_only,
         } => restore(config, from, mark_only).await,
+        Command::Health { config, ready } => health(config, ready).await,
         Command::Audit(AuditCommand::Verify { config, json }) => {
             match verify_audit(config, json).await {
                 Ok(true) => Ok(()),

@@ -454,6 +454,10 @@ pub struct DatabaseSection {
     /// `sqlite://PATH` or `postgres://...`; empty: a SQLite file `node.db` in the data dir.
     #[serde(default)]
     pub url: String,
+    /// A file holding the PostgreSQL password (a mounted Secret); it goes into the URL, whose
+    /// own password it replaces. Relative to the configuration file.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     #[serde(default)]
     pub max_connections: Option<u32>,
 }

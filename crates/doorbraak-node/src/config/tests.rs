@@ -313,3 +313,33 @@ fn the_register_of_processing_activities_names_known_purposes_with_uris() {
         "{err}"
     );
 }
+
+#[test]
+fn a_database_password_file_goes_into_the_postgres_url_encoded() {
+    let dir = std::env::temp_dir().join(format!("doorbraak-pwfile-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pw"), "s3cr@t/1\n").unwrap();
+    let text = format!(
+        "{MIN}\n[database]\nurl = \"postgres://doorbraak@db:5432/doorbraak\"\npassword_file = \"{}\"\n",
+        dir.join("pw").display()
+    );
+    let s = load(&text, &[]).unwrap();
+    assert_eq!(
+        s.database_url,
+        "postgres://doorbraak:s3cr%40t%2F1@db:5432/doorbraak"
+    );
+    // refused: a missing file, an empty one, and a SQLite database
+    let missing = text.replace("/pw\"", "/nope\"");
+    let err = load(&missing, &[]).unwrap_err().to_string();
+    assert!(err.contains("database.password_file"), "{err}");
+    std::fs::write(dir.join("pw"), "\n").unwrap();
+    let err = load(&text, &[]).unwrap_err().to_string();
+    assert!(err.contains("empty"), "{err}");
+    let sqlite = format!(
+        "{MIN}\n[database]\npassword_file = \"{}\"\n",
+        dir.join("pw").display()
+    );
+    let err = load(&sqlite, &[]).unwrap_err().to_string();
+    assert!(err.contains("only for a postgres"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}

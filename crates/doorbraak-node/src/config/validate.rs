@@ -24,6 +24,21 @@ impl NodeConfig {
                 .map_err(|e| invalid("database.url", e.to_string()))?;
             self.database.url.clone()
         };
+        let database_url = match &self.database.password_file {
+            None => database_url,
+            Some(f) => {
+                let path = if f.is_absolute() {
+                    f.clone()
+                } else {
+                    base.join(f)
+                };
+                let password = std::fs::read_to_string(&path).map_err(|e| {
+                    invalid("database.password_file", format!("{}: {e}", path.display()))
+                })?;
+                with_password(&database_url, password.trim_end_matches(['\r', '\n']))
+                    .map_err(|m| invalid("database.password_file", m))?
+            }
+        };
         let policy = DeadlinePolicy {
             step_pickup_days: self.deadlines.step_pickup_days,
             kwestie_pickup_days: self.deadlines.kwestie_pickup_days,
@@ -373,6 +388,20 @@ impl NodeConfig {
             telemetry: self.telemetry,
         })
     }
+}
+
+/// The PostgreSQL URL with `password` in it (percent-encoded by the URL's rules).
+fn with_password(database_url: &str, password: &str) -> Result<String, String> {
+    if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
+        return Err("only for a postgres:// database.url".into());
+    }
+    if password.is_empty() {
+        return Err("the file is empty".into());
+    }
+    let mut url = url::Url::parse(database_url).map_err(|e| format!("database.url: {e}"))?;
+    url.set_password(Some(password))
+        .map_err(|()| "database.url has no host to log in to".to_string())?;
+    Ok(url.into())
 }
 
 /// An issuer or callback URL: https, or http only on a loopback host (tests, demo).
