@@ -1009,3 +1009,53 @@ async fn no_bsn_in_any_free_text_whatever_its_spelling_but_ordinary_numbers_pass
     open["needs"] = json!(ordinary);
     assert_eq!(node.post("/api/v1/escalations", ANNA, open).await.0, 201);
 }
+
+/// The JSON API's lists page with a cursor: `Link: <…>; rel="next"` until the last page, every
+/// escalation once; a forged cursor is refused with the rule.
+#[tokio::test]
+async fn lists_page_through_every_row_with_a_next_link() {
+    let dir = tempdir("cursor");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    let (s, _) = node.post("/api/v1/cases", ANNA, case("LT-2026-0077")).await;
+    assert_eq!(s, 201);
+    let mut opened = Vec::new();
+    for _ in 0..7 {
+        let (s, b) = node
+            .post("/api/v1/escalations", ANNA, open_sit2("LT-2026-0077"))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        opened.push(b["id"].as_str().unwrap().to_owned());
+    }
+    let client = http_client();
+    let mut url = format!("{}/api/v1/escalations?limit=3", node.base);
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = client.get(&url).bearer_auth(ANNA).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let link = r
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let rows: Vec<Value> = r.json().await.unwrap();
+        pages += 1;
+        seen.extend(rows.iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        let Some(link) = link else { break };
+        assert!(link.ends_with("; rel=\"next\""), "{link}");
+        let path = &link[1..link.find('>').unwrap()];
+        assert!(
+            path.starts_with("/api/v1/escalations?limit=3&cursor="),
+            "{path}"
+        );
+        url = format!("{}{path}", node.base);
+    }
+    assert_eq!(pages, 3, "3 + 3 + 1");
+    opened.sort();
+    seen.sort();
+    assert_eq!(seen, opened);
+    let (s, b) = node
+        .get("/api/v1/escalations?cursor=not-a-cursor", ANNA)
+        .await;
+    assert_eq!((s, rule(&b)), (422, "input.invalid_field"), "{b}");
+    assert!(b.to_string().contains("cursor"), "{b}");
+}

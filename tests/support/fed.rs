@@ -53,6 +53,25 @@ pub fn pid(i: usize, user: &str) -> String {
     format!("{user}{i}")
 }
 
+/// (seq, event id, event type) of an escalation's log at a node, as the holder of `token`.
+pub async fn escalation_log(node: &NodeProc, token: &str, id: &str) -> Vec<(i64, String, String)> {
+    let (s, b) = node
+        .get(&format!("/api/v1/escalations/{id}/events"), token)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_i64().unwrap(),
+                e["event_id"].as_str().unwrap().to_owned(),
+                e["event"]["body"]["type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 impl Fed {
     /// PKI, certificates, signed manifest and configs for `orgs`; `outsiders` get certificates
     /// of the same CA but are not in the directory; `revoked` are members whose certificate is
@@ -316,22 +335,7 @@ impl Fed {
 
     /// (seq, event id, event type) of an escalation's log at org `i` (as its team manager).
     pub async fn events(&self, i: usize, id: &str) -> Vec<(i64, String, String)> {
-        let (s, b) = self
-            .node(i)
-            .get(&format!("/api/v1/escalations/{id}/events"), &tok(i, "tm"))
-            .await;
-        assert_eq!(s, 200, "{b}");
-        b.as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["seq"].as_i64().unwrap(),
-                    e["event_id"].as_str().unwrap().to_owned(),
-                    e["event"]["body"]["type"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
+        escalation_log(self.node(i), &tok(i, "tm"), id).await
     }
 
     /// Wait until org `i` delivered everything (nothing pending, nothing refused).

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod fed;
+pub mod lb;
 pub mod oidc;
 pub mod otlp;
 pub mod pkio;
@@ -165,6 +166,18 @@ fn log_file(config: &Path) -> Stdio {
         .open(config.with_file_name("node.log"))
         .map(Stdio::from)
         .unwrap_or_else(|_| Stdio::null())
+}
+
+/// Run `cmd`; its stdout, or a panic with its whole output if it failed.
+pub fn sh(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Run the `doorbraak` binary with `args`: whether it succeeded, and its stdout and stderr.

@@ -46,7 +46,9 @@ fn permanent(s: &tonic::Status) -> bool {
         _ => false,
     }
 }
+/// How long an instance holds a destination: three calls' time, renewed with every batch.
 const LEASE: Duration = Duration::from_secs(30);
+const _: () = assert!(LEASE.as_secs() >= 3 * crate::transport::CALL_TIMEOUT.as_secs());
 
 /// Turn outbox rows into a wire request.
 pub fn to_request(rows: &[OutboxRow]) -> Result<v1::DeliverRequest, String> {
@@ -190,6 +192,11 @@ impl Delivery {
                 }
             };
             if rows.is_empty() {
+                // nothing more (or another instance sends to it): let go of what we may hold
+                let _ = self
+                    .store
+                    .release_outbox_lease(destination, &self.owner)
+                    .await;
                 return;
             }
             // a byte budget per call; at least one message
@@ -258,6 +265,10 @@ impl Delivery {
                     let _ = self
                         .store
                         .mark_failed(destination, &self.owner, plus((self.clock)(), delay), &err)
+                        .await;
+                    let _ = self
+                        .store
+                        .release_outbox_lease(destination, &self.owner)
                         .await;
                     return;
                 }

@@ -84,13 +84,18 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
     }
     let now = doorbraak_model::Timestamp::now();
     let directory = crate::directory::load(&settings, tls.as_ref(), now)?;
+    let db_error = |source| ServerError::Store {
+        url: doorbraak_store::redact(&settings.database_url),
+        source,
+    };
+    // one process per SQLite file, refused before the database is touched
+    let lock = doorbraak_store::process_lock::ProcessLock::acquire(&settings.database_url)
+        .map_err(db_error)?;
     let store = Store::connect(&settings.database_url, settings.max_connections)
         .await
-        .map_err(|source| ServerError::Store {
-            url: doorbraak_store::redact(&settings.database_url),
-            source,
-        })?;
+        .map_err(db_error)?;
     let node = Arc::new(Node::new(settings, store, directory, tls));
+    node.hold(lock);
     node.load_restore_state()
         .await
         .map_err(|e| ServerError::Serve(format!("reading the restore state: {e}")))?;
@@ -256,6 +261,10 @@ pub async fn run(
     served
 }
 
+/// The lease of the sweeper's jobs (deadlines, records, sealing and archiving the access log,
+/// reminders, mail, the store audit).
+pub const SWEEPER_JOB: &str = "sweeper";
+
 /// The deadline sweeper: at start (deadlines that passed while the node was down) and then
 /// every interval. The database is the source of truth; no timer is kept in memory.
 async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
@@ -264,10 +273,37 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
     // the store audit runs at start and then about once a minute
     let audit_every = (60 / node.settings.sweeper_interval.as_secs().max(1)).max(1);
     let mut ticks: u64 = 0;
+    // one instance of the node at a time runs these jobs; a dead one's lease runs out after
+    // three intervals (at least 30 s) and the next instance's tick takes over
+    let owner = format!("{}/{}", node.oin(), node.settings.instance);
+    let hold = (3 * node.settings.sweeper_interval).max(std::time::Duration::from_secs(30));
     loop {
         tokio::select! {
             _ = interval.tick() => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                let _ = node.store.release_job_lease(SWEEPER_JOB, &owner).await;
+                return;
+            }
+        }
+        let t = node.now();
+        let until = t
+            .checked_add(jiff::SignedDuration::try_from(hold).unwrap_or(jiff::SignedDuration::MAX))
+            .unwrap_or(t);
+        match node
+            .store
+            .take_job_lease(SWEEPER_JOB, &owner, t, until)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!("the sweeper runs on another instance");
+                continue;
+            }
+            Err(e) => {
+                node.metrics.store_errors.inc();
+                tracing::warn!(error = %e, "taking the sweeper's lease failed");
+                continue;
+            }
         }
         if node.relearning() {
             match node.relearn_pass().await {
@@ -312,6 +348,11 @@ async fn sweeper(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) 
             && let Err(e) = node.audit().await
         {
             tracing::warn!(error = %e, "store audit failed");
+        }
+        if ticks.is_multiple_of(audit_every)
+            && let Err(e) = crate::web::session::purge(&node).await
+        {
+            tracing::warn!(error = %e, "forgetting ended web sessions failed");
         }
         if ticks.is_multiple_of(audit_every)
             && let Err(e) = node.archive_access_log().await

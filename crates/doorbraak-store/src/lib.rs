@@ -14,10 +14,13 @@ mod access;
 pub mod backup;
 pub mod chain;
 mod federation;
+mod leases;
 mod outbox;
+pub mod process_lock;
 mod reads;
 pub mod records;
 mod rows;
+mod sessions;
 mod sql;
 mod stream;
 pub mod testing;
@@ -40,10 +43,11 @@ pub use chain::{ArchiveRow, ArchiveSegment, ChainFinding, ChainHead, Checkpoint}
 pub use federation::{Audit, DeadLetter, Divergence, KeptDirectory, StreamLog};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
-    CaseRow, InboxRow, ListFilter, ListSort, MailDue, Notification, PersonRow, PrivateNote,
-    ProjectionRow,
+    BadCursor, CaseRow, InboxRow, ListCursor, ListFilter, ListSort, MailDue, Notification,
+    PersonRow, PrivateNote, ProjectionRow,
 };
 use rows::{case_row, loaded, projection_row};
+pub use sessions::StoredSession;
 use sql::{CHUNK, numbered, p1, values_clause};
 pub use stream::{Stream, Summary};
 pub use tx::{BatchItem, Tx};
@@ -74,6 +78,16 @@ pub enum StoreError {
         id: String,
         home: String,
         owner: String,
+    },
+    /// One process per SQLite file: another node process (or a restore) has it open.
+    #[error(
+        "another node process has the SQLite database {path} open ({holder}): one process per SQLite file; several replicas of a node need PostgreSQL"
+    )]
+    InUse { path: String, holder: String },
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
     },
     /// A replica write (the home's events) for a stream this node is itself the home of.
     #[error("the {kind} {id} has its home at this node; no other node's events are written to it")]
@@ -151,7 +165,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 15] = match backend {
+    let steps: [(i64, &str, &'static str); 16] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -227,6 +241,11 @@ fn migrator(backend: Backend) -> Migrator {
                 15,
                 "restores",
                 include_str!("../migrations/sqlite/0015_restores.sql"),
+            ),
+            (
+                16,
+                "instances",
+                include_str!("../migrations/sqlite/0016_instances.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -304,6 +323,11 @@ fn migrator(backend: Backend) -> Migrator {
                 15,
                 "restores",
                 include_str!("../migrations/postgres/0015_restores.sql"),
+            ),
+            (
+                16,
+                "instances",
+                include_str!("../migrations/postgres/0016_instances.sql"),
             ),
         ],
     };

@@ -131,20 +131,20 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
         let mut tx = self.begin().await?;
-        // the oldest `limit` pending messages, and only while no other owner holds a live lease
-        // on this destination (one sender per destination keeps the order)
+        // one sender per destination keeps the order: the destination's lease first (one row,
+        // taken in one statement, so two instances never both hold it), then its oldest
+        // `limit` pending messages
+        if !leases::take(&mut tx, &leases::outbox(destination), owner, now, until).await? {
+            return Ok(Vec::new());
+        }
         sqlx::query(
             "UPDATE outbox SET lease_owner = $1, lease_expires_ms = $2 \
              WHERE message_id IN (SELECT message_id FROM outbox WHERE destination = $3 \
-               AND delivered_at_ms IS NULL ORDER BY created_at_ms, message_id LIMIT $5) \
-             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.destination = $3 \
-               AND o.delivered_at_ms IS NULL AND o.lease_owner IS NOT NULL \
-               AND o.lease_owner <> $1 AND o.lease_expires_ms >= $4)",
+               AND delivered_at_ms IS NULL ORDER BY created_at_ms, message_id LIMIT $4)",
         )
         .bind(owner)
         .bind(ms(until))
         .bind(destination)
-        .bind(ms(now))
         .bind(limit)
         .execute(&mut *tx.tx)
         .await?;

@@ -2,6 +2,7 @@
 
 use super::*;
 use doorbraak_model::StreamKind;
+use rows::KeyValue;
 
 impl Store {
     /// The current state of a stream, from its projection.
@@ -72,20 +73,31 @@ impl Store {
 
     /// Projections of one kind: overdue first, then by next deadline, then newest first.
     pub async fn list(&self, kind: StreamKind, filter: &ListFilter) -> Result<Vec<ProjectionRow>> {
+        // at most one more than the longest page: whether another page follows
         let limit = if filter.limit <= 0 {
             500
         } else {
-            filter.limit.min(5000)
+            filter.limit.min(5001)
+        };
+        // after a cursor: its order, and the rows past it (no offset)
+        let (sort, after, offset) = match &filter.after {
+            Some(c) => (c.sort(), format!(" AND {}", c.condition(13)), 0),
+            None => (filter.sort, String::new(), filter.offset.max(0)),
         };
         let sql = format!(
-            "SELECT * FROM projections WHERE {LIST_WHERE} ORDER BY {} LIMIT $11 OFFSET $12",
-            filter.sort.order_by()
+            "SELECT * FROM projections WHERE {LIST_WHERE}{after} ORDER BY {} LIMIT $11 OFFSET $12",
+            sort.order_by()
         );
-        let rows = bind_list(sqlx::query(AssertSqlSafe(sql)), kind, filter)
+        let mut q = bind_list(sqlx::query(AssertSqlSafe(sql)), kind, filter)
             .bind(limit)
-            .bind(filter.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(offset);
+        for v in filter.after.iter().flat_map(|c| c.parameters()) {
+            q = match v {
+                KeyValue::Int(i) => q.bind(i),
+                KeyValue::Text(t) => q.bind(t),
+            };
+        }
+        let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(projection_row).collect()
     }
 

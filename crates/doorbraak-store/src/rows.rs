@@ -47,6 +47,10 @@ pub struct ListFilter {
     /// Only streams whose subject or case reference contains this (case-insensitive).
     pub search: Option<String>,
     pub sort: ListSort,
+    /// Only the rows after this one in the list's order (keyset pagination: a page is the
+    /// same whatever was added or removed before it). Its sort wins over `sort`; `offset` is
+    /// then not used.
+    pub after: Option<ListCursor>,
 }
 
 /// The order of a list; every order ends on the stream id, so pages never overlap.
@@ -64,19 +68,202 @@ pub enum ListSort {
 }
 
 impl ListSort {
-    pub(crate) fn order_by(self) -> &'static str {
+    /// The list's order: expressions and whether each is descending. The order by clause and
+    /// a cursor's condition are both made from it.
+    fn keys(self) -> &'static [(&'static str, bool)] {
+        const NO_DEADLINE: &str = "(CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END)";
+        const NO_CASE: &str = "(CASE WHEN case_ref IS NULL THEN 1 ELSE 0 END)";
         match self {
-            ListSort::Deadline => {
-                "overdue DESC, CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END, \
-                 next_deadline_ms, created_at_ms DESC, stream_id"
-            }
-            ListSort::Newest => "created_at_ms DESC, stream_id",
-            ListSort::Oldest => "created_at_ms, stream_id",
-            ListSort::Case => {
-                "CASE WHEN case_ref IS NULL THEN 1 ELSE 0 END, case_ref, created_at_ms DESC, stream_id"
-            }
-            ListSort::Updated => "updated_at_ms DESC, stream_id",
+            ListSort::Deadline => &[
+                ("overdue", true),
+                (NO_DEADLINE, false),
+                ("COALESCE(next_deadline_ms, 0)", false),
+                ("created_at_ms", true),
+                ("stream_id", false),
+            ],
+            ListSort::Newest => &[("created_at_ms", true), ("stream_id", false)],
+            ListSort::Oldest => &[("created_at_ms", false), ("stream_id", false)],
+            ListSort::Case => &[
+                (NO_CASE, false),
+                ("COALESCE(case_ref, '')", false),
+                ("created_at_ms", true),
+                ("stream_id", false),
+            ],
+            ListSort::Updated => &[("updated_at_ms", true), ("stream_id", false)],
         }
+    }
+
+    pub(crate) fn order_by(self) -> String {
+        self.keys()
+            .iter()
+            .map(|(e, desc)| {
+                if *desc {
+                    format!("{e} DESC")
+                } else {
+                    (*e).to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn code(self) -> char {
+        match self {
+            ListSort::Deadline => 'd',
+            ListSort::Newest => 'n',
+            ListSort::Oldest => 'o',
+            ListSort::Case => 'c',
+            ListSort::Updated => 'u',
+        }
+    }
+
+    fn from_code(c: char) -> Option<ListSort> {
+        [
+            ListSort::Deadline,
+            ListSort::Newest,
+            ListSort::Oldest,
+            ListSort::Case,
+            ListSort::Updated,
+        ]
+        .into_iter()
+        .find(|s| s.code() == c)
+    }
+
+    /// A row's values of the list's order, as [`Self::keys`] names them.
+    fn values(self, r: &ProjectionRow) -> Vec<KeyValue> {
+        use KeyValue::{Int, Text};
+        let ms = |t: Timestamp| t.as_millisecond();
+        let deadline = r.next_deadline.map(ms);
+        match self {
+            ListSort::Deadline => vec![
+                Int(i64::from(r.overdue)),
+                Int(i64::from(deadline.is_none())),
+                Int(deadline.unwrap_or(0)),
+                Int(ms(r.created_at)),
+                Text(r.id.clone()),
+            ],
+            ListSort::Newest | ListSort::Oldest => vec![Int(ms(r.created_at)), Text(r.id.clone())],
+            ListSort::Case => vec![
+                Int(i64::from(r.case_ref.is_none())),
+                Text(r.case_ref.clone().unwrap_or_default()),
+                Int(ms(r.created_at)),
+                Text(r.id.clone()),
+            ],
+            ListSort::Updated => vec![Int(ms(r.updated_at)), Text(r.id.clone())],
+        }
+    }
+}
+
+/// One value of a row's place in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyValue {
+    Int(i64),
+    Text(String),
+}
+
+/// Where a page of a list ends: the last row's values of the list's order. Opaque to clients
+/// (`encode`, `decode`); a changed or forged cursor is refused, never misread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    pub(crate) sort: ListSort,
+    pub(crate) values: Vec<KeyValue>,
+}
+
+/// A cursor that is not one this store made.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("not a cursor of this list")]
+pub struct BadCursor;
+
+impl ListCursor {
+    /// The place after `row` in a list of order `sort`.
+    pub fn after(sort: ListSort, row: &ProjectionRow) -> ListCursor {
+        ListCursor {
+            sort,
+            values: sort.values(row),
+        }
+    }
+
+    pub fn sort(&self) -> ListSort {
+        self.sort
+    }
+
+    /// URL-safe text: hex of `v1`, the order's code and the values.
+    pub fn encode(&self) -> String {
+        let mut s = format!("v1\u{1f}{}", self.sort.code());
+        for v in &self.values {
+            match v {
+                KeyValue::Int(i) => s.push_str(&format!("\u{1f}i{i}")),
+                KeyValue::Text(t) => s.push_str(&format!("\u{1f}t{t}")),
+            }
+        }
+        hex::encode(s)
+    }
+
+    pub fn decode(text: &str) -> std::result::Result<ListCursor, BadCursor> {
+        if text.len() > 1024 {
+            return Err(BadCursor);
+        }
+        let bytes = hex::decode(text).map_err(|_| BadCursor)?;
+        let s = String::from_utf8(bytes).map_err(|_| BadCursor)?;
+        let mut parts = s.split('\u{1f}');
+        if parts.next() != Some("v1") {
+            return Err(BadCursor);
+        }
+        let mut code = parts.next().ok_or(BadCursor)?.chars();
+        let sort = code
+            .next()
+            .and_then(ListSort::from_code)
+            .filter(|_| code.next().is_none())
+            .ok_or(BadCursor)?;
+        let values = parts
+            .map(|p| match p.split_at_checked(1) {
+                Some(("i", n)) => n.parse().map(KeyValue::Int).map_err(|_| BadCursor),
+                Some(("t", t)) => Ok(KeyValue::Text(t.to_owned())),
+                _ => Err(BadCursor),
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        // as many values as the order has keys, each of its type
+        let keys = sort.keys();
+        let typed = values.len() == keys.len()
+            && values.iter().zip(keys).all(|(v, (e, _))| {
+                let text = e.contains("stream_id") || e.contains("case_ref, ''");
+                matches!(v, KeyValue::Text(_)) == text
+            });
+        if !typed {
+            return Err(BadCursor);
+        }
+        Ok(ListCursor { sort, values })
+    }
+
+    /// The condition "after this row" in the list's order, its parameters numbered from `first`.
+    pub(crate) fn condition(&self, first: usize) -> String {
+        let keys = self.sort.keys();
+        let mut n = first;
+        let mut param = || {
+            let p = format!("${n}");
+            n += 1;
+            p
+        };
+        let mut ors = Vec::new();
+        for i in 0..keys.len() {
+            let mut ands = Vec::new();
+            for (e, _) in &keys[..i] {
+                ands.push(format!("{e} = {}", param()));
+            }
+            let (e, desc) = keys[i];
+            ands.push(format!("{e} {} {}", if desc { "<" } else { ">" }, param()));
+            ors.push(format!("({})", ands.join(" AND ")));
+        }
+        format!("({})", ors.join(" OR "))
+    }
+
+    /// The parameters of [`Self::condition`], in its order.
+    pub(crate) fn parameters(&self) -> Vec<KeyValue> {
+        let mut out = Vec::new();
+        for i in 0..self.values.len() {
+            out.extend(self.values[..=i].iter().cloned());
+        }
+        out
     }
 }
 

@@ -1269,3 +1269,232 @@ async fn old_access_log_segments_are_archived_with_their_checkpoint_and_only_tho
         assert_eq!(store.access_archives().await.unwrap().len(), 2);
     }
 }
+
+/// Two instances (two stores on one database) race for one destination's messages: only one
+/// ever gets them while its lease lives; the other takes over once it expires or is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_never_hold_one_destination_at_once_and_a_dead_ones_lease_expires() {
+    let dir = tempdir();
+    let mut urls = vec![testing::fresh_sqlite(&dir)];
+    if let Some(pg) = testing::fresh_postgres().await {
+        urls.push(pg);
+    }
+    for url in urls {
+        let a = Store::connect(&url, 4).await.unwrap();
+        let b = Store::connect(&url, 4).await.unwrap();
+        let now = day(0);
+        let mut tx = a.begin().await.unwrap();
+        for i in 0..5 {
+            tx.enqueue(&doorbraak_store::NewOutbox {
+                message_id: uuid::Uuid::now_v7(),
+                destination: "00000001000000000020".into(),
+                kind: "events".into(),
+                stream_kind: None,
+                stream_id: None,
+                payload: format!("{{\"n\":{i}}}"),
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let until = now
+            .checked_add(jiff::SignedDuration::from_secs(30))
+            .unwrap();
+        // forty concurrent attempts, twenty per instance
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let (store, owner) = if i % 2 == 0 {
+                (a.clone(), "instance-a")
+            } else {
+                (b.clone(), "instance-b")
+            };
+            tasks.push(tokio::spawn(async move {
+                let rows = store
+                    .lease("00000001000000000020", owner, now, until, 64)
+                    .await
+                    .unwrap();
+                (owner, rows.len())
+            }));
+        }
+        let mut winners = std::collections::BTreeSet::new();
+        for t in tasks {
+            let (owner, n) = t.await.unwrap();
+            if n > 0 {
+                assert_eq!(n, 5, "{url}: a lease gets every pending message");
+                winners.insert(owner);
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            1,
+            "{url}: exactly one instance sends: {winners:?}"
+        );
+        let winner = *winners.iter().next().unwrap();
+        let (other, other_store) = if winner == "instance-a" {
+            ("instance-b", &b)
+        } else {
+            ("instance-a", &a)
+        };
+        let holder = a
+            .lease_holder("outbox:00000001000000000020")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(holder, (winner.to_string(), until));
+        // refused while the winner's lease lives, taken over once it has expired (it died)
+        let later = now
+            .checked_add(jiff::SignedDuration::from_secs(29))
+            .unwrap();
+        let rows = other_store
+            .lease("00000001000000000020", other, later, until, 64)
+            .await
+            .unwrap();
+        assert!(rows.is_empty(), "{url}");
+        let expired = now
+            .checked_add(jiff::SignedDuration::from_secs(31))
+            .unwrap();
+        let until2 = expired
+            .checked_add(jiff::SignedDuration::from_secs(30))
+            .unwrap();
+        let rows = other_store
+            .lease("00000001000000000020", other, expired, until2, 64)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 5, "{url}: taken over");
+        // let go: the first may take it again at once
+        other_store
+            .release_outbox_lease("00000001000000000020", other)
+            .await
+            .unwrap();
+        let rows = a
+            .lease("00000001000000000020", winner, expired, until2, 64)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 5, "{url}: after the release");
+
+        // jobs: the same rule
+        assert!(
+            a.take_job_lease("sweeper", "instance-a", now, until)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !b.take_job_lease("sweeper", "instance-b", later, until2)
+                .await
+                .unwrap()
+        );
+        assert!(
+            a.take_job_lease("sweeper", "instance-a", later, until2)
+                .await
+                .unwrap()
+        );
+        assert!(
+            b.take_job_lease(
+                "sweeper",
+                "instance-b",
+                until2
+                    .checked_add(jiff::SignedDuration::from_secs(1))
+                    .unwrap(),
+                until2
+                    .checked_add(jiff::SignedDuration::from_secs(60))
+                    .unwrap()
+            )
+            .await
+            .unwrap()
+        );
+        a.close().await;
+        b.close().await;
+    }
+}
+
+/// A list read page by page from a cursor holds every row once, in every order, also when
+/// rows are added while it is read; a forged cursor is refused.
+#[tokio::test]
+async fn a_list_paged_by_cursor_holds_every_row_once_in_every_order() {
+    on_both(|store| async move {
+        for i in 0..23u128 {
+            // several share a moment: the stream id breaks the tie
+            open_escalation(&store, 10_000 + i, day((i / 3) as i64)).await;
+        }
+        for sort in [
+            ListSort::Deadline,
+            ListSort::Newest,
+            ListSort::Oldest,
+            ListSort::Case,
+            ListSort::Updated,
+        ] {
+            let all = store
+                .list(
+                    StreamKind::Escalation,
+                    &ListFilter {
+                        sort,
+                        limit: 100,
+                        ..ListFilter::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(all.len(), 23);
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store
+                    .list(
+                        StreamKind::Escalation,
+                        &ListFilter {
+                            sort,
+                            limit: 5,
+                            after: after.clone(),
+                            ..ListFilter::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                // the cursor goes through its text form, as a client sends it back
+                let c = ListCursor::after(sort, page.last().unwrap());
+                after = Some(ListCursor::decode(&c.encode()).unwrap());
+                seen.extend(page.into_iter().map(|r| r.id));
+            }
+            let ids: Vec<String> = all.into_iter().map(|r| r.id).collect();
+            assert_eq!(seen, ids, "{sort:?}: the pages together are the list");
+        }
+        // a row added before the cursor's place does not push a row of the next page back
+        let first = store
+            .list(
+                StreamKind::Escalation,
+                &ListFilter {
+                    sort: ListSort::Oldest,
+                    limit: 10,
+                    ..ListFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        let after = ListCursor::after(ListSort::Oldest, first.last().unwrap());
+        open_escalation(&store, 99_999, day(-5)).await;
+        let next = store
+            .list(
+                StreamKind::Escalation,
+                &ListFilter {
+                    limit: 100,
+                    after: Some(after),
+                    ..ListFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(next.len(), 13);
+        assert!(next.iter().all(|r| !first.iter().any(|f| f.id == r.id)));
+        // not a cursor this store made
+        for bad in ["zz", "", "7631", &"ab".repeat(600)] {
+            assert_eq!(ListCursor::decode(bad), Err(BadCursor), "{bad}");
+        }
+        let forged = hex::encode("v1\u{1f}n\u{1f}tnot-a-number\u{1f}tx");
+        assert_eq!(ListCursor::decode(&forged), Err(BadCursor));
+    })
+    .await;
+}

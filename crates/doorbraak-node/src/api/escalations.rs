@@ -18,14 +18,14 @@ pub(crate) async fn open_escalation(
 }
 
 /// Escalations of this node: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
 pub(crate) async fn list_escalations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+) -> ApiResult<Response> {
     let Query(q) = q?;
-    list_rows(&api, &u, StreamKind::Escalation, q).await
+    list_rows(&api, &u, StreamKind::Escalation, "/api/v1/escalations", q).await
 }
 
 /// One escalation, with whether it is overdue now.

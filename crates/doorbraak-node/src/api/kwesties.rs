@@ -18,14 +18,14 @@ pub(crate) async fn raise_kwestie(
 }
 
 /// The team's kwesties: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
 pub(crate) async fn list_kwesties(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+) -> ApiResult<Response> {
     let Query(q) = q?;
-    list_rows(&api, &u, StreamKind::Kwestie, q).await
+    list_rows(&api, &u, StreamKind::Kwestie, "/api/v1/kwesties", q).await
 }
 
 /// One kwestie.

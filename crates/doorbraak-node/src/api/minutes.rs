@@ -19,14 +19,14 @@ pub(crate) async fn schedule_meeting(
 }
 
 /// Meetings and their minutes on this node: overdue approvals first (for the overviews).
-#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
 pub(crate) async fn list_meetings(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+) -> ApiResult<Response> {
     let Query(q) = q?;
-    list_rows(&api, &u, StreamKind::Minutes, q).await
+    list_rows(&api, &u, StreamKind::Minutes, "/api/v1/meetings", q).await
 }
 
 /// Minutes waiting for my approval (what my reminders are about), with their deadlines.

@@ -166,9 +166,12 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     /// Only the items of this case.
     pub case_ref: Option<String>,
-    /// At most this many (default 500).
+    /// At most this many (default 500). More follow when the answer has a `Link` header with
+    /// `rel="next"`.
     #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
+    /// Where the previous page ended: the `cursor` of its `Link: <…>; rel="next"` header.
+    pub cursor: Option<String>,
 }
 
 pub use crate::ops::lists::MAX_LIST;
@@ -178,28 +181,65 @@ pub use crate::ops::admin::MAX_ACCESS_LOG;
 pub(crate) use crate::ops::lists::limit as list_limit;
 
 impl ListQuery {
-    fn filter(self) -> Result<ListFilter, RuleViolation> {
+    fn filter(&self) -> Result<ListFilter, RuleViolation> {
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(doorbraak_store::ListCursor::decode(c).map_err(|_| {
+                RuleViolation::InvalidField {
+                    field: "cursor",
+                    reason: "not a cursor of this list (take it from the Link header)",
+                }
+            })?),
+        };
         Ok(ListFilter {
             limit: list_limit(self.limit, MAX_LIST)?,
-            status: self.status,
-            case_ref: self.case_ref,
+            status: self.status.clone(),
+            case_ref: self.case_ref.clone(),
             overdue_only: self.overdue.unwrap_or(false),
+            after,
             ..ListFilter::default()
         })
     }
+
+    /// The same query from `cursor` on (for the next page's link).
+    fn next(&self, cursor: &str) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if let Some(v) = &self.status {
+            q.append_pair("status", v);
+        }
+        if let Some(v) = self.overdue {
+            q.append_pair("overdue", if v { "true" } else { "false" });
+        }
+        if let Some(v) = &self.case_ref {
+            q.append_pair("case_ref", v);
+        }
+        if let Some(v) = self.limit {
+            q.append_pair("limit", &v.to_string());
+        }
+        q.append_pair("cursor", cursor);
+        q.finish()
+    }
 }
 
-/// A list of one kind of stream for a person (see [`crate::ops::lists::rows`]).
+/// A page of a list of one kind of stream for a person (see
+/// [`crate::ops::lists::cursor_page`]); the next page, if any, in a `Link` header (RFC 8288).
 pub(crate) async fn list_rows(
     api: &Api,
     u: &User,
     kind: StreamKind,
+    path: &str,
     q: ListQuery,
-) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+) -> ApiResult<Response> {
     let filter = q.filter()?;
-    Ok(Json(
-        crate::ops::lists::rows(&api.node, u, kind, &filter).await?,
-    ))
+    let (rows, next) = crate::ops::lists::cursor_page(&api.node, u, kind, &filter).await?;
+    let mut resp = Json(rows).into_response();
+    if let Some(c) = next {
+        let link = format!("<{path}?{}>; rel=\"next\"", q.next(&c.encode()));
+        if let Ok(v) = http::HeaderValue::from_str(&link) {
+            resp.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(resp)
 }
 
 /// The JSON API's router (with `/healthz`, `/readyz` and `/metrics`); [`crate::http::router`]

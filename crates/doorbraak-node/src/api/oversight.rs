@@ -103,14 +103,21 @@ pub(crate) async fn create_recommendation(
 }
 
 /// The recommendations register of this organisation.
-#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
 pub(crate) async fn list_recommendations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<doorbraak_store::ProjectionRow>>> {
+) -> ApiResult<Response> {
     let Query(q) = q?;
-    list_rows(&api, &u, StreamKind::Recommendation, q).await
+    list_rows(
+        &api,
+        &u,
+        StreamKind::Recommendation,
+        "/api/v1/recommendations",
+        q,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

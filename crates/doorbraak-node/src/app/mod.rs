@@ -81,7 +81,7 @@ pub use records::RecordsPass;
 pub use restore::Relearned;
 
 /// An authenticated person of this node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct User {
     pub id: String,
     pub name: String,
@@ -147,6 +147,17 @@ pub struct Node {
     relearning: std::sync::atomic::AtomicBool,
     /// What each peer announced of its release in the greeting (by OIN).
     releases: RwLock<std::collections::HashMap<String, PeerRelease>>,
+    /// On SQLite: this process's hold on the database file (one process per file).
+    process_lock: std::sync::Mutex<Option<doorbraak_store::process_lock::ProcessLock>>,
+}
+
+impl Node {
+    /// Keep `lock` for as long as the node lives.
+    pub fn hold(&self, lock: Option<doorbraak_store::process_lock::ProcessLock>) {
+        if let Ok(mut l) = self.process_lock.lock() {
+            *l = lock;
+        }
+    }
 }
 
 /// A peer's release as it announced it in the greeting between nodes.
@@ -190,6 +201,7 @@ impl Node {
             clock_offset_days: std::sync::atomic::AtomicI64::new(settings.clock_offset_days),
             relearning: std::sync::atomic::AtomicBool::new(false),
             releases: RwLock::new(std::collections::HashMap::new()),
+            process_lock: std::sync::Mutex::new(None),
             mailer: settings.mail.as_ref().and_then(|m| {
                 mail::Transport::new(m)
                     .map_err(|e| tracing::error!(error = %e, "notification mails cannot be sent"))

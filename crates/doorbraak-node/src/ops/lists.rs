@@ -2,7 +2,7 @@
 
 use doorbraak_model::access::{ContentAccess, ContentKind};
 use doorbraak_model::{PersonId, RuleViolation, StreamKind, Streamed};
-use doorbraak_store::{ListFilter, ProjectionRow, Stream};
+use doorbraak_store::{ListCursor, ListFilter, ProjectionRow, Stream};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -122,6 +122,64 @@ pub async fn page(
         offset,
         limit,
     })
+}
+
+/// One page of a list from a cursor on (keyset pagination, the JSON API): at most
+/// `filter.limit` rows after `filter.after` in the list's order, and the cursor of the next
+/// page if there is one. Every row is reachable, at any size of the list; the same rules of
+/// who reads what as [`page`].
+pub async fn cursor_page(
+    node: &Node,
+    u: &User,
+    kind: StreamKind,
+    filter: &ListFilter,
+) -> Result<(Vec<ProjectionRow>, Option<ListCursor>), NodeError> {
+    let access = may_read(node, u, kind.into()).await?;
+    node.log_read(u, kind.code(), "*").await?;
+    let limit = usize::try_from(filter.limit.clamp(1, MAX_LIST)).unwrap_or(1);
+    let sort = filter.after.as_ref().map_or(filter.sort, ListCursor::sort);
+    let mut rows = Vec::new();
+    if access == ContentAccess::WhereInvolved {
+        // the rows this person takes part in, scanned batch by batch from the cursor on
+        let mut after = filter.after.clone();
+        loop {
+            let batch = node
+                .store
+                .list(
+                    kind,
+                    &ListFilter {
+                        after: after.clone(),
+                        limit: MAX_LIST,
+                        offset: 0,
+                        ..filter.clone()
+                    },
+                )
+                .await?;
+            let full = batch.len() == usize::try_from(MAX_LIST).unwrap_or(usize::MAX);
+            after = batch.last().map(|r| ListCursor::after(sort, r));
+            rows.extend(
+                batch
+                    .into_iter()
+                    .filter(|r| involved(kind, u, node.oin(), r)),
+            );
+            if rows.len() > limit || !full {
+                break;
+            }
+        }
+    } else {
+        let more = ListFilter {
+            limit: filter.limit.clamp(1, MAX_LIST) + 1,
+            ..filter.clone()
+        };
+        rows = node.store.list(kind, &more).await?;
+    }
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| ListCursor::after(sort, r))
+    } else {
+        None
+    };
+    Ok((rows, next))
 }
 
 /// The rows of one kind for a person (see [`page`]): overdue first, then by deadline.

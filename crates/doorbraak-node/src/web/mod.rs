@@ -41,7 +41,7 @@ pub struct Site {
 
 impl Site {
     pub fn new(node: Arc<Node>) -> Self {
-        let web = Web::new(&node.settings);
+        let web = Web::new(&node.settings, node.store.clone());
         Self { node, web }
     }
 }
@@ -59,11 +59,11 @@ pub struct Web {
 }
 
 impl Web {
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(settings: &Settings, store: doorbraak_store::Store) -> Self {
         let idle = Duration::from_secs(settings.web.session_idle_minutes * 60);
         let max_age = Duration::from_secs(settings.web.session_max_hours * 3600);
         Self {
-            sessions: Sessions::new(idle, max_age),
+            sessions: Sessions::new(store, idle, max_age),
             oidc: settings.oidc.clone().map(oidc::Oidc::new),
             secure_cookies: settings.web.secure_cookies,
             dev_login: settings.web.dev_login,
@@ -143,10 +143,12 @@ impl FromRequestParts<Arc<Site>> for Ctx {
             Some("en") => Lang::En,
             _ => Lang::Nl,
         };
-        let session = read_cookie(&parts.headers, &site.web.cookie_name)
-            .and_then(|id| site.web.sessions.get(&id));
+        let session = match read_cookie(&parts.headers, &site.web.cookie_name) {
+            Some(id) => site.web.sessions.get(&id).await,
+            None => None,
+        };
         let flash = match (&session, parts.method == Method::GET) {
-            (Some(s), true) => site.web.sessions.take_flash(&s.id),
+            (Some(s), true) => site.web.sessions.take_flash(&s.id).await,
             _ => None,
         };
         let user = session.as_ref().and_then(|s| s.user.clone());
@@ -211,42 +213,48 @@ impl Ctx {
 
 impl Site {
     /// Remember a one-shot message for the next page of this session.
-    pub fn flash(&self, ctx: &Ctx, ok: bool, nl: impl Into<String>, en: impl Into<String>) {
+    pub async fn flash(&self, ctx: &Ctx, ok: bool, nl: impl Into<String>, en: impl Into<String>) {
         if let Some(sid) = &ctx.sid {
-            self.web.sessions.set_flash(
-                sid,
-                Flash {
-                    ok,
-                    nl: nl.into(),
-                    en: en.into(),
-                    rule: None,
-                    anchor: None,
-                    input: false,
-                },
-            );
+            self.web
+                .sessions
+                .set_flash(
+                    sid,
+                    Flash {
+                        ok,
+                        nl: nl.into(),
+                        en: en.into(),
+                        rule: None,
+                        anchor: None,
+                        input: false,
+                    },
+                )
+                .await;
         }
     }
 
     /// Remember a refusal (with its rule) for the next page.
-    pub fn flash_error(&self, ctx: &Ctx, e: &ApiError) {
-        self.flash_refusal(ctx, e, None);
+    pub async fn flash_error(&self, ctx: &Ctx, e: &ApiError) {
+        self.flash_refusal(ctx, e, None).await;
     }
 
     /// Remember a refusal of the form whose control has id `anchor`, for the next page's
     /// error summary.
-    pub fn flash_refusal(&self, ctx: &Ctx, e: &ApiError, anchor: Option<&str>) {
+    pub async fn flash_refusal(&self, ctx: &Ctx, e: &ApiError, anchor: Option<&str>) {
         if let Some(sid) = &ctx.sid {
-            self.web.sessions.set_flash(
-                sid,
-                Flash {
-                    ok: false,
-                    nl: e.message_nl.clone(),
-                    en: e.message_en.clone(),
-                    rule: Some(e.rule.clone()),
-                    anchor: anchor.map(str::to_owned),
-                    input: e.status == StatusCode::UNPROCESSABLE_ENTITY,
-                },
-            );
+            self.web
+                .sessions
+                .set_flash(
+                    sid,
+                    Flash {
+                        ok: false,
+                        nl: e.message_nl.clone(),
+                        en: e.message_en.clone(),
+                        rule: Some(e.rule.clone()),
+                        anchor: anchor.map(str::to_owned),
+                        input: e.status == StatusCode::UNPROCESSABLE_ENTITY,
+                    },
+                )
+                .await;
         }
     }
 }
@@ -527,8 +535,10 @@ async fn logo(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
 async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Response {
     let mut resp = if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
-        let session = read_cookie(&parts.headers, &site.web.cookie_name)
-            .and_then(|id| site.web.sessions.get(&id));
+        let session = match read_cookie(&parts.headers, &site.web.cookie_name) {
+            Some(id) => site.web.sessions.get(&id).await,
+            None => None,
+        };
         match axum::body::to_bytes(body, site.web.max_body).await {
             Err(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

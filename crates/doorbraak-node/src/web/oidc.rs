@@ -5,7 +5,7 @@
 //! comes from a configurable claim of that verified token.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -74,7 +74,7 @@ impl Oidc {
                 state: state.secret().clone(),
                 nonce: nonce.secret().clone(),
                 pkce_verifier: verifier.secret().clone(),
-                started: Instant::now(),
+                started: doorbraak_model::Timestamp::now(),
             },
         ))
     }
@@ -150,7 +150,7 @@ pub async fn login(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
     };
     let (sid, new) = match &ctx.sid {
         Some(s) => (s.clone(), false),
-        None => match site.web.sessions.create(None) {
+        None => match site.web.sessions.create(None).await {
             Ok(sid) => (sid, true),
             Err(_) => return error_page(&site, &ctx, &super::sessions_full()),
         },
@@ -162,7 +162,9 @@ pub async fn login(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
             return error_page(&site, &ctx, &e.to_api());
         }
     };
-    site.web.sessions.set_pending(&sid, pending);
+    if !site.web.sessions.set_pending(&sid, pending).await {
+        return error_page(&site, &ctx, &super::sessions_full());
+    }
     let mut r = Redirect::to(&url).into_response();
     if new {
         r.headers_mut()
@@ -212,7 +214,7 @@ pub async fn callback(
     };
     // the pending login is used up only by its own state: a forged callback cannot cancel it
     let pending = match (ctx.sid.as_ref(), q.state.as_deref()) {
-        (Some(sid), Some(state)) => site.web.sessions.take_pending(sid, state),
+        (Some(sid), Some(state)) => site.web.sessions.take_pending(sid, state).await,
         _ => None,
     };
     let Some(pending) = pending else {
@@ -223,7 +225,9 @@ pub async fn callback(
             "This answer does not belong to a login in this browser (state). Start again at Log in.",
         );
     };
-    if pending.started.elapsed() > LOGIN_TIMEOUT {
+    let elapsed = doorbraak_model::Timestamp::now().duration_since(pending.started);
+    if elapsed > jiff::SignedDuration::try_from(LOGIN_TIMEOUT).unwrap_or(jiff::SignedDuration::MAX)
+    {
         return fail(
             StatusCode::BAD_REQUEST,
             "auth.login_expired",

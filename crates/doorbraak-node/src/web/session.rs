@@ -1,11 +1,14 @@
 //! Browser sessions: an opaque random id in an HttpOnly, SameSite=Lax cookie; everything else
 //! (the person, the CSRF token, a pending OpenID Connect login, a one-shot message) stays on the
-//! node, in memory. A session ends after an idle period and, regardless, a maximum age; a login
-//! always starts a new session id (no fixation).
+//! node, in its database (only the id's SHA-256 is stored), so that every instance of the node
+//! knows the session and it outlives a restart. A session ends after an idle period and,
+//! regardless, a maximum age; a login always starts a new session id (no fixation).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use doorbraak_model::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use crate::app::User;
 
@@ -24,20 +27,26 @@ pub const LANG_COOKIE: &str = "doorbraak_taal";
 
 /// At most this many sessions of logged-in people; beyond it a login is refused (never is a
 /// logged-in session dropped to make room).
-const MAX_SESSIONS: usize = 20_000;
+const MAX_SESSIONS: i64 = 20_000;
 /// At most this many sessions before login (the login page's CSRF token, a pending OpenID
-/// Connect login); beyond it the oldest of those are dropped.
-const MAX_ANONYMOUS: usize = 5_000;
+/// Connect login); beyond it the least recently used of those are dropped.
+const MAX_ANONYMOUS: i64 = 5_000;
 /// A session before login lives this long.
 const ANONYMOUS_TTL: Duration = Duration::from_secs(600);
+/// A session's last use is written at most this often (not on every page).
+const TOUCH_EVERY: Duration = Duration::from_secs(30);
 
-/// No room for another session.
+/// No session could be made: too many, or the database did not answer.
 #[derive(Debug, thiserror::Error)]
-#[error("too many sessions on this node")]
-pub struct SessionsFull;
+pub enum SessionError {
+    #[error("too many sessions on this node")]
+    Full,
+    #[error("the session store failed: {0}")]
+    Store(#[from] doorbraak_store::StoreError),
+}
 
 /// A one-shot message shown on the next page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
     pub ok: bool,
     pub nl: String,
@@ -51,22 +60,21 @@ pub struct Flash {
 }
 
 /// An OpenID Connect login between the redirect to the provider and the callback.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PendingLogin {
     pub state: String,
     pub nonce: String,
     pub pkce_verifier: String,
-    pub started: Instant,
+    pub started: Timestamp,
 }
 
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub user: Option<User>,
-    pub csrf: String,
-    pub created: Instant,
-    pub last_seen: Instant,
-    pub flash: Option<Flash>,
-    pub pending: Option<PendingLogin>,
+/// What a session holds, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Content {
+    user: Option<User>,
+    csrf: String,
+    flash: Option<Flash>,
+    pending: Option<PendingLogin>,
 }
 
 /// A copy of what a request needs from its session.
@@ -78,9 +86,11 @@ pub struct SessionView {
 }
 
 pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
+    store: doorbraak_store::Store,
     idle: Duration,
     max_age: Duration,
+    /// [`MAX_SESSIONS`] and [`MAX_ANONYMOUS`] (smaller in tests).
+    caps: (i64, i64),
 }
 
 /// 32 random bytes, URL-safe base64.
@@ -96,138 +106,185 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Forget the node's ended sessions (the sweeper, about once a minute).
+pub async fn purge(node: &crate::app::Node) -> Result<u64, doorbraak_store::StoreError> {
+    let now = Timestamp::now();
+    let idle = Duration::from_secs(node.settings.web.session_idle_minutes * 60);
+    let max_age = Duration::from_secs(node.settings.web.session_max_hours * 3600);
+    node.store
+        .session_purge(ago(now, idle), ago(now, max_age), ago(now, ANONYMOUS_TTL))
+        .await
+}
+
+/// What the database knows a session by: never the cookie's value itself.
+fn key(id: &str) -> String {
+    hex::encode(sha2::Sha256::digest(id.as_bytes()))
+}
+
+fn ago(now: Timestamp, d: Duration) -> Timestamp {
+    jiff::SignedDuration::try_from(d)
+        .ok()
+        .and_then(|d| now.checked_sub(d).ok())
+        .unwrap_or(Timestamp::MIN)
+}
+
+fn encode(c: &Content) -> String {
+    // plain structs of strings: serialising them cannot fail
+    serde_json::to_string(c).unwrap_or_default()
+}
+
+fn decode(data: &str) -> Option<Content> {
+    serde_json::from_str(data)
+        .map_err(|e| tracing::warn!(error = %e, "an unreadable session is ignored"))
+        .ok()
+}
+
 impl Sessions {
-    pub fn new(idle: Duration, max_age: Duration) -> Self {
+    pub fn new(store: doorbraak_store::Store, idle: Duration, max_age: Duration) -> Self {
         Self {
-            map: Mutex::new(HashMap::new()),
+            store,
             idle,
             max_age,
+            caps: (MAX_SESSIONS, MAX_ANONYMOUS),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn alive(&self, s: &Session, now: Instant) -> bool {
-        let max_age = if s.user.is_some() {
+    fn alive(
+        &self,
+        person: bool,
+        created: Timestamp,
+        last_seen: Timestamp,
+        now: Timestamp,
+    ) -> bool {
+        let max_age = if person {
             self.max_age
         } else {
             ANONYMOUS_TTL.min(self.max_age)
         };
-        now.duration_since(s.last_seen) < self.idle && now.duration_since(s.created) < max_age
+        last_seen > ago(now, self.idle) && created > ago(now, max_age)
     }
 
     /// A new session (anonymous, or for `user` after a login); returns its id.
-    pub fn create(&self, user: Option<User>) -> Result<String, SessionsFull> {
-        let now = Instant::now();
-        let id = random_token();
-        let mut map = self.lock();
-        let (anonymous, logged_in) =
-            map.values()
-                .fold((0usize, 0usize), |(a, l), s| match s.user {
-                    None => (a + 1, l),
-                    Some(_) => (a, l + 1),
-                });
+    pub async fn create(&self, user: Option<User>) -> Result<String, SessionError> {
+        let now = Timestamp::now();
+        let (anonymous, logged_in) = self.store.session_counts().await?;
+        let (max_sessions, max_anonymous) = self.caps;
         let full = match user {
-            None => anonymous >= MAX_ANONYMOUS,
-            Some(_) => logged_in >= MAX_SESSIONS,
+            None => anonymous >= max_anonymous,
+            Some(_) => logged_in >= max_sessions,
         };
         if full {
-            map.retain(|_, s| self.alive(s, now));
-            let still = map
-                .values()
-                .filter(|s| s.user.is_some() == user.is_some())
-                .count();
-            let cap = if user.is_some() {
-                MAX_SESSIONS
-            } else {
-                MAX_ANONYMOUS
-            };
-            if still >= cap {
-                if user.is_some() {
-                    return Err(SessionsFull);
-                }
+            self.store
+                .session_purge(
+                    ago(now, self.idle),
+                    ago(now, self.max_age),
+                    ago(now, ANONYMOUS_TTL),
+                )
+                .await?;
+            let (anonymous, logged_in) = self.store.session_counts().await?;
+            match user {
+                Some(_) if logged_in >= max_sessions => return Err(SessionError::Full),
                 // only sessions before login make room for each other
-                if let Some(oldest) = map
-                    .iter()
-                    .filter(|(_, s)| s.user.is_none())
-                    .min_by_key(|(_, s)| s.last_seen)
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&oldest);
+                None if anonymous >= max_anonymous => {
+                    self.store.session_drop_oldest_anonymous().await?
                 }
+                _ => {}
             }
         }
-        map.insert(
-            id.clone(),
-            Session {
-                user,
-                csrf: random_token(),
-                created: now,
-                last_seen: now,
-                flash: None,
-                pending: None,
-            },
-        );
+        let id = random_token();
+        let person = user.as_ref().map(|u| u.id.clone());
+        let content = Content {
+            user,
+            csrf: random_token(),
+            flash: None,
+            pending: None,
+        };
+        self.store
+            .session_insert(&key(&id), person.as_deref(), &encode(&content), now)
+            .await?;
         Ok(id)
     }
 
-    /// The live session with this id (touching it), or `None` (an expired one is removed).
-    pub fn get(&self, id: &str) -> Option<SessionView> {
-        let now = Instant::now();
-        let mut map = self.lock();
-        let alive = map.get(id).map(|s| self.alive(s, now))?;
-        if !alive {
-            map.remove(id);
+    /// The live session with this id (touching it), or `None` (an expired one is removed). A
+    /// database that does not answer is no session (logged, and the person logs in again).
+    pub async fn get(&self, id: &str) -> Option<SessionView> {
+        let now = Timestamp::now();
+        let k = key(id);
+        let s = match self.store.session_load(&k).await {
+            Ok(s) => s?,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a session failed");
+                return None;
+            }
+        };
+        if !self.alive(s.person.is_some(), s.created, s.last_seen, now) {
+            let _ = self.store.session_delete(&k).await;
             return None;
         }
-        let s = map.get_mut(id)?;
-        s.last_seen = now;
+        if s.last_seen < ago(now, TOUCH_EVERY) {
+            let _ = self.store.session_touch(&k, now).await;
+        }
+        let c = decode(&s.data)?;
         Some(SessionView {
             id: id.to_owned(),
-            user: s.user.clone(),
-            csrf: s.csrf.clone(),
+            user: c.user,
+            csrf: c.csrf,
         })
     }
 
-    pub fn remove(&self, id: &str) -> Option<Session> {
-        self.lock().remove(id)
-    }
-
-    pub fn set_flash(&self, id: &str, flash: Flash) {
-        if let Some(s) = self.lock().get_mut(id) {
-            s.flash = Some(flash);
+    pub async fn remove(&self, id: &str) {
+        if let Err(e) = self.store.session_delete(&key(id)).await {
+            tracing::warn!(error = %e, "ending a session failed");
         }
     }
 
-    pub fn take_flash(&self, id: &str) -> Option<Flash> {
-        self.lock().get_mut(id).and_then(|s| s.flash.take())
-    }
-
-    pub fn set_pending(&self, id: &str, p: PendingLogin) -> bool {
-        match self.lock().get_mut(id) {
-            Some(s) => {
-                s.pending = Some(p);
-                true
+    async fn modify<R>(&self, id: &str, f: impl FnOnce(&mut Content) -> R) -> Option<R> {
+        let result = self
+            .store
+            .session_modify(&key(id), |data| match decode(data) {
+                Some(mut c) => {
+                    let r = f(&mut c);
+                    (Some(encode(&c)), Some(r))
+                }
+                None => (None, None),
+            })
+            .await;
+        match result {
+            Ok(r) => r.flatten(),
+            Err(e) => {
+                tracing::warn!(error = %e, "changing a session failed");
+                None
             }
-            None => false,
         }
+    }
+
+    pub async fn set_flash(&self, id: &str, flash: Flash) {
+        self.modify(id, |c| c.flash = Some(flash)).await;
+    }
+
+    pub async fn take_flash(&self, id: &str) -> Option<Flash> {
+        self.modify(id, |c| c.flash.take()).await.flatten()
+    }
+
+    pub async fn set_pending(&self, id: &str, p: PendingLogin) -> bool {
+        self.modify(id, |c| c.pending = Some(p)).await.is_some()
     }
 
     /// The pending login of this session, if `state` is its state (then it is used up); a
     /// wrong state leaves a pending login alone.
-    pub fn take_pending(&self, id: &str, state: &str) -> Option<PendingLogin> {
-        let mut map = self.lock();
-        let s = map.get_mut(id)?;
-        if s.pending
-            .as_ref()
-            .is_some_and(|p| same_secret(&p.state, state))
-        {
-            s.pending.take()
-        } else {
-            None
-        }
+    pub async fn take_pending(&self, id: &str, state: &str) -> Option<PendingLogin> {
+        self.modify(id, |c| {
+            if c.pending
+                .as_ref()
+                .is_some_and(|p| same_secret(&p.state, state))
+            {
+                c.pending.take()
+            } else {
+                None
+            }
+        })
+        .await
+        .flatten()
     }
 }
 
@@ -274,60 +331,100 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sessions_expire_when_idle_and_ids_are_fresh() {
-        let s = Sessions::new(Duration::from_millis(30), Duration::from_secs(60));
-        let a = s.create(Some(user())).unwrap();
-        let b = s.create(Some(user())).unwrap();
+    async fn sessions(idle: Duration, max_age: Duration) -> Sessions {
+        let dir = std::env::temp_dir().join(format!("doorbraak-sessions-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store =
+            doorbraak_store::Store::connect(&doorbraak_store::testing::fresh_sqlite(&dir), 2)
+                .await
+                .unwrap();
+        Sessions::new(store, idle, max_age)
+    }
+
+    #[tokio::test]
+    async fn sessions_expire_when_idle_and_ids_are_fresh() {
+        let s = sessions(Duration::from_millis(300), Duration::from_secs(60)).await;
+        let a = s.create(Some(user())).await.unwrap();
+        let b = s.create(Some(user())).await.unwrap();
         assert_ne!(a, b);
-        assert!(s.get(&a).is_some());
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(s.get(&a).is_none(), "an idle session must end");
-        assert!(s.get("made-up").is_none());
+        assert_eq!(s.get(&a).await.unwrap().user, Some(user()));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(s.get(&a).await.is_none(), "an idle session must end");
+        assert!(s.get("made-up").await.is_none());
     }
 
-    #[test]
-    fn sessions_end_at_their_maximum_age_even_when_active() {
-        let s = Sessions::new(Duration::from_secs(60), Duration::from_millis(40));
-        let a = s.create(Some(user())).unwrap();
+    #[tokio::test]
+    async fn sessions_end_at_their_maximum_age_even_when_active() {
+        let s = sessions(Duration::from_secs(60), Duration::from_millis(400)).await;
+        let a = s.create(Some(user())).await.unwrap();
         for _ in 0..3 {
-            assert!(s.get(&a).is_some());
-            std::thread::sleep(Duration::from_millis(10));
+            assert!(s.get(&a).await.is_some());
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        std::thread::sleep(Duration::from_millis(40));
-        assert!(s.get(&a).is_none());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(s.get(&a).await.is_none());
     }
 
-    #[test]
-    fn sessions_before_login_never_push_out_logged_in_ones() {
-        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(60));
-        let person = s.create(Some(user())).unwrap();
-        for _ in 0..MAX_ANONYMOUS + 10 {
-            s.create(None).unwrap();
+    #[tokio::test]
+    async fn sessions_before_login_never_push_out_logged_in_ones() {
+        let mut s = sessions(Duration::from_secs(60), Duration::from_secs(60)).await;
+        s.caps = (2, 20);
+        let person = s.create(Some(user())).await.unwrap();
+        for _ in 0..30 {
+            s.create(None).await.unwrap();
         }
         assert!(
-            s.get(&person).is_some(),
+            s.get(&person).await.is_some(),
             "a flood of login pages logs nobody out"
         );
-        assert_eq!(s.lock().len(), MAX_ANONYMOUS + 1);
+        assert_eq!(s.store.session_counts().await.unwrap(), (20, 1));
+        // logged-in sessions are refused beyond their cap, never dropped
+        s.create(Some(user())).await.unwrap();
+        assert!(matches!(
+            s.create(Some(user())).await,
+            Err(SessionError::Full)
+        ));
+        assert!(s.get(&person).await.is_some());
     }
 
-    #[test]
-    fn a_pending_login_is_used_up_only_by_its_own_state() {
-        let s = Sessions::new(Duration::from_secs(60), Duration::from_secs(60));
-        let id = s.create(None).unwrap();
-        s.set_pending(
-            &id,
-            PendingLogin {
-                state: "right".into(),
-                nonce: "n".into(),
-                pkce_verifier: "v".into(),
-                started: Instant::now(),
-            },
+    #[tokio::test]
+    async fn a_pending_login_is_used_up_only_by_its_own_state_and_a_flash_once() {
+        let s = sessions(Duration::from_secs(60), Duration::from_secs(60)).await;
+        let id = s.create(None).await.unwrap();
+        assert!(
+            s.set_pending(
+                &id,
+                PendingLogin {
+                    state: "right".into(),
+                    nonce: "n".into(),
+                    pkce_verifier: "v".into(),
+                    started: Timestamp::now(),
+                },
+            )
+            .await
         );
-        assert!(s.take_pending(&id, "wrong").is_none());
-        assert!(s.take_pending(&id, "right").is_some());
-        assert!(s.take_pending(&id, "right").is_none(), "used once");
+        assert!(s.take_pending(&id, "wrong").await.is_none());
+        assert!(s.take_pending(&id, "right").await.is_some());
+        assert!(s.take_pending(&id, "right").await.is_none(), "used once");
+        s.set_flash(
+            &id,
+            Flash {
+                ok: true,
+                nl: "Opgeslagen".into(),
+                en: "Saved".into(),
+                rule: None,
+                anchor: None,
+                input: false,
+            },
+        )
+        .await;
+        assert_eq!(s.take_flash(&id).await.unwrap().nl, "Opgeslagen");
+        assert!(s.take_flash(&id).await.is_none());
+        // the cookie's value is not in the database, only its hash
+        assert!(s.store.session_load(&id).await.unwrap().is_none());
+        assert!(s.store.session_load(&key(&id)).await.unwrap().is_some());
+        s.remove(&id).await;
+        assert!(s.get(&id).await.is_none());
     }
 
     #[test]

@@ -266,21 +266,25 @@ pub(super) async fn admin(State(site): Web, a: Authed) -> Response {
 pub(super) async fn admin_reload_directory(State(site): Web, a: Authed) -> Response {
     let Authed { ctx, user } = a;
     match ops::admin::reload_directory(&site.node, &user).await {
-        Ok(members) => site.flash(
-            &ctx,
-            true,
-            format!("Adresboek geladen: {members} organisaties"),
-            format!("Directory loaded: {members} organisations"),
-        ),
+        Ok(members) => {
+            site.flash(
+                &ctx,
+                true,
+                format!("Adresboek geladen: {members} organisaties"),
+                format!("Directory loaded: {members} organisations"),
+            )
+            .await
+        }
         Err(ops::admin::ReloadRefused::Node(e)) => {
-            site.flash_refusal(&ctx, &e.into(), Some("adresboek"));
+            site.flash_refusal(&ctx, &e.into(), Some("adresboek")).await;
         }
         Err(ops::admin::ReloadRefused::Directory(e)) => {
             site.flash_refusal(
                 &ctx,
                 &crate::error::directory_not_loaded(&e),
                 Some("adresboek"),
-            );
+            )
+            .await;
         }
     }
     see_other("/beheer")
@@ -289,13 +293,16 @@ pub(super) async fn admin_reload_directory(State(site): Web, a: Authed) -> Respo
 pub(super) async fn admin_resend(State(site): Web, a: Authed, Path(oin): Path<String>) -> Response {
     let Authed { ctx, user } = a;
     match ops::admin::resend(&site.node, &user, &oin).await {
-        Ok(pending) => site.flash(
-            &ctx,
-            true,
-            format!("Opnieuw verstuurd ({pending} wachtend)"),
-            format!("Resent ({pending} pending)"),
-        ),
-        Err(e) => site.flash_error(&ctx, &e.into()),
+        Ok(pending) => {
+            site.flash(
+                &ctx,
+                true,
+                format!("Opnieuw verstuurd ({pending} wachtend)"),
+                format!("Resent ({pending} pending)"),
+            )
+            .await
+        }
+        Err(e) => site.flash_error(&ctx, &e.into()).await,
     }
     see_other("/beheer")
 }
@@ -312,13 +319,16 @@ pub(super) async fn admin_clock(
 ) -> Response {
     let Authed { ctx, user } = a;
     match ops::admin::set_clock(&site.node, &user, f.days).await {
-        Ok(()) => site.flash(
-            &ctx,
-            true,
-            format!("Klok gezet: {} dagen vooruit", f.days),
-            format!("Clock set: {} days ahead", f.days),
-        ),
-        Err(e) => site.flash_error(&ctx, &e.into()),
+        Ok(()) => {
+            site.flash(
+                &ctx,
+                true,
+                format!("Klok gezet: {} dagen vooruit", f.days),
+                format!("Clock set: {} days ahead", f.days),
+            )
+            .await
+        }
+        Err(e) => site.flash_error(&ctx, &e.into()).await,
     }
     see_other("/beheer")
 }

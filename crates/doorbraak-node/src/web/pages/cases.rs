@@ -117,11 +117,12 @@ pub(super) async fn create_case(
     };
     match created {
         Ok(_) => {
-            site.flash(&ctx, true, "Casus geregistreerd", "Case registered");
+            site.flash(&ctx, true, "Casus geregistreerd", "Case registered")
+                .await;
             see_other(&format!("/zaken/{}", urlencode(&case_ref)))
         }
         Err(e) => {
-            site.flash_error(&ctx, &e);
+            site.flash_error(&ctx, &e).await;
             see_other("/zaken")
         }
     }

@@ -4,7 +4,7 @@
 use super::*;
 use crate::http::IdemKey;
 
-pub(super) fn esc_result<T, E: Into<ApiError>>(
+pub(super) async fn esc_result<T, E: Into<ApiError>>(
     anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
@@ -22,6 +22,7 @@ pub(super) fn esc_result<T, E: Into<ApiError>>(
         nl,
         en,
     )
+    .await
 }
 
 /// A command on an escalation from a page's form, with the form's idempotency key.
@@ -46,7 +47,8 @@ pub(super) async fn esc_pick_up(
     let (key, participant_key) = match (key.scoped(&user), key.sub("participant").scoped(&user)) {
         (Ok(k), Ok(p)) => (k, p),
         (Err(e), _) | (_, Err(e)) => {
-            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     };
     let r = ops::escalations::command(
@@ -74,7 +76,8 @@ pub(super) async fn esc_pick_up(
         if let Err(e) = added.map_err(ApiError::from)
             && e.status.is_server_error()
         {
-            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     }
     esc_result(
@@ -86,6 +89,7 @@ pub(super) async fn esc_pick_up(
         "Opgepakt",
         "Picked up",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,7 +130,8 @@ pub(super) async fn esc_family(
     let (step, informed) = match input {
         Ok(x) => x,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("gezin"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("gezin"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     };
     let r = esc_command(
@@ -146,6 +151,7 @@ pub(super) async fn esc_family(
         "Vastgelegd: gezin geïnformeerd",
         "Recorded: family informed",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,7 +192,8 @@ pub(super) async fn esc_next_step(
             .into()),
             "",
             "",
-        );
+        )
+        .await;
     };
     let civil_servant = if step == Step::Administrative {
         match ops::escalations::oin("cs_org", &f.cs_org) {
@@ -205,7 +212,8 @@ pub(super) async fn esc_next_step(
                     Err(e.into()),
                     "",
                     "",
-                );
+                )
+                .await;
             }
         }
     } else {
@@ -232,6 +240,7 @@ pub(super) async fn esc_next_step(
         "Volgende stap ingezet",
         "Next step invoked",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,13 +261,15 @@ pub(super) async fn esc_outcome(
 ) -> Response {
     let Authed { ctx, user } = a;
     if let Err(e) = confirmed(f.confirmed.as_deref()) {
-        return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "");
+        return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "")
+            .await;
     }
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
         Ok("yes") => StepOutcome::Resolved { summary: f.summary },
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     };
     let r = esc_command(
@@ -278,6 +289,7 @@ pub(super) async fn esc_outcome(
         "Uitkomst vastgelegd",
         "Outcome recorded",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -325,7 +337,8 @@ pub(super) async fn esc_schedule(
     let (participants, step) = match input {
         Ok(x) => x,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     };
     // datetime-local gives "YYYY-MM-DDTHH:MM" in Dutch time
@@ -334,7 +347,7 @@ pub(super) async fn esc_schedule(
             field: "date",
             reason: "not a date and time (DD-MM-YYYY, HH:MM)",
         });
-        return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "");
+        return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "").await;
     };
     let request = ops::minutes::ScheduleMeetingRequest {
         escalation: id.clone(),
@@ -351,11 +364,12 @@ pub(super) async fn esc_schedule(
     };
     match r {
         Ok(c) => {
-            site.flash(&ctx, true, "Overleg gepland", "Meeting scheduled");
+            site.flash(&ctx, true, "Overleg gepland", "Meeting scheduled")
+                .await;
             see_other(&format!("/overleggen/{}", c.id))
         }
         Err(err) => {
-            site.flash_error(&ctx, &err);
+            site.flash_error(&ctx, &err).await;
             see_other(&format!("/escalaties/{}", urlencode(&id)))
         }
     }
@@ -376,7 +390,8 @@ pub(super) async fn esc_close(
     {
         Ok(c) => c,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("afsluiten"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("afsluiten"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     };
     let r = esc_command(
@@ -396,6 +411,7 @@ pub(super) async fn esc_close(
         "Escalatie afgesloten",
         "Escalation closed",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -430,7 +446,8 @@ pub(super) async fn esc_add_participant(
     let participant = match participant {
         Ok(p) => p,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("deelnemer"), &site, &ctx, &id, Err(e), "", "");
+            return esc_result::<(), ApiError>(Some("deelnemer"), &site, &ctx, &id, Err(e), "", "")
+                .await;
         }
     };
     let r = esc_command(
@@ -450,6 +467,7 @@ pub(super) async fn esc_add_participant(
         "Deelnemer toegevoegd",
         "Participant added",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -479,7 +497,8 @@ pub(super) async fn esc_change_situation(
                 Err(e),
                 "",
                 "",
-            );
+            )
+            .await;
         }
     };
     let r = esc_command(
@@ -502,6 +521,7 @@ pub(super) async fn esc_change_situation(
         "Situatie gewijzigd",
         "Situation changed",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -534,4 +554,5 @@ pub(super) async fn esc_note(
         "Notitie opgeslagen",
         "Note saved",
     )
+    .await
 }

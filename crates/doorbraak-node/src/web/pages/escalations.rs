@@ -300,7 +300,8 @@ pub(super) async fn open_escalation(
                 true,
                 "Escalatie geopend en verstuurd naar de andere organisatie",
                 "Escalation opened and sent to the other organisation",
-            );
+            )
+            .await;
             see_other(&format!("/escalaties/{}", r.id))
         }
         Err(e) => escalation_form(&site, &ctx, &user, &f, Some(&e), &[]).await,

@@ -157,4 +157,5 @@ pub(super) async fn preference(
         "Voorkeur opgeslagen",
         "Preference saved",
     )
+    .await
 }

@@ -269,7 +269,8 @@ pub(super) async fn raise_kwestie(
     .await;
     match result {
         Ok(r) => {
-            site.flash(&ctx, true, "Kwestie gemeld", "Kwestie raised");
+            site.flash(&ctx, true, "Kwestie gemeld", "Kwestie raised")
+                .await;
             see_other(&format!("/kwesties/{}", r.id))
         }
         Err(e) => kwestie_form(&site, &ctx, &user, &f, Some(&e)).await,
@@ -378,6 +379,7 @@ pub(super) async fn kwestie_pick_up(
         "Opgepakt",
         "Picked up",
     )
+    .await
 }
 
 /// Escalate an overdue kwestie to the board, with the other person who signs.
@@ -426,6 +428,7 @@ pub(super) async fn kwestie_to_board(
         "Opgeschaald naar het bestuur",
         "Escalated to the board",
     )
+    .await
 }
 
 /// Resolve a kwestie: how, for the family or not, and its classification.
@@ -467,4 +470,5 @@ pub(super) async fn kwestie_resolve(
         "Kwestie opgelost",
         "Kwestie resolved",
     )
+    .await
 }

@@ -22,13 +22,14 @@ pub(super) async fn login_page(
     let (ctx, new_sid) = match ctx.sid {
         Some(_) => (ctx, None),
         None => {
-            let Ok(sid) = site.web.sessions.create(None) else {
+            let Ok(sid) = site.web.sessions.create(None).await else {
                 return error_page(&site, &ctx, &crate::web::sessions_full());
             };
             let csrf = site
                 .web
                 .sessions
                 .get(&sid)
+                .await
                 .map(|s| s.csrf)
                 .unwrap_or_default();
             (
@@ -101,13 +102,13 @@ pub async fn start_session(
     email: Option<&str>,
 ) -> Response {
     if let Some(old) = &ctx.sid {
-        site.web.sessions.remove(old);
+        site.web.sessions.remove(old).await;
     }
     if let Err(e) = ops::admin::logged_in(&site.node, &user, source, email).await {
         return error_page(site, ctx, &ApiError::from(e));
     }
     tracing::info!(role = user.role.code(), "web login");
-    let Ok(sid) = site.web.sessions.create(Some(user)) else {
+    let Ok(sid) = site.web.sessions.create(Some(user)).await else {
         return error_page(site, ctx, &crate::web::sessions_full());
     };
     let mut r = see_other("/");
@@ -166,7 +167,7 @@ pub(super) async fn dev_login(
 
 pub(super) async fn logout(State(site): Web, ctx: Ctx) -> Response {
     if let Some(sid) = &ctx.sid {
-        site.web.sessions.remove(sid);
+        site.web.sessions.remove(sid).await;
     }
     let mut r = see_other("/inloggen");
     r.headers_mut()

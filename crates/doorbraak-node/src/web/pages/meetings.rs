@@ -296,7 +296,7 @@ fn doc_block(
     }
 }
 
-pub(super) fn minutes_result<T, E: Into<ApiError>>(
+pub(super) async fn minutes_result<T, E: Into<ApiError>>(
     anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
@@ -314,6 +314,7 @@ pub(super) fn minutes_result<T, E: Into<ApiError>>(
         nl,
         en,
     )
+    .await
 }
 
 /// A command on a meeting's minutes from a page's form, with the form's idempotency key.
@@ -368,6 +369,7 @@ pub(super) async fn minutes_text(
         "Verslag opgeslagen",
         "Minutes saved",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -397,6 +399,7 @@ pub(super) async fn minutes_circulate(
         "Ter goedkeuring rondgestuurd",
         "Circulated for approval",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -438,6 +441,7 @@ pub(super) async fn minutes_approve(
         "Goedgekeurd en ondertekend",
         "Approved and signed",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -471,6 +475,7 @@ pub(super) async fn minutes_changes(
         "Wijziging gevraagd",
         "Change requested",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -499,6 +504,7 @@ pub(super) async fn minutes_addendum(
         "Aanvulling opgeslagen",
         "Addendum saved",
     )
+    .await
 }
 
 pub(super) async fn minutes_print(State(site): Web, a: Authed, Path(id): Path<String>) -> Response {

@@ -484,11 +484,9 @@ fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a s
     })
 }
 
-/// After a command: remember its outcome (or the rule that refused it) for the next page,
-/// and go there.
 /// After a form's command: back to the page with what happened; a refusal names the form it
 /// refused (`anchor`, the id of its control), so the page's error summary links to it.
-fn after_command<T, E: Into<ApiError>>(
+async fn after_command<T, E: Into<ApiError>>(
     anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
@@ -498,8 +496,8 @@ fn after_command<T, E: Into<ApiError>>(
     en: &str,
 ) -> Response {
     match r {
-        Ok(_) => site.flash(ctx, true, nl, en),
-        Err(e) => site.flash_refusal(ctx, &e.into(), anchor),
+        Ok(_) => site.flash(ctx, true, nl, en).await,
+        Err(e) => site.flash_refusal(ctx, &e.into(), anchor).await,
     }
     see_other(to)
 }

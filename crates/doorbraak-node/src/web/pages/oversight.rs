@@ -900,6 +900,7 @@ pub(super) async fn create_recommendation(
         "Aanbeveling toegevoegd",
         "Recommendation added",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -944,6 +945,7 @@ pub(super) async fn recommendation_status(
         "Status opgeslagen",
         "Status saved",
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -983,4 +985,5 @@ pub(super) async fn recommendation_follow_up(
         "Voortgang genoteerd",
         "Progress noted",
     )
+    .await
 }

@@ -181,12 +181,14 @@ async fn decide(site: Arc<Site>, a: Authed, id: String, approve: bool) -> Respon
                     true,
                     format!("Vernietigd: {done} van {} dossiers", l.items.len()),
                     format!("Destroyed: {done} of {} records", l.items.len()),
-                );
+                )
+                .await;
             } else {
-                site.flash(&ctx, true, "Lijst afgewezen", "List rejected");
+                site.flash(&ctx, true, "Lijst afgewezen", "List rejected")
+                    .await;
             }
         }
-        Err(e) => site.flash_error(&ctx, &e.into()),
+        Err(e) => site.flash_error(&ctx, &e.into()).await,
     }
     see_other(&format!("/vernietiging/{}", urlencode(&id)))
 }
