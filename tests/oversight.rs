@@ -99,6 +99,7 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["partial"], false, "{v}");
     assert_eq!(v["contributing"].as_array().unwrap().len(), 4);
+    let first = v.clone();
     assert_eq!(
         v["open_by_step_situation"],
         json!({ "2/2": 6, "2/3": "suppressed", "1/1": "<5" }),
@@ -226,17 +227,54 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
         "raw per-node figures, home only"
     );
 
-    // a stopped node: the result is partial and names it
+    // a stopped node: it is counted with its last good answer, marked with its age, and the
+    // view says so; the next view does not wait for it (its backoff)
     fed.stop(3);
     let (_, v) = fed
         .node(0)
         .get("/api/v1/oversight/stagnation", &tok(0, "w"))
         .await;
     assert_eq!(v["partial"], true);
-    let missing = v["missing"].as_array().unwrap();
-    assert_eq!(missing.len(), 1);
+    assert_eq!(v["missing"], json!([]), "{v}");
+    let stale = v["stale"].as_array().unwrap();
+    assert_eq!(stale.len(), 1, "{v}");
+    assert_eq!(stale[0]["oin"], GI);
+    assert!(stale[0]["age_seconds"].as_i64().unwrap() >= 0);
+    assert!(
+        !stale[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not asked"),
+        "asked the first time: {v}"
+    );
+    assert_eq!(
+        v["open_by_step_situation"], first["open_by_step_situation"],
+        "the same figures, GI's from its last answer"
+    );
+    let (_, again) = fed
+        .node(0)
+        .get("/api/v1/oversight/stagnation", &tok(0, "w"))
+        .await;
+    assert!(
+        again["stale"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not asked"),
+        "a member that just failed is not waited for again: {again}"
+    );
+    // a period never asked while GI answered: no answer of it at all, so GI is missing
+    let next_week = today.checked_add(jiff::Span::new().days(7)).unwrap();
+    let (_, p) = fed
+        .node(0)
+        .get(
+            &format!("/api/v1/oversight/stagnation?from={next_week}"),
+            &tok(0, "w"),
+        )
+        .await;
+    let missing = p["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 1, "{p}");
     assert_eq!(missing[0]["oin"], GI);
-    assert_eq!(v["open_by_step_situation"], json!({ "2/2": 6, "2/3": 5 }));
+    assert_eq!(p["stale"], json!([]));
 
     // the same view through the client command
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
@@ -247,7 +285,7 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
         .unwrap();
     assert!(out.status.success());
     let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(cli["missing"][0]["oin"], GI);
+    assert_eq!(cli["stale"][0]["oin"], GI);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_doorbraak"))
         .args(["oversight", "stagnation"])
         .env("DOORBRAAK_URL", &fed.node(0).base)

@@ -1,9 +1,12 @@
-//! The alderman's stagnation view across 50 simulated member nodes, 10 % of which do not
-//! answer: a real municipality node (mTLS, signed directory) fans out to 50 in-process gRPC
-//! servers with their own certificates; 45 answer with figures, 5 never answer within the
-//! deadline. Reports p50/p95 of the whole view.
+//! The alderman's stagnation view across simulated member nodes (50, 200 and 500 by default),
+//! 10 % of which never answer and 10 % of which answer after twice the deadline: a real
+//! municipality node (mTLS, signed directory) fans out to in-process gRPC servers with their
+//! own certificates. Reports, in one run, the first view (every member asked fresh, nothing
+//! known: the baseline) and the views after it (slow and silent members served from their
+//! last answer or named missing, not waited for), p50/p95, and the process's CPU time and peak
+//! memory.
 //!
-//! Usage: `cargo run --release -p doorbraak-bench --bin bench-oversight -- [ROUNDS]`
+//! Usage: `cargo run --release -p doorbraak-bench --bin bench-oversight -- [ROUNDS] [MEMBERS...]`
 #![forbid(unsafe_code)]
 
 use std::path::Path;
@@ -17,12 +20,10 @@ use doorbraak_model::{Oin, OrgKind};
 use doorbraak_proto::v1;
 use tonic::{Request, Response, Status};
 
-const MEMBERS: usize = 50;
-const SILENT: usize = 5;
-
 struct Stub {
     figures: Vec<u8>,
-    silent: bool,
+    /// Never answers / answers after this long.
+    delay: Option<Duration>,
 }
 
 #[tonic::async_trait]
@@ -61,8 +62,8 @@ impl v1::federation_server::Federation for Stub {
         &self,
         _: Request<v1::AggregatesRequest>,
     ) -> Result<Response<v1::AggregatesResponse>, Status> {
-        if self.silent {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+        if let Some(d) = self.delay {
+            tokio::time::sleep(d).await;
         }
         Ok(Response::new(v1::AggregatesResponse {
             figures: self.figures.clone(),
@@ -87,11 +88,44 @@ fn material(pki: &PkiDir, o: &str) -> anyhow::Result<TlsMaterial> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     doorbraak_federation::tls::install_default_provider();
-    let rounds: usize = std::env::args()
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(40);
+    let mut args = std::env::args().skip(1);
+    let rounds: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(40);
+    let sizes: Vec<usize> = args.map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let sizes = if sizes.is_empty() {
+        vec![50, 200, 500]
+    } else {
+        sizes
+    };
+    println!(
+        "| members | silent | slow (2× deadline) | deadline | first view (all asked fresh) | later views p50 | p95 | max | fresh | last-known | missing | CPU (process) | peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for n in sizes {
+        run(n, rounds).await?;
+    }
+    Ok(())
+}
+
+/// CPU seconds of this process so far, and its peak resident memory (kB), from /proc.
+fn usage() -> (f64, u64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    (cpu, hwm)
+}
+
+async fn run(members_n: usize, rounds: usize) -> anyhow::Result<()> {
+    let silent = members_n / 10;
+    let slow = members_n / 10;
     let dir = std::env::temp_dir().join(format!(
         "doorbraak-bench-oversight-{}",
         uuid::Uuid::now_v7()
@@ -103,7 +137,9 @@ async fn main() -> anyhow::Result<()> {
     pki.issue_node(gem, "Gemeente", &["localhost".into(), "127.0.0.1".into()])?;
     let mut members = vec![];
     let mut servers = vec![];
-    for i in 0..MEMBERS {
+    // the deadline of the view (the node's default), known before the stubs are made
+    let deadline = Duration::from_millis(750);
+    for i in 0..members_n {
         let o = oin(i);
         pki.issue_node(
             &o,
@@ -126,7 +162,13 @@ async fn main() -> anyhow::Result<()> {
             .insert("system.organisational".into(), 1 + i as u64 % 2);
         let stub = Stub {
             figures: doorbraak_model::canonical::to_vec(&f)?,
-            silent: i < SILENT,
+            delay: if i < silent {
+                Some(Duration::from_secs(3600))
+            } else if i < silent + slow {
+                Some(2 * deadline)
+            } else {
+                None
+            },
         };
         let incoming = doorbraak_federation::transport::incoming(listener, &material(&pki, &o)?);
         servers.push(tokio::spawn(async move {
@@ -174,9 +216,24 @@ async fn main() -> anyhow::Result<()> {
     );
     let settings =
         doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), &dir, Vec::new())?;
-    let deadline = Duration::from_millis(settings.oversight.deadline_ms);
+    anyhow::ensure!(
+        settings.oversight.deadline_ms == 750,
+        "the default deadline changed"
+    );
     let node = doorbraak_node::server::open(settings).await?;
 
+    let (cpu0, _) = usage();
+    let t = Instant::now();
+    doorbraak_node::ops::oversight::region_view(
+        &node,
+        deadline,
+        Suppression::default(),
+        Period::ALL,
+    )
+    .await?;
+    let first = t.elapsed();
+    // the slow members' late answers come in behind the first view
+    tokio::time::sleep(3 * deadline).await;
     let mut lat = Vec::with_capacity(rounds);
     let mut last = None;
     for _ in 0..rounds {
@@ -194,18 +251,21 @@ async fn main() -> anyhow::Result<()> {
     }
     lat.sort();
     let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+    let (cpu1, hwm) = usage();
+    let v = last.as_ref();
+    let stale = v.map_or(0, |v| v.stale.len());
     println!(
-        "| members | not answering | deadline | rounds | p50 | p95 | max | contributing | missing |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    println!(
-        "| {MEMBERS} | {SILENT} | {} ms | {rounds} | {:.0} ms | {:.0} ms | {:.0} ms | {} | {} |",
+        "| {members_n} | {silent} | {slow} | {} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.1} ms | {} | {stale} | {} | {:.2} s for {} views | {} MB |",
         deadline.as_millis(),
+        first.as_secs_f64() * 1e3,
         pct(0.5).as_secs_f64() * 1e3,
         pct(0.95).as_secs_f64() * 1e3,
         lat[lat.len() - 1].as_secs_f64() * 1e3,
-        last.as_ref().map_or(0, |v| v.contributing.len()),
-        last.as_ref().map_or(0, |v| v.missing.len()),
+        v.map_or(0, |v| v.contributing.len()) - stale,
+        v.map_or(0, |v| v.missing.len()),
+        cpu1 - cpu0,
+        rounds + 1,
+        hwm / 1024,
     );
     for s in servers {
         s.abort();

@@ -228,6 +228,7 @@ pub fn known_field_nl(code: &str) -> Option<&'static str> {
         "question" => "wat gevraagd wordt van wie",
         "needs" => "wat het kind of gezin nodig heeft",
         "case_ref" => "casusnummer",
+        "cursor" => "vervolgpagina (cursor)",
         "kind" => "soort dossier",
         "list" => "vernietigingslijst",
         "title" => "titel",
@@ -315,6 +316,9 @@ pub fn known_reason_nl(code: &str) -> Option<&'static str> {
         "must be between 1 and 365 days" => "moet tussen 1 en 365 dagen liggen",
         "must be between 0 and 3650" => "moet tussen 0 en 3650 liggen",
         "lies in the future" => "ligt in de toekomst",
+        "not a cursor of this list (take it from the Link header)" => {
+            "geen cursor van deze lijst (neem die uit de Link-header)"
+        }
         "lies before the start of the period" => "ligt voor het begin van de periode",
         "not a moment (RFC 3339)" => "geen tijdstip (RFC 3339)",
         "contains control characters" => "bevat stuurtekens",

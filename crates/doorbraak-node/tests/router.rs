@@ -394,3 +394,53 @@ async fn met_deadline(node: &doorbraak_node::Node, id: &str) -> doorbraak_model:
         .and_then(|d| d.approval_deadline)
         .unwrap()
 }
+
+/// A node's figures count every escalation, past any page size (they used to stop at 5,000
+/// and showed no lead times beyond): the same number as a count in SQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_figures_count_every_escalation_past_any_page_size() {
+    use doorbraak_model::{Role, StreamKind};
+    let node = node_with(&[]).await;
+    let anna = person("anna", Role::Professional);
+    doorbraak_node::ops::cases::create(&node, &anna, "LT-2026-0500", "Gezin", None)
+        .await
+        .unwrap();
+    let open: doorbraak_node::ops::escalations::OpenEscalationRequest =
+        serde_json::from_value(serde_json::json!({
+            "case_ref": "LT-2026-0500", "situation": "agreements_not_kept",
+            "first_step": "management", "counterparts": ["00000001000000000020"],
+            "question": "Wij vragen Veilig Thuis te starten.", "needs": "Veiligheid",
+            "seeking_youth_help_access": false,
+        }))
+        .unwrap();
+    // more than one page of the figures' reading (2,000 streams a page)
+    let n = 2_100;
+    for _ in 0..n {
+        doorbraak_node::ops::escalations::open(&node, &anna, open.clone(), None)
+            .await
+            .unwrap();
+    }
+    let f = doorbraak_node::ops::oversight::figures(
+        &node,
+        node.now(),
+        doorbraak_model::oversight::Period::default(),
+    )
+    .await
+    .unwrap();
+    let open_now: u64 = f.open_by_step_situation.values().sum();
+    let counted = node
+        .store
+        .list_count(
+            StreamKind::Escalation,
+            &doorbraak_store::ListFilter {
+                status: Some("open".into()),
+                ..doorbraak_store::ListFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(open_now, n);
+    assert_eq!(i64::try_from(open_now).unwrap(), counted);
+    assert_eq!(f.opened_per_month.values().sum::<u64>(), n);
+    assert_eq!(f.age_in_step_days.len(), 2_100);
+}

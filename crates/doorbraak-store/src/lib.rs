@@ -15,6 +15,7 @@ pub mod backup;
 pub mod chain;
 mod federation;
 mod leases;
+mod member_answers;
 mod outbox;
 pub mod process_lock;
 mod reads;
@@ -41,6 +42,7 @@ use access::insert_access;
 pub use access::{AccessAction, AccessEntry, AccessLogFilter, Trail};
 pub use chain::{ArchiveRow, ArchiveSegment, ChainFinding, ChainHead, Checkpoint};
 pub use federation::{Audit, DeadLetter, Divergence, KeptDirectory, StreamLog};
+pub use member_answers::{MemberAnswer, MemberHealth};
 pub use outbox::{NewOutbox, OutboxBatch, OutboxEvent, OutboxRow, PeerStatus};
 pub use rows::{
     BadCursor, CaseRow, InboxRow, ListCursor, ListFilter, ListSort, MailDue, Notification,
@@ -165,7 +167,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 16] = match backend {
+    let steps: [(i64, &str, &'static str); 17] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -246,6 +248,11 @@ fn migrator(backend: Backend) -> Migrator {
                 16,
                 "instances",
                 include_str!("../migrations/sqlite/0016_instances.sql"),
+            ),
+            (
+                17,
+                "member_answers",
+                include_str!("../migrations/sqlite/0017_member_answers.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -328,6 +335,11 @@ fn migrator(backend: Backend) -> Migrator {
                 16,
                 "instances",
                 include_str!("../migrations/postgres/0016_instances.sql"),
+            ),
+            (
+                17,
+                "member_answers",
+                include_str!("../migrations/postgres/0017_member_answers.sql"),
             ),
         ],
     };

@@ -18,7 +18,7 @@ pub(crate) async fn open_escalation(
 }
 
 /// Escalations of this node: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_escalations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

@@ -18,7 +18,7 @@ pub(crate) async fn raise_kwestie(
 }
 
 /// The team's kwesties: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_kwesties(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

@@ -19,7 +19,7 @@ pub(crate) async fn schedule_meeting(
 }
 
 /// Meetings and their minutes on this node: overdue approvals first (for the overviews).
-#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_meetings(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

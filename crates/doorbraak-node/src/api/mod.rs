@@ -170,7 +170,9 @@ pub struct ListQuery {
     /// `rel="next"`.
     #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
-    /// Where the previous page ended: the `cursor` of its `Link: <…>; rel="next"` header.
+    /// Where the previous page ended: the `cursor` of its `Link: <…>; rel="next"` header
+    /// (empty: the first page).
+    #[param(max_length = 1024)]
     pub cursor: Option<String>,
 }
 
@@ -182,7 +184,8 @@ pub(crate) use crate::ops::lists::limit as list_limit;
 
 impl ListQuery {
     fn filter(&self) -> Result<ListFilter, RuleViolation> {
-        let after = match &self.cursor {
+        // an empty cursor is the first page
+        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => Some(doorbraak_store::ListCursor::decode(c).map_err(|_| {
                 RuleViolation::InvalidField {

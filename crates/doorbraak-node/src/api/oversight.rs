@@ -103,7 +103,7 @@ pub(crate) async fn create_recommendation(
 }
 
 /// The recommendations register of this organisation.
-#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow")))), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_recommendations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,

@@ -32,6 +32,18 @@ pub struct Missing {
     pub reason: String,
 }
 
+/// An organisation whose figures in the view are its last good answer, not a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Stale {
+    pub oin: String,
+    pub name: String,
+    /// When it answered (UTC, RFC 3339) and how long ago, in seconds.
+    pub answered_at: String,
+    pub age_seconds: i64,
+    /// Why there is no fresh answer.
+    pub reason: String,
+}
+
 /// The stagnation view of a region, as the alderman sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StagnationView {
@@ -43,10 +55,14 @@ pub struct StagnationView {
     pub region: String,
     /// When the view was computed (UTC, RFC 3339).
     pub generated_at: String,
-    /// Some organisations did not answer (they are named in `missing`).
+    /// Not every organisation answered afresh: some are last-known (`stale`) or absent
+    /// (`missing`).
     pub partial: bool,
     pub contributing: Vec<Contributor>,
     pub missing: Vec<Missing>,
+    /// Organisations counted with their last good answer, with its age.
+    #[serde(default)]
+    pub stale: Vec<Stale>,
     pub suppressed_below: u64,
     pub min_organisations: usize,
 }
@@ -109,6 +125,52 @@ pub fn wire_period(from: &str, to: &str) -> Result<Period, doorbraak_model::Rule
     Ok(p)
 }
 
+/// Every projection of one kind, a page at a time from a cursor (the figures are exact at any
+/// number of streams: no cap, and never more than one page in memory).
+struct Pages<'a> {
+    node: &'a Node,
+    kind: StreamKind,
+    after: Option<doorbraak_store::ListCursor>,
+    done: bool,
+}
+
+impl<'a> Pages<'a> {
+    const SIZE: i64 = 2000;
+
+    fn new(node: &'a Node, kind: StreamKind) -> Self {
+        Pages {
+            node,
+            kind,
+            after: None,
+            done: false,
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<doorbraak_store::ProjectionRow>>, NodeError> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = self
+            .node
+            .store
+            .list(
+                self.kind,
+                &ListFilter {
+                    limit: Self::SIZE,
+                    sort: doorbraak_store::ListSort::Oldest,
+                    after: self.after.take(),
+                    ..ListFilter::default()
+                },
+            )
+            .await?;
+        self.done = rows.len() < usize::try_from(Self::SIZE).unwrap_or(usize::MAX);
+        self.after = rows
+            .last()
+            .map(|r| doorbraak_store::ListCursor::after(doorbraak_store::ListSort::Oldest, r));
+        Ok((!rows.is_empty()).then_some(rows))
+    }
+}
+
 /// This node's figures at `now`; the figures of events (opened, closed, picked up, ended, raised)
 /// only of those in `period`.
 pub async fn figures(
@@ -121,100 +183,106 @@ pub async fn figures(
         org: own.clone(),
         ..NodeFigures::default()
     };
-    let all = ListFilter {
-        limit: 5000,
-        ..ListFilter::default()
-    };
-    for row in node.store.list(StreamKind::Escalation, &all).await? {
-        if row.home_oin.as_deref() != Some(own.as_str()) {
-            continue; // only the home counts an escalation
-        }
-        let Ok(e) = serde_json::from_value::<Escalation>(row.state) else {
-            continue;
-        };
-        if period.contains(e.opened_at) {
-            *f.opened_per_month.entry(month(e.opened_at)).or_default() += 1;
-            *f.opened_per_week
-                .entry(crate::time::iso_week(e.opened_at))
-                .or_default() += 1;
-        }
-        for s in &e.steps {
-            if let Some((_, at)) = &s.outcome
-                && period.contains(*at)
-            {
-                f.lead_time_days
-                    .entry(s.step.number().to_string())
-                    .or_default()
-                    .push(days(s.invoked_at, *at));
+    let mut pages = Pages::new(node, StreamKind::Escalation);
+    while let Some(rows) = pages.next().await? {
+        for row in rows {
+            if row.home_oin.as_deref() != Some(own.as_str()) {
+                continue; // only the home counts an escalation
             }
-            if let Some((_, at)) = &s.picked_up
-                && period.contains(*at)
-            {
-                f.pickup_days.push(days(s.invoked_at, *at));
-            }
-        }
-        match &e.status {
-            EscalationStatus::Closed { at, classification } => {
-                if period.contains(*at) {
-                    *f.closed_per_month.entry(month(*at)).or_default() += 1;
-                    *f.closed_per_week
-                        .entry(crate::time::iso_week(*at))
-                        .or_default() += 1;
-                    *f.bottlenecks
-                        .entry(classification.bottleneck.code().into())
-                        .or_default() += 1;
-                    f.close_days.push(days(e.opened_at, *at));
-                }
-            }
-            EscalationStatus::Open => {
-                let Some(cur) = e.current() else { continue };
-                *f.open_by_step_situation
-                    .entry(format!("{}/{}", cur.step.number(), e.situation.number()))
+            let Ok(e) = serde_json::from_value::<Escalation>(row.state) else {
+                continue;
+            };
+            if period.contains(e.opened_at) {
+                *f.opened_per_month.entry(month(e.opened_at)).or_default() += 1;
+                *f.opened_per_week
+                    .entry(crate::time::iso_week(e.opened_at))
                     .or_default() += 1;
-                for c in &e.counterparts {
-                    *f.open_by_pair
-                        .entry(format!("{} -> {}", e.home.oin, c.oin))
+            }
+            for s in &e.steps {
+                if let Some((_, at)) = &s.outcome
+                    && period.contains(*at)
+                {
+                    f.lead_time_days
+                        .entry(s.step.number().to_string())
+                        .or_default()
+                        .push(days(s.invoked_at, *at));
+                }
+                if let Some((_, at)) = &s.picked_up
+                    && period.contains(*at)
+                {
+                    f.pickup_days.push(days(s.invoked_at, *at));
+                }
+            }
+            match &e.status {
+                EscalationStatus::Closed { at, classification } => {
+                    if period.contains(*at) {
+                        *f.closed_per_month.entry(month(*at)).or_default() += 1;
+                        *f.closed_per_week
+                            .entry(crate::time::iso_week(*at))
+                            .or_default() += 1;
+                        *f.bottlenecks
+                            .entry(classification.bottleneck.code().into())
+                            .or_default() += 1;
+                        f.close_days.push(days(e.opened_at, *at));
+                    }
+                }
+                EscalationStatus::Open => {
+                    let Some(cur) = e.current() else { continue };
+                    *f.open_by_step_situation
+                        .entry(format!("{}/{}", cur.step.number(), e.situation.number()))
                         .or_default() += 1;
-                }
-                f.age_in_step_days.push(days(cur.invoked_at, now));
-                if cur.is_overdue(now) || cur.overdue_since.is_some() && cur.picked_up.is_none() {
-                    f.overdue_steps += 1;
+                    for c in &e.counterparts {
+                        *f.open_by_pair
+                            .entry(format!("{} -> {}", e.home.oin, c.oin))
+                            .or_default() += 1;
+                    }
+                    f.age_in_step_days.push(days(cur.invoked_at, now));
+                    if cur.is_overdue(now) || cur.overdue_since.is_some() && cur.picked_up.is_none()
+                    {
+                        f.overdue_steps += 1;
+                    }
                 }
             }
         }
     }
-    for row in node.store.list(StreamKind::Kwestie, &all).await? {
-        let Ok(k) = serde_json::from_value::<Kwestie>(row.state) else {
-            continue;
-        };
-        if period.contains(k.raised_at) {
-            for c in &k.categories {
-                *f.kwestie_categories.entry(c.code().into()).or_default() += 1;
+    let mut pages = Pages::new(node, StreamKind::Kwestie);
+    while let Some(rows) = pages.next().await? {
+        for row in rows {
+            let Ok(k) = serde_json::from_value::<Kwestie>(row.state) else {
+                continue;
+            };
+            if period.contains(k.raised_at) {
+                for c in &k.categories {
+                    *f.kwestie_categories.entry(c.code().into()).or_default() += 1;
+                }
+            }
+            if let Some(r) = &k.resolution
+                && period.contains(r.at)
+            {
+                *f.bottlenecks
+                    .entry(r.classification.bottleneck.code().into())
+                    .or_default() += 1;
             }
         }
-        if let Some(r) = &k.resolution
-            && period.contains(r.at)
-        {
-            *f.bottlenecks
-                .entry(r.classification.bottleneck.code().into())
+    }
+    let mut pages = Pages::new(node, StreamKind::Recommendation);
+    while let Some(rows) = pages.next().await? {
+        for row in rows {
+            let Ok(r) = serde_json::from_value::<Recommendation>(row.state) else {
+                continue;
+            };
+            *f.recommendations_by_status
+                .entry(r.status.code().into())
                 .or_default() += 1;
-        }
-    }
-    for row in node.store.list(StreamKind::Recommendation, &all).await? {
-        let Ok(r) = serde_json::from_value::<Recommendation>(row.state) else {
-            continue;
-        };
-        *f.recommendations_by_status
-            .entry(r.status.code().into())
-            .or_default() += 1;
-        if r.share_text {
-            f.shared_recommendations
-                .push(doorbraak_model::oversight::SharedRecommendation {
-                    title: r.title,
-                    text: r.text,
-                    status: r.status.code().into(),
-                    due: r.due.to_string(),
-                });
+            if r.share_text {
+                f.shared_recommendations
+                    .push(doorbraak_model::oversight::SharedRecommendation {
+                        title: r.title,
+                        text: r.text,
+                        status: r.status.code().into(),
+                        due: r.due.to_string(),
+                    });
+            }
         }
     }
     f.age_in_step_days.sort_unstable();
@@ -223,7 +291,92 @@ pub async fn figures(
     Ok(f)
 }
 
-/// Ask every member of this node's region (concurrently, each with `deadline`) and merge.
+/// At most this many members are asked at once.
+const CONCURRENT_ASKS: usize = 64;
+
+/// A member that failed is asked again only after this long (doubling per failure, at most
+/// [`MAX_BACKOFF`]): until then the view uses its last good answer without waiting for it.
+const FIRST_BACKOFF: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+fn backoff(failures: i64) -> Duration {
+    let doublings = u32::try_from(failures.clamp(1, 16) - 1).unwrap_or(0);
+    FIRST_BACKOFF
+        .saturating_mul(2u32.saturating_pow(doublings))
+        .min(MAX_BACKOFF)
+}
+
+/// A member's answer, asked once more (a hedge, `second`) if `first` has not answered within
+/// half the deadline: the first good answer counts. Both calls end within the deadline.
+async fn hedged<F>(first: F, second: F, half: Duration) -> Result<NodeFigures, String>
+where
+    F: std::future::Future<Output = Result<NodeFigures, String>>,
+{
+    tokio::pin!(first);
+    tokio::select! {
+        r = &mut first => return r,
+        _ = tokio::time::sleep(half) => {}
+    }
+    tokio::pin!(second);
+    tokio::select! {
+        r = &mut first => match r {
+            Ok(f) => Ok(f),
+            Err(_) => second.await,
+        },
+        r = &mut second => match r {
+            Ok(f) => Ok(f),
+            Err(_) => first.await,
+        },
+    }
+}
+
+/// How long an ask may take, in deadlines of the view, and at most.
+const LATE_FACTOR: u32 = 8;
+const MAX_LATE: Duration = Duration::from_secs(30);
+
+/// The asks still going when the view had to be answered: their answers are kept (as late
+/// ones: the member stays in its backoff) for the next view, in the background.
+fn keep_late_answers(
+    store: doorbraak_store::Store,
+    mut tasks: tokio::task::JoinSet<(
+        doorbraak_federation::directory::Member,
+        Result<NodeFigures, String>,
+    )>,
+    key: String,
+    now: Timestamp,
+    started: tokio::time::Instant,
+) {
+    tokio::spawn(async move {
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((m, Ok(f))) = joined else { continue };
+            if f.org != m.oin.as_str() {
+                continue;
+            }
+            let at = jiff::SignedDuration::try_from(started.elapsed())
+                .ok()
+                .and_then(|d| now.checked_add(d).ok())
+                .unwrap_or(now);
+            if let Ok(text) = serde_json::to_string(&f)
+                && let Err(e) = store
+                    .save_member_answer(m.oin.as_str(), &key, &text, at, true)
+                    .await
+            {
+                tracing::warn!(error = %e, "keeping a late answer failed");
+            }
+        }
+    });
+}
+
+/// The key of a period among the kept answers.
+fn period_key(p: Period) -> String {
+    let b = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    format!("{}/{}", b(p.from), b(p.to))
+}
+
+/// Ask every member of this node's region (at most [`CONCURRENT_ASKS`] at once, each within
+/// `deadline`, hedged) and merge. A member that does not answer in time is counted with its
+/// last good answer for this period, marked with its age (`stale`); one that failed lately is
+/// not asked again before its backoff has passed; one without any answer is `missing`.
 pub async fn region_view(
     node: &Node,
     deadline: Duration,
@@ -236,12 +389,22 @@ pub async fn region_view(
         .get(node.oin())
         .map(|m| m.region.clone())
         .unwrap_or_default();
+    let key = period_key(period);
+    let mut kept = node.store.member_answers(&key).await?;
+    let health = node.store.member_health().await?;
     let mut all = vec![figures(node, now, period).await?];
     let mut contributing = vec![Contributor {
         oin: node.oin().to_string(),
         name: node.settings.name.clone(),
     }];
     let mut missing = Vec::new();
+    let mut stale = Vec::new();
+    let mut unanswered = Vec::new();
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_ASKS));
+    let mut pending = std::collections::HashMap::new();
+    let started = tokio::time::Instant::now();
+    // an ask may go on after the view (its answer kept for the next one), this long at most
+    let late = (deadline * LATE_FACTOR).min(MAX_LATE);
     let mut tasks = tokio::task::JoinSet::new();
     for m in dir
         .members()
@@ -249,32 +412,115 @@ pub async fn region_view(
         .filter(|m| &m.oin != node.oin() && m.region == region)
         .cloned()
     {
-        let ask = node.ask_figures(&m.oin, deadline, period);
-        tasks.spawn(async move { (m, ask.await) });
+        // down lately: not waited for on every view
+        if let Some(h) = health.get(m.oin.as_str())
+            && h.failures > 0
+            && let Some(failed) = h.last_failure
+        {
+            let retry = failed
+                .checked_add(
+                    jiff::SignedDuration::try_from(backoff(h.failures))
+                        .unwrap_or(jiff::SignedDuration::MAX),
+                )
+                .unwrap_or(Timestamp::MAX);
+            if now < retry {
+                unanswered.push((
+                    m,
+                    format!(
+                        "not asked: no answer the last {} time(s); asked again from {}",
+                        h.failures, retry
+                    ),
+                    false,
+                ));
+                continue;
+            }
+        }
+        let half = deadline / 2;
+        let first = node.ask_figures(&m.oin, late, period);
+        let second = node.ask_figures(&m.oin, late, period);
+        let limit = limit.clone();
+        pending.insert(m.oin.to_string(), m.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            (m, hedged(first, second, half).await)
+        });
     }
-    while let Some(joined) = tasks.join_next().await {
+    // the whole view waits at most the deadline (and a little for the merge), however many
+    // members wait for a turn; answers that come later are kept for the next view
+    let until = started + deadline + Duration::from_millis(50);
+    loop {
+        let joined = match tokio::time::timeout_at(until, tasks.join_next()).await {
+            Ok(Some(j)) => j,
+            Ok(None) => break,
+            Err(_) => {
+                for (_, m) in pending.drain() {
+                    unanswered.push((m, "no answer within the view's deadline".into(), true));
+                }
+                keep_late_answers(node.store.clone(), tasks, key.clone(), now, started);
+                break;
+            }
+        };
         let Ok((m, result)) = joined else { continue };
-        let (oin, name) = (m.oin.to_string(), m.name);
+        pending.remove(m.oin.as_str());
+        let oin = m.oin.to_string();
         match result {
             Ok(f) if f.org == oin => {
-                contributing.push(Contributor { oin, name });
+                if let Ok(text) = serde_json::to_string(&f)
+                    && let Err(e) = node
+                        .store
+                        .save_member_answer(&oin, &key, &text, now, false)
+                        .await
+                {
+                    tracing::warn!(error = %e, "keeping a member's answer failed");
+                }
+                contributing.push(Contributor { oin, name: m.name });
                 all.push(f);
             }
-            Ok(_) => missing.push(Missing {
+            Ok(_) => unanswered.push((m, "answered for another organisation".into(), true)),
+            Err(reason) => unanswered.push((m, reason, true)),
+        }
+    }
+    for (m, reason, asked) in unanswered {
+        let oin = m.oin.to_string();
+        if asked && let Err(e) = node.store.member_failed(&oin, now).await {
+            tracing::warn!(error = %e, "recording a member's failure failed");
+        }
+        let last = kept
+            .remove(&oin)
+            .and_then(|a| {
+                Some((
+                    serde_json::from_str::<NodeFigures>(&a.figures).ok()?,
+                    a.answered_at,
+                ))
+            })
+            .filter(|(f, _)| f.org == oin);
+        match last {
+            Some((f, at)) => {
+                stale.push(Stale {
+                    oin: oin.clone(),
+                    name: m.name.clone(),
+                    answered_at: at.to_string(),
+                    age_seconds: (now.as_second() - at.as_second()).max(0),
+                    reason,
+                });
+                contributing.push(Contributor { oin, name: m.name });
+                all.push(f);
+            }
+            None => missing.push(Missing {
                 oin,
-                name,
-                reason: "answered for another organisation".into(),
+                name: m.name,
+                reason,
             }),
-            Err(reason) => missing.push(Missing { oin, name, reason }),
         }
     }
     Ok(StagnationView {
         figures: oversight::view(&all, s),
         region,
         generated_at: now.to_string(),
-        partial: !missing.is_empty(),
+        partial: !missing.is_empty() || !stale.is_empty(),
         contributing,
         missing,
+        stale,
         suppressed_below: s.below,
         min_organisations: s.min_organisations,
     })
@@ -337,4 +583,69 @@ pub fn may_oversee(node: &Node, peer: &Oin) -> bool {
     };
     dir.get(peer)
         .is_some_and(|p| oversight::may_oversee(&me.region, &p.roles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(org: &str) -> NodeFigures {
+        NodeFigures {
+            org: org.into(),
+            ..NodeFigures::default()
+        }
+    }
+
+    /// An answer after `after`, or a failure.
+    async fn answer(after: Duration, org: Option<&'static str>) -> Result<NodeFigures, String> {
+        tokio::time::sleep(after).await;
+        org.map(figures).ok_or_else(|| "refused".to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_slow_member_is_asked_twice_and_the_first_good_answer_counts() {
+        let half = Duration::from_millis(40);
+        // the first is slow: the hedge answers
+        let r = hedged(
+            answer(Duration::from_secs(5), Some("first")),
+            answer(Duration::from_millis(1), Some("hedge")),
+            half,
+        )
+        .await;
+        assert_eq!(r.unwrap().org, "hedge");
+        // a quick answer needs no hedge
+        let r = hedged(
+            answer(Duration::from_millis(1), Some("first")),
+            answer(Duration::from_millis(1), Some("hedge")),
+            half,
+        )
+        .await;
+        assert_eq!(r.unwrap().org, "first");
+        // the hedge fails: the first, late, still counts
+        let r = hedged(
+            answer(Duration::from_millis(80), Some("first")),
+            answer(Duration::from_millis(1), None),
+            half,
+        )
+        .await;
+        assert_eq!(r.unwrap().org, "first");
+        // both fail: the failure is the answer
+        let r = hedged(
+            answer(Duration::from_millis(60), None),
+            answer(Duration::from_millis(1), None),
+            half,
+        )
+        .await;
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn a_member_that_fails_again_waits_longer_up_to_five_minutes() {
+        assert_eq!(backoff(1), Duration::from_secs(10));
+        assert_eq!(backoff(2), Duration::from_secs(20));
+        assert_eq!(backoff(4), Duration::from_secs(80));
+        assert_eq!(backoff(10), MAX_BACKOFF);
+        assert_eq!(backoff(i64::MAX), MAX_BACKOFF);
+        assert_eq!(backoff(0), FIRST_BACKOFF, "never less than the first");
+    }
 }

@@ -617,10 +617,26 @@ pub(super) async fn stagnation(
             (ctx.t("De periode geldt voor wat er gebeurde (geopend, opgepakt, afgerond, gesloten, gemeld); open escalaties en te late stappen zijn de stand van nu.", "The period applies to what happened (opened, picked up, ended, closed, raised); open escalations and overdue steps are as they stand now."))
         }
         p { a #exporteren href={ "/sturing.csv?" (q.query()) } { (ctx.t("Getoonde cijfers exporteren (CSV)", "Export the figures shown (CSV)")) } }
-        @if v.partial {
-            div.melding.fout role="alert" {
-                (ctx.t("Onvolledig: deze organisaties antwoordden niet op tijd: ", "Incomplete: these organisations did not answer in time: "))
+        @if !v.missing.is_empty() {
+            div.melding.fout role="alert" #ontbreekt {
+                (ctx.t("Onvolledig: van deze organisaties is geen antwoord: ", "Incomplete: no answer from these organisations: "))
                 @for m in &v.missing { (m.name) " " }
+            }
+        }
+        @if !v.stale.is_empty() {
+            div.melding role="status" #eerder {
+                (ctx.t("Niet op tijd; meegeteld met hun laatste antwoord: ", "Not in time; counted with their last answer: "))
+                ul {
+                    @for st in &v.stale {
+                        li {
+                            (st.name) " — "
+                            @match st.answered_at.parse::<doorbraak_model::Timestamp>() {
+                                Ok(at) => { (ctx.t("antwoord van ", "answer of ")) (crate::time::moment(at, ctx.lang)) }
+                                Err(_) => { (st.answered_at) }
+                            }
+                        }
+                    }
+                }
             }
         }
         div.kaarten {
