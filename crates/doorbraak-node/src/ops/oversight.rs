@@ -291,8 +291,10 @@ pub async fn figures(
     Ok(f)
 }
 
-/// At most this many members are asked at once.
-const CONCURRENT_ASKS: usize = 64;
+/// At most this many members are asked at once. The asks wait on the network, not the CPU:
+/// the bound is for sockets and memory, high enough that members that do not answer (each
+/// holding its place until its ask times out) do not keep the others from being asked in time.
+const CONCURRENT_ASKS: usize = 256;
 
 /// A member that failed is asked again only after this long (doubling per failure, at most
 /// [`MAX_BACKOFF`]): until then the view uses its last good answer without waiting for it.
@@ -331,7 +333,7 @@ where
 }
 
 /// How long an ask may take, in deadlines of the view, and at most.
-const LATE_FACTOR: u32 = 8;
+const LATE_FACTOR: u32 = 4;
 const MAX_LATE: Duration = Duration::from_secs(30);
 
 /// The asks still going when the view had to be answered: their answers are kept (as late
@@ -406,12 +408,15 @@ pub async fn region_view(
     // an ask may go on after the view (its answer kept for the next one), this long at most
     let late = (deadline * LATE_FACTOR).min(MAX_LATE);
     let mut tasks = tokio::task::JoinSet::new();
-    for m in dir
+    // the members that answered well lately first: one that fails waits for its turn last
+    let mut members: Vec<_> = dir
         .members()
         .iter()
         .filter(|m| &m.oin != node.oin() && m.region == region)
         .cloned()
-    {
+        .collect();
+    members.sort_by_key(|m| health.get(m.oin.as_str()).map_or(0, |h| h.failures));
+    for m in members {
         // down lately: not waited for on every view
         if let Some(h) = health.get(m.oin.as_str())
             && h.failures > 0
