@@ -2,7 +2,10 @@
 //! store transaction (events + projection + outbox + access log), on SQLite and PostgreSQL.
 //!
 //! Usage: `cargo run --release -p doorbraak-bench --bin bench-node -- [N] [CONCURRENCY...]`
-//! PostgreSQL is measured when `DOORBRAAK_TEST_POSTGRES_URL` is set (see `.ci/postgres.sh`).
+//! PostgreSQL is measured when `DOORBRAAK_TEST_POSTGRES_URL` is set (see `.ci/postgres.sh`),
+//! also as one, two and three instances of one node on one database ("open escalation" spread
+//! round robin over them, 16 at a time): each instance its own `Node` with its own pool and
+//! instance name, in this process (the database is what they share and contend for).
 #![forbid(unsafe_code)]
 
 use std::path::Path;
@@ -42,13 +45,66 @@ struct Row {
 }
 
 async fn node(url: &str, dir: &Path) -> anyhow::Result<Arc<Node>> {
+    instance(url, dir, "main").await
+}
+
+async fn instance(url: &str, dir: &Path, name: &str) -> anyhow::Result<Arc<Node>> {
     let toml = format!(
         "[node]\noin = \"{LT}\"\nname = \"Bench\"\nkind = \"local_team\"\ndata_dir = \"{}\"\n[database]\nurl = \"{url}\"\nmax_connections = 16\n",
         dir.display()
     );
+    let vars = vec![("DOORBRAAK__NODE__INSTANCE".to_owned(), name.to_owned())];
     let settings =
-        doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), dir, Vec::new())?;
+        doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), dir, vars)?;
     Ok(doorbraak_node::server::open(settings).await?)
+}
+
+/// "open escalation" on one PostgreSQL database through `k` instances, round robin.
+async fn bench_instances(dir: &Path, n: usize, k: usize) -> anyhow::Result<Row> {
+    let url = doorbraak_store::testing::fresh_postgres()
+        .await
+        .context("postgres")?;
+    let mut nodes = Vec::new();
+    for r in 0..k {
+        let sub = dir.join(format!("instances-{k}-{r}"));
+        std::fs::create_dir_all(&sub)?;
+        nodes.push(instance(&url, &sub, &format!("r{r}")).await?);
+    }
+    let nodes = Arc::new(nodes);
+    let anna = Actor::person("anna", Role::Professional, oin(LT)?);
+    let ids: Arc<Vec<EscalationId>> = Arc::new(
+        (0..n)
+            .map(|_| EscalationId(nodes[0].new_stream_id()))
+            .collect(),
+    );
+    let (nd, a, ids2) = (nodes.clone(), anna, ids.clone());
+    let (wall, lat) = drive(n, 16, move |i| {
+        let (nd, a, ids2) = (nd.clone(), a.clone(), ids2.clone());
+        async move {
+            let id = ids2[i];
+            nd[i % nd.len()]
+                .execute::<Escalation>(&a, &id.to_string(), &open_cmd(id)?, "open", vec![])
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    for nd in nodes.iter() {
+        nd.store.close().await;
+    }
+    Ok(Row {
+        backend: match k {
+            1 => "postgres, 1 instance",
+            2 => "postgres, 2 instances",
+            _ => "postgres, 3 instances",
+        },
+        op: "open escalation",
+        concurrency: 16,
+        n,
+        per_sec: n as f64 / wall.as_secs_f64(),
+        p50: percentile(&lat, 0.5),
+        p99: percentile(&lat, 0.99),
+    })
 }
 
 /// Run `op` for ids `0..n` with `concurrency` tasks; returns wall time and latencies.
@@ -202,6 +258,9 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = bench_backend("sqlite", "", &dir, n, &conc).await?;
     if std::env::var(doorbraak_store::testing::POSTGRES_ENV).is_ok() {
         rows.extend(bench_backend("postgres", "pg", &dir, n, &conc).await?);
+        for k in 1..=3 {
+            rows.push(bench_instances(&dir, n, k).await?);
+        }
     } else {
         eprintln!(
             "PostgreSQL skipped: {} not set",
