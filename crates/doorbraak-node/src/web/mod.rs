@@ -469,6 +469,27 @@ pub fn sessions_full() -> ApiError {
     )
 }
 
+/// The sessions cannot be read or written (the database did not answer).
+pub fn sessions_unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "web.sessions_unavailable",
+        "Inloggen lukt nu niet: de node kan haar sessies niet bereiken; probeer het zo opnieuw",
+        "Logging in does not work now: the node cannot reach its sessions; try again shortly",
+    )
+}
+
+/// Why no session could be made, as a page says it.
+pub fn session_error(e: &session::SessionError) -> ApiError {
+    match e {
+        session::SessionError::Full => sessions_full(),
+        session::SessionError::Store(e) => {
+            tracing::error!(error = %e, "the session store failed");
+            sessions_unavailable()
+        }
+    }
+}
+
 /// A full error page (for refusals that leave nothing else to show).
 /// An address that is no page (the JSON API answers its own unknown addresses in JSON).
 async fn not_found(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {

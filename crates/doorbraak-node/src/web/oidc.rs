@@ -152,7 +152,7 @@ pub async fn login(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
         Some(s) => (s.clone(), false),
         None => match site.web.sessions.create(None).await {
             Ok(sid) => (sid, true),
-            Err(_) => return error_page(&site, &ctx, &super::sessions_full()),
+            Err(e) => return error_page(&site, &ctx, &super::session_error(&e)),
         },
     };
     let (url, pending) = match oidc.start().await {
@@ -163,7 +163,7 @@ pub async fn login(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
         }
     };
     if !site.web.sessions.set_pending(&sid, pending).await {
-        return error_page(&site, &ctx, &super::sessions_full());
+        return error_page(&site, &ctx, &super::sessions_unavailable());
     }
     let mut r = Redirect::to(&url).into_response();
     if new {

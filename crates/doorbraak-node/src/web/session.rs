@@ -427,6 +427,26 @@ mod tests {
         assert!(s.get(&id).await.is_none());
     }
 
+    #[tokio::test]
+    async fn a_full_store_and_a_store_that_fails_are_told_apart() {
+        let full = crate::web::session_error(&SessionError::Full);
+        assert_eq!(
+            (full.status.as_u16(), full.rule.as_str()),
+            (503, "web.sessions_full")
+        );
+        // a database that is gone: every session call fails, and says so
+        let s = sessions(Duration::from_secs(60), Duration::from_secs(60)).await;
+        s.store.close().await;
+        let err = s.create(None).await.unwrap_err();
+        assert!(matches!(err, SessionError::Store(_)), "{err}");
+        let e = crate::web::session_error(&err);
+        assert_eq!(
+            (e.status.as_u16(), e.rule.as_str()),
+            (503, "web.sessions_unavailable")
+        );
+        assert!(s.get("any").await.is_none());
+    }
+
     #[test]
     fn cookie_is_http_only_lax_and_secure_when_asked() {
         assert!(cookie_name("x", true).starts_with("__Host-"));

@@ -22,8 +22,9 @@ pub(super) async fn login_page(
     let (ctx, new_sid) = match ctx.sid {
         Some(_) => (ctx, None),
         None => {
-            let Ok(sid) = site.web.sessions.create(None).await else {
-                return error_page(&site, &ctx, &crate::web::sessions_full());
+            let sid = match site.web.sessions.create(None).await {
+                Ok(sid) => sid,
+                Err(e) => return error_page(&site, &ctx, &crate::web::session_error(&e)),
             };
             let csrf = site
                 .web
@@ -108,8 +109,9 @@ pub async fn start_session(
         return error_page(site, ctx, &ApiError::from(e));
     }
     tracing::info!(role = user.role.code(), "web login");
-    let Ok(sid) = site.web.sessions.create(Some(user)).await else {
-        return error_page(site, ctx, &crate::web::sessions_full());
+    let sid = match site.web.sessions.create(Some(user)).await {
+        Ok(sid) => sid,
+        Err(e) => return error_page(site, ctx, &crate::web::session_error(&e)),
     };
     let mut r = see_other("/");
     r.headers_mut()
