@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::{doorbraak, must};
+use support::{doorbraak, must, sh};
 
 use doorbraak_model::OrgKind;
 use serde_json::{Value, json};
@@ -23,15 +23,6 @@ const ORGS: [(&str, &str, OrgKind); 3] = [
 
 async fn post(fed: &Fed, i: usize, user: &str, path: &str, body: Value) -> (u16, Value) {
     fed.node(i).post(path, &tok(i, user), body).await
-}
-
-fn run(cmd: &mut std::process::Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `doorbraak backup` of org 0 into `out`.
@@ -100,7 +91,7 @@ async fn a_home_restored_from_an_old_backup_relearns_before_it_decides_and_forks
         } else {
             let (ok, out) = back_up(&config, &backup);
             assert!(!ok && out.contains("pg_dump"), "{out}");
-            run(std::process::Command::new("pg_dump")
+            sh(std::process::Command::new("pg_dump")
                 .args(["--format=custom", "--file"])
                 .arg(&backup)
                 .arg(fed.db_url(0)));
@@ -153,7 +144,7 @@ async fn a_home_restored_from_an_old_backup_relearns_before_it_decides_and_forks
             ]);
             assert!(ok && out.contains("marked as restored"), "{out}");
         } else {
-            run(std::process::Command::new("pg_restore")
+            sh(std::process::Command::new("pg_restore")
                 .args(["--clean", "--if-exists", "--no-owner", "--dbname"])
                 .arg(fed.db_url(0))
                 .arg(&backup));

@@ -68,35 +68,35 @@ pub enum ListSort {
 }
 
 impl ListSort {
-    /// The list's order: expressions and whether each is descending. The order by clause and
-    /// a cursor's condition are both made from it.
-    fn keys(self) -> &'static [(&'static str, bool)] {
+    /// The list's order: expressions, whether each is descending and whether its value is
+    /// text (else a number). The order by clause and a cursor's condition are both made from it.
+    fn keys(self) -> &'static [(&'static str, bool, bool)] {
         const NO_DEADLINE: &str = "(CASE WHEN next_deadline_ms IS NULL THEN 1 ELSE 0 END)";
         const NO_CASE: &str = "(CASE WHEN case_ref IS NULL THEN 1 ELSE 0 END)";
         match self {
             ListSort::Deadline => &[
-                ("overdue", true),
-                (NO_DEADLINE, false),
-                ("COALESCE(next_deadline_ms, 0)", false),
-                ("created_at_ms", true),
-                ("stream_id", false),
+                ("overdue", true, false),
+                (NO_DEADLINE, false, false),
+                ("COALESCE(next_deadline_ms, 0)", false, false),
+                ("created_at_ms", true, false),
+                ("stream_id", false, true),
             ],
-            ListSort::Newest => &[("created_at_ms", true), ("stream_id", false)],
-            ListSort::Oldest => &[("created_at_ms", false), ("stream_id", false)],
+            ListSort::Newest => &[("created_at_ms", true, false), ("stream_id", false, true)],
+            ListSort::Oldest => &[("created_at_ms", false, false), ("stream_id", false, true)],
             ListSort::Case => &[
-                (NO_CASE, false),
-                ("COALESCE(case_ref, '')", false),
-                ("created_at_ms", true),
-                ("stream_id", false),
+                (NO_CASE, false, false),
+                ("COALESCE(case_ref, '')", false, true),
+                ("created_at_ms", true, false),
+                ("stream_id", false, true),
             ],
-            ListSort::Updated => &[("updated_at_ms", true), ("stream_id", false)],
+            ListSort::Updated => &[("updated_at_ms", true, false), ("stream_id", false, true)],
         }
     }
 
     pub(crate) fn order_by(self) -> String {
         self.keys()
             .iter()
-            .map(|(e, desc)| {
+            .map(|(e, desc, _)| {
                 if *desc {
                     format!("{e} DESC")
                 } else {
@@ -225,10 +225,10 @@ impl ListCursor {
         // as many values as the order has keys, each of its type
         let keys = sort.keys();
         let typed = values.len() == keys.len()
-            && values.iter().zip(keys).all(|(v, (e, _))| {
-                let text = e.contains("stream_id") || e.contains("case_ref, ''");
-                matches!(v, KeyValue::Text(_)) == text
-            });
+            && values
+                .iter()
+                .zip(keys)
+                .all(|(v, (_, _, text))| matches!(v, KeyValue::Text(_)) == *text);
         if !typed {
             return Err(BadCursor);
         }
@@ -247,10 +247,10 @@ impl ListCursor {
         let mut ors = Vec::new();
         for i in 0..keys.len() {
             let mut ands = Vec::new();
-            for (e, _) in &keys[..i] {
+            for (e, _, _) in &keys[..i] {
                 ands.push(format!("{e} = {}", param()));
             }
-            let (e, desc) = keys[i];
+            let (e, desc, _) = keys[i];
             ands.push(format!("{e} {} {}", if desc { "<" } else { ">" }, param()));
             ors.push(format!("({})", ands.join(" AND ")));
         }
