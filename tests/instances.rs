@@ -86,8 +86,10 @@ async fn three_instances_on_one_postgres_lose_nothing_fork_nothing_and_keep_a_se
     let mut toml = std::fs::read_to_string(&fed.orgs[0].config).unwrap();
     toml.push_str("\n[web]\ndev_login = true\n");
     std::fs::write(&fed.orgs[0].config, toml).unwrap();
-    fed.start(1);
-    fed.start(2);
+    // the receivers log every message they are sent, with the instance that sent it
+    let received = [("RUST_LOG", "info,doorbraak::received=debug")];
+    fed.start_with(1, &received);
+    fed.start_with(2, &received);
     // each instance its own name and ports; the directory's endpoint is the balancer
     let ports: Vec<(u16, u16)> = (0..3)
         .map(|_| (support::free_port(), support::free_port()))
@@ -130,9 +132,13 @@ async fn three_instances_on_one_postgres_lose_nothing_fork_nothing_and_keep_a_se
         .await;
     assert_eq!(s, 201, "{b}");
     let mut ids = Vec::new();
+    // which instance was killed when (SIGKILL: it dies holding whatever lease it held)
+    let mut kills: Vec<(String, jiff::Timestamp)> = Vec::new();
+    let name = |r: usize| format!("{LT}/r{r}");
     for k in 0..12 {
         if k == 6 {
             instances[1].take().unwrap().kill();
+            kills.push((name(1), jiff::Timestamp::now()));
         }
         if k == 9 {
             instances[1] = Some(start(1, &[]));
@@ -163,6 +169,7 @@ async fn three_instances_on_one_postgres_lose_nothing_fork_nothing_and_keep_a_se
     for (k, id) in ids.iter().enumerate() {
         if k == 3 {
             instances[2].take().unwrap().kill();
+            kills.push((name(2), jiff::Timestamp::now()));
         }
         if k % 2 == 0 {
             fed.wait_for(1, "d", &format!("/api/v1/escalations/{id}"), |s, _| {
@@ -246,8 +253,9 @@ async fn three_instances_on_one_postgres_lose_nothing_fork_nothing_and_keep_a_se
 
     // twenty days later (every instance restarted on the development clock): the steps nobody
     // picked up are overdue, each marked once though three sweepers run
-    for i in instances.iter_mut() {
+    for (r, i) in instances.iter_mut().enumerate() {
         i.take().unwrap().kill();
+        kills.push((name(r), jiff::Timestamp::now()));
     }
     for (r, i) in instances.iter_mut().enumerate() {
         *i = Some(start(r, &[("DOORBRAAK__DEV__CLOCK_OFFSET_DAYS", "20")]));
@@ -277,6 +285,54 @@ async fn three_instances_on_one_postgres_lose_nothing_fork_nothing_and_keep_a_se
         assert_eq!(fed.events(1, id).await, log, "{id} at VT");
     }
 
+    // every message went to a party from one instance at a time: as the receivers' logs show,
+    // a message sent again by another instance was first sent by one that was killed before
+    // the second send (it died holding the message's lease, which expired), never by one alive
+    for party in [1, 2] {
+        let log =
+            std::fs::read_to_string(fed.orgs[party].config.with_file_name("node.log")).unwrap();
+        let mut sends: std::collections::HashMap<String, Vec<(jiff::Timestamp, String)>> =
+            Default::default();
+        for line in log
+            .lines()
+            .filter(|l| l.contains("doorbraak::received: message received"))
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let field = |k: &str| {
+                words
+                    .iter()
+                    .find_map(|w| w.strip_prefix(k))
+                    .unwrap_or_else(|| panic!("no {k} in {line}"))
+                    .to_owned()
+            };
+            let at: jiff::Timestamp = words[0].parse().unwrap();
+            sends
+                .entry(field("message_id="))
+                .or_default()
+                .push((at, field("instance=")));
+        }
+        assert!(
+            sends.len() >= ids.len(),
+            "org {party} logged {} messages",
+            sends.len()
+        );
+        for (message, by) in &sends {
+            for w in by.windows(2) {
+                let ((t1, a), (t2, b)) = (&w[0], &w[1]);
+                assert!(
+                    a.starts_with(LT) && b.starts_with(LT),
+                    "{message}: sent by {a} and {b}"
+                );
+                if a != b {
+                    assert!(
+                        kills.iter().any(|(k, at)| k == a && at >= t1 && at <= t2),
+                        "{message} sent to org {party} by {a} at {t1}, then by {b} at {t2}, while {a} lived: {kills:?}"
+                    );
+                }
+            }
+        }
+    }
+
     // one sweeper: at most one instance holds its lease, and it is a live one
     let store = doorbraak_store::Store::connect(&url, 2).await.unwrap();
     let (owner, _) = store
@@ -290,6 +346,25 @@ async fn three_instances_on_one_postgres_lose_nothing_fork_nothing_and_keep_a_se
             .any(|r| owner == format!("{LT}/{r}")),
         "{owner}"
     );
+    // the figures three instances counted at once, command by command, equal the streams
+    // counted afresh
+    let figures = |store: doorbraak_store::Store| async move {
+        let all = doorbraak_model::figures::Days::default();
+        let today = doorbraak_model::figures::dutch_day(jiff::Timestamp::now());
+        let counts = store.figure_counts(all).await.unwrap();
+        doorbraak_model::figures::figures_from(LT, counts, today, 0)
+    };
+    let counted = figures(store.clone()).await;
+    assert_eq!(counted.opened_per_month.values().sum::<u64>(), 12);
+    assert_eq!(counted.open_by_step_situation.values().sum::<u64>(), 12);
+    assert_eq!(counted.overdue_steps, 6, "marked once each");
+    store.forget_figure_counts().await.unwrap();
+    let built = store
+        .build_figure_counts(LT, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert!(built.is_some_and(|n| n >= 12), "{built:?}");
+    assert_eq!(figures(store.clone()).await, counted);
     store.close().await;
 
     // a browser session outlives the instance it logged in on: log in through the balancer,

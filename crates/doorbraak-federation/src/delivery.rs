@@ -74,6 +74,10 @@ pub fn to_request(rows: &[OutboxRow]) -> Result<v1::DeliverRequest, String> {
     Ok(v1::DeliverRequest { messages })
 }
 
+/// The metadata key that names the sending instance (`OIN/instance`) to the receiver, for its
+/// log only: who the sender is, the certificate decides.
+pub const SENDER_METADATA: &str = "doorbraak-sender";
+
 /// The wall clock in whole milliseconds (the default [`Delivery::clock`]).
 pub fn wall_clock() -> Timestamp {
     let n = Timestamp::now();
@@ -112,6 +116,15 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// A delivery request naming this instance in its metadata ([`SENDER_METADATA`]).
+    fn named(&self, req: v1::DeliverRequest) -> tonic::Request<v1::DeliverRequest> {
+        let mut req = tonic::Request::new(req);
+        if let Ok(v) = self.owner.parse() {
+            req.metadata_mut().insert(SENDER_METADATA, v);
+        }
+        req
+    }
+
     /// Run until `stop` turns true.
     pub async fn run(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
         let in_flight: Arc<std::sync::Mutex<HashSet<String>>> = Arc::default();
@@ -213,7 +226,7 @@ impl Delivery {
             let attempts = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
             let result: Result<(), (bool, String)> = match to_request(rows) {
                 Ok(req) => match self.peers.client(&oin) {
-                    Ok(mut client) => client.deliver(req).await.map(|_| ()).map_err(|s| {
+                    Ok(mut client) => client.deliver(self.named(req)).await.map(|_| ()).map_err(|s| {
                         if rule_of(&s).as_deref() == Some(RULE_NOT_HOME) {
                             tracing::error!(%destination, error = %s.message(),
                                 "the peer says this node is not the home of a stream it delivered: this node appended to a replica (a bug)");

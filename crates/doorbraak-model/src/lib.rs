@@ -26,6 +26,7 @@ pub mod calendar;
 pub mod canonical;
 pub mod escalation;
 pub mod event;
+pub mod figures;
 pub mod identity;
 pub mod kwestie;
 pub mod learning;

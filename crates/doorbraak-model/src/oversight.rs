@@ -8,6 +8,7 @@
 //! of them is decided here.
 
 use crate::Timestamp;
+pub use crate::figures::DayCounts;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -23,13 +24,14 @@ pub struct NodeFigures {
     pub open_by_step_situation: BTreeMap<String, u64>,
     /// Open escalations by "home OIN -> counterpart OIN".
     pub open_by_pair: BTreeMap<String, u64>,
-    /// Days each open escalation has been in its current step.
-    pub age_in_step_days: Vec<i64>,
+    /// Calendar days (Dutch) each open escalation has been in its current step: how many
+    /// escalations took how many days (see [`DayCounts`]).
+    pub age_in_step_days: DayCounts,
     pub overdue_steps: u64,
     pub opened_per_month: BTreeMap<String, u64>,
     pub closed_per_month: BTreeMap<String, u64>,
     /// Days from invocation to outcome of every ended step, by step number.
-    pub lead_time_days: BTreeMap<String, Vec<i64>>,
+    pub lead_time_days: BTreeMap<String, DayCounts>,
     /// Bottleneck classes of closed escalations and resolved kwesties.
     pub bottlenecks: BTreeMap<String, u64>,
     pub kwestie_categories: BTreeMap<String, u64>,
@@ -46,10 +48,10 @@ pub struct NodeFigures {
     pub closed_per_week: BTreeMap<String, u64>,
     /// Days from a step's invocation to its pick-up, of every step picked up.
     #[serde(default)]
-    pub pickup_days: Vec<i64>,
+    pub pickup_days: DayCounts,
     /// Days from opening to closing, of every closed escalation.
     #[serde(default)]
-    pub close_days: Vec<i64>,
+    pub close_days: DayCounts,
 }
 
 /// The period the figures of events cover: from `from`, up to (not including) `to`; no bound
@@ -376,17 +378,22 @@ pub fn suppress_count(parts: &[u64], s: Suppression) -> Figure<Cell> {
 }
 
 /// Median and p90 of `values`, from `contributors` organisations.
-pub fn quantiles(values: &mut [i64], s: Suppression, contributors: usize) -> Quantiles {
-    if contributors < s.min_organisations || (values.len() as u64) < s.below {
+pub fn quantiles(values: &DayCounts, s: Suppression, contributors: usize) -> Quantiles {
+    let len = values.count();
+    if contributors < s.min_organisations || len < s.below || len == 0 {
         return Quantiles::InsufficientData;
     }
-    values.sort_unstable();
-    let q = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+    // the value at rank round((len - 1) * p) of the values in order
+    let q = |p: f64| {
+        values
+            .nth(((len - 1) as f64 * p).round() as u64)
+            .unwrap_or(0)
+    };
     // no count (it would reveal the sum of suppressed cells elsewhere); a p90 of fewer than 10
     // values is close to one escalation's own figure
     Quantiles::Shown {
         median: q(0.5),
-        p90: (values.len() >= 10).then(|| q(0.9)),
+        p90: (len >= 10).then(|| q(0.9)),
     }
 }
 
@@ -398,23 +405,26 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> StagnationFigures {
         .iter()
         .filter(|f| !f.age_in_step_days.is_empty())
         .count();
-    let mut ages: Vec<i64> = figures
-        .iter()
-        .flat_map(|f| f.age_in_step_days.iter().copied())
-        .collect();
-    let mut steps: BTreeMap<String, (Vec<i64>, usize)> = BTreeMap::new();
+    let mut ages = DayCounts::default();
+    for f in figures {
+        ages.merge(&f.age_in_step_days);
+    }
+    let mut steps: BTreeMap<String, (DayCounts, usize)> = BTreeMap::new();
     for f in figures {
         for (k, v) in &f.lead_time_days {
             let e = steps.entry(k.clone()).or_default();
-            e.0.extend(v);
+            e.0.merge(v);
             e.1 += 1;
         }
     }
     let overdue: Vec<u64> = figures.iter().map(|f| f.overdue_steps).collect();
-    let spread = |f: fn(&NodeFigures) -> &Vec<i64>| {
+    let spread = |f: fn(&NodeFigures) -> &DayCounts| {
         let contributors = figures.iter().filter(|n| !f(n).is_empty()).count();
-        let mut all: Vec<i64> = figures.iter().flat_map(|n| f(n).iter().copied()).collect();
-        quantiles(&mut all, s, contributors)
+        let mut all = DayCounts::default();
+        for n in figures {
+            all.merge(f(n));
+        }
+        quantiles(&all, s, contributors)
     };
     // structural candidates: a bottleneck class that recurs across organisations (at least
     // `min_organisations` of them) and cases (at least `below` in all)
@@ -443,13 +453,13 @@ pub fn view(figures: &[NodeFigures], s: Suppression) -> StagnationFigures {
             .collect(),
         open_by_step_situation: suppress_map(&maps(|f| &f.open_by_step_situation), s),
         open_by_pair: suppress_map(&maps(|f| &f.open_by_pair), s),
-        age_in_step_days: quantiles(&mut ages, s, with_open),
+        age_in_step_days: quantiles(&ages, s, with_open),
         overdue_steps: suppress_count(&overdue, s),
         opened_per_month: suppress_map(&maps(|f| &f.opened_per_month), s),
         closed_per_month: suppress_map(&maps(|f| &f.closed_per_month), s),
         lead_time_days_per_step: steps
             .into_iter()
-            .map(|(k, (mut v, c))| (k, quantiles(&mut v, s, c)))
+            .map(|(k, (v, c))| (k, quantiles(&v, s, c)))
             .collect(),
         bottlenecks: suppress_map(&maps(|f| &f.bottlenecks), s),
         kwestie_categories: suppress_map(&maps(|f| &f.kwestie_categories), s),
@@ -551,21 +561,19 @@ mod tests {
     #[test]
     fn quantiles_need_enough_values() {
         let s = Suppression::default();
-        assert_eq!(quantiles(&mut [1, 2, 3], s, 2), Quantiles::InsufficientData);
+        let v = |x: &[i64]| x.iter().copied().collect::<DayCounts>();
+        assert_eq!(quantiles(&v(&[1, 2, 3]), s, 2), Quantiles::InsufficientData);
         assert_eq!(
-            quantiles(&mut [1, 2, 3, 4, 5], s, 1),
+            quantiles(&v(&[1, 2, 3, 4, 5]), s, 1),
             Quantiles::InsufficientData,
             "one organisation"
         );
         assert_eq!(
-            js(&quantiles(&mut [5, 1, 4, 2, 3, 10], s, 2)),
+            js(&quantiles(&v(&[5, 1, 4, 2, 3, 10]), s, 2)),
             json!({ "median": 4 })
         );
-        let mut ten: Vec<i64> = (1..=10).collect();
-        assert_eq!(
-            js(&quantiles(&mut ten, s, 2)),
-            json!({ "median": 6, "p90": 9 })
-        );
+        let ten: DayCounts = (1..=10).collect();
+        assert_eq!(js(&quantiles(&ten, s, 2)), json!({ "median": 6, "p90": 9 }));
     }
 
     #[test]
@@ -573,13 +581,13 @@ mod tests {
         let s = Suppression::default();
         let a = NodeFigures {
             open_by_step_situation: m(&[("2/2", 6), ("1/1", 1)]),
-            age_in_step_days: vec![1, 2, 3],
+            age_in_step_days: [1, 2, 3].into_iter().collect(),
             overdue_steps: 2,
             ..NodeFigures::default()
         };
         let b = NodeFigures {
             open_by_step_situation: m(&[("2/3", 5)]),
-            age_in_step_days: vec![4, 5, 6],
+            age_in_step_days: [4, 5, 6].into_iter().collect(),
             overdue_steps: 1,
             ..NodeFigures::default()
         };
@@ -621,7 +629,7 @@ mod tests {
         let node = |org: &str, opened: u64, close: Vec<i64>| NodeFigures {
             org: org.into(),
             opened_per_week: m(&[("2026-W48", opened), ("2026-W49", 7)]),
-            close_days: close,
+            close_days: close.into_iter().collect(),
             ..NodeFigures::default()
         };
         let s = Suppression::default();

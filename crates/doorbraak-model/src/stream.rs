@@ -99,6 +99,11 @@ pub trait Streamed: crate::Aggregate {
         None
     }
 
+    /// What it adds to its home's figures (see [`crate::figures`]): counted by the home's store
+    /// in the transaction that stores its state.
+    fn facts(&self) -> Vec<crate::figures::Fact> {
+        Vec::new()
+    }
     /// Its records part (legal hold, destruction), for the kinds kept as records.
     fn records(&self) -> Option<&crate::records::Records> {
         None
@@ -171,6 +176,9 @@ pub trait Streamed: crate::Aggregate {
 }
 
 impl Streamed for crate::Escalation {
+    fn facts(&self) -> Vec<crate::figures::Fact> {
+        crate::figures::escalation_facts(self)
+    }
     const KIND: StreamKind = StreamKind::Escalation;
 
     fn stream_id(&self) -> String {
@@ -239,6 +247,9 @@ impl Streamed for crate::Escalation {
 }
 
 impl Streamed for crate::Kwestie {
+    fn facts(&self) -> Vec<crate::figures::Fact> {
+        crate::figures::kwestie_facts(self)
+    }
     const KIND: StreamKind = StreamKind::Kwestie;
 
     fn stream_id(&self) -> String {
@@ -336,6 +347,9 @@ impl Streamed for crate::Minutes {
 }
 
 impl Streamed for crate::Recommendation {
+    fn facts(&self) -> Vec<crate::figures::Fact> {
+        crate::figures::recommendation_facts(self)
+    }
     const KIND: StreamKind = StreamKind::Recommendation;
 
     fn stream_id(&self) -> String {

@@ -297,6 +297,9 @@ pub fn field_nl(field: &str) -> &str {
 pub fn known_reason_nl(code: &str) -> Option<&'static str> {
     Some(match code {
         "not one of the offered choices" => "kies een van de mogelijkheden",
+        "not the start of a day in Europe/Amsterdam" => {
+            "niet het begin van een dag (Nederlandse tijd)"
+        }
         "not a step of the ladder" => "geen stap van de escalatieladder",
         "1-128 visible ASCII characters" => "1 tot 128 zichtbare ASCII-tekens",
         "unknown role" => "onbekende rol",

@@ -99,6 +99,25 @@ pub async fn open(settings: Settings) -> Result<Arc<Node>, ServerError> {
     node.load_restore_state()
         .await
         .map_err(|e| ServerError::Serve(format!("reading the restore state: {e}")))?;
+    // a database older than the figure counters gets them once, before the node serves
+    let building = std::time::Instant::now();
+    match node
+        .store
+        .build_figure_counts(node.oin().as_str(), now)
+        .await
+    {
+        Ok(Some(streams)) if streams > 0 => tracing::info!(
+            streams,
+            ms = building.elapsed().as_millis(),
+            "built the figure counters from the stored streams"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            return Err(ServerError::Serve(format!(
+                "building the figure counters: {e}"
+            )));
+        }
+    }
     node.settle_directory().await?;
     node.directory_metrics();
     node.touch_peer_metrics();

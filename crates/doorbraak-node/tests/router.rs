@@ -395,52 +395,192 @@ async fn met_deadline(node: &doorbraak_node::Node, id: &str) -> doorbraak_model:
         .unwrap()
 }
 
-/// A node's figures count every escalation, past any page size (they used to stop at 5,000
-/// and showed no lead times beyond): the same number as a count in SQL.
+/// What the figures of `e` are, counted from the escalation itself (as the node did before it
+/// kept counters), the events of `days` only.
+fn count_by_hand(
+    f: &mut doorbraak_model::oversight::NodeFigures,
+    e: &doorbraak_model::Escalation,
+    days: doorbraak_model::figures::Days,
+    now: doorbraak_model::Timestamp,
+) {
+    use doorbraak_model::EscalationStatus;
+    use doorbraak_model::figures::{days_between, dutch_day, iso_week};
+    let inside = |t| {
+        let d = dutch_day(t);
+        days.from.is_none_or(|f| d >= f) && days.to.is_none_or(|t| d < t)
+    };
+    let month = |t| {
+        let d = dutch_day(t);
+        format!("{:04}-{:02}", d.year(), d.month())
+    };
+    if inside(e.opened_at) {
+        *f.opened_per_month.entry(month(e.opened_at)).or_default() += 1;
+        *f.opened_per_week
+            .entry(iso_week(dutch_day(e.opened_at)))
+            .or_default() += 1;
+    }
+    for s in &e.steps {
+        if let Some((_, at)) = &s.outcome
+            && inside(*at)
+        {
+            f.lead_time_days
+                .entry(s.step.number().to_string())
+                .or_default()
+                .add(days_between(s.invoked_at, *at), 1);
+        }
+        if let Some((_, at)) = &s.picked_up
+            && inside(*at)
+        {
+            f.pickup_days.add(days_between(s.invoked_at, *at), 1);
+        }
+    }
+    match &e.status {
+        EscalationStatus::Closed { at, classification } => {
+            if inside(*at) {
+                *f.closed_per_month.entry(month(*at)).or_default() += 1;
+                *f.closed_per_week
+                    .entry(iso_week(dutch_day(*at)))
+                    .or_default() += 1;
+                *f.bottlenecks
+                    .entry(classification.bottleneck.code().into())
+                    .or_default() += 1;
+                f.close_days.add(days_between(e.opened_at, *at), 1);
+            }
+        }
+        EscalationStatus::Open => {
+            let cur = e.current().unwrap();
+            *f.open_by_step_situation
+                .entry(format!("{}/{}", cur.step.number(), e.situation.number()))
+                .or_default() += 1;
+            for c in &e.counterparts {
+                *f.open_by_pair
+                    .entry(format!("{} -> {}", e.home.oin, c.oin))
+                    .or_default() += 1;
+            }
+            let age = dutch_day(now)
+                .since(dutch_day(cur.invoked_at))
+                .unwrap()
+                .get_days();
+            f.age_in_step_days.add(i64::from(age), 1);
+            if cur.is_overdue(now) || cur.overdue_since.is_some() && cur.picked_up.is_none() {
+                f.overdue_steps += 1;
+            }
+        }
+    }
+}
+
+/// A node with 100,000 escalations over almost five years, open and closed: its figures are
+/// exact at any number (the same as a count in SQL, and as counting the escalations one by
+/// one), for the whole history and for a period; the list API pages through all of them. (How
+/// fast: `bench-oversight --figures`, in docs/PERFORMANCE.md.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_figures_count_every_escalation_past_any_page_size() {
-    use doorbraak_model::{Role, StreamKind};
+async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_through_them() {
+    use doorbraak_model::figures::Days;
+    use doorbraak_model::oversight::{NodeFigures, Period};
+    use doorbraak_model::{StreamKind, Streamed};
+    const N: u64 = 100_000;
     let node = node_with(&[]).await;
-    let anna = person("anna", Role::Professional);
-    doorbraak_node::ops::cases::create(&node, &anna, "LT-2026-0500", "Gezin", None)
+    let now = node.now();
+    let lt = node.oin().clone();
+    let vt = doorbraak_model::Oin::parse("00000001000000000020").unwrap();
+    let period = Days {
+        from: Some("2023-03-15".parse().unwrap()),
+        to: Some("2025-02-10".parse().unwrap()),
+    };
+    let mut by_hand = NodeFigures {
+        org: lt.to_string(),
+        ..NodeFigures::default()
+    };
+    let mut by_hand_in_period = by_hand.clone();
+    let ids: Vec<u64> = (0..N).collect();
+    for chunk in ids.chunks(5_000) {
+        // written through the home's path, as commands write (the counters in the transaction)
+        let mut tx = node.store.begin().await.unwrap();
+        for &i in chunk {
+            let (e, events) = doorbraak_store::testing::escalation_life(&lt, &vt, i).unwrap();
+            count_by_hand(&mut by_hand, &e, Days::default(), now);
+            count_by_hand(&mut by_hand_in_period, &e, period, now);
+            tx.append(&e.stream_id(), 0, &events, &e, events[events.len() - 1].at)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let f = doorbraak_node::ops::oversight::figures(&node, now, Period::ALL)
         .await
         .unwrap();
-    let open: doorbraak_node::ops::escalations::OpenEscalationRequest =
-        serde_json::from_value(serde_json::json!({
-            "case_ref": "LT-2026-0500", "situation": "agreements_not_kept",
-            "first_step": "management", "counterparts": ["00000001000000000020"],
-            "question": "Wij vragen Veilig Thuis te starten.", "needs": "Veiligheid",
-            "seeking_youth_help_access": false,
-        }))
-        .unwrap();
-    // more than one page of the figures' reading (2,000 streams a page)
-    let n = 2_100;
-    for _ in 0..n {
-        doorbraak_node::ops::escalations::open(&node, &anna, open.clone(), None)
-            .await
-            .unwrap();
-    }
-    let f = doorbraak_node::ops::oversight::figures(
+    assert_eq!(f, by_hand);
+    // a count in SQL
+    let count = |status: &'static str| {
+        let node = node.clone();
+        async move {
+            let filter = doorbraak_store::ListFilter {
+                status: Some(status.into()),
+                ..doorbraak_store::ListFilter::default()
+            };
+            u64::try_from(
+                node.store
+                    .list_count(StreamKind::Escalation, &filter)
+                    .await
+                    .unwrap(),
+            )
+            .unwrap()
+        }
+    };
+    let (open, closed) = (count("open").await, count("closed").await);
+    assert_eq!((open, closed), (N / 10 * 4, N / 10 * 6));
+    assert_eq!(f.open_by_step_situation.values().sum::<u64>(), open);
+    assert_eq!(f.age_in_step_days.count(), open);
+    assert_eq!(f.closed_per_month.values().sum::<u64>(), closed);
+    assert_eq!(f.close_days.count(), closed);
+    assert_eq!(f.opened_per_month.values().sum::<u64>(), N);
+    assert_eq!(f.opened_per_month.len(), 56, "January 2022 to August 2026");
+    // a period of whole Dutch days
+    let p = doorbraak_node::ops::oversight::figures(
         &node,
-        node.now(),
-        doorbraak_model::oversight::Period::default(),
+        now,
+        Period {
+            from: doorbraak_model::figures::dutch_day_start(period.from.unwrap()),
+            to: doorbraak_model::figures::dutch_day_start(period.to.unwrap()),
+        },
     )
     .await
     .unwrap();
-    let open_now: u64 = f.open_by_step_situation.values().sum();
-    let counted = node
-        .store
-        .list_count(
-            StreamKind::Escalation,
-            &doorbraak_store::ListFilter {
-                status: Some("open".into()),
-                ..doorbraak_store::ListFilter::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(open_now, n);
-    assert_eq!(i64::try_from(open_now).unwrap(), counted);
-    assert_eq!(f.opened_per_month.values().sum::<u64>(), n);
-    assert_eq!(f.age_in_step_days.len(), 2_100);
+    assert_eq!(p, by_hand_in_period);
+    assert!(p.opened_per_month.values().sum::<u64>() < N / 2);
+    // what crosses the wire does not grow with the number of escalations
+    let wire = doorbraak_model::canonical::to_string(&f).unwrap();
+    assert!(wire.len() < 64 * 1024, "{} bytes", wire.len());
+
+    // the list API: every escalation once, a page at a time
+    let app = doorbraak_node::server::http_router(node.clone());
+    let mut path = "/api/v1/escalations?limit=500".to_owned();
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let req = Request::builder()
+            .uri(&path)
+            .header("authorization", format!("Bearer {ANNA}"))
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let next = resp
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20)
+            .await
+            .unwrap();
+        let rows: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
+        assert!(rows.len() <= 500);
+        for r in &rows {
+            assert!(
+                seen.insert(r["id"].as_str().unwrap().to_owned()),
+                "twice: {r}"
+            );
+        }
+        let Some(link) = next else { break };
+        path = link[1..link.find('>').unwrap()].to_owned();
+    }
+    assert_eq!(seen.len(), usize::try_from(N).unwrap());
 }

@@ -14,6 +14,7 @@ mod access;
 pub mod backup;
 pub mod chain;
 mod federation;
+mod figures;
 mod leases;
 mod member_answers;
 mod outbox;
@@ -167,7 +168,7 @@ fn from_ms(v: i64) -> Result<Timestamp> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let steps: [(i64, &str, &'static str); 17] = match backend {
+    let steps: [(i64, &str, &'static str); 18] = match backend {
         Backend::Sqlite => [
             (
                 1,
@@ -253,6 +254,11 @@ fn migrator(backend: Backend) -> Migrator {
                 17,
                 "member_answers",
                 include_str!("../migrations/sqlite/0017_member_answers.sql"),
+            ),
+            (
+                18,
+                "figure_counts",
+                include_str!("../migrations/sqlite/0018_figure_counts.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -340,6 +346,11 @@ fn migrator(backend: Backend) -> Migrator {
                 17,
                 "member_answers",
                 include_str!("../migrations/postgres/0017_member_answers.sql"),
+            ),
+            (
+                18,
+                "figure_counts",
+                include_str!("../migrations/postgres/0018_figure_counts.sql"),
             ),
         ],
     };
@@ -463,6 +474,7 @@ impl Store {
             backend: self.backend,
             owner: self.owner.clone(),
             _writer: guard,
+            counting: figures::Counting::default(),
         })
     }
 

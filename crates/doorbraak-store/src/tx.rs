@@ -20,6 +20,8 @@ pub struct Tx {
     pub(crate) backend: Backend,
     pub(crate) owner: Option<Arc<str>>,
     pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The figure counters this transaction changes (written at commit).
+    pub(crate) counting: crate::figures::Counting,
 }
 
 impl Tx {
@@ -41,7 +43,11 @@ impl Tx {
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
-        row.map(|r| loaded::<A>(&r)).transpose()
+        let loaded = row.map(|r| loaded::<A>(&r)).transpose()?;
+        if let Some(l) = &loaded {
+            self.loaded_facts(A::KIND, id, l.state.facts());
+        }
+        Ok(loaded)
     }
 
     /// Append `events` to the stream at `expected` version and store `state` as its
@@ -108,6 +114,8 @@ impl Tx {
                 });
             }
         }
+        // what the stream counted for its home's figures before this change
+        let facts_before = self.facts_before::<A>(id, expected).await?;
         let s = state.summary();
         let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt {
             what: "projection",
@@ -230,6 +238,7 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         }
+        self.count_change(A::KIND, id, &facts_before, &state.facts());
         Ok(())
     }
 
@@ -576,7 +585,9 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        // the figure counters last: their rows are shared by every command, held only briefly
+        self.write_counts().await?;
         self.tx.commit().await?;
         Ok(())
     }

@@ -1498,3 +1498,159 @@ async fn a_list_paged_by_cursor_holds_every_row_once_in_every_order() {
     })
     .await;
 }
+
+/// The figures of a node as read from its counters.
+async fn counted_figures(
+    store: &Store,
+    days: doorbraak_model::figures::Days,
+) -> doorbraak_model::oversight::NodeFigures {
+    let today = "2026-12-01".parse().unwrap();
+    doorbraak_model::figures::figures_from(LT, store.figure_counts(days).await.unwrap(), today, 0)
+}
+
+/// The same figures computed from the streams' facts themselves, of the days in `days`.
+fn expected_figures(
+    states: &[Escalation],
+    days: doorbraak_model::figures::Days,
+) -> doorbraak_model::oversight::NodeFigures {
+    use doorbraak_model::figures::{Timing, counters, escalation_facts, figures_from};
+    let inside =
+        |d: jiff::civil::Date| days.from.is_none_or(|f| d >= f) && days.to.is_none_or(|t| d < t);
+    let facts: Vec<_> = states
+        .iter()
+        .flat_map(escalation_facts)
+        .filter(|f| f.metric.timing() == Timing::Present || f.on.is_some_and(inside))
+        .collect();
+    // one bucket per fact: its day (the store reads whole years and months instead)
+    let per_day = counters(&facts).into_iter().filter(|(c, _)| {
+        matches!(
+            c.grain,
+            doorbraak_model::figures::Grain::Day | doorbraak_model::figures::Grain::Present
+        )
+    });
+    figures_from(LT, per_day, "2026-12-01".parse().unwrap(), 0)
+}
+
+#[tokio::test]
+async fn the_figure_counters_follow_every_change_and_equal_a_count_of_the_streams() {
+    on_both(|store| async move {
+        let (lt, vt) = (Oin::parse(LT).unwrap(), Oin::parse(VT).unwrap());
+        let mut states = Vec::new();
+        for i in 0..240u64 {
+            let (state, events) = testing::escalation_life(&lt, &vt, i).unwrap();
+            // every event its own command, as at a node: the counters move with each change
+            for k in 1..=events.len() {
+                let now_state = replay::<Escalation>(events[..k].iter()).unwrap().unwrap();
+                let mut tx = store.begin().await.unwrap();
+                let id = now_state.stream_id();
+                if i % 2 == 0 && k > 1 {
+                    // a command loads the stream first; a replica batch or sweep may not
+                    tx.load::<Escalation>(&id).await.unwrap().unwrap();
+                }
+                let expected = i64::try_from(k - 1).unwrap();
+                tx.append(
+                    &id,
+                    expected,
+                    &events[k - 1..k],
+                    &now_state,
+                    events[k - 1].at,
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+            }
+            assert_eq!(
+                store
+                    .load::<Escalation>(&state.stream_id())
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state,
+                state
+            );
+            states.push(state);
+        }
+        // a transaction that is not committed counts nothing
+        let (extra, events) = testing::escalation_life(&lt, &vt, 10_000).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        tx.append(&extra.stream_id(), 0, &events, &extra, events[0].at)
+            .await
+            .unwrap();
+        drop(tx);
+
+        let all = doorbraak_model::figures::Days::default();
+        let f = counted_figures(&store, all).await;
+        assert_eq!(f, expected_figures(&states, all));
+        // what a count in SQL says
+        let count = |status: &str| {
+            let store = store.clone();
+            let status = status.to_owned();
+            async move {
+                let n = store
+                    .list_count(
+                        StreamKind::Escalation,
+                        &ListFilter {
+                            status: Some(status),
+                            ..ListFilter::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                u64::try_from(n).unwrap()
+            }
+        };
+        assert_eq!(
+            f.open_by_step_situation.values().sum::<u64>(),
+            count("open").await
+        );
+        assert_eq!(
+            f.closed_per_month.values().sum::<u64>(),
+            count("closed").await
+        );
+        assert_eq!(f.opened_per_month.values().sum::<u64>(), 240);
+        assert_eq!(f.close_days.count(), count("closed").await);
+        assert_eq!(
+            f.overdue_steps, 24,
+            "one in ten is marked overdue and not picked up"
+        );
+        // a period of whole days is read from its years, months and edge days: the same as its days
+        let period = doorbraak_model::figures::Days {
+            from: Some("2023-03-15".parse().unwrap()),
+            to: Some("2025-02-10".parse().unwrap()),
+        };
+        let p = counted_figures(&store, period).await;
+        assert_eq!(p, expected_figures(&states, period));
+        assert!(p.opened_per_month.values().sum::<u64>() < 240 && !p.lead_time_days.is_empty());
+
+        // built again from the streams (a database older than the counters): the same figures
+        assert_eq!(
+            store.build_figure_counts(LT, day(0)).await.unwrap(),
+            Some(240)
+        );
+        assert_eq!(
+            counted_figures(&store, all).await,
+            f,
+            "built: what was counted"
+        );
+        assert_eq!(
+            store.build_figure_counts(LT, day(0)).await.unwrap(),
+            None,
+            "once"
+        );
+        store.forget_figure_counts().await.unwrap();
+        assert_eq!(counted_figures(&store, all).await.opened_per_month.len(), 0);
+        assert_eq!(
+            store.build_figure_counts(LT, day(0)).await.unwrap(),
+            Some(240)
+        );
+        assert_eq!(counted_figures(&store, all).await, f);
+        assert_eq!(counted_figures(&store, period).await, p);
+        // another home's streams are not this node's figures
+        store.forget_figure_counts().await.unwrap();
+        assert_eq!(
+            store.build_figure_counts(VT, day(0)).await.unwrap(),
+            Some(0)
+        );
+    })
+    .await;
+}

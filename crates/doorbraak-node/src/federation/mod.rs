@@ -505,6 +505,16 @@ impl Federation for FederationService {
         req: Request<v1::DeliverRequest>,
     ) -> Result<Response<v1::DeliverResponse>, Status> {
         let peer = self.admit(&req, "deliver").await?;
+        // which instance of the peer sent it, as it says (for the log: the certificate decides
+        // who the sender is)
+        let instance = req
+            .metadata()
+            .get(doorbraak_federation::delivery::SENDER_METADATA)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect::<String>();
         let mut messages = req.into_inner().messages;
         if messages.len() > MAX_MESSAGES || messages.iter().any(|m| m.events.len() > MAX_EVENTS) {
             return Err(Status::resource_exhausted(format!(
@@ -515,6 +525,10 @@ impl Federation for FederationService {
             if Uuid::parse_str(&m.message_id).is_err() || Uuid::parse_str(&m.stream_id).is_err() {
                 return Err(Status::invalid_argument("message and stream ids are UUIDs"));
             }
+        }
+        for m in &messages {
+            tracing::debug!(target: "doorbraak::received", peer = %peer.oin, %instance,
+                message_id = %m.message_id, "message received");
         }
         // a gap (e.g. this node joined the escalation later) is filled from the home first;
         // within a batch, a stream's later messages continue where its earlier ones end

@@ -8,9 +8,7 @@ use std::time::Duration;
 use doorbraak_model::access::Operation;
 use doorbraak_model::calendar::utc_date;
 use doorbraak_model::oversight::{self, NodeFigures, Period, StagnationFigures, Suppression};
-use doorbraak_model::{
-    Escalation, EscalationStatus, Kwestie, Oin, Recommendation, StreamKind, Timestamp,
-};
+use doorbraak_model::{Oin, Recommendation, StreamKind, Timestamp};
 use doorbraak_store::ListFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -75,15 +73,6 @@ pub struct Snapshot {
     pub view: StagnationView,
 }
 
-fn month(t: Timestamp) -> String {
-    let d = utc_date(t);
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
-fn days(from: Timestamp, to: Timestamp) -> i64 {
-    (to.as_second() - from.as_second()).max(0) / 86_400
-}
-
 /// A period of Dutch days (`YYYY-MM-DD`, from and up to and including), as a person enters it;
 /// `fields` name the two fields in errors.
 pub fn days_period(
@@ -125,26 +114,16 @@ pub fn wire_period(from: &str, to: &str) -> Result<Period, doorbraak_model::Rule
     Ok(p)
 }
 
-/// Every projection of one kind, a page at a time from a cursor (the figures are exact at any
-/// number of streams: no cap, and never more than one page in memory).
+/// Recommendations, a page at a time (a register of a few per year: only their shared texts
+/// are read from the streams; their counts come from the counters).
 struct Pages<'a> {
     node: &'a Node,
-    kind: StreamKind,
     after: Option<doorbraak_store::ListCursor>,
     done: bool,
 }
 
 impl<'a> Pages<'a> {
-    const SIZE: i64 = 2000;
-
-    fn new(node: &'a Node, kind: StreamKind) -> Self {
-        Pages {
-            node,
-            kind,
-            after: None,
-            done: false,
-        }
-    }
+    const SIZE: i64 = 500;
 
     async fn next(&mut self) -> Result<Option<Vec<doorbraak_store::ProjectionRow>>, NodeError> {
         if self.done {
@@ -154,7 +133,7 @@ impl<'a> Pages<'a> {
             .node
             .store
             .list(
-                self.kind,
+                StreamKind::Recommendation,
                 &ListFilter {
                     limit: Self::SIZE,
                     sort: doorbraak_store::ListSort::Oldest,
@@ -172,108 +151,34 @@ impl<'a> Pages<'a> {
 }
 
 /// This node's figures at `now`; the figures of events (opened, closed, picked up, ended, raised)
-/// only of those in `period`.
+/// only of those in `period` (whole Dutch days). Read from the counters the store keeps with
+/// every change of a stream (`doorbraak_model::figures`): exact at any number of escalations,
+/// and about as fast at 100 as at 100,000.
 pub async fn figures(
     node: &Node,
     now: Timestamp,
     period: Period,
 ) -> Result<NodeFigures, NodeError> {
+    let days = period.dutch_days()?;
     let own = node.oin().to_string();
-    let mut f = NodeFigures {
-        org: own.clone(),
-        ..NodeFigures::default()
+    let counts = node.store.figure_counts(days).await?;
+    let overdue = node.store.overdue_by_deadline(&own, now).await?;
+    let mut f = doorbraak_model::figures::figures_from(
+        &own,
+        counts,
+        doorbraak_model::figures::dutch_day(now),
+        overdue,
+    );
+    let mut pages = Pages {
+        node,
+        after: None,
+        done: false,
     };
-    let mut pages = Pages::new(node, StreamKind::Escalation);
-    while let Some(rows) = pages.next().await? {
-        for row in rows {
-            if row.home_oin.as_deref() != Some(own.as_str()) {
-                continue; // only the home counts an escalation
-            }
-            let Ok(e) = serde_json::from_value::<Escalation>(row.state) else {
-                continue;
-            };
-            if period.contains(e.opened_at) {
-                *f.opened_per_month.entry(month(e.opened_at)).or_default() += 1;
-                *f.opened_per_week
-                    .entry(crate::time::iso_week(e.opened_at))
-                    .or_default() += 1;
-            }
-            for s in &e.steps {
-                if let Some((_, at)) = &s.outcome
-                    && period.contains(*at)
-                {
-                    f.lead_time_days
-                        .entry(s.step.number().to_string())
-                        .or_default()
-                        .push(days(s.invoked_at, *at));
-                }
-                if let Some((_, at)) = &s.picked_up
-                    && period.contains(*at)
-                {
-                    f.pickup_days.push(days(s.invoked_at, *at));
-                }
-            }
-            match &e.status {
-                EscalationStatus::Closed { at, classification } => {
-                    if period.contains(*at) {
-                        *f.closed_per_month.entry(month(*at)).or_default() += 1;
-                        *f.closed_per_week
-                            .entry(crate::time::iso_week(*at))
-                            .or_default() += 1;
-                        *f.bottlenecks
-                            .entry(classification.bottleneck.code().into())
-                            .or_default() += 1;
-                        f.close_days.push(days(e.opened_at, *at));
-                    }
-                }
-                EscalationStatus::Open => {
-                    let Some(cur) = e.current() else { continue };
-                    *f.open_by_step_situation
-                        .entry(format!("{}/{}", cur.step.number(), e.situation.number()))
-                        .or_default() += 1;
-                    for c in &e.counterparts {
-                        *f.open_by_pair
-                            .entry(format!("{} -> {}", e.home.oin, c.oin))
-                            .or_default() += 1;
-                    }
-                    f.age_in_step_days.push(days(cur.invoked_at, now));
-                    if cur.is_overdue(now) || cur.overdue_since.is_some() && cur.picked_up.is_none()
-                    {
-                        f.overdue_steps += 1;
-                    }
-                }
-            }
-        }
-    }
-    let mut pages = Pages::new(node, StreamKind::Kwestie);
-    while let Some(rows) = pages.next().await? {
-        for row in rows {
-            let Ok(k) = serde_json::from_value::<Kwestie>(row.state) else {
-                continue;
-            };
-            if period.contains(k.raised_at) {
-                for c in &k.categories {
-                    *f.kwestie_categories.entry(c.code().into()).or_default() += 1;
-                }
-            }
-            if let Some(r) = &k.resolution
-                && period.contains(r.at)
-            {
-                *f.bottlenecks
-                    .entry(r.classification.bottleneck.code().into())
-                    .or_default() += 1;
-            }
-        }
-    }
-    let mut pages = Pages::new(node, StreamKind::Recommendation);
     while let Some(rows) = pages.next().await? {
         for row in rows {
             let Ok(r) = serde_json::from_value::<Recommendation>(row.state) else {
                 continue;
             };
-            *f.recommendations_by_status
-                .entry(r.status.code().into())
-                .or_default() += 1;
             if r.share_text {
                 f.shared_recommendations
                     .push(doorbraak_model::oversight::SharedRecommendation {
@@ -285,9 +190,6 @@ pub async fn figures(
             }
         }
     }
-    f.age_in_step_days.sort_unstable();
-    f.pickup_days.sort_unstable();
-    f.close_days.sort_unstable();
     Ok(f)
 }
 
