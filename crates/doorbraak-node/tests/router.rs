@@ -548,6 +548,13 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
     .unwrap();
     assert_eq!(p, by_hand_in_period);
     assert!(p.opened_per_month.values().sum::<u64>() < N / 2);
+    // the team manager's overview holds every open one (it used to stop at 500 rows)
+    let eva = person("eva", doorbraak_model::Role::TeamManager);
+    let team = doorbraak_node::ops::team::overview(&node, &eva)
+        .await
+        .unwrap();
+    assert_eq!(u64::try_from(team.escalations.len()).unwrap(), open);
+    assert!(team.escalations.iter().all(|e| e.status == "open"));
     // what crosses the wire does not grow with the number of escalations
     let wire = doorbraak_model::canonical::to_string(&f).unwrap();
     assert!(wire.len() < 64 * 1024, "{} bytes", wire.len());

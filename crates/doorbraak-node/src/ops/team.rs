@@ -43,28 +43,48 @@ pub async fn overview(node: &Node, u: &User) -> Result<TeamOverview, NodeError> 
     Operation::ReadTeamOverview.check(Some(u.role))?;
     node.log_read(u, "team_overview", "*").await?;
     let now = node.now();
-    let open = |kind: StreamKind| async move {
-        let rows = node.store.list(kind, &ListFilter::default()).await?;
-        Ok::<_, NodeError>(
-            rows.into_iter()
-                .filter(|r| r.status != "resolved" && r.status != "closed")
-                .map(|r| TeamItem {
-                    age_days: age_days(r.created_at, now),
-                    id: r.id,
-                    status: r.status,
-                    overdue: r.overdue,
-                    next_deadline: r.next_deadline,
-                    case_ref: r.case_ref,
-                    step: r.step,
-                    situation: r.situation,
-                    home: r.home_oin,
-                })
-                .collect(),
-        )
+    // every open one, a page at a time in the overview's order (no cap: the list used to stop
+    // at its first 500 rows, open or not)
+    let open = |kind: StreamKind, status: Option<&'static str>| async move {
+        const PAGE: i64 = 1000;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let filter = ListFilter {
+                status: status.map(str::to_owned),
+                limit: PAGE,
+                sort: doorbraak_store::ListSort::Deadline,
+                after: after.take(),
+                ..ListFilter::default()
+            };
+            let rows = node.store.list(kind, &filter).await?;
+            let full = rows.len() == usize::try_from(PAGE).unwrap_or(usize::MAX);
+            after = rows.last().map(|r| {
+                doorbraak_store::ListCursor::after(doorbraak_store::ListSort::Deadline, r)
+            });
+            out.extend(
+                rows.into_iter()
+                    .filter(|r| r.status != "resolved" && r.status != "closed")
+                    .map(|r| TeamItem {
+                        age_days: age_days(r.created_at, now),
+                        id: r.id,
+                        status: r.status,
+                        overdue: r.overdue,
+                        next_deadline: r.next_deadline,
+                        case_ref: r.case_ref,
+                        step: r.step,
+                        situation: r.situation,
+                        home: r.home_oin,
+                    }),
+            );
+            if !full {
+                return Ok::<_, NodeError>(out);
+            }
+        }
     };
     Ok(TeamOverview {
-        kwesties: open(StreamKind::Kwestie).await?,
-        escalations: open(StreamKind::Escalation).await?,
+        kwesties: open(StreamKind::Kwestie, None).await?,
+        escalations: open(StreamKind::Escalation, Some("open")).await?,
     })
 }
 
