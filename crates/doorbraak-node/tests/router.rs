@@ -591,3 +591,46 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
     }
     assert_eq!(seen.len(), usize::try_from(N).unwrap());
 }
+
+/// The team meeting's agenda and the team overview hold every open kwestie, past the 500 rows
+/// they used to stop at; a resolved one or one not routed to the meeting is not on the agenda.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_agenda_holds_every_open_kwestie_past_any_page() {
+    use doorbraak_model::Role;
+    let node = node_with(&[]).await;
+    let anna = person("anna", Role::Professional);
+    let eva = person("eva", Role::TeamManager);
+    let raise = |on_agenda: bool| -> doorbraak_node::ops::kwesties::RaiseKwestieRequest {
+        serde_json::from_value(json!({
+            "obstacle": "Te weinig gezinsmanagers voor de instroom",
+            "categories": ["too_few_family_managers"],
+            "preparation": { "own_reach_done": true, "discussed_with": ["team"], "knows_what_and_whom": true },
+            "route": { "to_team_manager": true, "on_team_agenda": on_agenda },
+        }))
+        .unwrap()
+    };
+    let n = 1_100;
+    for k in 0..n {
+        doorbraak_node::ops::kwesties::raise(&node, &anna, raise(k % 11 != 0), None)
+            .await
+            .unwrap();
+    }
+    let agenda = doorbraak_node::ops::team::agenda(&node, &eva)
+        .await
+        .unwrap();
+    assert_eq!(
+        agenda.items.len(),
+        n - n / 11,
+        "the ones routed to the meeting"
+    );
+    let overview = doorbraak_node::ops::team::overview(&node, &eva)
+        .await
+        .unwrap();
+    assert_eq!(overview.kwesties.len(), n);
+    // the overview is the manager's: a professional is refused, naming the rule
+    let refused = doorbraak_node::ops::team::overview(&node, &anna).await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("access.role_not_allowed")),
+        "a professional reads no team overview"
+    );
+}

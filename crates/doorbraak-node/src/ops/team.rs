@@ -38,53 +38,59 @@ pub struct TeamOverview {
     pub escalations: Vec<TeamItem>,
 }
 
+/// Every row of a kind (of `status`, if given), a page at a time in the overview's order: no
+/// cap (the overview and the agenda used to stop at their first 500 rows, open or not).
+async fn every(
+    node: &Node,
+    kind: StreamKind,
+    status: Option<&str>,
+) -> Result<Vec<doorbraak_store::ProjectionRow>, NodeError> {
+    const PAGE: i64 = 1000;
+    let sort = doorbraak_store::ListSort::Deadline;
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let filter = ListFilter {
+            status: status.map(str::to_owned),
+            limit: PAGE,
+            sort,
+            after: after.take(),
+            ..ListFilter::default()
+        };
+        let rows = node.store.list(kind, &filter).await?;
+        let full = rows.len() == usize::try_from(PAGE).unwrap_or(usize::MAX);
+        after = rows
+            .last()
+            .map(|r| doorbraak_store::ListCursor::after(sort, r));
+        out.extend(rows);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
 /// The team manager's overview (the read logged first).
 pub async fn overview(node: &Node, u: &User) -> Result<TeamOverview, NodeError> {
     Operation::ReadTeamOverview.check(Some(u.role))?;
     node.log_read(u, "team_overview", "*").await?;
     let now = node.now();
-    // every open one, a page at a time in the overview's order (no cap: the list used to stop
-    // at its first 500 rows, open or not)
-    let open = |kind: StreamKind, status: Option<&'static str>| async move {
-        const PAGE: i64 = 1000;
-        let mut out = Vec::new();
-        let mut after = None;
-        loop {
-            let filter = ListFilter {
-                status: status.map(str::to_owned),
-                limit: PAGE,
-                sort: doorbraak_store::ListSort::Deadline,
-                after: after.take(),
-                ..ListFilter::default()
-            };
-            let rows = node.store.list(kind, &filter).await?;
-            let full = rows.len() == usize::try_from(PAGE).unwrap_or(usize::MAX);
-            after = rows.last().map(|r| {
-                doorbraak_store::ListCursor::after(doorbraak_store::ListSort::Deadline, r)
-            });
-            out.extend(
-                rows.into_iter()
-                    .filter(|r| r.status != "resolved" && r.status != "closed")
-                    .map(|r| TeamItem {
-                        age_days: age_days(r.created_at, now),
-                        id: r.id,
-                        status: r.status,
-                        overdue: r.overdue,
-                        next_deadline: r.next_deadline,
-                        case_ref: r.case_ref,
-                        step: r.step,
-                        situation: r.situation,
-                        home: r.home_oin,
-                    }),
-            );
-            if !full {
-                return Ok::<_, NodeError>(out);
-            }
-        }
+    let item = |r: doorbraak_store::ProjectionRow| TeamItem {
+        age_days: age_days(r.created_at, now),
+        id: r.id,
+        status: r.status,
+        overdue: r.overdue,
+        next_deadline: r.next_deadline,
+        case_ref: r.case_ref,
+        step: r.step,
+        situation: r.situation,
+        home: r.home_oin,
     };
+    let open = |r: &doorbraak_store::ProjectionRow| r.status != "resolved" && r.status != "closed";
+    let kwesties = every(node, StreamKind::Kwestie, None).await?;
+    let escalations = every(node, StreamKind::Escalation, Some("open")).await?;
     Ok(TeamOverview {
-        kwesties: open(StreamKind::Kwestie, None).await?,
-        escalations: open(StreamKind::Escalation, Some("open")).await?,
+        kwesties: kwesties.into_iter().filter(open).map(item).collect(),
+        escalations: escalations.into_iter().filter(open).map(item).collect(),
     })
 }
 
@@ -117,11 +123,7 @@ pub async fn agenda(node: &Node, u: &User) -> Result<TeamAgenda, NodeError> {
     node.log_read(u, "team_agenda", "*").await?;
     let now = node.now();
     let mut items = Vec::new();
-    for r in node
-        .store
-        .list(StreamKind::Kwestie, &ListFilter::default())
-        .await?
-    {
+    for r in every(node, StreamKind::Kwestie, None).await? {
         let Ok(k) = serde_json::from_value::<Kwestie>(r.state) else {
             continue;
         };
