@@ -351,23 +351,26 @@ async fn a_forwarded_command_carries_one_trace_through_both_nodes_logs() {
     // the spans both nodes exported over OTLP carry the one trace id: the party's request
     // and its call to the home, and the home's handling of it
     let instance = |oin: &str| format!("{oin}/");
+    // the spans a node exports come in batches: the inner ones (the command) may come before
+    // the request's own; wait for exactly the spans asserted below
+    let wanted = |seen: &[support::otlp::Span], oin: &str, what: &str| {
+        seen.iter().any(|s| {
+            s.trace_id == trace
+                && s.instance.starts_with(&instance(oin))
+                && (s.name.contains('/') || s.name == what)
+        })
+    };
     let mut seen = Vec::new();
     for _ in 0..200 {
         seen = otlp.spans();
-        let of = |oin: &str| {
-            seen.iter()
-                .any(|s| s.trace_id == trace && s.instance.starts_with(&instance(oin)))
-        };
-        if of(LT) && of(VT) {
+        if wanted(&seen, VT, "http") && wanted(&seen, LT, "grpc") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     for (oin, what) in [(VT, "http"), (LT, "grpc")] {
         assert!(
-            seen.iter().any(|s| s.trace_id == trace
-                && s.instance.starts_with(&instance(oin))
-                && (s.name.contains('/') || s.name == what)),
+            wanted(&seen, oin, what),
             "no span of {oin} in the trace: {seen:?}"
         );
     }
