@@ -94,6 +94,22 @@ fn pick_up(id: &str, person: String, role: &str) -> v1::CommandRequest {
 /// A new escalation of the GI with Veilig Thuis, as the GI's node would deliver it, with its
 /// events' actor and question as given.
 fn gi_stream(by: Actor, question: &str) -> (String, v1::DeliverRequest) {
+    let question = question.to_owned();
+    gi_stream_with(move |events| {
+        for e in events.iter_mut() {
+            e.event.by = by.clone();
+            if let doorbraak_model::EscalationEvent::Opened { question: q, .. } = &mut e.event.body
+            {
+                *q = question.clone();
+            }
+        }
+    })
+}
+
+/// The GI's honest new escalation with Veilig Thuis, its stored events then changed by `forge`.
+fn gi_stream_with(
+    forge: impl FnOnce(&mut Vec<StoredEvent<doorbraak_model::EscalationEvent>>),
+) -> (String, v1::DeliverRequest) {
     let id = doorbraak_model::stream_uuid(&oin(GI), uuid::Uuid::now_v7());
     let cmd = EscalationCommand::Open {
         id: EscalationId(id),
@@ -115,24 +131,20 @@ fn gi_stream(by: Actor, question: &str) -> (String, v1::DeliverRequest) {
         policy: DeadlinePolicy::default(),
     };
     let honest = Actor::person(pid(2, "p"), Role::Professional, oin(GI));
-    let (_, mut events) = Escalation::execute(None, &cmd, &honest, jiff::Timestamp::now()).unwrap();
-    for e in &mut events {
-        e.by = by.clone();
-        if let doorbraak_model::EscalationEvent::Opened { question: q, .. } = &mut e.body {
-            *q = question.to_owned();
-        }
-    }
-    let wire = events
+    let (_, events) = Escalation::execute(None, &cmd, &honest, jiff::Timestamp::now()).unwrap();
+    let mut stored: Vec<StoredEvent<doorbraak_model::EscalationEvent>> = events
         .into_iter()
         .enumerate()
-        .map(|(i, event)| {
-            doorbraak_proto::to_wire(&StoredEvent {
-                seq: i as i64 + 1,
-                event_id: uuid::Uuid::now_v7(),
-                event,
-            })
-            .unwrap()
+        .map(|(i, event)| StoredEvent {
+            seq: i as i64 + 1,
+            event_id: uuid::Uuid::now_v7(),
+            event,
         })
+        .collect();
+    forge(&mut stored);
+    let wire = stored
+        .iter()
+        .map(|e| doorbraak_proto::to_wire(e).unwrap())
         .collect();
     let req = v1::DeliverRequest {
         messages: vec![v1::Message {
@@ -388,4 +400,156 @@ async fn a_member_learns_nothing_of_which_streams_exist_and_cannot_flood_the_acc
         .identity(v1::IdentityRequest::default())
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_is_held_to_the_directorys_kinds_and_to_honest_numbers_and_times() {
+    let mut fed = Fed::create("malicious-accept", &ORGS, &[], &[]);
+    fed.start_all(4);
+    let refused_with = |s: &tonic::Status, rule: &str| names(s, rule);
+
+    // 1. the GI says its home is a municipality and its actor an alderman: the directory says
+    //    it is a certified institution
+    let (forged_id, forged) = gi_stream_with(|events| {
+        for e in events.iter_mut() {
+            e.event.by = Actor::person(pid(2, "w"), Role::Alderman, oin(GI));
+            if let doorbraak_model::EscalationEvent::Opened { home, .. } = &mut e.event.body {
+                home.kind = OrgKind::Municipality;
+            }
+        }
+    });
+    let s = refused(fed.client_as(GI, 1).deliver(forged).await);
+    assert_eq!(s.code(), tonic::Code::PermissionDenied);
+    refused_with(&s, "access.role_not_at_org_kind");
+    let (kind_id, kind) = gi_stream_with(|events| {
+        for e in events.iter_mut() {
+            if let doorbraak_model::EscalationEvent::Opened { home, .. } = &mut e.event.body {
+                home.kind = OrgKind::Municipality;
+            }
+        }
+    });
+    let s = refused(fed.client_as(GI, 1).deliver(kind).await);
+    refused_with(&s, "federation.kind_not_in_directory");
+    // a participant of Veilig Thuis named as an alderman
+    let (part_id, part) = gi_stream_with(|events| {
+        for e in events.iter_mut() {
+            if let doorbraak_model::EscalationEvent::StepInvoked { participants, .. } =
+                &mut e.event.body
+            {
+                participants.push(doorbraak_model::Participant {
+                    person: doorbraak_model::PersonId::new(pid(1, "tm")),
+                    name: "Vera".into(),
+                    role: Role::Alderman,
+                    org: oin(VT),
+                });
+            }
+        }
+    });
+    let s = refused(fed.client_as(GI, 1).deliver(part).await);
+    refused_with(&s, "access.role_not_at_org_kind");
+    for id in [&forged_id, &kind_id, &part_id] {
+        let (st, _) = fed
+            .node(1)
+            .get(&format!("/api/v1/escalations/{id}"), &tok(1, "tm"))
+            .await;
+        assert_eq!(st, 404, "nothing of it is stored at Veilig Thuis");
+    }
+
+    // 3. an event dated in the year 2999
+    let (future_id, future) = gi_stream_with(|events| {
+        events[0].event.at = "2999-01-01T00:00:00Z".parse().unwrap();
+    });
+    let s = refused(fed.client_as(GI, 1).deliver(future).await);
+    refused_with(&s, "federation.event_in_future");
+    let (st, _) = fed
+        .node(1)
+        .get(&format!("/api/v1/escalations/{future_id}"), &tok(1, "tm"))
+        .await;
+    assert_eq!(st, 404);
+
+    // 2. an empty delivery for a stream id that names Veilig Thuis, sent by the GI to the
+    //    local team: refused, and no "success" in the local team's access log
+    let vt_id = doorbraak_model::stream_uuid(&oin(VT), uuid::Uuid::now_v7()).to_string();
+    let empty = |stream_id: &str| v1::DeliverRequest {
+        messages: vec![v1::Message {
+            message_id: uuid::Uuid::now_v7().to_string(),
+            stream_kind: "escalation".into(),
+            stream_id: stream_id.to_owned(),
+            events: vec![],
+        }],
+    };
+    let s = refused(fed.client_as(GI, 0).deliver(empty(&vt_id)).await);
+    refused_with(&s, "federation.stream_id_of_home");
+    let gi_own = doorbraak_model::stream_uuid(&oin(GI), uuid::Uuid::now_v7()).to_string();
+    let s = refused(fed.client_as(GI, 0).deliver(empty(&gi_own)).await);
+    refused_with(&s, "federation.empty_message");
+    let log = access_log(&fed, 0, GI).await;
+    assert!(
+        !log.iter()
+            .any(|e| e["object_id"] == vt_id.as_str() && e["outcome"] == "success"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|e| e["object_id"] == vt_id.as_str()
+            && e["outcome"]
+                .as_str()
+                .unwrap()
+                .starts_with("refused:federation.stream_id_of_home")),
+        "the refusal is logged: {log:?}"
+    );
+
+    //    events numbered -1 and 0 are refused, and the same message id with the real events
+    //    is then applied, not dropped as a duplicate
+    let (id, honest) = gi_stream(
+        Actor::person(pid(2, "p"), Role::Professional, oin(GI)),
+        "Wachtlijst",
+    );
+    let mut renumbered = honest.clone();
+    for (i, e) in renumbered.messages[0].events.iter_mut().enumerate() {
+        e.seq = i as i64 - 1;
+    }
+    let s = refused(fed.client_as(GI, 1).deliver(renumbered).await);
+    refused_with(&s, "federation.sequence_from_one");
+    let r = fed
+        .client_as(GI, 1)
+        .deliver(honest)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.applied.len(), 1, "{r:?}");
+    assert!(r.duplicates.is_empty());
+    let (st, b) = fed
+        .node(1)
+        .get(&format!("/api/v1/escalations/{id}"), &tok(1, "tm"))
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["state"]["home"]["kind"], "certified_institution", "{b}");
+
+    // 3. a forwarded request id reused for another command is refused, not answered with the
+    //    first answer; the same request again is the first answer
+    let lt = open_at_lt(&fed, "LT-K1", &[(2, GI)]).await;
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let mut first = pick_up(&lt, pid(2, "tm"), "team_manager");
+    first.request_id = request_id.clone();
+    let a = fed
+        .client_as(GI, 0)
+        .request(first.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let again = fed
+        .client_as(GI, 0)
+        .request(first)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (again.version, again.events.len()),
+        (a.version, a.events.len())
+    );
+    let mut other = pick_up(&lt, pid(2, "d"), "director");
+    other.request_id = request_id;
+    let s = refused(fed.client_as(GI, 0).request(other).await);
+    assert_eq!(s.code(), tonic::Code::InvalidArgument);
+    refused_with(&s, "idempotency.key_reused");
 }

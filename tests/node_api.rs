@@ -816,27 +816,8 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let cookie = |r: &reqwest::Response| {
-        r.headers()
-            .get("set-cookie")
-            .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
-    };
     // log in as Anna with her development account
-    let page = client
-        .get(format!("{}/inloggen?als=anna", node.base))
-        .send()
-        .await
-        .unwrap();
-    let pre = cookie(&page).expect("a session before login");
-    let html = page.text().await.unwrap();
-    let login = client
-        .post(format!("{}/inloggen/dev", node.base))
-        .header("cookie", &pre)
-        .form(&[("_csrf", hidden(&html, "_csrf")), ("user", "anna".into())])
-        .send()
-        .await
-        .unwrap();
-    let session = cookie(&login).expect("a session after login");
+    let session = web_login(&client, &node.base, "anna").await;
     // the form to register a case carries a key of its own
     let html = client
         .get(format!("{}/zaken", node.base))
@@ -1058,4 +1039,228 @@ async fn lists_page_through_every_row_with_a_next_link() {
         .await;
     assert_eq!((s, rule(&b)), (422, "input.invalid_field"), "{b}");
     assert!(b.to_string().contains("cursor"), "{b}");
+}
+
+/// Log in on the web as a development user; the session's cookie.
+async fn web_login(client: &reqwest::Client, base: &str, user: &str) -> String {
+    let cookie = |r: &reqwest::Response| {
+        r.headers()
+            .get("set-cookie")
+            .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+    };
+    let page = client
+        .get(format!("{base}/inloggen?als={user}"))
+        .send()
+        .await
+        .unwrap();
+    let pre = cookie(&page).expect("a session before login");
+    let html = page.text().await.unwrap();
+    let login = client
+        .post(format!("{base}/inloggen/dev"))
+        .header("cookie", &pre)
+        .form(&[("_csrf", hidden(&html, "_csrf")), ("user", user.into())])
+        .send()
+        .await
+        .unwrap();
+    cookie(&login).expect("a session after login")
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_for_another_request_is_refused_and_changes_nothing() {
+    let dir = tempdir("idem-body");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    // a case: the same key and the same request is the first answer ...
+    let (s, first) = node
+        .post_keyed("/api/v1/cases", ANNA, "k-case", case("LT-IK-1"))
+        .await;
+    assert_eq!(s, 201, "{first}");
+    let (s, again) = node
+        .post_keyed("/api/v1/cases", ANNA, "k-case", case("LT-IK-1"))
+        .await;
+    assert_eq!((s, &again), (201, &first));
+    // ... the same key with another body is refused, and nothing is written
+    let mut other = case("LT-IK-1");
+    other["title"] = json!("Een ander gezin");
+    let (s, b) = node
+        .post_keyed("/api/v1/cases", ANNA, "k-case", other)
+        .await;
+    assert_eq!((s, rule(&b)), (422, "idempotency.key_reused"), "{b}");
+    assert!(
+        b["message_nl"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key")
+    );
+    let (_, c) = node.get("/api/v1/cases/LT-IK-1", ANNA).await;
+    assert_eq!(c["title"], first["title"]);
+    // the same key by another person is that person's own key
+    let (s, b) = node
+        .post_keyed("/api/v1/cases", CARLA, "k-case", case("LT-IK-2"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // opening an escalation: another question under the same key
+    let (s, opened) = node
+        .post_keyed("/api/v1/escalations", ANNA, "k-open", open_sit2("LT-IK-1"))
+        .await;
+    assert_eq!(s, 201, "{opened}");
+    let (s, same) = node
+        .post_keyed("/api/v1/escalations", ANNA, "k-open", open_sit2("LT-IK-1"))
+        .await;
+    assert_eq!((s, &same["id"]), (201, &opened["id"]));
+    let mut changed = open_sit2("LT-IK-1");
+    changed["question"] = json!("Een andere vraag");
+    let (s, b) = node
+        .post_keyed("/api/v1/escalations", ANNA, "k-open", changed)
+        .await;
+    assert_eq!((s, rule(&b)), (422, "idempotency.key_reused"), "{b}");
+    let id = opened["id"].as_str().unwrap();
+    let (_, e) = node.get(&format!("/api/v1/escalations/{id}"), ANNA).await;
+    assert_eq!(e["state"]["question"], opened["state"]["question"]);
+
+    // a private note: another text under the same key
+    let notes = format!("/api/v1/escalations/{id}/notes");
+    let (s, n) = node
+        .post_keyed(&notes, ANNA, "k-note", json!({ "text": "Eerste notitie" }))
+        .await;
+    assert_eq!(s, 201, "{n}");
+    let (s, b) = node
+        .post_keyed(&notes, ANNA, "k-note", json!({ "text": "Tweede notitie" }))
+        .await;
+    assert_eq!((s, rule(&b)), (422, "idempotency.key_reused"), "{b}");
+    let (s, same) = node
+        .post_keyed(&notes, ANNA, "k-note", json!({ "text": "Eerste notitie" }))
+        .await;
+    assert_eq!((s, &same["id"]), (201, &n["id"]));
+    let (_, all) = node.get(&notes, ANNA).await;
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+}
+
+#[tokio::test]
+async fn access_is_checked_before_existence() {
+    let dir = tempdir("access-first");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    node.post("/api/v1/cases", ANNA, case("LT-AF-1")).await;
+    // who may not open an escalation hears so, whether the case exists or not
+    for case_ref in ["LT-AF-1", "LT-AF-unknown"] {
+        let (s, b) = node
+            .post("/api/v1/escalations", BEHEER, open_sit2(case_ref))
+            .await;
+        assert_eq!(
+            (s, rule(&b)),
+            (403, "ladder.invoke_role"),
+            "{case_ref}: {b}"
+        );
+    }
+    // who may not raise a kwestie likewise
+    let raise = |case_ref: &str| {
+        let mut k = raise_kwestie();
+        k["case_ref"] = json!(case_ref);
+        k
+    };
+    for case_ref in ["LT-AF-1", "LT-AF-unknown"] {
+        let (s, b) = node
+            .post("/api/v1/kwesties", QUINTEN, raise(case_ref))
+            .await;
+        assert_eq!(
+            (s, rule(&b)),
+            (403, "access.role_not_allowed"),
+            "{case_ref}: {b}"
+        );
+    }
+    // who may: the unknown case is then named as such
+    let (s, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-AF-unknown"))
+        .await;
+    assert_eq!((s, rule(&b)), (404, "state.not_found"), "{b}");
+    let (s, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-AF-1"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+}
+
+#[tokio::test]
+async fn every_web_response_has_the_security_headers_and_a_form_from_another_site_is_refused() {
+    let dir = tempdir("web-guard");
+    let node = NodeProc::start(&write_config(&dir, ""), &[]);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let session = web_login(&client, &node.base, "anna").await;
+    // the 404 page, with the person's menu, has the headers of every other page
+    for path in ["/bestaat-niet", "/zaken"] {
+        let r = client
+            .get(format!("{}{path}", node.base))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers().clone();
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "x-frame-options",
+            "referrer-policy",
+        ] {
+            assert!(h.contains_key(name), "{path} lacks {name}: {h:?}");
+        }
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+    }
+    let html = client
+        .get(format!("{}/zaken", node.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (csrf, idem) = (hidden(&html, "_csrf"), hidden(&html, "_idem"));
+    let host = node.base.trim_start_matches("http://").to_owned();
+    let send =
+        |origin: Option<String>, fetch_site: Option<&'static str>, case_ref: &'static str| {
+            let mut req = client
+                .post(format!("{}/zaken", node.base))
+                .header("cookie", &session)
+                .form(&[
+                    ("_csrf", csrf.clone()),
+                    ("_idem", format!("{idem}-{case_ref}")),
+                    ("case_ref", case_ref.into()),
+                    ("title", "Gezin".into()),
+                ]);
+            if let Some(o) = origin {
+                req = req.header("origin", o);
+            }
+            if let Some(f) = fetch_site {
+                req = req.header("sec-fetch-site", f);
+            }
+            req.send()
+        };
+    // forbidden: a valid token, sent from another site
+    for (origin, site) in [
+        (Some("http://evil.example".to_owned()), None),
+        (Some("null".to_owned()), None),
+        (None, Some("cross-site")),
+        (Some(format!("http://{host}")), Some("same-site")),
+    ] {
+        let r = send(origin.clone(), site, "LT-XO-1").await.unwrap();
+        assert_eq!(r.status(), 403, "{origin:?} {site:?}");
+        assert!(r.headers().contains_key("content-security-policy"));
+        let body = r.text().await.unwrap();
+        assert!(body.contains("web.cross_origin"), "{body}");
+    }
+    let (s, _) = node.get("/api/v1/cases/LT-XO-1", ANNA).await;
+    assert_eq!(s, 404, "nothing was registered");
+    // allowed: the same form from this site
+    let r = send(
+        Some(format!("http://{host}")),
+        Some("same-origin"),
+        "LT-XO-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let (s, _) = node.get("/api/v1/cases/LT-XO-1", ANNA).await;
+    assert_eq!(s, 200);
 }

@@ -238,7 +238,7 @@ async fn retries_with_an_idempotency_key_have_one_effect_also_forwarded_and_acro
                 json!({ "outcome": { "type": "resolved", "summary": "Opgelost" } }),
             )
             .await;
-        assert_eq!((s, rule(&e)), (422, "input.idempotency_key_reused"), "{e}");
+        assert_eq!((s, rule(&e)), (422, "idempotency.key_reused"), "{e}");
         let (s, e) = fed
             .node(1)
             .post_keyed(&path, &tm, &"x".repeat(200), json!({}))

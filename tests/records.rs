@@ -851,3 +851,145 @@ async fn records_inzage_shows_all_of_one_case_and_a_correction_reaches_every_par
         200
     );
 }
+
+/// Open a waiting-list escalation of `case_ref` at LT (org 1) with Veilig Thuis; its id once VT
+/// holds it.
+async fn open_with_vt(fed: &Fed, case_ref: &str, question: &str) -> String {
+    let b = must(
+        201,
+        post(
+            fed,
+            1,
+            "p",
+            "/api/v1/escalations",
+            json!({
+                "case_ref": case_ref, "situation": "agreements_not_kept", "first_step": "management",
+                "counterparts": [VT], "question": question, "needs": "Start hulp",
+                "seeking_youth_help_access": false,
+            }),
+        )
+        .await,
+    );
+    let id = b["id"].as_str().unwrap().to_owned();
+    fed.wait_for(2, "tm", &format!("/api/v1/escalations/{id}"), |s, _| {
+        s == 200
+    })
+    .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_records_gate_stands_on_notes_lists_the_case_and_a_partys_own_commands() {
+    let mut fed = Fed::create("records-gate", &ORGS, &[], &[]);
+    fed.start_all(4);
+    for c in ["LT-E", "LT-R"] {
+        must(201, post(&fed, 1, "p", "/api/v1/cases", case(c)).await);
+    }
+
+    // 4. an erased record takes no new private note, at the home nor at a party
+    let erased = closed_escalation(&fed, "LT-E", 1).await;
+    let notes = format!("/api/v1/escalations/{erased}/notes");
+    must(
+        201,
+        post(&fed, 2, "tm", &notes, json!({ "text": "Notitie van VT" })).await,
+    );
+    fed.drained(1).await;
+    must(
+        200,
+        post(
+            &fed,
+            1,
+            "d",
+            &format!("/api/v1/records/escalation/{erased}/erase"),
+            json!({ "reason": "Verzoek van de ouder (AVG art. 17), beoordeeld" }),
+        )
+        .await,
+    );
+    fed.wait_for(2, "tm", &format!("/api/v1/escalations/{erased}"), |s, b| {
+        s == 200 && b["state"]["records"]["destroyed"].is_object()
+    })
+    .await;
+    for (i, who) in [(1, "p"), (2, "tm")] {
+        let (s, b) = post(&fed, i, who, &notes, json!({ "text": "Na het wissen" })).await;
+        assert_eq!((s, rule(&b)), (409, "records.destroyed"), "org {i}: {b}");
+        assert_eq!(in_database(&fed, i, &erased, "Na het wissen").await, 0);
+    }
+
+    // 5. a restricted case: not in the lists nor the case endpoint, but for the director
+    let restricted = open_with_vt(&fed, "LT-R", "Vraag-R: start de hulp").await;
+    let open = open_with_vt(&fed, "LT-E", "Vraag-E: een andere casus").await;
+    must(
+        200,
+        post(
+            &fed,
+            1,
+            "d",
+            "/api/v1/cases/LT-R/restriction",
+            json!({ "reason": "Bezwaar van de ouder" }),
+        )
+        .await,
+    );
+    for path in ["/api/v1/escalations?case_ref=LT-R", "/api/v1/escalations"] {
+        let (s, b) = get(&fed, 1, "p", path).await;
+        assert_eq!(s, 200, "{b}");
+        assert!(!b.to_string().contains("Vraag-R"), "{path}: {b}");
+        let (_, d) = get(&fed, 1, "d", path).await;
+        assert!(d.to_string().contains("Vraag-R"), "the director: {d}");
+    }
+    let (_, all) = get(&fed, 1, "p", "/api/v1/escalations").await;
+    assert!(
+        all.to_string().contains(&open),
+        "other cases are listed: {all}"
+    );
+    let (s, b) = get(&fed, 1, "p", "/api/v1/cases/LT-R").await;
+    assert_eq!((s, rule(&b)), (403, "records.processing_restricted"), "{b}");
+    must(200, get(&fed, 1, "d", "/api/v1/cases/LT-R").await);
+    let (_, cases) = get(&fed, 1, "p", "/api/v1/cases").await;
+    assert!(!cases.to_string().contains("LT-R"), "{cases}");
+    assert!(cases.to_string().contains("LT-E"), "{cases}");
+    let (_, cases) = get(&fed, 1, "d", "/api/v1/cases").await;
+    assert!(cases.to_string().contains("LT-R"), "{cases}");
+
+    // 6. Veilig Thuis restricts its own processing of the case: its people's commands stop at
+    //    its own node, before the home is asked
+    let pick_up = format!("/api/v1/escalations/{restricted}/pick-up");
+    must(
+        200,
+        post(
+            &fed,
+            1,
+            "d",
+            "/api/v1/cases/LT-R/lift-restriction",
+            json!({}),
+        )
+        .await,
+    );
+    must(
+        200,
+        post(
+            &fed,
+            2,
+            "d",
+            "/api/v1/cases/LT-R/restriction",
+            json!({ "reason": "Bezwaar bij Veilig Thuis" }),
+        )
+        .await,
+    );
+    let (s, b) = post(&fed, 2, "tm", &pick_up, json!({})).await;
+    assert_eq!((s, rule(&b)), (403, "records.processing_restricted"), "{b}");
+    assert!(!b.to_string().contains("Vraag-R"), "{b}");
+    let (_, at_home) = get(&fed, 1, "tm", &format!("/api/v1/escalations/{restricted}")).await;
+    assert_eq!(at_home["version"], 2, "nothing reached the home: {at_home}");
+    must(
+        200,
+        post(
+            &fed,
+            2,
+            "d",
+            "/api/v1/cases/LT-R/lift-restriction",
+            json!({}),
+        )
+        .await,
+    );
+    must(200, post(&fed, 2, "tm", &pick_up, json!({})).await);
+}

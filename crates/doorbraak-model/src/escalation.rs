@@ -142,6 +142,16 @@ impl Step {
     }
 
     /// Who may invoke this step (the ladder table's "who may invoke it").
+    /// May a person in `role` invoke (or open an escalation at) this step? (Asked before
+    /// anything else of a request, so that a refusal reveals nothing of what exists.)
+    pub fn check_invoker(self, role: Option<Role>) -> Result<(), RuleViolation> {
+        if role.is_some_and(|r| self.invokers().contains(&r)) {
+            Ok(())
+        } else {
+            Err(RuleViolation::RoleMayNotInvokeStep { step: self, role })
+        }
+    }
+
     pub fn invokers(self) -> &'static [Role] {
         match self {
             Step::BehaviouralScientists => &[Role::Professional],
@@ -700,13 +710,7 @@ struct StepCheck<'a> {
 impl StepCheck<'_> {
     fn run(&self, parties: &[&OrgRef]) -> Result<(), RuleViolation> {
         // who may invoke the step
-        let role = self.actor.role();
-        if !role.is_some_and(|r| self.step.invokers().contains(&r)) {
-            return Err(RuleViolation::RoleMayNotInvokeStep {
-                step: self.step,
-                role,
-            });
-        }
+        self.step.check_invoker(self.actor.role())?;
         // order: never back, the current step must have ended unresolved
         if let Some(prev) = self.previous {
             if self.step <= prev.step {

@@ -390,6 +390,18 @@ impl KwestieEvent {
 }
 
 const RAISING_ROLES: [Role; 2] = [Role::Professional, Role::BehaviouralScientist];
+
+/// May a person in `role` raise a kwestie? (Asked before anything else of the request.)
+pub fn check_raiser(role: Option<Role>) -> Result<(), RuleViolation> {
+    match role {
+        Some(r) if RAISING_ROLES.contains(&r) => Ok(()),
+        role => Err(RuleViolation::RoleNotAllowed {
+            action: "raise_kwestie",
+            role,
+            allowed: RAISING_ROLES.to_vec(),
+        }),
+    }
+}
 const TEAM_PICKUP_ROLES: [Role; 2] = [Role::TeamManager, Role::Director];
 const BOARD_PICKUP_ROLES: [Role; 1] = [Role::BoardMember];
 const RESOLVING_ROLES: [Role; 3] = [Role::TeamManager, Role::Director, Role::BoardMember];

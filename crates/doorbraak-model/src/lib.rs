@@ -21,6 +21,7 @@
 //! stored, sent and signed.
 #![forbid(unsafe_code)]
 
+pub mod acceptance;
 pub mod access;
 pub mod calendar;
 pub mod canonical;

@@ -463,6 +463,36 @@ pub fn is_due(retention: &Retention, records: &Records, now: Timestamp) -> bool 
     records.hold.is_none() && records.destroyed.is_none() && now >= retention.destroy_on
 }
 
+/// What a person does with a record, for [`gate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Reads it: one record, a list, an export, the case.
+    Read,
+    /// Changes anything of it: a command (also one forwarded to the home), a private note.
+    Change,
+}
+
+/// The one gate of a record's state that every read, list, export and command asks: a
+/// destroyed (or erased) record takes nothing new (`records.destroyed`); a case whose
+/// processing is restricted changes for nobody and is read by the responsible role only
+/// (`records.processing_restricted`).
+pub fn gate(
+    destroyed: bool,
+    restricted: bool,
+    what: Use,
+    role: Option<Role>,
+) -> Result<(), RuleViolation> {
+    if destroyed && what == Use::Change {
+        return Err(RuleViolation::RecordDestroyed);
+    }
+    check_restriction(restricted, what == Use::Read, role)
+}
+
+/// Does this role see the records of a case whose processing is restricted (in lists too)?
+pub fn sees_restricted(role: Option<Role>) -> bool {
+    check_restriction(true, true, role).is_ok()
+}
+
 /// Restriction of processing (AVG art. 18) on a case: while it stands, nothing of the case
 /// changes, and only the responsible role reads it (`records.processing_restricted`).
 pub fn check_restriction(

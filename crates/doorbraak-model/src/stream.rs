@@ -98,6 +98,16 @@ pub trait Streamed: crate::Aggregate {
     fn org_kind(&self, _org: &Oin) -> Option<crate::OrgKind> {
         None
     }
+    /// Every organisation the stream names with a kind, as it names it (a receiver holds it
+    /// against the directory: see [`crate::acceptance`]).
+    fn declared_kinds(&self) -> Vec<(Oin, crate::OrgKind)> {
+        Vec::new()
+    }
+    /// Every role the stream gives a person of an organisation (the participants of a step or
+    /// a meeting).
+    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
+        Vec::new()
+    }
 
     /// What it adds to its home's figures (see [`crate::figures`]): counted by the home's store
     /// in the transaction that stores its state.
@@ -203,6 +213,20 @@ impl Streamed for crate::Escalation {
         crate::Escalation::org_kind(self, org)
     }
 
+    fn declared_kinds(&self) -> Vec<(Oin, crate::OrgKind)> {
+        crate::Escalation::parties(self)
+            .map(|p| (p.oin.clone(), p.kind))
+            .collect()
+    }
+
+    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.participants.iter())
+            .map(|p| (p.org.clone(), p.role))
+            .collect()
+    }
+
     fn records(&self) -> Option<&crate::records::Records> {
         Some(&self.records)
     }
@@ -299,6 +323,14 @@ impl Streamed for crate::Minutes {
 
     fn parties(&self) -> Vec<Oin> {
         self.organisations()
+    }
+
+    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
+        self.meeting
+            .participants
+            .iter()
+            .map(|p| (p.org.clone(), p.role))
+            .collect()
     }
 
     fn home(&self) -> Oin {

@@ -43,6 +43,29 @@ pub enum RuleViolation {
     StreamIdNotOfHome,
     /// An idempotency key was used before for another operation.
     IdempotencyKeyReused,
+    /// A delivery names an organisation the federation directory does not list.
+    NotInDirectory,
+    /// A delivery of a stream held here under another home.
+    NotHome,
+    /// A delivered message without events.
+    EmptyMessage,
+    /// Delivered events are numbered from 1.
+    SequenceFromOne {
+        got: i64,
+    },
+    /// Delivered events follow on without holes.
+    SequenceContiguous,
+    /// A delivered event dated further ahead of this node's clock than the tolerated skew.
+    EventInFuture {
+        at: Timestamp,
+    },
+    /// A delivered stream's events make another stream than the id names.
+    StreamIdMismatch,
+    /// A delivered stream declares an organisation as another kind than the directory says.
+    KindNotInDirectory {
+        declared: crate::identity::OrgKind,
+        directory: crate::identity::OrgKind,
+    },
 
     // ---- escalation (Bouwsteen 6)
     NeedsCounterpart,
@@ -380,7 +403,15 @@ impl RuleViolation {
             AlreadyExists { .. } => "state.already_exists",
             ReplicaPending => "federation.replica_pending",
             StreamIdNotOfHome => "federation.stream_id_of_home",
-            IdempotencyKeyReused => "input.idempotency_key_reused",
+            IdempotencyKeyReused => "idempotency.key_reused",
+            NotInDirectory => "federation.not_in_directory",
+            NotHome => "federation.not_home",
+            EmptyMessage => "federation.empty_message",
+            SequenceFromOne { .. } => "federation.sequence_from_one",
+            SequenceContiguous => "federation.sequence_contiguous",
+            EventInFuture { .. } => "federation.event_in_future",
+            StreamIdMismatch => "federation.stream_id_mismatch",
+            KindNotInDirectory { .. } => "federation.kind_not_in_directory",
             NeedsCounterpart => "escalation.needs_counterpart",
             OpenerIsHome => "escalation.opener_is_home",
             ReferralRouteNotEscalation => "escalation.referral_route",
@@ -484,6 +515,9 @@ impl RuleViolation {
                 | RuleViolation::NodeActsAtHomeOnly
                 | RuleViolation::ProcessingRestricted
                 | RuleViolation::CorrectionAtHomeOnly
+                | RuleViolation::NotInDirectory
+                | RuleViolation::NotHome
+                | RuleViolation::KindNotInDirectory { .. }
         )
     }
 
@@ -507,6 +541,11 @@ impl RuleViolation {
                 | RuleViolation::BsnNotAllowed { .. }
                 | RuleViolation::StreamIdNotOfHome
                 | RuleViolation::IdempotencyKeyReused
+                | RuleViolation::EmptyMessage
+                | RuleViolation::SequenceFromOne { .. }
+                | RuleViolation::SequenceContiguous
+                | RuleViolation::EventInFuture { .. }
+                | RuleViolation::StreamIdMismatch
         )
     }
 
@@ -535,6 +574,18 @@ impl RuleViolation {
             ReplicaPending => "Deze escalatie is nog niet binnen van de andere organisatie; probeer het zo opnieuw".into(),
             StreamIdNotOfHome => "Het nummer van een nieuwe escalatie of vergadering moet bij de organisatie horen die haar start".into(),
             IdempotencyKeyReused => "Deze Idempotency-Key is al gebruikt voor een andere handeling; gebruik per handeling een nieuwe sleutel".into(),
+            NotInDirectory => "Het bericht noemt een organisatie die niet in het adresboek van de federatie staat".into(),
+            NotHome => "Alleen de thuisorganisatie van een escalatie of vergadering levert haar gebeurtenissen".into(),
+            EmptyMessage => "Een bericht zonder gebeurtenissen wordt niet aangenomen".into(),
+            SequenceFromOne { got } => format!("Gebeurtenissen zijn genummerd vanaf 1; dit bericht begint bij {got}"),
+            SequenceContiguous => "De gebeurtenissen in een bericht volgen zonder gat op elkaar".into(),
+            EventInFuture { at } => format!("Een gebeurtenis is gedateerd op {at}, verder vooruit dan de klok van deze node toestaat"),
+            StreamIdMismatch => "De gebeurtenissen horen bij een andere escalatie of vergadering dan het nummer van het bericht".into(),
+            KindNotInDirectory { declared, directory } => format!(
+                "Het bericht noemt een organisatie een {}, maar volgens het adresboek van de federatie is zij een {}",
+                declared.label_nl(),
+                directory.label_nl()
+            ),
             NeedsCounterpart => {
                 "Een escalatie heeft ten minste één andere organisatie als tegenpartij nodig".into()
             }
@@ -686,6 +737,18 @@ impl RuleViolation {
             ReplicaPending => "This escalation has not yet arrived from the other organisation; try again in a moment".into(),
             StreamIdNotOfHome => "The id of a new escalation or meeting must belong to the organisation that opens it".into(),
             IdempotencyKeyReused => "This Idempotency-Key was used before for another operation; use a new key for each operation".into(),
+            NotInDirectory => "The message names an organisation the federation directory does not list".into(),
+            NotHome => "Only the home organisation of an escalation or meeting delivers its events".into(),
+            EmptyMessage => "A message without events is not accepted".into(),
+            SequenceFromOne { got } => format!("Events are numbered from 1; this message starts at {got}"),
+            SequenceContiguous => "The events in a message follow on without a hole".into(),
+            EventInFuture { at } => format!("An event is dated {at}, further ahead than this node's clock allows"),
+            StreamIdMismatch => "The events belong to another escalation or meeting than the message's id".into(),
+            KindNotInDirectory { declared, directory } => format!(
+                "The message calls an organisation a {}, but the federation directory says it is a {}",
+                declared.label_en(),
+                directory.label_en()
+            ),
             NeedsCounterpart => "An escalation needs at least one other organisation as counterpart".into(),
             OpenerIsHome => "An escalation is opened by a person of the organisation that will be its home".into(),
             ReferralRouteNotEscalation => "This is not an escalation: when a youth protector cannot reach the local team while seeking youth help, use the local team's referral routes (aanmeldroutes)".into(),

@@ -264,7 +264,7 @@ async fn an_idempotency_key_has_one_effect_and_keeps_its_first_answer() {
         let NodeError::Rule(v) = err else {
             panic!("{err}")
         };
-        assert_eq!(v.rule(), "input.idempotency_key_reused");
+        assert_eq!(v.rule(), "idempotency.key_reused");
         // a key is validated
         assert_eq!(
             Idempotency::for_user(&user, "").unwrap_err().rule(),

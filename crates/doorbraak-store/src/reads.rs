@@ -85,7 +85,8 @@ impl Store {
             None => (filter.sort, String::new(), filter.offset.max(0)),
         };
         let sql = format!(
-            "SELECT * FROM projections WHERE {LIST_WHERE}{after} ORDER BY {} LIMIT $11 OFFSET $12",
+            "SELECT * FROM projections WHERE {LIST_WHERE}{}{after} ORDER BY {} LIMIT $11 OFFSET $12",
+            unrestricted(filter),
             sort.order_by()
         );
         let mut q = bind_list(sqlx::query(AssertSqlSafe(sql)), kind, filter)
@@ -103,7 +104,10 @@ impl Store {
 
     /// How many rows a list holds in all (its pages together).
     pub async fn list_count(&self, kind: StreamKind, filter: &ListFilter) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) AS n FROM projections WHERE {LIST_WHERE}");
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM projections WHERE {LIST_WHERE}{}",
+            unrestricted(filter)
+        );
         let row = bind_list(sqlx::query(AssertSqlSafe(sql)), kind, filter)
             .fetch_one(&self.pool)
             .await?;
@@ -192,12 +196,30 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<CaseRow>, i64)> {
-        const WHERE: &str = "($1 = '' OR LOWER(case_ref) LIKE $2 ESCAPE '\\' \
+        self.cases_page_of(search, responsible, false, limit, offset)
+            .await
+    }
+
+    /// [`Store::cases_page`], leaving out the cases whose processing is restricted where
+    /// `hide_restricted`.
+    pub async fn cases_page_of(
+        &self,
+        search: &str,
+        responsible: &str,
+        hide_restricted: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<CaseRow>, i64)> {
+        const ALL: &str = "($1 = '' OR LOWER(case_ref) LIKE $2 ESCAPE '\\' \
              OR LOWER(title) LIKE $2 ESCAPE '\\') AND ($3 = '' OR responsible = $3 OR created_by = $3)";
+        const UNRESTRICTED: &str = "($1 = '' OR LOWER(case_ref) LIKE $2 ESCAPE '\\' \
+             OR LOWER(title) LIKE $2 ESCAPE '\\') AND ($3 = '' OR responsible = $3 OR created_by = $3) \
+             AND NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.case_ref = cases.case_ref)";
+        let where_ = if hide_restricted { UNRESTRICTED } else { ALL };
         let search = search.trim().to_lowercase();
         let pattern = contains_pattern(&search);
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT * FROM cases WHERE {WHERE} ORDER BY created_at_ms DESC, case_ref LIMIT $4 OFFSET $5"
+            "SELECT * FROM cases WHERE {where_} ORDER BY created_at_ms DESC, case_ref LIMIT $4 OFFSET $5"
         )))
         .bind(search.as_str())
         .bind(pattern.as_str())
@@ -207,7 +229,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let n = sqlx::query(AssertSqlSafe(format!(
-            "SELECT COUNT(*) AS n FROM cases WHERE {WHERE}"
+            "SELECT COUNT(*) AS n FROM cases WHERE {where_}"
         )))
         .bind(search.as_str())
         .bind(pattern.as_str())
@@ -545,6 +567,15 @@ const LIST_WHERE: &str = "stream_kind = $1 \
      AND ($8 = '' OR EXISTS (SELECT 1 FROM cases c WHERE c.case_ref = projections.case_ref \
           AND c.responsible = $8)) \
      AND ($9 = '' OR LOWER(subject) LIKE $10 ESCAPE '\\' OR LOWER(COALESCE(case_ref, '')) LIKE $10 ESCAPE '\\')";
+
+/// The condition that leaves out a restricted case's streams, where the filter asks it.
+fn unrestricted(filter: &ListFilter) -> &'static str {
+    if filter.hide_restricted {
+        " AND NOT EXISTS (SELECT 1 FROM restrictions r WHERE r.case_ref = projections.case_ref)"
+    } else {
+        ""
+    }
+}
 
 fn bind_list<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,

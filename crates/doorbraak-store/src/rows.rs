@@ -51,6 +51,9 @@ pub struct ListFilter {
     /// same whatever was added or removed before it). Its sort wins over `sort`; `offset` is
     /// then not used.
     pub after: Option<ListCursor>,
+    /// Leave out the streams of a case whose processing is restricted (for everyone but the
+    /// responsible role: `doorbraak_model::records::sees_restricted`).
+    pub hide_restricted: bool,
 }
 
 /// The order of a list; every order ends on the stream id, so pages never overlap.

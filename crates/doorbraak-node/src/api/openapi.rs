@@ -33,7 +33,7 @@ impl Modify for IdempotencyAddon {
             .description(Some(
                 "Makes the command safe to retry: a repeated key (per person, kept at least 24 \
                  hours) returns the first answer and has no second effect; the same key for \
-                 another operation is refused (422 input.idempotency_key_reused).",
+                 another operation is refused (422 idempotency.key_reused).",
             ))
             .schema(Some(
                 ObjectBuilder::new()

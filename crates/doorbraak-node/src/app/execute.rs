@@ -80,14 +80,18 @@ impl Node {
             role = actor.role().map_or("system", Role::code),
         );
         let started = Instant::now();
-        let keyed = key.map(|idem| Keyed {
-            idem,
-            fingerprint: format!("{command}:{}:{id}", A::KIND.code()),
-        });
-        let result = self
-            .execute_inner::<A>(actor, id, cmd, notifications, None, keyed.as_ref())
-            .instrument(span.clone())
-            .await;
+        let operation = format!("{command}:{}:{id}", A::KIND.code());
+        let result = match key
+            .map(|idem| Keyed::new(idem, &operation, actor, cmd))
+            .transpose()
+        {
+            Ok(keyed) => {
+                self.execute_inner::<A>(actor, id, cmd, notifications, None, keyed.as_ref())
+                    .instrument(span.clone())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let outcome = match &result {
             Ok(_) => "ok",
             Err(NodeError::Rule(_)) => "refused",
@@ -164,6 +168,19 @@ impl Node {
             {
                 drop(tx);
                 let local = current.ok_or(ReplayError::NotACreation(A::KIND.code()))?;
+                // this organisation's own restriction stops its people here, before the home
+                // is asked (and answers with the case's content)
+                if let Actor::Person { role, .. } = actor {
+                    let restricted = self.restricted(&local.state).await?;
+                    if let Err(v) = doorbraak_model::records::gate(
+                        false,
+                        restricted,
+                        doorbraak_model::records::Use::Change,
+                        Some(*role),
+                    ) {
+                        return Err(self.refused(actor, A::KIND.code(), id, v, now).await);
+                    }
+                }
                 return self.forward::<A>(actor, id, cmd, local, keyed).await;
             }
             let (state, version) = match current {

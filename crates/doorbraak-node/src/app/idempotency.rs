@@ -40,6 +40,11 @@ impl Idempotency {
         )
     }
 
+    /// Another id a keyed command makes (a meeting's): the same for every retry.
+    pub fn derived(&self, label: &str) -> Uuid {
+        doorbraak_model::derived_uuid(label, &[&self.scope, &self.key])
+    }
+
     /// The request id under which a keyed command is forwarded to the home: the same for every
     /// retry, so the home decides it once.
     pub(super) fn request_id(&self) -> Uuid {
@@ -50,13 +55,39 @@ impl Idempotency {
 /// How long idempotency keys are kept (at least 24 hours are promised).
 pub const IDEMPOTENCY_KEPT: jiff::SignedDuration = jiff::SignedDuration::from_hours(72);
 
-/// An idempotency key with what it is used for (operation and object).
+/// An idempotency key with the request it is bound to: the operation and its object, who asks,
+/// and a digest of what they asked (the IETF Idempotency-Key draft: the same key with another
+/// request is refused, `idempotency.key_reused`, never answered with the first answer).
 pub(super) struct Keyed<'a> {
     pub(super) idem: &'a Idempotency,
     pub(super) fingerprint: String,
 }
 
-impl Keyed<'_> {
+impl<'a> Keyed<'a> {
+    /// Bind `idem` to `operation` (with its object), the person or node `by`, and `body` (its
+    /// canonical JSON's SHA-256).
+    pub(super) fn new<T: Serialize + ?Sized>(
+        idem: &'a Idempotency,
+        operation: &str,
+        by: &Actor,
+        body: &T,
+    ) -> Result<Self, NodeError> {
+        use sha2::Digest;
+        let bytes = doorbraak_model::canonical::to_vec(&body).map_err(|e| StoreError::Corrupt {
+            what: "idempotent request",
+            detail: e.to_string(),
+        })?;
+        let who = match by {
+            Actor::Person { person, role, org } => format!("{org}/{person}/{}", role.code()),
+            Actor::System { org } => format!("{org}/node"),
+        };
+        let digest = hex::encode(sha2::Sha256::digest(&bytes));
+        Ok(Self {
+            idem,
+            fingerprint: format!("{operation}|{who}|{digest}"),
+        })
+    }
+
     /// The stored answer of this key, if it was used before; another use of the key is refused.
     pub(super) async fn recall<T: DeserializeOwned>(
         &self,

@@ -128,6 +128,9 @@ pub struct Federation {
     pub signer: Option<doorbraak_federation::signing::Signer>,
 }
 
+/// Most days the development clock moves ahead.
+pub const MAX_CLOCK_DAYS: i64 = 3650;
+
 pub struct Node {
     pub settings: Settings,
     pub store: Store,
@@ -270,6 +273,17 @@ impl Node {
             ))
             .unwrap_or(now);
         Timestamp::from_millisecond(shifted.as_millisecond()).unwrap_or(shifted)
+    }
+
+    /// How far ahead of this node's clock a delivered event may be dated: the configured skew,
+    /// and on a node whose development clock moves, the days it may move.
+    pub fn max_clock_skew(&self) -> jiff::SignedDuration {
+        let dev = if self.settings.clock_adjustable {
+            jiff::SignedDuration::from_hours(24 * MAX_CLOCK_DAYS)
+        } else {
+            jiff::SignedDuration::ZERO
+        };
+        self.settings.max_clock_skew.saturating_add(dev)
     }
 
     /// Days the development clock is ahead (0 in production).

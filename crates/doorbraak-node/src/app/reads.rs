@@ -35,23 +35,9 @@ impl Node {
             ContentAccess::Never => false,
         };
         // a case whose processing is restricted is read by the responsible role only
-        if allowed
-            && let Err(refusal) = doorbraak_model::records::check_restriction(
-                self.restricted(&loaded.state).await?,
-                true,
-                Some(user.role),
-            )
-        {
-            let entry = self.entry(
-                &actor,
-                AccessAction::R,
-                A::KIND.code(),
-                id,
-                format!("refused:{}", refusal.rule()),
-                now,
-            );
-            self.store.log_access(&entry).await?;
-            return Err(refusal.into());
+        if allowed {
+            self.records_gate(user, &loaded.state, doorbraak_model::records::Use::Read)
+                .await?;
         }
         if !allowed {
             let refusal = content_refused(user.role, A::KIND.into());
@@ -165,10 +151,16 @@ impl Node {
                 .refused(&self.actor(user), "private_note", id, v, now)
                 .await);
         }
-        let keyed = key.map(|idem| Keyed {
-            idem,
-            fingerprint: format!("add_note:{kind}:{id}"),
-        });
+        let keyed = key
+            .map(|idem| {
+                Keyed::new(
+                    idem,
+                    &format!("add_note:{kind}:{id}"),
+                    &self.actor(user),
+                    text,
+                )
+            })
+            .transpose()?;
         let note = doorbraak_store::PrivateNote {
             id: Uuid::now_v7(),
             stream_kind: kind.code().to_owned(),
@@ -224,10 +216,16 @@ impl Node {
             created_by: user.id.clone(),
             created_at: now,
         };
-        let keyed = key.map(|idem| Keyed {
-            idem,
-            fingerprint: format!("create_case:{}", row.case_ref),
-        });
+        let keyed = key
+            .map(|idem| {
+                Keyed::new(
+                    idem,
+                    &format!("create_case:{}", row.case_ref),
+                    &actor,
+                    &[&row.case_ref, &row.title],
+                )
+            })
+            .transpose()?;
         let mut tx = self.store.begin().await?;
         if let Some(k) = &keyed {
             if let Some(first) = k.recall(&mut tx).await? {

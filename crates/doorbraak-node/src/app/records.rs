@@ -274,6 +274,41 @@ impl Node {
         Ok(())
     }
 
+    /// The one gate of a record's state ([`doorbraak_model::records::gate`]): destroyed or
+    /// erased, restricted at this node. Every read, list, export and command path asks it; a
+    /// refusal is logged.
+    pub async fn records_gate<A>(
+        &self,
+        user: &User,
+        state: &A,
+        what: doorbraak_model::records::Use,
+    ) -> Result<(), NodeError>
+    where
+        A: Stream,
+        A::Body: Serialize + DeserializeOwned + Send + Sync,
+    {
+        let destroyed = state.records().is_some_and(|r| r.destroyed.is_some());
+        let restricted = self.restricted(state).await?;
+        if let Err(v) = doorbraak_model::records::gate(destroyed, restricted, what, Some(user.role))
+        {
+            let action = match what {
+                doorbraak_model::records::Use::Read => AccessAction::R,
+                doorbraak_model::records::Use::Change => AccessAction::U,
+            };
+            let entry = self.entry(
+                &self.actor(user),
+                action,
+                A::KIND.code(),
+                &state.stream_id(),
+                format!("refused:{}", v.rule()),
+                self.now(),
+            );
+            self.store.log_access(&entry).await?;
+            return Err(v.into());
+        }
+        Ok(())
+    }
+
     /// The restriction of processing standing on any case `state` is about.
     pub(super) async fn restricted<A>(&self, state: &A) -> Result<bool, NodeError>
     where

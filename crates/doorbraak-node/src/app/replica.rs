@@ -2,6 +2,7 @@
 //! names the home, this node is a party, overlapping events are the same) and the writes.
 
 use super::*;
+use doorbraak_model::acceptance::Verdict;
 use doorbraak_store::Tx;
 
 /// Apply events received from `from` (the stream's home) to the local replica, in `tx`.
@@ -109,88 +110,67 @@ where
     let mut versions = Vec::with_capacity(decoded.len());
     let mut entries = Vec::with_capacity(decoded.len());
     let mut notices: Vec<(String, super::inbox::Noticed)> = Vec::new();
+    let directory = node.directory();
+    let members = |oin: &Oin| directory.get(oin).map(|m| m.kind);
+    let receiver = doorbraak_model::acceptance::Receiver {
+        me: node.oin(),
+        now: node.now(),
+        max_skew: node.max_clock_skew(),
+        members: &members,
+    };
     for (id, events) in decoded {
         let Some((state, version, pending)) = states.get_mut(id) else {
             continue;
         };
-        if let Some(s) = state.as_ref()
-            && &s.home() != from
-        {
-            return Err(FedError::NotHome {
-                home: s.home().to_string(),
-                from: from.to_string(),
-            }
-            .into());
-        }
-        for e in events.iter().filter(|e| e.seq <= *version) {
-            let local = pending
+        let receipt = doorbraak_model::acceptance::Receipt {
+            stream_id: id,
+            events: &events,
+        };
+        let held = |seq: i64| {
+            pending
                 .iter()
-                .find(|p| p.seq == e.seq)
-                .map(|p| p.event_id.to_string())
-                .or_else(|| held.get(&(id.to_owned(), e.seq)).cloned());
-            if let Some(local) = local
-                && local != e.event_id.to_string()
-            {
+                .find(|p| p.seq == seq)
+                .map(|p| p.event_id)
+                .or_else(|| {
+                    held.get(&(id.to_owned(), seq))
+                        .and_then(|h| uuid::Uuid::parse_str(h).ok())
+                })
+        };
+        let mut noticed = Vec::new();
+        // the model decides; this only translates its verdict into writes or errors
+        let (verdict, next) = doorbraak_model::acceptance::accept::<A, _>(
+            state.take(),
+            *version,
+            held,
+            &receipt,
+            from,
+            &receiver,
+            |applied, event, seq| node.notices_of(applied, event, seq, &mut noticed),
+        )
+        .map_err(|e| match e {
+            doorbraak_model::acceptance::Refused::Rule(v) => NodeError::from(v),
+            doorbraak_model::acceptance::Refused::Replay(r) => NodeError::from(r),
+        })?;
+        *state = next;
+        match verdict {
+            Verdict::Skip => {}
+            Verdict::Apply { from: first } => {
+                let new: Vec<StoredEvent<A::Body>> = events.into_iter().skip(first).collect();
+                notices.push((id.to_owned(), noticed));
+                *version += new.len() as i64;
+                pending.extend(new);
+            }
+            Verdict::Gap { have, got } => return Err(FedError::Gap { have, got }.into()),
+            Verdict::Divergence { seq, local, home } => {
                 return Err(FedError::Divergence {
                     kind: A::KIND,
                     id: id.to_owned(),
-                    seq: e.seq,
-                    local,
-                    home_event: e.event_id.to_string(),
+                    seq,
+                    local: local.to_string(),
+                    home_event: home.to_string(),
                 }
                 .into());
             }
-        }
-        let new: Vec<StoredEvent<A::Body>> =
-            events.into_iter().filter(|e| e.seq > *version).collect();
-        if let Some(first) = new.first() {
-            if first.seq != *version + 1 {
-                return Err(FedError::Gap {
-                    have: *version,
-                    got: first.seq,
-                }
-                .into());
-            }
-            let mut next = state.take();
-            let mut noticed = Vec::new();
-            for e in &new {
-                let parties_before = next
-                    .as_ref()
-                    .map(doorbraak_model::stream::Streamed::parties);
-                let applied = A::apply(next, &e.event)?;
-                // the home decided under the model's rules; this party checks them again
-                A::check_received(parties_before.as_deref(), &applied, &e.event, from)?;
-                node.notices_of(&applied, &e.event, e.seq, &mut noticed);
-                next = Some(applied);
-            }
-            notices.push((id.to_owned(), noticed));
-            let next = next.ok_or(FedError::Wire("no state".into()))?;
-            if &next.home() != from {
-                return Err(FedError::NotHome {
-                    home: next.home().to_string(),
-                    from: from.to_string(),
-                }
-                .into());
-            }
-            if next.stream_id() != id {
-                return Err(
-                    FedError::Wire("the stream id is not the aggregate's own id".into()).into(),
-                );
-            }
-            // the id names its home: nobody delivers a stream under another home's id
-            if !uuid::Uuid::parse_str(id).is_ok_and(|u| doorbraak_model::is_of_home(&u, from)) {
-                return Err(FedError::IdNotOfHome {
-                    id: id.to_owned(),
-                    from: from.to_string(),
-                }
-                .into());
-            }
-            if !next.parties().contains(node.oin()) {
-                return Err(FedError::NotAParty.into());
-            }
-            *version += new.len() as i64;
-            *state = Some(next);
-            pending.extend(new);
         }
         entries.push(federation_entry(
             node,

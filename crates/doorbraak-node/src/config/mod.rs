@@ -434,15 +434,30 @@ fn default_body() -> usize {
 pub struct GrpcSection {
     #[serde(default = "default_grpc")]
     pub listen: SocketAddr,
+    /// How far ahead of this node's clock a delivered event may be dated (seconds; clocks of
+    /// members differ a little). A node whose development clock is adjustable also takes the
+    /// days that clocks are moved on purpose.
+    #[serde(default = "default_max_clock_skew_secs")]
+    pub max_clock_skew_secs: u64,
 }
 
 impl Default for GrpcSection {
     fn default() -> Self {
         Self {
             listen: default_grpc(),
+            max_clock_skew_secs: default_max_clock_skew_secs(),
         }
     }
 }
+
+fn default_max_clock_skew_secs() -> u64 {
+    doorbraak_model::acceptance::DEFAULT_MAX_CLOCK_SKEW
+        .as_secs()
+        .unsigned_abs()
+}
+
+/// The most a configuration may tolerate of clock skew: a year.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 366 * 24 * 3600;
 
 fn default_grpc() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9443))
@@ -697,6 +712,8 @@ pub struct Settings {
     /// Rate limits per client address: API burst and rate, login burst and period.
     pub rate_limits: RateLimits,
     pub grpc_listen: SocketAddr,
+    /// How far ahead of this node's clock a delivered event may be dated.
+    pub max_clock_skew: jiff::SignedDuration,
     pub max_body_bytes: usize,
     pub policy: DeadlinePolicy,
     pub sweeper_interval: std::time::Duration,

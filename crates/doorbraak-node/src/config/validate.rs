@@ -85,6 +85,12 @@ impl NodeConfig {
                 "suppress_below must be at least 3, min_organisations at least 2, deadline_ms between 1 and 60000".into(),
             ));
         }
+        if self.grpc.max_clock_skew_secs > super::MAX_CLOCK_SKEW_SECS {
+            return Err(invalid(
+                "grpc.max_clock_skew_secs",
+                format!("must be at most {} (a year)", super::MAX_CLOCK_SKEW_SECS),
+            ));
+        }
         if self.sweeper.interval_secs == 0 {
             return Err(invalid(
                 "sweeper.interval_secs",
@@ -361,6 +367,9 @@ impl NodeConfig {
                 login_period_secs: self.http.login_period_secs,
             },
             grpc_listen: self.grpc.listen,
+            max_clock_skew: jiff::SignedDuration::from_secs(
+                i64::try_from(self.grpc.max_clock_skew_secs).unwrap_or(i64::MAX),
+            ),
             max_body_bytes: self.http.max_body_bytes,
             policy,
             sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),

@@ -9,7 +9,18 @@ use crate::app::{Idempotency, Node, NodeError, User};
 pub async fn list(node: &Node, u: &User) -> Result<Vec<CaseRow>, NodeError> {
     super::lists::may_read(node, u, doorbraak_model::access::ContentKind::Case).await?;
     node.log_read(u, "case", "*").await?;
-    Ok(node.store.cases().await?)
+    let hide = !doorbraak_model::records::sees_restricted(Some(u.role));
+    let mut cases = node.store.cases().await?;
+    if hide {
+        let mut kept = Vec::with_capacity(cases.len());
+        for c in cases {
+            if node.store.restriction(&c.case_ref).await?.is_none() {
+                kept.push(c);
+            }
+        }
+        cases = kept;
+    }
+    Ok(cases)
 }
 
 /// One page of the cases (newest first), searched by reference or description, optionally
@@ -32,7 +43,12 @@ pub async fn page(
     super::lists::may_read(node, u, doorbraak_model::access::ContentKind::Case).await?;
     node.log_read(u, "case", "*").await?;
     let who = if mine { u.id.as_str() } else { "" };
-    let (rows, total) = node.store.cases_page(search, who, limit, offset).await?;
+    // a case whose processing is restricted is listed for the responsible role only
+    let hide = !doorbraak_model::records::sees_restricted(Some(u.role));
+    let (rows, total) = node
+        .store
+        .cases_page_of(search, who, hide, limit, offset)
+        .await?;
     Ok(super::lists::Page {
         rows,
         total,
@@ -41,10 +57,21 @@ pub async fn page(
     })
 }
 
-/// One case (the read logged first).
+/// One case (the read logged first; a restricted one for the responsible role only).
 pub async fn get(node: &Node, u: &User, case_ref: &str) -> Result<CaseRow, NodeError> {
     let case_ref = CaseRef::parse(case_ref)?;
     super::lists::may_read(node, u, doorbraak_model::access::ContentKind::Case).await?;
+    let restricted = node.store.restriction(case_ref.as_str()).await?.is_some();
+    if let Err(v) = doorbraak_model::records::gate(
+        false,
+        restricted,
+        doorbraak_model::records::Use::Read,
+        Some(u.role),
+    ) {
+        node.log_refusal(u, "case", case_ref.as_str(), v.rule())
+            .await?;
+        return Err(v.into());
+    }
     node.log_read(u, "case", case_ref.as_str()).await?;
     node.store
         .case(case_ref.as_str())

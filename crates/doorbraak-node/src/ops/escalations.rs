@@ -91,6 +91,11 @@ pub async fn open(
     r: OpenEscalationRequest,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Escalation>, NodeError> {
+    // access before existence: who may not open learns nothing of which cases exist
+    if let Err(v) = r.first_step.check_invoker(Some(u.role)) {
+        node.log_refusal(u, "escalation", "*", v.rule()).await?;
+        return Err(v.into());
+    }
     let case_ref = super::cases::known(node, &r.case_ref).await?;
     if r.counterparts.len() > 16 {
         return Err(RuleViolation::InvalidField {
@@ -186,7 +191,11 @@ pub async fn add_note(
 ) -> Result<doorbraak_store::PrivateNote, NodeError> {
     let id = super::stream_id(id)?;
     doorbraak_model::text::require("text", text, doorbraak_model::text::MAX_TEXT)?;
-    node.read::<Escalation>(u, &id).await?;
+    let loaded = node.read::<Escalation>(u, &id).await?;
+    // a note is a change of the record: none on a destroyed or erased one, none while its
+    // processing is restricted
+    node.records_gate(u, &loaded.state, doorbraak_model::records::Use::Change)
+        .await?;
     node.add_private_note(u, StreamKind::Escalation, &id, text, key)
         .await
 }

@@ -37,6 +37,11 @@ pub async fn raise(
     r: RaiseKwestieRequest,
     key: Option<&Idempotency>,
 ) -> Result<Applied<Kwestie>, NodeError> {
+    // access before existence: who may not raise learns nothing of which cases exist
+    if let Err(v) = doorbraak_model::kwestie::check_raiser(Some(u.role)) {
+        node.log_refusal(u, "kwestie", "*", v.rule()).await?;
+        return Err(v.into());
+    }
     let case_ref = match r.case_ref.as_deref() {
         Some(c) => Some(super::cases::known(node, c).await?),
         None => None,

@@ -44,6 +44,16 @@ pub async fn may_read(
     Ok(access)
 }
 
+/// The filter as the records gate has it for this person: the streams of a case whose
+/// processing is restricted are left out for all but the responsible role.
+pub fn gated(u: &User, filter: &ListFilter) -> ListFilter {
+    ListFilter {
+        hide_restricted: filter.hide_restricted
+            || !doorbraak_model::records::sees_restricted(Some(u.role)),
+        ..filter.clone()
+    }
+}
+
 /// One row of a list with its typed state.
 #[derive(Debug, Clone)]
 pub struct Listed<A> {
@@ -85,6 +95,7 @@ pub async fn page(
 ) -> Result<Page<ProjectionRow>, NodeError> {
     let access = may_read(node, u, kind.into()).await?;
     node.log_read(u, kind.code(), "*").await?;
+    let filter = &gated(u, filter);
     // as the store reads it: no limit is its default of 500
     let limit = if filter.limit <= 0 {
         500
@@ -136,6 +147,7 @@ pub async fn cursor_page(
 ) -> Result<(Vec<ProjectionRow>, Option<ListCursor>), NodeError> {
     let access = may_read(node, u, kind.into()).await?;
     node.log_read(u, kind.code(), "*").await?;
+    let filter = &gated(u, filter);
     let limit = usize::try_from(filter.limit.clamp(1, MAX_LIST)).unwrap_or(1);
     let sort = filter.after.as_ref().map_or(filter.sort, ListCursor::sort);
     let mut rows = Vec::new();

@@ -61,7 +61,8 @@ pub async fn schedule(
     let cmd = MinutesCommand::Schedule {
         id,
         meeting: Meeting {
-            id: MeetingId(Uuid::now_v7()),
+            // the same meeting for every retry of a keyed request
+            id: MeetingId(key.map_or_else(Uuid::now_v7, |k| k.derived("doorbraak/meeting"))),
             escalation: esc.id,
             step: r.step,
             date,

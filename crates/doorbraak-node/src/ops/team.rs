@@ -55,6 +55,8 @@ async fn every(
             limit: PAGE,
             sort,
             after: after.take(),
+            // a restricted case's streams are read by the responsible role only
+            hide_restricted: true,
             ..ListFilter::default()
         };
         let rows = node.store.list(kind, &filter).await?;

@@ -551,10 +551,66 @@ async fn logo(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
     }
 }
 
-/// Every POST needs the session's CSRF token in its form; every response gets the security
-/// headers of a page that shows personal data.
+/// Does a state-changing request come from another site? The browser says so in
+/// `Sec-Fetch-Site` (anything but `same-origin` or `none`) and in `Origin` (another host than
+/// the one asked, or `null`). Defence in depth beside the CSRF token (OWASP); a request without
+/// either header (an older browser, a script) is judged by its token alone.
+fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.to_str(), Ok("same-origin" | "none"))
+    {
+        return true;
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let authority = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| rest.trim_end_matches('/'));
+        return match (authority, host) {
+            (Some(a), Some(h)) => !a.eq_ignore_ascii_case(h),
+            _ => true,
+        };
+    }
+    false
+}
+
+/// The page that refuses a form: expired, or not from this site (`rule`).
+fn form_refused(rule: &'static str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html(
+            html! {
+                (DOCTYPE)
+                html lang="nl" {
+                    head { meta charset="utf-8"; title { "Formulier verlopen" } }
+                    body {
+                        main {
+                            h1 { "Formulier verlopen" }
+                            p role="alert" {
+                                "Dit formulier is verlopen of kwam niet van deze site (regel "
+                                code { (rule) } "). "
+                                a href="/inloggen" { "Log opnieuw in" } " en probeer het nog eens."
+                            }
+                            p lang="en" { "This form has expired or did not come from this site (rule " (rule) "). Log in again and retry." }
+                        }
+                    }
+                }
+            }
+            .into_string(),
+        ),
+    )
+        .into_response()
+}
+
+/// Every POST needs the session's CSRF token in its form and must come from this site; every
+/// response (the fallback's too) gets the security headers of a page that shows personal data.
 async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Response {
-    let mut resp = if req.method() == Method::POST {
+    let mut resp = if req.method() == Method::POST && cross_site(req.headers()) {
+        tracing::warn!(origin = ?req.headers().get(header::ORIGIN), "refused a form from another site");
+        form_refused("web.cross_origin")
+    } else if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
         let session = match read_cookie(&parts.headers, &site.web.cookie_name) {
             Some(id) => site.web.sessions.get(&id).await,
@@ -579,32 +635,10 @@ async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Respo
                 }
                 match (session, token) {
                     (Some(s), Some(t)) if same_secret(&s.csrf, &t) => {
-                        next.run(Request::from_parts(parts, Body::from(bytes))).await
+                        next.run(Request::from_parts(parts, Body::from(bytes)))
+                            .await
                     }
-                    _ => (
-                        StatusCode::FORBIDDEN,
-                        Html(
-                            html! {
-                                (DOCTYPE)
-                                html lang="nl" {
-                                    head { meta charset="utf-8"; title { "Formulier verlopen" } }
-                                    body {
-                                        main {
-                                            h1 { "Formulier verlopen" }
-                                            p role="alert" {
-                                                "Dit formulier is verlopen of kwam niet van deze site (regel "
-                                                code { "web.csrf" } "). "
-                                                a href="/inloggen" { "Log opnieuw in" } " en probeer het nog eens."
-                                            }
-                                            p lang="en" { "This form has expired or did not come from this site (rule web.csrf). Log in again and retry." }
-                                        }
-                                    }
-                                }
-                            }
-                            .into_string(),
-                        ),
-                    )
-                        .into_response(),
+                    _ => form_refused("web.csrf"),
                 }
             }
         }
@@ -654,7 +688,9 @@ pub fn router(site: Arc<Site>) -> Router {
             "/auth/callback",
             crate::limit::limited(axum::routing::get(oidc::callback), &login_limit),
         )
-        .route_layer(axum::middleware::from_fn_with_state(site.clone(), guard))
         .fallback(not_found)
+        // a layer, not a route layer: the fallback (the 404 page, with the person's menu) gets
+        // the security headers too
+        .layer(axum::middleware::from_fn_with_state(site.clone(), guard))
         .with_state(site)
 }
