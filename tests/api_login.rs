@@ -238,3 +238,71 @@ async fn over_its_rate_limit_the_api_answers_429_and_recovers_and_monitoring_lis
         404
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_or_unreachable_provider_holds_no_request_and_known_keys_keep_working() {
+    let dir = support::tempdir("api-jwks");
+    let Some(idp) = support::oidc::start(&dir, provider_config()) else {
+        return;
+    };
+    let config = support::write_config(&dir, "");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str(&format!(
+        "\n[oidc]\nissuer = \"{}\"\nclient_id = \"doorbraak-web\"\nclient_secret = \"web-secret-0123456789\"\nredirect_url = \"http://127.0.0.1:1/auth/callback\"\napi_audience = \"{AUDIENCE}\"\njwks_refresh_secs = 1\n",
+        idp.issuer
+    ));
+    std::fs::write(&config, toml).unwrap();
+    let node = NodeProc::start(&config, &[("DOORBRAAK__WEB__DEV_LOGIN", "false")]);
+    let valid = token(&idp.issuer, "rapportage", AUDIENCE).await;
+    assert_eq!(node.get("/api/v1/escalations", &valid).await.0, 200);
+
+    // the provider goes down: past the refresh interval the keys cannot be fetched, and a
+    // token with a known key keeps working
+    let port: u16 = idp.issuer.rsplit(':').next().unwrap().parse().unwrap();
+    drop(idp);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(node.get("/api/v1/escalations", &valid).await.0, 200);
+    assert_eq!(node.get("/api/v1/escalations", &valid).await.0, 200);
+
+    // on its port now a provider that accepts and never answers; once the node may ask again
+    // (ten seconds after a failure), one request renews the keys and waits for it
+    let hole = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((s, _)) = hole.accept().await {
+            open.push(s);
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(10_500)).await;
+    let client = reqwest::Client::new();
+    let get = |client: reqwest::Client, base: String, token: String| async move {
+        client
+            .get(format!("{base}/api/v1/escalations"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let renewing = tokio::spawn(get(client.clone(), node.base.clone(), valid.clone()));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // the other requests go on with the keys the node has, while that one still waits
+    for _ in 0..5 {
+        assert_eq!(
+            get(client.clone(), node.base.clone(), valid.clone()).await,
+            200
+        );
+    }
+    assert!(
+        !renewing.is_finished(),
+        "the renewing request should still wait for the hanging provider"
+    );
+    // the renewal fails (the provider's timeout): the last good keys stay in use
+    assert_eq!(renewing.await.unwrap(), 200);
+    held.abort();
+    let _ = held.await;
+    assert_eq!(node.get("/api/v1/escalations", &valid).await.0, 200);
+}

@@ -427,8 +427,8 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         other.message()
     );
 
-    // a message the peer refuses for good (here: a stream id that is not the escalation's own)
-    // is set aside; what follows is not blocked behind it
+    // a message the peer refuses for good (here: a stream id that is not the escalation's own,
+    // nor one of the sender's) is set aside; what follows is not blocked behind it
     let forged_payload = rows[0].payload.replace(
         &format!("\"stream_id\":\"{id}\""),
         &format!("\"stream_id\":\"{}\"", uuid::Uuid::now_v7()),
@@ -470,7 +470,7 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         peers[0]["last_error"]
             .as_str()
             .unwrap()
-            .contains("InvalidArgument"),
+            .contains("federation.stream_id_of_home"),
         "{peers}"
     );
     // nothing is set aside silently: the administrator sees it with its reason, and a metric
@@ -487,7 +487,7 @@ async fn a_node_that_was_down_catches_up_and_duplicates_change_nothing() {
         dead[0]["reason"]
             .as_str()
             .unwrap()
-            .contains("InvalidArgument"),
+            .contains("federation.stream_id_of_home"),
         "{health}"
     );
     assert_eq!(health["audit"]["dead_letters"], 1);

@@ -1264,3 +1264,28 @@ async fn every_web_response_has_the_security_headers_and_a_form_from_another_sit
     let (s, _) = node.get("/api/v1/cases/LT-XO-1", ANNA).await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn a_node_takes_its_oin_from_the_environment_as_a_container_sets_it() {
+    let dir = tempdir("env-oin");
+    let config = write_config(&dir, "");
+    let node = NodeProc::start(
+        &config,
+        &[
+            ("DOORBRAAK__NODE__OIN", LT),
+            ("DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS", "9"),
+        ],
+    );
+    let (s, me) = node.get("/api/v1/me", ANNA).await;
+    assert_eq!((s, me["organisation"].as_str()), (200, Some(LT)), "{me}");
+    node.post("/api/v1/cases", ANNA, case("LT-ENV")).await;
+    let (s, b) = node
+        .post("/api/v1/escalations", ANNA, open_sit2("LT-ENV"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        b["state"]["policy"]["step_pickup_days"].as_i64(),
+        Some(9),
+        "the number from the environment is a number: {b}"
+    );
+}

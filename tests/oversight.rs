@@ -44,7 +44,7 @@ async fn open(
 }
 
 fn month_now() -> String {
-    let d = doorbraak_model::calendar::utc_date(jiff::Timestamp::now());
+    let d = doorbraak_model::calendar::dutch_date(jiff::Timestamp::now());
     format!("{:04}-{:02}", d.year(), d.month())
 }
 

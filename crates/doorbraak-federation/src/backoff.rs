@@ -34,8 +34,30 @@ impl Backoff {
         Ok(Self { base, cap, jitter })
     }
 
+    /// Without jitter, for waits that are kept in the database and shown (a mail that is tried
+    /// again, a member asked again): `min(cap, base · 2ⁿ)`. Checked at compile time where it is
+    /// a constant (`base` > 0, `cap` ≥ `base`).
+    pub const fn exact(base: Duration, cap: Duration) -> Self {
+        assert!(!base.is_zero(), "backoff base must be positive");
+        assert!(
+            cap.as_nanos() >= base.as_nanos(),
+            "backoff cap must be at least the base"
+        );
+        Self {
+            base,
+            cap,
+            jitter: 0.0,
+        }
+    }
+
     pub fn cap(&self) -> Duration {
         self.cap
+    }
+
+    /// The delay after `failures` failures counted in the database (0 or fewer: the base).
+    pub fn after_failures(&self, failures: i64) -> Duration {
+        let n = u32::try_from(failures.saturating_sub(1).clamp(0, 63)).unwrap_or(0);
+        self.delay_with(n, 0.0)
     }
 
     /// The delay before attempt `attempt + 1`, given a random number `r` in [0, 1).

@@ -182,7 +182,7 @@ impl PkiDir {
     /// Revoke the current certificate of `oin` and re-sign the CRL.
     pub fn revoke(&self, oin: &str) -> Result<String, PkiError> {
         let pem = read(&self.node_cert(oin))?;
-        let der = pem_to_der(&pem)?;
+        let der = certificate_der(&pem)?;
         let (_, cert) = X509Certificate::from_der(&der)
             .map_err(|_| PkiError::Invalid("not a certificate".into()))?;
         let serial = hex::encode(cert.raw_serial());
@@ -226,15 +226,14 @@ impl PkiDir {
     }
 }
 
-/// The first PEM block's DER bytes.
-pub fn pem_to_der(pem: &str) -> Result<Vec<u8>, PkiError> {
-    let mut lines = pem.lines().skip_while(|l| !l.starts_with("-----BEGIN"));
-    lines.next();
-    let b64: String = lines.take_while(|l| !l.starts_with("-----END")).collect();
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|e| PkiError::Invalid(format!("bad PEM: {e}")))
+/// The DER bytes of the first certificate in PEM text: a block labelled `CERTIFICATE` with its
+/// `END` line (rustls-pki-types reads it); a key or another block before it is passed over.
+pub fn certificate_der(pem: &str) -> Result<Vec<u8>, PkiError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .map(|c| c.to_vec())
+        .map_err(|e| PkiError::Invalid(format!("no certificate in the PEM text: {e}")))
 }
 
 /// The node files to configure a node with.
@@ -254,5 +253,34 @@ impl PkiDir {
             key: self.node_key(oin),
             crl: self.crl(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_is_read_by_its_label_and_its_end_line() {
+        let dir = std::env::temp_dir().join(format!("doorbraak-pem-{}", uuid::Uuid::now_v7()));
+        let pki = PkiDir(dir.clone());
+        pki.init_ca("PEM").unwrap_or_else(|e| panic!("{e}"));
+        let cert = read(&pki.ca_cert()).unwrap_or_else(|e| panic!("{e}"));
+        let key = read(&pki.ca_key()).unwrap_or_else(|e| panic!("{e}"));
+        let der = certificate_der(&cert).unwrap_or_else(|e| panic!("{e}"));
+        // a key before the certificate is passed over, not taken for it
+        assert_eq!(
+            certificate_der(&format!("{key}{cert}")).unwrap_or_else(|e| panic!("{e}")),
+            der
+        );
+        // a key alone is no certificate; a block without its END line is refused
+        assert!(certificate_der(&key).is_err());
+        let cut: String = cert
+            .lines()
+            .filter(|l| !l.starts_with("-----END"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(certificate_der(&cut).is_err());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -66,10 +66,28 @@ pub fn canonical(bytes: &[u8]) {
     round_trip::<MinutesCommand>(bytes);
 }
 
-/// A directory manifest as read from a file or a URL.
+/// The operator a seed's manifest names: its own certificate's fingerprint (so that a mutated
+/// manifest reaches the signature check rather than stopping at "not the operator").
+pub const SEED_OPERATOR_FINGERPRINT: &str = "";
+
+/// The fingerprint of the certificate a signed manifest carries, when `given` is empty.
+fn operator_of(m: &SignedManifest, given: &str) -> String {
+    use base64::Engine;
+    if !given.is_empty() {
+        return given.to_owned();
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(&m.certificate)
+        .map(|der| doorbraak_federation::identity::fingerprint(&der))
+        .unwrap_or_default()
+}
+
+/// A directory manifest as read from a file or a URL (an empty `operator_fingerprint`: the
+/// operator is the manifest's own certificate).
 pub fn manifest(bytes: &[u8], operator_fingerprint: &str) {
     if let Ok(m) = serde_json::from_slice::<SignedManifest>(bytes) {
-        let _ = doorbraak_federation::directory::verify(&m, operator_fingerprint);
+        let operator_fingerprint = operator_of(&m, operator_fingerprint);
+        let _ = doorbraak_federation::directory::verify(&m, &operator_fingerprint);
         let _ = doorbraak_federation::directory::check_fresh(&m, jiff::Timestamp::now());
         let d = doorbraak_federation::Directory::from_signed(m);
         for member in d.members() {
@@ -78,10 +96,90 @@ pub fn manifest(bytes: &[u8], operator_fingerprint: &str) {
     }
 }
 
-/// A minutes bundle given to `doorbraak minutes verify`.
+/// A minutes bundle given to `doorbraak minutes verify` (an empty `operator_fingerprint`: the
+/// operator of the bundle's first directory).
 pub fn bundle(bytes: &[u8], anchors: &[Vec<u8>], operator_fingerprint: &str) {
     if let Ok(b) = serde_json::from_slice::<MinutesBundle>(bytes) {
-        let _ = doorbraak_federation::signing::verify_bundle(&b, anchors, operator_fingerprint);
+        let operator = match b.directories.first() {
+            Some(d) => operator_of(d, operator_fingerprint),
+            None => operator_fingerprint.to_owned(),
+        };
+        let _ = doorbraak_federation::signing::verify_bundle(&b, anchors, &operator);
+    }
+}
+
+/// A delivery as a member sends it, judged by a replica's acceptance
+/// (`doorbraak_model::acceptance`) at Veilig Thuis from the local team: for a stream it does
+/// not hold and for one it holds. A verdict or a refusal, never a panic; a verdict `Apply`
+/// leaves a state that names the stream and has Veilig Thuis as a party.
+pub fn replica_acceptance(bytes: &[u8]) {
+    use doorbraak_model::acceptance::{Receipt, Receiver, Verdict, accept};
+    use doorbraak_model::{Escalation, Oin, OrgKind, Streamed};
+    let Ok(d) = v1::DeliverRequest::decode(bytes) else {
+        return;
+    };
+    let oin = |s: &str| Oin::parse(s).ok();
+    let (Some(lt), Some(vt), Some(gi)) = (
+        oin("00000001000000000010"),
+        oin("00000001000000000020"),
+        oin("00000001000000000030"),
+    ) else {
+        return;
+    };
+    let members = |o: &Oin| {
+        if o == &lt {
+            Some(OrgKind::LocalTeam)
+        } else if o == &vt {
+            Some(OrgKind::VeiligThuis)
+        } else if o == &gi {
+            Some(OrgKind::CertifiedInstitution)
+        } else {
+            None
+        }
+    };
+    let Ok(now) = "2030-01-01T00:00:00Z".parse::<jiff::Timestamp>() else {
+        return;
+    };
+    let receiver = Receiver {
+        me: &vt,
+        now,
+        max_skew: doorbraak_model::acceptance::DEFAULT_MAX_CLOCK_SKEW,
+        members: &members,
+    };
+    for m in d.messages.iter().take(16) {
+        let Ok(events) = doorbraak_proto::from_wire::<EscalationEvent>(&m.events) else {
+            continue;
+        };
+        let receipt = Receipt {
+            stream_id: &m.stream_id,
+            events: &events,
+        };
+        for from in [&lt, &gi] {
+            let held_ids: Vec<uuid::Uuid> = events.iter().map(|e| e.event_id).collect();
+            for (state, version) in [(None::<Escalation>, 0i64), (None, 1)] {
+                let got = accept::<Escalation, _>(
+                    state,
+                    version,
+                    |seq| held_ids.get(usize::try_from(seq - 1).ok()?).copied(),
+                    &receipt,
+                    from,
+                    &receiver,
+                    |_, _, _| {},
+                );
+                if let Ok((Verdict::Apply { .. }, Some(after))) = got {
+                    assert_eq!(after.stream_id(), m.stream_id, "applied under another id");
+                    assert!(
+                        Streamed::parties(&after).contains(&vt),
+                        "applied without being a party"
+                    );
+                    assert_eq!(
+                        &Streamed::home(&after),
+                        from,
+                        "applied from another than the home"
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -84,8 +84,9 @@ fn seeds() -> &'static Seeds {
         let _ = op.operator(RsaPadding::Pkcs1).unwrap();
 
         let lt = oin("00000001000000000010");
+        let esc_id = EscalationId(doorbraak_model::stream_uuid(&lt, uuid::Uuid::now_v7()));
         let open = EscalationCommand::Open {
-            id: EscalationId(doorbraak_model::stream_uuid(&lt, uuid::Uuid::now_v7())),
+            id: esc_id,
             home: OrgRef {
                 oin: lt.clone(),
                 kind: OrgKind::LocalTeam,
@@ -122,7 +123,7 @@ fn seeds() -> &'static Seeds {
             messages: vec![doorbraak_proto::v1::Message {
                 message_id: uuid::Uuid::now_v7().to_string(),
                 stream_kind: "escalation".into(),
-                stream_id: uuid::Uuid::now_v7().to_string(),
+                stream_id: esc_id.0.to_string(),
                 events: wire.clone(),
             }],
         }
@@ -131,9 +132,42 @@ fn seeds() -> &'static Seeds {
             doorbraak_model::canonical::to_vec(&open).unwrap(),
             doorbraak_model::canonical::to_vec(&EscalationCommand::PickUp).unwrap(),
         ];
+        // minutes scheduled at the local team, as a bundle carries them
+        let schedule = doorbraak_model::MinutesCommand::Schedule {
+            id: doorbraak_model::MinutesId(doorbraak_model::stream_uuid(
+                &oin("00000001000000000010"),
+                uuid::Uuid::now_v7(),
+            )),
+            meeting: doorbraak_model::Meeting {
+                id: doorbraak_model::MeetingId(uuid::Uuid::now_v7()),
+                escalation: esc_id,
+                step: Step::Management,
+                date: jiff::Timestamp::now(),
+                participants: vec![
+                    doorbraak_model::Participant {
+                        person: doorbraak_model::PersonId::new("anna"),
+                        name: "Anna".into(),
+                        role: Role::Professional,
+                        org: oin("00000001000000000010"),
+                    },
+                    doorbraak_model::Participant {
+                        person: doorbraak_model::PersonId::new("vera"),
+                        name: "Vera".into(),
+                        role: Role::TeamManager,
+                        org: oin("00000001000000000020"),
+                    },
+                ],
+                agenda: "Wachtlijst".into(),
+            },
+            policy: DeadlinePolicy::default(),
+        };
+        let by_anna = Actor::person("anna", Role::Professional, oin("00000001000000000010"));
+        let (minutes, _) =
+            doorbraak_model::Minutes::execute(None, &schedule, &by_anna, jiff::Timestamp::now())
+                .unwrap();
         let bundle = serde_json::to_vec(&serde_json::json!({
             "bundle": doorbraak_federation::signing::MinutesBundle::KIND,
-            "minutes": serde_json::Value::Null,
+            "minutes": minutes,
             "trust_anchors": [],
             "directories": [signed],
         }))
@@ -299,4 +333,114 @@ fn json_and_form_bodies() {
         assert!(!status.is_server_error(), "{path}: {status}");
         Ok(())
     });
+}
+
+#[test]
+fn replica_acceptance() {
+    let s = seeds();
+    fuzz("replica_acceptance", |u| {
+        let bytes: Vec<u8> = u.arbitrary()?;
+        doorbraak_fuzz::replica_acceptance(&bytes);
+        let edits: Edits = u.arbitrary()?;
+        doorbraak_fuzz::replica_acceptance(&mutate(&s.deliver, &edits));
+        Ok(())
+    });
+}
+
+/// The seed corpus of the libFuzzer targets (`fuzz/corpus/TARGET/`): every target has seeds,
+/// and the structured ones decode as what they seed. `DOORBRAAK_FUZZ_WRITE_SEEDS=1` writes them
+/// anew from [`seeds`] first.
+#[test]
+fn seed_corpus() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    if std::env::var_os("DOORBRAAK_FUZZ_WRITE_SEEDS").is_some() {
+        let s = seeds();
+        let open_json = br#"{"case_ref":"LT-9","situation":"agreements_not_kept","first_step":"management","counterparts":["00000001000000000020"],"question":"Wachtlijst","needs":"Start hulp","seeking_youth_help_access":false}"#;
+        let case_json = br#"{"case_ref":"LT-9","title":"Gezin"}"#;
+        let with = |first: u8, rest: &[u8]| [&[first][..], rest].concat();
+        let mut seeds: Vec<(&str, String, Vec<u8>)> = vec![
+            ("grpc_messages", "deliver".into(), s.deliver.clone()),
+            ("replica_acceptance", "deliver".into(), s.deliver.clone()),
+            ("directory_manifest", "signed".into(), s.manifest.clone()),
+            ("minutes_bundle", "scheduled".into(), s.bundle.clone()),
+            ("certificates", "node".into(), s.cert.clone()),
+            ("crl", "one-revoked".into(), s.crl.clone()),
+            ("pem", "ca".into(), s.pem.clone()),
+            ("http_bodies", "case".into(), with(0, case_json)),
+            ("http_bodies", "open".into(), with(1, open_json)),
+            (
+                "http_bodies",
+                "login-form".into(),
+                with(7, b"_csrf=x&user=anna"),
+            ),
+            (
+                "list_queries",
+                "escalations".into(),
+                with(0, b"status=open&step=2&sort=newest&limit=10&zoek=LT"),
+            ),
+            (
+                "list_queries",
+                "access-log".into(),
+                with(0x84, b"user_id=anna&limit=5"),
+            ),
+            (
+                "list_queries",
+                "trend".into(),
+                with(6, b"from=2026-01-01&to=2026-06-30"),
+            ),
+        ];
+        for (i, e) in s.events.iter().chain(s.commands.iter()).enumerate() {
+            seeds.push(("canonical", format!("value-{i}"), e.clone()));
+        }
+        for (target, name, bytes) in seeds {
+            let dir = corpus.join(target);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+    let read = |target: &str| -> Vec<Vec<u8>> {
+        let dir = corpus.join(target);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|f| std::fs::read(f.unwrap().path()).unwrap())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no seeds for {target}");
+        files
+    };
+    for target in [
+        "grpc_messages",
+        "canonical",
+        "replica_acceptance",
+        "directory_manifest",
+        "minutes_bundle",
+        "certificates",
+        "crl",
+        "pem",
+        "http_bodies",
+        "list_queries",
+    ] {
+        read(target);
+    }
+    for d in read("grpc_messages") {
+        doorbraak_proto::v1::DeliverRequest::decode(d.as_slice()).unwrap();
+    }
+    for c in read("canonical") {
+        let event = doorbraak_model::canonical::from_slice::<
+            doorbraak_model::Event<doorbraak_model::EscalationEvent>,
+        >(&c);
+        let command = doorbraak_model::canonical::from_slice::<EscalationCommand>(&c);
+        assert!(event.is_ok() || command.is_ok(), "a canonical seed decodes");
+    }
+    for m in read("directory_manifest") {
+        let signed: doorbraak_federation::directory::SignedManifest =
+            serde_json::from_slice(&m).unwrap();
+        assert!(!signed.manifest.members.is_empty());
+    }
+    for b in read("minutes_bundle") {
+        serde_json::from_slice::<doorbraak_federation::signing::MinutesBundle>(&b).unwrap();
+    }
+    for c in read("certificates") {
+        doorbraak_federation::identity::PeerIdentity::from_der(&c).unwrap();
+    }
 }

@@ -3,7 +3,9 @@
 //! Sunday and Monday, King's Day (27 April, or 26 April when the 27th is a Sunday), Liberation
 //! Day (5 May), Ascension Day, Whit Sunday and Monday, Christmas Day and Boxing Day.
 //!
-//! Dates are UTC calendar dates (a deadline at 09:00 UTC is 10:00 or 11:00 in Amsterdam).
+//! Dates are Dutch calendar dates (Europe/Amsterdam): a moment at 00:30 on Christmas Day in
+//! Amsterdam is on Christmas Day, though it is still the 24th in UTC; "one working day later"
+//! is the same Dutch time of day on the next working day.
 
 use jiff::civil::{Date, Weekday, date};
 
@@ -44,29 +46,58 @@ pub fn is_working_day(d: Date) -> bool {
     !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !is_public_holiday(d)
 }
 
-/// The UTC calendar date of an instant.
-pub fn utc_date(t: Timestamp) -> Date {
-    let days = t.as_second().div_euclid(86_400);
-    date(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(days))
-        .unwrap_or(Date::MAX)
+/// Europe/Amsterdam, from the time-zone database embedded in the binary (the lookup cannot
+/// miss; UTC would only stand in for a build without it).
+pub(crate) fn zone() -> &'static jiff::tz::TimeZone {
+    static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    ZONE.get_or_init(|| {
+        jiff::tz::db()
+            .get("Europe/Amsterdam")
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    })
 }
 
-/// `from` plus `n` working days, at the same time of day (UTC).
+/// The Dutch (Europe/Amsterdam) calendar date of an instant.
+pub fn dutch_date(t: Timestamp) -> Date {
+    zone().to_datetime(t).date()
+}
+
+/// `t` moved by `days` Dutch calendar days, at the same Dutch time of day (across a change to
+/// or from summer time too).
+fn shift_days(t: Timestamp, days: i64) -> Option<Timestamp> {
+    let at = zone()
+        .to_datetime(t)
+        .checked_add(jiff::Span::new().days(days))
+        .ok()?;
+    zone().to_timestamp(at).ok()
+}
+
+/// `from` plus `n` working days (Dutch dates), at the same Dutch time of day.
 pub fn add_working_days(from: Timestamp, n: u32) -> Timestamp {
-    let day = jiff::SignedDuration::from_hours(24);
     let mut t = from;
     let mut left = n;
     while left > 0 {
-        t = match t.checked_add(day) {
-            Ok(next) => next,
-            Err(_) => return Timestamp::MAX,
+        t = match shift_days(t, 1) {
+            Some(next) => next,
+            None => return Timestamp::MAX,
         };
-        if is_working_day(utc_date(t)) {
+        if is_working_day(dutch_date(t)) {
             left -= 1;
         }
     }
     t
+}
+
+/// The same Dutch time of day on the last working day before `t`'s Dutch day.
+pub fn working_day_before(t: Timestamp) -> Timestamp {
+    let mut at = t;
+    for _ in 0..14 {
+        at = shift_days(at, -1).unwrap_or(at);
+        if is_working_day(dutch_date(at)) {
+            break;
+        }
+    }
+    at
 }
 
 #[cfg(test)]
@@ -124,6 +155,50 @@ mod tests {
         assert_eq!(
             add_working_days(t("2026-05-12T10:00:00Z"), 2),
             t("2026-05-15T10:00:00Z")
+        );
+    }
+
+    #[test]
+    fn working_days_are_dutch_dates_also_late_in_the_evening_and_just_after_midnight() {
+        let t = |s: &str| -> Timestamp { s.parse().unwrap() };
+        // 23:30 in Amsterdam on Thursday 24 December, the day before Christmas: one working
+        // day later is Monday 28 December 23:30 (25, 26 and the Sunday do not count)
+        assert_eq!(
+            add_working_days(t("2026-12-24T23:30:00+01:00"), 1),
+            t("2026-12-28T23:30:00+01:00")
+        );
+        // 00:30 on Christmas Day in Amsterdam (still the 24th in UTC): it is Christmas, and
+        // one working day later is Monday 28 December 00:30 — not Tuesday
+        assert_eq!(
+            dutch_date(t("2026-12-25T00:30:00+01:00")),
+            date(2026, 12, 25)
+        );
+        assert!(!is_working_day(dutch_date(t("2026-12-25T00:30:00+01:00"))));
+        assert_eq!(
+            add_working_days(t("2026-12-25T00:30:00+01:00"), 1),
+            t("2026-12-28T00:30:00+01:00")
+        );
+        // 23:30 on Sunday 26 April 2026 in summer time, the day before King's Day: one working
+        // day later is Tuesday 28 April 23:30
+        assert_eq!(
+            add_working_days(t("2026-04-26T23:30:00+02:00"), 1),
+            t("2026-04-28T23:30:00+02:00")
+        );
+        // across the change to summer time the Dutch time of day stays: Friday 27 March 2026
+        // 09:00 (+01:00) plus one working day is Monday 30 March 09:00 (+02:00)
+        assert_eq!(
+            add_working_days(t("2026-03-27T09:00:00+01:00"), 1),
+            t("2026-03-30T09:00:00+02:00")
+        );
+        // the working day before a deadline at 00:30 on Monday 28 December is Thursday 24th
+        assert_eq!(
+            working_day_before(t("2026-12-28T00:30:00+01:00")),
+            t("2026-12-24T00:30:00+01:00")
+        );
+        // and before 23:30 on Tuesday 29 December, Monday the 28th
+        assert_eq!(
+            working_day_before(t("2026-12-29T23:30:00+01:00")),
+            t("2026-12-28T23:30:00+01:00")
         );
     }
 }

@@ -258,19 +258,11 @@ pub fn delta(old: &[Fact], new: &[Fact]) -> BTreeMap<Counter, i64> {
     d
 }
 
-fn zone() -> &'static jiff::tz::TimeZone {
-    static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
-    // the time-zone database is embedded in the binary: the lookup cannot miss
-    ZONE.get_or_init(|| {
-        jiff::tz::db()
-            .get("Europe/Amsterdam")
-            .unwrap_or(jiff::tz::TimeZone::UTC)
-    })
-}
+use crate::calendar::zone;
 
 /// The Dutch (Europe/Amsterdam) calendar day of a moment.
 pub fn dutch_day(t: Timestamp) -> Date {
-    zone().to_datetime(t).date()
+    crate::calendar::dutch_date(t)
 }
 
 /// The moment a Dutch day starts.

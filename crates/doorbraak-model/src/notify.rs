@@ -369,19 +369,8 @@ pub fn approval_reminders(m: &Minutes, now: Timestamp, local: &Oin) -> Vec<(DocT
     out
 }
 
-/// The same moment on the last working day before `t`'s day.
-pub fn working_day_before(t: Timestamp) -> Timestamp {
-    let mut at = t;
-    for _ in 0..14 {
-        at = at
-            .checked_sub(jiff::SignedDuration::from_hours(24))
-            .unwrap_or(at);
-        if calendar::is_working_day(calendar::utc_date(at)) {
-            break;
-        }
-    }
-    at
-}
+/// The same Dutch time of day on the last working day before `t`'s day.
+pub use calendar::working_day_before;
 
 #[cfg(test)]
 mod tests {

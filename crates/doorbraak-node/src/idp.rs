@@ -218,6 +218,7 @@ mod tests {
 
     fn cfg(roles: &[(&str, Role)]) -> OidcSettings {
         OidcSettings {
+            jwks_refresh: std::time::Duration::from_secs(300),
             issuer: "https://idp.example".into(),
             client_id: "c".into(),
             client_secret: "s".into(),

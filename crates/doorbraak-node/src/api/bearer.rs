@@ -15,17 +15,31 @@ use crate::app::User;
 use crate::error::ApiError;
 use crate::idp::{Oidc, role_from_claim};
 
-/// How long the provider's keys are used before they are fetched again.
-const JWKS_TTL: Duration = Duration::from_secs(300);
-/// A token whose key is unknown makes the keys be fetched again, at most this often.
+/// How long the last keys fetched stay in use while the provider cannot be reached.
+const JWKS_KEEP: Duration = Duration::from_secs(24 * 3600);
+/// The keys are asked for again at most this often (an unknown key, a provider that failed).
 const JWKS_MIN_REFETCH: Duration = Duration::from_secs(10);
 /// Longest token accepted, in bytes.
 const MAX_TOKEN: usize = 8 * 1024;
 
+/// The provider's keys as last fetched, and when they were last asked for.
+#[derive(Default)]
+struct KeyCache {
+    /// The last good key set and when it was fetched.
+    set: Option<(Instant, Arc<jsonwebtoken::jwk::JwkSet>)>,
+    /// When the keys were last asked for (successfully or not).
+    asked: Option<Instant>,
+}
+
 pub struct AccessTokens {
     oidc: Oidc,
     audience: String,
-    keys: tokio::sync::Mutex<Option<(Instant, jsonwebtoken::jwk::JwkSet)>>,
+    /// How often the keys are fetched again.
+    refresh: Duration,
+    /// Never held across a fetch: a request with a known key never waits for the provider.
+    keys: std::sync::Mutex<KeyCache>,
+    /// One fetch at a time; only a request that needs (or renews) the keys takes it.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 fn refused(rule: &'static str, nl: &str, en: &str) -> ApiError {
@@ -57,7 +71,9 @@ impl AccessTokens {
         Some(Arc::new(Self {
             oidc: Oidc::new(settings.clone()),
             audience,
-            keys: tokio::sync::Mutex::new(None),
+            refresh: settings.jwks_refresh,
+            keys: std::sync::Mutex::new(KeyCache::default()),
+            fetching: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -70,32 +86,117 @@ impl AccessTokens {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     }
 
-    async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, ApiError> {
-        let unreachable = |e: crate::idp::LoginError| {
-            tracing::warn!(error = %e, "the identity provider's keys could not be fetched");
-            e.to_api()
-        };
-        let mut cached = self.keys.lock().await;
-        let fresh = cached
+    /// The cached keys: the set while it may be used, whether it is due for renewal, and
+    /// whether the provider may be asked again now.
+    fn cached(&self) -> (Option<Arc<jsonwebtoken::jwk::JwkSet>>, bool, bool) {
+        let c = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let usable = c
+            .set
             .as_ref()
-            .is_some_and(|(at, _)| at.elapsed() < JWKS_TTL);
-        if !fresh {
-            *cached = Some((Instant::now(), self.oidc.jwks().await.map_err(unreachable)?));
+            .filter(|(at, _)| at.elapsed() < JWKS_KEEP)
+            .map(|(_, s)| s.clone());
+        let due = c
+            .set
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() >= self.refresh);
+        let may_ask = c.asked.is_none_or(|at| at.elapsed() >= JWKS_MIN_REFETCH);
+        (usable, due, may_ask)
+    }
+
+    /// Fetch the keys (one fetch at a time, outside the cache's lock); a failure keeps the last
+    /// good keys. `force`: also when another request fetched them meanwhile (an unknown key).
+    async fn fetch(&self) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, ApiError> {
+        let one = self.fetching.lock().await;
+        // another request may have fetched them while this one waited
+        if let (Some(set), false, _) = self.cached() {
+            return Ok(set);
         }
+        self.renew(one).await
+    }
+
+    /// Fetch the keys, holding the one fetch (`_one`).
+    async fn renew(
+        &self,
+        _one: tokio::sync::MutexGuard<'_, ()>,
+    ) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, ApiError> {
+        let fetched = self.oidc.jwks().await;
+        let mut c = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        c.asked = Some(Instant::now());
+        match fetched {
+            Ok(set) => {
+                let set = Arc::new(set);
+                c.set = Some((Instant::now(), set.clone()));
+                Ok(set)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the identity provider's keys could not be fetched; the last keys stay in use");
+                match c.set.as_ref().filter(|(at, _)| at.elapsed() < JWKS_KEEP) {
+                    Some((_, set)) => Ok(set.clone()),
+                    None => Err(e.to_api()),
+                }
+            }
+        }
+    }
+
+    /// Fetch the keys again for a key this node does not know (at most every few seconds).
+    async fn fetch_unknown(&self) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, ApiError> {
+        let _one = self.fetching.lock().await;
+        let may_ask = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .asked
+            .is_none_or(|at| at.elapsed() >= JWKS_MIN_REFETCH);
+        let fetched = if may_ask {
+            Some(self.oidc.jwks().await)
+        } else {
+            None
+        };
+        let mut c = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(fetched) = fetched {
+            c.asked = Some(Instant::now());
+            match fetched {
+                Ok(set) => c.set = Some((Instant::now(), Arc::new(set))),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the identity provider's keys could not be fetched")
+                }
+            }
+        }
+        c.set
+            .as_ref()
+            .map(|(_, s)| s.clone())
+            .ok_or_else(|| crate::idp::LoginError::Discovery("no keys".into()).to_api())
+    }
+
+    async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, ApiError> {
         let find = |set: &jsonwebtoken::jwk::JwkSet| match kid {
             Some(k) => set.find(k).cloned(),
             None if set.keys.len() == 1 => set.keys.first().cloned(),
             None => None,
         };
-        let mut jwk = cached.as_ref().and_then(|(_, set)| find(set));
-        // a key the provider added since: fetch once more (not more than every few seconds)
-        if jwk.is_none()
-            && cached
-                .as_ref()
-                .is_some_and(|(at, _)| at.elapsed() >= JWKS_MIN_REFETCH)
-        {
-            *cached = Some((Instant::now(), self.oidc.jwks().await.map_err(unreachable)?));
-            jwk = cached.as_ref().and_then(|(_, set)| find(set));
+        let (cached, due, may_ask) = self.cached();
+        let set = match cached {
+            // renewal due: one request renews (the others go on with the keys they have)
+            Some(set) if due && may_ask => match self.fetching.try_lock() {
+                Ok(one) => self.renew(one).await?,
+                Err(_) => set,
+            },
+            Some(set) => set,
+            None => self.fetch().await?,
+        };
+        let mut jwk = find(&set);
+        // a key the provider added since: ask once more (not more than every few seconds)
+        if jwk.is_none() {
+            jwk = find(self.fetch_unknown().await?.as_ref());
         }
         let jwk = jwk.ok_or_else(|| {
             refused(

@@ -324,6 +324,11 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/federation/peers/{oin}/resend", post(resend))
         .route("/federation/directory/reload", post(reload_directory))
         .fallback(not_found);
+    // a keyed request is bound to its body: buffered and digested before the handler
+    let max = api.node.settings.max_body_bytes;
+    let v1 = v1.layer(axum::middleware::from_fn(move |req, next| {
+        crate::http::digest_keyed(max, req, next)
+    }));
     let v1 = match crate::limit::api_layer(&api.node) {
         Some(l) => v1.layer(l),
         None => v1,

@@ -386,6 +386,7 @@ impl Node {
         let key = Idempotency {
             scope: format!("peer:{source}"),
             key: request_id.to_owned(),
+            request: None,
         };
         self.execute_traced::<A>(actor, id, cmd, "remote_request", Vec::new(), Some(&key))
             .await

@@ -10,6 +10,9 @@ use super::*;
 pub struct Idempotency {
     pub scope: String,
     pub key: String,
+    /// The digest of the request that carried the key (method, path and body, from the HTTP
+    /// layer), if it came with one; without it the key is bound to the command itself.
+    pub request: Option<String>,
 }
 
 impl Idempotency {
@@ -28,6 +31,7 @@ impl Idempotency {
         Ok(Self {
             scope: format!("user:{}", user.id),
             key: key.to_owned(),
+            request: None,
         })
     }
 
@@ -64,8 +68,9 @@ pub(super) struct Keyed<'a> {
 }
 
 impl<'a> Keyed<'a> {
-    /// Bind `idem` to `operation` (with its object), the person or node `by`, and `body` (its
-    /// canonical JSON's SHA-256).
+    /// Bind `idem` to `operation` (with its object), the person or node `by`, and what was
+    /// asked: the request's digest where the HTTP layer gave one, else `body` (its canonical
+    /// JSON's SHA-256, a node's `signature` left out: a node signs anew at every try).
     pub(super) fn new<T: Serialize + ?Sized>(
         idem: &'a Idempotency,
         operation: &str,
@@ -73,18 +78,29 @@ impl<'a> Keyed<'a> {
         body: &T,
     ) -> Result<Self, NodeError> {
         use sha2::Digest;
-        let bytes = doorbraak_model::canonical::to_vec(&body).map_err(|e| StoreError::Corrupt {
-            what: "idempotent request",
-            detail: e.to_string(),
-        })?;
         let who = match by {
             Actor::Person { person, role, org } => format!("{org}/{person}/{}", role.code()),
             Actor::System { org } => format!("{org}/node"),
         };
-        let digest = hex::encode(sha2::Sha256::digest(&bytes));
+        let asked = match &idem.request {
+            Some(digest) => format!("request:{digest}"),
+            None => {
+                let mut value = serde_json::to_value(body)?;
+                if let Some(fields) = value.as_object_mut() {
+                    fields.remove("signature");
+                }
+                let bytes = doorbraak_model::canonical::to_vec(&value).map_err(|e| {
+                    StoreError::Corrupt {
+                        what: "idempotent request",
+                        detail: e.to_string(),
+                    }
+                })?;
+                format!("body:{}", hex::encode(sha2::Sha256::digest(&bytes)))
+            }
+        };
         Ok(Self {
             idem,
-            fingerprint: format!("{operation}|{who}|{digest}"),
+            fingerprint: format!("{operation}|{who}|{asked}"),
         })
     }
 

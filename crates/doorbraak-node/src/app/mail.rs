@@ -133,10 +133,17 @@ pub fn compose_digest(
     (subject, body)
 }
 
-/// The wait before attempt `attempts + 1`: 30 s doubling, at most an hour.
+/// A mail that could not be sent waits 30 s, doubling, at most an hour.
+const MAIL_RETRY: doorbraak_federation::backoff::Backoff =
+    doorbraak_federation::backoff::Backoff::exact(
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(3600),
+    );
+
+/// The wait before attempt `attempts + 1`.
 fn backoff(attempts: i64) -> jiff::SignedDuration {
-    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
-    jiff::SignedDuration::from_secs(secs.min(3600))
+    jiff::SignedDuration::try_from(MAIL_RETRY.after_failures(attempts.saturating_add(1)))
+        .unwrap_or(jiff::SignedDuration::from_secs(3600))
 }
 
 impl Node {

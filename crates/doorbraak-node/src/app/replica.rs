@@ -148,6 +148,14 @@ where
             |applied, event, seq| node.notices_of(applied, event, seq, &mut noticed),
         )
         .map_err(|e| match e {
+            // a member delivering a stream that is not its own: who it is, not what it sent
+            // (answered as an access refusal, as the gap check before it answers)
+            doorbraak_model::acceptance::Refused::Rule(RuleViolation::StreamIdNotOfHome) => {
+                NodeError::from(FedError::IdNotOfHome {
+                    id: id.to_owned(),
+                    from: from.to_string(),
+                })
+            }
             doorbraak_model::acceptance::Refused::Rule(v) => NodeError::from(v),
             doorbraak_model::acceptance::Refused::Replay(r) => NodeError::from(r),
         })?;

@@ -70,13 +70,9 @@ pub(super) fn extract(
                 message: "names no key (use DOORBRAAK__SECTION__KEY)".into(),
             });
         }
-        // numbers and booleans as such; everything else (addresses, URLs, paths) as a string
-        let value = match (raw.parse::<i64>(), raw.as_str()) {
-            (Ok(i), _) => Value::from(i),
-            (_, "true") => Value::from(true),
-            (_, "false") => Value::from(false),
-            _ => Value::from(raw),
-        };
+        // kept as the string it is (an OIN, a numeric password or client id stay strings):
+        // the lossy extraction below makes a number or a boolean of it where one is wanted
+        let value = Value::from(raw);
         let data = figment::util::nest(&key, value)
             .into_dict()
             .unwrap_or_default();
@@ -86,7 +82,7 @@ pub(super) fn extract(
             data,
         });
     }
-    figment.extract::<NodeConfig>().map_err(|e| {
+    figment.extract_lossy::<NodeConfig>().map_err(|e| {
         let key = e.path.join(".");
         let from = e
             .metadata

@@ -322,6 +322,14 @@ pub struct OidcSection {
     /// this value: people's tokens and service accounts' (client credentials). The role is
     /// read from `role_claim` as for the web login.
     pub api_audience: Option<String>,
+    /// How often the provider's signing keys are fetched again (seconds). The last keys that
+    /// were fetched stay in use for a day while the provider cannot be reached.
+    #[serde(default = "default_jwks_refresh_secs")]
+    pub jwks_refresh_secs: u64,
+}
+
+fn default_jwks_refresh_secs() -> u64 {
+    300
 }
 
 fn default_role_claim() -> String {
@@ -334,6 +342,8 @@ fn default_scopes() -> Vec<String> {
 /// Validated OpenID Connect settings.
 #[derive(Debug, Clone)]
 pub struct OidcSettings {
+    /// How often the provider's signing keys are fetched again.
+    pub jwks_refresh: std::time::Duration,
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,

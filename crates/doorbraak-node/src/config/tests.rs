@@ -47,6 +47,48 @@ fn environment_overrides_name_their_key() {
 }
 
 #[test]
+fn environment_values_that_look_like_numbers_stay_strings_where_strings_are_wanted() {
+    // how a container or a Helm chart configures a node: an OIN, a numeric mail password and a
+    // numeric client id by environment; and numbers and booleans where those are wanted
+    let with_oidc = format!(
+        "{MIN}\n[oidc]\nissuer = \"https://idp.example.nl\"\nclient_id = \"x\"\nclient_secret = \"s\"\nredirect_url = \"https://node.example.nl/auth/callback\"\n"
+    );
+    let s = load(
+        &with_oidc,
+        &[
+            ("DOORBRAAK__NODE__OIN", "00000001003214345000"),
+            ("DOORBRAAK__OIDC__CLIENT_ID", "123456"),
+            ("DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS", "7"),
+            ("DOORBRAAK__DEV__CLOCK_ADJUSTABLE", "true"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.oin.as_str(), "00000001003214345000");
+    assert_eq!(
+        s.oidc.as_ref().map(|o| o.client_id.as_str()),
+        Some("123456")
+    );
+    assert_eq!(s.policy.step_pickup_days, 7);
+    assert!(s.clock_adjustable);
+    let mail = format!(
+        "{MIN}\n[mail]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"a@b.nl\"\nbase_url = \"http://127.0.0.1:8080\"\nusername = \"u\"\n"
+    );
+    let s =
+        load(&mail, &[("DOORBRAAK__MAIL__PASSWORD", "20251207")]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.mail.as_ref().and_then(|m| m.password.as_deref()),
+        Some("20251207")
+    );
+    // a number that is no number is still refused, naming the variable
+    let err = load(MIN, &[("DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS", "zeven")]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("environment variable DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS"),
+        "{err}"
+    );
+}
+
+#[test]
 fn oidc_settings_are_checked_and_dev_login_stays_on_loopback() {
     let oidc = |issuer: &str, redirect: &str| {
         format!(

@@ -482,7 +482,11 @@ fn validate_oidc(o: OidcSection, base: &Path) -> Result<OidcSettings, ConfigErro
     {
         return Err(invalid("api_audience", "1 to 300 characters"));
     }
+    if !(1..=86_400).contains(&o.jwks_refresh_secs) {
+        return Err(invalid("jwks_refresh_secs", "1 to 86400 seconds"));
+    }
     Ok(OidcSettings {
+        jwks_refresh: std::time::Duration::from_secs(o.jwks_refresh_secs),
         issuer: o.issuer,
         client_id: o.client_id,
         client_secret,

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use doorbraak_model::access::Operation;
-use doorbraak_model::calendar::utc_date;
+use doorbraak_model::calendar::dutch_date;
 use doorbraak_model::oversight::{self, NodeFigures, Period, StagnationFigures, Suppression};
 use doorbraak_model::{Oin, Recommendation, StreamKind, Timestamp};
 use doorbraak_store::ListFilter;
@@ -203,11 +203,11 @@ const CONCURRENT_ASKS: usize = 256;
 const FIRST_BACKOFF: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
+const ASK_AGAIN: doorbraak_federation::backoff::Backoff =
+    doorbraak_federation::backoff::Backoff::exact(FIRST_BACKOFF, MAX_BACKOFF);
+
 fn backoff(failures: i64) -> Duration {
-    let doublings = u32::try_from(failures.clamp(1, 16) - 1).unwrap_or(0);
-    FIRST_BACKOFF
-        .saturating_mul(2u32.saturating_pow(doublings))
-        .min(MAX_BACKOFF)
+    ASK_AGAIN.after_failures(failures)
 }
 
 /// A member's answer, asked once more (a hedge, `second`) if `first` has not answered within
@@ -458,7 +458,7 @@ pub async fn stagnation(
     // the day's snapshot is of the whole view, not of a chosen period
     if !v.partial && period == Period::ALL {
         let now = node.now();
-        let day = utc_date(now).to_string();
+        let day = dutch_date(now).to_string();
         let json = serde_json::to_string(&v)?;
         node.store.save_snapshot(&day, now, &json).await?;
     }

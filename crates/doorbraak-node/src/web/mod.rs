@@ -632,6 +632,12 @@ async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Respo
                 let mut parts = parts;
                 if let Some(key) = field("_idem") {
                     parts.extensions.insert(crate::http::FormKey(key));
+                    let fields = crate::http::RequestDigest::form_body(&bytes);
+                    parts.extensions.insert(crate::http::RequestDigest::of(
+                        &parts.method,
+                        &parts.uri,
+                        &fields,
+                    ));
                 }
                 match (session, token) {
                     (Some(s), Some(t)) if same_secret(&s.csrf, &t) => {

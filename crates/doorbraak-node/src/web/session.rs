@@ -102,8 +102,9 @@ pub fn random_token() -> String {
 
 /// Compare two secrets in time independent of where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    // in time independent of where they differ (a length is no secret)
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Forget the node's ended sessions (the sweeper, about once a minute).
