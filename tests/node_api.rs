@@ -1177,6 +1177,27 @@ async fn access_is_checked_before_existence() {
         .post("/api/v1/escalations", ANNA, open_sit2("LT-AF-1"))
         .await;
     assert_eq!(s, 201, "{b}");
+    // who never reads escalations hears the same of one that exists and one that does not
+    let known = b["id"].as_str().unwrap().to_owned();
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let mut answers = Vec::new();
+    for id in [&known, &unknown] {
+        let (s, b) = node
+            .get(&format!("/api/v1/escalations/{id}"), QUINTEN)
+            .await;
+        answers.push((s, rule(&b).to_owned()));
+    }
+    assert_eq!(
+        answers[0],
+        (403, "access.role_not_allowed".to_owned()),
+        "{answers:?}"
+    );
+    assert_eq!(answers[0], answers[1], "{answers:?}");
+    // who reads them: the unknown one is named as such
+    let (s, b) = node
+        .get(&format!("/api/v1/escalations/{unknown}"), ANNA)
+        .await;
+    assert_eq!((s, rule(&b)), (404, "state.not_found"), "{b}");
 }
 
 #[tokio::test]

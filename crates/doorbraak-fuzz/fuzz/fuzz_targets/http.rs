@@ -22,8 +22,8 @@ fn harness() -> &'static Harness {
             .build()
             .expect("a runtime");
         let app = rt.block_on(async {
-            let dir = std::env::temp_dir()
-                .join(format!("doorbraak-libfuzzer-{}", uuid::Uuid::now_v7()));
+            let dir =
+                std::env::temp_dir().join(format!("doorbraak-libfuzzer-{}", uuid::Uuid::now_v7()));
             std::fs::create_dir_all(&dir).expect("a directory");
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
             std::fs::copy(
@@ -69,10 +69,9 @@ pub fn send(method: &str, uri: &str, token: &str, content_type: &str, body: Vec<
         .header("content-type", content_type)
         .body(Body::from(body))
         .expect("a request");
-    let status = h
-        .rt
-        .block_on(h.app.clone().oneshot(req))
-        .expect("the router answers")
-        .status();
+    let status =
+        h.rt.block_on(h.app.clone().oneshot(req))
+            .expect("the router answers")
+            .status();
     assert!(!status.is_server_error(), "{method} {uri}: {status}");
 }

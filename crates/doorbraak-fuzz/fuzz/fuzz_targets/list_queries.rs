@@ -30,5 +30,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     } else {
         "dev-beheer-admin"
     };
-    http::send("GET", &format!("{path}?{query}"), token, "text/plain", Vec::new());
+    http::send(
+        "GET",
+        &format!("{path}?{query}"),
+        token,
+        "text/plain",
+        Vec::new(),
+    );
 });

@@ -9,9 +9,24 @@ impl Node {
         A: Stream,
         A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
-        let loaded = self.store.load::<A>(id).await?;
         let actor = self.actor(user);
         let now = self.now();
+        // access before existence: a role that never reads this kind learns nothing of which
+        // ids exist
+        if content_access(user.role, A::KIND.into()) == ContentAccess::Never {
+            let refusal = content_refused(user.role, A::KIND.into());
+            let entry = self.entry(
+                &actor,
+                AccessAction::R,
+                A::KIND.code(),
+                id,
+                format!("refused:{}", refusal.rule()),
+                now,
+            );
+            self.store.log_access(&entry).await?;
+            return Err(refusal.into());
+        }
+        let loaded = self.store.load::<A>(id).await?;
         let Some(loaded) = loaded else {
             let entry = self.entry(
                 &actor,

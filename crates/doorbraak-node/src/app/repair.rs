@@ -66,25 +66,40 @@ where
 {
     let events =
         doorbraak_proto::from_wire::<A::Body>(wire).map_err(|e| FedError::Wire(e.to_string()))?;
-    if events.first().is_some_and(|e| e.seq != 1) {
-        return Err(FedError::Gap {
-            have: 0,
-            got: events[0].seq,
+    // the home's whole log, judged as a new replica judges a first delivery: every check on
+    // every event (a repair is no way around them)
+    let directory = node.directory();
+    let members = |oin: &Oin| directory.get(oin).map(|m| m.kind);
+    let receiver = doorbraak_model::acceptance::Receiver {
+        me: node.oin(),
+        now: node.now(),
+        max_skew: node.max_clock_skew(),
+        members: &members,
+    };
+    let receipt = doorbraak_model::acceptance::Receipt {
+        stream_id: id,
+        events: &events,
+    };
+    let (verdict, state) = doorbraak_model::acceptance::accept::<A, _>(
+        None,
+        0,
+        |_| None,
+        &receipt,
+        home,
+        &receiver,
+        |_, _, _| {},
+    )
+    .map_err(|e| match e {
+        doorbraak_model::acceptance::Refused::Rule(v) => NodeError::from(v),
+        doorbraak_model::acceptance::Refused::Replay(r) => NodeError::from(r),
+    })?;
+    let state = match (verdict, state) {
+        (doorbraak_model::acceptance::Verdict::Apply { from: 0 }, Some(state)) => state,
+        (doorbraak_model::acceptance::Verdict::Gap { have, got }, _) => {
+            return Err(FedError::Gap { have, got }.into());
         }
-        .into());
-    }
-    let state = doorbraak_model::replay::<A>(events.iter().map(|e| &e.event))?
-        .ok_or(FedError::Wire("the home sent no events".into()))?;
-    if &state.home() != home || state.stream_id() != id {
-        return Err(FedError::NotHome {
-            home: state.home().to_string(),
-            from: home.to_string(),
-        }
-        .into());
-    }
-    if !state.parties().contains(node.oin()) {
-        return Err(FedError::NotAParty.into());
-    }
+        _ => return Err(FedError::Wire("the home sent no whole log".into()).into()),
+    };
     let now = node.now();
     let mut tx = node.store.begin().await?;
     tx.replace_replica(id, &events, &state, now).await?;
