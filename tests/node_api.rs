@@ -1193,6 +1193,31 @@ async fn access_is_checked_before_existence() {
         "{answers:?}"
     );
     assert_eq!(answers[0], answers[1], "{answers:?}");
+    // nor of one asked to be acted on: a pick-up by who never reads escalations
+    let mut acted = Vec::new();
+    for id in [&known, &unknown] {
+        for who in [QUINTEN, BEHEER] {
+            let (s, b) = node
+                .post(&format!("/api/v1/escalations/{id}/pick-up"), who, json!({}))
+                .await;
+            acted.push((s, rule(&b).to_owned()));
+        }
+    }
+    assert_eq!(
+        acted[0],
+        (403, "access.role_not_allowed".to_owned()),
+        "{acted:?}"
+    );
+    assert!(acted.iter().all(|a| a == &acted[0]), "{acted:?}");
+    // who may act on escalations: the unknown one is named as such
+    let (s, b) = node
+        .post(
+            &format!("/api/v1/escalations/{unknown}/pick-up"),
+            ANNA,
+            json!({}),
+        )
+        .await;
+    assert_eq!((s, rule(&b)), (404, "state.not_found"), "{b}");
     // who reads them: the unknown one is named as such
     let (s, b) = node
         .get(&format!("/api/v1/escalations/{unknown}"), ANNA)

@@ -351,7 +351,7 @@ impl Node {
 
     /// Log a refusal (action E, outcome `refused:<rule>`) and return it as the error; if even
     /// the log cannot be written, that is the error.
-    async fn refused(
+    pub(super) async fn refused(
         &self,
         actor: &Actor,
         kind: &str,

@@ -9,34 +9,18 @@ impl Node {
         A: Stream,
         A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
-        let actor = self.actor(user);
-        let now = self.now();
         // access before existence: a role that never reads this kind learns nothing of which
         // ids exist
         if content_access(user.role, A::KIND.into()) == ContentAccess::Never {
             let refusal = content_refused(user.role, A::KIND.into());
-            let entry = self.entry(
-                &actor,
-                AccessAction::R,
-                A::KIND.code(),
-                id,
-                format!("refused:{}", refusal.rule()),
-                now,
-            );
-            self.store.log_access(&entry).await?;
+            self.log_refusal(user, A::KIND.code(), id, refusal.rule())
+                .await?;
             return Err(refusal.into());
         }
         let loaded = self.store.load::<A>(id).await?;
         let Some(loaded) = loaded else {
-            let entry = self.entry(
-                &actor,
-                AccessAction::R,
-                A::KIND.code(),
-                id,
-                "not_found".into(),
-                now,
-            );
-            self.store.log_access(&entry).await?;
+            self.log_read_outcome(user, A::KIND.code(), id, "not_found".into())
+                .await?;
             return Err(RuleViolation::NotFound {
                 what: A::KIND.code(),
             }
@@ -56,26 +40,11 @@ impl Node {
         }
         if !allowed {
             let refusal = content_refused(user.role, A::KIND.into());
-            let entry = self.entry(
-                &actor,
-                AccessAction::R,
-                A::KIND.code(),
-                id,
-                format!("refused:{}", refusal.rule()),
-                now,
-            );
-            self.store.log_access(&entry).await?;
+            self.log_refusal(user, A::KIND.code(), id, refusal.rule())
+                .await?;
             return Err(refusal.into());
         }
-        let entry = self.entry(
-            &actor,
-            AccessAction::R,
-            A::KIND.code(),
-            id,
-            "success".into(),
-            now,
-        );
-        self.store.log_access(&entry).await?;
+        self.log_read(user, A::KIND.code(), id).await?;
         Ok(loaded)
     }
 
@@ -89,6 +58,25 @@ impl Node {
     ) -> Result<(), NodeError> {
         self.log_read_outcome(user, object_type, object_id, format!("refused:{rule}"))
             .await
+    }
+
+    /// Log a command refused before anything was loaded (action E, outcome `refused:<rule>`)
+    /// and return the refusal as the error.
+    pub async fn refuse_command(
+        &self,
+        user: &User,
+        object_type: &str,
+        object_id: &str,
+        violation: RuleViolation,
+    ) -> NodeError {
+        self.refused(
+            &self.actor(user),
+            object_type,
+            object_id,
+            violation,
+            self.now(),
+        )
+        .await
     }
 
     /// Log a read of a list or other object (e.g. an overview) before it is shown.

@@ -54,6 +54,13 @@ where
     A::Command: serde::Serialize + Sync,
 {
     let id = stream_id(id)?;
+    // access before existence: a role that never reads this kind learns nothing of which ids
+    // exist, whatever it asks to be done with them
+    let kind = A::KIND.into();
+    if crate::app::content_access(u.role, kind) == doorbraak_model::access::ContentAccess::Never {
+        let refusal = crate::app::content_refused(u.role, kind);
+        return Err(node.refuse_command(u, A::KIND.code(), &id, refusal).await);
+    }
     node.execute_keyed::<A>(&node.actor(u), &id, cmd, name, key)
         .await
 }
