@@ -187,9 +187,7 @@ impl Tx {
         state: &A,
         now: Timestamp,
     ) -> Result<()>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         if self.owner.as_deref() == Some(state.home().as_str()) {
             return Err(StoreError::OwnStream {
                 kind: A::KIND.code(),

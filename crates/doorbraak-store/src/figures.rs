@@ -43,9 +43,7 @@ impl Tx {
         id: &str,
         expected: i64,
     ) -> Result<Vec<Fact>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         if expected == 0 {
             return Ok(Vec::new());
         }
@@ -269,7 +267,6 @@ async fn count_kind<A: Stream>(
     all: &mut std::collections::BTreeMap<(Counter, i64), i64>,
 ) -> Result<u64>
 where
-    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
 {
     const PAGE: i64 = 1000;
     let mut after = String::new();

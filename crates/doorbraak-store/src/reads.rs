@@ -7,9 +7,7 @@ use rows::KeyValue;
 impl Store {
     /// The current state of a stream, from its projection.
     pub async fn load<A: Stream>(&self, id: &str) -> Result<Option<Loaded<A>>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let row = sqlx::query(
             "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2",
         )
@@ -45,10 +43,12 @@ impl Store {
     }
 
     /// The events of a stream after sequence number `after` (0: all), in order.
-    pub async fn events<A: Stream>(&self, id: &str, after: i64) -> Result<Vec<StoredEvent<A::Body>>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+    pub async fn events<A: Stream>(
+        &self,
+        id: &str,
+        after: i64,
+    ) -> Result<Vec<StoredEvent<A::Body>>>
+where {
         let rows = sqlx::query(
             "SELECT seq, event_id, payload FROM events \
              WHERE stream_kind = $1 AND stream_id = $2 AND seq > $3 ORDER BY seq",

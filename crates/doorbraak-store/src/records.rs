@@ -144,9 +144,7 @@ impl Store {
     /// Give records closed before the records columns existed (migration 0013) their closing
     /// time, from their state (at most `limit` per call); how many were filled in.
     pub async fn backfill_closed<A: Stream>(&self, limit: i64) -> Result<usize>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let rows = sqlx::query(
             "SELECT stream_id FROM projections WHERE stream_kind = $1 AND closed_at_ms IS NULL \
              AND status IN ('closed', 'resolved', 'final') LIMIT $2",
@@ -606,9 +604,7 @@ impl Tx {
         state: &A,
         now: Timestamp,
     ) -> Result<()>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         self.append_stored(id, expected, events, state, now).await
     }
 
@@ -645,9 +641,7 @@ impl Tx {
     /// answers kept for idempotency keys, private notes and reminders of the stream go.
     /// Returns the settled state (`None`: nothing to carry through).
     pub async fn settle<A: Stream>(&mut self, id: &str, now: Timestamp) -> Result<Option<A>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let kind = A::KIND.code();
         let rows = sqlx::query(
             "SELECT seq, event_id, payload FROM events WHERE stream_kind = $1 AND stream_id = $2 ORDER BY seq",

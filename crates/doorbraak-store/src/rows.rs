@@ -365,7 +365,6 @@ pub struct Notification {
 
 pub(crate) fn loaded<A: Stream>(r: &AnyRow) -> Result<Loaded<A>>
 where
-    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
 {
     let state: String = r.try_get("state")?;
     Ok(Loaded {

@@ -54,9 +54,15 @@ fn records_summary<A: Streamed>(a: &A, s: &mut Summary) {
 /// the domain (its kind, home, parties, free text) the model says
 /// ([`doorbraak_model::stream::Streamed`]); the store adds the projection's query columns.
 pub trait Stream:
-    Streamed + doorbraak_model::notify::Notify + Serialize + DeserializeOwned + Send + Sync + 'static
-where
-    Self::Body: Serialize + DeserializeOwned + Send + Sync,
+    Streamed<
+        Body: Serialize + DeserializeOwned + Send + Sync,
+        Command: Serialize + DeserializeOwned + Send + Sync,
+    > + doorbraak_model::notify::Notify
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
 {
     /// The query columns of the aggregate's own kind.
     fn own_summary(&self) -> Summary;

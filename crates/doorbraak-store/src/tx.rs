@@ -4,10 +4,7 @@
 use super::*;
 
 /// One stream's new events and state in a batch write (a replica applying a delivery).
-pub struct BatchItem<'a, A: Stream>
-where
-    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-{
+pub struct BatchItem<'a, A: Stream> {
     pub id: &'a str,
     pub version: i64,
     pub events: Vec<&'a StoredEvent<A::Body>>,
@@ -27,9 +24,7 @@ pub struct Tx {
 impl Tx {
     /// The current state of a stream, locked for this transaction.
     pub async fn load<A: Stream>(&mut self, id: &str) -> Result<Option<Loaded<A>>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let sql = match self.backend {
             Backend::Sqlite => {
                 "SELECT version, state FROM projections WHERE stream_kind = $1 AND stream_id = $2"
@@ -60,9 +55,7 @@ impl Tx {
         state: &A,
         now: Timestamp,
     ) -> Result<Vec<StoredEvent<A::Body>>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let stored: Vec<StoredEvent<A::Body>> = events
             .iter()
             .zip(expected + 1..)
@@ -90,9 +83,7 @@ impl Tx {
         state: &A,
         now: Timestamp,
     ) -> Result<()>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let home = state.home().to_string();
         if let Some(owner) = self.owner.clone()
             && home != *owner
@@ -271,9 +262,7 @@ impl Tx {
         &mut self,
         ids: &[&str],
     ) -> Result<std::collections::HashMap<String, Loaded<A>>>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         let mut out = std::collections::HashMap::new();
         for chunk in ids.chunks(CHUNK) {
             let lock = if self.backend == Backend::Postgres {
@@ -304,9 +293,7 @@ impl Tx {
         items: &[BatchItem<'_, A>],
         now: Timestamp,
     ) -> Result<()>
-    where
-        A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
-    {
+where {
         // a replica write: never to a stream this node is the home of
         if let Some(owner) = self.owner.as_deref()
             && let Some(own) = items.iter().find(|it| it.state.home().as_str() == owner)

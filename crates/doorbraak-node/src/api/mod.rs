@@ -135,7 +135,6 @@ pub struct CommandResponse {
 
 fn applied<A: Stream>(a: Applied<A>) -> ApiResult<Json<CommandResponse>>
 where
-    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
 {
     Ok(Json(CommandResponse {
         events: event_names(&a.events),

@@ -30,8 +30,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         self.execute_traced::<A>(actor, id, cmd, command, notifications, None)
             .await
@@ -49,8 +47,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         self.execute_traced::<A>(actor, id, cmd, command, Vec::new(), key)
             .await
@@ -68,8 +64,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         let span = tracing::info_span!(
             "command",
@@ -131,8 +125,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         for _attempt in 0..5 {
             let now = at.unwrap_or_else(|| self.now());
@@ -301,7 +293,6 @@ impl Node {
     ) -> Result<(), NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         if recipients.is_empty() {
             return Ok(());
@@ -336,7 +327,6 @@ impl Node {
     ) -> Result<Vec<String>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         let mut cases: Vec<String> = state.case_refs().iter().map(ToString::to_string).collect();
         if let Some(esc) = state.linked_escalation()
@@ -380,8 +370,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         let key = Idempotency {
             scope: format!("peer:{source}"),
@@ -403,8 +391,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         self.execute_inner::<A>(actor, id, cmd, Vec::new(), Some(at), None)
             .await
@@ -413,7 +399,6 @@ impl Node {
     pub(super) async fn is_home<A>(&self, id: &str) -> Result<bool, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         Ok(self
             .store

@@ -15,8 +15,6 @@ impl Node {
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         let home = local.state.home();
         let fed = self.federation.as_ref().ok_or(FedError::NotConfigured)?;

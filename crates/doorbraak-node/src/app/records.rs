@@ -235,8 +235,6 @@ impl Node {
     async fn confirm_one<A>(&self, home: &Oin, id: &str, cmd: &A::Command) -> Result<(), NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + Sync,
     {
         let fed = self.federation.as_ref().ok_or(FedError::NotConfigured)?;
         let mut client = fed.peers.client(home).map_err(|s| FedError::Unreachable {
@@ -285,7 +283,6 @@ impl Node {
     ) -> Result<(), NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         let destroyed = state.records().is_some_and(|r| r.destroyed.is_some());
         let restricted = self.restricted(state).await?;
@@ -313,7 +310,6 @@ impl Node {
     pub(super) async fn restricted<A>(&self, state: &A) -> Result<bool, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         let mut cases: Vec<String> = state.case_refs().iter().map(ToString::to_string).collect();
         if let Some(esc) = state.linked_escalation()

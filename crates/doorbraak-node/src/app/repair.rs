@@ -62,7 +62,6 @@ pub(super) async fn replace_from<A>(
 ) -> Result<(), NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     let events =
         doorbraak_proto::from_wire::<A::Body>(wire).map_err(|e| FedError::Wire(e.to_string()))?;

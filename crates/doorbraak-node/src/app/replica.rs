@@ -17,7 +17,6 @@ pub async fn apply_in_tx<A>(
 ) -> Result<(A, i64), NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     let (_, mut states) = apply_decoded::<A>(node, tx, from, vec![(id, events)]).await?;
     match states.remove(id) {
@@ -44,7 +43,6 @@ pub async fn apply_batch<A>(
 ) -> Result<Vec<(String, i64)>, NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     let mut decoded = Vec::with_capacity(messages.len());
     for m in messages {
@@ -70,7 +68,6 @@ pub(super) async fn apply_decoded<A>(
 ) -> Result<(Vec<(String, i64)>, Applied<A>), NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     let mut ids: Vec<&str> = decoded.iter().map(|(id, _)| *id).collect();
     ids.sort_unstable();

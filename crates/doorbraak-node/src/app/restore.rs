@@ -114,7 +114,6 @@ impl Node {
     async fn relearn_stream<A>(&self, id: &str, holders: &[(Oin, i64)]) -> Result<usize, NodeError>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         let have = self.store.load::<A>(id).await?.map_or(0, |l| l.version);
         let fed = self.federation.as_ref().ok_or(FedError::NotConfigured)?;

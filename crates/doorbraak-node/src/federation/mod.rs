@@ -12,8 +12,6 @@ use doorbraak_model::{
 use doorbraak_proto::v1;
 use doorbraak_proto::v1::federation_server::Federation;
 use doorbraak_store::{AccessAction, Stream};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -278,7 +276,6 @@ impl FederationService {
     async fn party_stream<A>(&self, peer: &PeerIdentity, id: &str) -> Result<(), Status>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         let local = self
             .node
@@ -309,8 +306,6 @@ impl FederationService {
     ) -> Result<v1::CommandResponse, Status>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
-        A::Command: Serialize + DeserializeOwned + Sync,
     {
         // without a person, the calling node itself acts: the model allows a party's node
         // only to confirm that it destroyed its replica (federation.node_acts_at_home_only)
@@ -393,7 +388,6 @@ impl FederationService {
     ) -> Result<v1::FetchEventsResponse, Status>
     where
         A: Stream,
-        A::Body: Serialize + DeserializeOwned + Send + Sync,
     {
         let local = self
             .node

@@ -3,8 +3,6 @@
 use doorbraak_model::access::{ContentAccess, ContentKind};
 use doorbraak_model::{PersonId, RuleViolation, StreamKind, Streamed};
 use doorbraak_store::{ListCursor, ListFilter, ProjectionRow, Stream};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::app::{Node, NodeError, User, content_access, content_refused};
 
@@ -212,7 +210,6 @@ pub async fn typed_page<A>(
 ) -> Result<Page<Listed<A>>, NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     let p = page(node, u, A::KIND, filter).await?;
     Ok(Page {
@@ -226,7 +223,6 @@ where
 fn typed_rows<A>(rows: Vec<ProjectionRow>) -> Result<Vec<Listed<A>>, NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     rows.into_iter()
         .map(|row| {
@@ -249,7 +245,6 @@ pub async fn typed<A>(
 ) -> Result<Vec<Listed<A>>, NodeError>
 where
     A: Stream,
-    A::Body: Serialize + DeserializeOwned + Send + Sync,
 {
     typed_rows(rows(node, u, A::KIND, filter).await?)
 }

@@ -50,8 +50,6 @@ pub async fn command<A>(
 ) -> Result<crate::app::Applied<A>, crate::app::NodeError>
 where
     A: doorbraak_store::Stream,
-    A::Body: serde::Serialize + serde::de::DeserializeOwned + Send + Sync,
-    A::Command: serde::Serialize + Sync,
 {
     let id = stream_id(id)?;
     // access before existence: a role that never reads this kind learns nothing of which ids

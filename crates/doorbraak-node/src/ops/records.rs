@@ -240,7 +240,6 @@ pub struct Inzage {
 async fn record<A>(node: &Node, id: &str) -> Result<Option<InzageRecord<A>>, NodeError>
 where
     A: Stream,
-    A::Body: Serialize + serde::de::DeserializeOwned + Send + Sync,
 {
     let Some(loaded) = node.store.load::<A>(id).await? else {
         return Ok(None);
