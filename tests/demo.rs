@@ -159,7 +159,10 @@ async fn the_demo_federation_starts_seeded_and_stops_on_ctrl_c() {
             .await
             .unwrap();
         store.close().await;
-        if let Some(m) = rows.iter().find(|r| r.status == "final") {
+        if let Some(m) = rows
+            .iter()
+            .find(|r| r.status == doorbraak_model::Status::Final)
+        {
             let b: Value = client
                 .get(format!("{vt_http}/api/v1/meetings/{}/bundle", m.id))
                 .bearer_auth("demo-veilig-thuis-gerda")

@@ -73,6 +73,16 @@ async fn the_whole_ladder_across_three_organisations() {
     )
     .await;
     assert_eq!(s, 200, "{b}");
+    // who picks up joins the step under their name (the same through the web: one command)
+    let home = version_at_least(&fed, 0, &id, 3).await;
+    let joined: Vec<&Value> = home["state"]["steps"][0]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["person"] == pid(1, "g") && p["org"] == ORGS[1].0)
+        .collect();
+    assert_eq!(joined.len(), 1, "{home}");
+    assert!(!joined[0]["name"].as_str().unwrap().is_empty(), "{home}");
     let (s, b) = post(
         &fed,
         1,
@@ -639,8 +649,10 @@ async fn the_federation_boundary_refuses_what_it_must() {
             .await,
     );
     assert_eq!(s.code(), tonic::Code::PermissionDenied);
-    let pick_up =
-        doorbraak_model::canonical::to_vec(&doorbraak_model::EscalationCommand::PickUp).unwrap();
+    let pick_up = doorbraak_model::canonical::to_vec(&doorbraak_model::EscalationCommand::PickUp {
+        name: None,
+    })
+    .unwrap();
     let s = is_refused(
         fed.client_as(GEM, 0)
             .request(v1::CommandRequest {

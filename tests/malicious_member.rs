@@ -86,7 +86,7 @@ fn pick_up(id: &str, person: String, role: &str) -> v1::CommandRequest {
             id: person,
             role: role.into(),
         }),
-        command: canonical::to_vec(&EscalationCommand::PickUp).unwrap(),
+        command: canonical::to_vec(&EscalationCommand::PickUp { name: None }).unwrap(),
         request_id: String::new(),
     }
 }

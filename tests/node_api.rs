@@ -257,6 +257,14 @@ async fn scenario(node: &NodeProc, url: &str, dir: &std::path::Path) {
     let (s, b) = node.get("/api/v1/kwesties?status=resolved", EVA).await;
     assert_eq!(s, 200);
     assert_eq!(b.as_array().unwrap().len(), 1);
+    // a status of another kind (or none at all) is named as such, not an empty list
+    for bad in ["closed", "gesloten"] {
+        let (s, b) = node
+            .get(&format!("/api/v1/kwesties?status={bad}"), EVA)
+            .await;
+        assert_eq!((s, rule(&b)), (422, "input.invalid_field"), "{bad}: {b}");
+        assert!(b["message_en"].as_str().unwrap().contains("status"), "{b}");
+    }
 
     // malformed input: precise 4xx, nothing written
     let before = node

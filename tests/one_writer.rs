@@ -97,9 +97,11 @@ async fn the_race_of_a_counterpart_acting_while_its_replica_arrives_loses_nothin
         let mut divergent = 0;
         for (id, version) in &acked {
             let home = log(&fed, 0, id).await;
+            // the acknowledged version is the pick-up's last event (who picks up joins the
+            // step): the pick-up is at or below it
             let picked = home
                 .iter()
-                .any(|(seq, _, t)| seq == version && t == "step_picked_up");
+                .any(|(seq, _, t)| seq <= version && t == "step_picked_up");
             if !picked {
                 lost += 1;
             }
@@ -279,7 +281,7 @@ async fn a_replica_that_diverged_is_detected_counted_shown_and_repaired_from_its
         let vt = Actor::person(pid(1, "tm"), Role::TeamManager, Oin::parse(VT).unwrap());
         let (state, events) = Escalation::execute(
             Some(&replica.state),
-            &C::PickUp,
+            &C::PickUp { name: None },
             &vt,
             jiff::Timestamp::now(),
         )

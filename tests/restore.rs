@@ -123,13 +123,14 @@ async fn a_home_restored_from_an_old_backup_relearns_before_it_decides_and_forks
         );
         let b_id = open(&fed, "Vraag B").await;
         for i in [1, 2] {
-            version_at_least(&fed, i, &a, 4).await;
+            version_at_least(&fed, i, &a, 5).await;
             version_at_least(&fed, i, &b_id, 2).await;
         }
         fed.drained(0).await;
         let before_a = log(&fed, 1, &a).await;
         let before_b = log(&fed, 1, &b_id).await;
-        assert_eq!(before_a.len(), 4);
+        // opened, picked up (who picks up joins the step), ended
+        assert_eq!(before_a.len(), 5);
 
         // disaster: the home comes back from the old backup, while GI's node is down
         fed.stop(0);
@@ -190,7 +191,7 @@ async fn a_home_restored_from_an_old_backup_relearns_before_it_decides_and_forks
             s == 200 && b["version"].as_i64().unwrap_or(0) >= 2
         })
         .await;
-        version_at_least(&fed, 0, &a, 4).await;
+        version_at_least(&fed, 0, &a, 5).await;
         assert_eq!(
             log(&fed, 0, &a).await,
             before_a,
@@ -214,7 +215,7 @@ async fn a_home_restored_from_an_old_backup_relearns_before_it_decides_and_forks
         let (s, b) = decided.expect("the home decides again after re-learning");
         assert_eq!(s, 200, "{b}");
         assert_eq!(
-            b["version"], 5,
+            b["version"], 6,
             "the next sequence number, not one handed out before"
         );
         // every replica equals the home, nothing lost

@@ -194,7 +194,7 @@ async fn bench_backend(
         // prepare: the counterpart picks up step 1 and it ends unbridged (not measured)
         for id in ids.iter() {
             let id = id.to_string();
-            node.execute::<Escalation>(&bram, &id, &C::PickUp, "pick_up", vec![])
+            node.execute::<Escalation>(&bram, &id, &C::PickUp { name: None }, "pick_up", vec![])
                 .await?;
             let outcome = C::RecordOutcome {
                 outcome: StepOutcome::Unresolved {

@@ -130,7 +130,7 @@ fn seeds() -> &'static Seeds {
         .encode_to_vec();
         let commands = vec![
             doorbraak_model::canonical::to_vec(&open).unwrap(),
-            doorbraak_model::canonical::to_vec(&EscalationCommand::PickUp).unwrap(),
+            doorbraak_model::canonical::to_vec(&EscalationCommand::PickUp { name: None }).unwrap(),
         ];
         // minutes scheduled at the local team, as a bundle carries them
         let schedule = doorbraak_model::MinutesCommand::Schedule {

@@ -141,6 +141,15 @@ impl Step {
         }
     }
 
+    /// The step above this one on the ladder (none above the administrative step).
+    pub fn next(self) -> Option<Step> {
+        match self {
+            Step::BehaviouralScientists => Some(Step::Management),
+            Step::Management => Some(Step::Administrative),
+            Step::Administrative => None,
+        }
+    }
+
     /// Who may invoke this step (the ladder table's "who may invoke it").
     /// May a person in `role` invoke (or open an escalation at) this step? (Asked before
     /// anything else of a request, so that a refusal reveals nothing of what exists.)
@@ -389,8 +398,13 @@ impl Escalation {
     /// Does the current step wait for `actor` to pick it up? Exactly when the pick-up rule
     /// would allow it now (the start page and notifications ask this, never a copy of it).
     pub fn waits_for_pickup_by(&self, actor: &Actor, now: Timestamp) -> bool {
-        <Self as crate::Aggregate>::decide(Some(self), &EscalationCommand::PickUp, actor, now)
-            .is_ok()
+        <Self as crate::Aggregate>::decide(
+            Some(self),
+            &EscalationCommand::PickUp { name: None },
+            actor,
+            now,
+        )
+        .is_ok()
     }
 
     /// Is the current step past its pickup deadline without pickup?
@@ -441,8 +455,14 @@ pub enum EscalationCommand {
         joining: Vec<OrgRef>,
         reason: String,
     },
-    /// The counterpart picks up the current step.
-    PickUp,
+    /// The counterpart picks up the current step. The person who picks up joins the step under
+    /// `name` when their role acts in it and they do not take part yet.
+    PickUp {
+        /// The display name of the person picking up (none: they do not join, e.g. a command
+        /// forwarded by a node of an earlier release).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     AddParticipant {
         participant: Participant,
     },
@@ -509,7 +529,7 @@ impl EscalationCommand {
         match self {
             EscalationCommand::Open { .. } => "open",
             EscalationCommand::InvokeStep { .. } => "invoke_step",
-            EscalationCommand::PickUp => "pick_up",
+            EscalationCommand::PickUp { .. } => "pick_up",
             EscalationCommand::AddParticipant { .. } => "add_participant",
             EscalationCommand::RecordFamilyInformed { .. } => "record_family_informed",
             EscalationCommand::RecordOutcome { .. } => "record_outcome",
@@ -788,6 +808,34 @@ fn check_participants(
     Ok(())
 }
 
+/// The person who picks up a step joins it (so that a meeting can invite them): when named,
+/// their role acts in the step, and they would be a valid participant not taking part yet.
+fn joins_at_pickup(
+    esc: &Escalation,
+    current: &StepRecord,
+    actor: &Actor,
+    name: Option<&str>,
+) -> Option<Participant> {
+    let (Actor::Person { person, role, org }, Some(name)) = (actor, name) else {
+        return None;
+    };
+    let participant = Participant {
+        person: person.clone(),
+        name: name.to_owned(),
+        role: *role,
+        org: org.clone(),
+    };
+    let parties: Vec<&OrgRef> = esc.parties().collect();
+    check_participants(
+        current.step,
+        std::slice::from_ref(&participant),
+        &current.participants,
+        &parties,
+    )
+    .ok()
+    .map(|()| participant)
+}
+
 fn check_party_actor(esc: &Escalation, actor: &Actor) -> Result<(), RuleViolation> {
     if esc.is_party(actor.org()) {
         Ok(())
@@ -1000,7 +1048,7 @@ impl Aggregate for Escalation {
                     pickup_deadline: add_days(now, esc.policy.step_pickup_days),
                 })
             }
-            C::PickUp => {
+            C::PickUp { name } => {
                 if current.outcome.is_some() {
                     return Err(RuleViolation::StepAlreadyEnded { step: current.step });
                 }
@@ -1012,7 +1060,22 @@ impl Aggregate for Escalation {
                 }
                 // the people who act in the step at the counterpart
                 actor.require_role(current.step.pickup_roles(), "pick_up")?;
-                event(E::StepPickedUp { step: current.step })
+                let mut events = vec![Event::new(
+                    now,
+                    actor.clone(),
+                    E::StepPickedUp { step: current.step },
+                )];
+                if let Some(participant) = joins_at_pickup(esc, current, actor, name.as_deref()) {
+                    events.push(Event::new(
+                        now,
+                        actor.clone(),
+                        E::ParticipantAdded {
+                            step: current.step,
+                            participant,
+                        },
+                    ));
+                }
+                Ok(events)
             }
             C::AddParticipant { participant } => {
                 actor.require_role(&HANDLING_ROLES, "add_participant")?;

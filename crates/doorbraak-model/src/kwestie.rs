@@ -404,6 +404,31 @@ pub fn check_raiser(role: Option<Role>) -> Result<(), RuleViolation> {
 }
 const TEAM_PICKUP_ROLES: [Role; 2] = [Role::TeamManager, Role::Director];
 const BOARD_PICKUP_ROLES: [Role; 1] = [Role::BoardMember];
+
+impl KwestieStatus {
+    /// The status of the kwesties a person in `role` picks up (raised ones by the team's
+    /// management, escalated ones by the board), if any: the pick-up rule's roles, asked by the
+    /// start page rather than copied into it.
+    pub fn picked_up_by(role: Role) -> Option<KwestieStatus> {
+        if TEAM_PICKUP_ROLES.contains(&role) {
+            Some(KwestieStatus::Raised)
+        } else if BOARD_PICKUP_ROLES.contains(&role) {
+            Some(KwestieStatus::EscalatedToBoard)
+        } else {
+            None
+        }
+    }
+}
+
+/// Who co-signs a board escalation with a person in `role`: a professional and a team manager
+/// together (DOMAIN.md), the one named by the other.
+pub fn co_signs_with(role: Role) -> Option<Role> {
+    match role {
+        Role::Professional => Some(Role::TeamManager),
+        Role::TeamManager => Some(Role::Professional),
+        _ => None,
+    }
+}
 const RESOLVING_ROLES: [Role; 3] = [Role::TeamManager, Role::Director, Role::BoardMember];
 
 impl Aggregate for Kwestie {
@@ -534,12 +559,10 @@ impl Aggregate for Kwestie {
                     }
                     return Err(RuleViolation::AlreadyPickedUp);
                 }
-                let pair = (actor.role(), *co_signer_role);
-                let together = matches!(
-                    pair,
-                    (Some(Role::Professional), Role::TeamManager)
-                        | (Some(Role::TeamManager), Role::Professional)
-                );
+                let together = actor
+                    .role()
+                    .and_then(co_signs_with)
+                    .is_some_and(|r| r == *co_signer_role);
                 if !together || Some(co_signer) == actor.person_id() {
                     return Err(RuleViolation::BoardEscalationNeedsBoth);
                 }

@@ -39,6 +39,7 @@ pub mod privacy;
 pub mod records;
 #[cfg(feature = "openapi")]
 pub mod schema;
+pub mod status;
 pub mod stream;
 pub mod text;
 pub mod violation;
@@ -63,6 +64,7 @@ pub use minutes::{
     MinutesEvent, MinutesId,
 };
 pub use policy::DeadlinePolicy;
+pub use status::Status;
 pub use stream::{StreamKind, Streamed, derived_uuid, is_of_home, stream_uuid};
 pub use violation::{RefusalKind, RuleViolation};
 

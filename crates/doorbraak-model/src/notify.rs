@@ -497,7 +497,13 @@ mod tests {
         let (e, _) = opened(LT);
         let vera = Actor::person("vera", Role::TeamManager, oin(VT));
         let now = t("2026-12-02T09:00:00Z");
-        let (e, at_lt) = run(&e, &EscalationCommand::PickUp, &vera, now, LT);
+        let (e, at_lt) = run(
+            &e,
+            &EscalationCommand::PickUp { name: None },
+            &vera,
+            now,
+            LT,
+        );
         assert_eq!(
             at_lt,
             vec![Notice::new(
@@ -528,7 +534,13 @@ mod tests {
         let (e, _) = opened(LT);
         let vera = Actor::person("vera", Role::TeamManager, oin(VT));
         let now = t("2026-12-02T09:00:00Z");
-        let (e, _) = run(&e, &EscalationCommand::PickUp, &vera, now, LT);
+        let (e, _) = run(
+            &e,
+            &EscalationCommand::PickUp { name: None },
+            &vera,
+            now,
+            LT,
+        );
         let outcome = EscalationCommand::RecordOutcome {
             outcome: crate::escalation::StepOutcome::Unresolved {
                 summary: "niet genoeg".into(),

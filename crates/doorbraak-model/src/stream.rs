@@ -118,6 +118,8 @@ pub trait Streamed: crate::Aggregate {
     fn records(&self) -> Option<&crate::records::Records> {
         None
     }
+    /// Where it stands, as lists show and filter it (see [`crate::status`]).
+    fn list_status(&self) -> crate::Status;
     /// When it closed (its retention term counts from then).
     fn closed_at(&self) -> Option<crate::Timestamp> {
         None
@@ -186,6 +188,12 @@ pub trait Streamed: crate::Aggregate {
 }
 
 impl Streamed for crate::Escalation {
+    fn list_status(&self) -> crate::Status {
+        match self.status {
+            crate::escalation::EscalationStatus::Open => crate::Status::Open,
+            crate::escalation::EscalationStatus::Closed { .. } => crate::Status::Closed,
+        }
+    }
     fn facts(&self) -> Vec<crate::figures::Fact> {
         crate::figures::escalation_facts(self)
     }
@@ -271,6 +279,9 @@ impl Streamed for crate::Escalation {
 }
 
 impl Streamed for crate::Kwestie {
+    fn list_status(&self) -> crate::Status {
+        self.status().into()
+    }
     fn facts(&self) -> Vec<crate::figures::Fact> {
         crate::figures::kwestie_facts(self)
     }
@@ -315,6 +326,14 @@ impl Streamed for crate::Kwestie {
 }
 
 impl Streamed for crate::Minutes {
+    fn list_status(&self) -> crate::Status {
+        match &self.main {
+            None => crate::Status::Scheduled,
+            Some(d) if d.is_final() => crate::Status::Final,
+            Some(d) if d.circulated == Some(d.current_number()) => crate::Status::Circulated,
+            Some(_) => crate::Status::Draft,
+        }
+    }
     const KIND: StreamKind = StreamKind::Minutes;
 
     fn stream_id(&self) -> String {
@@ -379,6 +398,9 @@ impl Streamed for crate::Minutes {
 }
 
 impl Streamed for crate::Recommendation {
+    fn list_status(&self) -> crate::Status {
+        self.status.into()
+    }
     fn facts(&self) -> Vec<crate::figures::Fact> {
         crate::figures::recommendation_facts(self)
     }
@@ -566,9 +588,13 @@ mod tests {
                 .pop()
                 .unwrap_or_else(|| panic!("no events"));
             let vt = Actor::person("vera", Role::TeamManager, oin(VT));
-            let (after, events) =
-                Escalation::execute(Some(&state), &EscalationCommand::PickUp, &vt, t())
-                    .unwrap_or_else(|e| panic!("{e:?}"));
+            let (after, events) = Escalation::execute(
+                Some(&state),
+                &EscalationCommand::PickUp { name: None },
+                &vt,
+                t(),
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
             assert_eq!(check(Some(&state), &after, &events[0]), Ok(()));
         }
 

@@ -358,6 +358,7 @@ pub fn known_reason_nl(code: &str) -> Option<&'static str> {
         "a whole number from 1 to 5000" => "een heel getal van 1 tot 5000",
         "a whole number from 1 to 10000" => "een heel getal van 1 tot 10000",
         "answered for another organisation" => "antwoordde voor een andere organisatie",
+        "is no status of this kind" => "is geen status van deze soort",
         _ => return None,
     })
 }

@@ -45,7 +45,7 @@ fn home_log() -> Vec<StoredEvent<EscalationEvent>> {
         &mut state,
     );
     run(
-        C::PickUp,
+        C::PickUp { name: None },
         actor("vera", Role::TeamManager, VT),
         1,
         &mut state,

@@ -23,7 +23,7 @@ fn ladder_events() -> Vec<Event<EscalationEvent>> {
         0,
     );
     run(C::MarkOverdue, Actor::system(oin(LT)), 15);
-    run(C::PickUp, dir_vt(), 16);
+    run(C::PickUp { name: None }, dir_vt(), 16);
     run(
         C::AddParticipant {
             participant: part("eva", Role::TeamManager, LT),

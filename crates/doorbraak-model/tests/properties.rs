@@ -55,7 +55,7 @@ fn escalation_commands() -> Vec<C> {
         joining: vec![org(GEM)],
         reason: "Beleid schiet tekort".into(),
     });
-    v.push(C::PickUp);
+    v.push(C::PickUp { name: None });
     v.push(C::AddParticipant {
         participant: part("daan", Role::BehaviouralScientist, VT),
     });

@@ -15,7 +15,7 @@ fn open(situation: Situation, step: Step) -> Escalation {
 /// Step 1 opened, picked up by VT, ended unbridged.
 fn step1_unbridged() -> Escalation {
     let e = open(Situation::ProfessionalDilemma, Step::BehaviouralScientists);
-    let e = ok(Some(&e), C::PickUp, &gw_vt(), day(1));
+    let e = ok(Some(&e), C::PickUp { name: None }, &gw_vt(), day(1));
     ok(
         Some(&e),
         C::RecordOutcome {
@@ -60,7 +60,7 @@ fn step3_cmd(with_civil_servant: bool) -> C {
 /// Situation 2 at step 2, picked up and ended with insufficient result.
 fn step2_insufficient() -> Escalation {
     let e = open(Situation::AgreementsNotKept, Step::Management);
-    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(2));
+    let e = ok(Some(&e), C::PickUp { name: None }, &dir_vt(), day(2));
     ok(
         Some(&e),
         C::RecordOutcome {
@@ -118,7 +118,7 @@ fn step2_in_situation_1_only_after_step1_ended_unbridged() {
         "ladder.step_not_ended"
     );
 
-    let picked = ok(Some(&e), C::PickUp, &gw_vt(), day(1));
+    let picked = ok(Some(&e), C::PickUp { name: None }, &gw_vt(), day(1));
     let bridged = ok(
         Some(&picked),
         C::RecordOutcome {
@@ -280,7 +280,7 @@ fn every_step_has_a_pickup_deadline_of_14_days_by_default() {
         "deadline.already_overdue"
     );
     // a late pickup ends the overdue state
-    let picked = ok(Some(&marked), C::PickUp, &dir_vt(), day(16));
+    let picked = ok(Some(&marked), C::PickUp { name: None }, &dir_vt(), day(16));
     assert!(!picked.is_overdue(day(20)));
 }
 
@@ -299,14 +299,14 @@ fn the_deadline_policy_is_recorded_at_opening() {
 fn a_step_is_picked_up_by_the_counterpart_once() {
     let e = open(Situation::AgreementsNotKept, Step::Management);
     assert_eq!(
-        refused(Some(&e), C::PickUp, &prof_lt(), day(1)),
+        refused(Some(&e), C::PickUp { name: None }, &prof_lt(), day(1)),
         "deadline.pickup_by_counterpart"
     );
-    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(1));
+    let e = ok(Some(&e), C::PickUp { name: None }, &dir_vt(), day(1));
     assert_eq!(
         refused(
             Some(&e),
-            C::PickUp,
+            C::PickUp { name: None },
             &actor("vera", Role::TeamManager, VT),
             day(2)
         ),
@@ -319,7 +319,7 @@ fn only_parties_act_on_an_escalation() {
     let e = open(Situation::AgreementsNotKept, Step::Management);
     let outsider = actor("lotte", Role::Director, GI);
     assert_eq!(
-        refused(Some(&e), C::PickUp, &outsider, day(1)),
+        refused(Some(&e), C::PickUp { name: None }, &outsider, day(1)),
         "access.not_a_party"
     );
 }
@@ -355,7 +355,7 @@ fn an_outcome_needs_the_step_picked_up() {
         refused(Some(&e), cmd.clone(), &dir_vt(), day(1)),
         "ladder.step_not_picked_up"
     );
-    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(1));
+    let e = ok(Some(&e), C::PickUp { name: None }, &dir_vt(), day(1));
     let e = ok(Some(&e), cmd.clone(), &dir_vt(), day(2));
     assert_eq!(
         refused(Some(&e), cmd, &dir_vt(), day(2)),
@@ -367,7 +367,7 @@ fn an_outcome_needs_the_step_picked_up() {
 fn closing_needs_a_family_record_for_every_step() {
     let e = step1_unbridged();
     let e = ok(Some(&e), step2_cmd(), &prof_lt(), day(4));
-    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(5));
+    let e = ok(Some(&e), C::PickUp { name: None }, &dir_vt(), day(5));
     let e = ok(
         Some(&e),
         C::RecordOutcome {
@@ -479,7 +479,7 @@ fn close_only_at_home_and_only_after_the_step_ended() {
         refused(Some(&e), close.clone(), &tm_lt(), day(2)),
         "escalation.close_needs_ended_step"
     );
-    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(2));
+    let e = ok(Some(&e), C::PickUp { name: None }, &dir_vt(), day(2));
     let e = ok(
         Some(&e),
         C::RecordOutcome {
@@ -500,7 +500,7 @@ fn close_only_at_home_and_only_after_the_step_ended() {
 #[test]
 fn a_closed_escalation_never_changes() {
     let e = open(Situation::AgreementsNotKept, Step::Management);
-    let e = ok(Some(&e), C::PickUp, &dir_vt(), day(1));
+    let e = ok(Some(&e), C::PickUp { name: None }, &dir_vt(), day(1));
     let e = ok(
         Some(&e),
         C::RecordOutcome {
@@ -529,7 +529,7 @@ fn a_closed_escalation_never_changes() {
         day(3),
     );
     for cmd in [
-        C::PickUp,
+        C::PickUp { name: None },
         C::MarkOverdue,
         C::ChangeSituation {
             to: Situation::Conduct,
@@ -670,19 +670,34 @@ fn a_step_is_picked_up_by_the_people_who_act_in_it() {
     let s1 = open(Situation::ProfessionalDilemma, Step::BehaviouralScientists);
     for ok_role in [Role::Professional, Role::BehaviouralScientist] {
         assert!(s1.waits_for_pickup_by(&vt("x", ok_role), day(1)));
-        ok::<Escalation>(Some(&s1), C::PickUp, &vt("x", ok_role), day(1));
+        ok::<Escalation>(
+            Some(&s1),
+            C::PickUp { name: None },
+            &vt("x", ok_role),
+            day(1),
+        );
     }
-    let rule = refused::<Escalation>(Some(&s1), C::PickUp, &vt("t", Role::TeamManager), day(1));
+    let rule = refused::<Escalation>(
+        Some(&s1),
+        C::PickUp { name: None },
+        &vt("t", Role::TeamManager),
+        day(1),
+    );
     assert_eq!(rule, "access.role_not_allowed");
     // step 2: a team manager or director, not a professional
     let s2 = open(Situation::AgreementsNotKept, Step::Management);
     for ok_role in [Role::TeamManager, Role::Director] {
         assert!(s2.waits_for_pickup_by(&vt("x", ok_role), day(1)));
-        ok::<Escalation>(Some(&s2), C::PickUp, &vt("x", ok_role), day(1));
+        ok::<Escalation>(
+            Some(&s2),
+            C::PickUp { name: None },
+            &vt("x", ok_role),
+            day(1),
+        );
     }
     let bram = vt("bram", Role::Professional);
     assert!(!s2.waits_for_pickup_by(&bram, day(1)), "not on bram's list");
-    let rule = refused::<Escalation>(Some(&s2), C::PickUp, &bram, day(1));
+    let rule = refused::<Escalation>(Some(&s2), C::PickUp { name: None }, &bram, day(1));
     assert_eq!(rule, "access.role_not_allowed");
     assert!(
         RuleViolation::RoleNotAllowed {
@@ -696,7 +711,7 @@ fn a_step_is_picked_up_by_the_people_who_act_in_it() {
     );
     // nothing waits for the opener's own organisation, nor after the pick-up
     assert!(!s2.waits_for_pickup_by(&tm_lt(), day(1)));
-    let picked = ok::<Escalation>(Some(&s2), C::PickUp, &dir_vt(), day(1));
+    let picked = ok::<Escalation>(Some(&s2), C::PickUp { name: None }, &dir_vt(), day(1));
     assert!(!picked.waits_for_pickup_by(&vt("t", Role::TeamManager), day(1)));
     // step 3: board member, director, alderman or civil servant
     assert_eq!(
@@ -746,4 +761,64 @@ fn the_opener_takes_part_in_the_first_step_when_their_role_does() {
     );
     assert_eq!(Situation::AgreementsNotKept.first_step(), Step::Management);
     assert_eq!(Situation::Conduct.first_step(), Step::Management);
+}
+
+/// The person who picks up a step joins it under their name (so that a meeting can invite
+/// them): once, and only when named.
+#[test]
+fn the_person_who_picks_up_joins_the_step() {
+    let e = open(Situation::ProfessionalDilemma, Step::BehaviouralScientists);
+    let took_part = |e: &Escalation| {
+        e.current()
+            .unwrap()
+            .participants
+            .iter()
+            .filter(|p| p.person == PersonId::new("daan") && p.org == oin(VT))
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(took_part(&e).is_empty());
+    // named: picked up and taking part, under that name
+    let named = C::PickUp {
+        name: Some("Daan de Vries".into()),
+    };
+    let picked = ok(Some(&e), named.clone(), &gw_vt(), day(1));
+    assert!(picked.current().unwrap().picked_up.is_some());
+    assert_eq!(took_part(&picked), ["Daan de Vries"]);
+    // not named (a command forwarded by a node of an earlier release): picked up, not joined
+    let unnamed = ok(Some(&e), C::PickUp { name: None }, &gw_vt(), day(1));
+    assert!(unnamed.current().unwrap().picked_up.is_some());
+    assert!(took_part(&unnamed).is_empty());
+    // already taking part: not a second time
+    let mut with_daan = open_cmd(Situation::ProfessionalDilemma, Step::BehaviouralScientists);
+    if let C::Open { participants, .. } = &mut with_daan {
+        participants.push(part("daan", Role::BehaviouralScientist, VT));
+    }
+    let e = ok::<Escalation>(None, with_daan, &prof_lt(), day(0));
+    let picked = ok(Some(&e), named, &gw_vt(), day(1));
+    assert_eq!(took_part(&picked), ["Naam van daan"]);
+    // the pick-up's own rules stand: the invoking side does not pick up, joined or not
+    let rule = refused::<Escalation>(
+        Some(&e),
+        C::PickUp {
+            name: Some("Carla".into()),
+        },
+        &gw_lt(),
+        day(1),
+    );
+    assert_eq!(rule, "deadline.pickup_by_counterpart");
+}
+
+/// The ladder goes up one step at a time: the step after each, none after the third, and the
+/// order the rules hold (a step is never invoked below the current one).
+#[test]
+fn ladder_next_step_is_the_one_above() {
+    assert_eq!(Step::BehaviouralScientists.next(), Some(Step::Management));
+    assert_eq!(Step::Management.next(), Some(Step::Administrative));
+    assert_eq!(Step::Administrative.next(), None);
+    for s in Step::ALL {
+        if let Some(n) = s.next() {
+            assert!(n > s && n.number() == s.number() + 1, "{s:?} -> {n:?}");
+        }
+    }
 }

@@ -59,7 +59,7 @@ fn closed() -> Log {
         &prof_lt(),
         day(0),
     );
-    log.run(C::PickUp, &dir_vt(), day(1));
+    log.run(C::PickUp { name: None }, &dir_vt(), day(1));
     log.run(
         C::RecordOutcome {
             outcome: StepOutcome::Resolved {

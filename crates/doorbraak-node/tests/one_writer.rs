@@ -119,7 +119,7 @@ async fn one_writer_a_command_racing_the_replicas_arrival_is_never_decided_on_th
         // ... when the counterpart's person picks the step up at this node
         let (n, i) = (node.clone(), id.clone());
         let pick_up = tokio::spawn(async move {
-            n.execute::<Escalation>(&gerda(), &i, &C::PickUp, "pick_up", vec![])
+            n.execute::<Escalation>(&gerda(), &i, &C::PickUp { name: None }, "pick_up", vec![])
                 .await
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -132,8 +132,13 @@ async fn one_writer_a_command_racing_the_replicas_arrival_is_never_decided_on_th
         assert!(node.store.outbox(Some(&id)).await.unwrap().is_empty());
         // the store's second line: even a direct append to the replica is refused
         let mut tx = node.store.begin().await.unwrap();
-        let (next, evs) =
-            Escalation::execute(Some(&state), &C::PickUp, &gerda(), Timestamp::now()).unwrap();
+        let (next, evs) = Escalation::execute(
+            Some(&state),
+            &C::PickUp { name: None },
+            &gerda(),
+            Timestamp::now(),
+        )
+        .unwrap();
         let err = tx
             .append(&id, 2, &evs, &next, Timestamp::now())
             .await
@@ -152,7 +157,13 @@ async fn one_writer_a_counterpart_acting_before_its_replica_arrived_is_told_to_r
         // forbidden: a stream whose id names another member is not (yet) here
         let (state, _) = open_at_lt();
         let err = node
-            .execute::<Escalation>(&gerda(), &state.stream_id(), &C::PickUp, "pick_up", vec![])
+            .execute::<Escalation>(
+                &gerda(),
+                &state.stream_id(),
+                &C::PickUp { name: None },
+                "pick_up",
+                vec![],
+            )
             .await
             .unwrap_err();
         let NodeError::Rule(v) = err else {
@@ -163,7 +174,13 @@ async fn one_writer_a_counterpart_acting_before_its_replica_arrived_is_told_to_r
         // an id that names no member (or this node) simply does not exist
         let unknown = stream_uuid(&oin(VT), uuid::Uuid::now_v7()).to_string();
         let err = node
-            .execute::<Escalation>(&gerda(), &unknown, &C::PickUp, "pick_up", vec![])
+            .execute::<Escalation>(
+                &gerda(),
+                &unknown,
+                &C::PickUp { name: None },
+                "pick_up",
+                vec![],
+            )
             .await
             .unwrap_err();
         let NodeError::Rule(v) = err else {

@@ -511,11 +511,11 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
         .unwrap();
     assert_eq!(f, by_hand);
     // a count in SQL
-    let count = |status: &'static str| {
+    let count = |status: doorbraak_model::Status| {
         let node = node.clone();
         async move {
             let filter = doorbraak_store::ListFilter {
-                status: Some(status.into()),
+                status: Some(status),
                 ..doorbraak_store::ListFilter::default()
             };
             u64::try_from(
@@ -527,7 +527,10 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
             .unwrap()
         }
     };
-    let (open, closed) = (count("open").await, count("closed").await);
+    let (open, closed) = (
+        count(doorbraak_model::Status::Open).await,
+        count(doorbraak_model::Status::Closed).await,
+    );
     assert_eq!((open, closed), (N / 10 * 4, N / 10 * 6));
     assert_eq!(f.open_by_step_situation.values().sum::<u64>(), open);
     assert_eq!(f.age_in_step_days.count(), open);
@@ -554,7 +557,11 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
         .await
         .unwrap();
     assert_eq!(u64::try_from(team.escalations.len()).unwrap(), open);
-    assert!(team.escalations.iter().all(|e| e.status == "open"));
+    assert!(
+        team.escalations
+            .iter()
+            .all(|e| e.status == doorbraak_model::Status::Open)
+    );
     // what crosses the wire does not grow with the number of escalations
     let wire = doorbraak_model::canonical::to_string(&f).unwrap();
     assert!(wire.len() < 64 * 1024, "{} bytes", wire.len());

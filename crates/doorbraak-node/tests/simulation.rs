@@ -138,7 +138,7 @@ impl Sim {
         } else if self.rng.random_bool(0.6) {
             (
                 Actor::person("gerda", Role::TeamManager, oin(VT)),
-                C::PickUp,
+                C::PickUp { name: None },
             )
         } else {
             (

@@ -590,7 +590,7 @@ fn bind_list<'q>(
         .to_lowercase();
     let pattern = contains_pattern(&search);
     q.bind(kind.code())
-        .bind(f.status.clone().unwrap_or_default())
+        .bind(f.status.map_or("", doorbraak_model::Status::code))
         .bind(f.case_ref.clone().unwrap_or_default())
         .bind(i64::from(f.overdue_only))
         .bind(f.step.unwrap_or(0))

@@ -697,7 +697,7 @@ where {
         .bind(id)
         .bind(json)
         .bind(s.subject.chars().take(200).collect::<String>())
-        .bind(s.status)
+        .bind(s.status.code())
         .bind(s.closed_at.map(ms))
         .bind(s.destroyed_at.map(ms))
         .bind(i64::from(s.held))

@@ -9,7 +9,7 @@ pub struct ProjectionRow {
     pub kind: String,
     pub id: String,
     pub version: i64,
-    pub status: String,
+    pub status: doorbraak_model::Status,
     pub home_oin: Option<String>,
     pub case_ref: Option<String>,
     pub step: Option<i64>,
@@ -31,7 +31,7 @@ pub struct ProjectionRow {
 /// Which projections to list.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    pub status: Option<String>,
+    pub status: Option<doorbraak_model::Status>,
     pub case_ref: Option<String>,
     pub overdue_only: bool,
     pub limit: i64,
@@ -382,7 +382,13 @@ pub(crate) fn projection_row(r: &AnyRow) -> Result<ProjectionRow> {
         kind: r.try_get("stream_kind")?,
         id: r.try_get("stream_id")?,
         version: r.try_get("version")?,
-        status: r.try_get("status")?,
+        status: {
+            let code: String = r.try_get("status")?;
+            doorbraak_model::Status::from_code(&code).ok_or(StoreError::Corrupt {
+                what: "status",
+                detail: code,
+            })?
+        },
         home_oin: r.try_get("home_oin")?,
         case_ref: r.try_get("case_ref")?,
         step: r.try_get("step")?,

@@ -2,14 +2,14 @@
 //! projection.
 
 use doorbraak_model::stream::Streamed;
-use doorbraak_model::{Escalation, EscalationStatus, Kwestie, Minutes, Recommendation, Timestamp};
+use doorbraak_model::{Escalation, Kwestie, Minutes, Recommendation, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The query columns of a projection row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
-    pub status: String,
+    pub status: doorbraak_model::Status,
     pub home_oin: Option<String>,
     pub case_ref: Option<String>,
     pub step: Option<i64>,
@@ -31,6 +31,28 @@ pub struct Summary {
     pub unconfirmed: Option<String>,
     /// The stream it belongs to (a meeting's escalation).
     pub link: Option<String>,
+}
+
+impl Summary {
+    /// A summary of this status and nothing else (the rest filled in by each kind).
+    pub fn of(status: doorbraak_model::Status) -> Summary {
+        Summary {
+            status,
+            home_oin: None,
+            case_ref: None,
+            step: None,
+            situation: None,
+            next_deadline: None,
+            overdue: false,
+            created_at: None,
+            subject: String::new(),
+            closed_at: None,
+            destroyed_at: None,
+            held: false,
+            unconfirmed: None,
+            link: None,
+        }
+    }
 }
 
 /// The records columns of any stream kept as a record.
@@ -79,10 +101,6 @@ impl Stream for Escalation {
     fn own_summary(&self) -> Summary {
         let cur = self.current();
         Summary {
-            status: match self.status {
-                EscalationStatus::Open => "open".into(),
-                EscalationStatus::Closed { .. } => "closed".into(),
-            },
             home_oin: Some(self.home.oin.to_string()),
             case_ref: Some(self.case_ref.to_string()),
             step: cur.map(|s| i64::from(s.step.number())),
@@ -91,19 +109,14 @@ impl Stream for Escalation {
             overdue: !self.is_closed() && cur.is_some_and(|s| s.overdue_since.is_some()),
             created_at: Some(self.opened_at),
             subject: self.question.clone(),
-            ..Summary::default()
+            ..Summary::of(self.list_status())
         }
     }
 }
 
 impl Stream for Kwestie {
     fn own_summary(&self) -> Summary {
-        let status = serde_json::to_value(self.status())
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         Summary {
-            status,
             home_oin: Some(self.org.to_string()),
             case_ref: self.case_ref.as_ref().map(ToString::to_string),
             step: None,
@@ -112,21 +125,14 @@ impl Stream for Kwestie {
             overdue: self.overdue_since.is_some() && !self.is_closed(),
             created_at: Some(self.raised_at),
             subject: self.obstacle.clone(),
-            ..Summary::default()
+            ..Summary::of(self.list_status())
         }
     }
 }
 
 impl Stream for Minutes {
     fn own_summary(&self) -> Summary {
-        let status = match &self.main {
-            None => "scheduled",
-            Some(d) if d.is_final() => "final",
-            Some(d) if d.circulated == Some(d.current_number()) => "circulated",
-            Some(_) => "draft",
-        };
         Summary {
-            status: status.into(),
             home_oin: Some(self.scheduled_by.org().to_string()),
             case_ref: None,
             step: Some(i64::from(self.meeting.step.number())),
@@ -135,7 +141,7 @@ impl Stream for Minutes {
             overdue: self.is_overdue(),
             created_at: Some(self.meeting.date),
             subject: self.meeting.agenda.clone(),
-            ..Summary::default()
+            ..Summary::of(self.list_status())
         }
     }
 }
@@ -143,11 +149,10 @@ impl Stream for Minutes {
 impl Stream for Recommendation {
     fn own_summary(&self) -> Summary {
         Summary {
-            status: self.status.code().into(),
             home_oin: Some(self.org.to_string()),
             created_at: Some(self.created_at),
             subject: self.title.clone(),
-            ..Summary::default()
+            ..Summary::of(self.list_status())
         }
     }
 }

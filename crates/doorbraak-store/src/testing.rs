@@ -112,9 +112,9 @@ pub fn escalation_life(
             at(opened, 20 * 24),
             &mut state,
         )?,
-        2 => run(C::PickUp, &gerda, picked, &mut state)?,
+        2 => run(C::PickUp { name: None }, &gerda, picked, &mut state)?,
         _ => {
-            run(C::PickUp, &gerda, picked, &mut state)?;
+            run(C::PickUp { name: None }, &gerda, picked, &mut state)?;
             let summary = "Besproken".to_owned();
             let outcome = if stage == 3 {
                 StepOutcome::Unresolved { summary }

@@ -118,7 +118,8 @@ async fn a_stale_version_is_a_conflict_and_writes_nothing() {
         let state = open_escalation(&store, 2, day(0)).await;
         let id = state.stream_id();
         let vt = Actor::person("bram", Role::Director, Oin::parse(VT).unwrap());
-        let (next, events) = Escalation::execute(Some(&state), &C::PickUp, &vt, day(1)).unwrap();
+        let (next, events) =
+            Escalation::execute(Some(&state), &C::PickUp { name: None }, &vt, day(1)).unwrap();
         let mut tx = store.begin().await.unwrap();
         let err = tx.append(&id, 1, &events, &next, day(1)).await.unwrap_err();
         assert!(
@@ -389,7 +390,8 @@ async fn one_writer_the_store_refuses_to_append_to_another_homes_stream() {
         let id = state.stream_id();
         // forbidden: VT's node appends to LT's stream (the race of issue 11)
         let gerda = Actor::person("gerda", Role::Director, Oin::parse(VT).unwrap());
-        let (next, events) = Escalation::execute(Some(&state), &C::PickUp, &gerda, day(1)).unwrap();
+        let (next, events) =
+            Escalation::execute(Some(&state), &C::PickUp { name: None }, &gerda, day(1)).unwrap();
         let mut tx = store.begin().await.unwrap();
         let err = tx.append(&id, 2, &events, &next, day(1)).await.unwrap_err();
         assert!(
@@ -428,7 +430,7 @@ async fn one_writer_the_store_refuses_to_append_to_another_homes_stream() {
 }
 
 fn events_of(state: &Escalation, by: &Actor) -> Vec<Event<EscalationEvent>> {
-    Escalation::execute(Some(state), &C::PickUp, by, day(1))
+    Escalation::execute(Some(state), &C::PickUp { name: None }, by, day(1))
         .unwrap()
         .1
 }
@@ -1582,9 +1584,8 @@ async fn the_figure_counters_follow_every_change_and_equal_a_count_of_the_stream
         let f = counted_figures(&store, all).await;
         assert_eq!(f, expected_figures(&states, all));
         // what a count in SQL says
-        let count = |status: &str| {
+        let count = |status: doorbraak_model::Status| {
             let store = store.clone();
-            let status = status.to_owned();
             async move {
                 let n = store
                     .list_count(
@@ -1601,14 +1602,17 @@ async fn the_figure_counters_follow_every_change_and_equal_a_count_of_the_stream
         };
         assert_eq!(
             f.open_by_step_situation.values().sum::<u64>(),
-            count("open").await
+            count(doorbraak_model::Status::Open).await
         );
         assert_eq!(
             f.closed_per_month.values().sum::<u64>(),
-            count("closed").await
+            count(doorbraak_model::Status::Closed).await
         );
         assert_eq!(f.opened_per_month.values().sum::<u64>(), 240);
-        assert_eq!(f.close_days.count(), count("closed").await);
+        assert_eq!(
+            f.close_days.count(),
+            count(doorbraak_model::Status::Closed).await
+        );
         assert_eq!(
             f.overdue_steps, 24,
             "one in ten is marked overdue and not picked up"

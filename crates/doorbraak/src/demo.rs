@@ -416,7 +416,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
         .execute::<Escalation>(
             &person(VT, "gerda")?,
             &e1.to_string(),
-            &C::PickUp,
+            &C::PickUp { name: None },
             "pick_up",
             vec![],
         )

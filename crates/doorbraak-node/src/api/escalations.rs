@@ -102,7 +102,8 @@ pub(crate) async fn esc_pick_up(
     key: IdemKey,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CommandResponse>> {
-    esc_cmd(&api, &u, &key, &id, EscalationCommand::PickUp).await
+    let id = uuid(&id)?.to_string();
+    applied(crate::ops::escalations::pick_up(&api.node, &u, &id, key.scoped(&u)?.as_ref()).await?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

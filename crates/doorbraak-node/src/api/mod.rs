@@ -182,7 +182,7 @@ pub use crate::ops::admin::MAX_ACCESS_LOG;
 pub(crate) use crate::ops::lists::limit as list_limit;
 
 impl ListQuery {
-    fn filter(&self) -> Result<ListFilter, RuleViolation> {
+    fn filter(&self, kind: StreamKind) -> Result<ListFilter, RuleViolation> {
         // an empty cursor is the first page
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
@@ -195,7 +195,11 @@ impl ListQuery {
         };
         Ok(ListFilter {
             limit: list_limit(self.limit, MAX_LIST)?,
-            status: self.status.clone(),
+            status: self
+                .status
+                .as_deref()
+                .map(|s| doorbraak_model::Status::parse(kind, s))
+                .transpose()?,
             case_ref: self.case_ref.clone(),
             overdue_only: self.overdue.unwrap_or(false),
             after,
@@ -232,7 +236,7 @@ pub(crate) async fn list_rows(
     path: &str,
     q: ListQuery,
 ) -> ApiResult<Response> {
-    let filter = q.filter()?;
+    let filter = q.filter(kind)?;
     let (rows, next) = crate::ops::lists::cursor_page(&api.node, u, kind, &filter).await?;
     let mut resp = Json(rows).into_response();
     if let Some(c) = next {

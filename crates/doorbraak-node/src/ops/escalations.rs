@@ -261,7 +261,7 @@ pub async fn open_between(
     counterpart: &str,
 ) -> Result<Vec<EscalationId>, NodeError> {
     let filter = ListFilter {
-        status: Some("open".into()),
+        status: Some(doorbraak_model::Status::Open),
         case_ref: Some(case_ref.to_owned()),
         ..ListFilter::default()
     };
@@ -276,4 +276,18 @@ pub async fn open_between(
         })
         .map(|l| l.state.id)
         .collect())
+}
+
+/// The counterpart picks up the current step; the person who picks up joins it under their
+/// name when their role acts in it (the model's rule, the same for the API and the web).
+pub async fn pick_up(
+    node: &Node,
+    u: &User,
+    id: &str,
+    key: Option<&Idempotency>,
+) -> Result<Applied<Escalation>, NodeError> {
+    let cmd = EscalationCommand::PickUp {
+        name: Some(u.name.clone()),
+    };
+    command(node, u, id, cmd, key).await
 }

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use doorbraak_model::access::Operation;
-use doorbraak_model::{CaseRef, Kwestie, KwestieCategory, KwestieId, StreamKind, Timestamp};
+use doorbraak_model::{
+    CaseRef, Kwestie, KwestieCategory, KwestieId, Status, StreamKind, Timestamp,
+};
 use doorbraak_store::ListFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -19,7 +21,8 @@ fn age_days(since: Timestamp, now: Timestamp) -> i64 {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeamItem {
     pub id: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Status,
     pub overdue: bool,
     pub age_days: i64,
     #[schema(value_type = Option<String>)]
@@ -43,7 +46,7 @@ pub struct TeamOverview {
 async fn every(
     node: &Node,
     kind: StreamKind,
-    status: Option<&str>,
+    status: Option<Status>,
 ) -> Result<Vec<doorbraak_store::ProjectionRow>, NodeError> {
     const PAGE: i64 = 1000;
     let sort = doorbraak_store::ListSort::Deadline;
@@ -51,7 +54,7 @@ async fn every(
     let mut after = None;
     loop {
         let filter = ListFilter {
-            status: status.map(str::to_owned),
+            status,
             limit: PAGE,
             sort,
             after: after.take(),
@@ -87,9 +90,9 @@ pub async fn overview(node: &Node, u: &User) -> Result<TeamOverview, NodeError> 
         situation: r.situation,
         home: r.home_oin,
     };
-    let open = |r: &doorbraak_store::ProjectionRow| r.status != "resolved" && r.status != "closed";
+    let open = |r: &doorbraak_store::ProjectionRow| r.status.is_open();
     let kwesties = every(node, StreamKind::Kwestie, None).await?;
-    let escalations = every(node, StreamKind::Escalation, Some("open")).await?;
+    let escalations = every(node, StreamKind::Escalation, Some(Status::Open)).await?;
     Ok(TeamOverview {
         kwesties: kwesties.into_iter().filter(open).map(item).collect(),
         escalations: escalations.into_iter().filter(open).map(item).collect(),

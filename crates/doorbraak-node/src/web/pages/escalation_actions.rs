@@ -44,42 +44,12 @@ pub(super) async fn esc_pick_up(
     Path(id): Path<String>,
 ) -> Response {
     let Authed { ctx, user } = a;
-    let (key, participant_key) = match (key.scoped(&user), key.sub("participant").scoped(&user)) {
-        (Ok(k), Ok(p)) => (k, p),
-        (Err(e), _) | (_, Err(e)) => {
-            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "")
-                .await;
-        }
+    let r = match key.scoped(&user) {
+        Ok(key) => ops::escalations::pick_up(&site.node, &user, &id, key.as_ref())
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
     };
-    let r = ops::escalations::command(
-        &site.node,
-        &user,
-        &id,
-        EscalationCommand::PickUp,
-        key.as_ref(),
-    )
-    .await;
-    if r.is_ok() {
-        // the one who picks up takes part in the step, under their name (so that a meeting
-        // can invite them); refused when the role does not act in this step, which is fine
-        let participant = me_participant(&site, &user);
-        let added = ops::escalations::command(
-            &site.node,
-            &user,
-            &id,
-            EscalationCommand::AddParticipant { participant },
-            participant_key.as_ref(),
-        )
-        .await;
-        // a rule may refuse (already taking part, a role that does not act in this step); a
-        // failure of the node itself is shown
-        if let Err(e) = added.map_err(ApiError::from)
-            && e.status.is_server_error()
-        {
-            return esc_result::<(), ApiError>(Some("oppakken"), &site, &ctx, &id, Err(e), "", "")
-                .await;
-        }
-    }
     esc_result(
         Some("oppakken"),
         &site,

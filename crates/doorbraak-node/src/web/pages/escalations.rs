@@ -54,7 +54,7 @@ pub(super) fn escalation_table(
                                 td { (others(site, e)) }
                                 td { @if let Some(c) = e.current() { (step_label(ctx.lang, c.step)) } }
                                 td { (situation_label(ctx.lang, e.situation)) }
-                                td { (status_badge(ctx.lang, r.overdue, &r.status)) }
+                                td { (status_badge(ctx.lang, r.overdue, r.status)) }
                                 td { @if let Some(t) = r.next_deadline { (deadline(ctx, t, site.node.now())) } }
                             }
                         }
@@ -67,7 +67,7 @@ pub(super) fn escalation_table(
 
 /// The filters of the escalation list.
 const ESCALATION_FILTERS: lists::Offers = lists::Offers {
-    statuses: &["open", "closed"],
+    kind: StreamKind::Escalation,
     step_and_situation: true,
     party: true,
     responsible: true,
@@ -336,12 +336,8 @@ pub(super) async fn escalation_page(
     let cur = e.current();
     let path = format!("/escalaties/{id}");
     // the actions, each checked against the rules as they stand now
-    let pick = dry_run(&site, &user, &e, &EscalationCommand::PickUp);
-    let next = cur.and_then(|c| match c.step {
-        Step::BehaviouralScientists => Some(Step::Management),
-        Step::Management => Some(Step::Administrative),
-        Step::Administrative => None,
-    });
+    let pick = dry_run(&site, &user, &e, &EscalationCommand::PickUp { name: None });
+    let next = cur.and_then(|c| c.step.next());
     let next_check = next.map(|s| {
         (
             s,
@@ -467,7 +463,7 @@ pub(super) async fn escalation_page(
             dt { (ctx.t("Andere partijen", "Other parties")) } dd { (e.counterparts.iter().map(|c| org_name(&site, c.oin.as_str())).collect::<Vec<_>>().join(", ")) }
             dt { (ctx.t("Status", "Status")) } dd #status {
                 @if let doorbraak_model::EscalationStatus::Closed { at, classification } = &e.status {
-                    (status_label(ctx.lang, "closed")) " " (time::moment(*at, ctx.lang))
+                    (status_label(ctx.lang, Status::Closed)) " " (time::moment(*at, ctx.lang))
                     " — " (ctx.t("knelpunt: ", "bottleneck: "))
                     (ctx.t(classification.bottleneck.label_nl(), classification.bottleneck.label_en()))
                     ", " (ctx.t(classification.scope.label_nl(), classification.scope.label_en()))

@@ -102,7 +102,7 @@ pub(super) async fn home(
         != crate::app::ContentAccess::Never;
     if reads_escalations {
         let open = doorbraak_store::ListFilter {
-            status: Some("open".into()),
+            status: Some(doorbraak_model::Status::Open),
             ..all_rows()
         };
         match ops::escalations::list(&site.node, u, &open).await {
@@ -131,12 +131,7 @@ pub(super) async fn home(
         }
     }
     // kwesties waiting to be picked up: by the team manager, or (escalated) by the board
-    let kwestie_status = match u.role {
-        Role::TeamManager => Some("raised"),
-        Role::BoardMember => Some("escalated_to_board"),
-        _ => None,
-    };
-    if let Some(status) = kwestie_status {
+    if let Some(status) = doorbraak_model::kwestie::KwestieStatus::picked_up_by(u.role) {
         let waiting_for_me = doorbraak_store::ListFilter {
             status: Some(status.into()),
             ..all_rows()

@@ -26,7 +26,7 @@ pub(super) fn kwestie_table(
                         tr {
                             td { a href={ "/kwesties/" (r.id) } { (k.obstacle.chars().take(80).collect::<String>()) } }
                             td { (r.case_ref.clone().unwrap_or_else(|| "—".into())) }
-                            td { (status_badge(ctx.lang, r.overdue, &r.status)) }
+                            td { (status_badge(ctx.lang, r.overdue, r.status)) }
                             td { @if let Some(t) = r.next_deadline { (deadline(ctx, t, site.node.now())) } }
                         }
                     }
@@ -38,13 +38,7 @@ pub(super) fn kwestie_table(
 
 /// The filters of the kwestie list.
 const KWESTIE_FILTERS: lists::Offers = lists::Offers {
-    statuses: &[
-        "raised",
-        "picked_up",
-        "escalated_to_board",
-        "picked_up_by_board",
-        "resolved",
-    ],
+    kind: StreamKind::Kwestie,
     step_and_situation: false,
     party: false,
     responsible: true,
@@ -296,11 +290,8 @@ pub(super) async fn kwestie_page(State(site): Web, a: Authed, Path(id): Path<Str
     let dry = |cmd: &KwestieCommand| Kwestie::decide(Some(s), cmd, &me, k.now).map(|_| ());
     let board = dry(&KwestieCommand::EscalateToBoard {
         co_signer: doorbraak_model::PersonId::new("-".to_owned()),
-        co_signer_role: if user.role == doorbraak_model::Role::TeamManager {
-            doorbraak_model::Role::Professional
-        } else {
-            doorbraak_model::Role::TeamManager
-        },
+        co_signer_role: doorbraak_model::kwestie::co_signs_with(user.role)
+            .unwrap_or(doorbraak_model::Role::TeamManager),
     });
     let resolve = dry(&KwestieCommand::Resolve {
         solution: "-".into(),
@@ -330,7 +321,7 @@ pub(super) async fn kwestie_page(State(site): Web, a: Authed, Path(id): Path<Str
             label for="rol-ander" { (ctx.t("Rol van de ander", "The other person's role")) }
             select #rol-ander name="co_signer_role" required {
                 option value="" { (ctx.t("— kies de rol —", "— choose the role —")) }
-                @for r in [doorbraak_model::Role::Professional, doorbraak_model::Role::TeamManager] {
+                @if let Some(r) = doorbraak_model::kwestie::co_signs_with(user.role) {
                     option value=(r.code()) { (role_label(ctx.lang, r)) }
                 }
             }

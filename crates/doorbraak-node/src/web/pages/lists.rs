@@ -61,8 +61,8 @@ const SORTS: [(&str, ListSort, &str, &str); 5] = [
 /// Which filters a list screen offers.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Offers {
-    /// The status codes (shown with their Dutch labels).
-    pub statuses: &'static [&'static str],
+    /// The kind listed: its statuses are offered (with their Dutch labels).
+    pub kind: StreamKind,
     pub step_and_situation: bool,
     pub party: bool,
     pub responsible: bool,
@@ -96,13 +96,9 @@ impl ListParams {
                 reason: "not one of the offered choices",
             })
         };
-        let status = given(&self.status);
-        if status
-            .as_deref()
-            .is_some_and(|s| !offers.statuses.contains(&s))
-        {
-            return Err(choice_err("status"));
-        }
+        let status = given(&self.status)
+            .map(|s| Status::parse(offers.kind, &s).map_err(|_| choice_err("status")))
+            .transpose()?;
         let party = given(&self.partij);
         if let Some(p) = &party {
             let oin = Oin::parse(p).map_err(|_| choice_err("partij"))?;
@@ -200,7 +196,7 @@ pub(super) fn filter_bar(
                 label for="f-status" { (ctx.t("Status", "Status")) }
                 select #f-status name="status" {
                     option value="" { (all) }
-                    @for s in offers.statuses { option value=(s) selected[selected(&p.status, s)] { (status_label(ctx.lang, s)) } }
+                    @for s in Status::of(offers.kind) { option value=(s.code()) selected[selected(&p.status, s.code())] { (status_label(ctx.lang, *s)) } }
                 }
             }
             @if offers.step_and_situation {

@@ -9,7 +9,7 @@ use doorbraak_model::MinutesCommand;
 
 /// The filters of the meeting list.
 const MEETING_FILTERS: lists::Offers = lists::Offers {
-    statuses: &["scheduled", "draft", "circulated", "final"],
+    kind: StreamKind::Minutes,
     step_and_situation: false,
     party: true,
     responsible: false,
@@ -50,7 +50,7 @@ pub(super) async fn meetings(
                             td { a href={ "/overleggen/" (r.id) } { (m.as_ref().map(|m| time::moment(m.meeting.date, ctx.lang)).unwrap_or_else(|| r.id.clone())) } }
                             td.onderwerp { (super::escalations::subject_line(&state.meeting.agenda)) }
                             td { (m.as_ref().map(|m| step_label(ctx.lang, m.meeting.step)).unwrap_or_default()) }
-                            td { (status_badge(ctx.lang, r.overdue, &r.status)) }
+                            td { (status_badge(ctx.lang, r.overdue, r.status)) }
                             td { @if let Some(t) = r.next_deadline { (deadline(&ctx, t, site.node.now())) } }
                         }
                     }

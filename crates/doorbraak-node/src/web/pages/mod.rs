@@ -15,7 +15,7 @@ use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, StepOutcome
 use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
 use doorbraak_model::{
     Aggregate, DocTarget, Escalation, Kwestie, KwestieCategory, Minutes, Oin, Participant,
-    PersonId, Role, RuleViolation, Situation, Step, Timestamp,
+    PersonId, Role, RuleViolation, Situation, Status, Step, StreamKind, Timestamp,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -177,32 +177,31 @@ fn situation_help(lang: Lang, s: Situation) -> &'static str {
     }
 }
 
-fn status_badge(lang: Lang, overdue: bool, status: &str) -> Markup {
+fn status_badge(lang: Lang, overdue: bool, status: Status) -> Markup {
     html! {
         @if overdue { span.badge.te-laat { (lang.t("te laat", "overdue")) } " " }
         span.badge { (status_label(lang, status)) }
     }
 }
 
-fn status_label(lang: Lang, status: &str) -> String {
+fn status_label(lang: Lang, status: Status) -> &'static str {
     let (nl, en) = match status {
-        "open" => ("open", "open"),
-        "closed" => ("gesloten", "closed"),
-        "raised" => ("gemeld", "raised"),
-        "picked_up" => ("opgepakt", "picked up"),
-        "resolved" => ("opgelost", "resolved"),
-        "escalated_to_board" => ("bij het bestuur", "with the board"),
-        "picked_up_by_board" => ("opgepakt door het bestuur", "picked up by the board"),
-        "scheduled" => ("gepland", "scheduled"),
-        "draft" => ("concept", "draft"),
-        "circulated" => ("ter goedkeuring", "awaiting approval"),
-        "final" => ("vastgesteld", "final"),
-        "in_progress" => ("in uitvoering", "in progress"),
-        "done" => ("gerealiseerd", "done"),
-        "dropped" => ("vervallen", "dropped"),
-        other => (other, other),
+        Status::Open => ("open", "open"),
+        Status::Closed => ("gesloten", "closed"),
+        Status::Raised => ("gemeld", "raised"),
+        Status::PickedUp => ("opgepakt", "picked up"),
+        Status::Resolved => ("opgelost", "resolved"),
+        Status::EscalatedToBoard => ("bij het bestuur", "with the board"),
+        Status::PickedUpByBoard => ("opgepakt door het bestuur", "picked up by the board"),
+        Status::Scheduled => ("gepland", "scheduled"),
+        Status::Draft => ("concept", "draft"),
+        Status::Circulated => ("ter goedkeuring", "awaiting approval"),
+        Status::Final => ("vastgesteld", "final"),
+        Status::InProgress => ("in uitvoering", "in progress"),
+        Status::Done => ("gerealiseerd", "done"),
+        Status::Dropped => ("vervallen", "dropped"),
     };
-    lang.t(nl, en).to_owned()
+    lang.t(nl, en)
 }
 
 /// The other members of the federation (every organisation but this node's own).

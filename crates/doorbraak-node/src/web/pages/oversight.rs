@@ -88,7 +88,7 @@ pub(super) fn team_table(
                         tr {
                             td { a href={ "/" (base) "/" (i.id) } { (i.case_ref.as_deref().unwrap_or("—")) } }
                             td { (i.home.as_deref().map(|o| org_name(site, o)).unwrap_or_default()) }
-                            td { (status_badge(ctx.lang, i.overdue, &i.status)) }
+                            td { (status_badge(ctx.lang, i.overdue, i.status)) }
                             td { (i.age_days) }
                             td { @if let Some(t) = i.next_deadline { (deadline(ctx, t, site.node.now())) } }
                         }
@@ -751,7 +751,7 @@ pub(super) async fn stagnation_csv(
 
 /// The filters of the recommendations register.
 const REGISTER_FILTERS: lists::Offers = lists::Offers {
-    statuses: &["open", "in_progress", "done", "dropped"],
+    kind: StreamKind::Recommendation,
     step_and_situation: false,
     party: false,
     responsible: false,
@@ -776,11 +776,11 @@ pub(super) async fn recommendations(
         };
     let rows = &found.rows;
     // the statuses a recommendation can move on to
-    let statuses = [
-        ("in_progress", ctx.t("in uitvoering", "in progress")),
-        ("done", ctx.t("gerealiseerd", "done")),
-        ("dropped", ctx.t("vervallen", "dropped")),
-    ];
+    let statuses: Vec<(&str, &str)> = Status::of(StreamKind::Recommendation)
+        .iter()
+        .filter(|s| **s != Status::Open)
+        .map(|s| (s.code(), status_label(ctx.lang, *s)))
+        .collect();
     let content = html! {
         (lists::filter_bar(&site, &ctx, "/aanbevelingen", &q, REGISTER_FILTERS))
         (lists::pager(&ctx, "/aanbevelingen", &q, &found, "aanbevelingen", "recommendations"))
@@ -796,7 +796,7 @@ pub(super) async fn recommendations(
                 } }
                 tbody {
                     @for (i, ops::lists::Listed { row: r, state: rec }) in rows.iter().enumerate() {
-                        @let status = rec.status.code().to_owned();
+                        @let status = r.status;
                         tr {
                             td {
                                 strong { (rec.title) } br; (rec.text)
@@ -820,9 +820,9 @@ pub(super) async fn recommendations(
                             }
                             td { (rec.owner.0) }
                             td { (rec.due.to_string()) }
-                            td { (status_badge(ctx.lang, r.overdue, &status)) }
+                            td { (status_badge(ctx.lang, r.overdue, status)) }
                             td {
-                                @if status != "done" && status != "dropped" {
+                                @if status.is_open() {
                                     form method="post" action={ "/aanbevelingen/" (r.id) "/status" } {
                                         (ctx.csrf_field())
                                         label for={ "status-" (i) } { span.sr { (ctx.t("Nieuwe status", "New status")) } }
