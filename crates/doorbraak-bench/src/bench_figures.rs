@@ -58,7 +58,8 @@ async fn by_reading_every_projection(store: &Store) -> anyhow::Result<u64> {
             .await?;
         for r in &rows {
             let e: Escalation = serde_json::from_value(r.state.clone())?;
-            n += u64::try_from(figures::escalation_facts(&e).len()).unwrap_or(0);
+            n +=
+                u64::try_from(doorbraak_model::escalation::escalation_facts(&e).len()).unwrap_or(0);
         }
         if rows.len() < 2000 {
             return Ok(n);

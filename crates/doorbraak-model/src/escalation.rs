@@ -16,12 +16,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Timestamp;
+use crate::classification::BottleneckClassification;
 use crate::event::{Aggregate, Event, ReplayError, check_version};
 use crate::identity::{Actor, CaseRef, Oin, OrgKind, OrgRef, PersonId, Role};
-use crate::learning::BottleneckClassification;
 use crate::policy::{DeadlinePolicy, add_days};
 use crate::text::{self, MAX_SHORT, MAX_TEXT};
 use crate::violation::RuleViolation;
+pub use crate::vocabulary::Step;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -97,59 +98,7 @@ impl Situation {
     }
 }
 
-/// The three steps of the ladder, in order (`Ord` follows the ladder).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// Step 1: behavioural scientists (gedragswetenschappers).
-    BehaviouralScientists,
-    /// Step 2: management (managers and directors).
-    Management,
-    /// Step 3: administrative (bestuurlijk): board members and aldermen.
-    Administrative,
-}
-
 impl Step {
-    pub const ALL: [Step; 3] = [
-        Step::BehaviouralScientists,
-        Step::Management,
-        Step::Administrative,
-    ];
-
-    pub fn number(self) -> u8 {
-        match self {
-            Step::BehaviouralScientists => 1,
-            Step::Management => 2,
-            Step::Administrative => 3,
-        }
-    }
-
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Step::BehaviouralScientists => "stap 1 (gedragswetenschappers)",
-            Step::Management => "stap 2 (management)",
-            Step::Administrative => "stap 3 (bestuurlijk)",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Step::BehaviouralScientists => "step 1 (behavioural scientists)",
-            Step::Management => "step 2 (management)",
-            Step::Administrative => "step 3 (administrative)",
-        }
-    }
-
-    /// The step above this one on the ladder (none above the administrative step).
-    pub fn next(self) -> Option<Step> {
-        match self {
-            Step::BehaviouralScientists => Some(Step::Management),
-            Step::Management => Some(Step::Administrative),
-            Step::Administrative => None,
-        }
-    }
-
     /// Who may invoke this step (the ladder table's "who may invoke it").
     /// May a person in `role` invoke (or open an escalation at) this step? (Asked before
     /// anything else of a request, so that a refusal reveals nothing of what exists.)
@@ -158,31 +107,6 @@ impl Step {
             Ok(())
         } else {
             Err(RuleViolation::RoleMayNotInvokeStep { step: self, role })
-        }
-    }
-
-    pub fn invokers(self) -> &'static [Role] {
-        match self {
-            Step::BehaviouralScientists => &[Role::Professional],
-            Step::Management => &[Role::Professional, Role::BehaviouralScientist],
-            Step::Administrative => &[Role::TeamManager, Role::Director],
-        }
-    }
-
-    /// Who picks this step up at the counterpart: the people who act in it (DOMAIN.md). Step 1
-    /// a professional or behavioural scientist; step 2 a team manager or director; step 3 a
-    /// board member, director, alderman or civil servant (the civil-service layer must be
-    /// involved).
-    pub fn pickup_roles(self) -> &'static [Role] {
-        match self {
-            Step::BehaviouralScientists => &[Role::Professional, Role::BehaviouralScientist],
-            Step::Management => &[Role::TeamManager, Role::Director],
-            Step::Administrative => &[
-                Role::BoardMember,
-                Role::Director,
-                Role::Alderman,
-                Role::CivilServant,
-            ],
         }
     }
 
@@ -195,33 +119,6 @@ impl Step {
         if self.participant_roles().contains(&opener.role) && !listed {
             participants.insert(0, opener);
         }
-    }
-
-    /// Who takes part in this step (the ladder table's "who acts", plus those who invoke it).
-    pub fn participant_roles(self) -> &'static [Role] {
-        match self {
-            Step::BehaviouralScientists => &[Role::Professional, Role::BehaviouralScientist],
-            Step::Management => &[
-                Role::Professional,
-                Role::BehaviouralScientist,
-                Role::TeamManager,
-                Role::Director,
-            ],
-            Step::Administrative => &[
-                Role::TeamManager,
-                Role::Director,
-                Role::BoardMember,
-                Role::Alderman,
-                Role::CivilServant,
-                Role::RegionalMediator,
-            ],
-        }
-    }
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label_en())
     }
 }
 
@@ -1417,4 +1314,165 @@ impl Escalation {
     pub fn org_kind(&self, oin: &Oin) -> Option<OrgKind> {
         self.party_kind(oin)
     }
+}
+
+impl crate::stream::Streamed for crate::Escalation {
+    fn list_status(&self) -> crate::Status {
+        match self.status {
+            crate::escalation::EscalationStatus::Open => crate::Status::Open,
+            crate::escalation::EscalationStatus::Closed { .. } => crate::Status::Closed,
+        }
+    }
+    fn facts(&self) -> Vec<crate::figures::Fact> {
+        escalation_facts(self)
+    }
+    const KIND: crate::vocabulary::StreamKind = crate::vocabulary::StreamKind::Escalation;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        crate::Escalation::parties(self)
+            .map(|p| p.oin.clone())
+            .collect()
+    }
+
+    fn home(&self) -> Oin {
+        self.home.oin.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+
+    fn org_kind(&self, org: &Oin) -> Option<crate::OrgKind> {
+        crate::Escalation::org_kind(self, org)
+    }
+
+    fn declared_kinds(&self) -> Vec<(Oin, crate::OrgKind)> {
+        crate::Escalation::parties(self)
+            .map(|p| (p.oin.clone(), p.kind))
+            .collect()
+    }
+
+    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.participants.iter())
+            .map(|p| (p.org.clone(), p.role))
+            .collect()
+    }
+
+    fn records(&self) -> Option<&crate::records::Records> {
+        Some(&self.records)
+    }
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        crate::Escalation::closed_at(self)
+    }
+    fn case_refs(&self) -> Vec<crate::CaseRef> {
+        vec![self.case_ref.clone()]
+    }
+    fn redact(body: &mut Self::Body) {
+        crate::records::Redact::redact(body);
+    }
+    fn is_destruction(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::EscalationEvent::Records {
+                records: crate::records::RecordsEvent::Destroyed { .. }
+            }
+        )
+    }
+    fn is_correction(body: &Self::Body) -> bool {
+        matches!(body, crate::EscalationEvent::Corrected { .. })
+    }
+    fn carry_corrections(events: &mut [crate::StoredEvent<Self::Body>]) {
+        crate::escalation::carry_corrections(events);
+    }
+    fn is_confirmation(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::EscalationEvent::Records {
+                records: crate::records::RecordsEvent::DestructionConfirmed { .. }
+            }
+        )
+    }
+
+    fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
+        self.steps
+            .iter()
+            .flat_map(|s| s.participants.iter())
+            .any(|p| &p.person == person && &p.org == org)
+    }
+}
+
+/// The facts of an escalation at its home.
+pub fn escalation_facts(e: &Escalation) -> Vec<crate::figures::Fact> {
+    use crate::figures::{Fact, Metric, days_between, dutch_day};
+    let opened = Some(dutch_day(e.opened_at));
+    let mut out = vec![
+        Fact::new(Metric::OpenedMonth, opened, ""),
+        Fact::new(Metric::OpenedWeek, opened, ""),
+    ];
+    for s in &e.steps {
+        if let Some((_, at)) = &s.outcome {
+            out.push(Fact::new(
+                Metric::LeadTime,
+                Some(dutch_day(*at)),
+                format!("{}/{}", s.step.number(), days_between(s.invoked_at, *at)),
+            ));
+        }
+        if let Some((_, at)) = &s.picked_up {
+            out.push(Fact::new(
+                Metric::Pickup,
+                Some(dutch_day(*at)),
+                days_between(s.invoked_at, *at).to_string(),
+            ));
+        }
+    }
+    match &e.status {
+        crate::escalation::EscalationStatus::Closed { at, classification } => {
+            let day = Some(dutch_day(*at));
+            out.push(Fact::new(Metric::ClosedMonth, day, ""));
+            out.push(Fact::new(Metric::ClosedWeek, day, ""));
+            out.push(Fact::new(
+                Metric::Bottleneck,
+                day,
+                classification.bottleneck.code(),
+            ));
+            out.push(Fact::new(
+                Metric::CloseDays,
+                day,
+                days_between(e.opened_at, *at).to_string(),
+            ));
+        }
+        crate::escalation::EscalationStatus::Open => {
+            if let Some(cur) = e.current() {
+                out.push(Fact::new(
+                    Metric::OpenStepSituation,
+                    None,
+                    format!("{}/{}", cur.step.number(), e.situation.number()),
+                ));
+                for c in &e.counterparts {
+                    out.push(Fact::new(
+                        Metric::OpenPair,
+                        None,
+                        format!("{} -> {}", e.home.oin, c.oin),
+                    ));
+                }
+                out.push(Fact::new(
+                    Metric::OpenStepSince,
+                    Some(dutch_day(cur.invoked_at)),
+                    "",
+                ));
+                // overdue by its deadline alone (before the sweeper marks it) is read from the
+                // deadline column: see `figures_from`
+                if cur.overdue_since.is_some() && cur.picked_up.is_none() {
+                    out.push(Fact::new(Metric::OverdueMarked, None, ""));
+                }
+            }
+        }
+    }
+    out
 }

@@ -14,13 +14,11 @@
 //! Facts of the present (what is open now) are counted without a day.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use jiff::civil::{Date, date};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::Timestamp;
 use crate::oversight::NodeFigures;
-use crate::{Escalation, EscalationStatus, Kwestie, Recommendation, Timestamp};
 
 /// What a counter counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -190,7 +188,7 @@ pub struct Counter {
 }
 
 impl Fact {
-    fn new(metric: Metric, on: Option<Date>, key: impl Into<String>) -> Fact {
+    pub(crate) fn new(metric: Metric, on: Option<Date>, key: impl Into<String>) -> Fact {
         Fact {
             metric,
             on,
@@ -281,102 +279,6 @@ pub fn iso_week(d: Date) -> String {
 /// Whole days between two moments (never negative).
 pub fn days_between(from: Timestamp, to: Timestamp) -> i64 {
     (to.as_second() - from.as_second()).max(0) / 86_400
-}
-
-/// The facts of an escalation at its home.
-pub fn escalation_facts(e: &Escalation) -> Vec<Fact> {
-    let opened = Some(dutch_day(e.opened_at));
-    let mut out = vec![
-        Fact::new(Metric::OpenedMonth, opened, ""),
-        Fact::new(Metric::OpenedWeek, opened, ""),
-    ];
-    for s in &e.steps {
-        if let Some((_, at)) = &s.outcome {
-            out.push(Fact::new(
-                Metric::LeadTime,
-                Some(dutch_day(*at)),
-                format!("{}/{}", s.step.number(), days_between(s.invoked_at, *at)),
-            ));
-        }
-        if let Some((_, at)) = &s.picked_up {
-            out.push(Fact::new(
-                Metric::Pickup,
-                Some(dutch_day(*at)),
-                days_between(s.invoked_at, *at).to_string(),
-            ));
-        }
-    }
-    match &e.status {
-        EscalationStatus::Closed { at, classification } => {
-            let day = Some(dutch_day(*at));
-            out.push(Fact::new(Metric::ClosedMonth, day, ""));
-            out.push(Fact::new(Metric::ClosedWeek, day, ""));
-            out.push(Fact::new(
-                Metric::Bottleneck,
-                day,
-                classification.bottleneck.code(),
-            ));
-            out.push(Fact::new(
-                Metric::CloseDays,
-                day,
-                days_between(e.opened_at, *at).to_string(),
-            ));
-        }
-        EscalationStatus::Open => {
-            if let Some(cur) = e.current() {
-                out.push(Fact::new(
-                    Metric::OpenStepSituation,
-                    None,
-                    format!("{}/{}", cur.step.number(), e.situation.number()),
-                ));
-                for c in &e.counterparts {
-                    out.push(Fact::new(
-                        Metric::OpenPair,
-                        None,
-                        format!("{} -> {}", e.home.oin, c.oin),
-                    ));
-                }
-                out.push(Fact::new(
-                    Metric::OpenStepSince,
-                    Some(dutch_day(cur.invoked_at)),
-                    "",
-                ));
-                // overdue by its deadline alone (before the sweeper marks it) is read from the
-                // deadline column: see `figures_from`
-                if cur.overdue_since.is_some() && cur.picked_up.is_none() {
-                    out.push(Fact::new(Metric::OverdueMarked, None, ""));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The facts of a kwestie.
-pub fn kwestie_facts(k: &Kwestie) -> Vec<Fact> {
-    let raised = Some(dutch_day(k.raised_at));
-    let mut out: Vec<Fact> = k
-        .categories
-        .iter()
-        .map(|c| Fact::new(Metric::KwestieCategory, raised, c.code()))
-        .collect();
-    if let Some(r) = &k.resolution {
-        out.push(Fact::new(
-            Metric::Bottleneck,
-            Some(dutch_day(r.at)),
-            r.classification.bottleneck.code(),
-        ));
-    }
-    out
-}
-
-/// The facts of a recommendation (its text, when shared, is not a count: the node reads it).
-pub fn recommendation_facts(r: &Recommendation) -> Vec<Fact> {
-    vec![Fact::new(
-        Metric::RecommendationStatus,
-        None,
-        r.status.code(),
-    )]
 }
 
 /// A period of whole Dutch days: from `from`, up to (not including) `to`; unbounded where `None`.
@@ -513,98 +415,6 @@ pub fn ranges(timing: Timing, period: Days) -> Vec<Range> {
     out
 }
 
-/// A distribution of whole days: how many took how many days. The same size at 100 or
-/// 100,000 values. On the wire a map of days to counts (`{"3": 2}`); an older node's list of
-/// values (`[3, 3]`) reads too.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DayCounts(BTreeMap<i64, u64>);
-
-impl DayCounts {
-    pub fn add(&mut self, days: i64, n: u64) {
-        if n > 0 {
-            let e = self.0.entry(days).or_default();
-            *e = e.saturating_add(n);
-        }
-    }
-
-    pub fn merge(&mut self, other: &DayCounts) {
-        for (d, n) in &other.0 {
-            self.add(*d, *n);
-        }
-    }
-
-    /// How many values.
-    pub fn count(&self) -> u64 {
-        self.0.values().fold(0u64, |a, n| a.saturating_add(*n))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The value at rank `i` (0-based) of the values in order.
-    pub fn nth(&self, i: u64) -> Option<i64> {
-        let mut seen = 0u64;
-        for (d, n) in &self.0 {
-            seen = seen.saturating_add(*n);
-            if i < seen {
-                return Some(*d);
-            }
-        }
-        None
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.0.iter().map(|(d, n)| (*d, *n))
-    }
-}
-
-impl FromIterator<i64> for DayCounts {
-    fn from_iter<I: IntoIterator<Item = i64>>(values: I) -> Self {
-        let mut out = DayCounts::default();
-        for v in values {
-            out.add(v, 1);
-        }
-        out
-    }
-}
-
-impl Serialize for DayCounts {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(d, n)| (d.to_string(), n)))
-    }
-}
-
-impl<'de> Deserialize<'de> for DayCounts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Counts(BTreeMap<String, u64>),
-            Values(Vec<i64>),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Values(v) => Ok(v.into_iter().collect()),
-            Raw::Counts(m) => {
-                let mut out = DayCounts::default();
-                for (k, n) in m {
-                    let days = k
-                        .parse()
-                        .map_err(|_| serde::de::Error::custom(format!("not days: {k:?}")))?;
-                    out.add(days, n);
-                }
-                Ok(out)
-            }
-        }
-    }
-}
-
-impl fmt::Display for DayCounts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} values", self.count())
-    }
-}
-
 /// A node's figures from its counters (each counter once, summed over every bucket read),
 /// `today` being the Dutch day the figures are of, and `overdue_by_deadline` the open steps
 /// whose pick-up deadline has passed but which the sweeper has not marked yet (read from the
@@ -700,6 +510,7 @@ pub fn figures_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oversight::DayCounts;
     use proptest::prelude::*;
 
     fn d(s: &str) -> Date {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::privacy;
 use crate::violation::RuleViolation;
+pub use crate::vocabulary::{OrgKind, Role};
 
 /// OIN prefixes accepted by [`Oin::parse`]: the prefix table of Logius' OIN-stelsel (chapter
 /// "Data Architectuur", checked December 2026) without the one not yet assigned (`00000005`):
@@ -73,53 +74,6 @@ impl fmt::Display for Oin {
     }
 }
 
-/// The kind of organisation a node belongs to.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    /// gemeente
-    Municipality,
-    /// Lokaal Team, wijkteam, jeugdteam
-    LocalTeam,
-    /// Veilig Thuis
-    VeiligThuis,
-    /// Gecertificeerde Instelling (GI): youth protection
-    CertifiedInstitution,
-    /// zorgaanbieder
-    CareProvider,
-}
-
-impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
-        OrgKind::Municipality,
-        OrgKind::LocalTeam,
-        OrgKind::VeiligThuis,
-        OrgKind::CertifiedInstitution,
-        OrgKind::CareProvider,
-    ];
-
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            OrgKind::Municipality => "gemeente",
-            OrgKind::LocalTeam => "lokaal team",
-            OrgKind::VeiligThuis => "Veilig Thuis",
-            OrgKind::CertifiedInstitution => "gecertificeerde instelling",
-            OrgKind::CareProvider => "zorgaanbieder",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            OrgKind::Municipality => "municipality",
-            OrgKind::LocalTeam => "local team",
-            OrgKind::VeiligThuis => "Veilig Thuis",
-            OrgKind::CertifiedInstitution => "certified institution",
-            OrgKind::CareProvider => "care provider",
-        }
-    }
-}
-
 /// An organisation as named in a command: its OIN and its kind (from the directory).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -143,92 +97,6 @@ impl PersonId {
 impl fmt::Display for PersonId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// The roles of a person within an organisation (DOMAIN.md, "People and organisations").
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Professional,
-    BehaviouralScientist,
-    TeamManager,
-    Director,
-    BoardMember,
-    Alderman,
-    CivilServant,
-    RegionalMediator,
-    QualityOfficer,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 10] = [
-        Role::Professional,
-        Role::BehaviouralScientist,
-        Role::TeamManager,
-        Role::Director,
-        Role::BoardMember,
-        Role::Alderman,
-        Role::CivilServant,
-        Role::RegionalMediator,
-        Role::QualityOfficer,
-        Role::Admin,
-    ];
-
-    /// The code used in configuration, the API and the wire (`behavioural_scientist`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Professional => "professional",
-            Role::BehaviouralScientist => "behavioural_scientist",
-            Role::TeamManager => "team_manager",
-            Role::Director => "director",
-            Role::BoardMember => "board_member",
-            Role::Alderman => "alderman",
-            Role::CivilServant => "civil_servant",
-            Role::RegionalMediator => "regional_mediator",
-            Role::QualityOfficer => "quality_officer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Role::Professional => "uitvoerend professional",
-            Role::BehaviouralScientist => "gedragswetenschapper",
-            Role::TeamManager => "teammanager",
-            Role::Director => "directeur",
-            Role::BoardMember => "bestuurder",
-            Role::Alderman => "wethouder",
-            Role::CivilServant => "ambtelijk medewerker",
-            Role::RegionalMediator => "regionaal adviseur",
-            Role::QualityOfficer => "kwaliteitsmedewerker",
-            Role::Admin => "functioneel beheerder",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Role::Professional => "professional",
-            Role::BehaviouralScientist => "behavioural scientist",
-            Role::TeamManager => "team manager",
-            Role::Director => "director",
-            Role::BoardMember => "board member",
-            Role::Alderman => "alderman",
-            Role::CivilServant => "civil servant",
-            Role::RegionalMediator => "regional mediator",
-            Role::QualityOfficer => "quality officer",
-            Role::Admin => "administrator",
-        }
-    }
-}
-
-impl Role {
-    /// Does this role exist at this kind of organisation? DOMAIN.md: "A role exists only where
-    /// it fits the organisation: an alderman only at a municipality."
-    pub fn exists_at(self, kind: OrgKind) -> bool {
-        self != Role::Alderman || kind == OrgKind::Municipality
     }
 }
 
@@ -259,12 +127,6 @@ impl FromStr for Role {
                 field: "role",
                 reason: "unknown role",
             })
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Timestamp;
+use crate::classification::{BottleneckClassification, SolutionScope};
 use crate::event::{Aggregate, Event, ReplayError, check_version};
 use crate::identity::{Actor, CaseRef, Oin, PersonId, Role};
-use crate::learning::{BottleneckClassification, SolutionScope};
 use crate::policy::{DeadlinePolicy, add_days};
 use crate::text::{self, MAX_TEXT};
 use crate::violation::RuleViolation;
@@ -678,5 +678,84 @@ impl Aggregate for Kwestie {
             }
         }
         Ok(k)
+    }
+}
+
+impl crate::stream::Streamed for crate::Kwestie {
+    fn list_status(&self) -> crate::Status {
+        self.status().into()
+    }
+    fn facts(&self) -> Vec<crate::figures::Fact> {
+        kwestie_facts(self)
+    }
+    const KIND: crate::vocabulary::StreamKind = crate::vocabulary::StreamKind::Kwestie;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        vec![self.org.clone()]
+    }
+
+    fn home(&self) -> Oin {
+        self.org.clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+
+    fn records(&self) -> Option<&crate::records::Records> {
+        Some(&self.records)
+    }
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        self.resolution.as_ref().map(|r| r.at)
+    }
+    fn case_refs(&self) -> Vec<crate::CaseRef> {
+        self.case_ref.iter().cloned().collect()
+    }
+    fn redact(body: &mut Self::Body) {
+        crate::records::Redact::redact(body);
+    }
+    fn is_destruction(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::KwestieEvent::Records {
+                records: crate::records::RecordsEvent::Destroyed { .. }
+            }
+        )
+    }
+}
+
+/// The facts of a kwestie.
+pub fn kwestie_facts(k: &Kwestie) -> Vec<crate::figures::Fact> {
+    use crate::figures::{Fact, Metric, dutch_day};
+    let raised = Some(dutch_day(k.raised_at));
+    let mut out: Vec<Fact> = k
+        .categories
+        .iter()
+        .map(|c| Fact::new(Metric::KwestieCategory, raised, c.code()))
+        .collect();
+    if let Some(r) = &k.resolution {
+        out.push(Fact::new(
+            Metric::Bottleneck,
+            Some(dutch_day(r.at)),
+            r.classification.bottleneck.code(),
+        ));
+    }
+    out
+}
+
+impl From<crate::kwestie::KwestieStatus> for crate::status::Status {
+    fn from(s: crate::kwestie::KwestieStatus) -> Self {
+        use crate::kwestie::KwestieStatus as K;
+        match s {
+            K::Raised => crate::status::Status::Raised,
+            K::PickedUp => crate::status::Status::PickedUp,
+            K::EscalatedToBoard => crate::status::Status::EscalatedToBoard,
+            K::PickedUpByBoard => crate::status::Status::PickedUpByBoard,
+            K::Resolved => crate::status::Status::Resolved,
+        }
     }
 }

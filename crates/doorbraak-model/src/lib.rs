@@ -25,6 +25,7 @@ pub mod acceptance;
 pub mod access;
 pub mod calendar;
 pub mod canonical;
+pub mod classification;
 pub mod escalation;
 pub mod event;
 pub mod figures;
@@ -43,6 +44,7 @@ pub mod status;
 pub mod stream;
 pub mod text;
 pub mod violation;
+pub mod vocabulary;
 
 pub use escalation::{
     Escalation, EscalationCommand, EscalationEvent, EscalationId, EscalationStatus, FamilyInformed,
@@ -65,8 +67,9 @@ pub use minutes::{
 };
 pub use policy::DeadlinePolicy;
 pub use status::Status;
-pub use stream::{StreamKind, Streamed, derived_uuid, is_of_home, stream_uuid};
+pub use stream::{Streamed, derived_uuid, is_of_home, stream_uuid};
 pub use violation::{RefusalKind, RuleViolation};
+pub use vocabulary::StreamKind;
 
 /// Timestamps are UTC instants; their serde form is RFC 3339 (`2026-11-25T09:00:00Z`).
 pub type Timestamp = jiff::Timestamp;

@@ -908,3 +908,75 @@ impl Aggregate for Minutes {
         Ok(m)
     }
 }
+
+impl crate::stream::Streamed for crate::Minutes {
+    fn list_status(&self) -> crate::Status {
+        match &self.main {
+            None => crate::Status::Scheduled,
+            Some(d) if d.is_final() => crate::Status::Final,
+            Some(d) if d.circulated == Some(d.current_number()) => crate::Status::Circulated,
+            Some(_) => crate::Status::Draft,
+        }
+    }
+    const KIND: crate::vocabulary::StreamKind = crate::vocabulary::StreamKind::Minutes;
+
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn parties(&self) -> Vec<Oin> {
+        self.organisations()
+    }
+
+    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
+        self.meeting
+            .participants
+            .iter()
+            .map(|p| (p.org.clone(), p.role))
+            .collect()
+    }
+
+    fn home(&self) -> Oin {
+        self.scheduled_by.org().clone()
+    }
+
+    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
+        body.free_text()
+    }
+
+    fn records(&self) -> Option<&crate::records::Records> {
+        Some(&self.records)
+    }
+    fn closed_at(&self) -> Option<crate::Timestamp> {
+        crate::Minutes::closed_at(self)
+    }
+    fn linked_escalation(&self) -> Option<String> {
+        Some(self.meeting.escalation.0.to_string())
+    }
+    fn redact(body: &mut Self::Body) {
+        crate::records::Redact::redact(body);
+    }
+    fn is_destruction(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::MinutesEvent::Records {
+                records: crate::records::RecordsEvent::Destroyed { .. }
+            }
+        )
+    }
+    fn is_confirmation(body: &Self::Body) -> bool {
+        matches!(
+            body,
+            crate::MinutesEvent::Records {
+                records: crate::records::RecordsEvent::DestructionConfirmed { .. }
+            }
+        )
+    }
+
+    fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
+        self.meeting
+            .participants
+            .iter()
+            .any(|p| &p.person == person && &p.org == org)
+    }
+}

@@ -8,11 +8,102 @@
 //! of them is decided here.
 
 use crate::Timestamp;
-pub use crate::figures::DayCounts;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A distribution of whole days: how many took how many days. The same size at 100 or
+/// 100,000 values. On the wire a map of days to counts (`{"3": 2}`); an older node's list of
+/// values (`[3, 3]`) reads too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayCounts(BTreeMap<i64, u64>);
+
+impl DayCounts {
+    pub fn add(&mut self, days: i64, n: u64) {
+        if n > 0 {
+            let e = self.0.entry(days).or_default();
+            *e = e.saturating_add(n);
+        }
+    }
+
+    pub fn merge(&mut self, other: &DayCounts) {
+        for (d, n) in &other.0 {
+            self.add(*d, *n);
+        }
+    }
+
+    /// How many values.
+    pub fn count(&self) -> u64 {
+        self.0.values().fold(0u64, |a, n| a.saturating_add(*n))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value at rank `i` (0-based) of the values in order.
+    pub fn nth(&self, i: u64) -> Option<i64> {
+        let mut seen = 0u64;
+        for (d, n) in &self.0 {
+            seen = seen.saturating_add(*n);
+            if i < seen {
+                return Some(*d);
+            }
+        }
+        None
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.0.iter().map(|(d, n)| (*d, *n))
+    }
+}
+
+impl FromIterator<i64> for DayCounts {
+    fn from_iter<I: IntoIterator<Item = i64>>(values: I) -> Self {
+        let mut out = DayCounts::default();
+        for v in values {
+            out.add(v, 1);
+        }
+        out
+    }
+}
+
+impl Serialize for DayCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(d, n)| (d.to_string(), n)))
+    }
+}
+
+impl<'de> Deserialize<'de> for DayCounts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Counts(BTreeMap<String, u64>),
+            Values(Vec<i64>),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Values(v) => Ok(v.into_iter().collect()),
+            Raw::Counts(m) => {
+                let mut out = DayCounts::default();
+                for (k, n) in m {
+                    let days = k
+                        .parse()
+                        .map_err(|_| serde::de::Error::custom(format!("not days: {k:?}")))?;
+                    out.add(days, n);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+impl fmt::Display for DayCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} values", self.count())
+    }
+}
 
 /// One node's figures: what a node answers when the region's oversight asks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,9 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{Actor, Oin, Role};
-use crate::stream::StreamKind;
 use crate::text;
 use crate::violation::RuleViolation;
+use crate::vocabulary::StreamKind;
 use crate::{Timestamp, text::MAX_TEXT};
 
 /// The one role that approves a destruction list, places or lifts a legal hold, erases on
@@ -510,7 +510,7 @@ pub fn check_restriction(
 }
 
 /// Erase the free text of an event body: what a destruction leaves of it. Each aggregate says
-/// which of its fields are free text and names ([`crate::stream::Streamed::redact`]).
+/// which of its fields are free text and names (`Streamed::redact`).
 pub trait Redact {
     fn redact(&mut self);
 }
@@ -520,33 +520,6 @@ pub(crate) fn clear<'a>(texts: impl IntoIterator<Item = &'a mut String>) {
     for t in texts {
         t.clear();
     }
-}
-
-/// Erase a whole log: every event's free text and names cleared, and the state replayed from
-/// what is left. Applied by the home when it destroys a record and by every party when the
-/// destruction reaches it, so that all hold the same tombstone.
-pub fn erase_log<A: crate::stream::Streamed>(
-    events: &mut [crate::StoredEvent<A::Body>],
-) -> Result<Option<A>, crate::ReplayError> {
-    for e in events.iter_mut() {
-        A::redact(&mut e.event.body);
-    }
-    crate::replay::<A>(events.iter().map(|e| &e.event))
-}
-
-/// What a log holds once its records facts are carried through: erased when it holds a
-/// destruction, its corrections carried back otherwise. `None`: nothing to rewrite.
-pub fn settle_log<A: crate::stream::Streamed>(
-    events: &mut [crate::StoredEvent<A::Body>],
-) -> Result<Option<A>, crate::ReplayError> {
-    if events.iter().any(|e| A::is_destruction(&e.event.body)) {
-        return erase_log::<A>(events);
-    }
-    if events.iter().any(|e| A::is_correction(&e.event.body)) {
-        A::carry_corrections(events);
-        return crate::replay::<A>(events.iter().map(|e| &e.event));
-    }
-    Ok(None)
 }
 
 /// A correction of the shared text `field` (by the home, with a reason).

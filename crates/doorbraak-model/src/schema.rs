@@ -102,45 +102,6 @@ impl utoipa::ToSchema for OptionalText {
     }
 }
 
-impl utoipa::PartialSchema for crate::RecommendationOrigin {
-    fn schema() -> RefOr<Schema> {
-        use utoipa::openapi::schema::OneOfBuilder;
-        let variant = |tag: &str, id: Schema, description: &str| {
-            ObjectBuilder::new()
-                .property(
-                    "type",
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .enum_values(Some([tag])),
-                )
-                .required("type")
-                .property("id", id)
-                .required("id")
-                .description(Some(description))
-        };
-        OneOfBuilder::new()
-            .item(variant(
-                "kwestie",
-                uuid(),
-                "A kwestie of this organisation.",
-            ))
-            .item(variant("escalation", uuid(), "An escalation."))
-            .item(variant(
-                "evaluation",
-                short_text(),
-                "A periodic evaluation, named by its title.",
-            ))
-            .description(Some("Where a recommendation came from."))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for crate::RecommendationOrigin {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("RecommendationOrigin")
-    }
-}
-
 /// The pattern of an OIN: 20 positions with a known prefix.
 pub fn oin_pattern() -> String {
     let prefixes: Vec<&str> = KNOWN_OIN_PREFIXES.to_vec();

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::StreamKind;
 use crate::violation::RuleViolation;
+use crate::vocabulary::StreamKind;
 
 /// The status of a stream of any kind (the codes are shared where the word is: an open
 /// escalation and an open recommendation are both `open`).
@@ -111,31 +111,6 @@ impl Status {
             self,
             S::Closed | S::Resolved | S::Final | S::Done | S::Dropped
         )
-    }
-}
-
-impl From<crate::kwestie::KwestieStatus> for Status {
-    fn from(s: crate::kwestie::KwestieStatus) -> Self {
-        use crate::kwestie::KwestieStatus as K;
-        match s {
-            K::Raised => Status::Raised,
-            K::PickedUp => Status::PickedUp,
-            K::EscalatedToBoard => Status::EscalatedToBoard,
-            K::PickedUpByBoard => Status::PickedUpByBoard,
-            K::Resolved => Status::Resolved,
-        }
-    }
-}
-
-impl From<crate::learning::RecommendationStatus> for Status {
-    fn from(s: crate::learning::RecommendationStatus) -> Self {
-        use crate::learning::RecommendationStatus as R;
-        match s {
-            R::Open => Status::Open,
-            R::InProgress => Status::InProgress,
-            R::Done => Status::Done,
-            R::Dropped => Status::Dropped,
-        }
     }
 }
 

@@ -9,71 +9,10 @@
 //! The id stays a UUIDv7 (time-ordered, 74 random bits): the tag replaces the last 32 of its
 //! random bits, which leaves 42 random bits per millisecond per home.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::identity::Oin;
-
-/// The kinds of streams a node keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StreamKind {
-    Escalation,
-    Kwestie,
-    Minutes,
-    Recommendation,
-}
-
-impl StreamKind {
-    pub const ALL: [StreamKind; 4] = [
-        StreamKind::Escalation,
-        StreamKind::Kwestie,
-        StreamKind::Minutes,
-        StreamKind::Recommendation,
-    ];
-
-    /// The kinds that have parties in other organisations (their events cross the wire).
-    pub const SHARED: [StreamKind; 2] = [StreamKind::Escalation, StreamKind::Minutes];
-
-    /// The stable code, as stored and sent (`escalation`, `kwestie`, ...).
-    pub const fn code(self) -> &'static str {
-        match self {
-            StreamKind::Escalation => "escalation",
-            StreamKind::Kwestie => "kwestie",
-            StreamKind::Minutes => "minutes",
-            StreamKind::Recommendation => "recommendation",
-        }
-    }
-
-    /// Does this kind of stream have parties outside its home organisation?
-    pub fn is_shared(self) -> bool {
-        Self::SHARED.contains(&self)
-    }
-}
-
-impl fmt::Display for StreamKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-/// An unknown stream kind code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown stream kind '{0}'")]
-pub struct UnknownStreamKind(pub String);
-
-impl FromStr for StreamKind {
-    type Err = UnknownStreamKind;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.code() == s)
-            .ok_or_else(|| UnknownStreamKind(s.chars().take(40).collect()))
-    }
-}
+pub use crate::vocabulary::{StreamKind, UnknownStreamKind};
 
 /// An aggregate kept as a stream: what kind it is, whose node is its home (the one writer),
 /// which organisations are party to it (they receive its events), and which of its events'
@@ -187,242 +126,6 @@ pub trait Streamed: crate::Aggregate {
     }
 }
 
-impl Streamed for crate::Escalation {
-    fn list_status(&self) -> crate::Status {
-        match self.status {
-            crate::escalation::EscalationStatus::Open => crate::Status::Open,
-            crate::escalation::EscalationStatus::Closed { .. } => crate::Status::Closed,
-        }
-    }
-    fn facts(&self) -> Vec<crate::figures::Fact> {
-        crate::figures::escalation_facts(self)
-    }
-    const KIND: StreamKind = StreamKind::Escalation;
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
-    fn parties(&self) -> Vec<Oin> {
-        crate::Escalation::parties(self)
-            .map(|p| p.oin.clone())
-            .collect()
-    }
-
-    fn home(&self) -> Oin {
-        self.home.oin.clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
-
-    fn org_kind(&self, org: &Oin) -> Option<crate::OrgKind> {
-        crate::Escalation::org_kind(self, org)
-    }
-
-    fn declared_kinds(&self) -> Vec<(Oin, crate::OrgKind)> {
-        crate::Escalation::parties(self)
-            .map(|p| (p.oin.clone(), p.kind))
-            .collect()
-    }
-
-    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
-        self.steps
-            .iter()
-            .flat_map(|s| s.participants.iter())
-            .map(|p| (p.org.clone(), p.role))
-            .collect()
-    }
-
-    fn records(&self) -> Option<&crate::records::Records> {
-        Some(&self.records)
-    }
-    fn closed_at(&self) -> Option<crate::Timestamp> {
-        crate::Escalation::closed_at(self)
-    }
-    fn case_refs(&self) -> Vec<crate::CaseRef> {
-        vec![self.case_ref.clone()]
-    }
-    fn redact(body: &mut Self::Body) {
-        crate::records::Redact::redact(body);
-    }
-    fn is_destruction(body: &Self::Body) -> bool {
-        matches!(
-            body,
-            crate::EscalationEvent::Records {
-                records: crate::records::RecordsEvent::Destroyed { .. }
-            }
-        )
-    }
-    fn is_correction(body: &Self::Body) -> bool {
-        matches!(body, crate::EscalationEvent::Corrected { .. })
-    }
-    fn carry_corrections(events: &mut [crate::StoredEvent<Self::Body>]) {
-        crate::escalation::carry_corrections(events);
-    }
-    fn is_confirmation(body: &Self::Body) -> bool {
-        matches!(
-            body,
-            crate::EscalationEvent::Records {
-                records: crate::records::RecordsEvent::DestructionConfirmed { .. }
-            }
-        )
-    }
-
-    fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
-        self.steps
-            .iter()
-            .flat_map(|s| s.participants.iter())
-            .any(|p| &p.person == person && &p.org == org)
-    }
-}
-
-impl Streamed for crate::Kwestie {
-    fn list_status(&self) -> crate::Status {
-        self.status().into()
-    }
-    fn facts(&self) -> Vec<crate::figures::Fact> {
-        crate::figures::kwestie_facts(self)
-    }
-    const KIND: StreamKind = StreamKind::Kwestie;
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
-    fn parties(&self) -> Vec<Oin> {
-        vec![self.org.clone()]
-    }
-
-    fn home(&self) -> Oin {
-        self.org.clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
-
-    fn records(&self) -> Option<&crate::records::Records> {
-        Some(&self.records)
-    }
-    fn closed_at(&self) -> Option<crate::Timestamp> {
-        self.resolution.as_ref().map(|r| r.at)
-    }
-    fn case_refs(&self) -> Vec<crate::CaseRef> {
-        self.case_ref.iter().cloned().collect()
-    }
-    fn redact(body: &mut Self::Body) {
-        crate::records::Redact::redact(body);
-    }
-    fn is_destruction(body: &Self::Body) -> bool {
-        matches!(
-            body,
-            crate::KwestieEvent::Records {
-                records: crate::records::RecordsEvent::Destroyed { .. }
-            }
-        )
-    }
-}
-
-impl Streamed for crate::Minutes {
-    fn list_status(&self) -> crate::Status {
-        match &self.main {
-            None => crate::Status::Scheduled,
-            Some(d) if d.is_final() => crate::Status::Final,
-            Some(d) if d.circulated == Some(d.current_number()) => crate::Status::Circulated,
-            Some(_) => crate::Status::Draft,
-        }
-    }
-    const KIND: StreamKind = StreamKind::Minutes;
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
-    fn parties(&self) -> Vec<Oin> {
-        self.organisations()
-    }
-
-    fn roles_named(&self) -> Vec<(Oin, crate::Role)> {
-        self.meeting
-            .participants
-            .iter()
-            .map(|p| (p.org.clone(), p.role))
-            .collect()
-    }
-
-    fn home(&self) -> Oin {
-        self.scheduled_by.org().clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
-
-    fn records(&self) -> Option<&crate::records::Records> {
-        Some(&self.records)
-    }
-    fn closed_at(&self) -> Option<crate::Timestamp> {
-        crate::Minutes::closed_at(self)
-    }
-    fn linked_escalation(&self) -> Option<String> {
-        Some(self.meeting.escalation.0.to_string())
-    }
-    fn redact(body: &mut Self::Body) {
-        crate::records::Redact::redact(body);
-    }
-    fn is_destruction(body: &Self::Body) -> bool {
-        matches!(
-            body,
-            crate::MinutesEvent::Records {
-                records: crate::records::RecordsEvent::Destroyed { .. }
-            }
-        )
-    }
-    fn is_confirmation(body: &Self::Body) -> bool {
-        matches!(
-            body,
-            crate::MinutesEvent::Records {
-                records: crate::records::RecordsEvent::DestructionConfirmed { .. }
-            }
-        )
-    }
-
-    fn involves(&self, person: &crate::PersonId, org: &Oin) -> bool {
-        self.meeting
-            .participants
-            .iter()
-            .any(|p| &p.person == person && &p.org == org)
-    }
-}
-
-impl Streamed for crate::Recommendation {
-    fn list_status(&self) -> crate::Status {
-        self.status.into()
-    }
-    fn facts(&self) -> Vec<crate::figures::Fact> {
-        crate::figures::recommendation_facts(self)
-    }
-    const KIND: StreamKind = StreamKind::Recommendation;
-
-    fn stream_id(&self) -> String {
-        self.id.to_string()
-    }
-
-    fn parties(&self) -> Vec<Oin> {
-        vec![self.org.clone()]
-    }
-
-    fn home(&self) -> Oin {
-        self.org.clone()
-    }
-
-    fn free_text(body: &Self::Body) -> Vec<(&'static str, &str)> {
-        body.free_text()
-    }
-}
-
 /// The 32-bit tag of a home: the first four bytes of SHA-256 over a fixed label and the OIN.
 fn home_tag(home: &Oin) -> [u8; 4] {
     use sha2::Digest;
@@ -467,6 +170,33 @@ pub fn derived_uuid(label: &str, parts: &[&str]) -> Uuid {
     let mut b = [0u8; 16];
     b.copy_from_slice(&d[..16]);
     uuid::Builder::from_custom_bytes(b).into_uuid()
+}
+
+/// Erase a whole log: every event's free text and names cleared, and the state replayed from
+/// what is left. Applied by the home when it destroys a record and by every party when the
+/// destruction reaches it, so that all hold the same tombstone.
+pub fn erase_log<A: Streamed>(
+    events: &mut [crate::StoredEvent<A::Body>],
+) -> Result<Option<A>, crate::ReplayError> {
+    for e in events.iter_mut() {
+        A::redact(&mut e.event.body);
+    }
+    crate::replay::<A>(events.iter().map(|e| &e.event))
+}
+
+/// What a log holds once its records facts are carried through: erased when it holds a
+/// destruction, its corrections carried back otherwise. `None`: nothing to rewrite.
+pub fn settle_log<A: Streamed>(
+    events: &mut [crate::StoredEvent<A::Body>],
+) -> Result<Option<A>, crate::ReplayError> {
+    if events.iter().any(|e| A::is_destruction(&e.event.body)) {
+        return erase_log::<A>(events);
+    }
+    if events.iter().any(|e| A::is_correction(&e.event.body)) {
+        A::carry_corrections(events);
+        return crate::replay::<A>(events.iter().map(|e| &e.event));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

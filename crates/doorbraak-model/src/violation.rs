@@ -3,8 +3,7 @@
 //! and in English, in words a professional understands.
 
 use crate::Timestamp;
-use crate::escalation::Step;
-use crate::identity::Role;
+use crate::vocabulary::{Role, Step};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{rule}: {msg}", rule = self.rule(), msg = self.message_en())]
@@ -63,8 +62,8 @@ pub enum RuleViolation {
     StreamIdMismatch,
     /// A delivered stream declares an organisation as another kind than the directory says.
     KindNotInDirectory {
-        declared: crate::identity::OrgKind,
-        directory: crate::identity::OrgKind,
+        declared: crate::vocabulary::OrgKind,
+        directory: crate::vocabulary::OrgKind,
     },
 
     // ---- escalation (Bouwsteen 6)
@@ -96,7 +95,7 @@ pub enum RuleViolation {
     /// A node names one of its people in a role its kind of organisation does not have.
     RoleNotAtOrgKind {
         role: Role,
-        kind: crate::identity::OrgKind,
+        kind: crate::vocabulary::OrgKind,
     },
     /// The federation directory narrows the roles this member may claim for its people.
     RoleNotInDirectory {

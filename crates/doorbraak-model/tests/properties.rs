@@ -156,7 +156,7 @@ proptest! {
                 .enumerate()
                 .map(|(i, e)| StoredEvent { seq: i as i64 + 1, event_id: uuid::Uuid::from_u128(i as u128), event: e.clone() })
                 .collect();
-            let erased = records::erase_log::<Escalation>(&mut stored).unwrap().unwrap();
+            let erased = stream::erase_log::<Escalation>(&mut stored).unwrap().unwrap();
             for e in &stored {
                 for (field, text) in EscalationEvent::free_text(&e.event.body) {
                     prop_assert!(text.is_empty(), "{} kept '{}'", field, text);

@@ -180,7 +180,7 @@ fn records_destruction_erases_every_text_and_name_and_keeps_what_is_counted() {
     let before = log.state().clone();
     log.run(destroy(), &dir_lt(), years(21));
     let mut events = log.events.clone();
-    let erased = records::erase_log::<Escalation>(&mut events)
+    let erased = stream::erase_log::<Escalation>(&mut events)
         .unwrap()
         .unwrap();
     // the log holds no text any more
@@ -300,7 +300,7 @@ fn records_a_correction_by_the_home_replaces_the_text_everywhere_in_the_log() {
         Some("Plek gevonden")
     );
     let mut events = log.events.clone();
-    let settled = records::settle_log::<Escalation>(&mut events)
+    let settled = stream::settle_log::<Escalation>(&mut events)
         .unwrap()
         .unwrap();
     assert_eq!(&settled, log.state());

@@ -202,6 +202,102 @@ fn the_node_modules_form_no_new_cycles() {
     }
 }
 
+/// The modules of the model and which others each one names, from the code (comments left
+/// out): `crate::x::…`, `crate::{x::…, …}`, and a name re-exported by `lib.rs` counted as its
+/// module.
+fn model_module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../doorbraak-model/src");
+    let text_of = |name: &str| std::fs::read_to_string(src.join(format!("{name}.rs"))).unwrap();
+    let lib = code_of(&text_of("lib"));
+    let modules: Vec<String> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';').to_owned())
+        .collect();
+    // names that lib.rs re-exports, by the module they come from
+    let mut exported = std::collections::BTreeMap::new();
+    let joined = lib.replace('\n', " ");
+    for part in joined.split("pub use ").skip(1) {
+        let stmt = part.split(';').next().unwrap_or_default();
+        let Some((module, names)) = stmt.split_once("::") else {
+            continue;
+        };
+        for n in names
+            .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+            .split(',')
+        {
+            exported.insert(n.trim().to_owned(), module.trim().to_owned());
+        }
+    }
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut graph = std::collections::BTreeMap::new();
+    for name in &modules {
+        // the module's own code: its unit tests (at the end, after `#[cfg(test)]`) left out
+        let text = text_of(name);
+        let code = code_of(text.split("#[cfg(test)]").next().unwrap_or_default());
+        let mut uses = std::collections::BTreeSet::new();
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + 7..];
+            let firsts: Vec<String> = match rest.strip_prefix('{') {
+                Some(group) => group
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|p| ident(p.trim()))
+                    .collect(),
+                None => vec![ident(rest)],
+            };
+            for first in firsts {
+                let module = exported.get(&first).cloned().unwrap_or(first);
+                if modules.contains(&module) && &module != name {
+                    uses.insert(module);
+                }
+            }
+        }
+        graph.insert(name.clone(), uses);
+    }
+    graph
+}
+
+/// The model's modules import each other in no circle: the words (`vocabulary`) and the rules'
+/// codes (`violation`) below the aggregates they describe, each aggregate beside the others.
+#[test]
+fn the_model_modules_form_no_cycles() {
+    let graph = model_module_graph();
+    assert!(
+        graph["violation"].contains("vocabulary") && graph["escalation"].contains("violation"),
+        "{graph:#?}"
+    );
+    let reaches = |from: &str, to: &str| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![from.to_owned()];
+        while let Some(m) = todo.pop() {
+            for n in graph.get(&m).into_iter().flatten() {
+                if n == to {
+                    return true;
+                }
+                if seen.insert(n.clone()) {
+                    todo.push(n.clone());
+                }
+            }
+        }
+        false
+    };
+    for a in graph.keys() {
+        for b in graph.keys().filter(|b| *b != a) {
+            assert!(
+                !(reaches(a, b) && reaches(b, a)),
+                "doorbraak-model: {a} and {b} depend on each other in a circle: {graph:#?}"
+            );
+        }
+    }
+}
+
 /// Every field and every reason a rule names has its Dutch wording: a Dutch message never
 /// shows a code such as `needs` or an English reason.
 #[test]

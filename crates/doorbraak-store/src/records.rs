@@ -636,7 +636,7 @@ where {
 
     /// Carry a destruction or a correction through everything this node holds of stream `id`
     /// (call after its events are written, in the same transaction): every event rewritten as
-    /// the model says ([`doorbraak_model::records::settle_log`]), the projection replayed from
+    /// the model says ([`doorbraak_model::stream::settle_log`]), the projection replayed from
     /// them, the outbox rows still holding the old events rewritten; on a destruction also the
     /// answers kept for idempotency keys, private notes and reminders of the stream go.
     /// Returns the settled state (`None`: nothing to carry through).
@@ -663,7 +663,7 @@ where {
             })
             .collect::<Result<Vec<StoredEvent<A::Body>>>>()?;
         let destroyed = events.iter().any(|e| A::is_destruction(&e.event.body));
-        let Some(state) = doorbraak_model::records::settle_log::<A>(&mut events).map_err(|e| {
+        let Some(state) = doorbraak_model::stream::settle_log::<A>(&mut events).map_err(|e| {
             StoreError::Corrupt {
                 what: "event log",
                 detail: e.to_string(),

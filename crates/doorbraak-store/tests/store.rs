@@ -1515,7 +1515,8 @@ fn expected_figures(
     states: &[Escalation],
     days: doorbraak_model::figures::Days,
 ) -> doorbraak_model::oversight::NodeFigures {
-    use doorbraak_model::figures::{Timing, counters, escalation_facts, figures_from};
+    use doorbraak_model::escalation::escalation_facts;
+    use doorbraak_model::figures::{Timing, counters, figures_from};
     let inside =
         |d: jiff::civil::Date| days.from.is_none_or(|f| d >= f) && days.to.is_none_or(|t| d < t);
     let facts: Vec<_> = states
