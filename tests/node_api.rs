@@ -828,7 +828,7 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
     let session = web_login(&client, &node.base, "anna").await;
     // the form to register a case carries a key of its own
     let html = client
-        .get(format!("{}/zaken", node.base))
+        .get(format!("{}/casussen", node.base))
         .header("cookie", &session)
         .send()
         .await
@@ -839,7 +839,7 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
     let (csrf, idem) = (hidden(&html, "_csrf"), hidden(&html, "_idem"));
     let send = |idem: String| {
         client
-            .post(format!("{}/zaken", node.base))
+            .post(format!("{}/casussen", node.base))
             .header("cookie", &session)
             .form(&[
                 ("_csrf", csrf.clone()),
@@ -855,13 +855,13 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
             .map(|l| l.to_str().unwrap().to_owned())
     };
     let first = send(idem.clone()).await.unwrap();
-    assert_eq!(location(&first).as_deref(), Some("/zaken/LT-WEB-1"));
+    assert_eq!(location(&first).as_deref(), Some("/casussen/LT-WEB-1"));
     // sent again (a double click, a retry): the first answer, not "already exists"
     let again = send(idem).await.unwrap();
-    assert_eq!(location(&again).as_deref(), Some("/zaken/LT-WEB-1"));
+    assert_eq!(location(&again).as_deref(), Some("/casussen/LT-WEB-1"));
     // another rendering of the form is another operation: refused by the rule
     let other = send(uuid::Uuid::now_v7().to_string()).await.unwrap();
-    assert_eq!(location(&other).as_deref(), Some("/zaken"));
+    assert_eq!(location(&other).as_deref(), Some("/casussen"));
     let (_, cases) = node.get("/api/v1/cases", ANNA).await;
     assert_eq!(
         cases
@@ -871,6 +871,65 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
             .filter(|c| c["case_ref"] == "LT-WEB-1")
             .count(),
         1
+    );
+    // the paths of earlier releases (before the glossary's casus and verslag) redirect for
+    // good, keeping the method, the query and the form's body
+    for (old, new) in [
+        ("/zaken?zoek=LT-WEB", "/casussen?zoek=LT-WEB"),
+        ("/zaken/LT-WEB-1", "/casussen/LT-WEB-1"),
+        ("/zaken/LT-WEB-1/inzage", "/casussen/LT-WEB-1/inzage"),
+    ] {
+        let r = client
+            .get(format!("{}{old}", node.base))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.status().as_u16(), location(&r).as_deref()),
+            (308, Some(new)),
+            "{old}"
+        );
+    }
+    let meeting = uuid::Uuid::now_v7();
+    let r = client
+        .post(format!("{}/overleggen/{meeting}/notulen", node.base))
+        .header("cookie", &session)
+        .form(&[("_csrf", csrf.clone())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (308, Some(format!("/overleggen/{meeting}/verslag")))
+    );
+    // a form sent to the old path lands where the new one does: followed, the case exists
+    let follow = reqwest::Client::builder().build().unwrap();
+    let r = follow
+        .post(format!("{}/zaken", node.base))
+        .header("cookie", &session)
+        .form(&[
+            ("_csrf", csrf.clone()),
+            ("_idem", uuid::Uuid::now_v7().to_string()),
+            ("case_ref", "LT-WEB-2".to_owned()),
+            ("title", "Gezin".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.url().path().ends_with("/casussen/LT-WEB-2"),
+        "{}",
+        r.url()
+    );
+    let (_, cases) = node.get("/api/v1/cases", ANNA).await;
+    assert!(
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_ref"] == "LT-WEB-2"),
+        "{cases}"
     );
 }
 
@@ -1243,7 +1302,7 @@ async fn every_web_response_has_the_security_headers_and_a_form_from_another_sit
         .unwrap();
     let session = web_login(&client, &node.base, "anna").await;
     // the 404 page, with the person's menu, has the headers of every other page
-    for path in ["/bestaat-niet", "/zaken"] {
+    for path in ["/bestaat-niet", "/casussen"] {
         let r = client
             .get(format!("{}{path}", node.base))
             .header("cookie", &session)
@@ -1262,7 +1321,7 @@ async fn every_web_response_has_the_security_headers_and_a_form_from_another_sit
         assert_eq!(h["cache-control"], "no-store", "{path}");
     }
     let html = client
-        .get(format!("{}/zaken", node.base))
+        .get(format!("{}/casussen", node.base))
         .header("cookie", &session)
         .send()
         .await
@@ -1275,7 +1334,7 @@ async fn every_web_response_has_the_security_headers_and_a_form_from_another_sit
     let send =
         |origin: Option<String>, fetch_site: Option<&'static str>, case_ref: &'static str| {
             let mut req = client
-                .post(format!("{}/zaken", node.base))
+                .post(format!("{}/casussen", node.base))
                 .header("cookie", &session)
                 .form(&[
                     ("_csrf", csrf.clone()),

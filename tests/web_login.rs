@@ -97,7 +97,7 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
     );
     let session = cookie.split(';').next().unwrap().to_owned();
     let forged = http
-        .post(format!("{base}/zaken"))
+        .post(format!("{base}/casussen"))
         .header("cookie", &session)
         .form(&[("case_ref", "X-1"), ("title", "x")])
         .send()
@@ -106,7 +106,7 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
     assert_eq!(forged.status(), 403);
     assert!(forged.text().await.unwrap().contains("web.csrf"));
     let wrong = http
-        .post(format!("{base}/zaken"))
+        .post(format!("{base}/casussen"))
         .header("cookie", &session)
         .form(&[
             ("case_ref", "X-1"),
@@ -144,7 +144,7 @@ async fn login_through_openid_connect_takes_the_role_from_the_claim() {
     assert!(who.contains("uitvoerend professional"), "{who}");
     assert!(b.current_url().await.unwrap().starts_with(&base));
     // she can work: register a case through the form
-    b.goto(&format!("{base}/zaken")).await.unwrap();
+    b.goto(&format!("{base}/casussen")).await.unwrap();
     b.fill("#case_ref", "LT-OIDC-1").await.unwrap();
     b.fill("#title", "Gezin Oidc (pseudoniem)").await.unwrap();
     b.click("#zaak-registreren").await.unwrap();

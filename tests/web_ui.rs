@@ -259,7 +259,7 @@ async fn escalation_pickup_minutes_and_oversight_in_the_browser() {
         href.starts_with("/escalaties/"),
         "the first item waiting: {href}"
     );
-    b.goto(&format!("{lt}/zaken")).await.unwrap();
+    b.goto(&format!("{lt}/casussen")).await.unwrap();
     b.fill("#case_ref", "LT-2026-0099").await.unwrap();
     b.fill("#title", "Gezin Visser (pseudoniem)").await.unwrap();
     submit(&b, "#zaak-registreren").await;
@@ -1438,7 +1438,7 @@ async fn the_ladder_is_walked_to_step_3_in_the_browser_and_a_kwestie_goes_to_the
 
     // 1. Anna registers a case and opens a situation-1 escalation with Veilig Thuis (step 1)
     login(&b, &lt, "anna").await;
-    b.goto(&format!("{lt}/zaken")).await.unwrap();
+    b.goto(&format!("{lt}/casussen")).await.unwrap();
     b.fill("#case_ref", "LT-2026-0200").await.unwrap();
     b.fill("#title", "Gezin Mol (pseudoniem)").await.unwrap();
     submit(&b, "#zaak-registreren").await;
@@ -1895,11 +1895,13 @@ async fn lists_hold_up_with_a_thousand_escalations() {
     assert!(count(&b).await.starts_with("951–1000 van 1.000"));
     assert!(b.client.find(Locator::Css("#volgende")).await.is_err());
     // the cases too: searched, only mine, paged
-    b.goto(&format!("{lt}/zaken?zoek=2026-0301")).await.unwrap();
+    b.goto(&format!("{lt}/casussen?zoek=2026-0301"))
+        .await
+        .unwrap();
     let c = count(&b).await;
     assert!(c.starts_with("1–1 van 1 casussen"), "{c}");
     assert!(b.text("#zaken").await.unwrap().contains("carla"));
-    b.goto(&format!("{lt}/zaken")).await.unwrap();
+    b.goto(&format!("{lt}/casussen")).await.unwrap();
     let all = count(&b).await;
     b.click("#mijn").await.unwrap();
     submit(&b, "#filteren").await;
@@ -1908,7 +1910,7 @@ async fn lists_hold_up_with_a_thousand_escalations() {
     assert!(!b.text("#zaken").await.unwrap().contains("LT-2026-0301"));
     // every list screen passes axe-core and fits a phone
     for (path, name) in [
-        ("/zaken", "casussen.png"),
+        ("/casussen", "casussen.png"),
         ("/kwesties", "kwesties.png"),
         ("/overleggen", "overleggen.png"),
     ] {

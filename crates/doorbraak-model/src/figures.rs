@@ -311,6 +311,31 @@ impl crate::oversight::Period {
             to: day("period.to", self.to)?,
         })
     }
+
+    /// The ISO weeks (`2026-W05`) the period touches in Dutch time, oldest first: its end is
+    /// `now` when open, its start twelve weeks before the end when open; at most two years'
+    /// worth (105 weeks, the first ones). The weekly figures are drawn over these.
+    pub fn weeks(&self, now: Timestamp) -> Vec<String> {
+        const MAX_WEEKS: usize = 105;
+        let end = self.to.map_or(now, |t| {
+            t.saturating_sub(jiff::SignedDuration::from_secs(1))
+                .unwrap_or(t)
+        });
+        let start = self.from.unwrap_or_else(|| {
+            end.saturating_sub(jiff::SignedDuration::from_hours(24 * 7 * 12))
+                .unwrap_or(end)
+        });
+        let (last, mut d) = (dutch_day(end), monday(dutch_day(start)));
+        let mut weeks = Vec::new();
+        while d <= last && weeks.len() < MAX_WEEKS {
+            weeks.push(iso_week(d));
+            let Ok(next) = d.checked_add(jiff::Span::new().days(7)) else {
+                break;
+            };
+            d = next;
+        }
+        weeks
+    }
 }
 
 /// One range of counters to read: `grain` buckets from `from` up to (not including) `to`.
@@ -511,6 +536,34 @@ pub fn figures_from(
 mod tests {
     use super::*;
     use crate::oversight::DayCounts;
+
+    #[test]
+    fn a_period_touches_its_iso_weeks_in_dutch_time() {
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // Monday 5 January 2026 00:00 in Amsterdam is 4 January 23:00 UTC: week 2 from there
+        let p = crate::oversight::Period {
+            from: Some(at("2026-01-04T23:00:00Z")),
+            to: Some(at("2026-01-19T23:00:00Z")),
+        };
+        assert_eq!(
+            p.weeks(at("2030-01-01T00:00:00Z")),
+            ["2026-W02", "2026-W03", "2026-W04"]
+        );
+        // open at both ends: twelve weeks back from now, thirteen weeks touched
+        let open = crate::oversight::Period {
+            from: None,
+            to: None,
+        };
+        let weeks = open.weeks(at("2026-03-18T12:00:00Z"));
+        assert_eq!(weeks.len(), 13, "{weeks:?}");
+        assert_eq!(weeks.last().map(String::as_str), Some("2026-W12"));
+        // never more than two years' worth
+        let long = crate::oversight::Period {
+            from: Some(at("2000-01-01T00:00:00Z")),
+            to: None,
+        };
+        assert_eq!(long.weeks(at("2026-03-18T12:00:00Z")).len(), 105);
+    }
     use proptest::prelude::*;
 
     fn d(s: &str) -> Date {

@@ -101,6 +101,18 @@ pub fn destroy_on(closed_at: Timestamp, years: u16) -> Timestamp {
         .unwrap_or(Timestamp::MAX)
 }
 
+/// The moment before which what is kept for `years` has served its term at `now`: the same
+/// calendar day (UTC) that many years earlier (the inverse of [`destroy_on`]; the access log's
+/// rows older than it are archived).
+pub fn term_start(now: Timestamp, years: u16) -> Timestamp {
+    let utc = jiff::tz::Offset::UTC;
+    utc.to_datetime(now)
+        .checked_sub(jiff::Span::new().years(i64::from(years)))
+        .ok()
+        .and_then(|d| utc.to_timestamp(d).ok())
+        .unwrap_or(Timestamp::MIN)
+}
+
 /// A record's retention: when it closed, its term, its destruction date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

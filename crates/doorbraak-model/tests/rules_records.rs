@@ -310,3 +310,24 @@ fn records_a_correction_by_the_home_replaces_the_text_everywhere_in_the_log() {
         .any(|(_, t)| t.contains("Huize Anna"));
     assert!(!old, "the old text is still in the log");
 }
+
+/// A term counts in calendar years both ways: what closed on a day is destroyed on the same
+/// day that many years later, and at that day the term began the same day that many years
+/// before (29 February counts from 28 February).
+#[test]
+fn records_a_term_is_calendar_years_both_ways() {
+    let at = |s: &str| s.parse::<Timestamp>().unwrap();
+    let closed = at("2026-03-18T10:00:00Z");
+    let destroy = records::destroy_on(closed, 20);
+    assert_eq!(destroy, at("2046-03-18T10:00:00Z"));
+    assert_eq!(records::term_start(destroy, 20), closed);
+    // not a count of 366-day years: seven years back is seven calendar years back
+    assert_eq!(
+        records::term_start(at("2033-03-18T10:00:00Z"), 7),
+        at("2026-03-18T10:00:00Z")
+    );
+    assert_eq!(
+        records::term_start(at("2028-02-29T12:00:00Z"), 1),
+        at("2027-02-28T12:00:00Z")
+    );
+}

@@ -145,12 +145,6 @@ pub fn date(ts: Timestamp) -> jiff::civil::Date {
     local(ts).date()
 }
 
-/// The ISO week of a moment in Dutch time: "2026-W49".
-pub fn iso_week(ts: Timestamp) -> String {
-    let w = local(ts).date().iso_week_date();
-    format!("{:04}-W{:02}", w.year(), w.week())
-}
-
 /// A day entered by a person (`YYYY-MM-DD`, Dutch time) as the moment it starts; `next` gives
 /// the start of the day after (for "up to and including"). Empty is no bound.
 pub fn day_bound(
@@ -199,6 +193,7 @@ mod tests {
 
     #[test]
     fn weeks_are_iso_weeks_in_dutch_time() {
+        let iso_week = |t| doorbraak_model::figures::iso_week(date(t));
         // Sunday 23:30 in Amsterdam is still week 48; Monday 00:30 is week 49
         assert_eq!(iso_week(ts("2026-11-29T22:30:00Z")), "2026-W48");
         assert_eq!(iso_week(ts("2026-11-29T23:30:00Z")), "2026-W49");

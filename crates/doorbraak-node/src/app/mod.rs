@@ -671,10 +671,7 @@ impl Node {
     /// file's SHA-256). Returns how many rows were archived.
     pub async fn archive_access_log(&self) -> Result<usize, NodeError> {
         let now = self.now();
-        let years = i64::from(self.settings.access_log_years);
-        let cutoff = now
-            .checked_sub(jiff::SignedDuration::from_hours(24 * 366 * years))
-            .unwrap_or(Timestamp::MIN);
+        let cutoff = doorbraak_model::records::term_start(now, self.settings.access_log_years);
         let Some(seg) = self.store.archive_candidate(cutoff).await? else {
             return Ok(0);
         };

@@ -338,7 +338,7 @@ fn nav_items(lang: Lang, role: doorbraak_model::Role) -> Vec<(&'static str, &'st
     let mut v = vec![("/", lang.t("Start", "Home"))];
     match role {
         R::Professional | R::BehaviouralScientist => {
-            v.push(("/zaken", lang.t("Casussen", "Cases")));
+            v.push(("/casussen", lang.t("Casussen", "Cases")));
             v.push(("/escalaties", lang.t("Escalaties", "Escalations")));
             v.push(("/kwesties", lang.t("Kwesties", "Kwesties")));
             v.push(("/overleggen", lang.t("Overleggen", "Meetings")));

@@ -44,7 +44,7 @@ pub(super) async fn cases(
         Err(e) => return failed(&site, &ctx, e),
     };
     let content = html! {
-        form.zoek.filters method="get" action="/zaken" role="search" aria-label=(ctx.t("Casussen zoeken", "Search cases")) {
+        form.zoek.filters method="get" action="/casussen" role="search" aria-label=(ctx.t("Casussen zoeken", "Search cases")) {
             div {
                 label for="zoek" { (ctx.t("Zoeken (casusnummer of omschrijving)", "Search (case number or description)")) }
                 input #zoek type="search" name="zoek" value=(q.zoek) maxlength="100";
@@ -70,7 +70,7 @@ pub(super) async fn cases(
                     tbody {
                         @for c in &found.rows {
                             tr {
-                                td { a href={ "/zaken/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
+                                td { a href={ "/casussen/" (urlencode(&c.case_ref)) } { (c.case_ref) } }
                                 td { (c.title) }
                                 td { @if c.responsible == user.id { (ctx.t("ik", "me")) } @else { (c.responsible) } }
                                 td { (time::day(c.created_at, ctx.lang)) }
@@ -81,7 +81,7 @@ pub(super) async fn cases(
             }
         }
         h2 { (ctx.t("Nieuwe casus registreren", "Register a new case")) }
-        form method="post" action="/zaken" {
+        form method="post" action="/casussen" {
             (ctx.csrf_field())
             p.hint { (ctx.t("Gebruik een pseudoniem casusnummer, nooit een BSN.", "Use a pseudonymous case number, never a BSN.")) }
             label for="case_ref" { (ctx.t("Casusnummer", "Case number")) }
@@ -119,11 +119,11 @@ pub(super) async fn create_case(
         Ok(_) => {
             site.flash(&ctx, true, "Casus geregistreerd", "Case registered")
                 .await;
-            see_other(&format!("/zaken/{}", urlencode(&case_ref)))
+            see_other(&format!("/casussen/{}", urlencode(&case_ref)))
         }
         Err(e) => {
             site.flash_error(&ctx, &e).await;
-            see_other("/zaken")
+            see_other("/casussen")
         }
     }
 }
@@ -137,7 +137,7 @@ fn cases_link(q: &CasesQuery) -> String {
     if q.mijn == "ja" {
         s.append_pair("mijn", "ja");
     }
-    format!("/zaken?{}", s.finish())
+    format!("/casussen?{}", s.finish())
 }
 
 pub(super) fn urlencode(s: &str) -> String {
@@ -181,7 +181,7 @@ pub(super) async fn case_page(
         @if doorbraak_model::records::check_responsible(Some(user.role), "inzage_export").is_ok() {
             h2 { (ctx.t("Inzage", "Access request")) }
             p.hint { (ctx.t("Alles wat deze node over deze casus vastlegt, met wie het las of wijzigde (AVG artikel 15), als afdrukbare pagina.", "Everything this node holds about this case, with who read or changed it (GDPR article 15), as a printable page.")) }
-            p { a #inzage href={ "/zaken/" (enc) "/inzage" } { (ctx.t("Inzageoverzicht maken", "Make the access overview")) } }
+            p { a #inzage href={ "/casussen/" (enc) "/inzage" } { (ctx.t("Inzageoverzicht maken", "Make the access overview")) } }
         }
     };
     let title = format!("{} {}", ctx.t("Casus", "Case"), case.case_ref);

@@ -215,7 +215,7 @@ pub(super) async fn home(
             ul.tegels {
                 @match u.role {
                     Role::Professional | Role::BehaviouralScientist => {
-                        li { a href="/zaken" { (ctx.t("Mijn casussen: escalatie openen of kwestie melden", "My cases: open an escalation or raise a kwestie")) } }
+                        li { a href="/casussen" { (ctx.t("Mijn casussen: escalatie openen of kwestie melden", "My cases: open an escalation or raise a kwestie")) } }
                         li { a href="/escalaties" { (ctx.t("Escalaties volgen", "Follow escalations")) } }
                         li { a href="/overleggen" { (ctx.t("Overleggen en verslagen", "Meetings and minutes")) } }
                     }

@@ -134,7 +134,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
             None => {
                 p { (ctx.t("Nog geen verslag.", "No minutes yet.")) }
                 @if i_participate {
-                    form.formulier method="post" action={ (base) "/notulen" } {
+                    form.formulier method="post" action={ (base) "/verslag" } {
                         (ctx.csrf_field())
                         label for="notulen-tekst" { (ctx.t("Conceptverslag", "Draft minutes")) }
                         textarea #notulen-tekst name="content" rows="8" required maxlength=(doorbraak_model::text::MAX_TEXT) {}
@@ -272,7 +272,7 @@ fn doc_block(
             }
             details.actie id=(id("nieuwe-versie")) {
                 summary { (ctx.t("Nieuwe versie maken", "Make a new revision")) }
-                form method="post" action={ (base) "/notulen" } {
+                form method="post" action={ (base) "/verslag" } {
                     (ctx.csrf_field())
                     input type="hidden" name="revise" value="1";
                     input type="hidden" name="doc" value=(doc_value(target));

@@ -10,7 +10,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, StepOutcome};
 use doorbraak_model::kwestie::{Consulted, KwestieCommand, KwestieRoute, Preparation};
 use doorbraak_model::{
@@ -60,6 +60,23 @@ use meetings::*;
 use oversight::*;
 use records::*;
 
+/// A path of an earlier release, answered with a permanent redirect (308: the method, the query
+/// and a form's body are kept) to the path in the glossary's words.
+async fn old_path(uri: axum::http::Uri) -> Redirect {
+    let path = uri.path();
+    let new = match path.strip_prefix("/zaken") {
+        Some(rest) => format!("/casussen{rest}"),
+        None => path
+            .strip_suffix("/notulen")
+            .map_or_else(|| "/".to_owned(), |meeting| format!("{meeting}/verslag")),
+    };
+    let to = match uri.query() {
+        Some(q) => format!("{new}?{q}"),
+        None => new,
+    };
+    Redirect::permanent(&to)
+}
+
 pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
     Router::new()
         .route("/", get(home))
@@ -70,8 +87,8 @@ pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
         )
         .route("/uitloggen", post(logout))
         .route("/taal", get(set_lang))
-        .route("/zaken", get(cases).post(create_case))
-        .route("/zaken/{case_ref}", get(case_page))
+        .route("/casussen", get(cases).post(create_case))
+        .route("/casussen/{case_ref}", get(case_page))
         .route("/escalaties", get(escalations).post(open_escalation))
         .route("/escalaties/nieuw", get(new_escalation))
         .route("/escalaties/{id}", get(escalation_page))
@@ -92,7 +109,7 @@ pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
         .route("/kwesties/{id}/oplossen", post(kwestie_resolve))
         .route("/overleggen", get(meetings))
         .route("/overleggen/{id}", get(meeting_page))
-        .route("/overleggen/{id}/notulen", post(minutes_text))
+        .route("/overleggen/{id}/verslag", post(minutes_text))
         .route("/overleggen/{id}/rondsturen", post(minutes_circulate))
         .route("/overleggen/{id}/goedkeuren", post(minutes_approve))
         .route("/overleggen/{id}/wijzigingen", post(minutes_changes))
@@ -121,7 +138,12 @@ pub fn routes(login_limit: &Option<crate::limit::Layer>) -> Router<Arc<Site>> {
             "/vernietiging/{id}/verklaring",
             get(destruction_declaration),
         )
-        .route("/zaken/{case_ref}/inzage", get(inzage_page))
+        .route("/casussen/{case_ref}/inzage", get(inzage_page))
+        // the paths before the glossary's words (casus, verslag): permanent redirects that
+        // keep the method, the query and a form's body (308)
+        .route("/zaken", any(old_path))
+        .route("/zaken/{*rest}", any(old_path))
+        .route("/overleggen/{id}/notulen", any(old_path))
         .route("/beheer", get(admin))
         .route("/beheer/peers/{oin}/opnieuw", post(admin_resend))
         .route("/beheer/klok", post(admin_clock))

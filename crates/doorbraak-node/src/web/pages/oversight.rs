@@ -310,36 +310,6 @@ impl PeriodQuery {
     }
 }
 
-/// The weeks a throughput chart shows: those of the period, or the last 13 up to `now`.
-fn weeks_of(period: doorbraak_model::oversight::Period, now: Timestamp) -> Vec<String> {
-    let end = period.to.map_or(now, |t| {
-        t.saturating_sub(jiff::SignedDuration::from_secs(1))
-            .unwrap_or(t)
-    });
-    let start = period.from.unwrap_or_else(|| {
-        end.saturating_sub(jiff::SignedDuration::from_hours(24 * 7 * 12))
-            .unwrap_or(end)
-    });
-    let mut weeks: Vec<String> = Vec::new();
-    let mut t = start;
-    // day by day, at most two years of weeks
-    while t <= end && weeks.len() < 105 {
-        let w = crate::time::iso_week(t);
-        if weeks.last() != Some(&w) {
-            weeks.push(w);
-        }
-        let Ok(next) = t.checked_add(jiff::SignedDuration::from_hours(24)) else {
-            break;
-        };
-        t = next;
-    }
-    let last = crate::time::iso_week(end);
-    if weeks.len() < 105 && weeks.last() != Some(&last) {
-        weeks.push(last);
-    }
-    weeks
-}
-
 /// Opened and closed escalations per week as a server-rendered SVG chart (two bars a week; a
 /// suppressed week is a grey stub with no height to read), with the numbers in a table beside
 /// it for screen readers and print.
@@ -585,7 +555,7 @@ pub(super) async fn stagnation(
     ];
     let f = &v.figures;
     let (_, overdue_text) = cell_text(lang, &f.overdue_steps);
-    let weeks = weeks_of(period, now);
+    let weeks = period.weeks(now);
     let content = html! {
         p.hint {
             (ctx.t("Geaggregeerd over de organisaties van de regio; geen casus verlaat haar organisatie. Aantallen onder ", "Aggregated over the region's organisations; no case leaves its organisation. Counts below "))
