@@ -553,3 +553,91 @@ async fn a_member_is_held_to_the_directorys_kinds_and_to_honest_numbers_and_time
     assert_eq!(s.code(), tonic::Code::InvalidArgument);
     refused_with(&s, "idempotency.key_reused");
 }
+
+/// The GI's honest meeting with Veilig Thuis under escalation `escalation`, scheduled by the GI's
+/// team manager, as a delivery of a new minutes stream.
+fn gi_meeting(escalation: &str) -> v1::DeliverRequest {
+    use doorbraak_model::{
+        MeetingId, Minutes, MinutesCommand, MinutesEvent, MinutesId, Participant, PersonId,
+    };
+    let id = MinutesId(doorbraak_model::stream_uuid(&oin(GI), uuid::Uuid::now_v7()));
+    let person = |i: usize, user: &str, role: Role, org: &str| Participant {
+        person: PersonId::new(pid(i, user)),
+        name: format!("Persoon {}", pid(i, user)),
+        role,
+        org: oin(org),
+    };
+    let cmd = MinutesCommand::Schedule {
+        id,
+        meeting: doorbraak_model::Meeting {
+            id: MeetingId(uuid::Uuid::now_v7()),
+            escalation: EscalationId(escalation.parse().unwrap()),
+            step: Step::Management,
+            date: jiff::Timestamp::now(),
+            participants: vec![
+                person(2, "tm", Role::TeamManager, GI),
+                person(1, "tm", Role::TeamManager, VT),
+            ],
+            agenda: "Wachtlijst".into(),
+        },
+        policy: DeadlinePolicy::default(),
+    };
+    let by = Actor::person(pid(2, "tm"), Role::TeamManager, oin(GI));
+    let (_, events) = Minutes::execute(None, &cmd, &by, jiff::Timestamp::now()).unwrap();
+    let wire = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| {
+            doorbraak_proto::to_wire(&StoredEvent::<MinutesEvent> {
+                seq: i as i64 + 1,
+                event_id: uuid::Uuid::now_v7(),
+                event,
+            })
+            .unwrap()
+        })
+        .collect();
+    v1::DeliverRequest {
+        messages: vec![v1::Message {
+            message_id: uuid::Uuid::now_v7().to_string(),
+            stream_kind: "minutes".into(),
+            stream_id: id.to_string(),
+            events: wire,
+        }],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_cannot_place_a_meeting_under_another_partys_escalation() {
+    let mut fed = Fed::create("malicious-meeting", &ORGS, &[], &[]);
+    fed.start_all(4);
+    // the local team's escalation with Veilig Thuis: the GI is no party of it
+    let lt_stream = open_at_lt(&fed, "LT-M1", &[(1, VT)]).await;
+    fed.wait_for(
+        1,
+        "tm",
+        &format!("/api/v1/escalations/{lt_stream}"),
+        |s, _| s == 200,
+    )
+    .await;
+
+    // forbidden: the GI schedules a meeting under it, at Veilig Thuis
+    let s = refused(fed.client_as(GI, 1).deliver(gi_meeting(&lt_stream)).await);
+    names(&s, "federation.meeting_outside_escalation");
+    // forbidden: a meeting under an escalation Veilig Thuis does not hold
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let s = refused(fed.client_as(GI, 1).deliver(gi_meeting(&unknown)).await);
+    names(&s, "federation.meeting_escalation_unknown");
+
+    // allowed: a meeting under the GI's own escalation with Veilig Thuis
+    let (esc, honest) = gi_stream(
+        Actor::person(pid(2, "p"), Role::Professional, oin(GI)),
+        "Wachtlijst",
+    );
+    fed.client_as(GI, 1).deliver(honest).await.unwrap();
+    let r = fed
+        .client_as(GI, 1)
+        .deliver(gi_meeting(&esc))
+        .await
+        .unwrap();
+    assert_eq!(r.into_inner().applied.len(), 1);
+}

@@ -30,11 +30,6 @@ pub const RULE_NOT_HOME: &str = "federation.not_home";
 /// member of its directory. Not permanent: the peer may not have the new directory yet.
 pub const RULE_NOT_A_MEMBER: &str = "federation.not_a_member";
 
-/// The rule in a refusal's status details.
-fn rule_of(s: &tonic::Status) -> Option<String> {
-    crate::refusal::Refusal::from_status(s).map(|r| r.rule)
-}
-
 /// Does this refusal mean the message can never be applied there (so retrying is useless)?
 /// Membership refusals are not: the peer may not have the new directory yet. The rule is read
 /// from the status details, never from the sentence.
@@ -42,7 +37,7 @@ fn permanent(s: &tonic::Status) -> bool {
     use tonic::Code::*;
     match s.code() {
         InvalidArgument | ResourceExhausted | OutOfRange | Unimplemented => true,
-        PermissionDenied => rule_of(s).as_deref() != Some(RULE_NOT_A_MEMBER),
+        PermissionDenied => crate::refusal::rule_in(s).as_deref() != Some(RULE_NOT_A_MEMBER),
         _ => false,
     }
 }
@@ -227,7 +222,7 @@ impl Delivery {
             let result: Result<(), (bool, String)> = match to_request(rows) {
                 Ok(req) => match self.peers.client(&oin) {
                     Ok(mut client) => client.deliver(self.named(req)).await.map(|_| ()).map_err(|s| {
-                        if rule_of(&s).as_deref() == Some(RULE_NOT_HOME) {
+                        if crate::refusal::rule_in(&s).as_deref() == Some(RULE_NOT_HOME) {
                             tracing::error!(%destination, error = %s.message(),
                                 "the peer says this node is not the home of a stream it delivered: this node appended to a replica (a bug)");
                         }

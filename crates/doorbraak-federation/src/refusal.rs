@@ -15,6 +15,36 @@ pub struct Refusal {
     pub message_en: String,
 }
 
+/// A home restored from a backup that is still re-learning its streams: nothing is decided
+/// there until it is done (a transient state, answered `UNAVAILABLE`).
+pub const RULE_RELEARNING: &str = "federation.relearning";
+
+/// The rule a status names in its details, if any (never read from the sentence).
+pub fn rule_in(s: &Status) -> Option<String> {
+    serde_json::from_slice::<Details>(s.details())
+        .ok()
+        .map(|d| d.rule)
+}
+
+/// A transient state of the answering node (`UNAVAILABLE`: try again later), its rule in the
+/// details like a refusal's.
+pub fn unavailable(rule: &str, message_en: impl Into<String>) -> Status {
+    with_rule(Code::Unavailable, rule, message_en)
+}
+
+/// A status of any code with its rule in the details (for the states that are no refusal kind:
+/// a transient one, a diverged replica).
+pub fn with_rule(code: Code, rule: &str, message_en: impl Into<String>) -> Status {
+    let message_en = message_en.into();
+    let details = serde_json::to_vec(&Details {
+        rule: rule.to_owned(),
+        message_nl: String::new(),
+        message_en: message_en.clone(),
+    })
+    .unwrap_or_default();
+    Status::with_details(code, format!("{rule}: {message_en}"), details.into())
+}
+
 /// The JSON in a refusal's status details.
 #[derive(Debug, Serialize, Deserialize)]
 struct Details {
@@ -116,6 +146,16 @@ mod tests {
             Refusal::from_status(&Status::permission_denied("not a member")),
             None,
             "a sentence is no rule"
+        );
+        // a transient state names its rule the same way, and only there
+        let busy = unavailable(RULE_RELEARNING, "restored from a backup");
+        assert_eq!(busy.code(), Code::Unavailable);
+        assert_eq!(rule_in(&busy).as_deref(), Some(RULE_RELEARNING));
+        assert_eq!(
+            rule_in(&Status::unavailable(
+                "federation.relearning: said, not named"
+            )),
+            None
         );
     }
 }

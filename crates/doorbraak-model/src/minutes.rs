@@ -47,6 +47,27 @@ pub struct Meeting {
     pub agenda: String,
 }
 
+/// A meeting that arrives from `from` (a party's node) for a node to hold: it belongs to an
+/// escalation the node holds (`escalation`), is scheduled by one of that escalation's parties,
+/// with participants of its parties only, under the stream id it names. Nobody places a meeting
+/// under someone else's escalation.
+pub fn check_arriving_meeting(
+    escalation: Option<&crate::Escalation>,
+    from: &crate::Oin,
+    stream_id: &str,
+    id: &MinutesId,
+    meeting: &Meeting,
+) -> Result<(), RuleViolation> {
+    if id.to_string() != stream_id {
+        return Err(RuleViolation::StreamIdMismatch);
+    }
+    let esc = escalation.ok_or(RuleViolation::MeetingEscalationUnknown)?;
+    if !esc.is_party(from) || !meeting.participants.iter().all(|p| esc.is_party(&p.org)) {
+        return Err(RuleViolation::MeetingOutsideEscalation);
+    }
+    Ok(())
+}
+
 /// The SHA-256 (hex) of minutes content, as approvals name it.
 pub fn content_hash(content: &str) -> String {
     sha256_hex(content.as_bytes())

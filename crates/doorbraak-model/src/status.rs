@@ -91,7 +91,15 @@ impl Status {
             .find(|s| s.code() == code)
     }
 
-    /// A status of `kind` named by its code, or the refusal that lists the kind's codes.
+    /// A status of any kind named by its code, or the refusal that names the field.
+    pub fn parse_any(code: &str) -> Result<Status, RuleViolation> {
+        Status::from_code(code).ok_or(RuleViolation::InvalidField {
+            field: "status",
+            reason: "is not a status",
+        })
+    }
+
+    /// A status of `kind` named by its code, or the refusal that names the field.
     pub fn parse(kind: StreamKind, code: &str) -> Result<Status, RuleViolation> {
         Status::of(kind)
             .iter()
@@ -150,6 +158,10 @@ mod tests {
         );
         let refused = Status::parse(StreamKind::Kwestie, "closed");
         assert_eq!(refused.map_err(|v| v.rule()), Err("input.invalid_field"));
+        // any kind's status is a status; a word that is none is refused
+        assert_eq!(Status::parse_any("closed"), Ok(Status::Closed));
+        let none = Status::parse_any("gesloten");
+        assert_eq!(none.map_err(|v| v.rule()), Err("input.invalid_field"));
     }
 
     #[test]

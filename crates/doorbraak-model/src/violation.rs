@@ -60,6 +60,11 @@ pub enum RuleViolation {
     },
     /// A delivered stream's events make another stream than the id names.
     StreamIdMismatch,
+    /// A meeting arrived for an escalation this node does not hold.
+    MeetingEscalationUnknown,
+    /// A meeting arrived scheduled by, or with participants of, an organisation that is no
+    /// party of its escalation.
+    MeetingOutsideEscalation,
     /// A delivered stream declares an organisation as another kind than the directory says.
     KindNotInDirectory {
         declared: crate::vocabulary::OrgKind,
@@ -358,6 +363,7 @@ pub fn known_reason_nl(code: &str) -> Option<&'static str> {
         "a whole number from 1 to 10000" => "een heel getal van 1 tot 10000",
         "answered for another organisation" => "antwoordde voor een andere organisatie",
         "is no status of this kind" => "is geen status van deze soort",
+        "is not a status" => "is geen status",
         _ => return None,
     })
 }
@@ -411,6 +417,8 @@ impl RuleViolation {
             SequenceContiguous => "federation.sequence_contiguous",
             EventInFuture { .. } => "federation.event_in_future",
             StreamIdMismatch => "federation.stream_id_mismatch",
+            MeetingEscalationUnknown => "federation.meeting_escalation_unknown",
+            MeetingOutsideEscalation => "federation.meeting_outside_escalation",
             KindNotInDirectory { .. } => "federation.kind_not_in_directory",
             NeedsCounterpart => "escalation.needs_counterpart",
             OpenerIsHome => "escalation.opener_is_home",
@@ -546,6 +554,8 @@ impl RuleViolation {
                 | RuleViolation::SequenceContiguous
                 | RuleViolation::EventInFuture { .. }
                 | RuleViolation::StreamIdMismatch
+                | RuleViolation::MeetingEscalationUnknown
+                | RuleViolation::MeetingOutsideEscalation
         )
     }
 
@@ -581,6 +591,8 @@ impl RuleViolation {
             SequenceContiguous => "De gebeurtenissen in een bericht volgen zonder gat op elkaar".into(),
             EventInFuture { at } => format!("Een gebeurtenis is gedateerd op {at}, verder vooruit dan de klok van deze node toestaat"),
             StreamIdMismatch => "De gebeurtenissen horen bij een andere escalatie of vergadering dan het nummer van het bericht".into(),
+            MeetingEscalationUnknown => "Het overleg hoort bij een escalatie die deze node niet kent".into(),
+            MeetingOutsideEscalation => "Een overleg wordt gepland door en met de partijen van zijn escalatie, niet door of met een andere organisatie".into(),
             KindNotInDirectory { declared, directory } => format!(
                 "Het bericht noemt een organisatie een {}, maar volgens het adresboek van de federatie is zij een {}",
                 declared.label_nl(),
@@ -744,6 +756,8 @@ impl RuleViolation {
             SequenceContiguous => "The events in a message follow on without a hole".into(),
             EventInFuture { at } => format!("An event is dated {at}, further ahead than this node's clock allows"),
             StreamIdMismatch => "The events belong to another escalation or meeting than the message's id".into(),
+            MeetingEscalationUnknown => "The meeting belongs to an escalation this node does not hold".into(),
+            MeetingOutsideEscalation => "A meeting is scheduled by and with the parties of its escalation, not by or with another organisation".into(),
             KindNotInDirectory { declared, directory } => format!(
                 "The message calls an organisation a {}, but the federation directory says it is a {}",
                 declared.label_en(),

@@ -404,3 +404,76 @@ fn a_meeting_id_names_the_organisation_that_schedules_it() {
     );
     assert_eq!(rule, "federation.stream_id_of_home");
 }
+
+/// A meeting that arrives from another node belongs to an escalation the node holds, scheduled
+/// by and with that escalation's parties only, under its own id: nobody places a meeting under
+/// someone else's escalation.
+#[test]
+fn an_arriving_meeting_belongs_to_an_escalation_of_its_parties() {
+    use doorbraak_model::minutes::check_arriving_meeting;
+    let esc = ok::<Escalation>(
+        None,
+        open_cmd(Situation::ProfessionalDilemma, Step::BehaviouralScientists),
+        &prof_lt(),
+        day(0),
+    );
+    let id = minutes_id();
+    let sid = id.to_string();
+    let two = vec![
+        part("eva", Role::TeamManager, LT),
+        part("gerda", Role::Director, VT),
+    ];
+    // allowed: scheduled by a party, with the parties' people
+    for from in [LT, VT] {
+        assert_eq!(
+            check_arriving_meeting(Some(&esc), &oin(from), &sid, &id, &meeting(two.clone())),
+            Ok(())
+        );
+    }
+    let rule = |r: Result<(), RuleViolation>| r.map_err(|v| v.rule());
+    // an escalation this node does not hold
+    assert_eq!(
+        rule(check_arriving_meeting(
+            None,
+            &oin(VT),
+            &sid,
+            &id,
+            &meeting(two.clone())
+        )),
+        Err("federation.meeting_escalation_unknown")
+    );
+    // scheduled by an organisation that is no party
+    assert_eq!(
+        rule(check_arriving_meeting(
+            Some(&esc),
+            &oin(GI),
+            &sid,
+            &id,
+            &meeting(two.clone())
+        )),
+        Err("federation.meeting_outside_escalation")
+    );
+    // with a participant of an organisation that is no party
+    assert_eq!(
+        rule(check_arriving_meeting(
+            Some(&esc),
+            &oin(VT),
+            &sid,
+            &id,
+            &meeting(three())
+        )),
+        Err("federation.meeting_outside_escalation")
+    );
+    // under another stream's id
+    let other = uuid::Uuid::from_u128(11).to_string();
+    assert_eq!(
+        rule(check_arriving_meeting(
+            Some(&esc),
+            &oin(VT),
+            &other,
+            &id,
+            &meeting(two)
+        )),
+        Err("federation.stream_id_mismatch")
+    );
+}

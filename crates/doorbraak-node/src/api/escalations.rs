@@ -54,13 +54,8 @@ pub(crate) async fn escalation_events(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let id = uuid(&id)?.to_string();
-    api.node.read::<Escalation>(&u, &id).await?;
-    let events = api
-        .node
-        .store
-        .events::<Escalation>(&id, 0)
-        .await
-        .map_err(crate::app::NodeError::from)?;
+    // the web's read path: the read logged, then the log
+    let (_, events) = crate::ops::escalations::with_history(&api.node, &u, &id).await?;
     Ok(Json(events))
 }
 

@@ -159,7 +159,9 @@ fn created(r: ApiResult<Json<CommandResponse>>) -> ApiResult<(StatusCode, Json<C
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// Only this status (e.g. `open`, `closed`, `raised`, `picked_up`).
+    /// Only this status (e.g. `open`, `closed`, `raised`, `picked_up`); a status of another
+    /// kind matches nothing.
+    #[param(value_type = Option<doorbraak_model::Status>, inline)]
     pub status: Option<String>,
     /// Only overdue items.
     pub overdue: Option<bool>,
@@ -182,7 +184,7 @@ pub use crate::ops::admin::MAX_ACCESS_LOG;
 pub(crate) use crate::ops::lists::limit as list_limit;
 
 impl ListQuery {
-    fn filter(&self, kind: StreamKind) -> Result<ListFilter, RuleViolation> {
+    fn filter(&self) -> Result<ListFilter, RuleViolation> {
         // an empty cursor is the first page
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
@@ -198,7 +200,7 @@ impl ListQuery {
             status: self
                 .status
                 .as_deref()
-                .map(|s| doorbraak_model::Status::parse(kind, s))
+                .map(doorbraak_model::Status::parse_any)
                 .transpose()?,
             case_ref: self.case_ref.clone(),
             overdue_only: self.overdue.unwrap_or(false),
@@ -236,7 +238,7 @@ pub(crate) async fn list_rows(
     path: &str,
     q: ListQuery,
 ) -> ApiResult<Response> {
-    let filter = q.filter(kind)?;
+    let filter = q.filter()?;
     let (rows, next) = crate::ops::lists::cursor_page(&api.node, u, kind, &filter).await?;
     let mut resp = Json(rows).into_response();
     if let Some(c) = next {

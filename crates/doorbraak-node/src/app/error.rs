@@ -68,7 +68,10 @@ pub enum FedError {
 /// A status from the home, as the requesting node's error (keeps the kind, rule and messages).
 pub fn remote_error(home: &Oin, s: tonic::Status) -> NodeError {
     // a home restored from a backup says so: the same answer as at the home itself
-    if s.code() == tonic::Code::Unavailable && s.message().starts_with("federation.relearning") {
+    if s.code() == tonic::Code::Unavailable
+        && doorbraak_federation::refusal::rule_in(&s).as_deref()
+            == Some(doorbraak_federation::refusal::RULE_RELEARNING)
+    {
         return NodeError::Relearning;
     }
     match doorbraak_federation::refusal::Refusal::from_status(&s) {

@@ -71,6 +71,10 @@ impl Node {
         now: Timestamp,
     ) -> Result<(), NodeError> {
         let mut rows = Vec::new();
+        // one notice per person, reason and deadline for what one command (or one delivery)
+        // did to one stream: a pick-up that also adds the picker, or twenty changes delivered
+        // at once, is one row (the first event's), not one per event
+        let mut seen = std::collections::HashSet::new();
         for (seq, n) in noticed {
             let people = match &n.audience {
                 Audience::Person(p) => vec![p.0.clone()],
@@ -90,6 +94,9 @@ impl Node {
                 }
             };
             for person in people {
+                if !seen.insert((person.clone(), n.reason, n.deadline)) {
+                    continue;
+                }
                 rows.push(InboxRow {
                     id: Uuid::now_v7(),
                     person,

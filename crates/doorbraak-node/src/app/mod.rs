@@ -32,6 +32,7 @@ use crate::metrics::{CommandLabels, Metrics};
 mod error;
 mod execute;
 mod forward;
+mod health;
 mod idempotency;
 mod inbox;
 pub mod mail;

@@ -157,22 +157,19 @@ impl FederationService {
                 let MinutesEvent::Scheduled { id, meeting, .. } = &e.event.body else {
                     continue;
                 };
-                let bad = |why: &str| Status::invalid_argument(format!("meeting refused: {why}"));
-                if id.to_string() != m.stream_id {
-                    return Err(bad("the stream id is not the meeting's"));
-                }
                 let esc = self
                     .node
                     .escalation(&meeting.escalation.to_string())
                     .await
-                    .map_err(node_status)?
-                    .ok_or_else(|| bad("its escalation is unknown here"))?;
-                if !esc.is_party(from) || !meeting.participants.iter().all(|p| esc.is_party(&p.org))
-                {
-                    return Err(bad(
-                        "the scheduler and participants must be parties of its escalation",
-                    ));
-                }
+                    .map_err(node_status)?;
+                doorbraak_model::minutes::check_arriving_meeting(
+                    esc.as_ref(),
+                    from,
+                    &m.stream_id,
+                    id,
+                    meeting,
+                )
+                .map_err(|v| rule_status(&v))?;
             }
         }
         Ok(())
@@ -195,8 +192,13 @@ impl FederationService {
         else {
             return Ok(());
         };
-        let refuse =
-            |why: String| Status::invalid_argument(format!("minutes.signature_invalid: {why}"));
+        let refuse = |why: String| {
+            doorbraak_federation::refusal::with_rule(
+                tonic::Code::InvalidArgument,
+                "minutes.signature_invalid",
+                why,
+            )
+        };
         let (Some(fed), Some(person)) = (self.node.federation.as_ref(), r.person.as_ref()) else {
             return Err(refuse("no person".into()));
         };
@@ -586,7 +588,10 @@ impl Federation for FederationService {
                         .await
                         .map_err(|e| {
                             tracing::warn!(error = %e, "repairing a replica failed; the home retries");
-                            Status::unavailable(format!("federation.replica_diverged: repair pending: {e}"))
+                            doorbraak_federation::refusal::unavailable(
+                                "federation.replica_diverged",
+                                format!("repair pending: {e}"),
+                            )
                         })?;
                     repaired = true;
                 }

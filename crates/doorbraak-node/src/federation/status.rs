@@ -37,7 +37,11 @@ pub(super) fn node_status(e: NodeError) -> Status {
             e.to_string(),
         ),
         NodeError::Federation(FedError::Divergence { .. }) => {
-            Status::aborted(format!("federation.replica_diverged: {e}"))
+            doorbraak_federation::refusal::with_rule(
+                tonic::Code::Aborted,
+                "federation.replica_diverged",
+                e.to_string(),
+            )
         }
         NodeError::Federation(FedError::NotAParty) => Status::permission_denied(e.to_string()),
         NodeError::Federation(FedError::Gap { .. }) => Status::failed_precondition(e.to_string()),
@@ -45,7 +49,10 @@ pub(super) fn node_status(e: NodeError) -> Status {
             Status::invalid_argument(e.to_string())
         }
         NodeError::Federation(FedError::Remote(r)) => r.to_status(),
-        NodeError::Relearning => Status::unavailable(format!("federation.relearning: {e}")),
+        NodeError::Relearning => doorbraak_federation::refusal::unavailable(
+            doorbraak_federation::refusal::RULE_RELEARNING,
+            e.to_string(),
+        ),
         other => {
             tracing::error!(error = %other, "federation call failed");
             Status::internal("internal error")

@@ -75,21 +75,11 @@ fn over(w: &Window, now: Timestamp) -> bool {
     now.as_second() - w.start.as_second() >= WINDOW_SECS
 }
 
-/// The rule a federation status names (`access.not_a_party: ...`), or its gRPC code.
+/// The rule a federation status names in its details, or its gRPC code (a status without a
+/// rule); never read from the sentence.
 pub fn rule_of(status: &tonic::Status) -> String {
-    let msg = status.message();
-    match msg.split_once(':') {
-        Some((rule, _))
-            if rule.contains('.')
-                && rule.len() <= 64
-                && rule
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_') =>
-        {
-            rule.to_owned()
-        }
-        _ => format!("grpc.{:?}", status.code()).to_lowercase(),
-    }
+    doorbraak_federation::refusal::rule_in(status)
+        .unwrap_or_else(|| format!("grpc.{:?}", status.code()).to_lowercase())
 }
 
 #[cfg(test)]
@@ -147,9 +137,14 @@ mod tests {
 
     #[test]
     fn the_rule_is_read_from_the_status() {
+        let refusal = doorbraak_federation::refusal::Refusal::from(
+            &doorbraak_model::RuleViolation::NotAParty,
+        );
+        assert_eq!(rule_of(&refusal.to_status()), "access.not_a_party");
+        // a sentence that looks like a rule is no rule
         assert_eq!(
             rule_of(&tonic::Status::permission_denied("access.not_a_party: no")),
-            "access.not_a_party"
+            "grpc.permissiondenied"
         );
         assert_eq!(
             rule_of(&tonic::Status::invalid_argument(
