@@ -167,6 +167,26 @@ fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeS
     graph
 }
 
+/// A module graph: each module and the modules it names.
+type Graph = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// Does `from` reach `to` through the graph's edges?
+fn reaches(graph: &Graph, from: &str, to: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec![from.to_owned()];
+    while let Some(m) = todo.pop() {
+        for n in graph.get(&m).into_iter().flatten() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                todo.push(n.clone());
+            }
+        }
+    }
+    false
+}
+
 #[test]
 fn the_node_modules_form_no_new_cycles() {
     let graph = module_graph();
@@ -174,21 +194,7 @@ fn the_node_modules_form_no_new_cycles() {
         graph.contains_key("ops") && graph.contains_key("app"),
         "{graph:?}"
     );
-    let reaches = |from: &str, to: &str| {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut todo = vec![from.to_owned()];
-        while let Some(m) = todo.pop() {
-            for n in graph.get(&m).into_iter().flatten() {
-                if n == to {
-                    return true;
-                }
-                if seen.insert(n.clone()) {
-                    todo.push(n.clone());
-                }
-            }
-        }
-        false
-    };
+    let reaches = |from: &str, to: &str| reaches(&graph, from, to);
     for a in graph.keys() {
         let circle: Vec<&str> = graph
             .keys()
@@ -273,21 +279,7 @@ fn the_model_modules_form_no_cycles() {
         graph["violation"].contains("vocabulary") && graph["escalation"].contains("violation"),
         "{graph:#?}"
     );
-    let reaches = |from: &str, to: &str| {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut todo = vec![from.to_owned()];
-        while let Some(m) = todo.pop() {
-            for n in graph.get(&m).into_iter().flatten() {
-                if n == to {
-                    return true;
-                }
-                if seen.insert(n.clone()) {
-                    todo.push(n.clone());
-                }
-            }
-        }
-        false
-    };
+    let reaches = |from: &str, to: &str| reaches(&graph, from, to);
     for a in graph.keys() {
         for b in graph.keys().filter(|b| *b != a) {
             assert!(
