@@ -413,8 +413,32 @@ async fn deadlines_are_durable_and_swept_after_a_restart() {
         assert_eq!(b.as_array().unwrap().len(), 1);
         let (_, b) = node.get(&format!("/api/v1/kwesties/{kw}"), ANNA).await;
         assert_eq!(b["offers_board_escalation"], true);
+        // the team manager is told of both passed deadlines, as the web's "Meldingen" says
         let (_, notes) = node.get("/api/v1/notifications", EVA).await;
-        assert_eq!(notes.as_array().unwrap().len(), 2, "{notes}");
+        let overdue: Vec<&str> = notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["reason"] == "overdue")
+            .map(|n| n["stream_kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(overdue.len(), 2, "{notes}");
+        assert!(
+            overdue.contains(&"escalation") && overdue.contains(&"kwestie"),
+            "{notes}"
+        );
+        // ... and the web's "Meldingen" lists the same notices
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let session = web_login(&client, &node.base, "eva").await;
+        let page = web_page(&client, &node.base, &session, "/meldingen").await;
+        assert_eq!(
+            page.matches("Een termijn is verstreken").count(),
+            2,
+            "{page}"
+        );
         let (s, b) = node
             .post(
                 &format!("/api/v1/kwesties/{kw}/escalate-to-board"),
@@ -830,15 +854,7 @@ async fn a_web_form_sent_twice_has_one_effect_and_shows_the_first_answer() {
     // log in as Anna with her development account
     let session = web_login(&client, &node.base, "anna").await;
     // the form to register a case carries a key of its own
-    let html = client
-        .get(format!("{}/casussen", node.base))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = web_page(&client, &node.base, &session, "/casussen").await;
     let (csrf, idem) = (hidden(&html, "_csrf"), hidden(&html, "_idem"));
     let send = |idem: String| {
         client
@@ -1111,6 +1127,19 @@ async fn lists_page_through_every_row_with_a_next_link() {
     assert!(b.to_string().contains("cursor"), "{b}");
 }
 
+/// A web page's HTML, in a session.
+async fn web_page(client: &reqwest::Client, base: &str, session: &str, path: &str) -> String {
+    client
+        .get(format!("{base}{path}"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Log in on the web as a development user; the session's cookie.
 async fn web_login(client: &reqwest::Client, base: &str, user: &str) -> String {
     let cookie = |r: &reqwest::Response| {
@@ -1323,15 +1352,7 @@ async fn every_web_response_has_the_security_headers_and_a_form_from_another_sit
         }
         assert_eq!(h["cache-control"], "no-store", "{path}");
     }
-    let html = client
-        .get(format!("{}/casussen", node.base))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = web_page(&client, &node.base, &session, "/casussen").await;
     let (csrf, idem) = (hidden(&html, "_csrf"), hidden(&html, "_idem"));
     let host = node.base.trim_start_matches("http://").to_owned();
     let send =

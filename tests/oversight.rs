@@ -123,7 +123,7 @@ async fn the_stagnation_view_is_aggregated_suppressed_and_partial_when_a_node_is
         "nothing closed"
     );
     // a period: what happened in it counts, what is open now stays as it stands
-    let today = doorbraak_node::time::date(jiff::Timestamp::now()); // a Dutch day, as the API reads it
+    let today = doorbraak_app::time::date(jiff::Timestamp::now()); // a Dutch day, as the API reads it
     let later = today.checked_add(jiff::Span::new().days(3)).unwrap();
     let (status, p) = fed
         .node(0)

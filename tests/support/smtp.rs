@@ -68,7 +68,7 @@ pub fn working_day_offset() -> i64 {
             let t = now
                 .checked_add(jiff::SignedDuration::from_hours(24 * d))
                 .unwrap();
-            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
+            doorbraak_model::calendar::is_working_day(doorbraak_app::time::date(t))
         })
         .unwrap()
 }

@@ -24,7 +24,7 @@ use doorbraak_federation::pki::PkiDir;
 use doorbraak_federation::tls::{TlsFiles, TlsMaterial};
 use doorbraak_model::escalation::EscalationCommand as C;
 use doorbraak_model::{Actor, Escalation, EscalationId, OrgKind, Role, Situation};
-use doorbraak_node::Node;
+use doorbraak_node::server::Server;
 use doorbraak_proto::v1;
 use tokio::sync::{Mutex, oneshot};
 use tonic::{Request, Response, Status};
@@ -156,8 +156,8 @@ async fn baseline(
 }
 
 struct Pair {
-    lt: Arc<Node>,
-    vt: Arc<Node>,
+    lt: Server,
+    vt: Server,
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     vt_config: String,
@@ -167,7 +167,7 @@ async fn start_node(
     toml: &str,
     dir: &Path,
     stop: &tokio::sync::watch::Sender<bool>,
-) -> anyhow::Result<(Arc<Node>, tokio::task::JoinHandle<()>)> {
+) -> anyhow::Result<(Server, tokio::task::JoinHandle<()>)> {
     let settings =
         doorbraak_node::NodeConfig::from_toml(toml, Path::new("bench.toml"), dir, Vec::new())?;
     let node = doorbraak_node::server::open(settings).await?;
@@ -287,7 +287,7 @@ async fn end_to_end(p: &Pair, n: usize, conc: usize) -> anyhow::Result<(f64, Vec
                 let id = EscalationId(lt.new_stream_id());
                 let (tx, rx) = oneshot::channel();
                 waiting.lock().await.insert(id.to_string(), tx);
-                lt.execute::<Escalation>(&anna, &id.to_string(), &open(id)?, "open", vec![])
+                lt.execute::<Escalation>(&anna, &id.to_string(), &open(id)?, "open")
                     .await?;
                 let committed = Instant::now();
                 let arrived = tokio::time::timeout(Duration::from_secs(30), rx).await??;
@@ -376,7 +376,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let (stop, _) = tokio::sync::watch::channel(false);
     let (lt, t1) = {
-        let settings = p.lt.settings.clone();
+        let settings = (*p.lt.settings).clone();
         drop(p.lt);
         drop(p.vt);
         let node = doorbraak_node::server::open(settings).await?;
@@ -403,7 +403,7 @@ async fn main() -> anyhow::Result<()> {
     let mut ids = Vec::new();
     for _ in 0..backlog {
         let id = EscalationId(lt.new_stream_id());
-        lt.execute::<Escalation>(&anna, &id.to_string(), &open(id)?, "open", vec![])
+        lt.execute::<Escalation>(&anna, &id.to_string(), &open(id)?, "open")
             .await?;
         ids.push(id.to_string());
     }
@@ -420,7 +420,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
                 // count what is durable instead
-                let rows = vt.store.count(doorbraak_store::Table::Projections).await?;
+                let rows = vt.streams_held().await?;
                 if rows as usize >= backlog {
                     break;
                 }

@@ -13,10 +13,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use doorbraak_app::ops;
 use doorbraak_bench::{LT, percentile};
 use doorbraak_model::Role;
 use doorbraak_model::kwestie::{Consulted, KwestieRoute, Preparation};
-use doorbraak_node::{Node, User, ops};
+use doorbraak_node::{Node, User};
 
 /// Team managers with an address, besides the configuration's development accounts.
 const PEOPLE: usize = 20;
@@ -52,7 +53,7 @@ async fn node(dir: &Path, smtp_port: Option<u16>) -> anyhow::Result<Arc<Node>> {
         )
         .await?;
     }
-    Ok(node)
+    Ok(node.node)
 }
 
 fn raise() -> ops::kwesties::RaiseKwestieRequest {

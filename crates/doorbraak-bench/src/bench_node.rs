@@ -56,7 +56,7 @@ async fn instance(url: &str, dir: &Path, name: &str) -> anyhow::Result<Arc<Node>
     let vars = vec![("DOORBRAAK__NODE__INSTANCE".to_owned(), name.to_owned())];
     let settings =
         doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), dir, vars)?;
-    Ok(doorbraak_node::server::open(settings).await?)
+    Ok(doorbraak_node::server::open(settings).await?.node)
 }
 
 /// "open escalation" on one PostgreSQL database through `k` instances, round robin.
@@ -83,14 +83,14 @@ async fn bench_instances(dir: &Path, n: usize, k: usize) -> anyhow::Result<Row> 
         async move {
             let id = ids2[i];
             nd[i % nd.len()]
-                .execute::<Escalation>(&a, &id.to_string(), &open_cmd(id)?, "open", vec![])
+                .execute::<Escalation>(&a, &id.to_string(), &open_cmd(id)?, "open")
                 .await?;
             Ok(())
         }
     })
     .await?;
     for nd in nodes.iter() {
-        nd.store.close().await;
+        nd.close().await;
     }
     Ok(Row {
         backend: match k {
@@ -175,7 +175,7 @@ async fn bench_backend(
             let (nd, a, ids2) = (nd.clone(), a.clone(), ids2.clone());
             async move {
                 let id = ids2[i];
-                nd.execute::<Escalation>(&a, &id.to_string(), &open_cmd(id)?, "open", vec![])
+                nd.execute::<Escalation>(&a, &id.to_string(), &open_cmd(id)?, "open")
                     .await?;
                 Ok(())
             }
@@ -194,14 +194,14 @@ async fn bench_backend(
         // prepare: the counterpart picks up step 1 and it ends unbridged (not measured)
         for id in ids.iter() {
             let id = id.to_string();
-            node.execute::<Escalation>(&bram, &id, &C::PickUp { name: None }, "pick_up", vec![])
+            node.execute::<Escalation>(&bram, &id, &C::PickUp { name: None }, "pick_up")
                 .await?;
             let outcome = C::RecordOutcome {
                 outcome: StepOutcome::Unresolved {
                     summary: "niet overbrugd".into(),
                 },
             };
-            node.execute::<Escalation>(&bram, &id, &outcome, "record_outcome", vec![])
+            node.execute::<Escalation>(&bram, &id, &outcome, "record_outcome")
                 .await?;
         }
 
@@ -221,7 +221,7 @@ async fn bench_backend(
                     joining: vec![],
                     reason: String::new(),
                 };
-                nd.execute::<Escalation>(&a, &ids2[i].to_string(), &cmd, "invoke_step", vec![])
+                nd.execute::<Escalation>(&a, &ids2[i].to_string(), &cmd, "invoke_step")
                     .await?;
                 Ok(())
             }
@@ -236,7 +236,7 @@ async fn bench_backend(
             p50: percentile(&lat, 0.5),
             p99: percentile(&lat, 0.99),
         });
-        node.store.close().await;
+        node.close().await;
     }
     Ok(rows)
 }

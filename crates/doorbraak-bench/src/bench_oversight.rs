@@ -217,14 +217,14 @@ async fn run(members_n: usize, rounds: usize) -> anyhow::Result<()> {
     let settings =
         doorbraak_node::NodeConfig::from_toml(&toml, Path::new("bench.toml"), &dir, Vec::new())?;
     anyhow::ensure!(
-        settings.oversight.deadline_ms == 750,
+        settings.app.oversight.deadline_ms == 750,
         "the default deadline changed"
     );
     let node = doorbraak_node::server::open(settings).await?;
 
     let (cpu0, _) = usage();
     let t = Instant::now();
-    doorbraak_node::ops::oversight::region_view(
+    doorbraak_app::ops::oversight::region_view(
         &node,
         deadline,
         Suppression::default(),
@@ -239,7 +239,7 @@ async fn run(members_n: usize, rounds: usize) -> anyhow::Result<()> {
     for _ in 0..rounds {
         let t = Instant::now();
         last = Some(
-            doorbraak_node::ops::oversight::region_view(
+            doorbraak_app::ops::oversight::region_view(
                 &node,
                 deadline,
                 Suppression::default(),

@@ -98,7 +98,6 @@ async fn main() -> anyhow::Result<()> {
             }],
         )?,
         "open",
-        vec![],
     )
     .await?;
 

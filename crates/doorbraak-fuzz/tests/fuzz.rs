@@ -3,7 +3,7 @@
 //! crate documentation for longer runs and replays.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use arbitrary::Unstructured;
 use doorbraak_federation::crypto::RsaPadding;
@@ -306,7 +306,7 @@ fn json_and_form_bodies() {
             ],
         )
         .unwrap();
-        let node: Arc<_> = doorbraak_node::server::open(settings).await.unwrap();
+        let node = doorbraak_node::server::open(settings).await.unwrap();
         doorbraak_node::server::http_router(node)
     });
     const PATHS: [(&str, &str); 6] = [

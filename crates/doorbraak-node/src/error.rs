@@ -1,4 +1,6 @@
-//! Errors as the JSON API shows them: `{code, rule, message_nl, message_en}` with a 4xx/5xx.
+//! Errors as both HTTP adapters show them: the JSON API as `{code, rule, message_nl, message_en}`
+//! with a 4xx/5xx, the web as a page or a form's error summary. One refusal kind, mapped once
+//! ([`http_status`]).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
@@ -7,7 +9,7 @@ use doorbraak_model::RuleViolation;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::NodeError;
+use doorbraak_app::NodeError;
 
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -21,7 +23,7 @@ pub struct ApiErrorBody {
 }
 
 #[derive(Debug)]
-pub struct ApiError {
+pub struct HttpError {
     pub status: StatusCode,
     pub rule: String,
     pub message_nl: String,
@@ -30,7 +32,7 @@ pub struct ApiError {
     pub field: Option<&'static str>,
 }
 
-impl ApiError {
+impl HttpError {
     pub fn new(
         status: StatusCode,
         rule: &str,
@@ -65,7 +67,7 @@ impl ApiError {
     }
 }
 
-impl From<RuleViolation> for ApiError {
+impl From<RuleViolation> for HttpError {
     fn from(v: RuleViolation) -> Self {
         Self {
             status: http_status(v.kind()),
@@ -89,7 +91,7 @@ pub fn http_status(kind: doorbraak_model::RefusalKind) -> StatusCode {
     }
 }
 
-impl From<NodeError> for ApiError {
+impl From<NodeError> for HttpError {
     fn from(e: NodeError) -> Self {
         match e {
             NodeError::Rule(v) => v.into(),
@@ -105,14 +107,14 @@ impl From<NodeError> for ApiError {
                 "Het lukte niet de wijziging vast te leggen; probeer het opnieuw",
                 "The change could not be committed; try again",
             ),
-            NodeError::Federation(crate::app::FedError::Remote(r)) => Self {
+            NodeError::Federation(doorbraak_app::FedError::Remote(r)) => Self {
                 status: http_status(r.kind),
                 rule: r.rule,
                 message_nl: r.message_nl,
                 message_en: r.message_en,
                 field: None,
             },
-            NodeError::Federation(crate::app::FedError::Unreachable { home, .. }) => Self::new(
+            NodeError::Federation(doorbraak_app::FedError::Unreachable { home, .. }) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "federation.home_unreachable",
                 format!(
@@ -122,7 +124,7 @@ impl From<NodeError> for ApiError {
                     "The node of the home organisation ({home}) cannot be reached; try again later"
                 ),
             ),
-            NodeError::Federation(crate::app::FedError::NotConfigured) => Self::new(
+            NodeError::Federation(doorbraak_app::FedError::NotConfigured) => Self::new(
                 StatusCode::CONFLICT,
                 "federation.not_configured",
                 "Deze node is niet aangesloten op de federatie",
@@ -141,7 +143,7 @@ impl From<NodeError> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
+impl From<JsonRejection> for HttpError {
     fn from(r: JsonRejection) -> Self {
         let detail = r.body_text();
         match r {
@@ -186,7 +188,7 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-impl From<PathRejection> for ApiError {
+impl From<PathRejection> for HttpError {
     fn from(r: PathRejection) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
@@ -197,7 +199,7 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-impl From<QueryRejection> for ApiError {
+impl From<QueryRejection> for HttpError {
     fn from(r: QueryRejection) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
@@ -208,7 +210,7 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let body = ApiErrorBody {
             code: self.status.as_u16(),
@@ -221,8 +223,8 @@ impl IntoResponse for ApiError {
 }
 
 /// The directory on disk was not taken into use (the old one stays): 422 with its reason.
-pub fn directory_not_loaded(e: &crate::directory::ReloadError) -> ApiError {
-    ApiError::new(
+pub fn directory_not_loaded(e: &doorbraak_app::directory::ReloadError) -> HttpError {
+    HttpError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         e.rule(),
         format!(

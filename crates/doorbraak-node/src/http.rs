@@ -7,8 +7,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use doorbraak_model::RuleViolation;
 
-use crate::app::{Idempotency, User};
-use crate::error::ApiError;
+use crate::error::HttpError;
+use doorbraak_app::{Idempotency, User};
 
 /// The idempotency key of a command: the `Idempotency-Key` header of an API call, or the key a
 /// rendered web form carries (`_idem`). A repeated key returns the first answer and has no
@@ -67,7 +67,7 @@ pub async fn digest_keyed(
     }
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, max).await else {
-        return ApiError::new(
+        return HttpError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             "input.body_too_large",
             "Het verzoek is te groot",
@@ -101,7 +101,7 @@ impl IdemKey {
     }
 
     /// The key, validated, in the person's scope.
-    pub fn scoped(&self, u: &User) -> Result<Option<Idempotency>, ApiError> {
+    pub fn scoped(&self, u: &User) -> Result<Option<Idempotency>, HttpError> {
         self.0
             .as_deref()
             .map(|k| {
@@ -111,17 +111,17 @@ impl IdemKey {
                 })
             })
             .transpose()
-            .map_err(ApiError::from)
+            .map_err(HttpError::from)
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
         if let Some(v) = parts.headers.get(IDEMPOTENCY_HEADER) {
             let v = v.to_str().map_err(|_| {
-                ApiError::from(RuleViolation::InvalidField {
+                HttpError::from(RuleViolation::InvalidField {
                     field: "Idempotency-Key",
                     reason: "1-128 visible ASCII characters",
                 })
@@ -137,6 +137,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
 }
 
 /// A stream id from a path: a UUID, or `404` naming the id (cut to 64 characters).
-pub fn uuid(s: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(s).map_err(|_| ApiError::bad_id(&s.chars().take(64).collect::<String>()))
+pub fn uuid(s: &str) -> Result<uuid::Uuid, HttpError> {
+    uuid::Uuid::parse_str(s).map_err(|_| HttpError::bad_id(&s.chars().take(64).collect::<String>()))
 }

@@ -11,7 +11,7 @@ use openidconnect::IssuerUrl;
 use openidconnect::core::CoreProviderMetadata;
 
 use crate::config::OidcSettings;
-use crate::error::ApiError;
+use crate::error::HttpError;
 
 /// The provider's metadata (and signing keys) are read again after this time.
 const METADATA_TTL: Duration = Duration::from_secs(900);
@@ -36,9 +36,9 @@ pub enum LoginError {
 }
 
 impl LoginError {
-    pub fn to_api(&self) -> ApiError {
+    pub fn to_api(&self) -> HttpError {
         match self {
-            LoginError::NoRole { claim, value } => ApiError::new(
+            LoginError::NoRole { claim, value } => HttpError::new(
                 StatusCode::FORBIDDEN,
                 "auth.no_role",
                 format!(
@@ -50,14 +50,14 @@ impl LoginError {
             ),
             // the details (addresses, token checks) go to the node's log, not to the visitor
             LoginError::Discovery(_) | LoginError::Exchange(_) | LoginError::Config(_) => {
-                ApiError::new(
+                HttpError::new(
                     StatusCode::BAD_GATEWAY,
                     "auth.provider_unreachable",
                     "Inloggen lukt nu niet: de identity provider is niet bereikbaar of antwoordt niet zoals verwacht. Probeer het later opnieuw of meld het bij de beheerder.",
                     "Login is not possible now: the identity provider cannot be reached or does not answer as expected. Try again later or tell the administrator.",
                 )
             }
-            LoginError::NoIdToken | LoginError::IdToken(_) => ApiError::new(
+            LoginError::NoIdToken | LoginError::IdToken(_) => HttpError::new(
                 StatusCode::UNAUTHORIZED,
                 "auth.invalid_login",
                 "Inloggen is mislukt: het antwoord van de identity provider is niet geldig. Begin opnieuw bij Inloggen.",
@@ -69,7 +69,7 @@ impl LoginError {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct HttpError(String);
+pub struct ProviderHttpError(String);
 
 pub struct Oidc {
     pub cfg: OidcSettings,
@@ -80,7 +80,7 @@ pub struct Oidc {
 pub(crate) async fn send(
     client: reqwest::Client,
     req: openidconnect::HttpRequest,
-) -> Result<openidconnect::HttpResponse, HttpError> {
+) -> Result<openidconnect::HttpResponse, ProviderHttpError> {
     let (parts, body) = req.into_parts();
     let resp = client
         .request(parts.method, parts.uri.to_string())
@@ -88,18 +88,21 @@ pub(crate) async fn send(
         .body(body)
         .send()
         .await
-        .map_err(|e| HttpError(e.to_string()))?;
+        .map_err(|e| ProviderHttpError(e.to_string()))?;
     let status = resp.status();
     let headers = resp.headers().clone();
     if resp
         .content_length()
         .is_some_and(|n| n > MAX_RESPONSE as u64)
     {
-        return Err(HttpError("response too large".into()));
+        return Err(ProviderHttpError("response too large".into()));
     }
-    let bytes = resp.bytes().await.map_err(|e| HttpError(e.to_string()))?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ProviderHttpError(e.to_string()))?;
     if bytes.len() > MAX_RESPONSE {
-        return Err(HttpError("response too large".into()));
+        return Err(ProviderHttpError("response too large".into()));
     }
     let mut out = http::Response::new(bytes.to_vec());
     *out.status_mut() = status;

@@ -17,7 +17,7 @@ use tower_governor::errors::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 
-use crate::error::ApiError;
+use crate::error::HttpError;
 
 /// The peer address of the connection; requests that arrive without one (a router driven in
 /// a test, not over a socket) share one key.
@@ -82,7 +82,7 @@ pub fn layer(
                 ),
             };
             let mut resp =
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "http.rate_limited", nl, en)
+                HttpError::new(StatusCode::TOO_MANY_REQUESTS, "http.rate_limited", nl, en)
                     .into_response();
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -104,8 +104,8 @@ pub fn limited<S: Clone + Send + Sync + 'static>(
 }
 
 /// The login limit of a node's settings.
-pub fn login_layer(node: &crate::app::Node) -> Option<Layer> {
-    let r = node.settings.rate_limits;
+pub fn login_layer(node: &doorbraak_app::Node, limits: crate::config::RateLimits) -> Option<Layer> {
+    let r = limits;
     layer(
         Route::Login,
         r.login_burst,
@@ -115,8 +115,8 @@ pub fn login_layer(node: &crate::app::Node) -> Option<Layer> {
 }
 
 /// The API limit of a node's settings.
-pub fn api_layer(node: &crate::app::Node) -> Option<Layer> {
-    let r = node.settings.rate_limits;
+pub fn api_layer(node: &doorbraak_app::Node, limits: crate::config::RateLimits) -> Option<Layer> {
+    let r = limits;
     if r.api_per_second == 0 {
         return None;
     }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use doorbraak_store::AccessEntry;
+use doorbraak_app::views::AccessEntry;
 use serde::Serialize;
 
 /// One Logboek Dataverwerkingen record.
@@ -46,7 +46,7 @@ pub struct Resource {
 }
 
 fn action_name(e: &AccessEntry) -> &'static str {
-    use doorbraak_store::AccessAction as A;
+    use doorbraak_app::views::AccessAction as A;
     match e.action {
         A::C => "create",
         A::R => "read",

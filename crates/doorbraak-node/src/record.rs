@@ -7,11 +7,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::lang::Lang;
-use crate::ops::minutes::MinutesRecord;
-use crate::ops::records::Inzage;
-use crate::time;
-use doorbraak_store::records::DestructionList;
+use doorbraak_app::lang::Lang;
+use doorbraak_app::ops::minutes::MinutesRecord;
+use doorbraak_app::ops::records::Inzage;
+use doorbraak_app::time;
+use doorbraak_app::views::records::DestructionList;
 
 const STYLE: &str = "body{font-family:Georgia,serif;max-width:42rem;margin:2rem auto;color:#111}\
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:.3rem;text-align:left}\

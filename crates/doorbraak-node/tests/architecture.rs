@@ -66,7 +66,6 @@ fn the_store_and_the_federation_transport_hold_no_http_or_html() {
     );
 }
 
-/// The Rust source files below `dir` of this crate, with their text.
 /// The code of a source file without its comment lines.
 fn code_of(text: &str) -> String {
     text.lines()
@@ -75,8 +74,18 @@ fn code_of(text: &str) -> String {
         .join("\n")
 }
 
+/// The Rust source files below `dir` of this crate (`doorbraak-node`), with their text.
 fn sources(dir: &str) -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    sources_of("doorbraak-node", dir)
+}
+
+/// The Rust source files below `dir` of `krate`'s `src`, with their text.
+fn sources_of(krate: &str, dir: &str) -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("src")
+        .join(dir);
     let mut out = Vec::new();
     let mut todo = vec![root];
     while let Some(d) = todo.pop() {
@@ -98,7 +107,7 @@ fn sources(dir: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_operations_layer_holds_no_http_html_or_grpc() {
-    for (path, text) in sources("ops") {
+    for (path, text) in sources_of("doorbraak-app", "ops") {
         // code only, not the doc comments that name the adapters
         let code: String = text
             .lines()
@@ -134,8 +143,17 @@ fn the_web_and_the_json_api_do_not_import_each_other() {
 
 /// The node's top-level modules and which others each one names (`crate::x`), from the code
 /// (comments left out).
-fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+fn module_graph() -> Graph {
+    module_graph_of("doorbraak-node")
+}
+
+/// `krate`'s top-level modules and which others each one names (`crate::x`), from the code
+/// (comments left out).
+fn module_graph_of(krate: &str) -> Graph {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("src");
     let mut graph = std::collections::BTreeMap::new();
     for e in std::fs::read_dir(&src).unwrap() {
         let p = e.unwrap().path();
@@ -144,7 +162,7 @@ fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeS
             continue;
         }
         let files = if p.is_dir() {
-            sources(&name)
+            sources_of(krate, &name)
         } else {
             vec![(String::new(), std::fs::read_to_string(&p).unwrap())]
         };
@@ -188,23 +206,87 @@ fn reaches(graph: &Graph, from: &str, to: &str) -> bool {
 }
 
 #[test]
-fn the_node_modules_form_no_new_cycles() {
-    let graph = module_graph();
-    assert!(
-        graph.contains_key("ops") && graph.contains_key("app"),
-        "{graph:?}"
-    );
-    let reaches = |from: &str, to: &str| reaches(&graph, from, to);
-    for a in graph.keys() {
-        let circle: Vec<&str> = graph
-            .keys()
-            .filter(|b| *b == a || (reaches(a, b) && reaches(b, a)))
-            .map(String::as_str)
-            .collect();
+fn the_node_and_application_modules_form_no_cycles() {
+    for (krate, expected) in [
+        ("doorbraak-node", ["api", "web"]),
+        ("doorbraak-app", ["ops", "directory"]),
+    ] {
+        let graph = module_graph_of(krate);
         assert!(
-            circle.len() == 1,
-            "the modules {circle:?} depend on each other in a circle: {graph:#?}"
+            expected.iter().all(|m| graph.contains_key(*m)),
+            "{krate}: {graph:?}"
         );
+        let reaches = |from: &str, to: &str| reaches(&graph, from, to);
+        for a in graph.keys() {
+            let circle: Vec<&str> = graph
+                .keys()
+                .filter(|b| *b == a || (reaches(a, b) && reaches(b, a)))
+                .map(String::as_str)
+                .collect();
+            assert!(
+                circle.len() == 1,
+                "{krate}: the modules {circle:?} depend on each other in a circle: {graph:#?}"
+            );
+        }
+    }
+}
+
+/// The adapters (the JSON API, the web, the gRPC service) sit on the application: Cargo keeps
+/// the store out of their reach (its read models come through `doorbraak_app::views`), and
+/// only the gRPC service and the server that starts it speak the wire contract.
+#[test]
+fn the_adapters_reach_the_store_only_through_the_application() {
+    let deps = dependencies("doorbraak-node");
+    assert!(
+        deps.iter().any(|d| d == "doorbraak-app"),
+        "the adapters sit on doorbraak-app: {deps:?}"
+    );
+    assert!(
+        !deps.iter().any(|d| d == "doorbraak-store"),
+        "doorbraak-node depends on the store itself: {deps:?}"
+    );
+    for dir in ["api", "web"] {
+        for (path, text) in sources(dir) {
+            let code = code_of(&text);
+            for forbidden in ["doorbraak_proto", "tonic::", "v1::"] {
+                assert!(
+                    !code.contains(forbidden),
+                    "{path} uses {forbidden}: only the gRPC service speaks the wire"
+                );
+            }
+        }
+    }
+}
+
+/// The application is a crate of its own that the adapters sit on: Cargo keeps HTTP, HTML,
+/// the web's login and the server's configuration out of it (it cannot name `doorbraak-node`).
+#[test]
+fn the_application_knows_no_http_html_or_server() {
+    for dep in dependencies("doorbraak-app") {
+        assert!(
+            ![
+                "axum",
+                "axum-extra",
+                "maud",
+                "openidconnect",
+                "jsonwebtoken",
+                "tower-http",
+                "tower_governor",
+                "figment",
+                "toml",
+                "cookie",
+                "doorbraak-node",
+            ]
+            .contains(&dep.as_str()),
+            "doorbraak-app depends on {dep}: the application holds no HTTP, HTML or server configuration"
+        );
+    }
+    // and its sources name no adapter
+    for (path, text) in sources_of("doorbraak-app", "") {
+        let code = code_of(&text);
+        for forbidden in ["axum::", "maud::", "doorbraak_node"] {
+            assert!(!code.contains(forbidden), "{path} uses {forbidden}");
+        }
     }
 }
 
@@ -296,7 +378,11 @@ fn the_model_modules_form_no_cycles() {
 fn every_field_and_reason_a_rule_names_is_worded_in_dutch() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut texts = Vec::new();
-    for krate in ["doorbraak-model/src", "doorbraak-node/src"] {
+    for krate in [
+        "doorbraak-model/src",
+        "doorbraak-app/src",
+        "doorbraak-node/src",
+    ] {
         let mut todo = vec![root.join(krate)];
         while let Some(d) = todo.pop() {
             for e in std::fs::read_dir(&d).unwrap() {

@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use doorbraak_app::ops;
 use doorbraak_model::Role;
 use doorbraak_model::kwestie::{Consulted, KwestieRoute, Preparation};
-use doorbraak_node::ops;
 
 #[path = "../../../tests/support/smtp.rs"]
 #[allow(dead_code)]
@@ -46,7 +46,7 @@ fn working_day_from(node: &doorbraak_node::Node, ahead: i64) -> i64 {
     (ahead..ahead + 10)
         .find(|d| {
             let t = jiff::Timestamp::from_second(base + d * 86_400).unwrap();
-            doorbraak_model::calendar::is_working_day(doorbraak_node::time::date(t))
+            doorbraak_model::calendar::is_working_day(doorbraak_app::time::date(t))
         })
         .unwrap()
 }
@@ -88,7 +88,7 @@ async fn node_with_mail() -> (std::sync::Arc<doorbraak_node::Node>, PathBuf, u16
     let settings =
         doorbraak_node::NodeConfig::from_toml(&text, &dir.join("node.toml"), &dir, vars).unwrap();
     let node = doorbraak_node::server::open(settings).await.unwrap();
-    (node, dir, port)
+    (node.node, dir, port)
 }
 
 /// The development clock on to the next working day.
@@ -199,7 +199,7 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
     .unwrap();
     // the SMTP server is not there yet: nothing sent, nothing lost
     assert_eq!(node.send_mails().await.unwrap(), 0);
-    let counts = node.store.mail_counts().await.unwrap();
+    let counts = node.store().mail_counts().await.unwrap();
     assert!(
         counts.iter().any(|(s, n)| s == "pending" && *n == 1),
         "eva's mail waits: {counts:?}"
@@ -238,7 +238,7 @@ async fn a_kwestie_is_mailed_to_the_team_manager_once_without_case_content_after
             .contains("notification_mails_sent_total 1")
     );
     // the director has no address: told in the app only, no mail attempted
-    let (frank, _) = node.store.inbox("frank", 10, 0).await.unwrap();
+    let (frank, _) = node.store().inbox("frank", 10, 0).await.unwrap();
     assert_eq!(frank.len(), 1);
 }
 
@@ -248,7 +248,7 @@ fn holiday_from(node: &doorbraak_node::Node, ahead: i64) -> i64 {
     (ahead..ahead + 800)
         .find(|d| {
             let t = jiff::Timestamp::from_second(base + d * 86_400).unwrap();
-            let day = doorbraak_node::time::date(t);
+            let day = doorbraak_app::time::date(t);
             doorbraak_model::calendar::is_public_holiday(day)
                 && !matches!(
                     day.weekday(),

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use doorbraak_app::Idempotency;
 use doorbraak_model::escalation::EscalationCommand as C;
 use doorbraak_model::*;
-use doorbraak_node::app::Idempotency;
 use doorbraak_node::{Node, NodeConfig, NodeError, User};
 use doorbraak_store::{BatchItem, StoredEvent};
 
@@ -40,7 +40,7 @@ async fn vt_node(dir: &Path, database_url: &str) -> Arc<Node> {
          [http]\nlisten = \"127.0.0.1:0\"\n[directory]\nmanifest = \"directory.json\"\n{db}"
     );
     let settings = NodeConfig::from_toml(&toml, &dir.join("node.toml"), dir, []).unwrap();
-    doorbraak_node::server::open(settings).await.unwrap()
+    doorbraak_node::server::open(settings).await.unwrap().node
 }
 
 /// Run `f` on a fresh SQLite node and, when configured, a fresh PostgreSQL node.
@@ -103,7 +103,7 @@ async fn one_writer_a_command_racing_the_replicas_arrival_is_never_decided_on_th
         let (state, events) = open_at_lt();
         let id = state.stream_id();
         // the delivery that creates the replica is being applied (its transaction is open) ...
-        let mut delivery = node.store.begin().await.unwrap();
+        let mut delivery = node.store().begin().await.unwrap();
         delivery
             .write_batch(
                 &[BatchItem {
@@ -119,7 +119,7 @@ async fn one_writer_a_command_racing_the_replicas_arrival_is_never_decided_on_th
         // ... when the counterpart's person picks the step up at this node
         let (n, i) = (node.clone(), id.clone());
         let pick_up = tokio::spawn(async move {
-            n.execute::<Escalation>(&gerda(), &i, &C::PickUp { name: None }, "pick_up", vec![])
+            n.execute::<Escalation>(&gerda(), &i, &C::PickUp { name: None }, "pick_up")
                 .await
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -127,11 +127,11 @@ async fn one_writer_a_command_racing_the_replicas_arrival_is_never_decided_on_th
         let result = pick_up.await.unwrap();
         // refused here (this test node cannot reach the home): never appended on the replica
         assert!(result.is_err(), "the replica decided: {result:?}");
-        let log = node.store.events::<Escalation>(&id, 0).await.unwrap();
+        let log = node.store().events::<Escalation>(&id, 0).await.unwrap();
         assert_eq!(log.len(), 2, "only the home's events");
-        assert!(node.store.outbox(Some(&id)).await.unwrap().is_empty());
+        assert!(node.store().outbox(Some(&id)).await.unwrap().is_empty());
         // the store's second line: even a direct append to the replica is refused
-        let mut tx = node.store.begin().await.unwrap();
+        let mut tx = node.store().begin().await.unwrap();
         let (next, evs) = Escalation::execute(
             Some(&state),
             &C::PickUp { name: None },
@@ -162,7 +162,6 @@ async fn one_writer_a_counterpart_acting_before_its_replica_arrived_is_told_to_r
                 &state.stream_id(),
                 &C::PickUp { name: None },
                 "pick_up",
-                vec![],
             )
             .await
             .unwrap_err();
@@ -174,13 +173,7 @@ async fn one_writer_a_counterpart_acting_before_its_replica_arrived_is_told_to_r
         // an id that names no member (or this node) simply does not exist
         let unknown = stream_uuid(&oin(VT), uuid::Uuid::now_v7()).to_string();
         let err = node
-            .execute::<Escalation>(
-                &gerda(),
-                &unknown,
-                &C::PickUp { name: None },
-                "pick_up",
-                vec![],
-            )
+            .execute::<Escalation>(&gerda(), &unknown, &C::PickUp { name: None }, "pick_up")
             .await
             .unwrap_err();
         let NodeError::Rule(v) = err else {
@@ -259,7 +252,7 @@ async fn an_idempotency_key_has_one_effect_and_keeps_its_first_answer() {
             "the first answer, event ids included"
         );
         assert_eq!(
-            node.store
+            node.store()
                 .events::<Kwestie>(&id.to_string(), 0)
                 .await
                 .unwrap()
@@ -327,7 +320,7 @@ async fn the_audit_reports_a_planted_inconsistency_as_a_metric() {
         };
         let vera = Actor::person("vera", Role::Professional, oin(VT));
         let (state, events) = Escalation::execute(None, &cmd, &vera, Timestamp::now()).unwrap();
-        let mut tx = node.store.begin().await.unwrap();
+        let mut tx = node.store().begin().await.unwrap();
         tx.append(&state.stream_id(), 0, &events, &state, Timestamp::now())
             .await
             .unwrap();

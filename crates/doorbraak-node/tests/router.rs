@@ -189,7 +189,7 @@ async fn an_unknown_address_is_a_page_and_an_unknown_api_address_is_json() {
 }
 
 /// The example node itself (not its router), with extra `DOORBRAAK__*` variables.
-async fn node_with(vars: &[(&str, &str)]) -> std::sync::Arc<doorbraak_node::Node> {
+async fn node_with(vars: &[(&str, &str)]) -> doorbraak_node::server::Server {
     let dir = std::env::temp_dir().join(format!("doorbraak-router-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -219,8 +219,8 @@ fn person(id: &str, role: doorbraak_model::Role) -> doorbraak_node::User {
 #[tokio::test]
 async fn the_development_clock_moves_only_where_the_config_allows_it_and_only_for_the_administrator()
  {
+    use doorbraak_app::ops::admin::set_clock;
     use doorbraak_model::Role;
-    use doorbraak_node::ops::admin::set_clock;
     // the example config fixes the clock: refused with its rule, the clock unchanged
     let fixed = node_with(&[]).await;
     let before = fixed.now();
@@ -262,9 +262,9 @@ async fn the_development_clock_moves_only_where_the_config_allows_it_and_only_fo
 
 #[tokio::test]
 async fn minutes_remind_who_has_not_approved_one_working_day_before_the_deadline_and_once() {
+    use doorbraak_app::ops;
     use doorbraak_model::escalation::Participant;
     use doorbraak_model::{MinutesCommand, PersonId, Role, Situation, Step};
-    use doorbraak_node::ops;
     let node = node_with(&[("DOORBRAAK__DEV__CLOCK_ADJUSTABLE", "true")]).await;
     let (anna, eva) = (
         person("anna", Role::Professional),
@@ -336,7 +336,7 @@ async fn minutes_remind_who_has_not_approved_one_working_day_before_the_deadline
     let reasons = |who: &'static str| {
         let (node, id) = (node.clone(), met.id.clone());
         async move {
-            node.store
+            node.store()
                 .inbox(who, 50, 0)
                 .await
                 .unwrap()
@@ -495,7 +495,7 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
     let ids: Vec<u64> = (0..N).collect();
     for chunk in ids.chunks(5_000) {
         // written through the home's path, as commands write (the counters in the transaction)
-        let mut tx = node.store.begin().await.unwrap();
+        let mut tx = node.store().begin().await.unwrap();
         for &i in chunk {
             let (e, events) = doorbraak_store::testing::escalation_life(&lt, &vt, i).unwrap();
             count_by_hand(&mut by_hand, &e, Days::default(), now);
@@ -506,7 +506,7 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
         }
         tx.commit().await.unwrap();
     }
-    let f = doorbraak_node::ops::oversight::figures(&node, now, Period::ALL)
+    let f = doorbraak_app::ops::oversight::figures(&node, now, Period::ALL)
         .await
         .unwrap();
     assert_eq!(f, by_hand);
@@ -519,7 +519,7 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
                 ..doorbraak_store::ListFilter::default()
             };
             u64::try_from(
-                node.store
+                node.store()
                     .list_count(StreamKind::Escalation, &filter)
                     .await
                     .unwrap(),
@@ -539,7 +539,7 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
     assert_eq!(f.opened_per_month.values().sum::<u64>(), N);
     assert_eq!(f.opened_per_month.len(), 56, "January 2022 to August 2026");
     // a period of whole Dutch days
-    let p = doorbraak_node::ops::oversight::figures(
+    let p = doorbraak_app::ops::oversight::figures(
         &node,
         now,
         Period {
@@ -553,7 +553,7 @@ async fn the_figures_of_100000_escalations_are_exact_and_the_list_api_pages_thro
     assert!(p.opened_per_month.values().sum::<u64>() < N / 2);
     // the team manager's overview holds every open one (it used to stop at 500 rows)
     let eva = person("eva", doorbraak_model::Role::TeamManager);
-    let team = doorbraak_node::ops::team::overview(&node, &eva)
+    let team = doorbraak_app::ops::team::overview(&node, &eva)
         .await
         .unwrap();
     assert_eq!(u64::try_from(team.escalations.len()).unwrap(), open);
@@ -607,7 +607,7 @@ async fn the_team_agenda_holds_every_open_kwestie_past_any_page() {
     let node = node_with(&[]).await;
     let anna = person("anna", Role::Professional);
     let eva = person("eva", Role::TeamManager);
-    let raise = |on_agenda: bool| -> doorbraak_node::ops::kwesties::RaiseKwestieRequest {
+    let raise = |on_agenda: bool| -> doorbraak_app::ops::kwesties::RaiseKwestieRequest {
         serde_json::from_value(json!({
             "obstacle": "Te weinig gezinsmanagers voor de instroom",
             "categories": ["too_few_family_managers"],
@@ -618,24 +618,22 @@ async fn the_team_agenda_holds_every_open_kwestie_past_any_page() {
     };
     let n = 1_100;
     for k in 0..n {
-        doorbraak_node::ops::kwesties::raise(&node, &anna, raise(k % 11 != 0), None)
+        doorbraak_app::ops::kwesties::raise(&node, &anna, raise(k % 11 != 0), None)
             .await
             .unwrap();
     }
-    let agenda = doorbraak_node::ops::team::agenda(&node, &eva)
-        .await
-        .unwrap();
+    let agenda = doorbraak_app::ops::team::agenda(&node, &eva).await.unwrap();
     assert_eq!(
         agenda.items.len(),
         n - n / 11,
         "the ones routed to the meeting"
     );
-    let overview = doorbraak_node::ops::team::overview(&node, &eva)
+    let overview = doorbraak_app::ops::team::overview(&node, &eva)
         .await
         .unwrap();
     assert_eq!(overview.kwesties.len(), n);
     // the overview is the manager's: a professional is refused, naming the rule
-    let refused = doorbraak_node::ops::team::overview(&node, &anna).await;
+    let refused = doorbraak_app::ops::team::overview(&node, &anna).await;
     assert!(
         refused.is_err_and(|e| e.to_string().contains("access.role_not_allowed")),
         "a professional reads no team overview"

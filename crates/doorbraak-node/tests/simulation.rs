@@ -49,7 +49,7 @@ async fn node(dir: &Path, o: &str, kind: &str) -> Arc<Node> {
         dir.display()
     );
     let settings = NodeConfig::from_toml(&toml, &dir.join("node.toml"), dir, []).unwrap();
-    doorbraak_node::server::open(settings).await.unwrap()
+    doorbraak_node::server::open(settings).await.unwrap().node
 }
 
 /// A command that was acknowledged: these event ids must be in the home's log, once.
@@ -107,7 +107,7 @@ impl Sim {
         let anna = Actor::person("anna", Role::Professional, oin(LT));
         let a = self
             .lt
-            .execute::<Escalation>(&anna, &id.to_string(), &cmd, "open", vec![])
+            .execute::<Escalation>(&anna, &id.to_string(), &cmd, "open")
             .await
             .unwrap();
         self.escalations.push(a.id.clone());
@@ -156,7 +156,7 @@ impl Sim {
         if at_home {
             if let Ok(a) = self
                 .lt
-                .execute::<Escalation>(&actor, &id, &cmd, "cmd", vec![])
+                .execute::<Escalation>(&actor, &id, &cmd, "cmd")
                 .await
             {
                 self.acks.push(Ack {
@@ -205,9 +205,9 @@ impl Sim {
                 .push("party crashed before applying the answer".into());
             return;
         }
-        let mut tx = self.vt.store.begin().await.unwrap();
+        let mut tx = self.vt.store().begin().await.unwrap();
         let home = oin(LT);
-        match doorbraak_node::app::replica::apply_in_tx::<Escalation>(
+        match doorbraak_app::replica::apply_in_tx::<Escalation>(
             &self.vt,
             &mut tx,
             &home,
@@ -243,7 +243,7 @@ impl Sim {
         };
         let rows = self
             .lt
-            .store
+            .store()
             .lease(VT, owner, self.now(), until, 64)
             .await
             .unwrap();
@@ -277,13 +277,12 @@ impl Sim {
         for _ in 0..times {
             self.fill_gaps(&mut req.messages).await;
             if let Err(e) =
-                doorbraak_node::app::replica::apply_delivery(&self.vt, &oin(LT), &req.messages)
-                    .await
+                doorbraak_app::replica::apply_delivery(&self.vt, &oin(LT), &req.messages).await
             {
                 // reordered within one call: the receiver refuses the gap; the sender retries
                 self.trace.push(format!("delivery refused: {:?}", e.error));
                 self.lt
-                    .store
+                    .store()
                     .mark_failed(VT, owner, self.now(), "simulated refusal")
                     .await
                     .unwrap();
@@ -296,7 +295,7 @@ impl Sim {
         }
         let ids: Vec<String> = rows.iter().map(|r| r.message_id.clone()).collect();
         self.lt
-            .store
+            .store()
             .mark_delivered(&ids, self.now())
             .await
             .unwrap();
@@ -313,7 +312,7 @@ impl Sim {
                 Some(h) => *h,
                 None => self
                     .vt
-                    .store
+                    .store()
                     .load::<Escalation>(&m.stream_id)
                     .await
                     .unwrap()
@@ -322,7 +321,7 @@ impl Sim {
             if m.events.first().is_some_and(|e| e.seq > h + 1) {
                 let events = self
                     .lt
-                    .store
+                    .store()
                     .events::<Escalation>(&m.stream_id, h)
                     .await
                     .unwrap();
@@ -372,7 +371,7 @@ async fn run_seed(seed: u64, base: &Path) -> Result<(), String> {
     let mut rounds = 0;
     while sim
         .lt
-        .store
+        .store()
         .count(doorbraak_store::Table::OutboxPending)
         .await
         .unwrap()
@@ -386,8 +385,8 @@ async fn run_seed(seed: u64, base: &Path) -> Result<(), String> {
         }
     }
     let check = async {
-        let home_logs = sim.lt.store.stream_logs().await.unwrap();
-        let party_logs = sim.vt.store.stream_logs().await.unwrap();
+        let home_logs = sim.lt.store().stream_logs().await.unwrap();
+        let party_logs = sim.vt.store().stream_logs().await.unwrap();
         for id in &sim.escalations {
             let home = home_logs.iter().find(|l| &l.id == id);
             let party = party_logs.iter().find(|l| &l.id == id);
@@ -426,19 +425,19 @@ async fn run_seed(seed: u64, base: &Path) -> Result<(), String> {
                 }
             }
         }
-        let lt_audit = sim.lt.store.audit(LT).await.unwrap();
-        let vt_audit = sim.vt.store.audit(VT).await.unwrap();
+        let lt_audit = sim.lt.store().audit(LT).await.unwrap();
+        let vt_audit = sim.vt.store().audit(VT).await.unwrap();
         if !lt_audit.is_clean() || !vt_audit.is_clean() {
             return Err(format!("audit: home {lt_audit:?}, party {vt_audit:?}"));
         }
-        if !sim.vt.store.divergences(10).await.unwrap().is_empty() {
+        if !sim.vt.store().divergences(10).await.unwrap().is_empty() {
             return Err("a divergence was recorded".into());
         }
         Ok(())
     };
     let result = check.await;
-    sim.lt.store.close().await;
-    sim.vt.store.close().await;
+    sim.lt.store().close().await;
+    sim.vt.store().close().await;
     let _ = std::fs::remove_dir_all(&dir);
     result.map_err(|e| format!("{e}\ntrace: {:#?}", sim.trace))
 }

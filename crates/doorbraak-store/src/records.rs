@@ -211,7 +211,7 @@ where {
     }
 
     /// Records of `home` due for destruction at `now`: term ended, no legal hold, not destroyed,
-    /// not on a list still awaiting a decision.
+    /// not on a list still awaiting a decision, nor on an approved one still being carried out.
     pub async fn due_for_destruction(
         &self,
         home: &str,
@@ -222,8 +222,9 @@ where {
             "{RETAINED} WHERE p.home_oin = $1 AND r.destroy_on_ms <= $2 AND p.held = 0 \
              AND p.destroyed_at_ms IS NULL AND NOT EXISTS (SELECT 1 FROM destruction_items i \
              JOIN destruction_lists l ON l.id = i.list_id WHERE i.stream_kind = r.stream_kind \
-             AND i.stream_id = r.stream_id AND (l.status = 'proposed' OR (l.status = 'rejected' \
-             AND l.decided_at_ms > $4))) \
+             AND i.stream_id = r.stream_id AND (l.status = 'proposed' \
+             OR (l.status = 'approved' AND i.done_at_ms IS NULL) \
+             OR (l.status = 'rejected' AND l.decided_at_ms > $4))) \
              ORDER BY r.destroy_on_ms, r.stream_id LIMIT $3"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))

@@ -1659,3 +1659,67 @@ async fn the_figure_counters_follow_every_change_and_equal_a_count_of_the_stream
     })
     .await;
 }
+
+/// A record is proposed for destruction on one list at a time: not again while its list
+/// awaits a decision, nor while an approved list is still being carried out (the sweeper's next
+/// pass ran beside the destruction once and proposed the same records a second time).
+#[tokio::test]
+async fn a_record_is_on_one_destruction_list_until_it_is_carried_out() {
+    on_both(|store| async move {
+        let e = open_escalation(&store, 0xDE57, day(0)).await;
+        let id = e.stream_id();
+        let retention = doorbraak_model::records::Retention {
+            closed_at: day(0),
+            years: 1,
+            basis: "Testtermijn".into(),
+            destroy_on: day(1),
+        };
+        store
+            .set_retention(StreamKind::Escalation, &id, &retention, day(0))
+            .await
+            .unwrap();
+        let due = store.due_for_destruction(LT, day(2), 10).await.unwrap();
+        assert_eq!(due.len(), 1, "its term ended");
+        let list = store
+            .propose_destruction(&due, day(2))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .due_for_destruction(LT, day(3), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "on a list awaiting a decision"
+        );
+        assert!(
+            store
+                .decide_destruction(&list, true, "d1", day(3))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .due_for_destruction(LT, day(4), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "on an approved list not carried out yet"
+        );
+        store
+            .destruction_outcome(&list, "escalation", &id, "failed", day(4))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .due_for_destruction(LT, day(5), 10)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "an item that was not destroyed is due again once its list is done with it"
+        );
+    })
+    .await;
+}

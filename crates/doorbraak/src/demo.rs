@@ -303,7 +303,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             http: format!("http://{}", bound.http),
             users,
         });
-        nodes.push(node);
+        nodes.push(node.node);
     }
     let json = serde_json::to_string_pretty(&FederationJson {
         organisations: orgs_json,
@@ -358,7 +358,7 @@ const GI: usize = 3;
 /// Wait until the escalation's replica exists on `node` (delivered by its home).
 async fn replicated(node: &Node, id: &str) -> anyhow::Result<()> {
     for _ in 0..200 {
-        if node.store.load::<Escalation>(id).await?.is_some() {
+        if node.held::<Escalation>(id).await?.is_some() {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -407,9 +407,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                 seeking_youth_help_access: false,
                 policy,
             },
-            "open",
-            vec![],
-        )
+            "open")
         .await?;
     replicated(&nodes[VT], &e1.to_string()).await?;
     nodes[VT]
@@ -418,7 +416,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
             &e1.to_string(),
             &C::PickUp { name: None },
             "pick_up",
-            vec![],
         )
         .await?;
 
@@ -451,9 +448,7 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                 seeking_youth_help_access: false,
                 policy,
             },
-            "open",
-            vec![],
-        )
+            "open")
         .await?;
     replicated(&nodes[LT], &e2.to_string()).await?;
     nodes[LT]
@@ -464,7 +459,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                 participant: part(LT, "carla")?,
             },
             "add_participant",
-            vec![],
         )
         .await?;
 
@@ -606,7 +600,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                 policy,
             },
             "raise",
-            vec![],
         )
         .await?;
     nodes[LT]
@@ -615,7 +608,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
             &k1.to_string(),
             &KwestieCommand::PickUp,
             "pick_up",
-            vec![],
         )
         .await?;
     let k2 = KwestieId(uuid::Uuid::now_v7());
@@ -640,7 +632,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                 policy,
             },
             "raise",
-            vec![],
         )
         .await?;
     let k3 = KwestieId(uuid::Uuid::now_v7());
@@ -663,7 +654,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                 policy,
             },
             "raise",
-            vec![],
         )
         .await?;
 
@@ -694,7 +684,6 @@ async fn seed(nodes: &[Arc<Node>]) -> anyhow::Result<()> {
                     share_text: false,
                 },
                 "create",
-                vec![],
             )
             .await?;
     }
@@ -726,7 +715,6 @@ async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyh
                 policy: nodes[LT].settings.policy,
             },
             "schedule",
-            vec![],
         )
         .await?;
     let text = "Aanwezig: Eva Bakker (teammanager, Lokaal Team), Gerda de Boer (directeur, Veilig Thuis).\n\
@@ -741,7 +729,6 @@ async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyh
                 content: text.into(),
             },
             "draft",
-            vec![],
         )
         .await?;
     nodes[LT]
@@ -752,7 +739,6 @@ async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyh
                 target: DocTarget::Main,
             },
             "circulate",
-            vec![],
         )
         .await?;
     let hash = content_hash(text);
@@ -782,7 +768,6 @@ async fn minutes_approved_by_two(nodes: &[Arc<Node>], esc: EscalationId) -> anyh
                     signature,
                 },
                 "approve",
-                vec![],
             )
             .await?;
     }

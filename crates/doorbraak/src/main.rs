@@ -290,7 +290,7 @@ async fn verify_audit(config: PathBuf, json: bool) -> anyhow::Result<bool> {
     let store = doorbraak_store::Store::connect(&settings.database_url, 2)
         .await
         .with_context(|| "opening the database")?;
-    let r = doorbraak_node::access_chain::verify(&store, &settings.data_dir).await?;
+    let r = doorbraak_app::access_chain::verify(&store, &settings.app.data_dir).await?;
     let (findings, links, unsealed, signed) =
         (r.findings, r.links, r.unsealed, r.signed_checkpoints);
     let (segments, archived) = (r.archived_segments, r.archived_rows);
@@ -460,7 +460,7 @@ async fn run_node(config: PathBuf, format: LogFormat) -> anyhow::Result<()> {
             return Err(e).with_context(|| format!("loading {}", config.display()));
         }
     };
-    let instance = format!("{}/{}", settings.oin, settings.instance);
+    let instance = format!("{}/{}", settings.app.oin, settings.app.instance);
     let provider = init_tracing(format, Some((&settings.telemetry, &instance)));
     let result = serve_node(settings).await;
     // the spans still in the batch go out before the process ends

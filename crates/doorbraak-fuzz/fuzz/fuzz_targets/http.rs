@@ -2,7 +2,7 @@
 //! rate limits off), made once per fuzzing process; and one request through it, whose answer
 //! must be a 2xx, 3xx or 4xx, never a 5xx (a panic aborts the run).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{Request, Uri};
@@ -46,7 +46,7 @@ fn harness() -> &'static Harness {
                 ],
             )
             .expect("the example configuration is valid");
-            let node: Arc<_> = doorbraak_node::server::open(settings)
+            let node = doorbraak_node::server::open(settings)
                 .await
                 .expect("the node opens");
             doorbraak_node::server::http_router(node)

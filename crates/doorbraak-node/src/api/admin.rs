@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub use crate::ops::admin::{FederationHealth, PeerView};
+pub use doorbraak_app::ops::admin::{FederationHealth, PeerView};
 
 /// Members of the federation with the delivery status towards each (admin).
 #[utoipa::path(get, path = "/api/v1/federation/peers", responses((status = 200, body = [PeerView]), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -10,7 +10,7 @@ pub(crate) async fn peers(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Vec<PeerView>>> {
-    Ok(Json(crate::ops::admin::peers(&api.node, &u).await?))
+    Ok(Json(doorbraak_app::ops::admin::peers(&api.node, &u).await?))
 }
 
 /// Dead letters, divergences and the store audit (admin).
@@ -19,7 +19,9 @@ pub(crate) async fn federation_health(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<FederationHealth>> {
-    Ok(Json(crate::ops::admin::health(&api.node, &u).await?))
+    Ok(Json(
+        doorbraak_app::ops::admin::health(&api.node, &u).await?,
+    ))
 }
 
 /// Resend now whatever waits for this peer, with a fresh backoff (admin).
@@ -32,7 +34,7 @@ pub(crate) async fn resend(
 ) -> ApiResult<Json<Resent>> {
     // idempotent by nature: a key is checked like everywhere, and changes nothing
     key.scoped(&u)?;
-    let pending = crate::ops::admin::resend(&api.node, &u, &peer).await?;
+    let pending = doorbraak_app::ops::admin::resend(&api.node, &u, &peer).await?;
     Ok(Json(Resent { pending }))
 }
 
@@ -44,17 +46,17 @@ pub(crate) async fn reload_directory(
     key: IdemKey,
 ) -> ApiResult<impl IntoResponse> {
     key.scoped(&u)?;
-    match crate::ops::admin::reload_directory(&api.node, &u).await {
+    match doorbraak_app::ops::admin::reload_directory(&api.node, &u).await {
         Ok(members) => Ok(Json(Reloaded { members })),
-        Err(crate::ops::admin::ReloadRefused::Node(e)) => Err(e.into()),
-        Err(crate::ops::admin::ReloadRefused::Directory(e)) => {
+        Err(doorbraak_app::ops::admin::ReloadRefused::Node(e)) => Err(e.into()),
+        Err(doorbraak_app::ops::admin::ReloadRefused::Directory(e)) => {
             Err(crate::error::directory_not_loaded(&e))
         }
     }
 }
 
-pub(crate) async fn not_found() -> ApiError {
-    ApiError::new(
+pub(crate) async fn not_found() -> HttpError {
+    HttpError::new(
         StatusCode::NOT_FOUND,
         "http.not_found",
         "Deze pagina of dit endpoint bestaat niet",

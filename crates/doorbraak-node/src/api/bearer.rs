@@ -11,9 +11,9 @@ use axum::http::StatusCode;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
-use crate::app::User;
-use crate::error::ApiError;
+use crate::error::HttpError;
 use crate::idp::{Oidc, role_from_claim};
+use doorbraak_app::User;
 
 /// How long the last keys fetched stay in use while the provider cannot be reached.
 const JWKS_KEEP: Duration = Duration::from_secs(24 * 3600);
@@ -42,11 +42,11 @@ pub struct AccessTokens {
     fetching: tokio::sync::Mutex<()>,
 }
 
-fn refused(rule: &'static str, nl: &str, en: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, rule, nl.to_owned(), en.to_owned())
+fn refused(rule: &'static str, nl: &str, en: &str) -> HttpError {
+    HttpError::new(StatusCode::UNAUTHORIZED, rule, nl.to_owned(), en.to_owned())
 }
 
-fn issuer_refused() -> ApiError {
+fn issuer_refused() -> HttpError {
     refused(
         "auth.token_issuer",
         "Het toegangstoken komt niet van de identity provider van deze organisatie",
@@ -108,7 +108,7 @@ impl AccessTokens {
 
     /// Fetch the keys (one fetch at a time, outside the cache's lock); a failure keeps the last
     /// good keys. `force`: also when another request fetched them meanwhile (an unknown key).
-    async fn fetch(&self) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, ApiError> {
+    async fn fetch(&self) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, HttpError> {
         let one = self.fetching.lock().await;
         // another request may have fetched them while this one waited
         if let (Some(set), false, _) = self.cached() {
@@ -121,7 +121,7 @@ impl AccessTokens {
     async fn renew(
         &self,
         _one: tokio::sync::MutexGuard<'_, ()>,
-    ) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, ApiError> {
+    ) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, HttpError> {
         let fetched = self.oidc.jwks().await;
         let mut c = self
             .keys
@@ -145,7 +145,7 @@ impl AccessTokens {
     }
 
     /// Fetch the keys again for a key this node does not know (at most every few seconds).
-    async fn fetch_unknown(&self) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, ApiError> {
+    async fn fetch_unknown(&self) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, HttpError> {
         let _one = self.fetching.lock().await;
         let may_ask = self
             .keys
@@ -177,7 +177,7 @@ impl AccessTokens {
             .ok_or_else(|| crate::idp::LoginError::Discovery("no keys".into()).to_api())
     }
 
-    async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, ApiError> {
+    async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, HttpError> {
         let find = |set: &jsonwebtoken::jwk::JwkSet| match kid {
             Some(k) => set.find(k).cloned(),
             None if set.keys.len() == 1 => set.keys.first().cloned(),
@@ -215,7 +215,7 @@ impl AccessTokens {
     }
 
     /// The person or service account behind a token, or why it is refused.
-    pub async fn user(&self, token: &str) -> Result<User, ApiError> {
+    pub async fn user(&self, token: &str) -> Result<User, HttpError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| {
             refused(
                 "auth.token_invalid",

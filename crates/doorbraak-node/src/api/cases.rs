@@ -35,7 +35,7 @@ pub struct CreateCaseRequest {
 }
 
 /// Register a local case.
-#[utoipa::path(post, path = "/api/v1/cases", request_body = CreateCaseRequest, responses((status = 201, body = doorbraak_store::CaseRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/cases", request_body = CreateCaseRequest, responses((status = 201, body = doorbraak_app::views::CaseRow), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn create_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -43,7 +43,7 @@ pub(crate) async fn create_case(
     b: Result<Json<CreateCaseRequest>, JsonRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let req = body(b)?;
-    let row = crate::ops::cases::create(
+    let row = doorbraak_app::ops::cases::create(
         &api.node,
         &u,
         &req.case_ref,
@@ -55,22 +55,22 @@ pub(crate) async fn create_case(
 }
 
 /// The cases of this node.
-#[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Vec<doorbraak_store::CaseRow>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Vec<doorbraak_app::views::CaseRow>)), security(("bearer" = [])))]
 pub(crate) async fn list_cases(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<Vec<doorbraak_store::CaseRow>>> {
-    Ok(Json(crate::ops::cases::list(&api.node, &u).await?))
+) -> ApiResult<Json<Vec<doorbraak_app::views::CaseRow>>> {
+    Ok(Json(doorbraak_app::ops::cases::list(&api.node, &u).await?))
 }
 
 /// One case.
-#[utoipa::path(get, path = "/api/v1/cases/{case_ref}", params(("case_ref" = doorbraak_model::CaseRef, Path)), responses((status = 200, body = doorbraak_store::CaseRow), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/cases/{case_ref}", params(("case_ref" = doorbraak_model::CaseRef, Path)), responses((status = 200, body = doorbraak_app::views::CaseRow), (status = 404, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn get_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
-) -> ApiResult<Json<doorbraak_store::CaseRow>> {
+) -> ApiResult<Json<doorbraak_app::views::CaseRow>> {
     Ok(Json(
-        crate::ops::cases::get(&api.node, &u, &case_ref).await?,
+        doorbraak_app::ops::cases::get(&api.node, &u, &case_ref).await?,
     ))
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub use crate::ops::escalations::{InvokeStepRequest, OpenEscalationRequest};
+pub use doorbraak_app::ops::escalations::{InvokeStepRequest, OpenEscalationRequest};
 
 /// Open an escalation at its first step.
 #[utoipa::path(post, path = "/api/v1/escalations", request_body = OpenEscalationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -13,12 +13,13 @@ pub(crate) async fn open_escalation(
     b: Result<Json<OpenEscalationRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let a = crate::ops::escalations::open(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    let a =
+        doorbraak_app::ops::escalations::open(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 
 /// Escalations of this node: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_app::views::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_escalations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -55,7 +56,7 @@ pub(crate) async fn escalation_events(
 ) -> ApiResult<impl IntoResponse> {
     let id = uuid(&id)?.to_string();
     // the web's read path: the read logged, then the log
-    let (_, events) = crate::ops::escalations::with_history(&api.node, &u, &id).await?;
+    let (_, events) = doorbraak_app::ops::escalations::with_history(&api.node, &u, &id).await?;
     Ok(Json(events))
 }
 
@@ -68,7 +69,8 @@ pub(crate) async fn esc_cmd(
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
     applied(
-        crate::ops::escalations::command(&api.node, u, &id, cmd, key.scoped(u)?.as_ref()).await?,
+        doorbraak_app::ops::escalations::command(&api.node, u, &id, cmd, key.scoped(u)?.as_ref())
+            .await?,
     )
 }
 
@@ -84,8 +86,14 @@ pub(crate) async fn invoke_step(
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
     applied(
-        crate::ops::escalations::invoke_step(&api.node, &u, &id, r, key.scoped(&u)?.as_ref())
-            .await?,
+        doorbraak_app::ops::escalations::invoke_step(
+            &api.node,
+            &u,
+            &id,
+            r,
+            key.scoped(&u)?.as_ref(),
+        )
+        .await?,
     )
 }
 
@@ -98,7 +106,10 @@ pub(crate) async fn esc_pick_up(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(&id)?.to_string();
-    applied(crate::ops::escalations::pick_up(&api.node, &u, &id, key.scoped(&u)?.as_ref()).await?)
+    applied(
+        doorbraak_app::ops::escalations::pick_up(&api.node, &u, &id, key.scoped(&u)?.as_ref())
+            .await?,
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -240,7 +251,7 @@ pub struct NoteRequest {
 }
 
 /// Add a private note to an escalation: it stays on this node (never shared, never sent).
-#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = NoteRequest, responses((status = 201, body = doorbraak_store::PrivateNote), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/escalations/{id}/notes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), request_body = NoteRequest, responses((status = 201, body = doorbraak_app::views::PrivateNote), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn add_note(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -250,20 +261,25 @@ pub(crate) async fn add_note(
 ) -> ApiResult<impl IntoResponse> {
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
-    let note =
-        crate::ops::escalations::add_note(&api.node, &u, &id, &r.text, key.scoped(&u)?.as_ref())
-            .await?;
+    let note = doorbraak_app::ops::escalations::add_note(
+        &api.node,
+        &u,
+        &id,
+        &r.text,
+        key.scoped(&u)?.as_ref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 
 /// The private notes of this organisation on an escalation.
-#[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = Vec<doorbraak_store::PrivateNote>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/escalations/{id}/notes", params(("id" = uuid::Uuid, Path, description = "The id (a UUID)")), responses((status = 200, body = Vec<doorbraak_app::views::PrivateNote>)), security(("bearer" = [])))]
 pub(crate) async fn list_notes(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let id = uuid(&id)?.to_string();
-    let notes = crate::ops::escalations::notes(&api.node, &u, &id).await?;
+    let notes = doorbraak_app::ops::escalations::notes(&api.node, &u, &id).await?;
     Ok(Json(notes))
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub use crate::ops::kwesties::RaiseKwestieRequest;
+pub use doorbraak_app::ops::kwesties::RaiseKwestieRequest;
 
 /// Raise a kwestie (to the team manager and/or the team meeting's agenda).
 #[utoipa::path(post, path = "/api/v1/kwesties", request_body = RaiseKwestieRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -13,12 +13,12 @@ pub(crate) async fn raise_kwestie(
     b: Result<Json<RaiseKwestieRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let a = crate::ops::kwesties::raise(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    let a = doorbraak_app::ops::kwesties::raise(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 
 /// The team's kwesties: overdue first, then by deadline.
-#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/kwesties", params(ListQuery), responses((status = 200, body = Vec<doorbraak_app::views::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_kwesties(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -36,7 +36,7 @@ pub(crate) async fn get_kwestie(
     Path(id): Path<String>,
 ) -> ApiResult<Json<KwestieResponse>> {
     uuid(&id)?;
-    let k = crate::ops::kwesties::get(&api.node, &u, &id).await?;
+    let k = doorbraak_app::ops::kwesties::get(&api.node, &u, &id).await?;
     Ok(Json(KwestieResponse {
         version: k.version,
         overdue: k.overdue,
@@ -55,8 +55,15 @@ pub(crate) async fn kwestie_cmd(
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
     applied(
-        crate::ops::kwesties::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref())
-            .await?,
+        doorbraak_app::ops::kwesties::command(
+            &api.node,
+            u,
+            &id,
+            cmd,
+            name,
+            key.scoped(u)?.as_ref(),
+        )
+        .await?,
     )
 }
 

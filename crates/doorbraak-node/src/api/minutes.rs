@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub use crate::ops::minutes::ScheduleMeetingRequest;
+pub use doorbraak_app::ops::minutes::ScheduleMeetingRequest;
 
 /// Schedule a meeting (overleg) within a step of an escalation.
 #[utoipa::path(post, path = "/api/v1/meetings", request_body = ScheduleMeetingRequest, responses((status = 201, body = CommandResponse), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -14,12 +14,13 @@ pub(crate) async fn schedule_meeting(
     b: Result<Json<ScheduleMeetingRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let a = crate::ops::minutes::schedule(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    let a =
+        doorbraak_app::ops::minutes::schedule(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 
 /// Meetings and their minutes on this node: overdue approvals first (for the overviews).
-#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings", params(ListQuery), responses((status = 200, body = Vec<doorbraak_app::views::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_meetings(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -30,12 +31,14 @@ pub(crate) async fn list_meetings(
 }
 
 /// Minutes waiting for my approval (what my reminders are about), with their deadlines.
-#[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Vec<crate::ops::minutes::Awaiting>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/awaiting-me", responses((status = 200, body = Vec<doorbraak_app::ops::minutes::Awaiting>)), security(("bearer" = [])))]
 pub(crate) async fn awaiting_me(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<Vec<crate::ops::minutes::Awaiting>>> {
-    Ok(Json(crate::ops::minutes::awaiting_me(&api.node, &u).await?))
+) -> ApiResult<Json<Vec<doorbraak_app::ops::minutes::Awaiting>>> {
+    Ok(Json(
+        doorbraak_app::ops::minutes::awaiting_me(&api.node, &u).await?,
+    ))
 }
 
 /// A meeting with its minutes, revisions and approvals.
@@ -63,7 +66,8 @@ pub(crate) async fn minutes_cmd(
 ) -> ApiResult<Json<CommandResponse>> {
     let id = uuid(id)?.to_string();
     applied(
-        crate::ops::minutes::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref()).await?,
+        doorbraak_app::ops::minutes::command(&api.node, u, &id, cmd, name, key.scoped(u)?.as_ref())
+            .await?,
     )
 }
 
@@ -178,7 +182,7 @@ pub(crate) async fn approve_minutes(
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
     applied(
-        crate::ops::minutes::approve(
+        doorbraak_app::ops::minutes::approve(
             &api.node,
             &u,
             &id,
@@ -204,7 +208,7 @@ pub(crate) async fn minutes_bundle(
     let m = api.node.read::<Minutes>(&u, &id).await?;
     let dir = api.node.directory();
     let (Some(fed), Some(manifest)) = (api.node.federation.as_ref(), dir.manifest.clone()) else {
-        return Err(ApiError::new(
+        return Err(HttpError::new(
             StatusCode::CONFLICT,
             "federation.not_configured",
             "Zonder federatie (certificaten en adresboek) is er niets te verifiëren",
@@ -249,7 +253,7 @@ pub(crate) async fn minutes_print(
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let m = crate::ops::minutes::record(&api.node, &u, &id).await?;
+    let m = doorbraak_app::ops::minutes::record(&api.node, &u, &id).await?;
     Ok(crate::record::response(&m))
 }
 

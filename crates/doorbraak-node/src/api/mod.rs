@@ -11,19 +11,19 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use doorbraak_app::views::{ListFilter, Stream};
 use doorbraak_model::escalation::{EscalationCommand, FamilyInformed, Participant, StepOutcome};
 use doorbraak_model::kwestie::KwestieCommand;
 use doorbraak_model::{
     BottleneckClassification, DocTarget, Escalation, Minutes, MinutesCommand, Oin, PersonId, Role,
     RuleViolation, Situation, SolutionScope, Step, StreamKind,
 };
-use doorbraak_store::{ListFilter, Stream};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
-use crate::app::{Applied, Idempotency, Node, User, event_names};
-use crate::error::{ApiError, ApiErrorBody};
+use crate::error::{ApiErrorBody, HttpError};
+use doorbraak_app::{Applied, Idempotency, Node, User, event_names};
 
 mod admin;
 mod bearer;
@@ -48,20 +48,22 @@ pub use oversight::*;
 pub use records::*;
 pub use views::*;
 
-type ApiResult<T> = Result<T, ApiError>;
+type ApiResult<T> = Result<T, HttpError>;
 
 /// Shared state of the HTTP side.
 pub struct Api {
     pub node: Arc<Node>,
+    /// The server's settings (limits, listeners, login).
+    pub settings: Arc<crate::config::Settings>,
     tokens: HashMap<String, User>,
     /// The identity provider's access tokens, when `oidc.api_audience` is set.
     access: Option<Arc<bearer::AccessTokens>>,
 }
 
 impl Api {
-    pub fn new(node: Arc<Node>) -> Self {
-        let tokens = node
-            .settings
+    pub fn new(node: Arc<Node>, settings: Arc<crate::config::Settings>) -> Self {
+        let tokens = settings
+            .app
             .dev_users
             .iter()
             .map(|u| {
@@ -75,13 +77,10 @@ impl Api {
                 )
             })
             .collect();
-        let access = node
-            .settings
-            .oidc
-            .as_ref()
-            .and_then(bearer::AccessTokens::new);
+        let access = settings.oidc.as_ref().and_then(bearer::AccessTokens::new);
         Self {
             node,
+            settings,
             tokens,
             access,
         }
@@ -94,15 +93,15 @@ pub use crate::http::{FormKey, IDEMPOTENCY_HEADER, IdemKey};
 pub struct AuthUser(pub User);
 
 impl FromRequestParts<Arc<Api>> for AuthUser {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api>) -> Result<Self, HttpError> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(ApiError::unauthenticated)?;
+            .ok_or_else(HttpError::unauthenticated)?;
         let token = token.trim();
         if let Some(u) = api.tokens.get(token) {
             return Ok(AuthUser(u.clone()));
@@ -111,13 +110,13 @@ impl FromRequestParts<Arc<Api>> for AuthUser {
             Some(access) if bearer::AccessTokens::is_jwt(token) => {
                 access.user(token).await.map(AuthUser)
             }
-            _ => Err(ApiError::unauthenticated()),
+            _ => Err(HttpError::unauthenticated()),
         }
     }
 }
 
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
-    b.map(|Json(t)| t).map_err(ApiError::from)
+    b.map(|Json(t)| t).map_err(HttpError::from)
 }
 
 pub(crate) use crate::http::uuid;
@@ -141,7 +140,7 @@ where
         id: a.id,
         version: a.version,
         state: serde_json::to_value(&a.state).map_err(|_| {
-            ApiError::new(
+            HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "node.internal",
                 "Interne fout",
@@ -177,18 +176,18 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub use crate::ops::lists::MAX_LIST;
+pub use doorbraak_app::ops::lists::MAX_LIST;
 
-pub use crate::ops::admin::MAX_ACCESS_LOG;
+pub use doorbraak_app::ops::admin::MAX_ACCESS_LOG;
 
-pub(crate) use crate::ops::lists::limit as list_limit;
+pub(crate) use doorbraak_app::ops::lists::limit as list_limit;
 
 impl ListQuery {
     fn filter(&self) -> Result<ListFilter, RuleViolation> {
         // an empty cursor is the first page
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(doorbraak_store::ListCursor::decode(c).map_err(|_| {
+            Some(c) => Some(doorbraak_app::views::ListCursor::decode(c).map_err(|_| {
                 RuleViolation::InvalidField {
                     field: "cursor",
                     reason: "not a cursor of this list (take it from the Link header)",
@@ -230,7 +229,7 @@ impl ListQuery {
 }
 
 /// A page of a list of one kind of stream for a person (see
-/// [`crate::ops::lists::cursor_page`]); the next page, if any, in a `Link` header (RFC 8288).
+/// [`doorbraak_app::ops::lists::cursor_page`]); the next page, if any, in a `Link` header (RFC 8288).
 pub(crate) async fn list_rows(
     api: &Api,
     u: &User,
@@ -239,7 +238,7 @@ pub(crate) async fn list_rows(
     q: ListQuery,
 ) -> ApiResult<Response> {
     let filter = q.filter()?;
-    let (rows, next) = crate::ops::lists::cursor_page(&api.node, u, kind, &filter).await?;
+    let (rows, next) = doorbraak_app::ops::lists::cursor_page(&api.node, u, kind, &filter).await?;
     let mut resp = Json(rows).into_response();
     if let Some(c) = next {
         let link = format!("<{path}?{}>; rel=\"next\"", q.next(&c.encode()));
@@ -330,17 +329,17 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/federation/directory/reload", post(reload_directory))
         .fallback(not_found);
     // a keyed request is bound to its body: buffered and digested before the handler
-    let max = api.node.settings.max_body_bytes;
+    let max = api.settings.max_body_bytes;
     let v1 = v1.layer(axum::middleware::from_fn(move |req, next| {
         crate::http::digest_keyed(max, req, next)
     }));
-    let v1 = match crate::limit::api_layer(&api.node) {
+    let v1 = match crate::limit::api_layer(&api.node, api.settings.rate_limits) {
         Some(l) => v1.layer(l),
         None => v1,
     };
     let root = Router::new().nest("/api/v1", v1);
     // monitoring here unless the node has a listener of its own for it
-    let root = if api.node.settings.admin_listen.is_none() {
+    let root = if api.settings.admin_listen.is_none() {
         root.merge(monitoring_routes())
     } else {
         root

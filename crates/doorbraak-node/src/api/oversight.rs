@@ -17,22 +17,22 @@ pub struct AccessLogQuery {
 }
 
 /// The access log (NEN 7513), for the functional administrator and quality officer.
-#[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Vec<doorbraak_store::AccessEntry>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/access-log", params(AccessLogQuery), responses((status = 200, body = Vec<doorbraak_app::views::AccessEntry>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn access_log(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<AccessLogQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<doorbraak_store::AccessEntry>>> {
+) -> ApiResult<Json<Vec<doorbraak_app::views::AccessEntry>>> {
     Ok(Json(read_log(&api, &u, q).await?))
 }
 
 async fn read_log(
     api: &Api,
-    u: &crate::app::User,
+    u: &doorbraak_app::User,
     q: Result<Query<AccessLogQuery>, QueryRejection>,
-) -> ApiResult<Vec<doorbraak_store::AccessEntry>> {
+) -> ApiResult<Vec<doorbraak_app::views::AccessEntry>> {
     let Query(q) = q?;
-    Ok(crate::ops::admin::access_log(
+    Ok(doorbraak_app::ops::admin::access_log(
         &api.node,
         u,
         q.object_id.as_deref(),
@@ -54,40 +54,45 @@ pub(crate) async fn access_log_export(
     Ok(Json(rows.iter().map(crate::logboek::record).collect()))
 }
 
-/// Reminders for my role (e.g. a pickup deadline passed).
-#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Vec<doorbraak_store::Notification>)), security(("bearer" = [])))]
+/// My newest notices (what waits for me: a pick-up, a passed deadline, minutes to approve…),
+/// the same the web's "Meldingen" lists.
+#[utoipa::path(get, path = "/api/v1/notifications", responses((status = 200, body = Vec<doorbraak_app::ops::inbox::Notice>)), security(("bearer" = [])))]
 pub(crate) async fn notifications(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<Vec<doorbraak_store::Notification>>> {
-    Ok(Json(crate::ops::reminders(&api.node, &u).await?))
+) -> ApiResult<Json<Vec<doorbraak_app::ops::inbox::Notice>>> {
+    Ok(Json(
+        doorbraak_app::ops::inbox::notices(&api.node, &u).await?,
+    ))
 }
 
 // ------------------------------------------------------------------ team overview and agenda
 
 /// The team manager's overview: every kwestie and escalation of this node, overdue first, then
 /// by next deadline, with its age in days.
-#[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = crate::ops::team::TeamOverview), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/team/overview", responses((status = 200, body = doorbraak_app::ops::team::TeamOverview), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn team_overview(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<crate::ops::team::TeamOverview>> {
-    Ok(Json(crate::ops::team::overview(&api.node, &u).await?))
+) -> ApiResult<Json<doorbraak_app::ops::team::TeamOverview>> {
+    Ok(Json(
+        doorbraak_app::ops::team::overview(&api.node, &u).await?,
+    ))
 }
 
 /// The agenda of the team meeting (basisteamoverleg): open kwesties routed to it, overdue first,
 /// then the oldest.
-#[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = crate::ops::team::TeamAgenda), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/team/agenda", responses((status = 200, body = doorbraak_app::ops::team::TeamAgenda), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn team_agenda(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<crate::ops::team::TeamAgenda>> {
-    Ok(Json(crate::ops::team::agenda(&api.node, &u).await?))
+) -> ApiResult<Json<doorbraak_app::ops::team::TeamAgenda>> {
+    Ok(Json(doorbraak_app::ops::team::agenda(&api.node, &u).await?))
 }
 
 // ------------------------------------------------------------------ recommendations register
 
-pub use crate::ops::register::CreateRecommendationRequest;
+pub use doorbraak_app::ops::register::CreateRecommendationRequest;
 
 /// Add an entry to the recommendations register (aanbevelingenregister).
 #[utoipa::path(post, path = "/api/v1/recommendations", request_body = CreateRecommendationRequest, responses((status = 201, body = CommandResponse), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
@@ -98,12 +103,13 @@ pub(crate) async fn create_recommendation(
     b: Result<Json<CreateRecommendationRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CommandResponse>)> {
     let r = body(b)?;
-    let a = crate::ops::register::create(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
+    let a =
+        doorbraak_app::ops::register::create(&api.node, &u, r, key.scoped(&u)?.as_ref()).await?;
     created(applied(a))
 }
 
 /// The recommendations register of this organisation.
-#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_store::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/recommendations", params(ListQuery), responses((status = 200, body = Vec<doorbraak_app::views::ProjectionRow>, headers(("Link" = String, description = "`<…?cursor=…>; rel=\"next\"` when more rows follow"))), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn list_recommendations(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
@@ -168,7 +174,7 @@ pub(crate) async fn recommendation_follow_up(
     let r = body(b)?;
     let id = uuid(&id)?.to_string();
     let cmd = doorbraak_model::RecommendationCommand::AddFollowUp { note: r.text };
-    let a = crate::ops::register::command(
+    let a = doorbraak_app::ops::register::command(
         &api.node,
         &u,
         &id,
@@ -185,20 +191,20 @@ pub(crate) async fn recommendation_follow_up(
 /// The alderman's stagnation view of the region: aggregates from every member node (nothing
 /// counted twice, no case content, small counts suppressed); names the nodes that did not
 /// answer in time. Also stored as today's snapshot.
-#[utoipa::path(get, path = "/api/v1/oversight/stagnation", params(PeriodQuery), responses((status = 200, body = crate::ops::oversight::StagnationView), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/oversight/stagnation", params(PeriodQuery), responses((status = 200, body = doorbraak_app::ops::oversight::StagnationView), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn stagnation(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     q: Result<Query<PeriodQuery>, QueryRejection>,
-) -> ApiResult<Json<crate::ops::oversight::StagnationView>> {
+) -> ApiResult<Json<doorbraak_app::ops::oversight::StagnationView>> {
     let Query(q) = q?;
-    let period = crate::ops::oversight::days_period(
+    let period = doorbraak_app::ops::oversight::days_period(
         q.from.as_deref(),
         q.to.as_deref(),
         ("period.from", "period.to"),
     )?;
     Ok(Json(
-        crate::ops::oversight::stagnation(&api.node, &u, period).await?,
+        doorbraak_app::ops::oversight::stagnation(&api.node, &u, period).await?,
     ))
 }
 
@@ -217,10 +223,12 @@ pub struct PeriodQuery {
 }
 
 /// Daily snapshots of the stagnation view, for the trend.
-#[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Vec<crate::ops::oversight::Snapshot>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/oversight/trend", responses((status = 200, body = Vec<doorbraak_app::ops::oversight::Snapshot>), (status = 403, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn trend(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
-) -> ApiResult<Json<Vec<crate::ops::oversight::Snapshot>>> {
-    Ok(Json(crate::ops::oversight::trend(&api.node, &u).await?))
+) -> ApiResult<Json<Vec<doorbraak_app::ops::oversight::Snapshot>>> {
+    Ok(Json(
+        doorbraak_app::ops::oversight::trend(&api.node, &u).await?,
+    ))
 }

@@ -3,10 +3,10 @@
 
 use super::*;
 
+use doorbraak_app::views::records::DestructionList;
 use doorbraak_model::escalation::CorrectableField;
-use doorbraak_store::records::DestructionList;
 
-pub use crate::ops::records::RecordsOverview;
+pub use doorbraak_app::ops::records::RecordsOverview;
 
 /// The kind of a record in a path.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -43,7 +43,9 @@ pub(crate) async fn records_overview(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<RecordsOverview>> {
-    Ok(Json(crate::ops::records::overview(&api.node, &u).await?))
+    Ok(Json(
+        doorbraak_app::ops::records::overview(&api.node, &u).await?,
+    ))
 }
 
 /// Propose a destruction list of every record due now.
@@ -53,7 +55,7 @@ pub(crate) async fn propose_destruction(
     AuthUser(u): AuthUser,
 ) -> ApiResult<Json<Proposed>> {
     Ok(Json(Proposed {
-        list: crate::ops::records::propose(&api.node, &u).await?,
+        list: doorbraak_app::ops::records::propose(&api.node, &u).await?,
     }))
 }
 
@@ -64,7 +66,9 @@ pub(crate) async fn destruction_list(
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DestructionList>> {
-    Ok(Json(crate::ops::records::list(&api.node, &u, &id).await?))
+    Ok(Json(
+        doorbraak_app::ops::records::list(&api.node, &u, &id).await?,
+    ))
 }
 
 /// Approve a destruction list: every record on it is destroyed now (or skipped, with the
@@ -76,7 +80,7 @@ pub(crate) async fn approve_destruction(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DestructionList>> {
     Ok(Json(
-        crate::ops::records::decide(&api.node, &u, &id, true).await?,
+        doorbraak_app::ops::records::decide(&api.node, &u, &id, true).await?,
     ))
 }
 
@@ -88,7 +92,7 @@ pub(crate) async fn reject_destruction(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DestructionList>> {
     Ok(Json(
-        crate::ops::records::decide(&api.node, &u, &id, false).await?,
+        doorbraak_app::ops::records::decide(&api.node, &u, &id, false).await?,
     ))
 }
 
@@ -101,7 +105,7 @@ pub(crate) async fn place_hold(
     b: Result<Json<ReasonRequest>, JsonRejection>,
 ) -> ApiResult<Json<Done>> {
     let r = body(b)?;
-    crate::ops::records::hold(&api.node, &u, &kind, &id, &r.reason).await?;
+    doorbraak_app::ops::records::hold(&api.node, &u, &kind, &id, &r.reason).await?;
     Ok(Json(Done { done: true }))
 }
 
@@ -112,7 +116,7 @@ pub(crate) async fn lift_hold(
     AuthUser(u): AuthUser,
     Path((kind, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Done>> {
-    crate::ops::records::lift_hold(&api.node, &u, &kind, &id).await?;
+    doorbraak_app::ops::records::lift_hold(&api.node, &u, &kind, &id).await?;
     Ok(Json(Done { done: true }))
 }
 
@@ -126,7 +130,7 @@ pub(crate) async fn erase_record(
     b: Result<Json<ReasonRequest>, JsonRejection>,
 ) -> ApiResult<Json<Done>> {
     let r = body(b)?;
-    crate::ops::records::erase(&api.node, &u, &kind, &id, &r.reason).await?;
+    doorbraak_app::ops::records::erase(&api.node, &u, &kind, &id, &r.reason).await?;
     Ok(Json(Done { done: true }))
 }
 
@@ -136,23 +140,23 @@ pub(crate) async fn inzage(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
-) -> ApiResult<Json<crate::ops::records::Inzage>> {
+) -> ApiResult<Json<doorbraak_app::ops::records::Inzage>> {
     Ok(Json(
-        crate::ops::records::inzage(&api.node, &u, &case_ref).await?,
+        doorbraak_app::ops::records::inzage(&api.node, &u, &case_ref).await?,
     ))
 }
 
 /// Restrict processing of a case (AVG art. 18).
-#[utoipa::path(post, path = "/api/v1/cases/{case_ref}/restriction", params(("case_ref" = doorbraak_model::CaseRef, Path)), request_body = ReasonRequest, responses((status = 200, body = doorbraak_store::records::Restriction), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/cases/{case_ref}/restriction", params(("case_ref" = doorbraak_model::CaseRef, Path)), request_body = ReasonRequest, responses((status = 200, body = doorbraak_app::views::records::Restriction), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn restrict_case(
     State(api): State<Arc<Api>>,
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
     b: Result<Json<ReasonRequest>, JsonRejection>,
-) -> ApiResult<Json<doorbraak_store::records::Restriction>> {
+) -> ApiResult<Json<doorbraak_app::views::records::Restriction>> {
     let r = body(b)?;
     Ok(Json(
-        crate::ops::records::restrict(&api.node, &u, &case_ref, &r.reason).await?,
+        doorbraak_app::ops::records::restrict(&api.node, &u, &case_ref, &r.reason).await?,
     ))
 }
 
@@ -163,7 +167,7 @@ pub(crate) async fn lift_restriction(
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
 ) -> ApiResult<Json<Done>> {
-    crate::ops::records::lift_restriction(&api.node, &u, &case_ref).await?;
+    doorbraak_app::ops::records::lift_restriction(&api.node, &u, &case_ref).await?;
     Ok(Json(Done { done: true }))
 }
 
@@ -210,7 +214,7 @@ pub(crate) async fn destruction_declaration(
     AuthUser(u): AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (l, approver) = crate::ops::records::declaration(&api.node, &u, &id).await?;
+    let (l, approver) = doorbraak_app::ops::records::declaration(&api.node, &u, &id).await?;
     Ok(crate::record::page(crate::record::declaration(
         &l,
         &api.node.settings.name,
@@ -225,7 +229,7 @@ pub(crate) async fn inzage_print(
     AuthUser(u): AuthUser,
     Path(case_ref): Path<String>,
 ) -> ApiResult<Response> {
-    let i = crate::ops::records::inzage(&api.node, &u, &case_ref).await?;
+    let i = doorbraak_app::ops::records::inzage(&api.node, &u, &case_ref).await?;
     Ok(crate::record::page(crate::record::inzage(
         &i,
         &api.node.settings.name,

@@ -22,7 +22,7 @@ fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
 fn defaults_give_a_sqlite_file_in_the_data_dir() {
     let s = load(MIN, &[]).unwrap();
     assert_eq!(s.database_url, "sqlite:///srv/doorbraak/data/node.db");
-    assert_eq!(s.policy, DeadlinePolicy::default());
+    assert_eq!(s.app.policy, DeadlinePolicy::default());
     assert_eq!(s.http_listen.port(), 8080);
 }
 
@@ -38,7 +38,7 @@ fn environment_overrides_name_their_key() {
     )
     .unwrap();
     assert_eq!(s.http_listen.port(), 9999);
-    assert_eq!(s.policy.step_pickup_days, 7);
+    assert_eq!(s.app.policy.step_pickup_days, 7);
     let err = load(MIN, &[("DOORBRAAK__DEADLINES__STEP_PICKUP_DAYS", "0")]).unwrap_err();
     assert!(
         err.to_string().contains("deadlines.step_pickup_days"),
@@ -63,20 +63,20 @@ fn environment_values_that_look_like_numbers_stay_strings_where_strings_are_want
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.oin.as_str(), "00000001003214345000");
+    assert_eq!(s.app.oin.as_str(), "00000001003214345000");
     assert_eq!(
         s.oidc.as_ref().map(|o| o.client_id.as_str()),
         Some("123456")
     );
-    assert_eq!(s.policy.step_pickup_days, 7);
-    assert!(s.clock_adjustable);
+    assert_eq!(s.app.policy.step_pickup_days, 7);
+    assert!(s.app.clock_adjustable);
     let mail = format!(
         "{MIN}\n[mail]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"a@b.nl\"\nbase_url = \"http://127.0.0.1:8080\"\nusername = \"u\"\n"
     );
     let s =
         load(&mail, &[("DOORBRAAK__MAIL__PASSWORD", "20251207")]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        s.mail.as_ref().and_then(|m| m.password.as_deref()),
+        s.app.mail.as_ref().and_then(|m| m.password.as_deref()),
         Some("20251207")
     );
     // a number that is no number is still refused, naming the variable
@@ -156,7 +156,7 @@ fn oidc_settings_are_checked_and_dev_login_stays_on_loopback() {
     let users = format!(
         "{MIN}\n[[dev_users]]\nid = \"a\"\nname = \"A\"\nrole = \"professional\"\ntoken = \"12345678\"\n"
     );
-    assert_eq!(load(&users, &[]).unwrap().dev_users.len(), 1);
+    assert_eq!(load(&users, &[]).unwrap().app.dev_users.len(), 1);
     let err = load(&users, &[("DOORBRAAK__HTTP__LISTEN", "0.0.0.0:8080")])
         .unwrap_err()
         .to_string();
@@ -317,6 +317,7 @@ fn a_development_accounts_address_must_look_like_one() {
     assert_eq!(
         load(&user("anna@lokaal-team.example"), &[])
             .unwrap()
+            .app
             .dev_users[0]
             .email
             .as_deref(),
@@ -335,11 +336,11 @@ fn the_register_of_processing_activities_names_known_purposes_with_uris() {
     );
     let s = load(&ok, &[]).unwrap();
     assert_eq!(
-        s.processing_activity("escalation_handling"),
+        s.app.processing_activity("escalation_handling"),
         "https://register.example/v/1"
     );
     assert_eq!(
-        s.processing_activity("minutes_approval"),
+        s.app.processing_activity("minutes_approval"),
         "urn:doorbraak:verwerkingsactiviteit:minutes_approval"
     );
     let unknown = format!("{MIN}\n[records.processing_activities]\nmarketing = \"urn:x\"\n");

@@ -20,7 +20,7 @@ impl NodeConfig {
         let database_url = if self.database.url.trim().is_empty() {
             format!("sqlite://{}", data_dir.join("node.db").display())
         } else {
-            doorbraak_store::Backend::from_url(&self.database.url)
+            doorbraak_app::views::Backend::from_url(&self.database.url)
                 .map_err(|e| invalid("database.url", e.to_string()))?;
             self.database.url.clone()
         };
@@ -351,11 +351,37 @@ impl NodeConfig {
             }
         };
         Ok(Settings {
-            instance,
-            oin,
-            name: self.node.name,
-            kind: self.node.kind,
-            data_dir,
+            app: AppSettings {
+                instance,
+                oin,
+                name: self.node.name,
+                kind: self.node.kind,
+                data_dir,
+                grpc_listen: self.grpc.listen,
+                max_clock_skew: jiff::SignedDuration::from_secs(
+                    i64::try_from(self.grpc.max_clock_skew_secs).unwrap_or(i64::MAX),
+                ),
+                policy,
+                sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),
+                clock_offset_days: self.dev.clock_offset_days,
+                clock_adjustable: self.dev.clock_adjustable,
+                oversight: self.oversight,
+                tls: TlsSection {
+                    ca: resolve(self.tls.ca),
+                    cert: resolve(self.tls.cert),
+                    key: resolve(self.tls.key),
+                    crl: resolve(self.tls.crl),
+                    rsa_padding: self.tls.rsa_padding,
+                    crl_refresh_secs: self.tls.crl_refresh_secs,
+                    crl_urls: self.tls.crl_urls,
+                },
+                directory,
+                dev_users: self.dev_users,
+                mail,
+                processing_activities: self.records.processing_activities,
+                retention: self.records.retention,
+                access_log_years: self.records.access_log_years,
+            },
             database_url,
             max_connections: self.database.max_connections.unwrap_or(8).clamp(1, 100),
             http_listen: self.http.listen,
@@ -366,34 +392,10 @@ impl NodeConfig {
                 login_burst: self.http.login_burst,
                 login_period_secs: self.http.login_period_secs,
             },
-            grpc_listen: self.grpc.listen,
-            max_clock_skew: jiff::SignedDuration::from_secs(
-                i64::try_from(self.grpc.max_clock_skew_secs).unwrap_or(i64::MAX),
-            ),
             max_body_bytes: self.http.max_body_bytes,
-            policy,
-            sweeper_interval: std::time::Duration::from_secs(self.sweeper.interval_secs),
-            clock_offset_days: self.dev.clock_offset_days,
-            clock_adjustable: self.dev.clock_adjustable,
-            oversight: self.oversight,
-            tls: TlsSection {
-                ca: resolve(self.tls.ca),
-                cert: resolve(self.tls.cert),
-                key: resolve(self.tls.key),
-                crl: resolve(self.tls.crl),
-                rsa_padding: self.tls.rsa_padding,
-                crl_refresh_secs: self.tls.crl_refresh_secs,
-                crl_urls: self.tls.crl_urls,
-            },
-            directory,
-            dev_users: self.dev_users,
             web: self.web,
             theme,
             oidc,
-            mail,
-            processing_activities: self.records.processing_activities,
-            retention: self.records.retention,
-            access_log_years: self.records.access_log_years,
             telemetry: self.telemetry,
         })
     }

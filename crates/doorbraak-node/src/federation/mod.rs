@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use doorbraak_app::views::Stream;
 use doorbraak_federation::identity::PeerIdentity;
 use doorbraak_federation::transport::caller;
 use doorbraak_model::{
@@ -11,25 +12,23 @@ use doorbraak_model::{
 };
 use doorbraak_proto::v1;
 use doorbraak_proto::v1::federation_server::Federation;
-use doorbraak_store::{AccessAction, Stream};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::app::{FedError, Node, NodeError};
+use doorbraak_app::{FedError, Node, NodeError};
 
 mod status;
 pub mod throttle;
 
-use crate::app::federation_entry;
-use crate::app::peers::fetch_all;
-use crate::app::repair::repair_replica;
-use crate::app::replica::{Unapplied, apply_delivery};
+use doorbraak_app::peers::fetch_all;
+use doorbraak_app::repair::repair_replica;
+use doorbraak_app::replica::{Unapplied, apply_delivery};
 pub use status::rule_status;
 use status::{federation_status, node_status, unlogged};
 
 /// Most messages in one Deliver call, and events in one message.
 const MAX_MESSAGES: usize = 1024;
-use crate::app::MAX_EVENTS;
+use doorbraak_app::MAX_EVENTS;
 
 /// Why applying a delivery stopped: a refusal for the sender, or a divergence to repair.
 pub(super) enum Refusal {
@@ -89,11 +88,7 @@ impl FederationService {
             return Err(self.refuse(&peer.oin, "federation", call, refusal).await);
         }
         // the peer is alive: deliver what waits for it now, with a fresh backoff
-        if let Ok(n) = self
-            .node
-            .store
-            .reset_backoff(peer.oin.as_str(), self.node.now())
-            .await
+        if let Ok(n) = self.node.peer_is_alive(&peer.oin).await
             && n > 0
         {
             self.node.wake.notify_one();
@@ -105,7 +100,7 @@ impl FederationService {
     /// [`throttle::PER_WINDOW`] per peer and rule in a minute, the rest counted into the next
     /// entry (a flood of refused calls cannot fill the log, and none goes unrecorded).
     async fn refuse(&self, peer: &Oin, kind: &str, id: &str, status: Status) -> Status {
-        let labels = crate::metrics::PeerLabels {
+        let labels = doorbraak_app::metrics::PeerLabels {
             peer: peer.to_string(),
         };
         self.node.metrics.refusals.get_or_create(&labels).inc();
@@ -128,8 +123,11 @@ impl FederationService {
                 )
             }
         };
-        let entry = federation_entry(&self.node, peer, AccessAction::E, kind, id, outcome);
-        match self.node.store.log_access(&entry).await {
+        match self
+            .node
+            .log_federation_refusal(peer, kind, id, outcome)
+            .await
+        {
             Ok(()) => status,
             Err(e) => unlogged(status, &e),
         }
@@ -234,7 +232,7 @@ impl FederationService {
             .directory_version(sig.directory_serial)
             .await
             .map_err(node_status)?
-            .map(crate::directory::Directory::from_signed);
+            .map(doorbraak_app::directory::Directory::from_signed);
         let check = dir
             .ok_or_else(|| {
                 format!(
@@ -279,12 +277,7 @@ impl FederationService {
     where
         A: Stream,
     {
-        let local = self
-            .node
-            .store
-            .load::<A>(id)
-            .await
-            .map_err(|e| node_status(e.into()))?;
+        let local = self.node.held::<A>(id).await.map_err(node_status)?;
         let allowed = local.as_ref().is_some_and(|l| {
             &l.state.home() == self.node.oin() && l.state.parties().contains(&peer.oin)
         });
@@ -360,7 +353,7 @@ impl FederationService {
         let actor = Actor::person(person.id.clone(), role, peer.oin.clone());
         let applied = if r.request_id.is_empty() {
             self.node
-                .execute::<A>(&actor, &r.stream_id, &cmd, "remote_request", vec![])
+                .execute::<A>(&actor, &r.stream_id, &cmd, "remote_request")
                 .await
         } else {
             if Uuid::parse_str(&r.request_id).is_err() {
@@ -393,10 +386,9 @@ impl FederationService {
     {
         let local = self
             .node
-            .store
-            .load::<A>(&r.stream_id)
+            .held::<A>(&r.stream_id)
             .await
-            .map_err(|e| node_status(e.into()))?;
+            .map_err(node_status)?;
         let allowed = local
             .as_ref()
             .is_some_and(|l| l.state.parties().contains(&peer.oin));
@@ -412,23 +404,9 @@ impl FederationService {
         }
         let events = self
             .node
-            .store
-            .events::<A>(&r.stream_id, r.after_seq.max(0))
+            .events_for_party::<A>(&peer.oin, &r.stream_id, r.after_seq)
             .await
-            .map_err(|e| node_status(e.into()))?;
-        let entry = federation_entry(
-            &self.node,
-            &peer.oin,
-            AccessAction::R,
-            A::KIND.code(),
-            &r.stream_id,
-            "success".into(),
-        );
-        self.node
-            .store
-            .log_access(&entry)
-            .await
-            .map_err(|e| node_status(e.into()))?;
+            .map_err(node_status)?;
         Ok(v1::FetchEventsResponse {
             events: events
                 .iter()
@@ -540,10 +518,9 @@ impl Federation for FederationService {
             }
             let versions = self
                 .node
-                .store
-                .versions(kind.code(), &ids)
+                .held_versions(kind.code(), &ids)
                 .await
-                .map_err(|e| node_status(e.into()))?;
+                .map_err(node_status)?;
             for id in ids {
                 next_seq.insert(
                     (kind.code().to_owned(), id.to_owned()),
@@ -634,7 +611,7 @@ impl Federation for FederationService {
         req: Request<v1::AggregatesRequest>,
     ) -> Result<Response<v1::AggregatesResponse>, Status> {
         let peer = self.admit(&req, "aggregates").await?;
-        if !crate::ops::oversight::may_oversee(&self.node, &peer.oin) {
+        if !doorbraak_app::ops::oversight::may_oversee(&self.node, &peer.oin) {
             return Err(self
                 .refuse(
                     &peer.oin,
@@ -647,24 +624,15 @@ impl Federation for FederationService {
                 .await);
         }
         let r = req.get_ref();
-        let period = crate::ops::oversight::wire_period(&r.from, &r.to)
+        let period = doorbraak_app::ops::oversight::wire_period(&r.from, &r.to)
             .map_err(|v| Status::invalid_argument(format!("{}: {}", v.rule(), v.message_en())))?;
-        let figures = crate::ops::oversight::figures(&self.node, self.node.now(), period)
+        let figures = doorbraak_app::ops::oversight::figures(&self.node, self.node.now(), period)
             .await
             .map_err(node_status)?;
-        let entry = federation_entry(
-            &self.node,
-            &peer.oin,
-            AccessAction::R,
-            "oversight",
-            "aggregates",
-            "success".into(),
-        );
         self.node
-            .store
-            .log_access(&entry)
+            .log_federation_read(&peer.oin, "oversight", "aggregates")
             .await
-            .map_err(|e| node_status(e.into()))?;
+            .map_err(node_status)?;
         Ok(Response::new(v1::AggregatesResponse {
             figures: canonical::to_vec(&figures).map_err(|e| Status::internal(e.to_string()))?,
         }))
@@ -678,23 +646,9 @@ impl Federation for FederationService {
         // only the caller's own streams, as this node holds them: nothing of anyone else's
         let held = self
             .node
-            .store
-            .streams_of_home(peer.oin.as_str())
+            .streams_of_home_for(&peer.oin)
             .await
-            .map_err(|e| node_status(e.into()))?;
-        let entry = federation_entry(
-            &self.node,
-            &peer.oin,
-            AccessAction::R,
-            "federation",
-            "streams_of_home",
-            "success".into(),
-        );
-        self.node
-            .store
-            .log_access(&entry)
-            .await
-            .map_err(|e| node_status(e.into()))?;
+            .map_err(node_status)?;
         Ok(Response::new(v1::StreamsOfHomeResponse {
             streams: held
                 .into_iter()

@@ -18,7 +18,7 @@ pub(super) fn federation_status(kind: RefusalKind, rule: &str, message_en: Strin
 }
 
 /// A refusal could not be written to the access log: it is still a refusal, and says so.
-pub(super) fn unlogged(refusal: Status, e: &doorbraak_store::StoreError) -> Status {
+pub(super) fn unlogged(refusal: Status, e: &doorbraak_app::views::StoreError) -> Status {
     tracing::error!(error = %e, refused = %refusal.message(), "a federation refusal could not be logged");
     Status::unavailable("the access log cannot be written; nothing was done, try again")
 }

@@ -4,7 +4,7 @@
 //! OpenID Connect at the organisation's own provider ([`oidc`]) or, in development, a list of
 //! development accounts.
 //!
-//! Handlers call the typed operations (`crate::ops`) that the JSON API (`crate::api`) calls too,
+//! Handlers call the typed operations (`doorbraak_app::ops`) that the JSON API (`crate::api`) calls too,
 //! so roles, rules, limits and the access log are the same on both sides: a page that shows case
 //! content has logged its read before it is rendered. The web has its own state ([`Site`]) and
 //! router; it does not import the JSON API.
@@ -26,23 +26,29 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use crate::app::Node;
-use crate::app::User;
 use crate::config::Settings;
-use crate::error::ApiError;
+use crate::error::HttpError;
+use doorbraak_app::Node;
+use doorbraak_app::User;
 use session::{Flash, LANG_COOKIE, Sessions, read_cookie, same_secret};
 
 /// The web side's state, kept in [`Site`].
 /// The web UI's state: the node, and the sessions and login of its people.
 pub struct Site {
     pub node: Arc<Node>,
+    /// The server's settings (the look, the login, limits).
+    pub settings: Arc<Settings>,
     pub web: Web,
 }
 
 impl Site {
-    pub fn new(node: Arc<Node>) -> Self {
-        let web = Web::new(&node.settings, node.store.clone());
-        Self { node, web }
+    pub fn new(node: Arc<Node>, settings: Arc<Settings>) -> Self {
+        let web = Web::new(&settings, &node);
+        Self {
+            node,
+            settings,
+            web,
+        }
     }
 }
 
@@ -59,17 +65,20 @@ pub struct Web {
 }
 
 impl Web {
-    pub fn new(settings: &Settings, store: doorbraak_store::Store) -> Self {
-        let idle = Duration::from_secs(settings.web.session_idle_minutes * 60);
-        let max_age = Duration::from_secs(settings.web.session_max_hours * 3600);
+    pub fn new(settings: &Settings, node: &Node) -> Self {
+        let idle = settings.web.session_idle();
+        let max_age = settings.web.session_max_age();
         Self {
-            sessions: Sessions::new(store, idle, max_age),
+            sessions: Sessions::new(node, idle, max_age),
             oidc: settings.oidc.clone().map(oidc::Oidc::new),
             secure_cookies: settings.web.secure_cookies,
             dev_login: settings.web.dev_login,
             session_max_age: max_age,
             max_body: settings.max_body_bytes,
-            cookie_name: session::cookie_name(settings.oin.as_str(), settings.web.secure_cookies),
+            cookie_name: session::cookie_name(
+                settings.app.oin.as_str(),
+                settings.web.secure_cookies,
+            ),
         }
     }
 
@@ -106,7 +115,7 @@ where
                 Err(error_page(
                     site,
                     &ctx,
-                    &ApiError::new(
+                    &HttpError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "input.form",
                         format!("Het formulier is niet volledig of niet geldig: {detail}"),
@@ -118,7 +127,7 @@ where
     }
 }
 
-pub use crate::lang::Lang;
+pub use doorbraak_app::lang::Lang;
 
 /// What every page handler knows about its request.
 pub struct Ctx {
@@ -153,7 +162,7 @@ impl FromRequestParts<Arc<Site>> for Ctx {
         };
         let user = session.as_ref().and_then(|s| s.user.clone());
         let unread = match (&user, parts.method == Method::GET) {
-            (Some(u), true) => crate::ops::inbox::unread(&site.node, u)
+            (Some(u), true) => doorbraak_app::ops::inbox::unread(&site.node, u)
                 .await
                 .unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "the unread count could not be read");
@@ -233,13 +242,13 @@ impl Site {
     }
 
     /// Remember a refusal (with its rule) for the next page.
-    pub async fn flash_error(&self, ctx: &Ctx, e: &ApiError) {
+    pub async fn flash_error(&self, ctx: &Ctx, e: &HttpError) {
         self.flash_refusal(ctx, e, None).await;
     }
 
     /// Remember a refusal of the form whose control has id `anchor`, for the next page's
     /// error summary.
-    pub async fn flash_refusal(&self, ctx: &Ctx, e: &ApiError, anchor: Option<&str>) {
+    pub async fn flash_refusal(&self, ctx: &Ctx, e: &HttpError, anchor: Option<&str>) {
         if let Some(sid) = &ctx.sid {
             self.web
                 .sessions
@@ -293,7 +302,7 @@ pub fn form_refusal(
     }
 }
 
-pub fn error_box(lang: Lang, e: &ApiError) -> Markup {
+pub fn error_box(lang: Lang, e: &HttpError) -> Markup {
     refusal(lang, &e.rule, &e.message_nl, &e.message_en)
 }
 
@@ -301,7 +310,7 @@ pub fn error_box(lang: Lang, e: &ApiError) -> Markup {
 /// link to the field it is about (`fields`: the rule's field code and the form element's id),
 /// with the rule's code in a small detail. A refusal that is about no field of this form is
 /// shown as a refusal.
-pub fn error_summary(lang: Lang, e: &ApiError, fields: &[(&str, &str)]) -> Markup {
+pub fn error_summary(lang: Lang, e: &HttpError, fields: &[(&str, &str)]) -> Markup {
     let target = e
         .field
         .and_then(|f| fields.iter().find(|(code, _)| *code == f))
@@ -322,7 +331,7 @@ pub fn error_summary(lang: Lang, e: &ApiError, fields: &[(&str, &str)]) -> Marku
 
 /// The error at a field, when the form's error is about it (`aria-describedby` of the field
 /// can point at `{code}-fout`).
-pub fn field_error(lang: Lang, e: Option<&ApiError>, code: &str) -> Markup {
+pub fn field_error(lang: Lang, e: Option<&HttpError>, code: &str) -> Markup {
     html! {
         @if let Some(e) = e.filter(|e| e.field == Some(code)) {
             p.veldfout id={ (code) "-fout" } {
@@ -395,7 +404,7 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (site.node.settings.theme.title) " · " (org) }
+                title { (title) " · " (site.settings.theme.title) " · " (org) }
                 @for href in theme::STYLESHEETS { link rel="stylesheet" href={ (href) "?v=" (theme::VERSION) }; }
             }
             body {
@@ -403,8 +412,8 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
                 header.kop {
                     div.merk {
                         a href="/" {
-                            @if site.node.settings.theme.logo.is_some() { img.logo src="/static/logo" alt="" height="32"; }
-                            (site.node.settings.theme.title)
+                            @if site.settings.theme.logo.is_some() { img.logo src="/static/logo" alt="" height="32"; }
+                            (site.settings.theme.title)
                         }
                         span.org { (org) }
                     }
@@ -460,8 +469,8 @@ pub fn page(site: &Site, ctx: &Ctx, title: &str, content: Markup) -> Response {
 }
 
 /// The node keeps no more sessions: a login has to wait.
-pub fn sessions_full() -> ApiError {
-    ApiError::new(
+pub fn sessions_full() -> HttpError {
+    HttpError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "web.sessions_full",
         "Er zijn te veel sessies op deze node; probeer het over enkele minuten opnieuw",
@@ -470,8 +479,8 @@ pub fn sessions_full() -> ApiError {
 }
 
 /// The sessions cannot be read or written (the database did not answer).
-pub fn sessions_unavailable() -> ApiError {
-    ApiError::new(
+pub fn sessions_unavailable() -> HttpError {
+    HttpError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "web.sessions_unavailable",
         "Inloggen lukt nu niet: de node kan haar sessies niet bereiken; probeer het zo opnieuw",
@@ -480,7 +489,7 @@ pub fn sessions_unavailable() -> ApiError {
 }
 
 /// Why no session could be made, as a page says it.
-pub fn session_error(e: &session::SessionError) -> ApiError {
+pub fn session_error(e: &session::SessionError) -> HttpError {
     match e {
         session::SessionError::Full => sessions_full(),
         session::SessionError::Store(e) => {
@@ -493,7 +502,7 @@ pub fn session_error(e: &session::SessionError) -> ApiError {
 /// A full error page (for refusals that leave nothing else to show).
 /// An address that is no page (the JSON API answers its own unknown addresses in JSON).
 async fn not_found(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
-    let e = ApiError::new(
+    let e = HttpError::new(
         StatusCode::NOT_FOUND,
         "http.not_found",
         "Deze pagina bestaat niet",
@@ -502,7 +511,7 @@ async fn not_found(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
     error_page(&site, &ctx, &e)
 }
 
-pub fn error_page(site: &Site, ctx: &Ctx, e: &ApiError) -> Response {
+pub fn error_page(site: &Site, ctx: &Ctx, e: &HttpError) -> Response {
     let mut r = page(
         site,
         ctx,
@@ -533,12 +542,12 @@ async fn nlds_button() -> Response {
 }
 
 async fn organisation_theme(State(site): State<Arc<Site>>) -> Response {
-    theme::css(theme::organisation_css(&site.node.settings.theme))
+    theme::css(theme::organisation_css(&site.settings.theme))
 }
 
 /// The organisation's logo (`[web.theme] logo`), or 404 when it has none.
 async fn logo(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
-    match &site.node.settings.theme.logo {
+    match &site.settings.theme.logo {
         Some(l) => (
             [
                 (header::CONTENT_TYPE, l.content_type),
@@ -678,7 +687,7 @@ async fn guard(State(site): State<Arc<Site>>, req: Request, next: Next) -> Respo
 
 /// The web routes (merged into the node's router).
 pub fn router(site: Arc<Site>) -> Router {
-    let login_limit = crate::limit::login_layer(&site.node);
+    let login_limit = crate::limit::login_layer(&site.node, site.settings.rate_limits);
     pages::routes(&login_limit)
         .route("/static/doorbraak.css", axum::routing::get(stylesheet))
         .route("/static/nlds-thema.css", axum::routing::get(nlds_theme))

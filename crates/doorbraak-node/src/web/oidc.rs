@@ -22,9 +22,9 @@ use serde::Deserialize;
 use super::Site;
 use super::session::PendingLogin;
 use super::{Ctx, error_page};
-use crate::app::User;
+use doorbraak_app::User;
 
-use crate::error::ApiError;
+use crate::error::HttpError;
 pub use crate::idp::{LoginError, Oidc, role_from_claim};
 use crate::idp::{error_chain, send};
 
@@ -173,8 +173,8 @@ pub async fn login(State(site): State<Arc<Site>>, ctx: Ctx) -> Response {
     r
 }
 
-fn not_configured() -> ApiError {
-    ApiError::new(
+fn not_configured() -> HttpError {
+    HttpError::new(
         StatusCode::NOT_FOUND,
         "auth.oidc_not_configured",
         "Inloggen via de identity provider is niet ingesteld ([oidc] in node.toml)",
@@ -199,7 +199,7 @@ pub async fn callback(
     q: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Response {
     let fail = |status: StatusCode, rule: &str, nl: &str, en: &str| {
-        error_page(&site, &ctx, &ApiError::new(status, rule, nl, en))
+        error_page(&site, &ctx, &HttpError::new(status, rule, nl, en))
     };
     let Some(oidc) = &site.web.oidc else {
         return error_page(&site, &ctx, &not_configured());
@@ -266,7 +266,7 @@ pub async fn callback(
         &site,
         &ctx,
         user,
-        crate::ops::admin::LoginSource::Oidc,
+        doorbraak_app::ops::admin::LoginSource::Oidc,
         email.as_deref(),
     )
     .await

@@ -417,7 +417,7 @@ pub(super) async fn log_rows(
     site: &Arc<Site>,
     user: &User,
     q: LogQuery,
-) -> Result<Vec<doorbraak_store::AccessEntry>, ApiError> {
+) -> Result<Vec<doorbraak_app::views::AccessEntry>, HttpError> {
     let limit = q.limit.unwrap_or(200).clamp(1, ops::admin::MAX_ACCESS_LOG);
     let given = |s: Option<String>| {
         s.filter(|s| !s.trim().is_empty())
@@ -440,7 +440,7 @@ pub(super) async fn log_rows(
     Ok(ops::admin::access_log_page(
         &site.node,
         user,
-        doorbraak_store::AccessLogFilter {
+        doorbraak_app::views::AccessLogFilter {
             object_id,
             user_id,
             user_name,
@@ -504,7 +504,7 @@ pub(super) async fn access_log(
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let object = q.object_id.clone().unwrap_or_default();
     let who = q.user_id.clone().unwrap_or_default();
@@ -604,7 +604,7 @@ pub(super) async fn access_log_csv(
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let q = LogQuery {
         limit: Some(q.limit.unwrap_or(10_000)),
@@ -664,7 +664,7 @@ pub(super) fn csv_response(
         return error_page(
             site,
             ctx,
-            &ApiError::new(
+            &HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "node.internal",
                 "Export mislukt",
@@ -684,8 +684,8 @@ pub(super) fn csv_response(
 }
 
 /// NEN 7513 action codes in words.
-fn action_label(lang: Lang, a: doorbraak_store::AccessAction) -> &'static str {
-    use doorbraak_store::AccessAction as A;
+fn action_label(lang: Lang, a: doorbraak_app::views::AccessAction) -> &'static str {
+    use doorbraak_app::views::AccessAction as A;
     match a {
         A::C => lang.t("aangemaakt", "created"),
         A::R => lang.t("ingezien", "read"),

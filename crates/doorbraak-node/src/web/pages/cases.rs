@@ -26,7 +26,7 @@ pub(super) async fn cases(
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let mine = q.mijn == "ja";
     let at = q.pagina.unwrap_or(1).clamp(1, 1000);
@@ -112,7 +112,7 @@ pub(super) async fn create_case(
     let created = match key.scoped(&user) {
         Ok(key) => ops::cases::create(&site.node, &user, &case_ref, &f.title, key.as_ref())
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     match created {
@@ -154,7 +154,7 @@ pub(super) async fn case_page(
         Ok(c) => c,
         Err(e) => return failed(&site, &ctx, e),
     };
-    let filter = doorbraak_store::ListFilter {
+    let filter = doorbraak_app::views::ListFilter {
         case_ref: Some(case.case_ref.clone()),
         ..all_rows()
     };

@@ -4,7 +4,7 @@
 use super::*;
 use crate::http::IdemKey;
 
-pub(super) async fn esc_result<T, E: Into<ApiError>>(
+pub(super) async fn esc_result<T, E: Into<HttpError>>(
     anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
@@ -32,7 +32,7 @@ async fn esc_command(
     key: &IdemKey,
     id: &str,
     cmd: EscalationCommand,
-) -> Result<crate::app::Applied<Escalation>, ApiError> {
+) -> Result<doorbraak_app::Applied<Escalation>, HttpError> {
     let key = key.scoped(user)?;
     Ok(ops::escalations::command(&site.node, user, id, cmd, key.as_ref()).await?)
 }
@@ -47,7 +47,7 @@ pub(super) async fn esc_pick_up(
     let r = match key.scoped(&user) {
         Ok(key) => ops::escalations::pick_up(&site.node, &user, &id, key.as_ref())
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     esc_result(
@@ -94,13 +94,13 @@ pub(super) async fn esc_family(
             },
             _ => FamilyInformed::Before { at: now },
         };
-        Ok::<_, ApiError>((step, informed))
+        Ok::<_, HttpError>((step, informed))
     }
     .await;
     let (step, informed) = match input {
         Ok(x) => x,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("gezin"), &site, &ctx, &id, Err(e), "", "")
+            return esc_result::<(), HttpError>(Some("gezin"), &site, &ctx, &id, Err(e), "", "")
                 .await;
         }
     };
@@ -150,7 +150,7 @@ pub(super) async fn esc_next_step(
 ) -> Response {
     let Authed { ctx, user } = a;
     let Some(step) = Step::ALL.into_iter().find(|s| s.number() == f.step) else {
-        return esc_result::<(), ApiError>(
+        return esc_result::<(), HttpError>(
             Some("volgende-stap"),
             &site,
             &ctx,
@@ -174,7 +174,7 @@ pub(super) async fn esc_next_step(
                 org,
             }),
             Err(e) => {
-                return esc_result::<(), ApiError>(
+                return esc_result::<(), HttpError>(
                     Some("volgende-stap"),
                     &site,
                     &ctx,
@@ -198,7 +198,7 @@ pub(super) async fn esc_next_step(
     let r = match key.scoped(&user) {
         Ok(key) => ops::escalations::invoke_step(&site.node, &user, &id, request, key.as_ref())
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     esc_result(
@@ -231,14 +231,14 @@ pub(super) async fn esc_outcome(
 ) -> Response {
     let Authed { ctx, user } = a;
     if let Err(e) = confirmed(f.confirmed.as_deref()) {
-        return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "")
+        return esc_result::<(), HttpError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "")
             .await;
     }
     let outcome = match choice("resolved", &f.resolved, &["yes", "no"]) {
         Ok("yes") => StepOutcome::Resolved { summary: f.summary },
         Ok(_) => StepOutcome::Unresolved { summary: f.summary },
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "")
+            return esc_result::<(), HttpError>(Some("uitkomst"), &site, &ctx, &id, Err(e), "", "")
                 .await;
         }
     };
@@ -301,23 +301,24 @@ pub(super) async fn esc_schedule(
                 reason: "not a step of the ladder",
             },
         )?;
-        Ok::<_, ApiError>((participants, step))
+        Ok::<_, HttpError>((participants, step))
     }
     .await;
     let (participants, step) = match input {
         Ok(x) => x,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "")
+            return esc_result::<(), HttpError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "")
                 .await;
         }
     };
     // datetime-local gives "YYYY-MM-DDTHH:MM" in Dutch time
     let Some(date) = time::parse_input(&f.date).map(|t| t.to_string()) else {
-        let e = ApiError::from(RuleViolation::InvalidField {
+        let e = HttpError::from(RuleViolation::InvalidField {
             field: "date",
             reason: "not a date and time (DD-MM-YYYY, HH:MM)",
         });
-        return esc_result::<(), ApiError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "").await;
+        return esc_result::<(), HttpError>(Some("overleg"), &site, &ctx, &id, Err(e), "", "")
+            .await;
     };
     let request = ops::minutes::ScheduleMeetingRequest {
         escalation: id.clone(),
@@ -329,7 +330,7 @@ pub(super) async fn esc_schedule(
     let r = match key.scoped(&user) {
         Ok(key) => ops::minutes::schedule(&site.node, &user, request, key.as_ref())
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     match r {
@@ -360,8 +361,16 @@ pub(super) async fn esc_close(
     {
         Ok(c) => c,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("afsluiten"), &site, &ctx, &id, Err(e), "", "")
-                .await;
+            return esc_result::<(), HttpError>(
+                Some("afsluiten"),
+                &site,
+                &ctx,
+                &id,
+                Err(e),
+                "",
+                "",
+            )
+            .await;
         }
     };
     let r = esc_command(
@@ -405,7 +414,7 @@ pub(super) async fn esc_add_participant(
     let participant = async {
         let org = ops::escalations::oin("org", &f.org)?;
         let role = required_enum::<doorbraak_model::Role>("role", &f.role)?;
-        Ok::<_, ApiError>(Participant {
+        Ok::<_, HttpError>(Participant {
             person: PersonId::new(f.person.trim().to_owned()),
             name: f.name.trim().to_owned(),
             role,
@@ -416,8 +425,16 @@ pub(super) async fn esc_add_participant(
     let participant = match participant {
         Ok(p) => p,
         Err(e) => {
-            return esc_result::<(), ApiError>(Some("deelnemer"), &site, &ctx, &id, Err(e), "", "")
-                .await;
+            return esc_result::<(), HttpError>(
+                Some("deelnemer"),
+                &site,
+                &ctx,
+                &id,
+                Err(e),
+                "",
+                "",
+            )
+            .await;
         }
     };
     let r = esc_command(
@@ -459,7 +476,7 @@ pub(super) async fn esc_change_situation(
     let to = match required_enum::<doorbraak_model::Situation>("to", &f.to) {
         Ok(t) => t,
         Err(e) => {
-            return esc_result::<(), ApiError>(
+            return esc_result::<(), HttpError>(
                 Some("situatie-wijzigen"),
                 &site,
                 &ctx,
@@ -512,7 +529,7 @@ pub(super) async fn esc_note(
     let r = match key.scoped(&user) {
         Ok(key) => ops::escalations::add_note(&site.node, &user, &id, &f.text, key.as_ref())
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     esc_result(

@@ -130,7 +130,7 @@ pub(super) async fn escalation_form(
     ctx: &Ctx,
     u: &User,
     f: &EscalationForm,
-    err: Option<&ApiError>,
+    err: Option<&HttpError>,
     open_already: &[doorbraak_model::EscalationId],
 ) -> Response {
     let cases = match ops::cases::list(&site.node, u).await {
@@ -232,7 +232,7 @@ pub(super) async fn new_escalation(
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let f = EscalationForm {
         case_ref: q.zaak.unwrap_or_default(),
@@ -266,7 +266,7 @@ pub(super) async fn open_escalation(
             "ja" => true,
             "nee" => false,
             _ => {
-                return Err(ApiError::from(RuleViolation::MissingField {
+                return Err(HttpError::from(RuleViolation::MissingField {
                     field: "verwijsroute",
                 }));
             }
@@ -290,7 +290,7 @@ pub(super) async fn open_escalation(
             seeking_youth_help_access,
         };
         let key = key.scoped(&user)?;
-        Ok::<_, ApiError>(ops::escalations::open(&site.node, &user, request, key.as_ref()).await?)
+        Ok::<_, HttpError>(ops::escalations::open(&site.node, &user, request, key.as_ref()).await?)
     }
     .await;
     match result {
@@ -330,7 +330,7 @@ pub(super) async fn escalation_page(
     };
     let (e, history) = match ops::escalations::with_history(&site.node, &user, &id).await {
         Ok(x) => x,
-        Err(err) => return error_page(&site, &ctx, &ApiError::from(err)),
+        Err(err) => return error_page(&site, &ctx, &HttpError::from(err)),
     };
     let now = site.node.now();
     let cur = e.current();

@@ -95,13 +95,13 @@ pub(super) async fn home(
         lines: Vec::new(),
         page: q.verslagen.unwrap_or(1),
     };
-    let mut problems: Vec<ApiError> = Vec::new();
+    let mut problems: Vec<HttpError> = Vec::new();
     // escalations waiting for me to pick them up (the model's answer), for the roles that
     // read escalations at all
-    let reads_escalations = crate::app::content_access(u.role, ContentKind::Escalation)
-        != crate::app::ContentAccess::Never;
+    let reads_escalations = doorbraak_app::content_access(u.role, ContentKind::Escalation)
+        != doorbraak_app::ContentAccess::Never;
     if reads_escalations {
-        let open = doorbraak_store::ListFilter {
+        let open = doorbraak_app::views::ListFilter {
             status: Some(doorbraak_model::Status::Open),
             ..all_rows()
         };
@@ -132,7 +132,7 @@ pub(super) async fn home(
     }
     // kwesties waiting to be picked up: by the team manager, or (escalated) by the board
     if let Some(status) = doorbraak_model::kwestie::KwestieStatus::picked_up_by(u.role) {
-        let waiting_for_me = doorbraak_store::ListFilter {
+        let waiting_for_me = doorbraak_app::views::ListFilter {
             status: Some(status.into()),
             ..all_rows()
         };
@@ -179,8 +179,9 @@ pub(super) async fn home(
         g
     });
     let total: usize = groups.iter().map(|g| g.lines.len()).sum();
-    let notes = match ops::reminders(&site.node, u).await {
-        Ok(n) => n,
+    // the newest unread notices (the same as "Meldingen"; the model decides who is told)
+    let notes: Vec<_> = match ops::inbox::notices(&site.node, u).await {
+        Ok(n) => n.into_iter().filter(|n| !n.read).take(5).collect(),
         Err(e) => {
             problems.push(e.into());
             Vec::new()
@@ -202,12 +203,17 @@ pub(super) async fn home(
         }
         @if !notes.is_empty() {
             section aria-labelledby="herinnering-kop" {
-                h2 #herinnering-kop { (ctx.t("Herinneringen", "Reminders")) }
+                h2 #herinnering-kop { (ctx.t("Nieuwe meldingen", "New notifications")) }
                 ul {
-                    @for n in notes.iter().take(20) {
-                        li { (time::moment(n.created_at, ctx.lang)) ": " (ctx.t(&n.message_nl, &n.message_en)) }
+                    @for n in &notes {
+                        li {
+                            a href={ "/meldingen/" (n.id) } { (ctx.t(&n.message_nl, &n.message_en)) }
+                            @if let Some(c) = &n.case_ref { " · " (c) }
+                            " · " (time::moment(n.created_at, ctx.lang))
+                        }
                     }
                 }
+                p { a href="/meldingen" { (ctx.t("Alle meldingen", "All notifications")) } }
             }
         }
         section aria-labelledby="werk-kop" {

@@ -39,7 +39,7 @@ pub(super) async fn inbox(
     let Authed { ctx, user } = a;
     let at = match q {
         Ok(Query(q)) => q.pagina.unwrap_or(1).clamp(1, 1000),
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let (rows, unread) = match ops::inbox::page(&site.node, &user, at).await {
         Ok(r) => r,
@@ -110,7 +110,7 @@ pub(super) async fn open_notice(State(site): Web, a: Authed, Path(id): Path<Stri
         Ok(None) => error_page(
             &site,
             &ctx,
-            &ApiError::from(RuleViolation::NotFound {
+            &HttpError::from(RuleViolation::NotFound {
                 what: "Notification",
             }),
         ),
@@ -134,10 +134,10 @@ pub(super) async fn preference(
     let r = match f.wijze.as_str() {
         "direct" => Ok(false),
         "dagelijks" => Ok(true),
-        "" => Err(ApiError::from(RuleViolation::MissingField {
+        "" => Err(HttpError::from(RuleViolation::MissingField {
             field: "wijze",
         })),
-        _ => Err(ApiError::from(RuleViolation::InvalidField {
+        _ => Err(HttpError::from(RuleViolation::InvalidField {
             field: "wijze",
             reason: "not one of the offered choices",
         })),
@@ -145,7 +145,7 @@ pub(super) async fn preference(
     let r = match r {
         Ok(d) => ops::inbox::set_digest(&site.node, &user, d)
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     after_command(

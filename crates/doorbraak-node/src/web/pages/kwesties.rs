@@ -147,7 +147,7 @@ pub(super) async fn kwestie_form(
     ctx: &Ctx,
     u: &User,
     f: &KwestieForm,
-    err: Option<&ApiError>,
+    err: Option<&HttpError>,
 ) -> Response {
     let cases = match ops::cases::list(&site.node, u).await {
         Ok(r) => r,
@@ -216,7 +216,7 @@ pub(super) async fn new_kwestie(
     let Authed { ctx, user } = a;
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let f = KwestieForm {
         case_ref: q.zaak.unwrap_or_default(),
@@ -258,7 +258,7 @@ pub(super) async fn raise_kwestie(
             },
         };
         let key = key.scoped(&user)?;
-        Ok::<_, ApiError>(ops::kwesties::raise(&site.node, &user, request, key.as_ref()).await?)
+        Ok::<_, HttpError>(ops::kwesties::raise(&site.node, &user, request, key.as_ref()).await?)
     }
     .await;
     match result {
@@ -358,7 +358,7 @@ pub(super) async fn kwestie_pick_up(
             key.as_ref(),
         )
         .await
-        .map_err(ApiError::from),
+        .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     after_command(
@@ -397,7 +397,7 @@ pub(super) async fn kwestie_to_board(
             co_signer_role,
         };
         let key = key.scoped(&user)?;
-        Ok::<_, ApiError>(
+        Ok::<_, HttpError>(
             ops::kwesties::command(
                 &site.node,
                 &user,
@@ -447,7 +447,7 @@ pub(super) async fn kwestie_resolve(
             classification,
         };
         let key = key.scoped(&user)?;
-        Ok::<_, ApiError>(
+        Ok::<_, HttpError>(
             ops::kwesties::command(&site.node, &user, &id, cmd, "resolve", key.as_ref()).await?,
         )
     }

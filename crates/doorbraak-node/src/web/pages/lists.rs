@@ -2,7 +2,7 @@
 //! is a link one can share or bookmark), the order, and server-side pages.
 
 use super::*;
-use doorbraak_store::{ListFilter, ListSort};
+use doorbraak_app::views::{ListFilter, ListSort};
 
 /// Rows per page of a list screen.
 pub(super) const PAGE_SIZE: i64 = 50;
@@ -75,9 +75,9 @@ impl ListParams {
 
     /// The store's filter, each value checked (a value outside the offered ones names its
     /// field).
-    pub(super) fn filter(&self, site: &Site, offers: Offers) -> Result<ListFilter, ApiError> {
+    pub(super) fn filter(&self, site: &Site, offers: Offers) -> Result<ListFilter, HttpError> {
         let given = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let number = |field: &'static str, s: &str| -> Result<Option<i64>, ApiError> {
+        let number = |field: &'static str, s: &str| -> Result<Option<i64>, HttpError> {
             match s.trim() {
                 "" => Ok(None),
                 "1" => Ok(Some(1)),
@@ -91,7 +91,7 @@ impl ListParams {
             }
         };
         let choice_err = |field: &'static str| {
-            ApiError::from(RuleViolation::InvalidField {
+            HttpError::from(RuleViolation::InvalidField {
                 field,
                 reason: "not one of the offered choices",
             })
@@ -167,7 +167,7 @@ pub(super) fn read(
 ) -> Result<(ListParams, ListFilter), Box<Response>> {
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return Err(Box::new(error_page(site, ctx, &ApiError::from(e)))),
+        Err(e) => return Err(Box::new(error_page(site, ctx, &HttpError::from(e)))),
     };
     match q.filter(site, offers) {
         Ok(f) => Ok((q, f)),

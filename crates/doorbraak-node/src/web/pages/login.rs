@@ -106,7 +106,7 @@ pub async fn start_session(
         site.web.sessions.remove(old).await;
     }
     if let Err(e) = ops::admin::logged_in(&site.node, &user, source, email).await {
-        return error_page(site, ctx, &ApiError::from(e));
+        return error_page(site, ctx, &HttpError::from(e));
     }
     tracing::info!(role = user.role.code(), "web login");
     let sid = match site.web.sessions.create(Some(user)).await {
@@ -133,7 +133,7 @@ pub(super) async fn dev_login(
         return error_page(
             &site,
             &ctx,
-            &ApiError::new(
+            &HttpError::new(
                 StatusCode::NOT_FOUND,
                 "auth.dev_login_off",
                 "Ontwikkelaccounts zijn op deze node uitgeschakeld",
@@ -151,7 +151,7 @@ pub(super) async fn dev_login(
         return error_page(
             &site,
             &ctx,
-            &ApiError::new(
+            &HttpError::new(
                 StatusCode::UNAUTHORIZED,
                 "auth.unknown_account",
                 "Onbekend account",

@@ -89,7 +89,7 @@ pub(super) async fn meeting_page(State(site): Web, a: Authed, Path(id): Path<Str
     };
     let m = match site.node.read::<Minutes>(&user, &id).await {
         Ok(l) => l.state,
-        Err(e) => return error_page(&site, &ctx, &ApiError::from(e)),
+        Err(e) => return error_page(&site, &ctx, &HttpError::from(e)),
     };
     let me = PersonId::new(user.id.clone());
     let i_participate = m
@@ -296,7 +296,7 @@ fn doc_block(
     }
 }
 
-pub(super) async fn minutes_result<T, E: Into<ApiError>>(
+pub(super) async fn minutes_result<T, E: Into<HttpError>>(
     anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,
@@ -325,7 +325,7 @@ async fn minutes_command(
     id: &str,
     cmd: MinutesCommand,
     name: &'static str,
-) -> Result<crate::app::Applied<Minutes>, ApiError> {
+) -> Result<doorbraak_app::Applied<Minutes>, HttpError> {
     let key = key.scoped(user)?;
     Ok(ops::minutes::command(&site.node, user, id, cmd, name, key.as_ref()).await?)
 }
@@ -429,7 +429,7 @@ pub(super) async fn minutes_approve(
             key.as_ref(),
         )
         .await
-        .map_err(ApiError::from),
+        .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     minutes_result(

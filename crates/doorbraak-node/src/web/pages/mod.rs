@@ -25,11 +25,11 @@ use super::session::same_secret;
 use super::{
     Authed, Ctx, Lang, WebForm, error_box, error_page, error_summary, field_error, page, role_label,
 };
-use crate::app::User;
-use crate::error::ApiError;
+use crate::error::HttpError;
 use crate::http;
-use crate::ops;
-use crate::time;
+use doorbraak_app::User;
+use doorbraak_app::ops;
+use doorbraak_app::time;
 use doorbraak_model::access::ContentKind;
 
 type Web = State<Arc<Site>>;
@@ -336,7 +336,7 @@ fn action(
 fn required_enum<T: serde::de::DeserializeOwned>(
     field: &'static str,
     v: &str,
-) -> Result<T, ApiError> {
+) -> Result<T, HttpError> {
     if v.is_empty() {
         return Err(RuleViolation::MissingField { field }.into());
     }
@@ -350,7 +350,10 @@ fn form_field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> Result<T, ApiError> {
+fn parse_enum<T: serde::de::DeserializeOwned>(
+    field: &'static str,
+    v: &str,
+) -> Result<T, HttpError> {
     use serde::de::value::{Error, StrDeserializer};
     T::deserialize(StrDeserializer::<Error>::new(v)).map_err(|_| {
         RuleViolation::InvalidField {
@@ -363,20 +366,20 @@ fn parse_enum<T: serde::de::DeserializeOwned>(field: &'static str, v: &str) -> R
 
 /// A list query without filters (the API's default limit).
 /// A failure of an operation, as an error page.
-fn failed(site: &Site, ctx: &Ctx, e: crate::app::NodeError) -> Response {
-    error_page(site, ctx, &ApiError::from(e))
+fn failed(site: &Site, ctx: &Ctx, e: doorbraak_app::NodeError) -> Response {
+    error_page(site, ctx, &HttpError::from(e))
 }
 
 /// Every row a list answers (its default limit), newest deadlines first.
-fn all_rows() -> doorbraak_store::ListFilter {
-    doorbraak_store::ListFilter {
+fn all_rows() -> doorbraak_app::views::ListFilter {
+    doorbraak_app::views::ListFilter {
         limit: 500,
         ..Default::default()
     }
 }
 
 /// The escalation a form acts on, read as its page was (id checked, read logged, roles).
-async fn escalation_for(site: &Site, u: &User, id: &str) -> Result<Escalation, ApiError> {
+async fn escalation_for(site: &Site, u: &User, id: &str) -> Result<Escalation, HttpError> {
     let id = http::uuid(id)?.to_string();
     Ok(site.node.read::<Escalation>(u, &id).await?.state)
 }
@@ -427,7 +430,7 @@ fn classification_fields(ctx: &Ctx, prefix: &str) -> Markup {
 /// The classification from a submitted form (see [`classification_fields`]).
 fn classification_from(
     form: &[(String, String)],
-) -> Result<doorbraak_model::BottleneckClassification, ApiError> {
+) -> Result<doorbraak_model::BottleneckClassification, HttpError> {
     use doorbraak_model::{Bottleneck, RootCause, RootCauseAnswer, SolutionScope};
     let field = |name: &str| form_field(form, name);
     let bottleneck = match field("bottleneck") {
@@ -484,7 +487,7 @@ fn confirm_field(ctx: &Ctx, id: &str) -> Markup {
 }
 
 /// The confirmation of an irrevocable record was given.
-fn confirmed(v: Option<&str>) -> Result<(), ApiError> {
+fn confirmed(v: Option<&str>) -> Result<(), HttpError> {
     match v {
         Some("ja") => Ok(()),
         _ => Err(RuleViolation::MissingField { field: "confirmed" }.into()),
@@ -492,7 +495,7 @@ fn confirmed(v: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// One of the offered choices; nothing chosen is a missing answer, not a default.
-fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a str, ApiError> {
+fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a str, HttpError> {
     if v.is_empty() {
         return Err(RuleViolation::MissingField { field }.into());
     }
@@ -507,7 +510,7 @@ fn choice<'a>(field: &'static str, v: &str, choices: &[&'a str]) -> Result<&'a s
 
 /// After a form's command: back to the page with what happened; a refusal names the form it
 /// refused (`anchor`, the id of its control), so the page's error summary links to it.
-async fn after_command<T, E: Into<ApiError>>(
+async fn after_command<T, E: Into<HttpError>>(
     anchor: Option<&str>,
     site: &Site,
     ctx: &Ctx,

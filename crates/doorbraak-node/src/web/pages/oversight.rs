@@ -13,7 +13,7 @@ pub(super) async fn team(State(site): Web, a: Authed) -> Response {
         Some(
             ops::team::overview(&site.node, &user)
                 .await
-                .map_err(ApiError::from),
+                .map_err(HttpError::from),
         )
     } else {
         None
@@ -25,7 +25,7 @@ pub(super) async fn team(State(site): Web, a: Authed) -> Response {
         Some(
             ops::team::agenda(&site.node, &user)
                 .await
-                .map_err(ApiError::from),
+                .map_err(HttpError::from),
         )
     };
     let content = html! {
@@ -228,7 +228,7 @@ impl Words<'_> {
         let mut it = k.split('-');
         match (it.next(), it.next().and_then(|m| m.parse::<usize>().ok())) {
             (Some(y), Some(m)) if (1..=12).contains(&m) => {
-                format!("{} {y}", crate::time::month_name(m, self.lang))
+                format!("{} {y}", doorbraak_app::time::month_name(m, self.lang))
             }
             _ => k.to_owned(),
         }
@@ -236,13 +236,13 @@ impl Words<'_> {
 
     /// "week 49 (vanaf 30 nov)"
     fn week(&self, k: &str) -> String {
-        match (k.split_once("-W"), crate::time::week_monday(k)) {
+        match (k.split_once("-W"), doorbraak_app::time::week_monday(k)) {
             (Some((_, w)), Some(monday)) => format!(
                 "{} {} ({} {})",
                 self.lang.t("week", "week"),
                 w.trim_start_matches('0'),
                 self.lang.t("vanaf", "from"),
-                crate::time::short_day(monday, self.lang)
+                doorbraak_app::time::short_day(monday, self.lang)
             ),
             _ => k.to_owned(),
         }
@@ -293,7 +293,7 @@ pub struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    fn period(&self) -> Result<doorbraak_model::oversight::Period, ApiError> {
+    fn period(&self) -> Result<doorbraak_model::oversight::Period, HttpError> {
         Ok(ops::oversight::days_period(
             self.van.as_deref(),
             self.tot.as_deref(),
@@ -512,7 +512,7 @@ async fn view_for(
 > {
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return Err(Box::new(error_page(site, ctx, &ApiError::from(e)))),
+        Err(e) => return Err(Box::new(error_page(site, ctx, &HttpError::from(e)))),
     };
     let period = match q.period() {
         Ok(p) => p,
@@ -601,7 +601,7 @@ pub(super) async fn stagnation(
                         li {
                             (st.name) " — "
                             @match st.answered_at.parse::<doorbraak_model::Timestamp>() {
-                                Ok(at) => { (ctx.t("antwoord van ", "answer of ")) (crate::time::moment(at, ctx.lang)) }
+                                Ok(at) => { (ctx.t("antwoord van ", "answer of ")) (doorbraak_app::time::moment(at, ctx.lang)) }
                                 Err(_) => { (st.answered_at) }
                             }
                         }
@@ -776,7 +776,7 @@ pub(super) async fn recommendations(
                                         ol {
                                             @for fu in &rec.follow_up {
                                                 li {
-                                                    (crate::time::moment(fu.at, ctx.lang)) " — "
+                                                    (doorbraak_app::time::moment(fu.at, ctx.lang)) " — "
                                                     @match &fu.by {
                                                         doorbraak_model::Actor::Person { person, role, .. } => { (person.0) " (" (role_label(ctx.lang, *role)) ")" }
                                                         _ => (ctx.t("de node", "the node")),
@@ -874,7 +874,7 @@ pub(super) async fn create_recommendation(
     let r = match key.scoped(&user) {
         Ok(key) => ops::register::create(&site.node, &user, request, key.as_ref())
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     after_command(
@@ -917,7 +917,7 @@ pub(super) async fn recommendation_status(
                 key.as_ref(),
             )
             .await
-            .map_err(ApiError::from),
+            .map_err(HttpError::from),
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -959,7 +959,7 @@ pub(super) async fn recommendation_follow_up(
             key.as_ref(),
         )
         .await
-        .map_err(ApiError::from),
+        .map_err(HttpError::from),
         Err(e) => Err(e),
     };
     after_command(

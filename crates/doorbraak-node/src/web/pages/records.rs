@@ -3,7 +3,7 @@
 
 use super::*;
 
-use doorbraak_store::records::{DestructionList, RetainedRow};
+use doorbraak_app::views::records::{DestructionList, RetainedRow};
 
 fn kind_label(lang: Lang, kind: &str) -> &'static str {
     match kind {

@@ -10,7 +10,7 @@ use doorbraak_store::records::{DestructionList, Restriction, RetainedRow};
 use doorbraak_store::{AccessEntry, CaseRow, PrivateNote, StoredEvent, Stream};
 use serde::Serialize;
 
-use crate::app::{Node, NodeError, User};
+use crate::{Node, NodeError, User};
 
 /// What the records overview shows: what is due, every term, the lists.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

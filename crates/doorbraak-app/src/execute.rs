@@ -18,20 +18,20 @@ pub struct Applied<A: Aggregate> {
 
 impl Node {
     /// Decide `cmd` against the stream `id` and commit the outcome in one transaction: the
-    /// events, the new projection, one outbox row per other party, the access-log row and any
-    /// notifications. A refusal is logged (in its own transaction) and returned.
+    /// events, the new projection, one outbox row per other party, the access-log row and the
+    /// notices the model's `Notify` names. A refusal is logged (in its own transaction) and
+    /// returned.
     pub async fn execute<A>(
         &self,
         actor: &Actor,
         id: &str,
         cmd: &A::Command,
         command: &'static str,
-        notifications: Vec<Notification>,
     ) -> Result<Applied<A>, NodeError>
     where
         A: Stream,
     {
-        self.execute_traced::<A>(actor, id, cmd, command, notifications, None)
+        self.execute_traced::<A>(actor, id, cmd, command, None)
             .await
     }
 
@@ -48,8 +48,7 @@ impl Node {
     where
         A: Stream,
     {
-        self.execute_traced::<A>(actor, id, cmd, command, Vec::new(), key)
-            .await
+        self.execute_traced::<A>(actor, id, cmd, command, key).await
     }
 
     /// [`Node::execute`] with the span and metrics, and an optional idempotency key.
@@ -59,7 +58,6 @@ impl Node {
         id: &str,
         cmd: &A::Command,
         command: &'static str,
-        notifications: Vec<Notification>,
         key: Option<&Idempotency>,
     ) -> Result<Applied<A>, NodeError>
     where
@@ -80,7 +78,7 @@ impl Node {
             .transpose()
         {
             Ok(keyed) => {
-                self.execute_inner::<A>(actor, id, cmd, notifications, None, keyed.as_ref())
+                self.execute_inner::<A>(actor, id, cmd, None, keyed.as_ref())
                     .instrument(span.clone())
                     .await
             }
@@ -119,7 +117,6 @@ impl Node {
         actor: &Actor,
         id: &str,
         cmd: &A::Command,
-        notifications: Vec<Notification>,
         at: Option<Timestamp>,
         keyed: Option<&Keyed<'_>>,
     ) -> Result<Applied<A>, NodeError>
@@ -256,9 +253,6 @@ impl Node {
             };
             tx.log_access(&self.entry(actor, action, A::KIND.code(), id, "success".into(), now))
                 .await?;
-            for n in &notifications {
-                tx.notify(n).await?;
-            }
             self.to_inbox(&mut tx, A::KIND, id, noticed, now).await?;
             let applied = Applied {
                 id: id.to_owned(),
@@ -376,7 +370,7 @@ impl Node {
             key: request_id.to_owned(),
             request: None,
         };
-        self.execute_traced::<A>(actor, id, cmd, "remote_request", Vec::new(), Some(&key))
+        self.execute_traced::<A>(actor, id, cmd, "remote_request", Some(&key))
             .await
     }
 
@@ -392,7 +386,7 @@ impl Node {
     where
         A: Stream,
     {
-        self.execute_inner::<A>(actor, id, cmd, Vec::new(), Some(at), None)
+        self.execute_inner::<A>(actor, id, cmd, Some(at), None)
             .await
     }
 

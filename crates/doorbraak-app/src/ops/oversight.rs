@@ -13,7 +13,7 @@ use doorbraak_store::ListFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::{Node, NodeError, User};
+use crate::{Node, NodeError, User};
 
 /// An organisation of the region, by OIN and name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

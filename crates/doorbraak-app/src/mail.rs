@@ -13,7 +13,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::*;
-use crate::config::MailSection;
+use crate::settings::MailSection;
 
 /// Attempts before a mail is given up (the notice stays in the inbox).
 pub const MAX_ATTEMPTS: i64 = 12;

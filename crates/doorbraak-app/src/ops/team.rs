@@ -10,7 +10,7 @@ use doorbraak_store::ListFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::{Node, NodeError, User};
+use crate::{Node, NodeError, User};
 
 /// Whole days from `since` to `now`.
 fn age_days(since: Timestamp, now: Timestamp) -> i64 {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::lists::Listed;
-use crate::app::{Applied, Idempotency, Node, NodeError, User};
+use crate::{Applied, Idempotency, Node, NodeError, User};
 
 /// What adds a recommendation (the JSON API's request body too).
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -7,7 +7,7 @@ use doorbraak_store::AccessEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::{Node, NodeError, User};
+use crate::{Node, NodeError, User};
 
 /// Most access-log entries one answer holds (the CSV export asks for all of them).
 pub const MAX_ACCESS_LOG: i64 = 10_000;
@@ -150,7 +150,7 @@ pub async fn logged_in(
 ) -> Result<(), NodeError> {
     node.log_read(u, "session", "login").await?;
     let email = match source {
-        LoginSource::Oidc => email.filter(|e| crate::config::plausible_email(e)),
+        LoginSource::Oidc => email.filter(|e| crate::settings::plausible_email(e)),
         LoginSource::Dev => node
             .settings
             .dev_users
@@ -257,7 +257,7 @@ pub async fn mail_queue(node: &Node, u: &User) -> Result<MailQueue, NodeError> {
 }
 
 /// Most days the development clock moves ahead.
-pub use crate::app::MAX_CLOCK_DAYS;
+pub use crate::MAX_CLOCK_DAYS;
 
 /// Move this node's development clock ahead (the demo, to show deadlines passing); refused
 /// where the configuration fixes it. The change is logged.

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::lists::Listed;
-use crate::app::{Applied, Idempotency, Node, NodeError, User};
+use crate::{Applied, Idempotency, Node, NodeError, User};
 
 /// What schedules a meeting (the JSON API's request body too).
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -46,7 +46,7 @@ impl Node {
 
 /// Every event of a stream after `after` from `home`, page by page (each answer holds at most
 /// [`MAX_EVENTS`]).
-pub(crate) async fn fetch_all(
+pub async fn fetch_all(
     node: &Node,
     home: &Oin,
     kind: StreamKind,

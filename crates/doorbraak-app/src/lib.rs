@@ -1,5 +1,20 @@
-//! The application layer: a person's command -> `doorbraak-model` -> one store transaction
-//! (events + projection + outbox + access log). Nothing here re-implements a rule.
+//! # doorbraak-app
+//!
+//! The application of one organisation's node: a person's command -> `doorbraak-model` -> one
+//! store transaction (events + projection + outbox + access log). Nothing here re-implements a
+//! rule. The adapters (the JSON API, the web pages and the federation's gRPC service in
+//! `doorbraak-node`) call the per-area operations in [`ops`] and never the store.
+#![forbid(unsafe_code)]
+
+pub mod access_chain;
+pub mod directory;
+pub mod lang;
+pub mod metrics;
+pub mod ops;
+pub mod sessions;
+pub mod settings;
+pub mod time;
+pub mod views;
 
 use std::time::Instant;
 
@@ -10,8 +25,7 @@ use doorbraak_model::{
     RuleViolation, StreamKind, Timestamp, canonical,
 };
 use doorbraak_store::{
-    AccessAction, AccessEntry, CaseRow, Loaded, NewOutbox, Notification, Store, StoreError,
-    StoredEvent, Stream,
+    AccessAction, AccessEntry, CaseRow, Loaded, NewOutbox, Store, StoreError, StoredEvent, Stream,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,9 +39,9 @@ use doorbraak_federation::transport::Peers;
 use doorbraak_proto::v1;
 use tokio::sync::Notify;
 
-use crate::config::Settings;
 use crate::directory::Directory;
 use crate::metrics::{CommandLabels, Metrics};
+use crate::settings::AppSettings as Settings;
 
 mod error;
 mod execute;
@@ -36,13 +50,15 @@ mod health;
 mod idempotency;
 mod inbox;
 pub mod mail;
+mod outbox;
 pub mod peers;
 mod reads;
 mod records;
 pub mod repair;
 pub mod replica;
 mod restore;
-mod sweeper;
+mod serving;
+pub mod sweeper;
 
 /// Most events in one message (a stream's log is fetched from its home in pages of this size).
 pub const MAX_EVENTS: usize = 4096;
@@ -134,7 +150,7 @@ pub const MAX_CLOCK_DAYS: i64 = 3650;
 
 pub struct Node {
     pub settings: Settings,
-    pub store: Store,
+    store: Store,
     directory: Arc<RwLock<Arc<Directory>>>,
     pub metrics: Metrics,
     pub federation: Option<Federation>,
@@ -155,9 +171,34 @@ pub struct Node {
     process_lock: std::sync::Mutex<Option<doorbraak_store::process_lock::ProcessLock>>,
 }
 
+/// The store itself, for tests that look behind the application (never for an adapter: the
+/// feature is on only in dev-dependencies).
+#[cfg(feature = "testing")]
 impl Node {
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Node {
+    /// Open the node's database at `database_url` (migrated; on SQLite held by this process
+    /// alone, refused before the database is touched when another holds it).
+    pub async fn open(
+        settings: Settings,
+        database_url: &str,
+        max_connections: u32,
+        directory: Directory,
+        tls: Option<TlsMaterial>,
+    ) -> Result<Self, StoreError> {
+        let lock = doorbraak_store::process_lock::ProcessLock::acquire(database_url)?;
+        let store = Store::connect(database_url, max_connections).await?;
+        let node = Self::new(settings, store, directory, tls);
+        node.hold(lock);
+        Ok(node)
+    }
+
     /// Keep `lock` for as long as the node lives.
-    pub fn hold(&self, lock: Option<doorbraak_store::process_lock::ProcessLock>) {
+    fn hold(&self, lock: Option<doorbraak_store::process_lock::ProcessLock>) {
         if let Ok(mut l) = self.process_lock.lock() {
             *l = lock;
         }
@@ -174,7 +215,7 @@ pub struct PeerRelease {
 }
 
 impl Node {
-    pub fn new(
+    fn new(
         settings: Settings,
         store: Store,
         directory: Directory,
@@ -352,7 +393,7 @@ impl Node {
 
     /// Log a refusal (action E, outcome `refused:<rule>`) and return it as the error; if even
     /// the log cannot be written, that is the error.
-    pub(super) async fn refused(
+    pub(crate) async fn refused(
         &self,
         actor: &Actor,
         kind: &str,

@@ -30,24 +30,16 @@ pub fn stream_id(id: &str) -> Result<String, RuleViolation> {
         })
 }
 
-/// The reminders for a person: those for their role, and those for them by name.
-pub async fn reminders(
-    node: &crate::app::Node,
-    u: &crate::app::User,
-) -> Result<Vec<doorbraak_store::Notification>, crate::app::NodeError> {
-    Ok(node.store.notifications(u.role.code(), &u.id).await?)
-}
-
 /// A command on a stream of kind `A`, in the person's name (decided here at the stream's home,
 /// or forwarded to it).
 pub async fn command<A>(
-    node: &crate::app::Node,
-    u: &crate::app::User,
+    node: &crate::Node,
+    u: &crate::User,
     id: &str,
     cmd: &A::Command,
     name: &'static str,
-    key: Option<&crate::app::Idempotency>,
-) -> Result<crate::app::Applied<A>, crate::app::NodeError>
+    key: Option<&crate::Idempotency>,
+) -> Result<crate::Applied<A>, crate::NodeError>
 where
     A: doorbraak_store::Stream,
 {
@@ -55,8 +47,8 @@ where
     // access before existence: a role that never reads this kind learns nothing of which ids
     // exist, whatever it asks to be done with them
     let kind = A::KIND.into();
-    if crate::app::content_access(u.role, kind) == doorbraak_model::access::ContentAccess::Never {
-        let refusal = crate::app::content_refused(u.role, kind);
+    if crate::content_access(u.role, kind) == doorbraak_model::access::ContentAccess::Never {
+        let refusal = crate::content_refused(u.role, kind);
         return Err(node.refuse_command(u, A::KIND.code(), &id, refusal).await);
     }
     node.execute_keyed::<A>(&node.actor(u), &id, cmd, name, key)

@@ -3,7 +3,7 @@
 use doorbraak_model::{CaseRef, RuleViolation};
 use doorbraak_store::CaseRow;
 
-use crate::app::{Idempotency, Node, NodeError, User};
+use crate::{Idempotency, Node, NodeError, User};
 
 /// The cases of this node (the read logged first).
 pub async fn list(node: &Node, u: &User) -> Result<Vec<CaseRow>, NodeError> {

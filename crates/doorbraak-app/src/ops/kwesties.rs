@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::lists::Listed;
-use crate::app::{Applied, Idempotency, Node, NodeError, User};
+use crate::{Applied, Idempotency, Node, NodeError, User};
 
 /// What raises a kwestie (the JSON API's request body too).
 #[derive(Debug, Clone, Deserialize, ToSchema)]

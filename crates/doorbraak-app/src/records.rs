@@ -79,28 +79,15 @@ impl Node {
                     id,
                     &EscalationCommand::Records { records: cmd },
                     name,
-                    vec![],
                 )
                 .await
                 .map(drop),
             StreamKind::Kwestie => self
-                .execute::<Kwestie>(
-                    actor,
-                    id,
-                    &KwestieCommand::Records { records: cmd },
-                    name,
-                    vec![],
-                )
+                .execute::<Kwestie>(actor, id, &KwestieCommand::Records { records: cmd }, name)
                 .await
                 .map(drop),
             StreamKind::Minutes => self
-                .execute::<Minutes>(
-                    actor,
-                    id,
-                    &MinutesCommand::Records { records: cmd },
-                    name,
-                    vec![],
-                )
+                .execute::<Minutes>(actor, id, &MinutesCommand::Records { records: cmd }, name)
                 .await
                 .map(drop),
             StreamKind::Recommendation => Err(RuleViolation::NotFound { what: "Record" }.into()),

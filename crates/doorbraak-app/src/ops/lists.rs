@@ -4,7 +4,7 @@ use doorbraak_model::access::{ContentAccess, ContentKind};
 use doorbraak_model::{PersonId, RuleViolation, StreamKind, Streamed};
 use doorbraak_store::{ListCursor, ListFilter, ProjectionRow, Stream};
 
-use crate::app::{Node, NodeError, User, content_access, content_refused};
+use crate::{Node, NodeError, User, content_access, content_refused};
 
 /// Most rows one list answers.
 pub const MAX_LIST: i64 = 5000;

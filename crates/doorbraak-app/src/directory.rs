@@ -13,7 +13,7 @@ pub use doorbraak_federation::directory::{
 use doorbraak_federation::tls::TlsMaterial;
 use doorbraak_model::Timestamp;
 
-use crate::config::Settings;
+use crate::settings::AppSettings as Settings;
 
 /// Why a directory reload was refused (the directory in use stays).
 #[derive(Debug, thiserror::Error)]
