@@ -88,6 +88,15 @@ impl Reason {
         }
     }
 
+    /// What the notice points at is an item of the person's worklist too (something to pick up
+    /// or to approve): the start page lists those as work, not again as news.
+    pub fn is_work(self) -> bool {
+        matches!(
+            self,
+            Reason::PickUp | Reason::ApprovalWanted | Reason::ApprovalReminder
+        )
+    }
+
     /// Sent at once whatever the person chose (immediately or a daily digest): a passed
     /// deadline does not wait for tomorrow's digest.
     pub fn always_at_once(self) -> bool {

@@ -192,3 +192,19 @@ fn minutes_wait_for_each_participant_of_this_organisation_who_has_not_approved()
     let text = format!("{planned:?}{at_lt:?}{due:?}");
     assert!(!text.contains("MARKER"), "no case content: {text}");
 }
+
+/// The start page lists what waits as work (to pick up, to approve) once: those notices are
+/// work, a passed deadline or a change is news.
+#[test]
+fn pick_ups_and_approvals_are_work_and_passed_deadlines_are_news() {
+    let work: Vec<Reason> = Reason::ALL.into_iter().filter(|r| r.is_work()).collect();
+    assert_eq!(
+        work,
+        [
+            Reason::PickUp,
+            Reason::ApprovalWanted,
+            Reason::ApprovalReminder
+        ]
+    );
+    assert!(!Reason::Overdue.is_work() && !Reason::BoardOffer.is_work());
+}

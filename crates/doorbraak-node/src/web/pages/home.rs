@@ -179,9 +179,17 @@ pub(super) async fn home(
         g
     });
     let total: usize = groups.iter().map(|g| g.lines.len()).sum();
-    // the newest unread notices (the same as "Meldingen"; the model decides who is told)
+    // the newest unread notices (the same as "Meldingen"; the model decides who is told) that
+    // are not already work above: a passed deadline, a board offer, a change, final minutes
     let notes: Vec<_> = match ops::inbox::notices(&site.node, u).await {
-        Ok(n) => n.into_iter().filter(|n| !n.read).take(5).collect(),
+        Ok(n) => n
+            .into_iter()
+            .filter(|n| !n.read)
+            .filter(|n| {
+                doorbraak_model::notify::Reason::from_code(&n.reason).is_some_and(|r| !r.is_work())
+            })
+            .take(5)
+            .collect(),
         Err(e) => {
             problems.push(e.into());
             Vec::new()
