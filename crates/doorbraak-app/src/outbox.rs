@@ -8,8 +8,17 @@ use doorbraak_federation::delivery::{Delivery, DeliveryObserver};
 use crate::metrics::PeerLabels;
 
 impl Node {
+    /// Start the delivery loop of this node's outbox (if it is in a federation), until `stop`.
+    pub fn spawn_delivery(
+        self: &Arc<Self>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let delivery = Arc::new(self.delivery()?);
+        Some(tokio::spawn(delivery.run(stop)))
+    }
+
     /// The delivery loop of this node's outbox, if it is in a federation.
-    pub fn delivery(self: &Arc<Self>) -> Option<Delivery> {
+    fn delivery(self: &Arc<Self>) -> Option<Delivery> {
         let fed = self.federation.as_ref()?;
         let node = self.clone();
         Some(Delivery {

@@ -11,9 +11,22 @@ impl Node {
         Ok(self.store.reset_backoff(peer.as_str(), self.now()).await?)
     }
 
-    /// The stream `id` of kind `A` as this node holds it (home or replica), if it does.
-    pub async fn held<A: Stream>(&self, id: &str) -> Result<Option<Loaded<A>>, NodeError> {
-        Ok(self.store.load::<A>(id).await?)
+    /// Does this node hold the stream `id` of kind `A` (home or replica)?
+    pub async fn holds<A: Stream>(&self, id: &str) -> Result<bool, NodeError> {
+        Ok(self.store.load::<A>(id).await?.is_some())
+    }
+
+    /// Does this node hold the stream `id` of kind `A` with `peer` among its parties (and, with
+    /// `at_home`, as its home)? Nothing of the stream's content leaves this function.
+    pub async fn is_party<A: Stream>(
+        &self,
+        id: &str,
+        peer: &Oin,
+        at_home: bool,
+    ) -> Result<bool, NodeError> {
+        Ok(self.store.load::<A>(id).await?.is_some_and(|l| {
+            (!at_home || &l.state.home() == self.oin()) && l.state.parties().contains(peer)
+        }))
     }
 
     /// The stored versions of these streams of kind `kind` (those this node holds).

@@ -208,8 +208,8 @@ pub async fn run(
                 tracing::error!(error = %e, "gRPC server failed");
             }
         }));
-        if let Some(delivery) = node.delivery() {
-            tasks.push(tokio::spawn(Arc::new(delivery).run(stop_rx.clone())));
+        if let Some(delivery) = node.spawn_delivery(stop_rx.clone()) {
+            tasks.push(delivery);
         }
         tasks.push(tokio::spawn(directory_refresh(
             node.clone(),

@@ -116,6 +116,10 @@ const RETAINED: &str = "SELECT r.stream_kind, r.stream_id, p.case_ref, r.closed_
 
 /// A record on a rejected destruction list is proposed again after 30 days, not before.
 const REJECTED_KEPT_OFF_MS: i64 = 30 * 24 * 3600 * 1000;
+/// A record on an approved list is being carried out for this long after the approval (it
+/// takes seconds); one still not done after it (the carrying out stopped: a crash, a failed
+/// write) is proposed again rather than forgotten.
+const APPROVED_CARRYING_OUT_MS: i64 = 3600 * 1000;
 
 impl Store {
     /// Records of this node's own (`home`) that closed and have no retention term yet.
@@ -211,7 +215,8 @@ where {
     }
 
     /// Records of `home` due for destruction at `now`: term ended, no legal hold, not destroyed,
-    /// not on a list still awaiting a decision, nor on an approved one still being carried out.
+    /// not on a list still awaiting a decision, nor on an approved one still being carried out
+    /// (for an hour after its approval; after that, an item it did not reach is due again).
     pub async fn due_for_destruction(
         &self,
         home: &str,
@@ -223,7 +228,7 @@ where {
              AND p.destroyed_at_ms IS NULL AND NOT EXISTS (SELECT 1 FROM destruction_items i \
              JOIN destruction_lists l ON l.id = i.list_id WHERE i.stream_kind = r.stream_kind \
              AND i.stream_id = r.stream_id AND (l.status = 'proposed' \
-             OR (l.status = 'approved' AND i.done_at_ms IS NULL) \
+             OR (l.status = 'approved' AND i.done_at_ms IS NULL AND l.decided_at_ms > $5) \
              OR (l.status = 'rejected' AND l.decided_at_ms > $4))) \
              ORDER BY r.destroy_on_ms, r.stream_id LIMIT $3"
         );
@@ -232,6 +237,7 @@ where {
             .bind(ms(now))
             .bind(limit)
             .bind(ms(now) - REJECTED_KEPT_OFF_MS)
+            .bind(ms(now) - APPROVED_CARRYING_OUT_MS)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(retained).collect()

@@ -1662,7 +1662,8 @@ async fn the_figure_counters_follow_every_change_and_equal_a_count_of_the_stream
 
 /// A record is proposed for destruction on one list at a time: not again while its list
 /// awaits a decision, nor while an approved list is still being carried out (the sweeper's next
-/// pass ran beside the destruction once and proposed the same records a second time).
+/// pass ran beside the destruction once and proposed the same records a second time), and not
+/// stranded when the carrying out stopped before it reached a record.
 #[tokio::test]
 async fn a_record_is_on_one_destruction_list_until_it_is_carried_out() {
     on_both(|store| async move {
@@ -1699,13 +1700,25 @@ async fn a_record_is_on_one_destruction_list_until_it_is_carried_out() {
                 .await
                 .unwrap()
         );
+        let soon = day(3)
+            .checked_add(jiff::SignedDuration::from_mins(30))
+            .unwrap();
         assert!(
+            store
+                .due_for_destruction(LT, soon, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "on an approved list being carried out"
+        );
+        assert_eq!(
             store
                 .due_for_destruction(LT, day(4), 10)
                 .await
                 .unwrap()
-                .is_empty(),
-            "on an approved list not carried out yet"
+                .len(),
+            1,
+            "an approved list that stopped before it reached the record does not strand it"
         );
         store
             .destruction_outcome(&list, "escalation", &id, "failed", day(4))

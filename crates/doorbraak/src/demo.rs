@@ -358,7 +358,7 @@ const GI: usize = 3;
 /// Wait until the escalation's replica exists on `node` (delivered by its home).
 async fn replicated(node: &Node, id: &str) -> anyhow::Result<()> {
     for _ in 0..200 {
-        if node.held::<Escalation>(id).await?.is_some() {
+        if node.holds::<Escalation>(id).await? {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

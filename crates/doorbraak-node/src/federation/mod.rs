@@ -277,10 +277,11 @@ impl FederationService {
     where
         A: Stream,
     {
-        let local = self.node.held::<A>(id).await.map_err(node_status)?;
-        let allowed = local.as_ref().is_some_and(|l| {
-            &l.state.home() == self.node.oin() && l.state.parties().contains(&peer.oin)
-        });
+        let allowed = self
+            .node
+            .is_party::<A>(id, &peer.oin, true)
+            .await
+            .map_err(node_status)?;
         if allowed {
             Ok(())
         } else {
@@ -384,14 +385,11 @@ impl FederationService {
     where
         A: Stream,
     {
-        let local = self
+        let allowed = self
             .node
-            .held::<A>(&r.stream_id)
+            .is_party::<A>(&r.stream_id, &peer.oin, false)
             .await
             .map_err(node_status)?;
-        let allowed = local
-            .as_ref()
-            .is_some_and(|l| l.state.parties().contains(&peer.oin));
         if !allowed {
             return Err(self
                 .refuse(
